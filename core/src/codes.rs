@@ -1,0 +1,282 @@
+//! Closed sets of values with stable string codes. The code is what is stored (in
+//! documents, SQLite and JSON); labels are for people, in Swedish and English.
+
+use std::fmt;
+use std::str::FromStr;
+
+use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
+use serde::{Deserialize, Serialize};
+
+/// The languages of the user interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Sv,
+    En,
+}
+
+/// A code that is not one of a set's codes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} '{code}'; expected one of: {expected}")]
+pub struct UnknownCode {
+    pub kind: &'static str,
+    pub code: String,
+    pub expected: String,
+}
+
+macro_rules! code_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident as $kind:literal {
+            $( $variant:ident = $code:literal, $sv:literal, $en:literal; )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $( #[serde(rename = $code)] $variant, )+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code stored in documents, SQLite and JSON.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code,)+ }
+            }
+
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            pub fn label(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $(($name::$variant, Lang::Sv) => $sv, ($name::$variant, Lang::En) => $en,)+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+
+        /// Accepts the code, or either label, case-insensitively.
+        impl FromStr for $name {
+            type Err = UnknownCode;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let wanted = s.trim().to_lowercase();
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| {
+                        v.code() == wanted
+                            || v.label(Lang::Sv).to_lowercase() == wanted
+                            || v.label(Lang::En).to_lowercase() == wanted
+                    })
+                    .ok_or_else(|| UnknownCode {
+                        kind: $kind,
+                        code: s.to_string(),
+                        expected: $name::ALL.iter().map(|v| v.code()).collect::<Vec<_>>().join(", "),
+                    })
+            }
+        }
+
+        impl Reconcile for $name {
+            type Key<'a> = autosurgeon::reconcile::NoKey;
+            fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+                reconciler.str(self.code())
+            }
+        }
+
+        impl Hydrate for $name {
+            fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
+                $name::from_code(s).ok_or_else(|| {
+                    HydrateError::unexpected(concat!("a ", $kind, " code"), s.to_string())
+                })
+            }
+        }
+
+        impl rusqlite::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.code()))
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                $name::from_code(text).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(format!(
+                        concat!("unknown ", $kind, " code '{}' in the store"), text
+                    ).into())
+                })
+            }
+        }
+    };
+}
+
+code_enum! {
+    /// What a person does; decides what they may change.
+    pub enum Role as "role" {
+        Fritidsfaltare = "fritidsfaltare", "Fritidsfältare", "Youth field worker";
+        Socialfaltare = "socialfaltare", "Socialfältare", "Social services field worker";
+        Vaktare = "vaktare", "Väktare", "Security guard";
+        Ordningsvakt = "ordningsvakt", "Ordningsvakt", "Public order guard";
+        Polis = "polis", "Polis", "Police";
+        Nattvandrare = "nattvandrare", "Nattvandrare", "Night walker";
+        Raddningstjanst = "raddningstjanst", "Räddningstjänst", "Rescue service";
+        Kommunpersonal = "kommunpersonal", "Kommunal personal", "Municipal staff";
+        Samordnare = "samordnare", "Säkerhetssamordnare", "Security coordinator";
+    }
+}
+
+impl Role {
+    /// The coordinator may change everything in the workspace.
+    pub fn is_coordinator(self) -> bool {
+        self == Role::Samordnare
+    }
+}
+
+code_enum! {
+    /// What kind of partner an organisation is; visibility rules are written in kinds.
+    pub enum OrganisationKind as "organisation kind" {
+        Kommun = "kommun", "Kommun", "Municipality";
+        Polis = "polis", "Polis", "Police";
+        Vaktbolag = "vaktbolag", "Vaktbolag", "Security company";
+        Fastighetsagare = "fastighetsagare", "Fastighetsägare", "Property owner";
+        Raddningstjanst = "raddningstjanst", "Räddningstjänst", "Rescue service";
+        Ideell = "ideell", "Ideell organisation", "Voluntary organisation";
+    }
+}
+
+code_enum! {
+    /// Which organisations may read an observation's details. Counts and grades per
+    /// place may be shown to all partners whatever this says.
+    pub enum Visibility as "visibility" {
+        Alla = "alla", "Alla i samverkan", "Everyone in the collaboration";
+        KommunPolis = "kommun-polis", "Kommun och polis", "Municipality and police";
+        EgenOrganisation = "egen-organisation", "Egen organisation", "Own organisation only";
+    }
+}
+
+impl Visibility {
+    /// Whether a reader in `reader` may read details written by `author`.
+    pub fn allows(
+        self,
+        author: crate::OrganisationId,
+        reader: crate::OrganisationId,
+        reader_kind: OrganisationKind,
+    ) -> bool {
+        author == reader
+            || match self {
+                Visibility::Alla => true,
+                Visibility::KommunPolis => {
+                    matches!(
+                        reader_kind,
+                        OrganisationKind::Kommun | OrganisationKind::Polis
+                    )
+                }
+                Visibility::EgenOrganisation => false,
+            }
+    }
+}
+
+code_enum! {
+    /// Where an observation is in its handling.
+    pub enum Status as "status" {
+        Ny = "ny", "Ny", "New";
+        Bedomd = "bedomd", "Bedömd", "Assessed";
+        AtgardBeslutad = "atgard-beslutad", "Åtgärd beslutad", "Action decided";
+        Avslutad = "avslutad", "Avslutad", "Closed";
+    }
+}
+
+code_enum! {
+    pub enum AgeGroup as "age group" {
+        Barn = "barn", "Barn", "Children";
+        Unga = "unga", "Unga", "Young people";
+        Vuxna = "vuxna", "Vuxna", "Adults";
+        Blandat = "blandat", "Blandat", "Mixed";
+    }
+}
+
+code_enum! {
+    /// How the reporter knows what they report.
+    pub enum Source as "source" {
+        SjalvSett = "sjalv-sett", "Själv sett", "Seen myself";
+        UppgiftFranAnnan = "uppgift-fran-annan", "Uppgift från annan", "Told by someone";
+        Rykte = "rykte", "Rykte, sociala medier", "Rumour, social media";
+    }
+}
+
+code_enum! {
+    pub enum PlaceKind as "place kind" {
+        Plats = "plats", "Plats", "Place";
+        Omrade = "omrade", "Område", "Area";
+    }
+}
+
+code_enum! {
+    /// Who a deployment sends.
+    pub enum Deployee as "deployee" {
+        Faltare = "faltare", "Fältare", "Field workers";
+        Vaktare = "vaktare", "Väktare", "Security guards";
+        Polis = "polis", "Polis", "Police";
+        Nattvandrare = "nattvandrare", "Nattvandrare", "Night walkers";
+        Ovrigt = "ovrigt", "Övrigt", "Other";
+    }
+}
+
+code_enum! {
+    pub enum DecisionStatus as "decision status" {
+        Planerad = "planerad", "Planerad", "Planned";
+        Genomford = "genomford", "Genomförd", "Carried out";
+        InteGenomford = "inte-genomford", "Inte genomförd", "Not carried out";
+        Uppfoljd = "uppfoljd", "Uppföljd", "Followed up";
+    }
+}
+
+code_enum! {
+    /// What a document holds; stored in every document's root.
+    pub enum DocKind as "document kind" {
+        Observation = "observation", "Observation", "Observation";
+        Decision = "decision", "Beslut", "Decision";
+        Meeting = "meeting", "Möte", "Meeting";
+        Assessment = "assessment", "Bedömning", "Assessment";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_labels_parse() {
+        for role in Role::ALL {
+            assert_eq!(Role::from_code(role.code()), Some(*role));
+            assert_eq!(role.label(Lang::Sv).parse::<Role>().ok(), Some(*role));
+        }
+        assert_eq!("Själv sett".parse::<Source>().ok(), Some(Source::SjalvSett));
+        let err = "kapten".parse::<Role>().unwrap_err();
+        assert!(
+            err.to_string().contains("fritidsfaltare"),
+            "the error lists the valid codes"
+        );
+    }
+
+    #[test]
+    fn own_organisation_visibility_admits_only_the_author_organisation() {
+        let author = crate::OrganisationId::new();
+        let other = crate::OrganisationId::new();
+        let v = Visibility::EgenOrganisation;
+        assert!(v.allows(author, author, OrganisationKind::Vaktbolag));
+        assert!(!v.allows(author, other, OrganisationKind::Polis));
+        assert!(Visibility::KommunPolis.allows(author, other, OrganisationKind::Polis));
+        assert!(!Visibility::KommunPolis.allows(author, other, OrganisationKind::Vaktbolag));
+    }
+}

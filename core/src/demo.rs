@@ -1,0 +1,250 @@
+//! A plausible demo workspace: a municipality south-west of Stockholm with its partners,
+//! places, and some weeks of reports. Deterministic for a given seed.
+
+use crate::codes::{OrganisationKind, PlaceKind, Role};
+use crate::ids::{DeviceId, OrganisationId, PlaceId, UserId, WorkspaceId};
+use crate::model::{Identity, Organisation, Place, Reporter, Workspace, default_categories};
+use crate::store::Store;
+use crate::time::Timestamp;
+use crate::validate::ObservationDraft;
+use crate::{Category, Result};
+
+#[derive(Debug, Clone)]
+pub struct DemoWorkspace {
+    pub workspace: Workspace,
+    pub organisations: Vec<Organisation>,
+    pub categories: Vec<Category>,
+    pub places: Vec<Place>,
+    /// One person per organisation and role, the coordinator first.
+    pub people: Vec<Reporter>,
+}
+
+const ORGANISATIONS: &[(&str, OrganisationKind)] = &[
+    (
+        "Salems kommun – trygghet och säkerhet",
+        OrganisationKind::Kommun,
+    ),
+    ("Salems kommun – fältgruppen", OrganisationKind::Kommun),
+    ("Socialtjänsten", OrganisationKind::Kommun),
+    (
+        "Polisen, lokalpolisområde Södertälje",
+        OrganisationKind::Polis,
+    ),
+    ("Centrumvakterna AB", OrganisationKind::Vaktbolag),
+    ("Kommunvakt Syd AB", OrganisationKind::Vaktbolag),
+    ("Nattvandrarna i Salem", OrganisationKind::Ideell),
+];
+
+/// (name, organisation index, role)
+const PEOPLE: &[(&str, usize, Role)] = &[
+    ("Samira Lind", 0, Role::Samordnare),
+    ("Jonas Berg", 1, Role::Fritidsfaltare),
+    ("Elin Holm", 2, Role::Socialfaltare),
+    ("Kommunpolis Ahmed Nour", 3, Role::Polis),
+    ("Väktare Lisa Ek", 4, Role::Vaktare),
+    ("Väktare Omar Said", 5, Role::Vaktare),
+    ("Per Nilsson", 6, Role::Nattvandrare),
+];
+
+/// Areas and their places: (name, lat, lon, places).
+type AreaSpec = (&'static str, f64, f64, &'static [(&'static str, f64, f64)]);
+const AREAS: &[AreaSpec] = &[
+    (
+        "Salems centrum",
+        59.2010,
+        17.7700,
+        &[
+            ("Salems centrum, torget", 59.2012, 17.7705),
+            ("Salems centrum, bussterminalen", 59.2005, 17.7690),
+            ("Salemhallen", 59.2030, 17.7740),
+        ],
+    ),
+    (
+        "Rönninge",
+        59.1930,
+        17.7500,
+        &[
+            ("Rönninge station", 59.1934, 17.7508),
+            ("Rönninge centrum", 59.1925, 17.7525),
+            ("Rönninge gymnasium", 59.1950, 17.7460),
+        ],
+    ),
+    (
+        "Skogsängen",
+        59.2065,
+        17.7615,
+        &[
+            ("Skogsängsskolan", 59.2070, 17.7600),
+            ("Skogsängens fritidsgård", 59.2060, 17.7630),
+        ],
+    ),
+    (
+        "Säby",
+        59.1890,
+        17.7810,
+        &[
+            ("Säby gård", 59.1880, 17.7830),
+            ("Bränningestrand", 59.1860, 17.7720),
+        ],
+    ),
+];
+
+pub fn workspace(name: &str) -> DemoWorkspace {
+    let workspace = Workspace {
+        id: WorkspaceId::new(),
+        name: name.to_string(),
+        grade_labels: None,
+    };
+    let organisations: Vec<Organisation> = ORGANISATIONS
+        .iter()
+        .map(|(name, kind)| Organisation {
+            id: OrganisationId::new(),
+            workspace: workspace.id,
+            name: (*name).into(),
+            kind: *kind,
+        })
+        .collect();
+    let mut places = Vec::new();
+    for (area_name, lat, lon, children) in AREAS {
+        let area = Place {
+            id: PlaceId::new(),
+            workspace: workspace.id,
+            name: (*area_name).into(),
+            kind: PlaceKind::Omrade,
+            area: None,
+            lat: *lat,
+            lon: *lon,
+            retired: false,
+            merged_into: None,
+        };
+        for (name, lat, lon) in *children {
+            places.push(Place {
+                id: PlaceId::new(),
+                name: (*name).into(),
+                kind: PlaceKind::Plats,
+                area: Some(area.id),
+                lat: *lat,
+                lon: *lon,
+                ..area.clone()
+            });
+        }
+        places.push(area);
+    }
+    let people = PEOPLE
+        .iter()
+        .map(|(name, org, role)| Reporter {
+            user: UserId::new(),
+            name: (*name).into(),
+            role: *role,
+            organisation: organisations[*org].id,
+        })
+        .collect();
+    DemoWorkspace {
+        workspace,
+        organisations,
+        categories: default_categories(),
+        places,
+        people,
+    }
+}
+
+impl DemoWorkspace {
+    /// Creates the workspace in `store` and makes the device `people[person]`'s.
+    pub fn install(&self, store: &mut Store, person: usize) -> Result<Identity> {
+        store.create_workspace(
+            &self.workspace,
+            &self.organisations,
+            &self.categories,
+            &self.places,
+        )?;
+        let who = &self.people[person.min(self.people.len() - 1)];
+        let identity = Identity {
+            workspace: self.workspace.id,
+            device: DeviceId::new(),
+            user: who.user,
+            name: who.name.clone(),
+            role: who.role,
+            organisation: who.organisation,
+        };
+        store.set_identity(&identity)?;
+        Ok(identity)
+    }
+
+    /// `count` reports spread over the `weeks` weeks up to `now`, with hot spots that
+    /// change over time so trends show: the station grows worse, the torget stays busy,
+    /// the youth centre flares up this week.
+    pub fn reports(
+        &self,
+        count: usize,
+        weeks: u32,
+        now: Timestamp,
+        seed: u64,
+    ) -> Vec<(Reporter, ObservationDraft)> {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let places: Vec<&Place> = self
+            .places
+            .iter()
+            .filter(|p| p.kind == PlaceKind::Plats)
+            .collect();
+        let categories: Vec<&Category> = self.categories.iter().collect();
+        let span_ms = i64::from(weeks.max(1)) * 7 * 24 * 3600 * 1000;
+        let texts = [
+            "Grupp ungdomar samlade vid entrén, högljudda men lugna när vi pratade med dem.",
+            "Klotter på busskuren, anmält till fastighetsägaren.",
+            "Krossad ruta i gångtunneln.",
+            "Bråk mellan två grupper, polis tillkallad.",
+            "Misstänkt försäljning bakom kiosken, flera korta möten.",
+            "Trasig belysning på gångvägen mot stationen.",
+            "Lugnt, få personer ute.",
+            "Mopeder som kör på gångbanan.",
+            "Nedskräpning och tomma flaskor efter helgen.",
+            "Evenemang på torget, mycket folk men god stämning.",
+        ];
+        (0..count)
+            .map(|i| {
+                let reporter = self.people[1 + rng.usize(..self.people.len() - 1)].clone();
+                let age = rng.i64(0..span_ms);
+                let at = Timestamp::from_millis(now.millis() - age).unwrap_or(now);
+                let recent = age < 7 * 24 * 3600 * 1000;
+                let place = match rng.u32(0..10) {
+                    0..=2 => places[3],       // Rönninge station
+                    3..=4 => places[0],       // the torget
+                    5 if recent => places[7], // the youth centre, this week
+                    _ => places[rng.usize(..places.len())],
+                };
+                let mut grade = 1 + rng.i64(0..3);
+                if place.id == places[3].id {
+                    // Worse the more recent.
+                    grade += i64::from(age < span_ms / 3) + i64::from(recent && rng.bool());
+                }
+                if place.id == places[7].id && recent {
+                    grade = 3 + rng.i64(0..3);
+                }
+                let category = categories[rng.usize(..categories.len())];
+                let draft = ObservationDraft {
+                    category: Some(category.key.clone()),
+                    place: Some(place.id.to_string()),
+                    grade: Some(grade.clamp(1, 5)),
+                    observed_at: Some(at.to_string()),
+                    people: rng.bool().then(|| rng.i64(1..25)),
+                    age_group: rng
+                        .bool()
+                        .then(|| ["barn", "unga", "vuxna", "blandat"][rng.usize(..4)].to_string()),
+                    source: Some(
+                        ["sjalv-sett", "uppgift-fran-annan", "rykte"][match rng.u8(..10) {
+                            0..=6 => 0,
+                            7..=8 => 1,
+                            _ => 2,
+                        }]
+                        .to_string(),
+                    ),
+                    description: Some(
+                        texts[(i + rng.usize(..texts.len())) % texts.len()].to_string(),
+                    ),
+                    ..ObservationDraft::default()
+                };
+                (reporter, draft)
+            })
+            .collect()
+    }
+}

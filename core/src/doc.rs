@@ -1,0 +1,129 @@
+//! Records as Automerge documents. Every edit is one Automerge change; the changes a
+//! device makes are what it later pushes.
+
+use automerge::transaction::CommitOptions;
+use automerge::{ActorId, AutoCommit, Change, ChangeHash, LoadOptions, TextEncoding};
+use autosurgeon::{Hydrate, Reconcile, hydrate, reconcile};
+
+use crate::codes::DocKind;
+use crate::error::{Error, Result};
+use crate::time::Timestamp;
+
+/// Text positions are UTF-8 byte offsets, as `autosurgeon::Text` computes them. This is
+/// how positions are counted locally; it is not stored in the document.
+const TEXT_ENCODING: TextEncoding = TextEncoding::Utf8CodeUnit;
+
+/// One change to one document, as stored and as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocChange {
+    pub hash: ChangeHash,
+    pub bytes: Vec<u8>,
+}
+
+impl From<Change> for DocChange {
+    fn from(change: Change) -> Self {
+        DocChange {
+            hash: change.hash(),
+            bytes: change.raw_bytes().to_vec(),
+        }
+    }
+}
+
+/// A loaded document with the actor this device writes as.
+#[derive(Debug)]
+pub struct Document {
+    doc: AutoCommit,
+}
+
+impl Document {
+    /// An empty document, to receive changes made elsewhere.
+    pub fn new(actor: &ActorId) -> Document {
+        Document {
+            doc: AutoCommit::new_with_encoding(TEXT_ENCODING).with_actor(actor.clone()),
+        }
+    }
+
+    /// A new document holding `value`, and the change that created it.
+    pub fn create<T: Reconcile>(
+        actor: &ActorId,
+        value: &T,
+        now: Timestamp,
+    ) -> Result<(Document, DocChange)> {
+        let mut document = Document::new(actor);
+        let changes = document.update(value, now)?;
+        let change = changes
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::corrupt("a new document produced no change"))?;
+        Ok((document, change))
+    }
+
+    pub fn load(bytes: &[u8], actor: &ActorId) -> Result<Document> {
+        let doc =
+            AutoCommit::load_with_options(bytes, LoadOptions::new().text_encoding(TEXT_ENCODING))
+                .map_err(|e| Error::corrupt(format!("a stored document does not load: {e}")))?;
+        Ok(Document {
+            doc: doc.with_actor(actor.clone()),
+        })
+    }
+
+    /// Writes `value` into the document as one change; returns the new changes (none when
+    /// nothing differed).
+    pub fn update<T: Reconcile>(&mut self, value: &T, now: Timestamp) -> Result<Vec<DocChange>> {
+        let before = self.doc.get_heads();
+        reconcile(&mut self.doc, value)?;
+        self.doc
+            .commit_with(CommitOptions::default().with_time(now.0.timestamp()));
+        Ok(self
+            .doc
+            .get_changes(&before)
+            .into_iter()
+            .map(DocChange::from)
+            .collect())
+    }
+
+    pub fn read<T: Hydrate>(&self) -> Result<T> {
+        Ok(hydrate(&self.doc)?)
+    }
+
+    /// Applies changes from elsewhere; changes the document already has are ignored.
+    pub fn apply(&mut self, changes: &[DocChange]) -> Result<()> {
+        let decoded = changes
+            .iter()
+            .map(|c| Change::from_bytes(c.bytes.clone()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::corrupt(format!("a change does not decode: {e}")))?;
+        self.doc.apply_changes(decoded)?;
+        Ok(())
+    }
+
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    pub fn kind(&self) -> Result<DocKind> {
+        Ok(autosurgeon::hydrate_prop(
+            &self.doc,
+            automerge::ROOT,
+            "kind",
+        )?)
+    }
+
+    /// Every change in the document, for tests and for bootstrapping others.
+    pub fn changes(&mut self) -> Vec<DocChange> {
+        self.doc
+            .get_changes(&[])
+            .into_iter()
+            .map(DocChange::from)
+            .collect()
+    }
+
+    pub fn merge(&mut self, other: &mut Document) -> Result<()> {
+        self.doc.merge(&mut other.doc)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,390 @@
+//! The weekly lägesbild: per place and per area, how many reports, how serious, of what,
+//! from whom, and how that compares with the four weeks before. Read from the
+//! projection with two grouped range scans; no document is loaded.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::params_from_iter;
+use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
+
+use crate::codes::PlaceKind;
+use crate::error::Result;
+use crate::grade::Grade;
+use crate::ids::{OrganisationId, PlaceId, WorkspaceId};
+use crate::model::Place;
+use crate::store::{ObservationFilter, Store};
+use crate::time::IsoWeek;
+
+/// How many earlier weeks the trend compares with.
+pub const TREND_WEEKS: usize = 4;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lagesbild {
+    pub workspace: WorkspaceId,
+    pub week: IsoWeek,
+    /// The weeks the trend compares with, most recent first.
+    pub previous_weeks: [IsoWeek; TREND_WEEKS],
+    pub filter: ObservationFilter,
+    pub total_reports: u32,
+    /// Places with reports this week or in the previous weeks, most serious first.
+    pub places: Vec<Summary>,
+    /// The same, rolled up per area.
+    pub areas: Vec<Summary>,
+}
+
+/// One place's or area's week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub place: PlaceId,
+    pub name: String,
+    pub kind: PlaceKind,
+    pub area: Option<PlaceId>,
+    pub lat: f64,
+    pub lon: f64,
+    pub reports: u32,
+    pub highest: Option<Grade>,
+    /// The median grade; halfway between two grades when the count is even.
+    pub median: Option<f64>,
+    /// Reports per grade, index 0 = grade 1.
+    pub grades: [u32; 5],
+    pub categories: BTreeMap<String, u32>,
+    pub organisations: Vec<OrganisationCount>,
+    /// Reports in each previous week, most recent first.
+    pub previous: [u32; TREND_WEEKS],
+    /// The highest grade in the previous weeks.
+    pub previous_highest: Option<Grade>,
+    pub trend: Trend,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationCount {
+    pub organisation: OrganisationId,
+    pub name: String,
+    pub reports: u32,
+}
+
+/// This week's number of reports against the average of the previous weeks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trend {
+    /// Reports this week, none in the previous weeks.
+    New,
+    /// At least one report, and a quarter, above the previous average.
+    Rising,
+    Steady,
+    /// At least one report, and a quarter, below the previous average.
+    Falling,
+}
+
+impl Trend {
+    pub fn between(reports: u32, previous: &[u32; TREND_WEEKS]) -> Trend {
+        let total: u32 = previous.iter().sum();
+        if total == 0 {
+            return if reports > 0 {
+                Trend::New
+            } else {
+                Trend::Steady
+            };
+        }
+        let average = f64::from(total) / TREND_WEEKS as f64;
+        let threshold = (average * 0.25).max(1.0);
+        let difference = f64::from(reports) - average;
+        if difference >= threshold {
+            Trend::Rising
+        } else if difference <= -threshold {
+            Trend::Falling
+        } else {
+            Trend::Steady
+        }
+    }
+}
+
+impl Summary {
+    fn empty(place: &Place) -> Summary {
+        Summary {
+            place: place.id,
+            name: place.name.clone(),
+            kind: place.kind,
+            area: place.area,
+            lat: place.lat,
+            lon: place.lon,
+            reports: 0,
+            highest: None,
+            median: None,
+            grades: [0; 5],
+            categories: BTreeMap::new(),
+            organisations: Vec::new(),
+            previous: [0; TREND_WEEKS],
+            previous_highest: None,
+            trend: Trend::Steady,
+        }
+    }
+
+    fn add_current(
+        &mut self,
+        grade: Grade,
+        category: &str,
+        organisation: OrganisationId,
+        count: u32,
+    ) {
+        self.reports += count;
+        self.grades[usize::from(grade.value() - 1)] += count;
+        *self.categories.entry(category.to_string()).or_default() += count;
+        match self
+            .organisations
+            .iter_mut()
+            .find(|o| o.organisation == organisation)
+        {
+            Some(o) => o.reports += count,
+            None => self.organisations.push(OrganisationCount {
+                organisation,
+                name: String::new(),
+                reports: count,
+            }),
+        }
+    }
+
+    fn add_previous(&mut self, index: usize, count: u32, highest: Grade) {
+        self.previous[index] += count;
+        self.previous_highest = self.previous_highest.max(Some(highest));
+    }
+
+    fn absorb(&mut self, other: &Summary) {
+        self.reports += other.reports;
+        for (mine, theirs) in self.grades.iter_mut().zip(other.grades) {
+            *mine += theirs;
+        }
+        for (category, count) in &other.categories {
+            *self.categories.entry(category.clone()).or_default() += count;
+        }
+        for theirs in &other.organisations {
+            self.add_org(theirs);
+        }
+        for (mine, theirs) in self.previous.iter_mut().zip(other.previous) {
+            *mine += theirs;
+        }
+        self.previous_highest = self.previous_highest.max(other.previous_highest);
+    }
+
+    fn add_org(&mut self, theirs: &OrganisationCount) {
+        match self
+            .organisations
+            .iter_mut()
+            .find(|o| o.organisation == theirs.organisation)
+        {
+            Some(o) => o.reports += theirs.reports,
+            None => self.organisations.push(theirs.clone()),
+        }
+    }
+
+    /// Derives highest, median and trend from the counts, and names organisations.
+    fn finish(&mut self, names: &HashMap<OrganisationId, String>) {
+        self.highest = (1..=5)
+            .rev()
+            .find(|g| self.grades[g - 1] > 0)
+            .and_then(|g| Grade::new(g as i64).ok());
+        self.median = median(&self.grades);
+        self.trend = Trend::between(self.reports, &self.previous);
+        for org in &mut self.organisations {
+            org.name = names
+                .get(&org.organisation)
+                .cloned()
+                .unwrap_or_else(|| "okänd organisation".into());
+        }
+        self.organisations
+            .sort_by(|a, b| b.reports.cmp(&a.reports).then_with(|| a.name.cmp(&b.name)));
+    }
+}
+
+/// The median of a grade histogram (index 0 = grade 1).
+pub fn median(grades: &[u32; 5]) -> Option<f64> {
+    let n: u32 = grades.iter().sum();
+    if n == 0 {
+        return None;
+    }
+    // The k-th smallest grade, k counted from 1.
+    let nth = |k: u32| {
+        let mut seen = 0;
+        for (i, count) in grades.iter().enumerate() {
+            seen += count;
+            if seen >= k {
+                return i as f64 + 1.0;
+            }
+        }
+        5.0
+    };
+    Some(if n % 2 == 1 {
+        nth(n / 2 + 1)
+    } else {
+        (nth(n / 2) + nth(n / 2 + 1)) / 2.0
+    })
+}
+
+/// The summary of a place in `map`, created empty on first use. A place missing from
+/// the register (not yet synced) is shown as unknown rather than dropped.
+fn entry<'a>(
+    map: &'a mut HashMap<PlaceId, Summary>,
+    places: &HashMap<PlaceId, Place>,
+    id: PlaceId,
+) -> &'a mut Summary {
+    map.entry(id).or_insert_with(|| match places.get(&id) {
+        Some(place) => Summary::empty(place),
+        None => Summary::empty(&Place {
+            id,
+            workspace: WorkspaceId(uuid::Uuid::nil()),
+            name: "okänd plats".into(),
+            kind: PlaceKind::Plats,
+            area: None,
+            lat: 0.0,
+            lon: 0.0,
+            retired: true,
+            merged_into: None,
+        }),
+    })
+}
+
+/// Most serious first: highest grade, then number of reports, then name.
+fn rank(a: &Summary, b: &Summary) -> std::cmp::Ordering {
+    b.highest
+        .cmp(&a.highest)
+        .then_with(|| b.reports.cmp(&a.reports))
+        .then_with(|| {
+            b.previous
+                .iter()
+                .sum::<u32>()
+                .cmp(&a.previous.iter().sum::<u32>())
+        })
+        .then_with(|| a.name.cmp(&b.name))
+}
+
+impl Store {
+    /// The lägesbild of a week.
+    pub fn lagesbild(
+        &self,
+        workspace: WorkspaceId,
+        week: IsoWeek,
+        filter: &ObservationFilter,
+    ) -> Result<Lagesbild> {
+        let previous_weeks: [IsoWeek; TREND_WEEKS] =
+            std::array::from_fn(|i| week.minus(i as i64 + 1));
+        let places: HashMap<PlaceId, Place> = self
+            .places(workspace)?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let names: HashMap<OrganisationId, String> = self
+            .organisations(workspace)?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let mut by_place: HashMap<PlaceId, Summary> = HashMap::new();
+        let mut params = vec![
+            Value::Blob(workspace.as_uuid().as_bytes().to_vec()),
+            Value::Integer(week.key()),
+        ];
+        let sql = format!(
+            "SELECT o.place_id, o.grade, o.category, o.org_id, COUNT(*) FROM observations o
+             WHERE o.workspace_id = ? AND o.week = ?{}
+             GROUP BY o.place_id, o.grade, o.category, o.org_id",
+            filter.sql(workspace, &mut params)
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(params))?;
+        while let Some(row) = rows.next()? {
+            let category: String = row.get(2)?;
+            entry(&mut by_place, &places, row.get(0)?).add_current(
+                row.get(1)?,
+                &category,
+                row.get(3)?,
+                row.get(4)?,
+            );
+        }
+
+        let mut params = vec![Value::Blob(workspace.as_uuid().as_bytes().to_vec())];
+        params.extend(previous_weeks.iter().map(|w| Value::Integer(w.key())));
+        let sql = format!(
+            "SELECT o.place_id, o.week, COUNT(*), MAX(o.grade) FROM observations o
+             WHERE o.workspace_id = ? AND o.week IN (?, ?, ?, ?){}
+             GROUP BY o.place_id, o.week",
+            filter.sql(workspace, &mut params)
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(params))?;
+        while let Some(row) = rows.next()? {
+            let key: i64 = row.get(1)?;
+            if let Some(index) = previous_weeks.iter().position(|w| w.key() == key) {
+                entry(&mut by_place, &places, row.get(0)?).add_previous(
+                    index,
+                    row.get(2)?,
+                    row.get(3)?,
+                );
+            }
+        }
+
+        // Roll places up into their areas; an area's own reports count for it too.
+        let mut by_area: HashMap<PlaceId, Summary> = HashMap::new();
+        for summary in by_place.values() {
+            let area = match summary.kind {
+                PlaceKind::Omrade => Some(summary.place),
+                PlaceKind::Plats => summary.area,
+            };
+            if let Some(area) = area {
+                entry(&mut by_area, &places, area).absorb(summary);
+            }
+        }
+        let finish = |map: HashMap<PlaceId, Summary>| {
+            let mut list: Vec<Summary> = map.into_values().collect();
+            list.iter_mut().for_each(|s| s.finish(&names));
+            list.sort_by(rank);
+            list
+        };
+        let places_list: Vec<Summary> = finish(by_place)
+            .into_iter()
+            .filter(|s| s.kind == PlaceKind::Plats)
+            .collect();
+        let areas = finish(by_area);
+        let total_reports = areas.iter().map(|a| a.reports).sum::<u32>()
+            + places_list
+                .iter()
+                .filter(|p| p.area.is_none())
+                .map(|p| p.reports)
+                .sum::<u32>();
+        Ok(Lagesbild {
+            workspace,
+            week,
+            previous_weeks,
+            filter: filter.clone(),
+            total_reports,
+            places: places_list,
+            areas,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_histograms() {
+        assert_eq!(median(&[0, 0, 0, 0, 0]), None);
+        assert_eq!(median(&[1, 0, 0, 0, 0]), Some(1.0));
+        assert_eq!(median(&[1, 0, 1, 0, 0]), Some(2.0), "1 and 3 → 2");
+        assert_eq!(median(&[2, 0, 0, 0, 1]), Some(1.0));
+        assert_eq!(median(&[0, 2, 0, 0, 2]), Some(3.5));
+    }
+
+    #[test]
+    fn trend_compares_with_the_previous_average() {
+        assert_eq!(Trend::between(3, &[0, 0, 0, 0]), Trend::New);
+        assert_eq!(Trend::between(6, &[4, 4, 4, 4]), Trend::Rising);
+        assert_eq!(Trend::between(4, &[4, 3, 5, 4]), Trend::Steady);
+        assert_eq!(Trend::between(0, &[1, 1, 1, 1]), Trend::Falling);
+        assert_eq!(
+            Trend::between(1, &[1, 0, 0, 0]),
+            Trend::Steady,
+            "small numbers need a whole report's difference"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! Lägesbild's core: the domain, its Automerge documents, the local SQLite store and the
+//! queries that make a weekly lägesbild. Plain Rust: no UI framework, no web server, no
+//! HTTP client; every other part of Lägesbild builds on this crate.
+
+pub mod codes;
+pub mod demo;
+pub mod doc;
+pub mod error;
+pub mod exchange;
+pub mod grade;
+pub mod ids;
+pub mod lagesbild;
+pub mod model;
+pub mod personnummer;
+pub mod store;
+pub mod time;
+pub mod validate;
+
+pub use codes::{
+    AgeGroup, DecisionStatus, Deployee, DocKind, Lang, OrganisationKind, PlaceKind, Role, Source,
+    Status, Visibility,
+};
+pub use error::{Error, ErrorCode, Field, Problem, Result, ValidationError, Warning};
+pub use grade::Grade;
+pub use ids::*;
+pub use model::*;
+pub use store::{ListQuery, ObservationFilter, ObservationRow, Store};
+pub use time::{IsoWeek, Timestamp};
+pub use validate::{ObservationDraft, ObservationPatch};

@@ -1,0 +1,15 @@
+//! The domain. Documents (edited by people, merged as Automerge documents) are
+//! `Observation`, `Decision`, `Meeting` and `Assessment`; the register (places,
+//! categories, organisations, workspaces) is managed by the coordinator and synced as
+//! plain rows.
+
+mod assessment;
+mod meeting;
+mod observation;
+mod register;
+pub(crate) mod text_serde;
+
+pub use assessment::{AreaGrade, Assessment};
+pub use meeting::{Decision, DecisionStatusChange, Meeting, Schedule};
+pub use observation::{Correction, Link, Note, Observation, Position, Reporter, Review};
+pub use register::{Category, Identity, Organisation, Place, Workspace, default_categories};

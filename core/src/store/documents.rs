@@ -1,0 +1,148 @@
+//! Saved documents and the changes waiting for a server.
+
+use automerge::ActorId;
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use super::{Store, projection};
+use crate::codes::DocKind;
+use crate::doc::{DocChange, Document};
+use crate::error::{Error, Result};
+use crate::ids::WorkspaceId;
+use crate::time::Timestamp;
+
+pub(super) fn load(conn: &Connection, id: &Uuid, actor: &ActorId) -> Result<Option<Document>> {
+    let bytes: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT bytes FROM documents WHERE id = ?1")?
+        .query_row([id.as_bytes().as_slice()], |r| r.get(0))
+        .optional()?;
+    bytes.map(|b| Document::load(&b, actor)).transpose()
+}
+
+/// Saves a document and queues its new local changes for the server.
+pub(super) fn save(
+    conn: &Connection,
+    id: &Uuid,
+    workspace: WorkspaceId,
+    kind: DocKind,
+    doc: &mut Document,
+    new_changes: &[DocChange],
+    now: Timestamp,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO documents (id, workspace_id, kind, bytes, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at",
+    )?
+    .execute(params![id.as_bytes().as_slice(), workspace, kind, doc.save(), now.millis()])?;
+    let mut queue = conn.prepare_cached(
+        "INSERT INTO pending_changes (doc_id, hash, bytes) VALUES (?1, ?2, ?3) ON CONFLICT (hash) DO NOTHING",
+    )?;
+    for change in new_changes {
+        queue.execute(params![
+            id.as_bytes().as_slice(),
+            change.hash.0.as_slice(),
+            change.bytes
+        ])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// How many local changes wait for a server (refused ones not counted).
+    pub fn pending_count(&self) -> Result<u64> {
+        let count: i64 = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM pending_changes WHERE refused IS NULL")?
+            .query_row([], |r| r.get(0))?;
+        Ok(count.unsigned_abs())
+    }
+
+    /// Every change of a document as this store holds it: for tests and for handing a
+    /// document to another device.
+    pub fn document_changes(&self, id: &Uuid) -> Result<Vec<DocChange>> {
+        Ok(load(&self.conn, id, &self.actor)?
+            .map(|mut d| d.changes())
+            .unwrap_or_default())
+    }
+}
+
+/// A local change waiting for the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingChange {
+    pub seq: i64,
+    pub doc_id: Uuid,
+    pub change: DocChange,
+}
+
+impl Store {
+    /// Local changes not yet acknowledged (and not refused), oldest first.
+    pub fn pending_changes(&self, limit: usize) -> Result<Vec<PendingChange>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, doc_id, hash, bytes FROM pending_changes WHERE refused IS NULL ORDER BY seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            let doc: Vec<u8> = r.get(1)?;
+            let hash: Vec<u8> = r.get(2)?;
+            Ok((r.get::<_, i64>(0)?, doc, hash, r.get::<_, Vec<u8>>(3)?))
+        })?;
+        rows.map(|row| {
+            let (seq, doc, hash, bytes) = row?;
+            let doc_id = Uuid::from_slice(&doc)
+                .map_err(|e| Error::corrupt(format!("a pending change's document id: {e}")))?;
+            let hash = automerge::ChangeHash::try_from(hash.as_slice())
+                .map_err(|e| Error::corrupt(format!("a pending change's hash: {e}")))?;
+            Ok(PendingChange {
+                seq,
+                doc_id,
+                change: DocChange { hash, bytes },
+            })
+        })
+        .collect()
+    }
+
+    /// Applies changes made elsewhere to a document, creating it if this store has not
+    /// seen it. The result must be a valid record of the workspace; if it is not, nothing
+    /// is stored.
+    pub fn receive(
+        &mut self,
+        workspace: WorkspaceId,
+        doc_id: &Uuid,
+        changes: &[DocChange],
+        now: Timestamp,
+    ) -> Result<DocKind> {
+        self.write(|tx, actor| {
+            let mut doc = match load(tx, doc_id, actor)? {
+                Some(doc) => doc,
+                None => Document::new(actor),
+            };
+            doc.apply(changes)?;
+            let kind = doc.kind()?;
+            let (id, doc_workspace) = match kind {
+                DocKind::Observation => {
+                    let observation: crate::model::Observation = doc.read()?;
+                    projection::upsert_observation(tx, &observation, now)?;
+                    (observation.id.0, observation.workspace)
+                }
+                DocKind::Decision => {
+                    let d: crate::model::Decision = doc.read()?;
+                    (d.id.0, d.workspace)
+                }
+                DocKind::Meeting => {
+                    let m: crate::model::Meeting = doc.read()?;
+                    (m.id.0, m.workspace)
+                }
+                DocKind::Assessment => {
+                    let a: crate::model::Assessment = doc.read()?;
+                    (a.id.0, a.workspace)
+                }
+            };
+            if id != *doc_id || doc_workspace != workspace {
+                return Err(Error::corrupt(format!(
+                    "changes for document {doc_id} hold record {id} of workspace {doc_workspace}"
+                )));
+            }
+            save(tx, doc_id, workspace, kind, &mut doc, &[], now)?;
+            Ok(kind)
+        })
+    }
+}

@@ -1,0 +1,34 @@
+//! Schema migrations: embedded, append-only, applied in one transaction. The schema
+//! version is SQLite's `user_version`; a store from a newer version is refused.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// Never edit or reorder an entry: add a new one.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+
+pub(crate) fn supported_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let supported = supported_version();
+    if found > supported {
+        return Err(Error::StoreTooNew {
+            path: path.to_string(),
+            found,
+            supported,
+        });
+    }
+    for sql in &MIGRATIONS[usize::try_from(found).unwrap_or(0)..] {
+        tx.execute_batch(sql)?;
+    }
+    if found < supported {
+        tx.pragma_update(None, "user_version", supported)?;
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! The device's local store: one SQLite file in WAL mode holding documents, the changes
+//! not yet acknowledged by a server, projections for queries, the register, settings
+//! and the sync cursor.
+//!
+//! Durability: `synchronous=FULL` makes every commit reach the disk before it returns,
+//! so a call that returned `Ok` survives a crash, kill -9 or power loss.
+
+mod documents;
+mod filter;
+mod migrate;
+mod observations;
+mod projection;
+mod register;
+
+use std::path::Path;
+
+use automerge::ActorId;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+use crate::model::Identity;
+
+pub use documents::PendingChange;
+pub use observations::{ListQuery, ObservationFilter, ObservationRow};
+
+/// The file name of a store inside its directory.
+pub const STORE_FILE: &str = "lagesbild.sqlite3";
+
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: String,
+    actor: ActorId,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store file at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        Store::setup(conn, path.display().to_string())
+    }
+
+    /// A store that lives only in memory, for tests and throwaway work.
+    pub fn open_in_memory() -> Result<Store> {
+        Store::setup(Connection::open_in_memory()?, ":memory:".to_string())
+    }
+
+    fn setup(mut conn: Connection, path: String) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if mode != "wal" && mode != "memory" {
+            return Err(Error::corrupt(format!(
+                "the store cannot use WAL journaling (got {mode})"
+            )));
+        }
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;",
+        )?;
+        migrate::migrate(&mut conn, &path)?;
+        let actor = load_or_create_actor(&mut conn)?;
+        Ok(Store { conn, path, actor })
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The Automerge actor this device writes as.
+    pub fn actor(&self) -> &ActorId {
+        &self.actor
+    }
+
+    /// SQLite's own check of the file; `"ok"` when sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        setting(&self.conn, key)
+    }
+
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        set_setting(&self.conn, key, value)
+    }
+
+    /// Who uses this device, if it has been initialised or enrolled.
+    pub fn identity(&self) -> Result<Option<Identity>> {
+        self.setting("identity")?
+            .map(|json| {
+                serde_json::from_str(&json)
+                    .map_err(|e| Error::corrupt(format!("the stored identity does not read: {e}")))
+            })
+            .transpose()
+    }
+
+    pub fn require_identity(&self) -> Result<Identity> {
+        self.identity()?.ok_or(Error::NoIdentity)
+    }
+
+    pub fn set_identity(&mut self, identity: &Identity) -> Result<()> {
+        let json = serde_json::to_string(identity)
+            .map_err(|e| Error::corrupt(format!("identity does not serialise: {e}")))?;
+        self.set_setting("identity", &json)
+    }
+
+    /// Runs `f` in an immediate (write-locking) transaction and commits it.
+    fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>, &ActorId) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx, &self.actor)?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
+}
+
+fn load_or_create_actor(conn: &mut Connection) -> Result<ActorId> {
+    if let Some(hex) = setting(conn, "actor_id")? {
+        let bytes =
+            decode_hex(&hex).ok_or_else(|| Error::corrupt("the stored actor id is not hex"))?;
+        return Ok(ActorId::from(bytes));
+    }
+    let actor = ActorId::random();
+    set_setting(conn, "actor_id", &actor.to_hex_string())?;
+    Ok(actor)
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+impl Store {
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}

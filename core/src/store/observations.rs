@@ -1,0 +1,404 @@
+//! Recording, editing and reading observations.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row, params_from_iter};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, documents, projection, register};
+use crate::codes::{AgeGroup, DocKind, Role, Source, Status, Visibility};
+use crate::doc::Document;
+use crate::error::{Error, Field, Result};
+use crate::grade::Grade;
+use crate::ids::{
+    CorrectionId, NoteId, ObservationId, OrganisationId, PlaceId, UserId, WorkspaceId,
+};
+use crate::model::{Correction, Link, Note, Observation, Position, Reporter, Review};
+use crate::time::{IsoWeek, Timestamp};
+use crate::validate::{self, MAX_NOTE, ObservationDraft, ObservationPatch, References};
+
+pub use super::filter::ObservationFilter;
+
+/// What a list shows of an observation, read from the projection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservationRow {
+    pub id: ObservationId,
+    pub workspace: WorkspaceId,
+    pub place: PlaceId,
+    pub place_name: String,
+    pub area: Option<PlaceId>,
+    pub category: String,
+    pub grade: Grade,
+    pub observed_at: Timestamp,
+    pub observed_until: Option<Timestamp>,
+    pub week: IsoWeek,
+    pub recorded_at: Timestamp,
+    pub server_seen_at: Option<Timestamp>,
+    pub organisation: OrganisationId,
+    pub reporter: UserId,
+    pub reporter_name: String,
+    pub role: Role,
+    pub visibility: Visibility,
+    pub status: Status,
+    pub people: Option<u32>,
+    pub age_group: Option<AgeGroup>,
+    pub source: Option<Source>,
+    pub description: String,
+    pub place_detail: Option<String>,
+    pub position: Option<Position>,
+    pub note_count: u32,
+    pub link_count: u32,
+    pub reviewed: bool,
+}
+
+/// Which observations a list returns, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub workspace: Option<WorkspaceId>,
+    pub week: Option<IsoWeek>,
+    pub from: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub reporter: Option<UserId>,
+    pub filter: ObservationFilter,
+    pub limit: Option<u32>,
+}
+
+impl Store {
+    /// Records an observation as this device's user. Returns once it is on disk.
+    pub fn record(&mut self, draft: &ObservationDraft, now: Timestamp) -> Result<Observation> {
+        let identity = self.require_identity()?;
+        let mut recorded = self.record_many(
+            identity.workspace,
+            &[(identity.reporter(), draft.clone())],
+            now,
+        )?;
+        recorded
+            .pop()
+            .ok_or_else(|| Error::corrupt("recording returned nothing"))
+    }
+
+    /// Records several observations in one transaction: all are stored, or none (the
+    /// first bad one is reported). Used by imports; each keeps its own reporter.
+    pub fn record_many(
+        &mut self,
+        workspace: WorkspaceId,
+        drafts: &[(Reporter, ObservationDraft)],
+        now: Timestamp,
+    ) -> Result<Vec<Observation>> {
+        self.write(|tx, actor| {
+            drafts
+                .iter()
+                .map(|(reporter, draft)| {
+                    let refs = references(tx, workspace, draft)?;
+                    let observation =
+                        validate::new_observation(draft, refs, workspace, reporter, now)?;
+                    let (mut doc, change) = Document::create(actor, &observation, now)?;
+                    documents::save(
+                        tx,
+                        observation.id.as_uuid(),
+                        workspace,
+                        DocKind::Observation,
+                        &mut doc,
+                        &[change],
+                        now,
+                    )?;
+                    projection::upsert_observation(tx, &observation, now)?;
+                    Ok(observation)
+                })
+                .collect()
+        })
+    }
+
+    /// Checks a draft as `record` would, without storing anything.
+    pub fn check_draft(&self, draft: &ObservationDraft, now: Timestamp) -> Result<Observation> {
+        let identity = self.require_identity()?;
+        self.check_draft_for(identity.workspace, &identity.reporter(), draft, now)
+    }
+
+    pub(crate) fn check_draft_for(
+        &self,
+        workspace: WorkspaceId,
+        reporter: &Reporter,
+        draft: &ObservationDraft,
+        now: Timestamp,
+    ) -> Result<Observation> {
+        let refs = references(&self.conn, workspace, draft)?;
+        validate::new_observation(draft, refs, workspace, reporter, now)
+    }
+
+    /// Changes the fields a patch names. The reporter may edit their own reports and the
+    /// coordinator any; a category or place changed by someone else is kept as a
+    /// correction the reporter can see.
+    pub fn edit(
+        &mut self,
+        id: ObservationId,
+        patch: &ObservationPatch,
+        now: Timestamp,
+    ) -> Result<Observation> {
+        let editor = self.require_identity()?.reporter();
+        self.change_observation(id, now, |conn, current| {
+            if current.reporter.user != editor.user && !editor.role.is_coordinator() {
+                return Err(Error::Forbidden(
+                    "only the reporter or the coordinator may edit a report; add a follow-up note instead".into(),
+                ));
+            }
+            let category = patch.category.as_deref().map(|key| {
+                let key = key.trim();
+                register::category_by_key(conn, current.workspace, key).map(|c| match c {
+                    Some(c) if c.key == current.category => Ok(c),
+                    Some(c) => validate::usable_category(&c),
+                    None => Err(register::unknown_category(key)),
+                })
+            });
+            let category = category.transpose()?;
+            let place = patch
+                .place
+                .as_deref()
+                .map(|p| {
+                    register::find_place(conn, current.workspace, p).map(|found| {
+                        found.and_then(|place| {
+                            if place.id == current.place { Ok(place.id) } else { validate::usable_place(&place).map(|p| p.id) }
+                        })
+                    })
+                })
+                .transpose()?;
+            let mut next = validate::patched_observation(current, patch, category, place, now)?;
+            if editor.user != current.reporter.user {
+                record_corrections(current, &mut next, &editor, now);
+            }
+            *current = next;
+            Ok(())
+        })
+    }
+
+    /// Adds a follow-up note. Anyone who can read a report may add one.
+    pub fn add_note(
+        &mut self,
+        id: ObservationId,
+        text: &str,
+        acknowledge_personnummer: bool,
+        now: Timestamp,
+    ) -> Result<Observation> {
+        let author = self.require_identity()?.reporter();
+        let text = validate::text(Field::Note, text, MAX_NOTE)?;
+        if text.is_empty() {
+            return Err(Error::Invalid(crate::error::ValidationError::new(
+                Field::Note,
+                crate::error::Problem::Missing,
+            )));
+        }
+        validate::personnummer_check(acknowledge_personnummer, &[(Field::Note, Some(&text))])?;
+        self.change_observation(id, now, |_, current| {
+            current.notes.push(Note {
+                id: NoteId::new(),
+                author: author.clone(),
+                at: now,
+                text,
+            });
+            Ok(())
+        })
+    }
+
+    /// Marks a report as reviewed by the coordinator.
+    pub fn mark_reviewed(&mut self, id: ObservationId, now: Timestamp) -> Result<Observation> {
+        let by = self.require_coordinator()?;
+        self.change_observation(id, now, |_, current| {
+            current.review = Some(Review { by, at: now });
+            Ok(())
+        })
+    }
+
+    /// Links two reports of the same event; each keeps its own record.
+    pub fn link(&mut self, a: ObservationId, b: ObservationId, now: Timestamp) -> Result<()> {
+        let by = self.require_identity()?.user;
+        for (from, to) in [(a, b), (b, a)] {
+            self.change_observation(from, now, |_, current| {
+                current.links.insert(to.to_string(), Link { by, at: now });
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    fn require_coordinator(&self) -> Result<Reporter> {
+        let me = self.require_identity()?.reporter();
+        if !me.role.is_coordinator() {
+            return Err(Error::Forbidden("only the coordinator may do this".into()));
+        }
+        Ok(me)
+    }
+
+    /// Loads, changes and saves one observation as one Automerge change, in one transaction.
+    fn change_observation(
+        &mut self,
+        id: ObservationId,
+        now: Timestamp,
+        change: impl FnOnce(&Connection, &mut Observation) -> Result<()>,
+    ) -> Result<Observation> {
+        self.write(|tx, actor| {
+            let mut doc =
+                documents::load(tx, id.as_uuid(), actor)?.ok_or_else(|| Error::NotFound {
+                    what: "observation",
+                    id: id.to_string(),
+                })?;
+            let mut observation: Observation = doc.read()?;
+            change(tx, &mut observation)?;
+            let changes = doc.update(&observation, now)?;
+            if !changes.is_empty() {
+                documents::save(
+                    tx,
+                    id.as_uuid(),
+                    observation.workspace,
+                    DocKind::Observation,
+                    &mut doc,
+                    &changes,
+                    now,
+                )?;
+                projection::upsert_observation(tx, &observation, now)?;
+            }
+            Ok(observation)
+        })
+    }
+
+    /// The whole observation, from its document.
+    pub fn observation(&self, id: ObservationId) -> Result<Observation> {
+        documents::load(&self.conn, id.as_uuid(), &self.actor)?
+            .ok_or_else(|| Error::NotFound {
+                what: "observation",
+                id: id.to_string(),
+            })?
+            .read()
+    }
+
+    /// Observations from the projection, newest first.
+    pub fn list(&self, query: &ListQuery) -> Result<Vec<ObservationRow>> {
+        let workspace = match query.workspace {
+            Some(w) => w,
+            None => self.require_identity()?.workspace,
+        };
+        let mut params: Vec<Value> = vec![Value::Blob(workspace.as_uuid().as_bytes().to_vec())];
+        let mut sql = format!("{ROW_SELECT} WHERE o.workspace_id = ?");
+        if let Some(week) = query.week {
+            sql.push_str(" AND o.week = ?");
+            params.push(Value::Integer(week.key()));
+        }
+        if let Some(from) = query.from {
+            sql.push_str(" AND o.observed_at >= ?");
+            params.push(Value::Integer(from.millis()));
+        }
+        if let Some(until) = query.until {
+            sql.push_str(" AND o.observed_at < ?");
+            params.push(Value::Integer(until.millis()));
+        }
+        if let Some(reporter) = query.reporter {
+            sql.push_str(" AND o.reporter_id = ?");
+            params.push(Value::Blob(reporter.as_uuid().as_bytes().to_vec()));
+        }
+        sql.push_str(&query.filter.sql(workspace, &mut params));
+        sql.push_str(" ORDER BY o.observed_at DESC, o.id DESC");
+        if let Some(limit) = query.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), row_from_sql)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn references(
+    conn: &Connection,
+    workspace: WorkspaceId,
+    draft: &ObservationDraft,
+) -> Result<References> {
+    let key = validate::required(Field::Category, &draft.category)?;
+    let place = validate::required(Field::Place, &draft.place)?;
+    let category = match register::category_by_key(conn, workspace, key)? {
+        Some(c) => validate::usable_category(&c),
+        None => Err(register::unknown_category(key)),
+    };
+    let place =
+        register::find_place(conn, workspace, place)?.and_then(|p| validate::usable_place(&p));
+    Ok(References { category, place })
+}
+
+fn record_corrections(
+    before: &Observation,
+    after: &mut Observation,
+    by: &Reporter,
+    now: Timestamp,
+) {
+    let changed = [
+        ("category", before.category.clone(), after.category.clone()),
+        ("place", before.place.to_string(), after.place.to_string()),
+    ];
+    for (field, from, to) in changed {
+        if from != to {
+            after.corrections.push(Correction {
+                id: CorrectionId::new(),
+                by: by.clone(),
+                at: now,
+                field: field.to_string(),
+                from,
+                to,
+            });
+        }
+    }
+}
+
+const ROW_SELECT: &str =
+    "SELECT o.id, o.workspace_id, o.place_id, COALESCE(p.name, '?'), p.area_id,
+    o.category, o.grade, o.observed_at, o.observed_until, o.week, o.recorded_at, o.server_seen_at,
+    o.org_id, o.reporter_id, o.reporter_name, o.role, o.visibility, o.status, o.people,
+    o.age_group, o.source, o.description, o.place_detail, o.lat, o.lon, o.accuracy_m,
+    o.note_count, o.link_count, o.reviewed
+    FROM observations o LEFT JOIN places p ON p.id = o.place_id";
+
+fn time_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
+    let ms: i64 = r.get(i)?;
+    Timestamp::from_millis(ms).ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(i, ms))
+}
+
+fn optional_time_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
+    let ms: Option<i64> = r.get(i)?;
+    ms.map(|ms| Timestamp::from_millis(ms).ok_or(rusqlite::Error::IntegralValueOutOfRange(i, ms)))
+        .transpose()
+}
+
+fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ObservationRow> {
+    let week: i64 = r.get(9)?;
+    let lat: Option<f64> = r.get(23)?;
+    let lon: Option<f64> = r.get(24)?;
+    Ok(ObservationRow {
+        id: r.get(0)?,
+        workspace: r.get(1)?,
+        place: r.get(2)?,
+        place_name: r.get(3)?,
+        area: r.get(4)?,
+        category: r.get(5)?,
+        grade: r.get(6)?,
+        observed_at: time_column(r, 7)?,
+        observed_until: optional_time_column(r, 8)?,
+        week: IsoWeek::from_key(week).ok_or(rusqlite::Error::IntegralValueOutOfRange(9, week))?,
+        recorded_at: time_column(r, 10)?,
+        server_seen_at: optional_time_column(r, 11)?,
+        organisation: r.get(12)?,
+        reporter: r.get(13)?,
+        reporter_name: r.get(14)?,
+        role: r.get(15)?,
+        visibility: r.get(16)?,
+        status: r.get(17)?,
+        people: r.get(18)?,
+        age_group: r.get(19)?,
+        source: r.get(20)?,
+        description: r.get(21)?,
+        place_detail: r.get(22)?,
+        position: lat.zip(lon).map(|(lat, lon)| Position {
+            lat,
+            lon,
+            accuracy_m: r.get(25).ok().flatten(),
+        }),
+        note_count: r.get(26)?,
+        link_count: r.get(27)?,
+        reviewed: r.get(28)?,
+    })
+}

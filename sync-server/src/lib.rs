@@ -1,0 +1,1 @@
+//! The sync server; built in its own issue.

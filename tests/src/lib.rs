@@ -1,0 +1,1 @@
+//! Shared helpers for cross-part tests and benchmarks.
