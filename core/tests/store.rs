@@ -1,0 +1,269 @@
+//! The local store: recording, bad input, and its schema.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{counts, demo_store, draft, now};
+use lagesbild_core::{
+    Error, ErrorCode, Field, ObservationDraft, ObservationPatch, Problem, Store, Warning,
+};
+
+fn field_of(err: &Error) -> Field {
+    match err {
+        Error::Invalid(v) => v.field,
+        Error::NeedsConfirmation(Warning::PossiblePersonnummer { field }) => *field,
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_recorded_observation_reads_back_whole() {
+    let (mut store, _, identity) = demo_store(1);
+    let input = ObservationDraft {
+        observed_at: Some("2026-11-24 21:30".into()),
+        observed_until: Some("2026-11-24 22:15".into()),
+        people: Some(8),
+        age_group: Some("unga".into()),
+        source: Some("Själv sett".into()),
+        description: Some("Grupp vid stationen, höga röster".into()),
+        place_detail: Some("Vid cykelstället".into()),
+        position: Some(lagesbild_core::Position {
+            lat: 59.1934,
+            lon: 17.7508,
+            accuracy_m: Some(12.0),
+        }),
+        visibility: Some("kommun-polis".into()),
+        ..draft("Rönninge station", "grupperingar", 3)
+    };
+    let recorded = store.record(&input, now()).unwrap();
+    let read = store.observation(recorded.id).unwrap();
+    assert_eq!(read, recorded, "the document holds what was recorded");
+    assert_eq!(read.observed_at.local_display(), "2026-11-24 21:30");
+    assert_eq!(
+        read.reporter.user, identity.user,
+        "the reporter comes from the device's identity"
+    );
+    assert_eq!(read.recorded_at, now());
+    let rows = store.list(&Default::default()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].place_name, "Rönninge station");
+    assert_eq!(rows[0].description, "Grupp vid stationen, höga röster");
+    assert_eq!(rows[0].week.to_string(), "2026-W48");
+    assert_eq!(
+        store.pending_count().unwrap(),
+        1,
+        "the creation waits to be sent"
+    );
+}
+
+#[test]
+fn bad_input_names_the_field_and_stores_nothing() {
+    let (mut store, _, _) = demo_store(1);
+    let long = "x".repeat(2001);
+    let cases: Vec<(ObservationDraft, Field)> = vec![
+        (draft("Rönninge station", "klotter", 0), Field::Grade),
+        (draft("Rönninge station", "klotter", 6), Field::Grade),
+        (
+            ObservationDraft {
+                grade: None,
+                ..draft("Rönninge station", "klotter", 1)
+            },
+            Field::Grade,
+        ),
+        (draft("Rönninge station", "tjuvjakt", 2), Field::Category),
+        (draft("Månbasen", "klotter", 2), Field::Place),
+        (
+            ObservationDraft {
+                category: None,
+                ..draft("Rönninge station", "klotter", 2)
+            },
+            Field::Category,
+        ),
+        (
+            ObservationDraft {
+                place: Some("  ".into()),
+                ..draft("Rönninge station", "klotter", 2)
+            },
+            Field::Place,
+        ),
+        (
+            ObservationDraft {
+                description: Some(long),
+                ..draft("Rönninge station", "klotter", 2)
+            },
+            Field::Description,
+        ),
+        (
+            ObservationDraft {
+                place_detail: Some("y".repeat(201)),
+                ..draft("Rönninge station", "klotter", 2)
+            },
+            Field::PlaceDetail,
+        ),
+        (
+            ObservationDraft {
+                observed_at: Some("igår kväll".into()),
+                ..draft("Rönninge station", "klotter", 2)
+            },
+            Field::ObservedAt,
+        ),
+        (
+            ObservationDraft {
+                observed_at: Some("2026-12-24 18:00".into()),
+                ..draft("Rönninge station", "klotter", 2)
+            },
+            Field::ObservedAt,
+        ),
+        (
+            ObservationDraft {
+                observed_at: Some("2026-11-24 22:00".into()),
+                observed_until: Some("2026-11-24 21:00".into()),
+                ..draft("Rönninge station", "klotter", 2)
+            },
+            Field::ObservedUntil,
+        ),
+        (
+            ObservationDraft {
+                people: Some(-3),
+                ..draft("Rönninge station", "klotter", 2)
+            },
+            Field::People,
+        ),
+        (
+            ObservationDraft {
+                age_group: Some("pensionärer".into()),
+                ..draft("Rönninge station", "klotter", 2)
+            },
+            Field::AgeGroup,
+        ),
+        (
+            ObservationDraft {
+                visibility: Some("hemlig".into()),
+                ..draft("Rönninge station", "klotter", 2)
+            },
+            Field::Visibility,
+        ),
+    ];
+    for (input, field) in cases {
+        let err = store.record(&input, now()).unwrap_err();
+        assert_eq!(
+            field_of(&err),
+            field,
+            "{input:?} is refused for its {field}: {err}"
+        );
+        assert_eq!(err.code(), ErrorCode::Invalid);
+        assert!(
+            err.to_string().starts_with(field.name()),
+            "the message names the field: {err}"
+        );
+    }
+    assert_eq!(counts(&store), (0, 0), "no bad input left anything behind");
+}
+
+#[test]
+fn a_retired_category_keeps_old_reports_but_takes_no_new_ones() {
+    let (mut store, demo, _) = demo_store(1);
+    let old = store
+        .record(&draft("Rönninge station", "alkohol", 2), now())
+        .unwrap();
+    let mut alkohol = demo
+        .categories
+        .iter()
+        .find(|c| c.key == "alkohol")
+        .unwrap()
+        .clone();
+    alkohol.retired = true;
+    store.save_category(demo.workspace.id, &alkohol).unwrap();
+    let err = store
+        .record(&draft("Rönninge station", "alkohol", 2), now())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid(v) if matches!(v.problem, Problem::Retired { .. })),
+        "{err}"
+    );
+    assert_eq!(
+        store.observation(old.id).unwrap().category,
+        "alkohol",
+        "the old report is untouched"
+    );
+    store
+        .edit(
+            old.id,
+            &ObservationPatch {
+                grade: Some(3),
+                ..Default::default()
+            },
+            now(),
+        )
+        .unwrap();
+}
+
+#[test]
+fn text_that_looks_like_a_personnummer_needs_confirmation() {
+    let (mut store, _, _) = demo_store(1);
+    let input = ObservationDraft {
+        description: Some("Pojke med personnummer 080514-1234 var där".into()),
+        ..draft("Rönninge station", "grupperingar", 2)
+    };
+    let err = store.record(&input, now()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NeedsConfirmation);
+    assert_eq!(field_of(&err), Field::Description);
+    assert_eq!(
+        counts(&store),
+        (0, 0),
+        "nothing is stored before confirmation"
+    );
+
+    let confirmed = ObservationDraft {
+        acknowledge_personnummer: true,
+        ..input
+    };
+    store.record(&confirmed, now()).unwrap();
+    assert_eq!(counts(&store).0, 1, "stored once the user confirmed");
+
+    let id = store.list(&Default::default()).unwrap()[0].id;
+    let err = store
+        .add_note(id, "Kontakt: 19900101-1234", false, now())
+        .unwrap_err();
+    assert_eq!(field_of(&err), Field::Note, "notes are checked too");
+}
+
+#[test]
+fn a_store_opens_again_and_keeps_its_actor_and_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite3");
+    let demo = lagesbild_core::demo::workspace("Test");
+    let (actor, id) = {
+        let mut store = Store::open(&path).unwrap();
+        demo.install(&mut store, 1).unwrap();
+        let o = store
+            .record(&draft("Rönninge station", "klotter", 2), now())
+            .unwrap();
+        (store.actor().clone(), o.id)
+    };
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.actor(),
+        &actor,
+        "the device keeps writing as the same actor"
+    );
+    assert_eq!(store.observation(id).unwrap().grade.value(), 2);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn a_store_written_by_a_newer_version_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite3");
+    drop(Store::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 999).unwrap();
+    drop(conn);
+    let err = Store::open(&path).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::StoreTooNew);
+    let message = err.to_string();
+    assert!(
+        message.contains("newer version") && message.contains("999"),
+        "{message}"
+    );
+}
