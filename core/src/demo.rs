@@ -170,9 +170,10 @@ impl DemoWorkspace {
         Ok(identity)
     }
 
-    /// `count` reports spread over the `weeks` weeks up to `now`, with hot spots that
-    /// change over time so trends show: the station grows worse, the torget stays busy,
-    /// the youth centre flares up this week.
+    /// `count` reports spread evenly over the `weeks` ISO weeks up to `now` (this week's
+    /// share falls between its Monday and `now`), with hot spots that change over time so
+    /// trends show: the station grows worse week by week, the torget stays busy, the youth
+    /// centre flares up this week.
     pub fn reports(
         &self,
         count: usize,
@@ -187,7 +188,9 @@ impl DemoWorkspace {
             .filter(|p| p.kind == PlaceKind::Plats)
             .collect();
         let categories: Vec<&Category> = self.categories.iter().collect();
-        let span_ms = i64::from(weeks.max(1)) * 7 * 24 * 3600 * 1000;
+        let weeks = weeks.max(1);
+        let this_monday = now.week().bounds().0.millis();
+        let week_ms = 7 * 24 * 3600 * 1000;
         let texts = [
             "Grupp ungdomar samlade vid entrén, högljudda men lugna när vi pratade med dem.",
             "Klotter på busskuren, anmält till fastighetsägaren.",
@@ -203,21 +206,34 @@ impl DemoWorkspace {
         (0..count)
             .map(|i| {
                 let reporter = self.people[1 + rng.usize(..self.people.len() - 1)].clone();
-                let age = rng.i64(0..span_ms);
-                let at = Timestamp::from_millis(now.millis() - age).unwrap_or(now);
-                let recent = age < 7 * 24 * 3600 * 1000;
-                let place = match rng.u32(0..10) {
-                    0..=2 => places[3],       // Rönninge station
-                    3..=4 => places[0],       // the torget
-                    5 if recent => places[7], // the youth centre, this week
-                    _ => places[rng.usize(..places.len())],
+                // 0 is this week, 1 last week, …
+                let weeks_ago = (i % weeks as usize) as i64;
+                let (start, end) = if weeks_ago == 0 {
+                    (this_monday, now.millis().max(this_monday + 1))
+                } else {
+                    (
+                        this_monday - weeks_ago * week_ms,
+                        this_monday - (weeks_ago - 1) * week_ms,
+                    )
+                };
+                let at = Timestamp::from_millis(rng.i64(start..end)).unwrap_or(now);
+                let recency = i64::from(weeks) - 1 - weeks_ago; // grows towards this week
+                let station_share = 10 + 6 * recency;
+                let roll = rng.i64(0..100);
+                let place = if roll < station_share {
+                    places[3] // Rönninge station
+                } else if roll < station_share + 20 {
+                    places[0] // the torget
+                } else if weeks_ago == 0 && roll < station_share + 35 {
+                    places[7] // the youth centre
+                } else {
+                    places[rng.usize(..places.len())]
                 };
                 let mut grade = 1 + rng.i64(0..3);
                 if place.id == places[3].id {
-                    // Worse the more recent.
-                    grade += i64::from(age < span_ms / 3) + i64::from(recent && rng.bool());
+                    grade += recency / 2 + i64::from(rng.bool());
                 }
-                if place.id == places[7].id && recent {
+                if place.id == places[7].id && weeks_ago == 0 {
                     grade = 3 + rng.i64(0..3);
                 }
                 let category = categories[rng.usize(..categories.len())];

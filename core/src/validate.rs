@@ -100,7 +100,7 @@ fn invalid(field: Field, problem: Problem) -> Error {
     Error::Invalid(ValidationError::new(field, problem))
 }
 
-pub(crate) fn required<'a>(field: Field, value: &'a Option<String>) -> Result<&'a str> {
+pub(crate) fn required(field: Field, value: &Option<String>) -> Result<&str> {
     match value.as_deref().map(str::trim) {
         Some(v) if !v.is_empty() => Ok(v),
         _ => Err(invalid(field, Problem::Missing)),
@@ -407,7 +407,7 @@ pub(crate) fn patched_observation(
     let new_detail = patch
         .place_detail
         .as_ref()
-        .and_then(|_| next.place_detail.as_deref());
+        .and(next.place_detail.as_deref());
     personnummer_check(
         patch.acknowledge_personnummer,
         &[

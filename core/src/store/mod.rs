@@ -146,7 +146,7 @@ fn load_or_create_actor(conn: &mut Connection) -> Result<ActorId> {
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())

@@ -1,0 +1,287 @@
+//! The command line's shape.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use lagesbild_core::{OrganisationKind, Role};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lagesbild",
+    version,
+    about = "Record observations and read the weekly lägesbild from a local store"
+)]
+pub struct Cli {
+    /// The store's directory.
+    #[arg(long, global = true, env = "LAGESBILD_STORE")]
+    pub store: Option<PathBuf>,
+    /// Language of labels in the output.
+    #[arg(long, global = true, value_enum, default_value_t = LangArg::Sv, env = "LAGESBILD_LANG")]
+    pub lang: LangArg,
+    /// Use this instant as "now" (RFC 3339); for reproducible scripts and tests.
+    #[arg(long, global = true, hide = true, env = "LAGESBILD_NOW")]
+    pub now: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Sv,
+    En,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a store with a workspace and this device's user.
+    Init(InitArgs),
+    /// Record an observation. Prints its id once it is on disk.
+    Record(RecordArgs),
+    /// Change fields of an observation.
+    Edit(EditArgs),
+    /// Add a follow-up note to an observation.
+    Note {
+        id: String,
+        text: String,
+        #[arg(long)]
+        confirm_personnummer: bool,
+    },
+    /// Show one observation with its notes.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List observations, newest first.
+    List(ListArgs),
+    /// The week's lägesbild: per place and area, with the trend.
+    Week(WeekArgs),
+    /// The place register.
+    Places {
+        #[command(subcommand)]
+        command: Option<PlacesCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The category catalogue.
+    Categories {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The workspace's organisations.
+    Organisations {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write observations as CSV or GeoJSON.
+    Export(ExportArgs),
+    /// Record observations from a CSV file (all lines, or none if any is bad).
+    Import(ImportArgs),
+    /// Create a demo workspace with some weeks of reports and show its lägesbild.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory of the new store (default: --store).
+    pub dir: Option<PathBuf>,
+    /// The workspace (municipality).
+    #[arg(long, default_value = "Salem")]
+    pub workspace: String,
+    /// Your name, as reports will show it.
+    #[arg(long, required_unless_present = "demo")]
+    pub name: Option<String>,
+    #[arg(long, required_unless_present = "demo")]
+    pub organisation: Option<String>,
+    #[arg(long, default_value = "kommun")]
+    pub organisation_kind: OrganisationKind,
+    #[arg(long, default_value = "fritidsfaltare")]
+    pub role: Role,
+    /// Create the demo workspace instead (places, partners, and reports).
+    #[arg(long)]
+    pub demo: bool,
+    /// With --demo: how many reports to create.
+    #[arg(long, default_value_t = 300)]
+    pub demo_reports: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ObservationFields {
+    /// Category key, such as `klotter` (see `lagesbild categories`).
+    #[arg(long, short = 'c')]
+    pub category: Option<String>,
+    /// Place name or id (see `lagesbild places`).
+    #[arg(long, short = 'p')]
+    pub place: Option<String>,
+    /// 1 normalt, 2 något förhöjt, 3 förhöjt, 4 allvarligt, 5 kritiskt läge.
+    #[arg(long, short = 'g', allow_negative_numbers = true)]
+    pub grade: Option<i64>,
+    /// When it was observed: `2026-11-24 21:30` (Swedish time), `21:30` or RFC 3339.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// The end, when it went on for a while.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// About how many people.
+    #[arg(long, allow_negative_numbers = true)]
+    pub people: Option<i64>,
+    /// barn, unga, vuxna or blandat.
+    #[arg(long)]
+    pub age: Option<String>,
+    /// sjalv-sett, uppgift-fran-annan or rykte.
+    #[arg(long)]
+    pub source: Option<String>,
+    #[arg(long, short = 'd')]
+    pub description: Option<String>,
+    /// Where exactly, in words.
+    #[arg(long)]
+    pub detail: Option<String>,
+    #[arg(long, requires = "lon", allow_negative_numbers = true)]
+    pub lat: Option<f64>,
+    #[arg(long, requires = "lat", allow_negative_numbers = true)]
+    pub lon: Option<f64>,
+    /// GPS accuracy in metres.
+    #[arg(long, requires = "lat")]
+    pub accuracy: Option<f64>,
+    /// alla, kommun-polis or egen-organisation.
+    #[arg(long)]
+    pub visibility: Option<String>,
+    /// Store text that looks like a personnummer anyway.
+    #[arg(long)]
+    pub confirm_personnummer: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub fields: ObservationFields,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub id: String,
+    #[command(flatten)]
+    pub fields: ObservationFields,
+    /// ny, bedomd, atgard-beslutad or avslutad.
+    #[arg(long)]
+    pub status: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only these categories (a main category includes its subcategories).
+    #[arg(long = "category", short = 'c')]
+    pub categories: Vec<String>,
+    /// Only reports from these organisations (name or id).
+    #[arg(long = "organisation", short = 'o')]
+    pub organisations: Vec<String>,
+    /// Only these grades.
+    #[arg(long = "grade", short = 'g')]
+    pub grades: Vec<i64>,
+    /// Only grades at or above this.
+    #[arg(long)]
+    pub min_grade: Option<i64>,
+    /// Only this place, or every place in this area.
+    #[arg(long, short = 'p')]
+    pub place: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this ISO week, as 2026-W48.
+    #[arg(long)]
+    pub week: Option<String>,
+    /// Only my own reports.
+    #[arg(long)]
+    pub mine: bool,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WeekArgs {
+    /// The ISO week, as 2026-W48 (default: this week).
+    pub week: Option<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlacesCommand {
+    /// Add a place or an area to the register.
+    Add {
+        name: String,
+        #[arg(long, allow_negative_numbers = true)]
+        lat: f64,
+        #[arg(long, allow_negative_numbers = true)]
+        lon: f64,
+        /// The area it lies in (name or id).
+        #[arg(long)]
+        area: Option<String>,
+        /// Make it an area.
+        #[arg(long)]
+        is_area: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Geojson,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(value_enum)]
+    pub format: ExportFormat,
+    /// Only this ISO week.
+    #[arg(long)]
+    pub week: Option<String>,
+    /// From this time (inclusive).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Up to this time (exclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// Record the lines on behalf of this organisation (name or id), e.g. a guard company.
+    #[arg(long)]
+    pub organisation: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to create the demo store (replaced if it exists).
+    #[arg(default_value = "target/demo")]
+    pub dir: PathBuf,
+    #[arg(long, default_value_t = 300)]
+    pub reports: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,500 @@
+//! What each command does: parse, call core, print.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use lagesbild_core::demo;
+use lagesbild_core::exchange::read_csv;
+use lagesbild_core::store::STORE_FILE;
+use lagesbild_core::{
+    DeviceId, Grade, Identity, IsoWeek, Lang, ListQuery, ObservationDraft, ObservationFilter,
+    ObservationId, ObservationPatch, Organisation, OrganisationId, Place, PlaceId, PlaceKind,
+    Position, Store, Timestamp, UserId, Workspace, WorkspaceId, default_categories,
+};
+
+use crate::args::{
+    Cli, Command, DemoArgs, ExportFormat, FilterArgs, InitArgs, LangArg, ObservationFields,
+    PlacesCommand,
+};
+use crate::output;
+
+pub fn run(cli: Cli) -> Result<()> {
+    let now = match &cli.now {
+        Some(text) => lagesbild_core::time::parse_time(text, Timestamp::from(chrono::Utc::now()))
+            .ok_or_else(|| anyhow!("--now '{text}' is not a time"))?,
+        None => Timestamp::from(chrono::Utc::now()),
+    };
+    let lang = match cli.lang {
+        LangArg::Sv => Lang::Sv,
+        LangArg::En => Lang::En,
+    };
+    let store_dir = cli.store.clone().unwrap_or_else(default_store_dir);
+    match cli.command {
+        Command::Init(args) => init(args, &store_dir, now),
+        Command::Demo(args) => run_demo(args, lang, now),
+        command => {
+            let mut store = open(&store_dir)?;
+            run_on_store(command, &mut store, lang, now)
+        }
+    }
+}
+
+fn run_on_store(command: Command, store: &mut Store, lang: Lang, now: Timestamp) -> Result<()> {
+    let out = &mut std::io::stdout().lock();
+    match command {
+        Command::Record(args) => {
+            let draft = draft(&args.fields);
+            let observation = store.record(&draft, now)?;
+            if args.json {
+                output::json(out, &observation)?;
+            } else {
+                writeln!(out, "{}", observation.id)?;
+            }
+        }
+        Command::Edit(args) => {
+            let id = observation_id(&args.id)?;
+            let mut patch = patch(&args.fields);
+            patch.status = args.status;
+            if patch.is_empty() {
+                bail!("nothing to change: name at least one field, such as --grade 3");
+            }
+            let observation = store.edit(id, &patch, now)?;
+            if args.json {
+                output::json(out, &observation)?;
+            } else {
+                output::observation(out, store, &observation, lang)?;
+            }
+        }
+        Command::Note {
+            id,
+            text,
+            confirm_personnummer,
+        } => {
+            let observation =
+                store.add_note(observation_id(&id)?, &text, confirm_personnummer, now)?;
+            writeln!(
+                out,
+                "{} now has {} notes",
+                observation.id,
+                observation.notes.len()
+            )?;
+        }
+        Command::Show { id, json } => {
+            let observation = store.observation(observation_id(&id)?)?;
+            if json {
+                output::json(out, &observation)?;
+            } else {
+                output::observation(out, store, &observation, lang)?;
+            }
+        }
+        Command::List(args) => {
+            let identity = store.require_identity()?;
+            let query = ListQuery {
+                week: args.week.as_deref().map(week).transpose()?,
+                reporter: args.mine.then_some(identity.user),
+                filter: filter(store, identity.workspace, &args.filter)?,
+                limit: Some(args.limit),
+                ..ListQuery::default()
+            };
+            let rows = store.list(&query)?;
+            if args.json {
+                output::json(out, &rows)?;
+            } else {
+                output::rows(out, store, &rows, lang)?;
+            }
+        }
+        Command::Week(args) => {
+            let workspace = store.require_identity()?.workspace;
+            let week = args
+                .week
+                .as_deref()
+                .map(week)
+                .transpose()?
+                .unwrap_or_else(|| now.week());
+            let picture =
+                store.lagesbild(workspace, week, &filter(store, workspace, &args.filter)?)?;
+            if args.json {
+                output::json(out, &picture)?;
+            } else {
+                output::lagesbild(out, store, &picture, lang)?;
+            }
+        }
+        Command::Places {
+            command:
+                Some(PlacesCommand::Add {
+                    name,
+                    lat,
+                    lon,
+                    area,
+                    is_area,
+                }),
+            ..
+        } => {
+            let workspace = store.require_identity()?.workspace;
+            let area = area.map(|a| store.find_place(workspace, &a)).transpose()?;
+            let place = Place {
+                id: PlaceId::new(),
+                workspace,
+                name,
+                kind: if is_area {
+                    PlaceKind::Omrade
+                } else {
+                    PlaceKind::Plats
+                },
+                area: area.map(|a| a.id),
+                lat,
+                lon,
+                retired: false,
+                merged_into: None,
+            };
+            store.save_place(&place)?;
+            writeln!(out, "{}", place.id)?;
+        }
+        Command::Places {
+            command: None,
+            json,
+        } => {
+            let places = store.places(store.require_identity()?.workspace)?;
+            if json {
+                output::json(out, &places)?;
+            } else {
+                output::places(out, &places)?;
+            }
+        }
+        Command::Categories { json } => {
+            let categories = store.categories(store.require_identity()?.workspace)?;
+            if json {
+                output::json(out, &categories)?;
+            } else {
+                output::categories(out, &categories, lang)?;
+            }
+        }
+        Command::Organisations { json } => {
+            let organisations = store.organisations(store.require_identity()?.workspace)?;
+            if json {
+                output::json(out, &organisations)?;
+            } else {
+                for o in &organisations {
+                    writeln!(out, "{}  {:<16} {}", o.id, o.kind.label(lang), o.name)?;
+                }
+            }
+        }
+        Command::Export(args) => {
+            let workspace = store.require_identity()?.workspace;
+            let time = |t: &Option<String>, flag: &str| {
+                t.as_deref()
+                    .map(|t| {
+                        lagesbild_core::time::parse_time(t, now)
+                            .ok_or_else(|| anyhow!("--{flag} '{t}' is not a time"))
+                    })
+                    .transpose()
+            };
+            let query = ListQuery {
+                week: args.week.as_deref().map(week).transpose()?,
+                from: time(&args.from, "from")?,
+                until: time(&args.to, "to")?,
+                filter: filter(store, workspace, &args.filter)?,
+                ..ListQuery::default()
+            };
+            let count = match &args.out {
+                Some(path) => {
+                    let file = BufWriter::new(
+                        File::create(path)
+                            .with_context(|| format!("cannot create {}", path.display()))?,
+                    );
+                    let n = export(store, &query, args.format, file)?;
+                    eprintln!("wrote {n} observations to {}", path.display());
+                    n
+                }
+                None => export(store, &query, args.format, &mut *out)?,
+            };
+            let _ = count;
+        }
+        Command::Import(args) => {
+            let identity = store.require_identity()?;
+            let mut reporter = identity.reporter();
+            if let Some(org) = &args.organisation {
+                reporter.organisation = organisation(store, identity.workspace, org)?;
+            }
+            let file = File::open(&args.file)
+                .with_context(|| format!("cannot open {}", args.file.display()))?;
+            let drafts = read_csv(file)?;
+            match store.import(&drafts, &reporter, now)? {
+                Ok(n) => writeln!(out, "imported {n} observations")?,
+                Err(problems) => {
+                    for p in &problems {
+                        eprintln!("{}:{}: {}", args.file.display(), p.line, p.error);
+                    }
+                    bail!(
+                        "{} of {} lines are bad; nothing was imported",
+                        problems.len(),
+                        drafts.len()
+                    );
+                }
+            }
+        }
+        Command::Init(_) | Command::Demo(_) => unreachable!("handled before the store is opened"),
+    }
+    Ok(())
+}
+
+fn export(
+    store: &Store,
+    query: &ListQuery,
+    format: ExportFormat,
+    out: impl Write,
+) -> Result<usize> {
+    Ok(match format {
+        ExportFormat::Csv => store.export_csv(query, out)?,
+        ExportFormat::Geojson => store.export_geojson(query, out)?,
+    })
+}
+
+fn default_store_dir() -> PathBuf {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("lagesbild")
+}
+
+fn open(dir: &Path) -> Result<Store> {
+    let path = dir.join(STORE_FILE);
+    if !path.exists() {
+        bail!(
+            "there is no store in {}; create one with `lagesbild init`",
+            dir.display()
+        );
+    }
+    Ok(Store::open(&path)?)
+}
+
+fn init(args: InitArgs, default_dir: &Path, now: Timestamp) -> Result<()> {
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| default_dir.to_path_buf());
+    let path = dir.join(STORE_FILE);
+    if path.exists() {
+        bail!("{} already holds a store", dir.display());
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut store = Store::open(&path)?;
+    if args.demo {
+        let demo = demo::workspace(&args.workspace);
+        let identity = demo.install(&mut store, 1)?;
+        store.record_many(
+            identity.workspace,
+            &demo.reports(args.demo_reports, 6, now, 48),
+            now,
+        )?;
+        println!(
+            "created the demo workspace {} in {}, as {}",
+            demo.workspace.name,
+            dir.display(),
+            identity.name
+        );
+        return Ok(());
+    }
+    let workspace = Workspace {
+        id: WorkspaceId::new(),
+        name: args.workspace.clone(),
+        grade_labels: None,
+    };
+    let organisation = Organisation {
+        id: OrganisationId::new(),
+        workspace: workspace.id,
+        name: args.organisation.clone().unwrap_or_default(),
+        kind: args.organisation_kind,
+    };
+    store.create_workspace(
+        &workspace,
+        std::slice::from_ref(&organisation),
+        &default_categories(),
+        &[],
+    )?;
+    store.set_identity(&Identity {
+        workspace: workspace.id,
+        device: DeviceId::new(),
+        user: UserId::new(),
+        name: args.name.clone().unwrap_or_default(),
+        role: args.role,
+        organisation: organisation.id,
+    })?;
+    println!(
+        "created workspace {} in {}; add places with `lagesbild places add`",
+        workspace.name,
+        dir.display()
+    );
+    Ok(())
+}
+
+fn run_demo(args: DemoArgs, lang: Lang, now: Timestamp) -> Result<()> {
+    if args.dir.join(STORE_FILE).exists() {
+        std::fs::remove_dir_all(&args.dir)
+            .with_context(|| format!("cannot replace {}", args.dir.display()))?;
+    }
+    std::fs::create_dir_all(&args.dir)?;
+    let mut store = Store::open(&args.dir.join(STORE_FILE))?;
+    let demo = demo::workspace("Salem (demo)");
+    let identity = demo.install(&mut store, 1)?;
+    store.record_many(
+        identity.workspace,
+        &demo.reports(args.reports, 6, now, 48),
+        now,
+    )?;
+    let out = &mut std::io::stdout().lock();
+    writeln!(
+        out,
+        "Demo workspace {} in {}, {} reports over six weeks.",
+        demo.workspace.name,
+        args.dir.display(),
+        args.reports
+    )?;
+    writeln!(
+        out,
+        "\nA new report from {} ({}):",
+        identity.name,
+        identity.role.label(lang)
+    )?;
+    let recorded = store.record(
+        &ObservationDraft {
+            category: Some("grupperingar".into()),
+            place: Some("Rönninge station".into()),
+            grade: Some(3),
+            people: Some(12),
+            age_group: Some("unga".into()),
+            source: Some("sjalv-sett".into()),
+            description: Some("Grupp vid perrongen, stökigt när tåget kom".into()),
+            ..ObservationDraft::default()
+        },
+        now,
+    )?;
+    output::observation(out, &store, &recorded, lang)?;
+    writeln!(out, "\nThe latest reports:")?;
+    let rows = store.list(&ListQuery {
+        limit: Some(8),
+        ..ListQuery::default()
+    })?;
+    output::rows(out, &store, &rows, lang)?;
+    writeln!(out)?;
+    let picture = store.lagesbild(
+        identity.workspace,
+        now.week(),
+        &ObservationFilter::default(),
+    )?;
+    output::lagesbild(out, &store, &picture, lang)?;
+    writeln!(
+        out,
+        "\nTry: lagesbild --store {} week --min-grade 4",
+        args.dir.display()
+    )?;
+    Ok(())
+}
+
+fn observation_id(text: &str) -> Result<ObservationId> {
+    text.parse()
+        .map_err(|_| anyhow!("'{text}' is not an observation id"))
+}
+
+fn week(text: &str) -> Result<IsoWeek> {
+    text.parse().map_err(|e: String| anyhow!(e))
+}
+
+fn organisation(store: &Store, workspace: WorkspaceId, text: &str) -> Result<OrganisationId> {
+    if let Ok(id) = text.parse() {
+        return Ok(id);
+    }
+    let wanted = text.to_lowercase();
+    let matches: Vec<_> = store
+        .organisations(workspace)?
+        .into_iter()
+        .filter(|o| o.name.to_lowercase().contains(&wanted))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one.id),
+        [] => bail!("no organisation matches '{text}'; see `lagesbild organisations`"),
+        many => bail!(
+            "'{text}' matches several organisations: {}",
+            many.iter()
+                .map(|o| o.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn filter(store: &Store, workspace: WorkspaceId, args: &FilterArgs) -> Result<ObservationFilter> {
+    let grade = |g: i64| Grade::new(g).map_err(|e| anyhow!(e));
+    let mut grades = args
+        .grades
+        .iter()
+        .map(|g| grade(*g))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(min) = args.min_grade {
+        let min = grade(min)?;
+        grades.extend(Grade::ALL.into_iter().filter(|g| *g >= min));
+    }
+    Ok(ObservationFilter {
+        categories: args.categories.clone(),
+        organisations: args
+            .organisations
+            .iter()
+            .map(|o| organisation(store, workspace, o))
+            .collect::<Result<_>>()?,
+        grades,
+        place: args
+            .place
+            .as_deref()
+            .map(|p| store.find_place(workspace, p))
+            .transpose()?
+            .map(|p| p.id),
+    })
+}
+
+fn draft(f: &ObservationFields) -> ObservationDraft {
+    ObservationDraft {
+        category: f.category.clone(),
+        place: f.place.clone(),
+        grade: f.grade,
+        observed_at: f.at.clone(),
+        observed_until: f.until.clone(),
+        people: f.people,
+        age_group: f.age.clone(),
+        source: f.source.clone(),
+        description: f.description.clone(),
+        place_detail: f.detail.clone(),
+        position: position(f),
+        visibility: f.visibility.clone(),
+        acknowledge_personnummer: f.confirm_personnummer,
+    }
+}
+
+fn position(f: &ObservationFields) -> Option<Position> {
+    f.lat.zip(f.lon).map(|(lat, lon)| Position {
+        lat,
+        lon,
+        accuracy_m: f.accuracy,
+    })
+}
+
+fn patch(f: &ObservationFields) -> ObservationPatch {
+    ObservationPatch {
+        category: f.category.clone(),
+        place: f.place.clone(),
+        grade: f.grade,
+        observed_at: f.at.clone(),
+        observed_until: f.until.clone().map(|u| Some(u).filter(|u| !u.is_empty())),
+        people: f.people.map(Some),
+        age_group: f.age.clone().map(|a| Some(a).filter(|a| !a.is_empty())),
+        source: f.source.clone().map(|s| Some(s).filter(|s| !s.is_empty())),
+        description: f.description.clone(),
+        place_detail: f.detail.clone().map(|d| Some(d).filter(|d| !d.is_empty())),
+        position: position(f).map(Some),
+        visibility: f.visibility.clone(),
+        status: None,
+        acknowledge_personnummer: f.confirm_personnummer,
+    }
+}

@@ -1,0 +1,243 @@
+//! The `lagesbild` binary, driven as a script would drive it.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const NOW: &str = "2026-11-25T11:00:00Z";
+
+fn lagesbild(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lagesbild"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("LAGESBILD_NOW", NOW)
+        .env_remove("LAGESBILD_LANG")
+        .output()
+        .unwrap()
+}
+
+fn ok(store: &Path, args: &[&str]) -> String {
+    let out = lagesbild(store, args);
+    assert!(
+        out.status.success(),
+        "lagesbild {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(store: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(store, args)).unwrap()
+}
+
+fn new_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        dir.path(),
+        &[
+            "init",
+            "--name",
+            "Jonas Berg",
+            "--organisation",
+            "Fältgruppen",
+            "--role",
+            "fritidsfaltare",
+        ],
+    );
+    ok(
+        dir.path(),
+        &[
+            "places",
+            "add",
+            "Rönninge",
+            "--lat",
+            "59.193",
+            "--lon",
+            "17.750",
+            "--is-area",
+        ],
+    );
+    ok(
+        dir.path(),
+        &[
+            "places",
+            "add",
+            "Rönninge station",
+            "--lat",
+            "59.1934",
+            "--lon",
+            "17.7508",
+            "--area",
+            "Rönninge",
+        ],
+    );
+    dir
+}
+
+#[test]
+fn record_list_note_and_show_from_the_command_line() {
+    let dir = new_store();
+    let store = dir.path();
+    let id = ok(
+        store,
+        &[
+            "record",
+            "-c",
+            "grupperingar",
+            "-p",
+            "Rönninge station",
+            "-g",
+            "3",
+            "--at",
+            "2026-11-24 21:30",
+            "--people",
+            "12",
+            "-d",
+            "Grupp vid perrongen",
+        ],
+    );
+    let id = id.trim();
+    let listed = json(store, &["list", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], id);
+    assert_eq!(listed[0]["grade"], 3);
+    assert_eq!(listed[0]["place_name"], "Rönninge station");
+
+    ok(store, &["note", id, "Lugnt igen 22:15"]);
+    ok(store, &["edit", id, "--grade", "4"]);
+    let shown = json(store, &["show", id, "--json"]);
+    assert_eq!(shown["grade"], 4);
+    assert_eq!(shown["notes"][0]["text"], "Lugnt igen 22:15");
+    let text = ok(store, &["show", id]);
+    assert!(
+        text.contains("4 allvarligt") && text.contains("Lugnt igen 22:15"),
+        "{text}"
+    );
+    let english = ok(store, &["--lang", "en", "show", id]);
+    assert!(english.contains("4 serious"), "{english}");
+}
+
+#[test]
+fn the_week_shows_the_lagesbild_as_text_and_json() {
+    let dir = new_store();
+    let store = dir.path();
+    for grade in ["2", "5"] {
+        ok(
+            store,
+            &[
+                "record",
+                "-c",
+                "klotter",
+                "-p",
+                "Rönninge station",
+                "-g",
+                grade,
+                "--at",
+                "2026-11-24 20:00",
+            ],
+        );
+    }
+    let picture = json(store, &["week", "2026-W48", "--json"]);
+    assert_eq!(picture["total_reports"], 2);
+    assert_eq!(picture["places"][0]["name"], "Rönninge station");
+    assert_eq!(picture["places"][0]["highest"], 5);
+    assert_eq!(picture["areas"][0]["name"], "Rönninge");
+    let filtered = json(store, &["week", "2026-W48", "--min-grade", "4", "--json"]);
+    assert_eq!(filtered["total_reports"], 1);
+    let text = ok(store, &["week"]);
+    assert!(
+        text.contains("Lägesbild 2026-W48") && text.contains("5 kritiskt läge"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_input_exits_with_the_field_named_and_stores_nothing() {
+    let dir = new_store();
+    let store = dir.path();
+    let out = lagesbild(
+        store,
+        &[
+            "record",
+            "-c",
+            "klotter",
+            "-p",
+            "Rönninge station",
+            "-g",
+            "6",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("grade"), "{message}");
+
+    let out = lagesbild(
+        store,
+        &[
+            "record",
+            "-c",
+            "klotter",
+            "-p",
+            "Rönninge station",
+            "-g",
+            "2",
+            "-d",
+            "Kille 050612-1234",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a personnummer needs confirmation"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--confirm-personnummer"));
+    assert_eq!(
+        json(store, &["list", "--json"]).as_array().unwrap().len(),
+        0
+    );
+}
+
+#[test]
+fn csv_export_and_import_round_trip() {
+    let dir = new_store();
+    let store = dir.path();
+    ok(
+        store,
+        &[
+            "record",
+            "-c",
+            "alkohol",
+            "-p",
+            "Rönninge station",
+            "-g",
+            "2",
+            "--at",
+            "2026-11-23 22:00",
+            "-d",
+            "Flaskor, glas; skräp",
+        ],
+    );
+    let csv_path = dir.path().join("export.csv");
+    ok(
+        store,
+        &["export", "csv", "--out", csv_path.to_str().unwrap()],
+    );
+    let geojson = json(store, &["export", "geojson"]);
+    assert_eq!(geojson["features"].as_array().unwrap().len(), 1);
+
+    let other = new_store();
+    let imported = ok(other.path(), &["import", csv_path.to_str().unwrap()]);
+    assert!(imported.contains("imported 1"), "{imported}");
+    let rows = json(other.path(), &["list", "--json"]);
+    assert_eq!(rows[0]["description"], "Flaskor, glas; skräp");
+    assert_eq!(rows[0]["observed_at"], "2026-11-23T21:00:00.000Z");
+}
+
+#[test]
+fn commands_without_a_store_say_how_to_make_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lagesbild(dir.path(), &["list"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lagesbild init"));
+}
