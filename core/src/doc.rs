@@ -127,3 +127,24 @@ impl Document {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_loads_from_the_change_that_created_it() {
+        let actor = ActorId::random();
+        let value = std::collections::BTreeMap::from([("a".to_string(), 1_i64)]);
+        let (mut created, change) =
+            Document::create(&actor, &value, Timestamp::from(chrono::Utc::now())).unwrap();
+        let mut loaded = Document::load(&change.bytes, &actor).unwrap();
+        assert_eq!(loaded.heads(), created.heads());
+        assert_eq!(
+            loaded
+                .read::<std::collections::BTreeMap<String, i64>>()
+                .unwrap(),
+            value
+        );
+    }
+}

@@ -29,14 +29,46 @@ pub(super) fn save(
     new_changes: &[DocChange],
     now: Timestamp,
 ) -> Result<()> {
+    save_bytes(conn, id, workspace, kind, &doc.save(), new_changes, now)
+}
+
+/// Saves a new document as the one change that created it: Automerge loads a change as
+/// it loads a saved document, and this skips a save on the recording path.
+pub(super) fn save_created(
+    conn: &Connection,
+    id: &Uuid,
+    workspace: WorkspaceId,
+    kind: DocKind,
+    created: &DocChange,
+    now: Timestamp,
+) -> Result<()> {
+    save_bytes(
+        conn,
+        id,
+        workspace,
+        kind,
+        &created.bytes,
+        std::slice::from_ref(created),
+        now,
+    )
+}
+
+fn save_bytes(
+    conn: &Connection,
+    id: &Uuid,
+    workspace: WorkspaceId,
+    kind: DocKind,
+    bytes: &[u8],
+    new_changes: &[DocChange],
+    now: Timestamp,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO documents (id, workspace_id, kind, bytes, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at",
     )?
-    .execute(params![id.as_bytes().as_slice(), workspace, kind, doc.save(), now.millis()])?;
-    let mut queue = conn.prepare_cached(
-        "INSERT INTO pending_changes (doc_id, hash, bytes) VALUES (?1, ?2, ?3) ON CONFLICT (hash) DO NOTHING",
-    )?;
+    .execute(params![id.as_bytes().as_slice(), workspace, kind, bytes, now.millis()])?;
+    let mut queue = conn
+        .prepare_cached("INSERT INTO pending_changes (doc_id, hash, bytes) VALUES (?1, ?2, ?3)")?;
     for change in new_changes {
         queue.execute(params![
             id.as_bytes().as_slice(),
@@ -143,6 +175,26 @@ impl Store {
             }
             save(tx, doc_id, workspace, kind, &mut doc, &[], now)?;
             Ok(kind)
+        })
+    }
+}
+
+/// What a store's documents and unsent changes take, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeStats {
+    pub document_bytes: u64,
+    pub pending_bytes: u64,
+}
+
+impl Store {
+    pub fn size_stats(&self) -> Result<SizeStats> {
+        let sum = |sql: &str| -> Result<u64> {
+            let n: i64 = self.conn.query_row(sql, [], |r| r.get(0))?;
+            Ok(n.unsigned_abs())
+        };
+        Ok(SizeStats {
+            document_bytes: sum("SELECT COALESCE(SUM(LENGTH(bytes)), 0) FROM documents")?,
+            pending_bytes: sum("SELECT COALESCE(SUM(LENGTH(bytes)), 0) FROM pending_changes")?,
         })
     }
 }

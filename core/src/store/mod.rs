@@ -20,7 +20,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use crate::error::{Error, Result};
 use crate::model::Identity;
 
-pub use documents::PendingChange;
+pub use documents::{PendingChange, SizeStats};
 pub use observations::{ListQuery, ObservationFilter, ObservationRow};
 
 /// The file name of a store inside its directory.
@@ -70,6 +70,13 @@ impl Store {
     /// The Automerge actor this device writes as.
     pub fn actor(&self) -> &ActorId {
         &self.actor
+    }
+
+    /// Moves everything in the write-ahead log into the main file and empties the log.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// SQLite's own check of the file; `"ok"` when sound.

@@ -92,14 +92,13 @@ impl Store {
                     let refs = references(tx, workspace, draft)?;
                     let observation =
                         validate::new_observation(draft, refs, workspace, reporter, now)?;
-                    let (mut doc, change) = Document::create(actor, &observation, now)?;
-                    documents::save(
+                    let (_, created) = Document::create(actor, &observation, now)?;
+                    documents::save_created(
                         tx,
                         observation.id.as_uuid(),
                         workspace,
                         DocKind::Observation,
-                        &mut doc,
-                        &[change],
+                        &created,
                         now,
                     )?;
                     projection::upsert_observation(tx, &observation, now)?;
@@ -282,12 +281,15 @@ impl Store {
             sql.push_str(" AND o.week = ?");
             params.push(Value::Integer(week.key()));
         }
+        // Bounding the week as well lets SQLite range-scan the week index.
         if let Some(from) = query.from {
-            sql.push_str(" AND o.observed_at >= ?");
+            sql.push_str(" AND o.week >= ? AND o.observed_at >= ?");
+            params.push(Value::Integer(from.week().key()));
             params.push(Value::Integer(from.millis()));
         }
         if let Some(until) = query.until {
-            sql.push_str(" AND o.observed_at < ?");
+            sql.push_str(" AND o.week <= ? AND o.observed_at < ?");
+            params.push(Value::Integer(until.week().key()));
             params.push(Value::Integer(until.millis()));
         }
         if let Some(reporter) = query.reporter {
@@ -295,7 +297,7 @@ impl Store {
             params.push(Value::Blob(reporter.as_uuid().as_bytes().to_vec()));
         }
         sql.push_str(&query.filter.sql(workspace, &mut params));
-        sql.push_str(" ORDER BY o.observed_at DESC, o.id DESC");
+        sql.push_str(" ORDER BY o.week DESC, o.observed_at DESC, o.id DESC");
         if let Some(limit) = query.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
         }

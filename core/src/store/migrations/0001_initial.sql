@@ -42,25 +42,27 @@ CREATE TABLE categories (
     PRIMARY KEY (workspace_id, key)
 ) STRICT, WITHOUT ROWID;
 
--- Every record people edit, as a saved Automerge document.
+-- Every record people edit, as Automerge bytes: a saved document or the changes that
+-- make it (Automerge loads either). WITHOUT ROWID: one B-tree page per write, not two.
 CREATE TABLE documents (
     id BLOB PRIMARY KEY,
     workspace_id BLOB NOT NULL,
     kind TEXT NOT NULL,
     bytes BLOB NOT NULL,
     updated_at INTEGER NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 -- Changes made on this device that no server has acknowledged yet. A refused change
 -- keeps its row, with the server's reason, so nothing the user wrote is dropped.
+-- `seq` is the rowid: new rows always get the largest, so it orders changes as made.
+-- Every local change is new, so the hash needs no index here; the server dedups by it.
 CREATE TABLE pending_changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     doc_id BLOB NOT NULL,
-    hash BLOB NOT NULL UNIQUE,
+    hash BLOB NOT NULL,
     bytes BLOB NOT NULL,
     refused TEXT
 ) STRICT;
-CREATE INDEX pending_changes_by_doc ON pending_changes (doc_id);
 
 -- How far this device has pulled from its server, per workspace.
 CREATE TABLE sync_state (
@@ -101,8 +103,8 @@ CREATE TABLE observations (
     link_count INTEGER NOT NULL,
     reviewed INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
-) STRICT;
--- Covers the weekly lägesbild: one range scan per week, no table lookups.
+) STRICT, WITHOUT ROWID;
+-- Covers the weekly lägesbild: one range scan per week, no table lookups. Lists walk it
+-- newest week first too, so recording maintains one index, not two.
 CREATE INDEX observations_by_week
     ON observations (workspace_id, week, place_id, grade, category, org_id);
-CREATE INDEX observations_by_time ON observations (workspace_id, observed_at);

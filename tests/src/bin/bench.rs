@@ -1,0 +1,209 @@
+//! Lägesbild's benchmarks. Prints figures; asserts nothing.
+//!
+//!     cargo run --release -p lagesbild-tests --bin bench -- [core] [--large]
+//!
+//! `core`: recording latency against a bare SQLite insert with the same durability, the
+//! weekly lägesbild over 100 000 observations (and 1 000 000 with `--large`), and the
+//! store's size per observation. Files go to `target/bench` (the project's own disk).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use lagesbild_core::demo::{self, DemoWorkspace};
+use lagesbild_core::store::STORE_FILE;
+use lagesbild_core::{Grade, ObservationFilter, Store, Timestamp};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let large = args.iter().any(|a| a == "--large");
+    let all = !args.iter().any(|a| !a.starts_with("--"));
+    if all || args.iter().any(|a| a == "core") {
+        core(large)?;
+    }
+    Ok(())
+}
+
+fn bench_dir(name: &str) -> Result<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/bench")
+        .join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn now() -> Timestamp {
+    Timestamp::from(chrono::Utc::now())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn core(large: bool) -> Result<()> {
+    println!("# Core benchmarks\n");
+    recording_latency()?;
+    lagesbild_over(100_000)?;
+    if large {
+        lagesbild_over(1_000_000)?;
+    } else {
+        println!("(1 000 000 observations: run with --large)\n");
+    }
+    Ok(())
+}
+
+/// Recording durably vs a bare SQLite insert of a row the same size, in WAL mode with
+/// synchronous=FULL, one transaction each, interleaved so both see the same disk.
+fn recording_latency() -> Result<()> {
+    const SAMPLES: usize = 1000;
+    let dir = bench_dir("record")?;
+    let demo = demo::workspace("Bench");
+    let mut store = Store::open(&dir.join(STORE_FILE))?;
+    demo.install(&mut store, 1)?;
+    let drafts: Vec<_> = demo
+        .reports(SAMPLES, 4, now(), 7)
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
+
+    let bare = rusqlite::Connection::open(dir.join("bare.sqlite3"))?;
+    bare.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    bare.execute_batch(
+        "PRAGMA synchronous = FULL;
+         CREATE TABLE rows (id BLOB PRIMARY KEY, body BLOB NOT NULL);",
+    )?;
+    let sample = store.record(&drafts[0], now())?;
+    let body = vec![7u8; serde_json::to_vec(&sample)?.len()];
+
+    let mut recorded = Vec::with_capacity(SAMPLES);
+    let mut inserted = Vec::with_capacity(SAMPLES);
+    for draft in &drafts {
+        let start = Instant::now();
+        store.record(draft, now())?;
+        recorded.push(start.elapsed());
+
+        let start = Instant::now();
+        bare.execute(
+            "INSERT INTO rows (id, body) VALUES (?1, ?2)",
+            rusqlite::params![uuid_bytes(), body],
+        )?;
+        inserted.push(start.elapsed());
+    }
+    recorded.sort();
+    inserted.sort();
+    let (rm, rp) = (percentile(&recorded, 0.5), percentile(&recorded, 0.99));
+    let (bm, bp) = (percentile(&inserted, 0.5), percentile(&inserted, 0.99));
+    println!(
+        "## Recording an observation durably ({SAMPLES} samples, {} B row for the bare insert)",
+        body.len()
+    );
+    println!("  record():           median {}  p99 {}", ms(rm), ms(rp));
+    println!("  bare SQLite insert: median {}  p99 {}", ms(bm), ms(bp));
+    println!(
+        "  ratio:              median {:.2}×  p99 {:.2}×   (goal: within 2×)\n",
+        rm.as_secs_f64() / bm.as_secs_f64(),
+        rp.as_secs_f64() / bp.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn uuid_bytes() -> Vec<u8> {
+    lagesbild_core::ObservationId::new()
+        .as_uuid()
+        .as_bytes()
+        .to_vec()
+}
+
+/// Fills a store with `count` observations over two years, then times the week's
+/// lägesbild (median of 20 runs) unfiltered and filtered.
+fn lagesbild_over(count: usize) -> Result<()> {
+    const WEEKS: u32 = 104;
+    const BATCH: usize = 10_000;
+    let dir = bench_dir(&format!("lagesbild-{count}"))?;
+    let path = dir.join(STORE_FILE);
+    let demo = demo::workspace("Bench");
+    let mut store = Store::open(&path)?;
+    let identity = demo.install(&mut store, 0)?;
+    let now = now();
+    let start = Instant::now();
+    let mut seed = 0;
+    while (seed as usize) * BATCH < count {
+        let batch = demo.reports(BATCH.min(count - seed as usize * BATCH), WEEKS, now, seed);
+        store.record_many(identity.workspace, &batch, now)?;
+        seed += 1;
+    }
+    let fill = start.elapsed();
+    println!("## The weekly lägesbild over {count} observations ({WEEKS} weeks)");
+    println!(
+        "  filled in {:.1} s ({:.0} observations/s, documents and projections, {BATCH} per transaction)",
+        fill.as_secs_f64(),
+        count as f64 / fill.as_secs_f64()
+    );
+    store_size(&store, &path, count)?;
+
+    let week = now.week();
+    let time = |filter: &ObservationFilter| -> Result<(Duration, u32)> {
+        let mut runs = Vec::new();
+        let mut reports = 0;
+        for _ in 0..20 {
+            let start = Instant::now();
+            let picture = store.lagesbild(identity.workspace, week, filter)?;
+            runs.push(start.elapsed());
+            reports = picture.total_reports;
+        }
+        runs.sort();
+        Ok((percentile(&runs, 0.5), reports))
+    };
+    let (all, reports) = time(&ObservationFilter::default())?;
+    println!(
+        "  week {week}: {reports} reports, lägesbild median {}   (goal: under 50 ms at 1 000 000)",
+        ms(all)
+    );
+    let filter = filtered(&demo);
+    let (some, reports) = time(&filter)?;
+    println!(
+        "  filtered (category, grade ≥ 3, area): {reports} reports, median {}\n",
+        ms(some)
+    );
+    Ok(())
+}
+
+fn filtered(demo: &DemoWorkspace) -> ObservationFilter {
+    ObservationFilter {
+        categories: vec!["ordningsstorning".into(), "skadegorelse".into()],
+        grades: Grade::ALL.into_iter().filter(|g| g.value() >= 3).collect(),
+        place: demo
+            .places
+            .iter()
+            .find(|p| p.name == "Rönninge")
+            .map(|p| p.id),
+        ..ObservationFilter::default()
+    }
+}
+
+fn store_size(store: &Store, path: &Path, count: usize) -> Result<()> {
+    store.checkpoint()?;
+    let stats = store.size_stats()?;
+    let file = std::fs::metadata(path)?.len()
+        + std::fs::metadata(path.with_extension("sqlite3-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+    let per = |bytes: u64| bytes as f64 / count as f64;
+    println!(
+        "  store size: {:.0} B per observation on disk ({:.1} MB); of that documents {:.0} B and unsent changes {:.0} B (gone once synced)",
+        per(file),
+        file as f64 / 1e6,
+        per(stats.document_bytes),
+        per(stats.pending_bytes),
+    );
+    Ok(())
+}
