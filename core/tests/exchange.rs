@@ -40,12 +40,12 @@ fn an_exported_csv_imports_into_another_store_with_the_same_content() {
             .into_iter()
             .map(|r| {
                 (
-                    r.place_name,
-                    r.category,
+                    r.place_name.clone(),
+                    r.category.clone(),
                     r.grade,
                     r.observed_at.local_display(),
                     r.people,
-                    r.description,
+                    r.description.clone(),
                 )
             })
             .collect();

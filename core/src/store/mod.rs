@@ -9,7 +9,7 @@ mod documents;
 mod filter;
 mod migrate;
 mod observations;
-mod projection;
+pub mod projection;
 mod register;
 
 use std::path::Path;

@@ -4,50 +4,32 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, documents, projection, register};
-use crate::codes::{AgeGroup, DocKind, Role, Source, Status, Visibility};
+use super::projection::{self, ObservationProjection};
+use super::{Store, documents, register};
+use crate::codes::DocKind;
 use crate::doc::Document;
 use crate::error::{Error, Field, Result};
-use crate::grade::Grade;
-use crate::ids::{
-    CorrectionId, NoteId, ObservationId, OrganisationId, PlaceId, UserId, WorkspaceId,
-};
-use crate::model::{Correction, Link, Note, Observation, Position, Reporter, Review};
+use crate::ids::{CorrectionId, NoteId, ObservationId, PlaceId, UserId, WorkspaceId};
+use crate::model::{Correction, Link, Note, Observation, Reporter, Review};
 use crate::time::{IsoWeek, Timestamp};
 use crate::validate::{self, MAX_NOTE, ObservationDraft, ObservationPatch, References};
 
 pub use super::filter::ObservationFilter;
 
-/// What a list shows of an observation, read from the projection.
+/// What a list shows of an observation: its projection, with its place's name and area.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObservationRow {
-    pub id: ObservationId,
-    pub workspace: WorkspaceId,
-    pub place: PlaceId,
+    #[serde(flatten)]
+    pub projection: ObservationProjection,
     pub place_name: String,
     pub area: Option<PlaceId>,
-    pub category: String,
-    pub grade: Grade,
-    pub observed_at: Timestamp,
-    pub observed_until: Option<Timestamp>,
-    pub week: IsoWeek,
-    pub recorded_at: Timestamp,
-    pub server_seen_at: Option<Timestamp>,
-    pub organisation: OrganisationId,
-    pub reporter: UserId,
-    pub reporter_name: String,
-    pub role: Role,
-    pub visibility: Visibility,
-    pub status: Status,
-    pub people: Option<u32>,
-    pub age_group: Option<AgeGroup>,
-    pub source: Option<Source>,
-    pub description: String,
-    pub place_detail: Option<String>,
-    pub position: Option<Position>,
-    pub note_count: u32,
-    pub link_count: u32,
-    pub reviewed: bool,
+}
+
+impl std::ops::Deref for ObservationRow {
+    type Target = ObservationProjection;
+    fn deref(&self) -> &ObservationProjection {
+        &self.projection
+    }
 }
 
 /// Which observations a list returns, newest first.
@@ -276,7 +258,7 @@ impl Store {
             None => self.require_identity()?.workspace,
         };
         let mut params: Vec<Value> = vec![Value::Blob(workspace.as_uuid().as_bytes().to_vec())];
-        let mut sql = format!("{ROW_SELECT} WHERE o.workspace_id = ?");
+        let mut sql = format!("{} WHERE o.workspace_id = ?", row_select());
         if let Some(week) = query.week {
             sql.push_str(" AND o.week = ?");
             params.push(Value::Integer(week.key()));
@@ -347,60 +329,18 @@ fn record_corrections(
     }
 }
 
-const ROW_SELECT: &str =
-    "SELECT o.id, o.workspace_id, o.place_id, COALESCE(p.name, '?'), p.area_id,
-    o.category, o.grade, o.observed_at, o.observed_until, o.week, o.recorded_at, o.server_seen_at,
-    o.org_id, o.reporter_id, o.reporter_name, o.role, o.visibility, o.status, o.people,
-    o.age_group, o.source, o.description, o.place_detail, o.lat, o.lon, o.accuracy_m,
-    o.note_count, o.link_count, o.reviewed
-    FROM observations o LEFT JOIN places p ON p.id = o.place_id";
-
-fn time_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
-    let ms: i64 = r.get(i)?;
-    Timestamp::from_millis(ms).ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(i, ms))
-}
-
-fn optional_time_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
-    let ms: Option<i64> = r.get(i)?;
-    ms.map(|ms| Timestamp::from_millis(ms).ok_or(rusqlite::Error::IntegralValueOutOfRange(i, ms)))
-        .transpose()
+fn row_select() -> String {
+    format!(
+        "SELECT {}, COALESCE(p.name, '?'), p.area_id
+         FROM observations o LEFT JOIN places p ON p.id = o.place_id",
+        projection::COLUMNS
+    )
 }
 
 fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ObservationRow> {
-    let week: i64 = r.get(9)?;
-    let lat: Option<f64> = r.get(23)?;
-    let lon: Option<f64> = r.get(24)?;
     Ok(ObservationRow {
-        id: r.get(0)?,
-        workspace: r.get(1)?,
-        place: r.get(2)?,
-        place_name: r.get(3)?,
-        area: r.get(4)?,
-        category: r.get(5)?,
-        grade: r.get(6)?,
-        observed_at: time_column(r, 7)?,
-        observed_until: optional_time_column(r, 8)?,
-        week: IsoWeek::from_key(week).ok_or(rusqlite::Error::IntegralValueOutOfRange(9, week))?,
-        recorded_at: time_column(r, 10)?,
-        server_seen_at: optional_time_column(r, 11)?,
-        organisation: r.get(12)?,
-        reporter: r.get(13)?,
-        reporter_name: r.get(14)?,
-        role: r.get(15)?,
-        visibility: r.get(16)?,
-        status: r.get(17)?,
-        people: r.get(18)?,
-        age_group: r.get(19)?,
-        source: r.get(20)?,
-        description: r.get(21)?,
-        place_detail: r.get(22)?,
-        position: lat.zip(lon).map(|(lat, lon)| Position {
-            lat,
-            lon,
-            accuracy_m: r.get(25).ok().flatten(),
-        }),
-        note_count: r.get(26)?,
-        link_count: r.get(27)?,
-        reviewed: r.get(28)?,
+        projection: projection::from_row(r, 0)?,
+        place_name: r.get(projection::COLUMN_COUNT)?,
+        area: r.get(projection::COLUMN_COUNT + 1)?,
     })
 }

@@ -1,58 +1,222 @@
-//! Keeps the observation projection in step with the documents.
+//! The observation projection: one row per observation, kept in step with the documents,
+//! read by lists, maps and the lägesbild. The same row travels from the server to a new
+//! device, so a device becomes usable without parsing every document.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Row, params};
+use serde::{Deserialize, Serialize};
 
+use crate::codes::{AgeGroup, Role, Source, Status, Visibility};
 use crate::error::Result;
-use crate::model::Observation;
-use crate::time::Timestamp;
+use crate::grade::Grade;
+use crate::ids::{ObservationId, OrganisationId, PlaceId, UserId, WorkspaceId};
+use crate::model::{Observation, Position};
+use crate::time::{IsoWeek, Timestamp};
 
-pub(super) fn upsert_observation(conn: &Connection, o: &Observation, now: Timestamp) -> Result<()> {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservationProjection {
+    pub id: ObservationId,
+    pub workspace: WorkspaceId,
+    pub place: PlaceId,
+    pub category: String,
+    pub grade: Grade,
+    pub observed_at: Timestamp,
+    pub observed_until: Option<Timestamp>,
+    pub week: IsoWeek,
+    pub recorded_at: Timestamp,
+    /// When the server first saw the report; unknown until it has.
+    pub server_seen_at: Option<Timestamp>,
+    pub organisation: OrganisationId,
+    pub reporter: UserId,
+    pub reporter_name: String,
+    pub role: Role,
+    pub visibility: Visibility,
+    pub status: Status,
+    pub people: Option<u32>,
+    pub age_group: Option<AgeGroup>,
+    pub source: Option<Source>,
+    pub description: String,
+    pub place_detail: Option<String>,
+    pub position: Option<Position>,
+    pub note_count: u32,
+    pub link_count: u32,
+    pub reviewed: bool,
+    /// Details withheld: this device's organisation may see that the report exists, its
+    /// place, category and grade, but not what it says.
+    #[serde(default)]
+    pub restricted: bool,
+}
+
+impl ObservationProjection {
+    pub fn of(o: &Observation) -> ObservationProjection {
+        ObservationProjection {
+            id: o.id,
+            workspace: o.workspace,
+            place: o.place,
+            category: o.category.clone(),
+            grade: o.grade,
+            observed_at: o.observed_at,
+            observed_until: o.observed_until,
+            week: o.observed_at.week(),
+            recorded_at: o.recorded_at,
+            server_seen_at: None,
+            organisation: o.reporter.organisation,
+            reporter: o.reporter.user,
+            reporter_name: o.reporter.name.clone(),
+            role: o.reporter.role,
+            visibility: o.visibility,
+            status: o.status,
+            people: o.people,
+            age_group: o.age_group,
+            source: o.source,
+            description: o.description().to_string(),
+            place_detail: o.place_detail.clone(),
+            position: o.position,
+            note_count: u32::try_from(o.notes.len()).unwrap_or(u32::MAX),
+            link_count: u32::try_from(o.links.len()).unwrap_or(u32::MAX),
+            reviewed: o.review.is_some(),
+            restricted: false,
+        }
+    }
+
+    /// What partners who may not read the details still see: that there was a report,
+    /// where, of what, and how serious.
+    pub fn restricted(&self) -> ObservationProjection {
+        ObservationProjection {
+            reporter: UserId(uuid::Uuid::nil()),
+            reporter_name: String::new(),
+            people: None,
+            age_group: None,
+            source: None,
+            description: String::new(),
+            place_detail: None,
+            position: None,
+            note_count: 0,
+            link_count: 0,
+            restricted: true,
+            ..self.clone()
+        }
+    }
+}
+
+pub(crate) const COLUMNS: &str =
+    "o.id, o.workspace_id, o.place_id, o.category, o.grade, o.observed_at,
+    o.observed_until, o.week, o.recorded_at, o.server_seen_at, o.org_id, o.reporter_id,
+    o.reporter_name, o.role, o.visibility, o.status, o.people, o.age_group, o.source,
+    o.description, o.place_detail, o.lat, o.lon, o.accuracy_m, o.note_count, o.link_count,
+    o.reviewed, o.restricted";
+/// How many columns `COLUMNS` reads.
+pub(crate) const COLUMN_COUNT: usize = 28;
+
+pub(crate) fn upsert(conn: &Connection, p: &ObservationProjection, now: Timestamp) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO observations (
             id, workspace_id, place_id, category, grade, observed_at, observed_until, week,
-            recorded_at, org_id, reporter_id, reporter_name, role, visibility, status, people,
-            age_group, source, description, place_detail, lat, lon, accuracy_m, note_count,
-            link_count, reviewed, updated_at)
+            recorded_at, server_seen_at, org_id, reporter_id, reporter_name, role, visibility,
+            status, people, age_group, source, description, place_detail, lat, lon, accuracy_m,
+            note_count, link_count, reviewed, restricted, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)
+                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
          ON CONFLICT (id) DO UPDATE SET
             place_id = excluded.place_id, category = excluded.category, grade = excluded.grade,
             observed_at = excluded.observed_at, observed_until = excluded.observed_until,
-            week = excluded.week, visibility = excluded.visibility, status = excluded.status,
-            people = excluded.people, age_group = excluded.age_group, source = excluded.source,
+            week = excluded.week,
+            server_seen_at = COALESCE(observations.server_seen_at, excluded.server_seen_at),
+            org_id = excluded.org_id, reporter_id = excluded.reporter_id,
+            reporter_name = excluded.reporter_name, role = excluded.role,
+            visibility = excluded.visibility, status = excluded.status, people = excluded.people,
+            age_group = excluded.age_group, source = excluded.source,
             description = excluded.description, place_detail = excluded.place_detail,
             lat = excluded.lat, lon = excluded.lon, accuracy_m = excluded.accuracy_m,
             note_count = excluded.note_count, link_count = excluded.link_count,
-            reviewed = excluded.reviewed, updated_at = excluded.updated_at",
+            reviewed = excluded.reviewed, restricted = excluded.restricted,
+            updated_at = excluded.updated_at",
     )?
     .execute(params![
-        o.id,
-        o.workspace,
-        o.place,
-        o.category,
-        o.grade,
-        o.observed_at.millis(),
-        o.observed_until.map(Timestamp::millis),
-        o.observed_at.week().key(),
-        o.recorded_at.millis(),
-        o.reporter.organisation,
-        o.reporter.user,
-        o.reporter.name,
-        o.reporter.role,
-        o.visibility,
-        o.status,
-        o.people,
-        o.age_group,
-        o.source,
-        o.description(),
-        o.place_detail,
-        o.position.map(|p| p.lat),
-        o.position.map(|p| p.lon),
-        o.position.and_then(|p| p.accuracy_m),
-        o.notes.len() as i64,
-        o.links.len() as i64,
-        o.review.is_some(),
+        p.id,
+        p.workspace,
+        p.place,
+        p.category,
+        p.grade,
+        p.observed_at.millis(),
+        p.observed_until.map(Timestamp::millis),
+        p.week.key(),
+        p.recorded_at.millis(),
+        p.server_seen_at.map(Timestamp::millis),
+        p.organisation,
+        p.reporter,
+        p.reporter_name,
+        p.role,
+        p.visibility,
+        p.status,
+        p.people,
+        p.age_group,
+        p.source,
+        p.description,
+        p.place_detail,
+        p.position.map(|p| p.lat),
+        p.position.map(|p| p.lon),
+        p.position.and_then(|p| p.accuracy_m),
+        p.note_count,
+        p.link_count,
+        p.reviewed,
+        p.restricted,
         now.millis(),
     ])?;
     Ok(())
+}
+
+pub(super) fn upsert_observation(conn: &Connection, o: &Observation, now: Timestamp) -> Result<()> {
+    upsert(conn, &ObservationProjection::of(o), now)
+}
+
+fn time_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
+    let ms: i64 = r.get(i)?;
+    Timestamp::from_millis(ms).ok_or(rusqlite::Error::IntegralValueOutOfRange(i, ms))
+}
+
+fn optional_time_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
+    let ms: Option<i64> = r.get(i)?;
+    ms.map(|ms| Timestamp::from_millis(ms).ok_or(rusqlite::Error::IntegralValueOutOfRange(i, ms)))
+        .transpose()
+}
+
+/// Reads `COLUMNS` starting at column `at`.
+pub(crate) fn from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<ObservationProjection> {
+    let week: i64 = r.get(at + 7)?;
+    let lat: Option<f64> = r.get(at + 21)?;
+    let lon: Option<f64> = r.get(at + 22)?;
+    let accuracy_m: Option<f64> = r.get(at + 23)?;
+    Ok(ObservationProjection {
+        id: r.get(at)?,
+        workspace: r.get(at + 1)?,
+        place: r.get(at + 2)?,
+        category: r.get(at + 3)?,
+        grade: r.get(at + 4)?,
+        observed_at: time_column(r, at + 5)?,
+        observed_until: optional_time_column(r, at + 6)?,
+        week: IsoWeek::from_key(week)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(at + 7, week))?,
+        recorded_at: time_column(r, at + 8)?,
+        server_seen_at: optional_time_column(r, at + 9)?,
+        organisation: r.get(at + 10)?,
+        reporter: r.get(at + 11)?,
+        reporter_name: r.get(at + 12)?,
+        role: r.get(at + 13)?,
+        visibility: r.get(at + 14)?,
+        status: r.get(at + 15)?,
+        people: r.get(at + 16)?,
+        age_group: r.get(at + 17)?,
+        source: r.get(at + 18)?,
+        description: r.get(at + 19)?,
+        place_detail: r.get(at + 20)?,
+        position: lat.zip(lon).map(|(lat, lon)| Position {
+            lat,
+            lon,
+            accuracy_m,
+        }),
+        note_count: r.get(at + 24)?,
+        link_count: r.get(at + 25)?,
+        reviewed: r.get(at + 26)?,
+        restricted: r.get(at + 27)?,
+    })
 }

@@ -102,6 +102,8 @@ CREATE TABLE observations (
     note_count INTEGER NOT NULL,
     link_count INTEGER NOT NULL,
     reviewed INTEGER NOT NULL,
+    -- 1 when only the summary is known: this device may not read the details.
+    restricted INTEGER NOT NULL DEFAULT 0,
     updated_at INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 -- Covers the weekly lägesbild: one range scan per week, no table lookups. Lists walk it
