@@ -20,6 +20,15 @@ pub struct DocChange {
     pub bytes: Vec<u8>,
 }
 
+impl DocChange {
+    /// Reads a change from its bytes, computing its hash.
+    pub fn decode(bytes: &[u8]) -> Result<DocChange> {
+        let change = Change::from_bytes(bytes.to_vec())
+            .map_err(|e| Error::corrupt(format!("a change does not decode: {e}")))?;
+        Ok(DocChange::from(change))
+    }
+}
+
 impl From<Change> for DocChange {
     fn from(change: Change) -> Self {
         DocChange {

@@ -13,6 +13,7 @@ pub mod lagesbild;
 pub mod model;
 pub mod personnummer;
 pub mod store;
+pub mod sync;
 pub mod time;
 pub mod validate;
 

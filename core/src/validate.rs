@@ -417,3 +417,104 @@ pub(crate) fn patched_observation(
     )?;
     Ok(next)
 }
+
+/// Checks a whole observation as the server receives it from a device: its category and
+/// place are in the register (a retired one only if it was already there), and every
+/// field is within its limits. `previous` is the record before the change, if any.
+pub fn check_observation(
+    o: &Observation,
+    previous: Option<&Observation>,
+    category: Option<&Category>,
+    place: Option<&Place>,
+) -> std::result::Result<(), ValidationError> {
+    let unchanged = |f: fn(&Observation) -> String| previous.is_some_and(|p| f(p) == f(o));
+    match category {
+        None => {
+            return Err(ValidationError::new(
+                Field::Category,
+                Problem::Unknown {
+                    value: o.category.clone(),
+                    hint: "not in the catalogue".into(),
+                },
+            ));
+        }
+        Some(c) if c.retired && !unchanged(|o| o.category.clone()) => {
+            return Err(ValidationError::new(
+                Field::Category,
+                Problem::Retired {
+                    value: c.key.clone(),
+                },
+            ));
+        }
+        Some(_) => {}
+    }
+    match place {
+        Some(p) if p.workspace == o.workspace => {
+            if (p.retired || p.merged_into.is_some()) && !unchanged(|o| o.place.to_string()) {
+                return Err(ValidationError::new(
+                    Field::Place,
+                    Problem::Retired {
+                        value: p.name.clone(),
+                    },
+                ));
+            }
+        }
+        _ => {
+            return Err(ValidationError::new(
+                Field::Place,
+                Problem::Unknown {
+                    value: o.place.to_string(),
+                    hint: "not in the place register".into(),
+                },
+            ));
+        }
+    }
+    let too_long = |field, text: &str, max| {
+        let length = text.chars().count();
+        (length > max).then(|| ValidationError::new(field, Problem::TooLong { length, max }))
+    };
+    let checks = [
+        too_long(Field::Description, o.description(), MAX_DESCRIPTION),
+        o.place_detail
+            .as_deref()
+            .and_then(|d| too_long(Field::PlaceDetail, d, MAX_PLACE_DETAIL)),
+        o.notes
+            .iter()
+            .find_map(|n| too_long(Field::Note, &n.text, MAX_NOTE)),
+    ];
+    if let Some(error) = checks.into_iter().flatten().next() {
+        return Err(error);
+    }
+    if o.notes.iter().any(|n| n.text.trim().is_empty()) {
+        return Err(ValidationError::new(Field::Note, Problem::Missing));
+    }
+    if let Some(n) = o.people.filter(|n| i64::from(*n) > MAX_PEOPLE) {
+        return Err(ValidationError::new(
+            Field::People,
+            Problem::OutOfRange {
+                value: n.to_string(),
+                allowed: format!("at most {MAX_PEOPLE}"),
+            },
+        ));
+    }
+    if o.observed_until.is_some_and(|u| u < o.observed_at) {
+        return Err(ValidationError::new(
+            Field::ObservedUntil,
+            Problem::OutOfRange {
+                value: String::new(),
+                allowed: "the end must not be before the start".into(),
+            },
+        ));
+    }
+    position(o.position).map_err(|e| match e {
+        Error::Invalid(v) => v,
+        other => ValidationError::new(
+            Field::Position,
+            Problem::Unparseable {
+                value: other.to_string(),
+                expected: "a position".into(),
+            },
+        ),
+    })?;
+    Ok(())
+}

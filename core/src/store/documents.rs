@@ -19,6 +19,42 @@ pub(super) fn load(conn: &Connection, id: &Uuid, actor: &ActorId) -> Result<Opti
     bytes.map(|b| Document::load(&b, actor)).transpose()
 }
 
+/// Unsent, unrefused changes, oldest first; of one workspace's documents if given.
+pub(super) fn pending(
+    conn: &Connection,
+    workspace: Option<WorkspaceId>,
+    limit: usize,
+) -> Result<Vec<PendingChange>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.seq, p.doc_id, p.hash, p.bytes FROM pending_changes p JOIN documents d ON d.id = p.doc_id
+         WHERE p.refused IS NULL AND (?1 IS NULL OR d.workspace_id = ?1) ORDER BY p.seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(
+        params![workspace, i64::try_from(limit).unwrap_or(i64::MAX)],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        },
+    )?;
+    rows.map(|row| {
+        let (seq, doc, hash, bytes) = row?;
+        let doc_id = Uuid::from_slice(&doc)
+            .map_err(|e| Error::corrupt(format!("a pending change's document id: {e}")))?;
+        let hash = automerge::ChangeHash::try_from(hash.as_slice())
+            .map_err(|e| Error::corrupt(format!("a pending change's hash: {e}")))?;
+        Ok(PendingChange {
+            seq,
+            doc_id,
+            change: DocChange { hash, bytes },
+        })
+    })
+    .collect()
+}
+
 /// Saves a document and queues its new local changes for the server.
 pub(super) fn save(
     conn: &Connection,
@@ -53,7 +89,7 @@ pub(super) fn save_created(
     )
 }
 
-fn save_bytes(
+pub(super) fn save_bytes(
     conn: &Connection,
     id: &Uuid,
     workspace: WorkspaceId,
@@ -109,27 +145,7 @@ pub struct PendingChange {
 impl Store {
     /// Local changes not yet acknowledged (and not refused), oldest first.
     pub fn pending_changes(&self, limit: usize) -> Result<Vec<PendingChange>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, doc_id, hash, bytes FROM pending_changes WHERE refused IS NULL ORDER BY seq LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-            let doc: Vec<u8> = r.get(1)?;
-            let hash: Vec<u8> = r.get(2)?;
-            Ok((r.get::<_, i64>(0)?, doc, hash, r.get::<_, Vec<u8>>(3)?))
-        })?;
-        rows.map(|row| {
-            let (seq, doc, hash, bytes) = row?;
-            let doc_id = Uuid::from_slice(&doc)
-                .map_err(|e| Error::corrupt(format!("a pending change's document id: {e}")))?;
-            let hash = automerge::ChangeHash::try_from(hash.as_slice())
-                .map_err(|e| Error::corrupt(format!("a pending change's hash: {e}")))?;
-            Ok(PendingChange {
-                seq,
-                doc_id,
-                change: DocChange { hash, bytes },
-            })
-        })
-        .collect()
+        pending(&self.conn, None, limit)
     }
 
     /// Applies changes made elsewhere to a document, creating it if this store has not
@@ -142,41 +158,63 @@ impl Store {
         changes: &[DocChange],
         now: Timestamp,
     ) -> Result<DocKind> {
-        self.write(|tx, actor| {
-            let mut doc = match load(tx, doc_id, actor)? {
-                Some(doc) => doc,
-                None => Document::new(actor),
-            };
-            doc.apply(changes)?;
-            let kind = doc.kind()?;
-            let (id, doc_workspace) = match kind {
-                DocKind::Observation => {
-                    let observation: crate::model::Observation = doc.read()?;
-                    projection::upsert_observation(tx, &observation, now)?;
-                    (observation.id.0, observation.workspace)
-                }
-                DocKind::Decision => {
-                    let d: crate::model::Decision = doc.read()?;
-                    (d.id.0, d.workspace)
-                }
-                DocKind::Meeting => {
-                    let m: crate::model::Meeting = doc.read()?;
-                    (m.id.0, m.workspace)
-                }
-                DocKind::Assessment => {
-                    let a: crate::model::Assessment = doc.read()?;
-                    (a.id.0, a.workspace)
-                }
-            };
-            if id != *doc_id || doc_workspace != workspace {
-                return Err(Error::corrupt(format!(
-                    "changes for document {doc_id} hold record {id} of workspace {doc_workspace}"
-                )));
-            }
-            save(tx, doc_id, workspace, kind, &mut doc, &[], now)?;
-            Ok(kind)
-        })
+        self.write(|tx, actor| apply_changes(tx, actor, workspace, doc_id, changes, now))
     }
+}
+
+/// Applies changes to a stored (or new) document and updates its projection.
+pub(super) fn apply_changes(
+    conn: &Connection,
+    actor: &ActorId,
+    workspace: WorkspaceId,
+    doc_id: &Uuid,
+    changes: &[DocChange],
+    now: Timestamp,
+) -> Result<DocKind> {
+    let mut doc = match load(conn, doc_id, actor)? {
+        Some(doc) => doc,
+        None => Document::new(actor),
+    };
+    doc.apply(changes)?;
+    store_checked(conn, workspace, doc_id, &mut doc, now)
+}
+
+/// Checks that a document holds a valid record of `workspace` with id `doc_id`, then
+/// saves it and its projection.
+pub(super) fn store_checked(
+    conn: &Connection,
+    workspace: WorkspaceId,
+    doc_id: &Uuid,
+    doc: &mut Document,
+    now: Timestamp,
+) -> Result<DocKind> {
+    let kind = doc.kind()?;
+    let (id, doc_workspace) = match kind {
+        DocKind::Observation => {
+            let observation: crate::model::Observation = doc.read()?;
+            projection::upsert_observation(conn, &observation, now)?;
+            (observation.id.0, observation.workspace)
+        }
+        DocKind::Decision => {
+            let d: crate::model::Decision = doc.read()?;
+            (d.id.0, d.workspace)
+        }
+        DocKind::Meeting => {
+            let m: crate::model::Meeting = doc.read()?;
+            (m.id.0, m.workspace)
+        }
+        DocKind::Assessment => {
+            let a: crate::model::Assessment = doc.read()?;
+            (a.id.0, a.workspace)
+        }
+    };
+    if id != *doc_id || doc_workspace != workspace {
+        return Err(Error::corrupt(format!(
+            "changes for document {doc_id} hold record {id} of workspace {doc_workspace}"
+        )));
+    }
+    save(conn, doc_id, workspace, kind, doc, &[], now)?;
+    Ok(kind)
 }
 
 /// What a store's documents and unsent changes take, in bytes.

@@ -11,6 +11,7 @@ mod migrate;
 mod observations;
 pub mod projection;
 mod register;
+mod sync;
 
 use std::path::Path;
 
@@ -22,6 +23,7 @@ use crate::model::Identity;
 
 pub use documents::{PendingChange, SizeStats};
 pub use observations::{ListQuery, ObservationFilter, ObservationRow};
+pub use sync::{Applied, Credential, RefusedChange, SyncState};
 
 /// The file name of a store inside its directory.
 pub const STORE_FILE: &str = "lagesbild.sqlite3";

@@ -120,7 +120,7 @@ impl Store {
     }
 }
 
-fn save_workspace(conn: &Connection, workspace: &Workspace) -> Result<()> {
+pub(super) fn save_workspace(conn: &Connection, workspace: &Workspace) -> Result<()> {
     let labels = workspace
         .grade_labels
         .as_ref()
@@ -135,7 +135,7 @@ fn save_workspace(conn: &Connection, workspace: &Workspace) -> Result<()> {
     Ok(())
 }
 
-fn save_organisation(conn: &Connection, org: &Organisation) -> Result<()> {
+pub(super) fn save_organisation(conn: &Connection, org: &Organisation) -> Result<()> {
     if org.name.trim().is_empty() {
         return Err(ValidationError::new(Field::Name, Problem::Missing).into());
     }
@@ -147,7 +147,7 @@ fn save_organisation(conn: &Connection, org: &Organisation) -> Result<()> {
     Ok(())
 }
 
-fn save_place(conn: &Connection, place: &Place) -> Result<()> {
+pub(super) fn save_place(conn: &Connection, place: &Place) -> Result<()> {
     if place.name.trim().is_empty() {
         return Err(ValidationError::new(Field::Name, Problem::Missing).into());
     }
@@ -212,7 +212,7 @@ fn category_from_row(r: &Row<'_>) -> rusqlite::Result<Category> {
     })
 }
 
-fn save_category(conn: &Connection, workspace: WorkspaceId, c: &Category) -> Result<()> {
+pub(super) fn save_category(conn: &Connection, workspace: WorkspaceId, c: &Category) -> Result<()> {
     let valid_key = !c.key.is_empty()
         && c.key
             .chars()

@@ -67,8 +67,9 @@ CREATE TABLE pending_changes (
 -- How far this device has pulled from its server, per workspace.
 CREATE TABLE sync_state (
     workspace_id BLOB PRIMARY KEY,
-    server_url TEXT,
     cursor INTEGER NOT NULL DEFAULT 0,
+    register_version INTEGER NOT NULL DEFAULT 0,
+    bootstrapped INTEGER NOT NULL DEFAULT 0,
     last_synced_at INTEGER
 ) STRICT;
 

@@ -1,0 +1,378 @@
+//! The device store's side of sync: what to push, what the server said about it, and
+//! applying what the server sends.
+
+use automerge::ActorId;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::documents::{self, PendingChange};
+use super::projection;
+use super::{Store, register, set_setting};
+use crate::doc::{DocChange, Document};
+use crate::error::{Error, Result};
+use crate::ids::WorkspaceId;
+use crate::sync::wire::{FeedEntry, Me, Membership, Register};
+use crate::time::Timestamp;
+
+/// Where this device syncs one workspace, and how far it has come.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncState {
+    pub cursor: i64,
+    pub register_version: i64,
+    /// Every bootstrap page is in (or none was needed).
+    pub bootstrapped: bool,
+    pub last_synced_at: Option<Timestamp>,
+}
+
+/// A change the server refused, kept with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedChange {
+    pub seq: i64,
+    pub doc: Uuid,
+    pub code: String,
+    pub message: String,
+}
+
+/// The device's credential for its server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credential {
+    pub server: String,
+    pub device: crate::ids::DeviceId,
+    pub token: String,
+}
+
+/// What applying a feed page did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub entries: usize,
+    /// Entries that could not be applied, with why; the feed moves on past them.
+    pub failed: Vec<String>,
+}
+
+impl Store {
+    pub fn sync_state(&self, workspace: WorkspaceId) -> Result<SyncState> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT cursor, register_version, bootstrapped, last_synced_at FROM sync_state WHERE workspace_id = ?1",
+            )?
+            .query_row([workspace], |r| {
+                let last: Option<i64> = r.get(3)?;
+                Ok(SyncState {
+                    cursor: r.get(0)?,
+                    register_version: r.get(1)?,
+                    bootstrapped: r.get(2)?,
+                    last_synced_at: last.and_then(Timestamp::from_millis),
+                })
+            })
+            .optional()?
+            .unwrap_or(SyncState { cursor: 0, register_version: 0, bootstrapped: false, last_synced_at: None }))
+    }
+
+    pub fn mark_synced(&mut self, workspace: WorkspaceId, now: Timestamp) -> Result<()> {
+        ensure_sync_row(&self.conn, workspace)?;
+        self.conn
+            .prepare_cached("UPDATE sync_state SET last_synced_at = ?2 WHERE workspace_id = ?1")?
+            .execute(params![workspace, now.millis()])?;
+        Ok(())
+    }
+
+    pub fn credential(&self) -> Result<Option<Credential>> {
+        self.setting("credential")?
+            .map(|json| {
+                serde_json::from_str(&json)
+                    .map_err(|e| Error::corrupt(format!("the stored credential: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Records an enrolment: the credential, the memberships, and this device's identity
+    /// in the first workspace (or the one already chosen, if still a member).
+    pub fn enrolled(&mut self, credential: &Credential, me: &Me) -> Result<()> {
+        let current = self.identity()?.map(|i| i.workspace);
+        let chosen = me
+            .memberships
+            .iter()
+            .find(|m| Some(m.workspace.id) == current)
+            .or_else(|| me.memberships.first())
+            .ok_or_else(|| {
+                Error::Forbidden("the enrolment gave this device no workspace".into())
+            })?;
+        let tx = self.conn.transaction()?;
+        for m in &me.memberships {
+            register::save_workspace(&tx, &m.workspace)?;
+            register::save_organisation(&tx, &m.organisation)?;
+            ensure_sync_row(&tx, m.workspace.id)?;
+        }
+        set_setting(&tx, "credential", &to_json(credential)?)?;
+        set_setting(&tx, "memberships", &to_json(&me.memberships)?)?;
+        let identity = crate::model::Identity {
+            workspace: chosen.workspace.id,
+            device: me.device,
+            user: me.user,
+            name: me.name.clone(),
+            role: chosen.role,
+            organisation: chosen.organisation.id,
+        };
+        set_setting(&tx, "identity", &to_json(&identity)?)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn memberships(&self) -> Result<Vec<Membership>> {
+        Ok(self
+            .setting("memberships")?
+            .map(|json| {
+                serde_json::from_str(&json)
+                    .map_err(|e| Error::corrupt(format!("the stored memberships: {e}")))
+            })
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    /// Replaces the workspace's register with the server's.
+    pub fn apply_register(&mut self, workspace: WorkspaceId, reg: &Register) -> Result<()> {
+        if reg.unchanged {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        if let Some(w) = &reg.workspace {
+            register::save_workspace(&tx, w)?;
+        }
+        for o in &reg.organisations {
+            register::save_organisation(&tx, o)?;
+        }
+        for p in &reg.places {
+            register::save_place(&tx, p)?;
+        }
+        for c in &reg.categories {
+            register::save_category(&tx, workspace, c)?;
+        }
+        ensure_sync_row(&tx, workspace)?;
+        tx.execute(
+            "UPDATE sync_state SET register_version = ?2 WHERE workspace_id = ?1",
+            params![workspace, reg.version],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Local changes to the workspace's documents waiting for the server, oldest first.
+    pub fn pending_for(&self, workspace: WorkspaceId, limit: usize) -> Result<Vec<PendingChange>> {
+        documents::pending(&self.conn, Some(workspace), limit)
+    }
+
+    pub fn pending_count_for(&self, workspace: WorkspaceId) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM pending_changes p JOIN documents d ON d.id = p.doc_id
+                 WHERE p.refused IS NULL AND d.workspace_id = ?1",
+            )?
+            .query_row([workspace], |r| r.get(0))?;
+        Ok(n.unsigned_abs())
+    }
+
+    /// The server stored these changes (or had them): forget them here, and note when the
+    /// server first saw their observations.
+    pub fn acknowledge(&mut self, seqs: &[i64], server_time: Timestamp) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for seq in seqs {
+            tx.execute(
+                "UPDATE observations SET server_seen_at = ?2
+                 WHERE server_seen_at IS NULL AND id = (SELECT doc_id FROM pending_changes WHERE seq = ?1)",
+                params![seq, server_time.millis()],
+            )?;
+            tx.execute("DELETE FROM pending_changes WHERE seq = ?1", [seq])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server refused this change: keep it, with the reason, and stop sending it.
+    pub fn refuse(&mut self, seq: i64, code: &str, message: &str) -> Result<()> {
+        let reason = serde_json::json!({ "code": code, "message": message }).to_string();
+        self.conn.execute(
+            "UPDATE pending_changes SET refused = ?2 WHERE seq = ?1",
+            params![seq, reason],
+        )?;
+        Ok(())
+    }
+
+    pub fn refused_changes(&self) -> Result<Vec<RefusedChange>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, doc_id, refused FROM pending_changes WHERE refused IS NOT NULL ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (seq, doc, reason) = row?;
+            let reason: serde_json::Value = serde_json::from_str(&reason).unwrap_or_default();
+            Ok(RefusedChange {
+                seq,
+                doc: Uuid::from_slice(&doc)
+                    .map_err(|e| Error::corrupt(format!("a refused change's document: {e}")))?,
+                code: reason["code"].as_str().unwrap_or("refused").to_string(),
+                message: reason["message"].as_str().unwrap_or_default().to_string(),
+            })
+        })
+        .collect()
+    }
+
+    /// Removes a document's content from this device: the document, its unsent changes
+    /// and its projection. Deleted pages are overwritten (`secure_delete`) and the
+    /// write-ahead log emptied, so the text cannot be read back from the files.
+    pub fn erase_local(&mut self, doc: &Uuid) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        remove_document(&tx, doc)?;
+        tx.commit()?;
+        self.checkpoint()
+    }
+
+    /// Applies a page of the feed (or of a bootstrap) and moves the cursor, in one
+    /// transaction. An entry that cannot be applied is reported and skipped, so one bad
+    /// entry cannot stall the device.
+    pub fn apply_feed(
+        &mut self,
+        workspace: WorkspaceId,
+        entries: &[FeedEntry],
+        cursor: i64,
+        bootstrapped: Option<bool>,
+        now: Timestamp,
+    ) -> Result<Applied> {
+        let mut applied = Applied::default();
+        let mut removed = false;
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for entry in entries {
+            let savepoint = tx.savepoint()?;
+            match apply_entry(&savepoint, &self.actor, workspace, entry, now) {
+                Ok(was_removal) => {
+                    savepoint.commit()?;
+                    removed |= was_removal;
+                    applied.entries += 1;
+                }
+                Err(e) => {
+                    drop(savepoint);
+                    applied.failed.push(e.to_string());
+                }
+            }
+        }
+        ensure_sync_row(&tx, workspace)?;
+        tx.execute(
+            "UPDATE sync_state SET cursor = MAX(cursor, ?2), bootstrapped = COALESCE(?3, bootstrapped) WHERE workspace_id = ?1",
+            params![workspace, cursor, bootstrapped],
+        )?;
+        tx.commit()?;
+        if removed {
+            self.checkpoint()?;
+        }
+        Ok(applied)
+    }
+}
+
+/// Applies one entry; returns whether it removed content.
+fn apply_entry(
+    conn: &Connection,
+    actor: &ActorId,
+    workspace: WorkspaceId,
+    entry: &FeedEntry,
+    now: Timestamp,
+) -> Result<bool> {
+    match entry {
+        FeedEntry::Change {
+            doc,
+            bytes,
+            first_seen,
+            ..
+        } => {
+            let change = DocChange::decode(bytes)?;
+            documents::apply_changes(conn, actor, workspace, doc, &[change], now)?;
+            set_first_seen(conn, doc, *first_seen)?;
+            Ok(false)
+        }
+        FeedEntry::Document {
+            doc,
+            kind,
+            bytes,
+            projection,
+        } => {
+            match (documents::load(conn, doc, actor)?, projection) {
+                // New here, with its projection: store as is, without parsing.
+                (None, Some(p)) if p.id.0 == *doc && p.workspace == workspace => {
+                    documents::save_bytes(conn, doc, workspace, *kind, bytes, &[], now)?;
+                    projection::upsert(conn, p, now)?;
+                }
+                (existing, p) => {
+                    let mut incoming = Document::load(bytes, actor)?;
+                    let mut merged = match existing {
+                        Some(mut d) => {
+                            d.merge(&mut incoming)?;
+                            d
+                        }
+                        None => incoming,
+                    };
+                    documents::store_checked(conn, workspace, doc, &mut merged, now)?;
+                    if let Some(seen) = p.as_ref().and_then(|p| p.server_seen_at) {
+                        set_first_seen(conn, doc, seen)?;
+                    }
+                }
+            }
+            Ok(false)
+        }
+        FeedEntry::Restricted { projection } => {
+            if projection.workspace != workspace {
+                return Err(Error::corrupt("a restricted summary of another workspace"));
+            }
+            // A document we hold (our own, or readable before) is never downgraded here;
+            // `Remove` does that explicitly.
+            if documents::load(conn, projection.id.as_uuid(), actor)?.is_none() {
+                projection::upsert(conn, &projection.restricted(), now)?;
+            }
+            Ok(false)
+        }
+        FeedEntry::Remove { doc, restricted } => {
+            remove_document(conn, doc)?;
+            if let Some(p) = restricted {
+                projection::upsert(conn, &p.restricted(), now)?;
+            }
+            Ok(true)
+        }
+    }
+}
+
+fn remove_document(conn: &Connection, doc: &Uuid) -> Result<()> {
+    let id = doc.as_bytes().as_slice();
+    conn.execute("DELETE FROM documents WHERE id = ?1", [id])?;
+    conn.execute("DELETE FROM pending_changes WHERE doc_id = ?1", [id])?;
+    conn.execute("DELETE FROM observations WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+fn set_first_seen(conn: &Connection, doc: &Uuid, at: Timestamp) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE observations SET server_seen_at = ?2 WHERE id = ?1 AND server_seen_at IS NULL",
+    )?
+    .execute(params![doc.as_bytes().as_slice(), at.millis()])?;
+    Ok(())
+}
+
+fn ensure_sync_row(conn: &Connection, workspace: WorkspaceId) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_state (workspace_id) VALUES (?1) ON CONFLICT DO NOTHING",
+    )?
+    .execute([workspace])?;
+    Ok(())
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::corrupt(format!("a setting does not serialise: {e}")))
+}

@@ -1,0 +1,396 @@
+//! The device's sync engine, without I/O: it says which request to send next, or how
+//! long to wait, and digests each response or failure. Time and randomness come in as
+//! arguments, so the engine runs the same on a real network and on a simulated one.
+//!
+//! A round: refresh the register, bootstrap if this device has nothing yet, push local
+//! changes, pull the feed until it is drained. Then stay live: long-poll the feed, and
+//! push as soon as the user records something. After repeated long-poll failures the
+//! engine falls back to a plain sync every `PERIODIC` until long polls work again.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::wire::{
+    BootstrapPage, ErrorBody, FeedPage, MAX_PUSH_CHANGES, PushOutcome, PushRequest, PushResponse,
+    Register, WireChange,
+};
+use crate::error::Result;
+use crate::ids::WorkspaceId;
+use crate::store::Store;
+use crate::time::Timestamp;
+
+/// How long a long poll waits on the server.
+pub const LONG_POLL_SECONDS: u32 = 25;
+/// How often to sync when long polls do not work.
+const PERIODIC_SECONDS: i64 = 30;
+/// How often to look for register changes.
+const REGISTER_SECONDS: i64 = 300;
+const MAX_BACKOFF_SECONDS: f64 = 60.0;
+
+/// A request the runner should send for this engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Register {
+        since: i64,
+    },
+    Bootstrap {
+        after: Option<Uuid>,
+        at: Option<i64>,
+    },
+    Push {
+        request: PushRequest,
+        seqs: Vec<i64>,
+    },
+    Feed {
+        since: i64,
+        wait: u32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    Register(Register),
+    Bootstrap(BootstrapPage),
+    Push(PushResponse),
+    Feed(FeedPage),
+}
+
+/// Why a request got no usable response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No connection, a timeout, a response cut short: try again later.
+    #[error("the server cannot be reached: {0}")]
+    Unreachable(String),
+    /// The credential is not (or no longer) valid: the device was revoked.
+    #[error("the server does not accept this device: {}", .0.message)]
+    Unauthorized(ErrorBody),
+    /// The server refused the request itself.
+    #[error("the server refused the request ({status}): {}", .body.message)]
+    Rejected { status: u16, body: ErrorBody },
+    /// The server failed.
+    #[error("the server failed ({status}): {message}")]
+    Server { status: u16, message: String },
+    /// The runner abandoned a long poll to push something new.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// What the runner should do now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Send(Request),
+    /// Nothing to do until then (or until `wake`).
+    SleepUntil(Timestamp),
+    /// The device was revoked; sync has stopped.
+    Stopped,
+}
+
+/// What a person sees of sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Connection {
+    Offline { reason: String },
+    Syncing,
+    Synced { at: Timestamp },
+    Revoked { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    #[serde(flatten)]
+    pub connection: Connection,
+    /// Local changes waiting to be sent.
+    pub waiting: u64,
+    /// Local changes the server refused (kept, with reasons).
+    pub refused: u64,
+    /// Whether the engine gets news within about a second (long poll) or periodically.
+    pub live: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Register,
+    Bootstrap,
+    Push,
+    Pull,
+    Live,
+}
+
+#[derive(Debug)]
+pub struct SyncEngine {
+    workspace: WorkspaceId,
+    phase: Phase,
+    connection: Connection,
+    failures: u32,
+    retry_at: Option<Timestamp>,
+    register_checked_at: Option<Timestamp>,
+    bootstrap: Option<(Uuid, i64)>,
+    live: bool,
+    long_poll_failures: u32,
+    periodic_successes: u32,
+    next_periodic: Option<Timestamp>,
+    rng: fastrand::Rng,
+}
+
+impl SyncEngine {
+    /// `seed` drives the jitter of retries.
+    pub fn new(workspace: WorkspaceId, seed: u64) -> SyncEngine {
+        SyncEngine {
+            workspace,
+            phase: Phase::Register,
+            connection: Connection::Offline {
+                reason: "not synced yet".into(),
+            },
+            failures: 0,
+            retry_at: None,
+            register_checked_at: None,
+            bootstrap: None,
+            live: true,
+            long_poll_failures: 0,
+            periodic_successes: 0,
+            next_periodic: None,
+            rng: fastrand::Rng::with_seed(seed),
+        }
+    }
+
+    pub fn workspace(&self) -> WorkspaceId {
+        self.workspace
+    }
+
+    /// Something changed locally, or the user asked to sync: act now.
+    pub fn wake(&mut self) {
+        self.retry_at = None;
+        self.next_periodic = None;
+        if matches!(self.phase, Phase::Live) {
+            self.phase = Phase::Push;
+        }
+    }
+
+    pub fn status(&self, store: &Store) -> Result<SyncStatus> {
+        Ok(SyncStatus {
+            connection: self.connection.clone(),
+            waiting: store.pending_count_for(self.workspace)?,
+            refused: store.refused_changes()?.len() as u64,
+            live: self.live,
+        })
+    }
+
+    /// The next thing to do.
+    pub fn poll(&mut self, store: &Store, now: Timestamp) -> Result<Action> {
+        if matches!(self.connection, Connection::Revoked { .. }) {
+            return Ok(Action::Stopped);
+        }
+        if let Some(at) = self.retry_at.filter(|at| *at > now) {
+            return Ok(Action::SleepUntil(at));
+        }
+        loop {
+            let state = store.sync_state(self.workspace)?;
+            match self.phase {
+                Phase::Register => {
+                    let fresh = self
+                        .register_checked_at
+                        .is_some_and(|at| now.millis() - at.millis() < REGISTER_SECONDS * 1000);
+                    if fresh {
+                        self.phase = Phase::Bootstrap;
+                        continue;
+                    }
+                    return Ok(Action::Send(Request::Register {
+                        since: state.register_version,
+                    }));
+                }
+                Phase::Bootstrap => {
+                    if state.bootstrapped || state.cursor > 0 {
+                        self.phase = Phase::Push;
+                        continue;
+                    }
+                    let (after, at) = match self.bootstrap {
+                        Some((after, at)) => (Some(after), Some(at)),
+                        None => (None, None),
+                    };
+                    return Ok(Action::Send(Request::Bootstrap { after, at }));
+                }
+                Phase::Push => {
+                    let pending = store.pending_for(self.workspace, MAX_PUSH_CHANGES)?;
+                    if pending.is_empty() {
+                        self.phase = Phase::Pull;
+                        continue;
+                    }
+                    self.connection = Connection::Syncing;
+                    let seqs = pending.iter().map(|p| p.seq).collect();
+                    let changes = pending
+                        .into_iter()
+                        .map(|p| WireChange {
+                            doc: p.doc_id,
+                            hash: p.change.hash.to_string(),
+                            bytes: p.change.bytes,
+                        })
+                        .collect();
+                    return Ok(Action::Send(Request::Push {
+                        request: PushRequest { changes },
+                        seqs,
+                    }));
+                }
+                Phase::Pull => {
+                    return Ok(Action::Send(Request::Feed {
+                        since: state.cursor,
+                        wait: 0,
+                    }));
+                }
+                Phase::Live => {
+                    if !store.pending_for(self.workspace, 1)?.is_empty() {
+                        self.phase = Phase::Push;
+                        continue;
+                    }
+                    if self.live {
+                        return Ok(Action::Send(Request::Feed {
+                            since: state.cursor,
+                            wait: LONG_POLL_SECONDS,
+                        }));
+                    }
+                    match self.next_periodic {
+                        Some(at) if at > now => return Ok(Action::SleepUntil(at)),
+                        _ => {
+                            self.phase = Phase::Register;
+                            continue;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Digests the outcome of a request that `poll` asked for.
+    pub fn handle(
+        &mut self,
+        store: &mut Store,
+        request: &Request,
+        outcome: std::result::Result<Response, TransportError>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let response = match outcome {
+            Ok(response) => response,
+            Err(error) => {
+                self.failed(request, error, now);
+                return Ok(());
+            }
+        };
+        self.failures = 0;
+        match (request, response) {
+            (Request::Register { .. }, Response::Register(register)) => {
+                store.apply_register(self.workspace, &register)?;
+                self.register_checked_at = Some(now);
+                self.phase = Phase::Bootstrap;
+            }
+            (Request::Bootstrap { .. }, Response::Bootstrap(page)) => {
+                let done = page.next.is_none();
+                store.apply_feed(self.workspace, &page.entries, page.cursor, Some(done), now)?;
+                self.bootstrap = page.next.map(|next| (next, page.cursor));
+                if done {
+                    self.phase = Phase::Push;
+                }
+            }
+            (Request::Push { request, seqs }, Response::Push(response)) => {
+                self.digest_push(store, request, seqs, &response)?;
+            }
+            (Request::Feed { wait, .. }, Response::Feed(page)) => {
+                store.apply_feed(self.workspace, &page.entries, page.cursor, None, now)?;
+                if *wait > 0 {
+                    self.long_poll_failures = 0;
+                }
+                if page.more {
+                    self.phase = Phase::Pull;
+                } else {
+                    store.mark_synced(self.workspace, now)?;
+                    self.connection = Connection::Synced { at: now };
+                    self.phase = Phase::Live;
+                    if !self.live {
+                        self.periodic_successes += 1;
+                        // Now and then, see whether long polls work again.
+                        self.live = self.periodic_successes % 10 == 0;
+                        self.next_periodic = Some(after(now, PERIODIC_SECONDS as f64));
+                    }
+                }
+            }
+            (request, response) => {
+                self.failed(
+                    request,
+                    TransportError::Unreachable(format!(
+                        "the server answered {response:?} to {request:?}"
+                    )),
+                    now,
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn digest_push(
+        &mut self,
+        store: &mut Store,
+        request: &PushRequest,
+        seqs: &[i64],
+        response: &PushResponse,
+    ) -> Result<()> {
+        let mut acknowledged = Vec::new();
+        for ((change, seq), result) in request.changes.iter().zip(seqs).zip(&response.results) {
+            if result.hash != change.hash {
+                // Results come in request order; a mismatch means a broken response.
+                break;
+            }
+            match &result.outcome {
+                PushOutcome::Stored | PushOutcome::Duplicate => acknowledged.push(*seq),
+                PushOutcome::Refused { code, message } => {
+                    let code = serde_json::to_value(code)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    store.refuse(*seq, &code, message)?;
+                }
+                PushOutcome::Erased => store.erase_local(&change.doc)?,
+            }
+        }
+        store.acknowledge(&acknowledged, response.server_time)?;
+        Ok(())
+    }
+
+    fn failed(&mut self, request: &Request, error: TransportError, now: Timestamp) {
+        match error {
+            TransportError::Cancelled => {
+                self.phase = Phase::Push;
+            }
+            TransportError::Unauthorized(body) => {
+                self.connection = Connection::Revoked {
+                    reason: body.message,
+                };
+            }
+            error => {
+                if matches!(request, Request::Feed { wait, .. } if *wait > 0) {
+                    self.long_poll_failures += 1;
+                    if self.long_poll_failures >= 3 {
+                        self.live = false;
+                        self.periodic_successes = 0;
+                    }
+                }
+                self.failures += 1;
+                let base = 2f64
+                    .powi(self.failures.min(6) as i32 - 1)
+                    .min(MAX_BACKOFF_SECONDS);
+                let jitter = 0.5 + self.rng.f64();
+                self.retry_at = Some(after(now, base * jitter));
+                self.connection = Connection::Offline {
+                    reason: error.to_string(),
+                };
+                // Start the next attempt with a push: what the user wrote goes first.
+                self.phase = if matches!(self.phase, Phase::Register | Phase::Bootstrap) {
+                    self.phase
+                } else {
+                    Phase::Push
+                };
+            }
+        }
+    }
+}
+
+fn after(now: Timestamp, seconds: f64) -> Timestamp {
+    Timestamp::from_millis(now.millis() + (seconds * 1000.0) as i64).unwrap_or(now)
+}

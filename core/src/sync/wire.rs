@@ -1,0 +1,209 @@
+//! What travels between a device and the server, as JSON. Binary fields are base64.
+//! Fields added later must have `#[serde(default)]`.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::codes::{DocKind, Role};
+use crate::ids::{DeviceId, UserId};
+use crate::model::{Category, Organisation, Place, Workspace};
+use crate::store::projection::ObservationProjection;
+use crate::time::Timestamp;
+
+/// The API version in every path: `/v1/...`.
+pub const API_VERSION: &str = "v1";
+/// The most changes one push may carry; larger batches are split by the device.
+pub const MAX_PUSH_CHANGES: usize = 500;
+/// The most feed entries or bootstrap documents in one response.
+pub const MAX_PAGE: usize = 1000;
+
+pub mod base64_bytes {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = <&str>::deserialize(deserializer)
+            .or_else(|_| Err(serde::de::Error::custom("expected base64 text")))?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `POST /v1/enroll`: a device exchanges a one-time code for its own credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    /// A name people recognise the device by, such as "Jonas surfplatta".
+    pub device_name: String,
+    /// The Automerge actor id the device writes as (hex). The server accepts changes
+    /// from this device only when they carry this actor.
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device: DeviceId,
+    /// The device's credential, sent as `Authorization: Bearer <token>`. Shown once; the
+    /// server keeps only its hash.
+    pub token: String,
+    pub me: Me,
+}
+
+/// `GET /v1/me`: who the credential belongs to and where they are a member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub device: DeviceId,
+    pub user: UserId,
+    pub name: String,
+    pub memberships: Vec<Membership>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Membership {
+    pub workspace: Workspace,
+    pub organisation: Organisation,
+    pub role: Role,
+}
+
+/// `GET /v1/workspaces/{ws}/register`: places, categories and organisations. `version`
+/// grows with every change; `?since=<version>` answers `unchanged` when nothing moved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Register {
+    pub version: i64,
+    #[serde(default)]
+    pub unchanged: bool,
+    pub workspace: Option<Workspace>,
+    #[serde(default)]
+    pub organisations: Vec<Organisation>,
+    #[serde(default)]
+    pub places: Vec<Place>,
+    #[serde(default)]
+    pub categories: Vec<Category>,
+}
+
+/// One Automerge change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireChange {
+    pub doc: Uuid,
+    /// The change hash, hex; the server checks it against the bytes.
+    pub hash: String,
+    #[serde(with = "base64_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// `POST /v1/workspaces/{ws}/push`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub changes: Vec<WireChange>,
+}
+
+/// One outcome per pushed change, in the order they were sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<PushResult>,
+    /// The server's clock when it stored them.
+    pub server_time: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResult {
+    pub hash: String,
+    #[serde(flatten)]
+    pub outcome: PushOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum PushOutcome {
+    /// Stored now.
+    Stored,
+    /// Stored before: a repeated push, or a push whose response was lost.
+    Duplicate,
+    /// Not stored; the device keeps the change and shows why.
+    Refused { code: RefusalCode, message: String },
+    /// The document was erased by the coordinator; the device must erase it too.
+    Erased,
+}
+
+/// Why a change was refused; mirrored in the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalCode {
+    /// The bytes are not an Automerge change, or the hash does not match them.
+    Undecodable,
+    /// The change belongs to another document than it claims.
+    WrongDocument,
+    /// The change was written by another device (its actor is not this device's).
+    WrongAuthor,
+    /// The change needs changes the server has not stored (for example refused ones).
+    MissingDependencies,
+    /// The document would no longer be a valid record.
+    InvalidRecord,
+    /// The device's role may not make this change.
+    Forbidden,
+}
+
+/// `GET /v1/workspaces/{ws}/feed?since=<cursor>&limit=<n>&wait=<seconds>`: what
+/// changed after `since`, as this device may see it. With `wait`, the server holds the
+/// request until something arrives or the time is up (long poll).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedPage {
+    pub entries: Vec<FeedEntry>,
+    /// Where the next pull starts.
+    pub cursor: i64,
+    /// More entries are waiting beyond this page.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FeedEntry {
+    /// A change to a document the device can read.
+    Change {
+        doc: Uuid,
+        kind: DocKind,
+        #[serde(with = "base64_bytes")]
+        bytes: Vec<u8>,
+        /// When the server first saw this document.
+        first_seen: Timestamp,
+    },
+    /// A whole document: one the device has just become able to read, or a bootstrap.
+    Document {
+        doc: Uuid,
+        kind: DocKind,
+        #[serde(with = "base64_bytes")]
+        bytes: Vec<u8>,
+        /// The observation's projection, so the device need not parse the document.
+        projection: Option<ObservationProjection>,
+    },
+    /// An observation the device may know of but not read: place, category, grade.
+    Restricted { projection: ObservationProjection },
+    /// The document is gone (erased), or no longer readable by this device: remove its
+    /// content. A restricted projection stays when the device may still count it.
+    Remove {
+        doc: Uuid,
+        restricted: Option<ObservationProjection>,
+    },
+}
+
+/// `GET /v1/workspaces/{ws}/bootstrap?after=<doc>&limit=<n>`: the workspace's documents
+/// as they are now, in pages. The first page's `cursor` is where the feed continues
+/// once every page is in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BootstrapPage {
+    pub entries: Vec<FeedEntry>,
+    pub cursor: i64,
+    /// Pass as `after` for the next page; none when this was the last.
+    pub next: Option<Uuid>,
+}
+
+/// Every error the server sends: a stable code and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
