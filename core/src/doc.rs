@@ -39,7 +39,7 @@ impl From<Change> for DocChange {
 }
 
 /// A loaded document with the actor this device writes as.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Document {
     doc: AutoCommit,
 }
@@ -108,6 +108,10 @@ impl Document {
 
     pub fn save(&mut self) -> Vec<u8> {
         self.doc.save()
+    }
+
+    pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
+        self.doc.get_change_by_hash(hash).is_some()
     }
 
     pub fn heads(&mut self) -> Vec<ChangeHash> {

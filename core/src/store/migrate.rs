@@ -8,14 +8,16 @@ use crate::error::{Error, Result};
 /// Never edit or reorder an entry: add a new one.
 const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
 
-pub(crate) fn supported_version() -> i64 {
-    MIGRATIONS.len() as i64
+pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
+    run(conn, MIGRATIONS, path)
 }
 
-pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
+/// Applies the migrations `conn` lacks, in one transaction, refusing a database that
+/// has more than `migrations` knows. Shared with the server's own schema.
+pub fn run(conn: &mut Connection, migrations: &[&str], path: &str) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let supported = supported_version();
+    let supported = migrations.len() as i64;
     if found > supported {
         return Err(Error::StoreTooNew {
             path: path.to_string(),
@@ -23,7 +25,7 @@ pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
             supported,
         });
     }
-    for sql in &MIGRATIONS[usize::try_from(found).unwrap_or(0)..] {
+    for sql in &migrations[usize::try_from(found).unwrap_or(0)..] {
         tx.execute_batch(sql)?;
     }
     if found < supported {

@@ -7,10 +7,10 @@
 
 mod documents;
 mod filter;
-mod migrate;
+pub mod migrate;
 mod observations;
 pub mod projection;
-mod register;
+pub mod register;
 mod sync;
 
 use std::path::Path;

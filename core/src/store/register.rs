@@ -1,4 +1,5 @@
-//! The register: workspaces, organisations, places and categories.
+//! The register: workspaces, organisations, places and categories. The free functions
+//! work on any connection with these tables; the sync server's database has them too.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -42,11 +43,7 @@ impl Store {
     }
 
     pub fn organisations(&self, workspace: WorkspaceId) -> Result<Vec<Organisation>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{ORGANISATION_SELECT} WHERE workspace_id = ?1 ORDER BY name"
-        ))?;
-        let rows = stmt.query_map([workspace], organisation_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        organisations(&self.conn, workspace)
     }
 
     pub fn organisation(&self, id: OrganisationId) -> Result<Organisation> {
@@ -65,11 +62,7 @@ impl Store {
     }
 
     pub fn places(&self, workspace: WorkspaceId) -> Result<Vec<Place>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{PLACE_SELECT} WHERE workspace_id = ?1 ORDER BY name COLLATE NOCASE"
-        ))?;
-        let rows = stmt.query_map([workspace], place_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        places(&self.conn, workspace)
     }
 
     pub fn place(&self, id: PlaceId) -> Result<Place> {
@@ -89,11 +82,7 @@ impl Store {
     }
 
     pub fn categories(&self, workspace: WorkspaceId) -> Result<Vec<Category>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{CATEGORY_SELECT} WHERE workspace_id = ?1 ORDER BY sort, key"
-        ))?;
-        let rows = stmt.query_map([workspace], category_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        categories(&self.conn, workspace)
     }
 
     /// Creates a workspace with its organisations, categories and places, all or nothing.
@@ -120,7 +109,7 @@ impl Store {
     }
 }
 
-pub(super) fn save_workspace(conn: &Connection, workspace: &Workspace) -> Result<()> {
+pub fn save_workspace(conn: &Connection, workspace: &Workspace) -> Result<()> {
     let labels = workspace
         .grade_labels
         .as_ref()
@@ -135,7 +124,7 @@ pub(super) fn save_workspace(conn: &Connection, workspace: &Workspace) -> Result
     Ok(())
 }
 
-pub(super) fn save_organisation(conn: &Connection, org: &Organisation) -> Result<()> {
+pub fn save_organisation(conn: &Connection, org: &Organisation) -> Result<()> {
     if org.name.trim().is_empty() {
         return Err(ValidationError::new(Field::Name, Problem::Missing).into());
     }
@@ -147,7 +136,7 @@ pub(super) fn save_organisation(conn: &Connection, org: &Organisation) -> Result
     Ok(())
 }
 
-pub(super) fn save_place(conn: &Connection, place: &Place) -> Result<()> {
+pub fn save_place(conn: &Connection, place: &Place) -> Result<()> {
     if place.name.trim().is_empty() {
         return Err(ValidationError::new(Field::Name, Problem::Missing).into());
     }
@@ -212,7 +201,7 @@ fn category_from_row(r: &Row<'_>) -> rusqlite::Result<Category> {
     })
 }
 
-pub(super) fn save_category(conn: &Connection, workspace: WorkspaceId, c: &Category) -> Result<()> {
+pub fn save_category(conn: &Connection, workspace: WorkspaceId, c: &Category) -> Result<()> {
     let valid_key = !c.key.is_empty()
         && c.key
             .chars()
@@ -240,14 +229,14 @@ pub(super) fn save_category(conn: &Connection, workspace: WorkspaceId, c: &Categ
     Ok(())
 }
 
-pub(super) fn place_by_id(conn: &Connection, id: PlaceId) -> Result<Option<Place>> {
+pub fn place_by_id(conn: &Connection, id: PlaceId) -> Result<Option<Place>> {
     Ok(conn
         .prepare_cached(&format!("{PLACE_SELECT} WHERE id = ?1"))?
         .query_row([id], place_from_row)
         .optional()?)
 }
 
-pub(super) fn category_by_key(
+pub fn category_by_key(
     conn: &Connection,
     workspace: WorkspaceId,
     key: &str,
@@ -261,7 +250,7 @@ pub(super) fn category_by_key(
 }
 
 /// A place by id or exact name; the inner error names the field for the user.
-pub(super) fn find_place(
+pub fn find_place(
     conn: &Connection,
     workspace: WorkspaceId,
     id_or_name: &str,
@@ -309,4 +298,28 @@ pub(super) fn unknown_category(key: &str) -> ValidationError {
             hint: "choose a category from the catalogue".into(),
         },
     )
+}
+
+pub fn organisations(conn: &Connection, workspace: WorkspaceId) -> Result<Vec<Organisation>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{ORGANISATION_SELECT} WHERE workspace_id = ?1 ORDER BY name"
+    ))?;
+    let rows = stmt.query_map([workspace], organisation_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn places(conn: &Connection, workspace: WorkspaceId) -> Result<Vec<Place>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{PLACE_SELECT} WHERE workspace_id = ?1 ORDER BY name COLLATE NOCASE"
+    ))?;
+    let rows = stmt.query_map([workspace], place_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn categories(conn: &Connection, workspace: WorkspaceId) -> Result<Vec<Category>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{CATEGORY_SELECT} WHERE workspace_id = ?1 ORDER BY sort, key"
+    ))?;
+    let rows = stmt.query_map([workspace], category_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -1,0 +1,50 @@
+//! The server's SQLite database: one file in WAL mode, `synchronous=FULL` (a push the
+//! server acknowledged is on disk), `secure_delete` (erased text is overwritten).
+//!
+//! One connection behind a mutex: SQLite has one writer at a time anyway, and every
+//! request's work is short. Callers run it on tokio's blocking pool.
+
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+
+#[derive(Debug)]
+pub struct Db {
+    conn: Mutex<Connection>,
+}
+
+impl Db {
+    pub fn open(path: &Path) -> anyhow::Result<Db> {
+        Db::setup(Connection::open(path)?, &path.display().to_string())
+    }
+
+    pub fn open_in_memory() -> anyhow::Result<Db> {
+        Db::setup(Connection::open_in_memory()?, ":memory:")
+    }
+
+    fn setup(mut conn: Connection, path: &str) -> anyhow::Result<Db> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;",
+        )?;
+        lagesbild_core::store::migrate::run(&mut conn, MIGRATIONS, path)?;
+        Ok(Db {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Runs `f` with the connection. Work that may panic (decoding untrusted Automerge
+    /// bytes) is contained inside `f`, so the lock is never poisoned by it; if it ever
+    /// is, the connection is still consistent (SQLite rolls back unfinished
+    /// transactions), so the lock is taken back.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut conn)
+    }
+}

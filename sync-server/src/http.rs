@@ -1,0 +1,306 @@
+//! The HTTP API: a thin shell over `Service`. Blocking database work runs on tokio's
+//! blocking pool; long polls wait on the workspace's feed signal.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use lagesbild_core::sync::wire::{
+    BootstrapPage, EnrollRequest, EnrollResponse, ErrorBody, FeedPage, MAX_PAGE, Me, PushRequest,
+    PushResponse, Register,
+};
+use lagesbild_core::{ObservationId, Timestamp, WorkspaceId};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+use uuid::Uuid;
+
+use crate::service::{Device, Member, Service, ServiceError};
+
+/// The largest request body accepted (a push of many changes).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// The longest a long poll may wait.
+pub const MAX_WAIT_SECONDS: u64 = 30;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    service: Arc<Service>,
+    stopping: watch::Receiver<bool>,
+}
+
+/// The API's routes over `service`. `stopping` turns true when the server shuts down,
+/// so long polls return at once.
+pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router {
+    let state = AppState { service, stopping };
+    Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/me", get(me))
+        .route("/v1/workspaces/{workspace}/register", get(register))
+        .route("/v1/workspaces/{workspace}/push", post(push))
+        .route("/v1/workspaces/{workspace}/feed", get(feed))
+        .route("/v1/workspaces/{workspace}/bootstrap", get(bootstrap))
+        .route(
+            "/v1/workspaces/{workspace}/observations/{id}/erase",
+            post(erase),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", |p| p.as_str());
+                tracing::info_span!("request", method = %request.method(), route)
+            }),
+        )
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    service: Arc<Service>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop, stopping) = watch::channel(false);
+    let app = router(service, stopping);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            stop.send_replace(true);
+        })
+        .await
+}
+
+/// Errors as `{code, message}` with a status. Internal causes are logged, not sent.
+#[derive(Debug)]
+pub struct AppError(ServiceError);
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        AppError(e)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = match &self.0 {
+            ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServiceError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let message = match &self.0 {
+            ServiceError::Internal(cause) => {
+                tracing::error!(%cause, "request failed");
+                "the server failed; try again later".to_string()
+            }
+            other => other.to_string(),
+        };
+        (
+            status,
+            Json(ErrorBody {
+                code: self.0.code().to_string(),
+                message,
+            }),
+        )
+            .into_response()
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, AppError>;
+
+fn now() -> Timestamp {
+    Timestamp::from(chrono::Utc::now())
+}
+
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&Service) -> Result<T, ServiceError> + Send + 'static,
+) -> Result<T, AppError> {
+    let service = Arc::clone(&state.service);
+    tokio::task::spawn_blocking(move || f(&service))
+        .await
+        .map_err(|e| AppError(ServiceError::Internal(format!("a worker failed: {e}"))))?
+        .map_err(AppError)
+}
+
+/// The device behind the request's bearer token.
+#[derive(Debug)]
+pub struct Authed(Device);
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string)
+            .ok_or_else(|| {
+                AppError(ServiceError::Unauthorized(
+                    "send the device's credential as `Authorization: Bearer <token>`".into(),
+                ))
+            })?;
+        blocking(state, move |s| s.authenticate(&token))
+            .await
+            .map(Authed)
+    }
+}
+
+async fn member(
+    state: &AppState,
+    device: Device,
+    workspace: WorkspaceId,
+) -> Result<Member, AppError> {
+    blocking(state, move |s| s.member(&device, workspace)).await
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn enroll(
+    State(state): State<AppState>,
+    Json(request): Json<EnrollRequest>,
+) -> ApiResult<EnrollResponse> {
+    blocking(&state, move |s| s.enroll(&request, now()))
+        .await
+        .map(Json)
+}
+
+async fn me(State(state): State<AppState>, Authed(device): Authed) -> ApiResult<Me> {
+    blocking(&state, move |s| s.me(&device)).await.map(Json)
+}
+
+#[derive(Debug, Deserialize)]
+struct RegisterQuery {
+    #[serde(default)]
+    since: i64,
+}
+
+async fn register(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path(workspace): Path<WorkspaceId>,
+    Query(query): Query<RegisterQuery>,
+) -> ApiResult<Register> {
+    let member = member(&state, device, workspace).await?;
+    blocking(&state, move |s| s.register(&member, query.since))
+        .await
+        .map(Json)
+}
+
+async fn push(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path(workspace): Path<WorkspaceId>,
+    Json(request): Json<PushRequest>,
+) -> ApiResult<PushResponse> {
+    let member = member(&state, device, workspace).await?;
+    blocking(&state, move |s| s.push(&member, &request, now()))
+        .await
+        .map(Json)
+}
+
+#[derive(Debug, Deserialize)]
+struct FeedQuery {
+    #[serde(default)]
+    since: i64,
+    limit: Option<usize>,
+    /// Seconds to wait for something new (long poll); 0 answers at once.
+    #[serde(default)]
+    wait: u64,
+}
+
+async fn feed(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path(workspace): Path<WorkspaceId>,
+    Query(query): Query<FeedQuery>,
+) -> ApiResult<FeedPage> {
+    let member = member(&state, device, workspace).await?;
+    let limit = query.limit.unwrap_or(MAX_PAGE);
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_secs(query.wait.min(MAX_WAIT_SECONDS));
+    // Subscribe before reading, so nothing that lands in between is missed.
+    let mut grew = state.service.watch(workspace);
+    let mut stopping = state.stopping.clone();
+    let mut since = query.since;
+    loop {
+        let m = member.clone();
+        let page = blocking(&state, move |s| s.feed(&m, since, limit)).await?;
+        if !page.entries.is_empty()
+            || page.more
+            || tokio::time::Instant::now() >= deadline
+            || *stopping.borrow()
+        {
+            return Ok(Json(page));
+        }
+        // Nothing this device may see yet (perhaps only its own changes): wait on.
+        since = page.cursor;
+        tokio::select! {
+            _ = grew.changed() => {}
+            _ = stopping.changed() => {}
+            _ = tokio::time::sleep_until(deadline) => {}
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct BootstrapQuery {
+    after: Option<Uuid>,
+    at: Option<i64>,
+    limit: Option<usize>,
+}
+
+async fn bootstrap(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path(workspace): Path<WorkspaceId>,
+    Query(query): Query<BootstrapQuery>,
+) -> ApiResult<BootstrapPage> {
+    let member = member(&state, device, workspace).await?;
+    blocking(&state, move |s| {
+        s.bootstrap(
+            &member,
+            query.after,
+            query.at,
+            query.limit.unwrap_or(MAX_PAGE),
+        )
+    })
+    .await
+    .map(Json)
+}
+
+async fn erase(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path((workspace, id)): Path<(WorkspaceId, ObservationId)>,
+) -> Result<StatusCode, AppError> {
+    let member = member(&state, device, workspace).await?;
+    blocking(&state, move |s| s.erase(&member, id, now())).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(serde_json::json!({}))
+}

@@ -1,0 +1,266 @@
+//! `lagesbild-sync`: serve, and administer workspaces, people and devices.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Parser, Subcommand};
+use lagesbild_core::{
+    DeviceId, OrganisationId, OrganisationKind, Place, PlaceId, PlaceKind, Role, Timestamp, UserId,
+    WorkspaceId,
+};
+use lagesbild_sync::Service;
+use lagesbild_sync::config::Config;
+use lagesbild_sync::db::Db;
+use lagesbild_sync::service::NewUser;
+
+#[derive(Debug, Parser)]
+#[command(name = "lagesbild-sync", version, about = "The Lägesbild sync server")]
+struct Cli {
+    /// A TOML configuration file (also LAGESBILD_SYNC_CONFIG).
+    #[arg(long, global = true, env = "LAGESBILD_SYNC_CONFIG")]
+    config: Option<PathBuf>,
+    /// The SQLite database (overrides the configuration).
+    #[arg(long, global = true)]
+    database: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the sync API.
+    Serve {
+        /// Address to listen on (overrides the configuration).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Create a workspace (one per municipality) with the default categories.
+    CreateWorkspace { name: String },
+    /// List workspaces.
+    Workspaces,
+    /// Add an organisation to a workspace.
+    AddOrganisation {
+        #[arg(long)]
+        workspace: WorkspaceId,
+        #[arg(long)]
+        kind: OrganisationKind,
+        name: String,
+    },
+    /// Add a place or an area to a workspace's register.
+    AddPlace {
+        #[arg(long)]
+        workspace: WorkspaceId,
+        #[arg(long, allow_negative_numbers = true)]
+        lat: f64,
+        #[arg(long, allow_negative_numbers = true)]
+        lon: f64,
+        #[arg(long)]
+        area: Option<PlaceId>,
+        #[arg(long)]
+        is_area: bool,
+        name: String,
+    },
+    /// Add a person with a role in an organisation of a workspace; prints the user id.
+    AddUser {
+        #[arg(long)]
+        workspace: WorkspaceId,
+        #[arg(long)]
+        organisation: OrganisationId,
+        #[arg(long)]
+        role: Role,
+        name: String,
+    },
+    /// Give an existing user a role in another workspace.
+    AddMembership {
+        #[arg(long)]
+        user: UserId,
+        #[arg(long)]
+        workspace: WorkspaceId,
+        #[arg(long)]
+        organisation: OrganisationId,
+        #[arg(long)]
+        role: Role,
+    },
+    /// Print a one-time enrolment code for one of the user's devices.
+    Enroll {
+        #[arg(long)]
+        user: UserId,
+        /// How long the code is valid.
+        #[arg(long, default_value_t = 60)]
+        ttl_minutes: i64,
+    },
+    /// List enrolled devices.
+    Devices,
+    /// Revoke a device: its next request is refused.
+    Revoke { device: DeviceId },
+    /// Create the demo workspace with its people and reports; prints an enrolment code
+    /// for each person.
+    Demo {
+        #[arg(long, default_value_t = 300)]
+        reports: usize,
+        #[arg(long, default_value = "Salem (demo)")]
+        name: String,
+        /// Write the codes as JSON here as well.
+        #[arg(long)]
+        codes: Option<PathBuf>,
+    },
+}
+
+fn now() -> Timestamp {
+    Timestamp::from(chrono::Utc::now())
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(database) = cli.database {
+        config.database = database;
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let db = Db::open(&config.database)
+        .with_context(|| format!("cannot open the database {}", config.database.display()))?;
+    let service = Arc::new(Service::new(db));
+    match cli.command {
+        Command::Serve { listen } => {
+            let listen = listen.unwrap_or(config.listen);
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+                tracing::info!(address = %listener.local_addr()?, database = %config.database.display(), "serving");
+                lagesbild_sync::serve(listener, service, shutdown_signal()).await?;
+                anyhow::Ok(())
+            })?;
+        }
+        Command::CreateWorkspace { name } => {
+            let w = service.create_workspace(&name)?;
+            println!("{}", w.id);
+        }
+        Command::Workspaces => {
+            for w in service.workspaces()? {
+                println!("{}  {}", w.id, w.name);
+            }
+        }
+        Command::AddOrganisation {
+            workspace,
+            kind,
+            name,
+        } => println!("{}", service.add_organisation(workspace, &name, kind)?.id),
+        Command::AddPlace {
+            workspace,
+            lat,
+            lon,
+            area,
+            is_area,
+            name,
+        } => {
+            let place = Place {
+                id: PlaceId::new(),
+                workspace,
+                name,
+                kind: if is_area {
+                    PlaceKind::Omrade
+                } else {
+                    PlaceKind::Plats
+                },
+                area,
+                lat,
+                lon,
+                retired: false,
+                merged_into: None,
+            };
+            service.save_place(&place)?;
+            println!("{}", place.id);
+        }
+        Command::AddUser {
+            workspace,
+            organisation,
+            role,
+            name,
+        } => {
+            println!(
+                "{}",
+                service.add_user(&NewUser {
+                    name,
+                    workspace,
+                    organisation,
+                    role
+                })?
+            );
+        }
+        Command::AddMembership {
+            user,
+            workspace,
+            organisation,
+            role,
+        } => service.add_membership(user, workspace, organisation, role)?,
+        Command::Enroll { user, ttl_minutes } => {
+            if ttl_minutes <= 0 {
+                bail!("--ttl-minutes must be positive");
+            }
+            println!(
+                "{}",
+                service.enrolment_code(user, chrono::Duration::minutes(ttl_minutes), now())?
+            );
+        }
+        Command::Devices => {
+            for d in service.devices()? {
+                let state = if d.revoked { "revoked" } else { "active" };
+                println!("{}  {state:<7}  {}  ({})", d.id, d.name, d.user_name);
+            }
+        }
+        Command::Revoke { device } => service.revoke_device(device, now())?,
+        Command::Demo {
+            reports,
+            name,
+            codes,
+        } => {
+            let demo = lagesbild_core::demo::workspace(&name);
+            service
+                .install_demo(&demo, reports, now())
+                .map_err(|e| anyhow!(e))?;
+            println!("workspace {}  {}", demo.workspace.id, demo.workspace.name);
+            let mut all = Vec::new();
+            for person in &demo.people {
+                let code =
+                    service.enrolment_code(person.user, chrono::Duration::hours(24), now())?;
+                println!(
+                    "{code}  {} ({})",
+                    person.name,
+                    person.role.label(lagesbild_core::Lang::Sv)
+                );
+                all.push(
+                    serde_json::json!({ "name": person.name, "role": person.role, "code": code }),
+                );
+            }
+            if let Some(path) = codes {
+                std::fs::write(&path, serde_json::to_string_pretty(&all)?)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+}

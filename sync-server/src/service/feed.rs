@@ -1,0 +1,229 @@
+//! The feed and the bootstrap, as one device may see them.
+//!
+//! The feed is read in sequence order from the device's cursor, so its cost grows with
+//! what changed since, never with what exists. Each entry is turned into what this
+//! device may know: the change itself, the whole document when it has just become
+//! readable, a restricted summary when it may not read it, or a removal.
+
+use std::collections::HashSet;
+
+use lagesbild_core::store::projection::ObservationProjection;
+use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, FeedPage, MAX_PAGE};
+use lagesbild_core::{DocKind, OrganisationId, Timestamp, Visibility};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use uuid::Uuid;
+
+use super::access::can_read;
+use super::push::feed_head;
+use super::{Member, Service, ServiceError, ServiceResult};
+
+struct FeedRow {
+    seq: i64,
+    doc: Vec<u8>,
+    entry: String,
+    kind: DocKind,
+    bytes: Option<Vec<u8>>,
+    device: Option<lagesbild_core::DeviceId>,
+    org: Option<OrganisationId>,
+    before: Option<Visibility>,
+    after: Option<Visibility>,
+    first_seen: i64,
+}
+
+/// A document's current state, as stored.
+struct Current {
+    kind: DocKind,
+    bytes: Vec<u8>,
+    org: Option<OrganisationId>,
+    visibility: Visibility,
+    projection: Option<ObservationProjection>,
+}
+
+fn current(conn: &Connection, doc: &Uuid) -> ServiceResult<Option<Current>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT kind, bytes, org_id, visibility, projection FROM documents WHERE id = ?1",
+        )?
+        .query_row([doc.as_bytes().as_slice()], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })
+        .optional()?;
+    row.map(|(kind, bytes, org, visibility, projection)| {
+        let projection = projection
+            .map(|p| serde_json::from_str(&p))
+            .transpose()
+            .map_err(|e| ServiceError::Internal(format!("stored projection of {doc}: {e}")))?;
+        Ok(Current {
+            kind,
+            bytes,
+            org,
+            visibility,
+            projection,
+        })
+    })
+    .transpose()
+}
+
+/// The whole document if `member` may read it, else its restricted summary (observations
+/// only; other records are readable by every member).
+fn as_visible(member: &Member, doc: Uuid, current: Current) -> Option<FeedEntry> {
+    if can_read(member, current.org, current.visibility) {
+        Some(FeedEntry::Document {
+            doc,
+            kind: current.kind,
+            bytes: current.bytes,
+            projection: current.projection,
+        })
+    } else {
+        current.projection.map(|p| FeedEntry::Restricted {
+            projection: p.restricted(),
+        })
+    }
+}
+
+impl Service {
+    /// Entries after `since`, at most `limit` of them scanned.
+    pub fn feed(&self, member: &Member, since: i64, limit: usize) -> ServiceResult<FeedPage> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        self.db().with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT f.seq, f.doc_id, f.entry, f.doc_kind, f.bytes, f.device_id, f.org_id, f.visibility_before,
+                        f.visibility_after, COALESCE(d.first_seen, f.received_at)
+                 FROM feed f LEFT JOIN documents d ON d.id = f.doc_id
+                 WHERE f.workspace_id = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3",
+            )?;
+            let rows: Vec<FeedRow> = stmt
+                .query_map(params![member.workspace, since, limit as i64], |r| {
+                    Ok(FeedRow {
+                        seq: r.get(0)?,
+                        doc: r.get(1)?,
+                        entry: r.get(2)?,
+                        kind: r.get(3)?,
+                        bytes: r.get(4)?,
+                        device: r.get(5)?,
+                        org: r.get(6)?,
+                        before: r.get(7)?,
+                        after: r.get(8)?,
+                        first_seen: r.get(9)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let more = rows.len() == limit;
+            let cursor = rows.last().map_or(since, |r| r.seq);
+            let mut entries = Vec::new();
+            // Documents already sent whole (or summarised) in this page.
+            let mut settled: HashSet<Uuid> = HashSet::new();
+            for FeedRow { doc, entry, kind, bytes, device, org, before, after, first_seen, .. } in rows {
+                let doc = Uuid::from_slice(&doc).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                if entry == "remove" {
+                    settled.insert(doc);
+                    entries.push(FeedEntry::Remove { doc, restricted: None });
+                    continue;
+                }
+                if device == Some(member.device.id) || settled.contains(&doc) {
+                    continue;
+                }
+                let before = before.unwrap_or(Visibility::Alla);
+                let after = after.unwrap_or(Visibility::Alla);
+                let readable_before = can_read(member, org, before);
+                let readable_after = can_read(member, org, after);
+                match (readable_before, readable_after) {
+                    (true, true) => {
+                        let Some(bytes) = bytes else { continue };
+                        entries.push(FeedEntry::Change { doc, kind, bytes, first_seen: stamp(first_seen) });
+                    }
+                    (false, true) => {
+                        settled.insert(doc);
+                        if let Some(entry) = current(conn, &doc)?.and_then(|c| as_visible(member, doc, c)) {
+                            entries.push(entry);
+                        }
+                    }
+                    (true, false) => {
+                        settled.insert(doc);
+                        let restricted = current(conn, &doc)?.and_then(|c| c.projection).map(|p| p.restricted());
+                        entries.push(FeedEntry::Remove { doc, restricted });
+                    }
+                    (false, false) => {
+                        settled.insert(doc);
+                        if let Some(p) = current(conn, &doc)?.and_then(|c| c.projection) {
+                            entries.push(FeedEntry::Restricted { projection: p.restricted() });
+                        }
+                    }
+                }
+            }
+            Ok(FeedPage { entries, cursor, more })
+        })
+    }
+
+    /// The workspace's documents as they are now, by id after `after`. `at` is the
+    /// cursor from the first page; the first page sets it to the feed's head.
+    pub fn bootstrap(
+        &self,
+        member: &Member,
+        after: Option<Uuid>,
+        at: Option<i64>,
+        limit: usize,
+    ) -> ServiceResult<BootstrapPage> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        self.db().with(|conn| {
+            let tx = conn.transaction()?;
+            let cursor = match at {
+                Some(at) => at,
+                None => feed_head(&tx, member.workspace)?,
+            };
+            let after = after.unwrap_or(Uuid::nil());
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, kind, bytes, org_id, visibility, projection FROM documents
+                 WHERE workspace_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            )?;
+            let mut entries = Vec::new();
+            let mut last = None;
+            let mut rows = stmt.query(params![
+                member.workspace,
+                after.as_bytes().as_slice(),
+                limit as i64
+            ])?;
+            let mut count = 0;
+            while let Some(r) = rows.next()? {
+                count += 1;
+                let doc = Uuid::from_slice(&r.get::<_, Vec<u8>>(0)?)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                last = Some(doc);
+                let projection = r
+                    .get::<_, Option<String>>(5)?
+                    .map(|p| serde_json::from_str(&p))
+                    .transpose()
+                    .map_err(|e| {
+                        ServiceError::Internal(format!("stored projection of {doc}: {e}"))
+                    })?;
+                let current = Current {
+                    kind: r.get(1)?,
+                    bytes: r.get(2)?,
+                    org: r.get(3)?,
+                    visibility: r.get(4)?,
+                    projection,
+                };
+                entries.extend(as_visible(member, doc, current));
+            }
+            drop(rows);
+            drop(stmt);
+            tx.commit()?;
+            Ok(BootstrapPage {
+                entries,
+                cursor,
+                next: if count == limit { last } else { None },
+            })
+        })
+    }
+}
+
+fn stamp(ms: i64) -> Timestamp {
+    Timestamp::from_millis(ms).unwrap_or(Timestamp(chrono::DateTime::UNIX_EPOCH))
+}

@@ -1,0 +1,123 @@
+//! What the server does, as plain synchronous functions over its database: enrolment,
+//! authentication, the register, push, feed, bootstrap and erasure. The HTTP layer is a
+//! thin shell over this, and the simulated-network tests call it directly.
+
+mod access;
+mod admin;
+mod auth;
+mod feed;
+mod push;
+mod register;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use lagesbild_core::{DeviceId, OrganisationId, OrganisationKind, Role, UserId, WorkspaceId};
+use tokio::sync::watch;
+
+use crate::db::Db;
+
+pub use admin::NewUser;
+pub use auth::hash_token;
+
+/// A failure the client is told about. Internal causes are logged, not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Unauthorized(_) => "unauthorized",
+            ServiceError::Forbidden(_) => "forbidden",
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::BadRequest(_) => "bad_request",
+            ServiceError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for ServiceError {
+    fn from(e: rusqlite::Error) -> Self {
+        ServiceError::Internal(e.to_string())
+    }
+}
+
+impl From<lagesbild_core::Error> for ServiceError {
+    fn from(e: lagesbild_core::Error) -> Self {
+        ServiceError::Internal(e.to_string())
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// An authenticated device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub id: DeviceId,
+    pub user: UserId,
+    pub name: String,
+    pub actor: Vec<u8>,
+}
+
+/// An authenticated device acting in one workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub device: Device,
+    pub workspace: WorkspaceId,
+    pub organisation: OrganisationId,
+    pub organisation_kind: OrganisationKind,
+    pub role: Role,
+}
+
+/// The sync service: the database and the signal that wakes long polls.
+#[derive(Debug)]
+pub struct Service {
+    db: Db,
+    heads: Mutex<HashMap<WorkspaceId, watch::Sender<i64>>>,
+}
+
+impl Service {
+    pub fn new(db: Db) -> Service {
+        Service {
+            db,
+            heads: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A receiver that changes whenever the workspace's feed grows.
+    pub fn watch(&self, workspace: WorkspaceId) -> watch::Receiver<i64> {
+        let mut heads = self
+            .heads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        heads
+            .entry(workspace)
+            .or_insert_with(|| watch::channel(0).0)
+            .subscribe()
+    }
+
+    fn feed_grew(&self, workspace: WorkspaceId, head: i64) {
+        let heads = self
+            .heads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(sender) = heads.get(&workspace) {
+            sender.send_replace(head);
+        }
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+}
