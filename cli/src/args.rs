@@ -79,6 +79,21 @@ pub enum Command {
     Import(ImportArgs),
     /// Create a demo workspace with some weeks of reports and show its lägesbild.
     Demo(DemoArgs),
+    /// Enrol this device with a sync server, using a one-time code from the coordinator.
+    Enroll {
+        /// The server's address, such as https://lagesbild.salem.se
+        server: String,
+        /// The enrolment code, such as K7QX-M2PA-9RTW.
+        code: String,
+        /// A name people recognise this device by.
+        #[arg(long, default_value = "lagesbild-cli")]
+        device_name: String,
+    },
+    /// Send this device's changes and fetch everyone else's, then print the status.
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,12 @@ pub fn run(cli: Cli) -> Result<()> {
     let store_dir = cli.store.clone().unwrap_or_else(default_store_dir);
     match cli.command {
         Command::Init(args) => init(args, &store_dir, now),
+        Command::Enroll {
+            server,
+            code,
+            device_name,
+        } => crate::sync::enroll(&store_dir, &server, &code, &device_name),
+        Command::Sync { json } => crate::sync::sync(open(&store_dir)?, json, lang),
         Command::Demo(args) => run_demo(args, lang, now),
         command => {
             let mut store = open(&store_dir)?;
@@ -235,7 +241,9 @@ fn run_on_store(command: Command, store: &mut Store, lang: Lang, now: Timestamp)
                 }
             }
         }
-        Command::Init(_) | Command::Demo(_) => unreachable!("handled before the store is opened"),
+        Command::Init(_) | Command::Demo(_) | Command::Enroll { .. } | Command::Sync { .. } => {
+            unreachable!("handled before the store is opened")
+        }
     }
     Ok(())
 }
@@ -260,7 +268,7 @@ fn default_store_dir() -> PathBuf {
     data.join("lagesbild")
 }
 
-fn open(dir: &Path) -> Result<Store> {
+pub(crate) fn open(dir: &Path) -> Result<Store> {
     let path = dir.join(STORE_FILE);
     if !path.exists() {
         bail!(

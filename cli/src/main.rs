@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod output;
+mod sync;
 
 use std::process::ExitCode;
 
@@ -14,6 +15,7 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let code = match err.downcast_ref::<Error>().map(Error::code) {
                 Some(ErrorCode::Invalid) => 2,
@@ -31,4 +33,12 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Output piped into `head` and the like: stop quietly, as Unix tools do.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || matches!(cause.downcast_ref::<Error>(), Some(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -1,0 +1,104 @@
+//! `enroll` and `sync`: the device side of sync from the command line.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result, anyhow, bail};
+use lagesbild_client::{HttpTransport, enroll as enroll_device, sync_once};
+use lagesbild_core::store::{Credential, STORE_FILE};
+use lagesbild_core::sync::engine::Connection;
+use lagesbild_core::sync::wire::EnrollRequest;
+use lagesbild_core::{Lang, Store};
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the network runtime")
+}
+
+pub fn enroll(dir: &Path, server: &str, code: &str, device_name: &str) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut store = Store::open(&dir.join(STORE_FILE))?;
+    if store.credential()?.is_some() {
+        bail!("this store is enrolled already; use a new --store for another enrolment");
+    }
+    let request = EnrollRequest {
+        code: code.to_string(),
+        device_name: device_name.to_string(),
+        actor: store.actor().to_hex_string(),
+    };
+    let response = runtime()?
+        .block_on(enroll_device(server, &request))
+        .map_err(|e| anyhow!(e))?;
+    let credential = Credential {
+        server: server.trim_end_matches('/').to_string(),
+        device: response.device,
+        token: response.token,
+    };
+    store.enrolled(&credential, &response.me)?;
+    println!("enrolled as {} ({})", response.me.name, response.device);
+    for m in &response.me.memberships {
+        println!(
+            "  {}: {}, {}",
+            m.workspace.name,
+            m.organisation.name,
+            m.role.label(Lang::Sv)
+        );
+    }
+    Ok(())
+}
+
+pub fn sync(store: Store, json: bool, lang: Lang) -> Result<()> {
+    let credential = store.credential()?.ok_or_else(|| {
+        anyhow!("this store is not enrolled; run `lagesbild enroll <server> <code>` first")
+    })?;
+    let transport =
+        HttpTransport::new(&credential.server, &credential.token).map_err(|e| anyhow!(e))?;
+    let workspaces: Vec<_> = store
+        .memberships()?
+        .into_iter()
+        .map(|m| (m.workspace.id, m.workspace.name))
+        .collect();
+    let shared = Mutex::new(store);
+    let runtime = runtime()?;
+    let mut statuses = Vec::new();
+    for (id, name) in &workspaces {
+        let status = runtime.block_on(sync_once(&shared, &transport, *id))?;
+        statuses.push((name.clone(), status));
+    }
+    let store = shared
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if json {
+        let value: Vec<_> = statuses
+            .iter()
+            .map(|(name, s)| serde_json::json!({ "workspace": name, "status": s }))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    let mut failed = false;
+    for (name, s) in &statuses {
+        let state = match (&s.connection, lang) {
+            (Connection::Synced { at }, Lang::Sv) => format!("synkad {}", at.local_display()),
+            (Connection::Synced { at }, Lang::En) => format!("synced {}", at.local_display()),
+            (Connection::Offline { reason }, _) | (Connection::Revoked { reason }, _) => {
+                failed = true;
+                reason.clone()
+            }
+            (Connection::Syncing, _) => "syncing".into(),
+        };
+        println!(
+            "{name}: {state}; {} waiting, {} refused",
+            s.waiting, s.refused
+        );
+    }
+    for refused in store.refused_changes()? {
+        println!("  refused change to {}: {}", refused.doc, refused.message);
+    }
+    if failed {
+        bail!("sync did not complete");
+    }
+    Ok(())
+}

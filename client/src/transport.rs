@@ -1,0 +1,149 @@
+//! Requests over HTTP, mapped to the engine's requests, responses and failures.
+
+use std::time::Duration;
+
+use lagesbild_core::WorkspaceId;
+use lagesbild_core::sync::engine::{LONG_POLL_SECONDS, Request, Response, TransportError};
+use lagesbild_core::sync::wire::{EnrollRequest, EnrollResponse, ErrorBody};
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, Clone)]
+pub struct HttpTransport {
+    client: reqwest::Client,
+    server: String,
+    token: String,
+}
+
+fn client() -> Result<reqwest::Client, TransportError> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent(concat!("lagesbild/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| TransportError::Unreachable(e.to_string()))
+}
+
+fn base(server: &str) -> String {
+    server.trim().trim_end_matches('/').to_string()
+}
+
+async fn read<T: DeserializeOwned>(
+    response: Result<reqwest::Response, reqwest::Error>,
+) -> Result<T, TransportError> {
+    let response = response.map_err(|e| TransportError::Unreachable(e.to_string()))?;
+    let status = response.status();
+    if status.is_success() {
+        // A body cut short fails to decode: treat it like a dropped connection.
+        return response
+            .json::<T>()
+            .await
+            .map_err(|e| TransportError::Unreachable(format!("the response was incomplete: {e}")));
+    }
+    let text = response.text().await.unwrap_or_default();
+    let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
+        code: "http".into(),
+        message: format!("HTTP {status}: {text}"),
+    });
+    Err(match status.as_u16() {
+        401 => TransportError::Unauthorized(body),
+        code @ 400..=499 => TransportError::Rejected { status: code, body },
+        code => TransportError::Server {
+            status: code,
+            message: body.message,
+        },
+    })
+}
+
+/// Exchanges an enrolment code for this device's credential.
+pub async fn enroll(
+    server: &str,
+    request: &EnrollRequest,
+) -> Result<EnrollResponse, TransportError> {
+    let client = client()?;
+    read(
+        client
+            .post(format!("{}/v1/enroll", base(server)))
+            .timeout(Duration::from_secs(30))
+            .json(request)
+            .send()
+            .await,
+    )
+    .await
+}
+
+impl HttpTransport {
+    pub fn new(server: &str, token: &str) -> Result<HttpTransport, TransportError> {
+        Ok(HttpTransport {
+            client: client()?,
+            server: base(server),
+            token: token.to_string(),
+        })
+    }
+
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    pub async fn send(
+        &self,
+        workspace: WorkspaceId,
+        request: &Request,
+    ) -> Result<Response, TransportError> {
+        let url = format!("{}/v1/workspaces/{workspace}", self.server);
+        let normal = Duration::from_secs(60);
+        let get = |path: &str, query: Vec<(&str, String)>, timeout: Duration| {
+            self.client
+                .get(format!("{url}/{path}"))
+                .query(&query)
+                .bearer_auth(&self.token)
+                .timeout(timeout)
+                .send()
+        };
+        match request {
+            Request::Register { since } => {
+                read(get("register", vec![("since", since.to_string())], normal).await)
+                    .await
+                    .map(Response::Register)
+            }
+            Request::Bootstrap { after, at } => {
+                let mut query = Vec::new();
+                if let Some(after) = after {
+                    query.push(("after", after.to_string()));
+                }
+                if let Some(at) = at {
+                    query.push(("at", at.to_string()));
+                }
+                read(get("bootstrap", query, normal).await)
+                    .await
+                    .map(Response::Bootstrap)
+            }
+            Request::Push { request, .. } => read(
+                self.client
+                    .post(format!("{url}/push"))
+                    .bearer_auth(&self.token)
+                    .timeout(normal)
+                    .json(request)
+                    .send()
+                    .await,
+            )
+            .await
+            .map(Response::Push),
+            Request::Feed { since, wait } => {
+                let timeout = if *wait > 0 {
+                    Duration::from_secs(u64::from(LONG_POLL_SECONDS) + 15)
+                } else {
+                    normal
+                };
+                read(
+                    get(
+                        "feed",
+                        vec![("since", since.to_string()), ("wait", wait.to_string())],
+                        timeout,
+                    )
+                    .await,
+                )
+                .await
+                .map(Response::Feed)
+            }
+        }
+    }
+}
