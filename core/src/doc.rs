@@ -2,7 +2,9 @@
 //! device makes are what it later pushes.
 
 use automerge::transaction::CommitOptions;
-use automerge::{ActorId, AutoCommit, Change, ChangeHash, LoadOptions, TextEncoding};
+use automerge::{
+    ActorId, AutoCommit, Change, ChangeHash, LoadOptions, ObjType, ReadDoc, TextEncoding, Value,
+};
 use autosurgeon::{Hydrate, Reconcile, hydrate, reconcile};
 
 use crate::codes::DocKind;
@@ -21,12 +23,25 @@ pub struct DocChange {
 }
 
 impl DocChange {
-    /// Reads a change from its bytes, computing its hash.
+    /// Reads a change from its bytes, computing its hash. The header's checksum must be
+    /// the hash's first four bytes, so damaged bytes are never taken for the change.
     pub fn decode(bytes: &[u8]) -> Result<DocChange> {
+        if !checksum_matches(bytes) {
+            return Err(Error::corrupt(
+                "a change's checksum does not match its content",
+            ));
+        }
         let change = Change::from_bytes(bytes.to_vec())
             .map_err(|e| Error::corrupt(format!("a change does not decode: {e}")))?;
         Ok(DocChange::from(change))
     }
+}
+
+/// An Automerge chunk starts with 4 magic bytes and a 4-byte checksum, which is the start
+/// of the SHA-256 over the rest.
+pub fn checksum_matches(bytes: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    bytes.len() > 8 && Sha256::digest(&bytes[8..])[..4] == bytes[4..8]
 }
 
 impl From<Change> for DocChange {
@@ -110,6 +125,38 @@ impl Document {
         self.doc.save()
     }
 
+    /// How many values in the document lose a conflict to a concurrent write. A change
+    /// that adds one wrote something that is hidden now but may surface later.
+    pub fn conflicts(&self) -> usize {
+        fn walk(doc: &AutoCommit, obj: &automerge::ObjId) -> usize {
+            let props: Vec<automerge::Prop> = match doc.object_type(obj) {
+                Ok(ObjType::Map | ObjType::Table) => {
+                    doc.keys(obj).map(automerge::Prop::from).collect()
+                }
+                Ok(ObjType::List) => (0..doc.length(obj)).map(automerge::Prop::from).collect(),
+                _ => return 0,
+            };
+            props
+                .into_iter()
+                .map(|prop| {
+                    let values = doc.get_all(obj, prop).unwrap_or_default();
+                    let nested: usize = values
+                        .iter()
+                        .filter(|(value, _)| {
+                            matches!(
+                                value,
+                                Value::Object(ObjType::Map | ObjType::List | ObjType::Table)
+                            )
+                        })
+                        .map(|(_, id)| walk(doc, id))
+                        .sum();
+                    values.len().saturating_sub(1) + nested
+                })
+                .sum()
+        }
+        walk(&self.doc, &automerge::ROOT)
+    }
+
     pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
         self.doc.get_change_by_hash(hash).is_some()
     }
@@ -144,6 +191,25 @@ impl Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_with_a_damaged_checksum_does_not_decode() {
+        let actor = ActorId::random();
+        let value = std::collections::BTreeMap::from([("a".to_string(), 1_i64)]);
+        let (_, change) =
+            Document::create(&actor, &value, Timestamp::from(chrono::Utc::now())).unwrap();
+        assert_eq!(
+            DocChange::decode(&change.bytes).unwrap(),
+            change,
+            "an intact change decodes"
+        );
+        let mut damaged = change.bytes.clone();
+        damaged[5] ^= 0xff;
+        assert!(
+            DocChange::decode(&damaged).is_err(),
+            "a damaged checksum is caught"
+        );
+    }
 
     #[test]
     fn a_document_loads_from_the_change_that_created_it() {

@@ -177,3 +177,65 @@ pub fn server_observations(db_path: &Path) -> Vec<lagesbild_core::Observation> {
         })
         .collect()
 }
+
+/// A random user action on a device: record (with a random visibility), edit a report
+/// one may edit, or add a note to one that one may read. New reports go into `recorded`.
+pub fn user_action(
+    store: &mut Store,
+    rng: &mut fastrand::Rng,
+    recorded: &mut Vec<lagesbild_core::ObservationId>,
+) {
+    use lagesbild_core::{ListQuery, ObservationDraft, ObservationPatch};
+    let me = store.require_identity().unwrap();
+    let readable: Vec<_> = store
+        .list(&ListQuery::default())
+        .unwrap()
+        .into_iter()
+        .filter(|r| !r.restricted)
+        .collect();
+    match rng.u8(..5) {
+        0 | 1 => {
+            let places = [
+                "Rönninge station",
+                "Salems centrum, torget",
+                "Skogsängsskolan",
+                "Säby gård",
+            ];
+            let draft = ObservationDraft {
+                category: Some(
+                    ["klotter", "brak", "alkohol", "grupperingar"][rng.usize(..4)].into(),
+                ),
+                place: Some(places[rng.usize(..places.len())].into()),
+                grade: Some(rng.i64(1..=5)),
+                visibility: Some(
+                    ["alla", "alla", "kommun-polis", "egen-organisation"][rng.usize(..4)].into(),
+                ),
+                description: Some(format!("Iakttagelse nr {}", rng.u16(..))),
+                ..ObservationDraft::default()
+            };
+            recorded.push(store.record(&draft, now()).unwrap().id);
+        }
+        2 if !readable.is_empty() => {
+            let row = &readable[rng.usize(..readable.len())];
+            if row.reporter == me.user || me.role.is_coordinator() {
+                let patch = ObservationPatch {
+                    grade: Some(rng.i64(1..=5)),
+                    ..Default::default()
+                };
+                store.edit(row.id, &patch, now()).unwrap();
+            }
+        }
+        3 if !readable.is_empty() => {
+            let row = &readable[rng.usize(..readable.len())];
+            store
+                .add_note(
+                    row.id,
+                    &format!("Uppföljning {}", rng.u16(..)),
+                    false,
+                    now(),
+                )
+                .unwrap();
+        }
+        _ => {}
+    }
+}

@@ -10,72 +10,13 @@ use std::time::Duration;
 
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, WireChange};
-use lagesbild_core::{
-    ListQuery, ObservationDraft, ObservationId, ObservationPatch, ObservationRow,
-};
-use lagesbild_tests::{Device, TestServer, now, server_observations};
+use lagesbild_core::{ListQuery, ObservationId, ObservationRow};
+use lagesbild_tests::{Device, TestServer, now, server_observations, user_action};
 
 const SEED: u64 = 0x1a6e_5b11d;
 
 fn rows(device: &Device) -> Vec<ObservationRow> {
     device.store().list(&ListQuery::default()).unwrap()
-}
-
-/// A user action: record, edit what one may, or add a note.
-fn act(device: &Device, rng: &mut fastrand::Rng, recorded: &mut Vec<ObservationId>) {
-    let mut store = device.store();
-    let me = store.require_identity().unwrap();
-    let readable: Vec<ObservationRow> = store
-        .list(&ListQuery::default())
-        .unwrap()
-        .into_iter()
-        .filter(|r| !r.restricted)
-        .collect();
-    match rng.u8(..5) {
-        0 | 1 => {
-            let places = [
-                "Rönninge station",
-                "Salems centrum, torget",
-                "Skogsängsskolan",
-                "Säby gård",
-            ];
-            let draft = ObservationDraft {
-                category: Some(
-                    ["klotter", "brak", "alkohol", "grupperingar"][rng.usize(..4)].into(),
-                ),
-                place: Some(places[rng.usize(..places.len())].into()),
-                grade: Some(rng.i64(1..=5)),
-                visibility: Some(
-                    ["alla", "alla", "kommun-polis", "egen-organisation"][rng.usize(..4)].into(),
-                ),
-                description: Some(format!("Iakttagelse nr {}", rng.u16(..))),
-                ..ObservationDraft::default()
-            };
-            recorded.push(store.record(&draft, now()).unwrap().id);
-        }
-        2 if !readable.is_empty() => {
-            let row = &readable[rng.usize(..readable.len())];
-            if row.reporter == me.user || me.role.is_coordinator() {
-                let patch = ObservationPatch {
-                    grade: Some(rng.i64(1..=5)),
-                    ..Default::default()
-                };
-                store.edit(row.id, &patch, now()).unwrap();
-            }
-        }
-        3 if !readable.is_empty() => {
-            let row = &readable[rng.usize(..readable.len())];
-            store
-                .add_note(
-                    row.id,
-                    &format!("Uppföljning {}", rng.u16(..)),
-                    false,
-                    now(),
-                )
-                .unwrap();
-        }
-        _ => {}
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,7 +46,7 @@ async fn ten_devices_converge_through_outages_restarts_and_interruptions() {
     for round in 0..24 {
         for device in &devices {
             for _ in 0..rng.usize(0..3) {
-                act(device, &mut rng, &mut recorded);
+                user_action(&mut device.store(), &mut rng, &mut recorded);
             }
         }
         // Each device is online this round with probability 0.7; some syncs are cut off

@@ -306,7 +306,7 @@ impl SyncEngine {
                     if !self.live {
                         self.periodic_successes += 1;
                         // Now and then, see whether long polls work again.
-                        self.live = self.periodic_successes % 10 == 0;
+                        self.live = self.periodic_successes.is_multiple_of(10);
                         self.next_periodic = Some(after(now, PERIODIC_SECONDS as f64));
                     }
                 }

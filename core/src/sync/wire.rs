@@ -27,9 +27,10 @@ pub mod base64_bytes {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
-        let text = <&str>::deserialize(deserializer)
-            .or_else(|_| Err(serde::de::Error::custom("expected base64 text")))?;
-        STANDARD.decode(text).map_err(serde::de::Error::custom)
+        let text = String::deserialize(deserializer)?;
+        STANDARD
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -50,6 +50,19 @@ fn in_meeting_group(role: Role) -> bool {
     role != Role::Nattvandrare
 }
 
+/// Whether `member` may change anything in the record (not only add to it): the
+/// coordinator, the creator of something new, the reporter of an observation, and the
+/// meeting group for meetings and decisions. Others' changes must not add conflicts.
+pub(super) fn privileged(member: &Member, before: Option<&Record>) -> bool {
+    member.role.is_coordinator()
+        || match before {
+            None => true,
+            Some(Record::Observation(o)) => o.reporter.user == member.device.user,
+            Some(Record::Meeting(_) | Record::Decision(_)) => in_meeting_group(member.role),
+            Some(Record::Assessment(_)) => false,
+        }
+}
+
 /// Whether `member` may turn `before` into `after`; the reason when not.
 pub(super) fn may_change(
     member: &Member,

@@ -20,7 +20,7 @@ use lagesbild_core::{Assessment, Decision, DocKind, Meeting, Observation, Timest
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
-use super::access::{Record, may_change};
+use super::access::{Record, may_change, privileged};
 use super::{Member, Service, ServiceError, ServiceResult};
 
 /// The largest change the server accepts.
@@ -127,6 +127,12 @@ fn ingest(
             format!("a change may be at most {MAX_CHANGE_BYTES} bytes"),
         ));
     }
+    if !lagesbild_core::doc::checksum_matches(&change.bytes) {
+        return Ok(refused(
+            RefusalCode::Undecodable,
+            "the change's checksum does not match its content",
+        ));
+    }
     let decoded = match catch_unwind(|| Change::from_bytes(change.bytes.clone())) {
         Ok(Ok(decoded)) => decoded,
         Ok(Err(e)) => {
@@ -215,10 +221,22 @@ fn ingest(
     {
         return Ok(outcome);
     }
-    if let Some(member) = member
-        && let Err(reason) = may_change(member, work.record.as_ref(), &after)
-    {
-        return Ok(refused(RefusalCode::Forbidden, reason));
+    if let Some(member) = member {
+        if let Err(reason) = may_change(member, work.record.as_ref(), &after) {
+            return Ok(refused(RefusalCode::Forbidden, reason));
+        }
+        // A write that loses a conflict changes nothing visible now, but could surface
+        // once the winner is overwritten; only those who may change it may write so.
+        let hidden_write = catch_unwind(AssertUnwindSafe(|| {
+            candidate.conflicts() > work.doc.conflicts()
+        }))
+        .unwrap_or(true);
+        if !privileged(member, work.record.as_ref()) && hidden_write {
+            return Ok(refused(
+                RefusalCode::Forbidden,
+                "the change writes, concurrently with others, to what only the reporter or the coordinator may change",
+            ));
+        }
     }
     let (org, visibility_after) = after.audience();
     let visibility_before = work

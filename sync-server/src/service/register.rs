@@ -53,8 +53,16 @@ impl Service {
             ));
         }
         let doc = id.as_uuid().as_bytes().as_slice().to_vec();
-        let head = self.db().with(|conn| -> ServiceResult<i64> {
+        let head = self.db().with(|conn| -> ServiceResult<Option<i64>> {
             let tx = conn.transaction()?;
+            let already: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM erased WHERE doc_id = ?1 AND workspace_id = ?2)",
+                params![doc, member.workspace],
+                |r| r.get(0),
+            )?;
+            if already {
+                return Ok(None);
+            }
             let kind: Option<String> = tx
                 .query_row("SELECT kind FROM documents WHERE id = ?1 AND workspace_id = ?2", params![doc, member.workspace], |r| r.get(0))
                 .optional()?;
@@ -76,10 +84,13 @@ impl Service {
             tx.commit()?;
             // Move the log into the main file and empty it, so no copy of the text stays.
             conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-            Ok(head)
+            Ok(Some(head))
         })?;
-        tracing::info!(%id, by = %member.device.user, "observation erased");
-        self.feed_grew(member.workspace, head);
+        // Erasing twice is not an error: the report is gone either way.
+        if let Some(head) = head {
+            tracing::info!(%id, by = %member.device.user, "observation erased");
+            self.feed_grew(member.workspace, head);
+        }
         Ok(())
     }
 }

@@ -1,0 +1,271 @@
+//! The sync engine on a deterministic simulated network, talking to the real service
+//! (no sockets). Each seed is one schedule: devices record, edit and add notes; requests
+//! are lost before the server, responses are lost after it, deliveries are duplicated;
+//! the server restarts from its file; devices restart and lose their engine's state
+//! mid-sync; the coordinator erases reports. Then the network heals and every device
+//! must agree with the server.
+//!
+//! `LAGESBILD_SIM_SCHEDULES` sets how many seeds run (1000 by default);
+//! `LAGESBILD_SIM_SEED` runs one seed. A failure prints its seed.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use lagesbild_core::store::Credential;
+use lagesbild_core::sync::engine::{Action, Request, Response, SyncEngine, TransportError};
+use lagesbild_core::sync::wire::{EnrollRequest, ErrorBody};
+use lagesbild_core::{ListQuery, ObservationId, Store, Timestamp};
+use lagesbild_sync::Service;
+use lagesbild_sync::db::Db;
+use lagesbild_sync::service::{Member, ServiceError};
+use lagesbild_tests::{server_observations, user_action};
+
+struct SimDevice {
+    store: Store,
+    engine: SyncEngine,
+    member: Member,
+}
+
+fn serve(
+    service: &Service,
+    member: &Member,
+    request: &Request,
+    now: Timestamp,
+) -> Result<Response, TransportError> {
+    let result = match request {
+        Request::Register { since } => service.register(member, *since).map(Response::Register),
+        Request::Bootstrap { after, at } => service
+            .bootstrap(member, *after, *at, 50)
+            .map(Response::Bootstrap),
+        Request::Push { request, .. } => service.push(member, request, now).map(Response::Push),
+        // No one waits in a simulation: a long poll answers at once.
+        Request::Feed { since, .. } => service.feed(member, *since, 50).map(Response::Feed),
+    };
+    result.map_err(|e| match e {
+        ServiceError::Unauthorized(m) => TransportError::Unauthorized(ErrorBody {
+            code: "unauthorized".into(),
+            message: m,
+        }),
+        ServiceError::Internal(m) => TransportError::Server {
+            status: 500,
+            message: m,
+        },
+        other => TransportError::Rejected {
+            status: 400,
+            body: ErrorBody {
+                code: other.code().into(),
+                message: other.to_string(),
+            },
+        },
+    })
+}
+
+/// One network step for `device`: poll its engine and deliver what it asks, with faults.
+fn step(
+    service: &Service,
+    device: &mut SimDevice,
+    rng: &mut fastrand::Rng,
+    now: &mut Timestamp,
+    faults: bool,
+) -> bool {
+    match device.engine.poll(&device.store, *now).unwrap() {
+        Action::Send(request) => {
+            let fate = if faults { rng.u8(..100) } else { 99 };
+            let outcome = match fate {
+                0..=9 => Err(TransportError::Unreachable("request lost".into())),
+                10..=19 => {
+                    let _ = serve(service, &device.member, &request, *now);
+                    Err(TransportError::Unreachable("response lost".into()))
+                }
+                20..=24 => {
+                    let _ = serve(service, &device.member, &request, *now);
+                    serve(service, &device.member, &request, *now)
+                }
+                _ => serve(service, &device.member, &request, *now),
+            };
+            let idle = matches!(request, Request::Feed { wait, .. } if wait > 0)
+                && matches!(&outcome, Ok(Response::Feed(page)) if page.entries.is_empty());
+            device
+                .engine
+                .handle(&mut device.store, &request, outcome, *now)
+                .unwrap();
+            !idle
+        }
+        Action::SleepUntil(until) => {
+            *now = (*now).max(until);
+            true
+        }
+        Action::Stopped => false,
+    }
+}
+
+fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut now = Timestamp::from(
+        chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
+    let db = dir.join(format!("sim-{seed}.sqlite3"));
+    let mut service = Service::new(Db::open(&db).unwrap());
+    let demo = lagesbild_core::demo::workspace("Simulering");
+    service.install_demo(&demo, 0, now).unwrap();
+
+    let mut devices = Vec::new();
+    let people: Vec<usize> = std::iter::once(0)
+        .chain((0..1 + rng.usize(..3)).map(|_| 1 + rng.usize(..demo.people.len() - 1)))
+        .collect();
+    for (i, person) in people.iter().enumerate() {
+        let mut store = Store::open_in_memory().unwrap();
+        let code = service
+            .enrolment_code(demo.people[*person].user, chrono::Duration::hours(1), now)
+            .unwrap();
+        let request = EnrollRequest {
+            code,
+            device_name: format!("sim {i}"),
+            actor: store.actor().to_hex_string(),
+        };
+        let response = service.enroll(&request, now).unwrap();
+        let device = service.authenticate(&response.token).unwrap();
+        let credential = Credential {
+            server: "sim".into(),
+            device: response.device,
+            token: response.token,
+        };
+        store.enrolled(&credential, &response.me).unwrap();
+        let member = service.member(&device, demo.workspace.id).unwrap();
+        let mut sim = SimDevice {
+            store,
+            engine: SyncEngine::new(demo.workspace.id, seed ^ i as u64),
+            member,
+        };
+        // A first sync brings the register, as enrolment does in the app.
+        for _ in 0..20 {
+            step(&service, &mut sim, &mut rng, &mut now, false);
+        }
+        devices.push(sim);
+    }
+
+    let mut recorded: Vec<ObservationId> = Vec::new();
+    let mut erased: BTreeSet<ObservationId> = BTreeSet::new();
+    for _ in 0..60 {
+        now = Timestamp::from_millis(now.millis() + rng.i64(0..3000)).unwrap();
+        let d = rng.usize(..devices.len());
+        match rng.u8(..100) {
+            0..=29 => user_action(&mut devices[d].store, &mut rng, &mut recorded),
+            30..=89 => {
+                step(&service, &mut devices[d], &mut rng, &mut now, true);
+            }
+            90..=93 => {
+                drop(service);
+                service = Service::new(Db::open(&db).unwrap());
+            }
+            94..=97 => {
+                // The device restarts mid-sync: whatever its engine knew is gone.
+                devices[d].engine = SyncEngine::new(demo.workspace.id, rng.u64(..));
+            }
+            _ => {
+                // The coordinator (device 0) erases a report it can see on the server.
+                let candidates: Vec<ObservationId> = devices[0]
+                    .store
+                    .list(&ListQuery::default())
+                    .unwrap()
+                    .into_iter()
+                    .filter(|r| r.server_seen_at.is_some() && !r.restricted)
+                    .map(|r| r.id)
+                    .collect();
+                if !candidates.is_empty() {
+                    let id = candidates[rng.usize(..candidates.len())];
+                    service.erase(&devices[0].member, id, now).unwrap();
+                    erased.insert(id);
+                }
+            }
+        }
+    }
+
+    // The network heals: every device syncs until it has nothing to do.
+    for _ in 0..4 {
+        for device in &mut devices {
+            device.engine.wake();
+            let mut steps = 0;
+            while step(&service, device, &mut rng, &mut now, false) {
+                steps += 1;
+                if steps > 500 {
+                    return Err("a device never settled".into());
+                }
+            }
+        }
+    }
+
+    let on_server: BTreeSet<ObservationId> =
+        server_observations(&db).iter().map(|o| o.id).collect();
+    let expected: BTreeSet<ObservationId> = recorded
+        .iter()
+        .copied()
+        .filter(|id| !erased.contains(id))
+        .collect();
+    if on_server != expected {
+        let lost: Vec<_> = expected.difference(&on_server).collect();
+        let extra: Vec<_> = on_server.difference(&expected).collect();
+        return Err(format!(
+            "server holds the wrong reports: lost {lost:?}, unexpected {extra:?}"
+        ));
+    }
+    let week = now.week();
+    let reference = devices[0]
+        .store
+        .lagesbild(demo.workspace.id, week, &Default::default())
+        .unwrap();
+    for (i, device) in devices.iter().enumerate() {
+        let rows = device.store.list(&ListQuery::default()).unwrap();
+        let ids: BTreeSet<ObservationId> = rows.iter().map(|r| r.id).collect();
+        if rows.len() != ids.len() || ids != on_server {
+            return Err(format!(
+                "device {i} holds {} rows for {} reports; the server has {}",
+                rows.len(),
+                ids.len(),
+                on_server.len()
+            ));
+        }
+        if device.store.pending_count().unwrap() != 0
+            || !device.store.refused_changes().unwrap().is_empty()
+        {
+            return Err(format!("device {i} still has changes waiting or refused"));
+        }
+        if device
+            .store
+            .lagesbild(demo.workspace.id, week, &Default::default())
+            .unwrap()
+            != reference
+        {
+            return Err(format!("device {i} sees another lägesbild"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn seeded_schedules_on_a_faulty_network_all_converge() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds: Vec<u64> = match std::env::var("LAGESBILD_SIM_SEED") {
+        Ok(seed) => vec![seed.parse().unwrap()],
+        Err(_) => (0..std::env::var("LAGESBILD_SIM_SCHEDULES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000))
+            .collect(),
+    };
+    for seed in &seeds {
+        let outcome = std::panic::catch_unwind(|| run_schedule(*seed, dir.path()));
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(why)) => {
+                panic!("schedule {seed} failed: {why}\nrerun it with LAGESBILD_SIM_SEED={seed}")
+            }
+            Err(_) => panic!("schedule {seed} panicked\nrerun it with LAGESBILD_SIM_SEED={seed}"),
+        }
+        let _ = std::fs::remove_file(dir.path().join(format!("sim-{seed}.sqlite3")));
+    }
+    eprintln!("{} schedules converged", seeds.len());
+}
