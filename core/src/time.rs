@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// An instant, stored with millisecond precision. In JSON it is RFC 3339 in UTC with
 /// milliseconds: `2026-11-24T20:30:00.000Z`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Timestamp(pub DateTime<Utc>);
 
 impl Serialize for Timestamp {
@@ -291,3 +292,17 @@ mod tests {
         );
     }
 }
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for IsoWeek {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^\d{4}-W\d{2}$"))
+            .description(Some("An ISO week, counted in Europe/Stockholm time"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for IsoWeek {}

@@ -174,10 +174,13 @@ async fn member(
     blocking(state, move |s| s.member(&device, workspace)).await
 }
 
+#[utoipa::path(get, path = "/health", tag = "server", responses((status = 200, description = "The server is up")))]
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
+#[utoipa::path(post, path = "/v1/enroll", tag = "devices", request_body = EnrollRequest,
+    responses((status = 200, body = EnrollResponse), (status = 401, description = "The code is unknown, used or expired", body = ErrorBody)))]
 async fn enroll(
     State(state): State<AppState>,
     Json(request): Json<EnrollRequest>,
@@ -187,16 +190,22 @@ async fn enroll(
         .map(Json)
 }
 
+#[utoipa::path(get, path = "/v1/me", tag = "devices", security(("device" = [])),
+    responses((status = 200, body = Me), (status = 401, description = "Unknown or revoked device", body = ErrorBody)))]
 async fn me(State(state): State<AppState>, Authed(device): Authed) -> ApiResult<Me> {
     blocking(&state, move |s| s.me(&device)).await.map(Json)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RegisterQuery {
     #[serde(default)]
     since: i64,
 }
 
+#[utoipa::path(get, path = "/v1/workspaces/{workspace}/register", tag = "sync", security(("device" = [])),
+    params(("workspace" = WorkspaceId, Path), RegisterQuery),
+    responses((status = 200, body = Register), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
     Authed(device): Authed,
@@ -209,6 +218,9 @@ async fn register(
         .map(Json)
 }
 
+#[utoipa::path(post, path = "/v1/workspaces/{workspace}/push", tag = "sync", security(("device" = [])),
+    params(("workspace" = WorkspaceId, Path)), request_body = PushRequest,
+    responses((status = 200, description = "One outcome per change, in order", body = PushResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, description = "The request is too large")))]
 async fn push(
     State(state): State<AppState>,
     Authed(device): Authed,
@@ -221,7 +233,8 @@ async fn push(
         .map(Json)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FeedQuery {
     #[serde(default)]
     since: i64,
@@ -231,6 +244,9 @@ struct FeedQuery {
     wait: u64,
 }
 
+#[utoipa::path(get, path = "/v1/workspaces/{workspace}/feed", tag = "sync", security(("device" = [])),
+    params(("workspace" = WorkspaceId, Path), FeedQuery),
+    responses((status = 200, body = FeedPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn feed(
     State(state): State<AppState>,
     Authed(device): Authed,
@@ -265,13 +281,17 @@ async fn feed(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct BootstrapQuery {
     after: Option<Uuid>,
     at: Option<i64>,
     limit: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/v1/workspaces/{workspace}/bootstrap", tag = "sync", security(("device" = [])),
+    params(("workspace" = WorkspaceId, Path), BootstrapQuery),
+    responses((status = 200, body = BootstrapPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn bootstrap(
     State(state): State<AppState>,
     Authed(device): Authed,
@@ -291,6 +311,9 @@ async fn bootstrap(
     .map(Json)
 }
 
+#[utoipa::path(post, path = "/v1/workspaces/{workspace}/observations/{id}/erase", tag = "coordinator", security(("device" = [])),
+    params(("workspace" = WorkspaceId, Path), ("id" = ObservationId, Path)),
+    responses((status = 204, description = "Erased (or erased before)"), (status = 403, description = "Only the coordinator erases", body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn erase(
     State(state): State<AppState>,
     Authed(device): Authed,
@@ -301,6 +324,30 @@ async fn erase(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn openapi() -> Json<serde_json::Value> {
-    Json(serde_json::json!({}))
+/// The API description, generated from the handlers and the wire types.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(
+    info(title = "Lägesbild sync API", description = "Devices push their Automerge changes and pull a per-workspace feed from a cursor; see the README for the protocol."),
+    paths(health, enroll, me, register, push, feed, bootstrap, erase),
+    modifiers(&BearerAuth),
+    tags((name = "devices"), (name = "sync"), (name = "coordinator"), (name = "server"))
+)]
+pub struct ApiDoc;
+
+#[derive(Debug)]
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "device",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(<ApiDoc as utoipa::OpenApi>::openapi())
 }

@@ -35,6 +35,8 @@ enum Command {
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Print the API's OpenAPI description (also served at /openapi.json).
+    Openapi,
     /// Create a workspace (one per municipality) with the default categories.
     CreateWorkspace { name: String },
     /// List workspaces.
@@ -113,6 +115,13 @@ fn now() -> Timestamp {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        println!(
+            "{}",
+            <lagesbild_sync::http::ApiDoc as utoipa::OpenApi>::openapi().to_pretty_json()?
+        );
+        return Ok(());
+    }
     let mut config = Config::load(cli.config.as_deref())?;
     if let Some(database) = cli.database {
         config.database = database;
@@ -137,6 +146,7 @@ fn main() -> Result<()> {
                 anyhow::Ok(())
             })?;
         }
+        Command::Openapi => unreachable!("printed before the database is opened"),
         Command::CreateWorkspace { name } => {
             let w = service.create_workspace(&name)?;
             println!("{}", w.id);

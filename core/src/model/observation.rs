@@ -54,6 +54,7 @@ pub struct Reporter {
     pub organisation: OrganisationId,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Position {
     pub lat: f64,

@@ -6,6 +6,7 @@ use crate::ids::{DeviceId, OrganisationId, PlaceId, UserId, WorkspaceId};
 use crate::model::Reporter;
 
 /// One municipality's collaboration.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workspace {
     pub id: WorkspaceId,
@@ -24,6 +25,7 @@ impl Workspace {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organisation {
     pub id: OrganisationId,
@@ -34,6 +36,7 @@ pub struct Organisation {
 
 /// A named place or an area. A place may lie in an area; the lägesbild rolls places up
 /// into their areas.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Place {
     pub id: PlaceId,
@@ -52,6 +55,7 @@ pub struct Place {
 }
 
 /// A category in the workspace's catalogue. Keys are stable; names may change.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
     pub key: String,

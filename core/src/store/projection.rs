@@ -12,6 +12,7 @@ use crate::ids::{ObservationId, OrganisationId, PlaceId, UserId, WorkspaceId};
 use crate::model::{Observation, Position};
 use crate::time::{IsoWeek, Timestamp};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObservationProjection {
     pub id: ObservationId,

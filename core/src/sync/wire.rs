@@ -36,6 +36,7 @@ pub mod base64_bytes {
 
 /// `POST /v1/enroll`: a device exchanges a one-time code for its own credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollRequest {
     pub code: String,
     /// A name people recognise the device by, such as "Jonas surfplatta".
@@ -46,6 +47,7 @@ pub struct EnrollRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollResponse {
     pub device: DeviceId,
     /// The device's credential, sent as `Authorization: Bearer <token>`. Shown once; the
@@ -56,6 +58,7 @@ pub struct EnrollResponse {
 
 /// `GET /v1/me`: who the credential belongs to and where they are a member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     pub device: DeviceId,
     pub user: UserId,
@@ -64,6 +67,7 @@ pub struct Me {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Membership {
     pub workspace: Workspace,
     pub organisation: Organisation,
@@ -73,6 +77,7 @@ pub struct Membership {
 /// `GET /v1/workspaces/{ws}/register`: places, categories and organisations. `version`
 /// grows with every change; `?since=<version>` answers `unchanged` when nothing moved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Register {
     pub version: i64,
     #[serde(default)]
@@ -88,22 +93,26 @@ pub struct Register {
 
 /// One Automerge change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WireChange {
     pub doc: Uuid,
     /// The change hash, hex; the server checks it against the bytes.
     pub hash: String,
     #[serde(with = "base64_bytes")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Byte))]
     pub bytes: Vec<u8>,
 }
 
 /// `POST /v1/workspaces/{ws}/push`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub changes: Vec<WireChange>,
 }
 
 /// One outcome per pushed change, in the order they were sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<PushResult>,
     /// The server's clock when it stored them.
@@ -111,6 +120,7 @@ pub struct PushResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResult {
     pub hash: String,
     #[serde(flatten)]
@@ -118,6 +128,7 @@ pub struct PushResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum PushOutcome {
     /// Stored now.
@@ -132,6 +143,7 @@ pub enum PushOutcome {
 
 /// Why a change was refused; mirrored in the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RefusalCode {
     /// The bytes are not an Automerge change, or the hash does not match them.
@@ -152,6 +164,7 @@ pub enum RefusalCode {
 /// changed after `since`, as this device may see it. With `wait`, the server holds the
 /// request until something arrives or the time is up (long poll).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedPage {
     pub entries: Vec<FeedEntry>,
     /// Where the next pull starts.
@@ -161,6 +174,7 @@ pub struct FeedPage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FeedEntry {
     /// A change to a document the device can read.
@@ -168,6 +182,7 @@ pub enum FeedEntry {
         doc: Uuid,
         kind: DocKind,
         #[serde(with = "base64_bytes")]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Byte))]
         bytes: Vec<u8>,
         /// When the server first saw this document.
         first_seen: Timestamp,
@@ -177,6 +192,7 @@ pub enum FeedEntry {
         doc: Uuid,
         kind: DocKind,
         #[serde(with = "base64_bytes")]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Byte))]
         bytes: Vec<u8>,
         /// The observation's projection, so the device need not parse the document.
         projection: Option<ObservationProjection>,
@@ -195,6 +211,7 @@ pub enum FeedEntry {
 /// as they are now, in pages. The first page's `cursor` is where the feed continues
 /// once every page is in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BootstrapPage {
     pub entries: Vec<FeedEntry>,
     pub cursor: i64,
@@ -204,6 +221,7 @@ pub struct BootstrapPage {
 
 /// Every error the server sends: a stable code and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
