@@ -120,6 +120,23 @@ impl rusqlite::types::FromSql for Grade {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Grade {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(1))
+            .maximum(Some(5))
+            .description(Some(
+                "1 normalt, 2 något förhöjt, 3 förhöjt, 4 allvarligt, 5 kritiskt läge",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Grade {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,20 +155,3 @@ mod tests {
         assert_eq!(Grade::KritisktLage.label(Lang::Sv), "kritiskt läge");
     }
 }
-
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for Grade {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::Integer)
-            .minimum(Some(1))
-            .maximum(Some(5))
-            .description(Some(
-                "1 normalt, 2 något förhöjt, 3 förhöjt, 4 allvarligt, 5 kritiskt läge",
-            ))
-            .into()
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for Grade {}

@@ -231,6 +231,20 @@ pub fn parse_time(text: &str, now: Timestamp) -> Option<Timestamp> {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for IsoWeek {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^\d{4}-W\d{2}$"))
+            .description(Some("An ISO week, counted in Europe/Stockholm time"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for IsoWeek {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,17 +306,3 @@ mod tests {
         );
     }
 }
-
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for IsoWeek {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(r"^\d{4}-W\d{2}$"))
-            .description(Some("An ISO week, counted in Europe/Stockholm time"))
-            .into()
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for IsoWeek {}
