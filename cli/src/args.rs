@@ -89,6 +89,8 @@ pub enum Command {
         #[arg(long, default_value = "lagesbild-cli")]
         device_name: String,
     },
+    /// Erase a report from the server and every device (coordinator; needs a connection).
+    Erase { id: String },
     /// Send this device's changes and fetch everyone else's, then print the status.
     Sync {
         #[arg(long)]

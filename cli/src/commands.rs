@@ -39,6 +39,7 @@ pub fn run(cli: Cli) -> Result<()> {
             device_name,
         } => crate::sync::enroll(&store_dir, &server, &code, &device_name),
         Command::Sync { json } => crate::sync::sync(open(&store_dir)?, json, lang),
+        Command::Erase { id } => crate::sync::erase(open(&store_dir)?, observation_id(&id)?),
         Command::Demo(args) => run_demo(args, lang, now),
         command => {
             let mut store = open(&store_dir)?;
@@ -241,7 +242,11 @@ fn run_on_store(command: Command, store: &mut Store, lang: Lang, now: Timestamp)
                 }
             }
         }
-        Command::Init(_) | Command::Demo(_) | Command::Enroll { .. } | Command::Sync { .. } => {
+        Command::Init(_)
+        | Command::Demo(_)
+        | Command::Enroll { .. }
+        | Command::Sync { .. }
+        | Command::Erase { .. } => {
             unreachable!("handled before the store is opened")
         }
     }

@@ -8,7 +8,7 @@ use lagesbild_client::{HttpTransport, enroll as enroll_device, sync_once};
 use lagesbild_core::store::{Credential, STORE_FILE};
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::wire::EnrollRequest;
-use lagesbild_core::{Lang, Store};
+use lagesbild_core::{Lang, ObservationId, Store};
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -46,7 +46,8 @@ pub fn enroll(dir: &Path, server: &str, code: &str, device_name: &str) -> Result
             m.role.label(Lang::Sv)
         );
     }
-    Ok(())
+    // The first sync brings the register (places, categories) and the reports.
+    sync(store, false, Lang::Sv)
 }
 
 pub fn sync(store: Store, json: bool, lang: Lang) -> Result<()> {
@@ -100,5 +101,20 @@ pub fn sync(store: Store, json: bool, lang: Lang) -> Result<()> {
     if failed {
         bail!("sync did not complete");
     }
+    Ok(())
+}
+
+pub fn erase(mut store: Store, id: ObservationId) -> Result<()> {
+    let credential = store
+        .credential()?
+        .ok_or_else(|| anyhow!("this store is not enrolled"))?;
+    let workspace = store.require_identity()?.workspace;
+    let transport =
+        HttpTransport::new(&credential.server, &credential.token).map_err(|e| anyhow!(e))?;
+    runtime()?
+        .block_on(transport.erase(workspace, id))
+        .map_err(|e| anyhow!(e))?;
+    store.erase_local(id.as_uuid())?;
+    println!("erased {id}; every device removes it at its next sync");
     Ok(())
 }

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use lagesbild_core::WorkspaceId;
 use lagesbild_core::sync::engine::{LONG_POLL_SECONDS, Request, Response, TransportError};
 use lagesbild_core::sync::wire::{EnrollRequest, EnrollResponse, ErrorBody};
+use lagesbild_core::{ObservationId, WorkspaceId};
 use serde::de::DeserializeOwned;
 
 #[derive(Debug, Clone)]
@@ -81,6 +81,29 @@ impl HttpTransport {
 
     pub fn server(&self) -> &str {
         &self.server
+    }
+
+    /// Erases an observation everywhere (the coordinator only). Needs a connection: an
+    /// erasure is never queued.
+    pub async fn erase(
+        &self,
+        workspace: WorkspaceId,
+        id: ObservationId,
+    ) -> Result<(), TransportError> {
+        let response = self
+            .client
+            .post(format!(
+                "{}/v1/workspaces/{workspace}/observations/{id}/erase",
+                self.server
+            ))
+            .bearer_auth(&self.token)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await;
+        match response {
+            Ok(r) if r.status().is_success() => Ok(()),
+            other => read::<serde_json::Value>(other).await.map(|_| ()),
+        }
     }
 
     pub async fn send(

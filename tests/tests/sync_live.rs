@@ -1,0 +1,212 @@
+//! While connected, a device sees others' reports within about a second (long poll);
+//! a police officer's device syncs every workspace it serves; status tells what waits.
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use lagesbild_client::Syncer;
+use lagesbild_core::sync::engine::Connection;
+use lagesbild_core::{ListQuery, ObservationDraft, OrganisationKind, Role, Store};
+use lagesbild_sync::service::NewUser;
+use lagesbild_tests::{Device, TestServer, now};
+use tokio::sync::watch;
+
+fn draft(place: &str) -> ObservationDraft {
+    ObservationDraft {
+        category: Some("brak".into()),
+        place: Some(place.into()),
+        grade: Some(4),
+        ..Default::default()
+    }
+}
+
+async fn arrives(
+    device: &Device,
+    workspace: lagesbild_core::WorkspaceId,
+    id: lagesbild_core::ObservationId,
+    within: Duration,
+) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        let known = device
+            .store()
+            .list(&ListQuery {
+                workspace: Some(workspace),
+                ..Default::default()
+            })
+            .unwrap()
+            .iter()
+            .any(|r| r.id == id);
+        if known {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_reaches_a_connected_device_by_long_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Live");
+    let codes = server.install_demo(&demo, 3);
+    let a = Device::enroll(&server.url(), &codes[1], "a").await;
+    let b = Device::enroll(&server.url(), &codes[4], "b").await;
+    let (stop, stopping) = watch::channel(false);
+    let syncer_a = Syncer::start(
+        a.store.clone(),
+        a.transport.clone(),
+        &[a.workspace],
+        stopping.clone(),
+    );
+    let syncer_b = Syncer::start(
+        b.store.clone(),
+        b.transport.clone(),
+        &[b.workspace],
+        stopping,
+    );
+    // Let both settle into their long polls.
+    let mut status_b = syncer_b.status();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        status_b.wait_for(|s| {
+            s.values()
+                .any(|s| matches!(s.connection, Connection::Synced { .. }))
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let recorded = a.store().record(&draft("Rönninge station"), now()).unwrap();
+    syncer_a.wake();
+    // The long poll waits 25 s on the server: arriving well before that means it was
+    // pushed through the open poll, not picked up by a later round.
+    let took = arrives(&b, b.workspace, recorded.id, Duration::from_secs(10))
+        .await
+        .expect("the report reached the other device");
+    eprintln!(
+        "a report reached the other device in {} ms",
+        took.as_millis()
+    );
+    assert!(took < Duration::from_secs(10));
+    let status = syncer_b
+        .status()
+        .borrow()
+        .get(&b.workspace)
+        .cloned()
+        .unwrap();
+    assert!(
+        status.live,
+        "the device is on a long poll, not periodic sync"
+    );
+    stop.send_replace(true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_police_device_syncs_every_workspace_it_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let salem = lagesbild_core::demo::workspace("Salem");
+    let botkyrka = lagesbild_core::demo::workspace("Botkyrka");
+    let salem_codes = server.install_demo(&salem, 2);
+    let botkyrka_codes = server.install_demo(&botkyrka, 2);
+    // The Salem officer serves Botkyrka too, in Botkyrka's police organisation.
+    let officer = salem.people[3].user;
+    let police_in_botkyrka = botkyrka
+        .organisations
+        .iter()
+        .find(|o| o.kind == OrganisationKind::Polis)
+        .unwrap()
+        .id;
+    server
+        .service
+        .add_membership(
+            officer,
+            botkyrka.workspace.id,
+            police_in_botkyrka,
+            Role::Polis,
+        )
+        .unwrap();
+    let _ = salem_codes;
+    let code = server
+        .service
+        .enrolment_code(officer, chrono::Duration::hours(1), now())
+        .unwrap();
+    let police = Device::enroll(&server.url(), &code, "polisens platta").await;
+    assert_eq!(police.store().memberships().unwrap().len(), 2);
+
+    let botkyrka_guard = Device::enroll(&server.url(), &botkyrka_codes[4], "vakt").await;
+    let report = botkyrka_guard
+        .store()
+        .record(&draft("Rönninge station"), now())
+        .unwrap();
+    botkyrka_guard.sync().await;
+
+    let (stop, stopping) = watch::channel(false);
+    let workspaces: Vec<_> = police
+        .store()
+        .memberships()
+        .unwrap()
+        .iter()
+        .map(|m| m.workspace.id)
+        .collect();
+    let _syncer = Syncer::start(
+        police.store.clone(),
+        police.transport.clone(),
+        &workspaces,
+        stopping,
+    );
+    arrives(
+        &police,
+        botkyrka.workspace.id,
+        report.id,
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("the Botkyrka report reached the officer");
+    let salem_rows = police
+        .store()
+        .list(&ListQuery {
+            workspace: Some(salem.workspace.id),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(salem_rows.len(), 2, "and Salem's reports stay Salem's");
+    stop.send_replace(true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_offline_and_what_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Status");
+    let codes = server.install_demo(&demo, 0);
+    let device = Device::enroll_store(
+        Store::open_in_memory().unwrap(),
+        &server.url(),
+        &codes[1],
+        "a",
+    )
+    .await;
+    server.crash_and_restart().await;
+    let unreachable =
+        lagesbild_client::HttpTransport::new("http://127.0.0.1:9", &device.token).unwrap();
+    let offline = Device {
+        transport: unreachable,
+        ..device.clone()
+    };
+    offline.store().record(&draft("Säby gård"), now()).unwrap();
+    offline.store().record(&draft("Säby gård"), now()).unwrap();
+    let status = offline.sync().await;
+    assert!(
+        matches!(status.connection, Connection::Offline { .. }),
+        "{status:?}"
+    );
+    assert_eq!(status.waiting, 2, "two reports wait to be sent");
+    let status = device.sync().await;
+    assert!(matches!(status.connection, Connection::Synced { .. }));
+    assert_eq!(status.waiting, 0);
+}
