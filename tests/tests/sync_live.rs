@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use lagesbild_client::Syncer;
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::{ListQuery, ObservationDraft, OrganisationKind, Role, Store};
-use lagesbild_sync::service::NewUser;
 use lagesbild_tests::{Device, TestServer, now};
 use tokio::sync::watch;
 
