@@ -4,9 +4,12 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use lagesbild_core::sync::engine::{Action, Request, SyncEngine, SyncStatus, TransportError};
+use lagesbild_core::sync::engine::{
+    Action, Request, Response, SyncEngine, SyncStatus, TransportError,
+};
 use lagesbild_core::{Store, Timestamp, WorkspaceId};
 use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
 
 use crate::HttpTransport;
 
@@ -26,18 +29,61 @@ pub async fn sync_once(
     workspace: WorkspaceId,
 ) -> lagesbild_core::Result<SyncStatus> {
     let mut engine = SyncEngine::new(workspace, now().millis().unsigned_abs());
+    let mut prefetch = Prefetch::default();
     loop {
         let action = engine.poll(&lock(store), now())?;
         match action {
             Action::Send(Request::Feed { wait, .. }) if wait > 0 => break,
             Action::Send(request) => {
-                let outcome = transport.send(workspace, &request).await;
+                let outcome = prefetch.send(transport, workspace, &request).await;
                 engine.handle(&mut lock(store), &request, outcome, now())?;
             }
             Action::SleepUntil(_) | Action::Stopped => break,
         }
     }
     engine.status(&lock(store))
+}
+
+/// Fetches the next bootstrap page while the device stores the current one, so the
+/// network, the server and the device's disk work at the same time.
+#[derive(Debug, Default)]
+struct Prefetch {
+    ahead: Option<(Request, JoinHandle<Result<Response, TransportError>>)>,
+}
+
+impl Prefetch {
+    async fn send(
+        &mut self,
+        transport: &HttpTransport,
+        workspace: WorkspaceId,
+        request: &Request,
+    ) -> Result<Response, TransportError> {
+        let outcome = match self.ahead.take() {
+            Some((ahead, fetching)) if ahead == *request => fetching
+                .await
+                .unwrap_or_else(|e| Err(TransportError::Unreachable(e.to_string()))),
+            other => {
+                if let Some((_, fetching)) = other {
+                    fetching.abort();
+                }
+                transport.send(workspace, request).await
+            }
+        };
+        if let Ok(Response::Bootstrap(page)) = &outcome
+            && let Some(next) = page.next
+        {
+            let ahead = Request::Bootstrap {
+                after: Some(next),
+                at: Some(page.cursor),
+            };
+            let (transport, next_request) = (transport.clone(), ahead.clone());
+            self.ahead = Some((
+                ahead,
+                tokio::spawn(async move { transport.send(workspace, &next_request).await }),
+            ));
+        }
+        outcome
+    }
 }
 
 /// Background sync for every workspace the device belongs to.
@@ -102,6 +148,7 @@ async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     let workspace = engine.workspace();
+    let mut prefetch = Prefetch::default();
     let report = |engine: &SyncEngine| {
         if let Ok(status) = engine.status(&lock(&store)) {
             publish.send_modify(|all| {
@@ -125,7 +172,7 @@ async fn run(
             Action::Send(request) => {
                 let long_poll = matches!(request, Request::Feed { wait, .. } if wait > 0);
                 let outcome = tokio::select! {
-                    outcome = transport.send(workspace, &request) => outcome,
+                    outcome = prefetch.send(&transport, workspace, &request) => outcome,
                     _ = wake.notified(), if long_poll => Err(TransportError::Cancelled),
                     _ = stop.changed() => return,
                 };

@@ -12,6 +12,7 @@ fn feed_page(cursor: i64) -> Response {
         entries: vec![],
         cursor,
         more: false,
+        register_version: 1,
     })
 }
 

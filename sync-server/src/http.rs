@@ -54,7 +54,7 @@ pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router 
             post(erase),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let route = request

@@ -138,7 +138,12 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Serve { listen } => {
             let listen = listen.unwrap_or(config.listen);
-            let runtime = tokio::runtime::Runtime::new()?;
+            // Database work runs on blocking threads around one connection: a few
+            // threads are plenty, and each extra one costs memory.
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .max_blocking_threads(8)
+                .build()?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
                 tracing::info!(address = %listener.local_addr()?, database = %config.database.display(), "serving");

@@ -58,7 +58,8 @@ impl Store {
         conn.execute_batch(
             "PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;",
+             PRAGMA secure_delete = ON;
+             PRAGMA cache_size = -16384;",
         )?;
         migrate::migrate(&mut conn, &path)?;
         let actor = load_or_create_actor(&mut conn)?;

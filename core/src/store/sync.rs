@@ -133,10 +133,8 @@ impl Store {
 
     /// Replaces the workspace's register with the server's.
     pub fn apply_register(&mut self, workspace: WorkspaceId, reg: &Register) -> Result<()> {
-        if reg.unchanged {
-            return Ok(());
-        }
         let tx = self.conn.transaction()?;
+        // `unchanged` sends no lists: the loops below then do nothing.
         if let Some(w) = &reg.workspace {
             register::save_workspace(&tx, w)?;
         }
@@ -251,17 +249,36 @@ impl Store {
         let mut tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for entry in entries {
+        // The whole page at once; only if an entry fails, again entry by entry, each in
+        // a savepoint, so the bad one is skipped and the rest is kept.
+        let all_at_once = (|| -> Result<bool> {
             let savepoint = tx.savepoint()?;
-            match apply_entry(&savepoint, &self.actor, workspace, entry, now) {
-                Ok(was_removal) => {
-                    savepoint.commit()?;
-                    removed |= was_removal;
-                    applied.entries += 1;
-                }
-                Err(e) => {
-                    drop(savepoint);
-                    applied.failed.push(e.to_string());
+            let mut removed = false;
+            for entry in entries {
+                removed |= apply_entry(&savepoint, &self.actor, workspace, entry, now)?;
+            }
+            savepoint.commit()?;
+            Ok(removed)
+        })();
+        match all_at_once {
+            Ok(was_removal) => {
+                removed = was_removal;
+                applied.entries = entries.len();
+            }
+            Err(_) => {
+                for entry in entries {
+                    let savepoint = tx.savepoint()?;
+                    match apply_entry(&savepoint, &self.actor, workspace, entry, now) {
+                        Ok(was_removal) => {
+                            savepoint.commit()?;
+                            removed |= was_removal;
+                            applied.entries += 1;
+                        }
+                        Err(e) => {
+                            drop(savepoint);
+                            applied.failed.push(e.to_string());
+                        }
+                    }
                 }
             }
         }

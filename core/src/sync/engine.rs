@@ -23,8 +23,6 @@ use crate::time::Timestamp;
 pub const LONG_POLL_SECONDS: u32 = 25;
 /// How often to sync when long polls do not work.
 const PERIODIC_SECONDS: i64 = 30;
-/// How often to look for register changes.
-const REGISTER_SECONDS: i64 = 300;
 const MAX_BACKOFF_SECONDS: f64 = 60.0;
 
 /// A request the runner should send for this engine.
@@ -123,7 +121,8 @@ pub struct SyncEngine {
     connection: Connection,
     failures: u32,
     retry_at: Option<Timestamp>,
-    register_checked_at: Option<Timestamp>,
+    /// The feed said the register changed since this device fetched it.
+    register_stale: bool,
     bootstrap: Option<(Uuid, i64)>,
     live: bool,
     long_poll_failures: u32,
@@ -143,7 +142,7 @@ impl SyncEngine {
             },
             failures: 0,
             retry_at: None,
-            register_checked_at: None,
+            register_stale: false,
             bootstrap: None,
             live: true,
             long_poll_failures: 0,
@@ -187,10 +186,8 @@ impl SyncEngine {
             let state = store.sync_state(self.workspace)?;
             match self.phase {
                 Phase::Register => {
-                    let fresh = self
-                        .register_checked_at
-                        .is_some_and(|at| now.millis() - at.millis() < REGISTER_SECONDS * 1000);
-                    if fresh {
+                    // Fetched once, then again only when the feed says it changed.
+                    if state.register_version > 0 && !self.register_stale {
                         self.phase = Phase::Bootstrap;
                         continue;
                     }
@@ -199,7 +196,8 @@ impl SyncEngine {
                     }));
                 }
                 Phase::Bootstrap => {
-                    if state.bootstrapped || state.cursor > 0 {
+                    // Not the cursor: the first bootstrap page already sets it.
+                    if state.bootstrapped {
                         self.phase = Phase::Push;
                         continue;
                     }
@@ -278,7 +276,7 @@ impl SyncEngine {
         match (request, response) {
             (Request::Register { .. }, Response::Register(register)) => {
                 store.apply_register(self.workspace, &register)?;
-                self.register_checked_at = Some(now);
+                self.register_stale = false;
                 self.phase = Phase::Bootstrap;
             }
             (Request::Bootstrap { .. }, Response::Bootstrap(page)) => {
@@ -294,6 +292,9 @@ impl SyncEngine {
             }
             (Request::Feed { wait, .. }, Response::Feed(page)) => {
                 store.apply_feed(self.workspace, &page.entries, page.cursor, None, now)?;
+                if page.register_version > store.sync_state(self.workspace)?.register_version {
+                    self.register_stale = true;
+                }
                 if *wait > 0 {
                     self.long_poll_failures = 0;
                 }
@@ -302,7 +303,11 @@ impl SyncEngine {
                 } else {
                     store.mark_synced(self.workspace, now)?;
                     self.connection = Connection::Synced { at: now };
-                    self.phase = Phase::Live;
+                    self.phase = if self.register_stale {
+                        Phase::Register
+                    } else {
+                        Phase::Live
+                    };
                     if !self.live {
                         self.periodic_successes += 1;
                         // Now and then, see whether long polls work again.

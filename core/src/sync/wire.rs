@@ -171,11 +171,16 @@ pub struct FeedPage {
     pub cursor: i64,
     /// More entries are waiting beyond this page.
     pub more: bool,
+    /// The register's version now: a device fetches the register when it has an older one.
+    #[serde(default)]
+    pub register_version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// Externally tagged (`{"change": {...}}`): decoding needs no buffering, which matters
+/// for bootstrap pages of a thousand entries.
+#[serde(rename_all = "snake_case")]
 pub enum FeedEntry {
     /// A change to a document the device can read.
     Change {

@@ -31,7 +31,8 @@ impl Db {
         conn.execute_batch(
             "PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;",
+             PRAGMA secure_delete = ON;
+             PRAGMA cache_size = -32768;",
         )?;
         lagesbild_core::store::migrate::run(&mut conn, MIGRATIONS, path)?;
         Ok(Db {

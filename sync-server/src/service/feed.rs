@@ -24,6 +24,7 @@ struct FeedRow {
     entry: String,
     kind: DocKind,
     bytes: Option<Vec<u8>>,
+    creates: bool,
     device: Option<lagesbild_core::DeviceId>,
     org: Option<OrganisationId>,
     before: Option<Visibility>,
@@ -94,7 +95,7 @@ impl Service {
         let limit = limit.clamp(1, MAX_PAGE);
         self.db().with(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT f.seq, f.doc_id, f.entry, f.doc_kind, f.bytes, f.device_id, f.org_id, f.visibility_before,
+                "SELECT f.seq, f.doc_id, f.entry, f.doc_kind, f.bytes, f.creates, f.device_id, f.org_id, f.visibility_before,
                         f.visibility_after, COALESCE(d.first_seen, f.received_at)
                  FROM feed f LEFT JOIN documents d ON d.id = f.doc_id
                  WHERE f.workspace_id = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3",
@@ -107,11 +108,12 @@ impl Service {
                         entry: r.get(2)?,
                         kind: r.get(3)?,
                         bytes: r.get(4)?,
-                        device: r.get(5)?,
-                        org: r.get(6)?,
-                        before: r.get(7)?,
-                        after: r.get(8)?,
-                        first_seen: r.get(9)?,
+                        creates: r.get(5)?,
+                        device: r.get(6)?,
+                        org: r.get(7)?,
+                        before: r.get(8)?,
+                        after: r.get(9)?,
+                        first_seen: r.get(10)?,
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
@@ -120,7 +122,7 @@ impl Service {
             let mut entries = Vec::new();
             // Documents already sent whole (or summarised) in this page.
             let mut settled: HashSet<Uuid> = HashSet::new();
-            for FeedRow { doc, entry, kind, bytes, device, org, before, after, first_seen, .. } in rows {
+            for FeedRow { doc, entry, kind, bytes, creates, device, org, before, after, first_seen, .. } in rows {
                 let doc = Uuid::from_slice(&doc).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 if entry == "remove" {
                     settled.insert(doc);
@@ -134,31 +136,32 @@ impl Service {
                 let after = after.unwrap_or(Visibility::Alla);
                 let readable_before = can_read(member, org, before);
                 let readable_after = can_read(member, org, after);
-                match (readable_before, readable_after) {
-                    (true, true) => {
-                        let Some(bytes) = bytes else { continue };
-                        entries.push(FeedEntry::Change { doc, kind, bytes, first_seen: stamp(first_seen) });
+                if readable_after && (creates || !readable_before) {
+                    // A new document, or one this device has just become able to read,
+                    // goes whole with its projection: the device stores it as it is.
+                    settled.insert(doc);
+                    if let Some(entry) = current(conn, &doc)?.and_then(|c| as_visible(member, doc, c)) {
+                        entries.push(entry);
                     }
-                    (false, true) => {
-                        settled.insert(doc);
-                        if let Some(entry) = current(conn, &doc)?.and_then(|c| as_visible(member, doc, c)) {
-                            entries.push(entry);
-                        }
-                    }
-                    (true, false) => {
-                        settled.insert(doc);
-                        let restricted = current(conn, &doc)?.and_then(|c| c.projection).map(|p| p.restricted());
-                        entries.push(FeedEntry::Remove { doc, restricted });
-                    }
-                    (false, false) => {
-                        settled.insert(doc);
-                        if let Some(p) = current(conn, &doc)?.and_then(|c| c.projection) {
-                            entries.push(FeedEntry::Restricted { projection: p.restricted() });
-                        }
+                } else if readable_after {
+                    let Some(bytes) = bytes else { continue };
+                    entries.push(FeedEntry::Change { doc, kind, bytes, first_seen: stamp(first_seen) });
+                } else if readable_before {
+                    // No longer readable: remove the details, keep what may be counted.
+                    settled.insert(doc);
+                    let restricted = current(conn, &doc)?.and_then(|c| c.projection).map(|p| p.restricted());
+                    entries.push(FeedEntry::Remove { doc, restricted });
+                } else {
+                    settled.insert(doc);
+                    if let Some(p) = current(conn, &doc)?.and_then(|c| c.projection) {
+                        entries.push(FeedEntry::Restricted { projection: p.restricted() });
                     }
                 }
             }
-            Ok(FeedPage { entries, cursor, more })
+            let register_version = conn
+                .prepare_cached("SELECT register_version FROM workspaces WHERE id = ?1")?
+                .query_row([member.workspace], |r| r.get(0))?;
+            Ok(FeedPage { entries, cursor, more, register_version })
         })
     }
 

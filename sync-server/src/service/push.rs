@@ -244,9 +244,9 @@ fn ingest(
         .as_ref()
         .map_or(visibility_after, |b| b.audience().1);
     conn.prepare_cached(
-        "INSERT INTO feed (workspace_id, doc_id, entry, doc_kind, hash, bytes, device_id, org_id,
+        "INSERT INTO feed (workspace_id, doc_id, entry, doc_kind, hash, bytes, creates, device_id, org_id,
                            visibility_before, visibility_after, received_at)
-         VALUES (?1, ?2, 'change', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         VALUES (?1, ?2, 'change', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         workspace,
@@ -254,6 +254,7 @@ fn ingest(
         after.kind(),
         hash.0.as_slice(),
         change.bytes,
+        work.record.is_none(),
         member.map(|m| m.device.id),
         org,
         visibility_before,

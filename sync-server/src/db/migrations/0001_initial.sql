@@ -96,6 +96,8 @@ CREATE TABLE feed (
     doc_kind TEXT NOT NULL,
     hash BLOB,
     bytes BLOB,
+    -- 1 for the change that created the document.
+    creates INTEGER NOT NULL DEFAULT 0,
     device_id BLOB,
     -- The author organisation and the visibility before and after this change.
     org_id BLOB,

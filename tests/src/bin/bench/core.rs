@@ -1,55 +1,15 @@
-//! Lägesbild's benchmarks. Prints figures; asserts nothing.
-//!
-//!     cargo run --release -p lagesbild-tests --bin bench -- [core] [--large]
-//!
-//! `core`: recording latency against a bare SQLite insert with the same durability, the
-//! weekly lägesbild over 100 000 observations (and 1 000 000 with `--large`), and the
-//! store's size per observation. Files go to `target/bench` (the project's own disk).
+//! Core benchmarks: recording latency, the weekly lägesbild, store size.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lagesbild_core::demo::{self, DemoWorkspace};
 use lagesbild_core::store::STORE_FILE;
-use lagesbild_core::{Grade, ObservationFilter, Store, Timestamp};
+use lagesbild_core::{Grade, ObservationFilter, Store};
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+use crate::{Result, bench_dir, ms, now, percentile};
 
-fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let large = args.iter().any(|a| a == "--large");
-    let all = !args.iter().any(|a| !a.starts_with("--"));
-    if all || args.iter().any(|a| a == "core") {
-        core(large)?;
-    }
-    Ok(())
-}
-
-fn bench_dir(name: &str) -> Result<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/bench")
-        .join(name);
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)?;
-    }
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
-}
-
-fn now() -> Timestamp {
-    Timestamp::from(chrono::Utc::now())
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn core(large: bool) -> Result<()> {
+pub fn run(large: bool) -> Result<()> {
     println!("# Core benchmarks\n");
     recording_latency()?;
     lagesbild_over(100_000)?;

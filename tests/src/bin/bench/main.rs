@@ -1,0 +1,65 @@
+//! Lägesbild's benchmarks. Prints figures; asserts nothing.
+//!
+//!     ./scripts/bench [core] [sync] [--large]
+//!
+//! `core`: recording latency against a bare SQLite insert with the same durability, the
+//! weekly lägesbild over 100 000 observations (and 1 000 000 with `--large`), and the
+//! store's size per observation.
+//! `sync`: 100 devices × 100 offline observations reconnecting at once; bootstrap of a
+//! new device and a no-op reconnect with 100 000 observations; the server's memory.
+//! The server runs as its own release process; devices reach it through a proxy that
+//! counts the bytes on the wire. Files go to `target/bench` (the project's own disk).
+
+mod core;
+mod sync;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lagesbild_core::Timestamp;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let large = args.iter().any(|a| a == "--large");
+    if let Some(part) = args
+        .iter()
+        .position(|a| a == "--part")
+        .and_then(|i| args.get(i + 1))
+    {
+        return sync::part(part);
+    }
+    let all = !args.iter().any(|a| !a.starts_with("--"));
+    if all || args.iter().any(|a| a == "core") {
+        core::run(large)?;
+    }
+    if all || args.iter().any(|a| a == "sync") {
+        sync::run()?;
+    }
+    Ok(())
+}
+
+fn bench_dir(name: &str) -> Result<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/bench")
+        .join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn now() -> Timestamp {
+    Timestamp::from(chrono::Utc::now())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}

@@ -1,0 +1,360 @@
+//! Sync benchmarks against a real server process.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use lagesbild_core::{ListQuery, ObservationDraft};
+use lagesbild_sync::Service;
+use lagesbild_sync::db::Db;
+use lagesbild_tests::Device;
+
+use crate::{Result, bench_dir, now};
+
+/// Runs each part in a process of its own, so each one's peak memory is its own.
+pub fn run() -> Result<()> {
+    println!("# Sync benchmarks\n");
+    for part in ["many-devices", "prepare-bootstrap", "bootstrap"] {
+        let status = Command::new(std::env::current_exe()?)
+            .args(["--part", part])
+            .status()?;
+        if !status.success() {
+            return Err(format!("the {part} benchmark failed").into());
+        }
+    }
+    Ok(())
+}
+
+pub fn part(name: &str) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    match name {
+        "many-devices" => runtime.block_on(many_devices()),
+        "prepare-bootstrap" => prepare_bootstrap(),
+        "bootstrap" => runtime.block_on(bootstrap()),
+        other => Err(format!("no benchmark part {other}").into()),
+    }
+}
+
+/// The server binary next to this one (built by `scripts/bench`).
+fn server_binary() -> Result<PathBuf> {
+    let path = std::env::current_exe()?.with_file_name("lagesbild-sync");
+    if !path.exists() {
+        return Err(format!(
+            "{} is missing: build it with `cargo build --release -p lagesbild-sync`",
+            path.display()
+        )
+        .into());
+    }
+    Ok(path)
+}
+
+/// A server process and a counting proxy in front of it.
+struct Server {
+    child: Child,
+    proxy: String,
+    up: Arc<AtomicU64>,
+    down: Arc<AtomicU64>,
+}
+
+impl Server {
+    async fn start(db: &Path) -> Result<Server> {
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+            probe.local_addr()?.port()
+        };
+        let child = Command::new(server_binary()?)
+            .args(["--database"])
+            .arg(db)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("LAGESBILD_SYNC_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()?;
+        let target = format!("127.0.0.1:{port}");
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(&target).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let (up, down) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let proxy = format!("http://{}", listener.local_addr()?);
+        let (u, d) = (Arc::clone(&up), Arc::clone(&down));
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let (target, u, d) = (target.clone(), Arc::clone(&u), Arc::clone(&d));
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    let (client_read, client_write) = client.into_split();
+                    let (server_read, server_write) = server.into_split();
+                    tokio::join!(
+                        pipe(client_read, server_write, u),
+                        pipe(server_read, client_write, d)
+                    );
+                });
+            }
+        });
+        Ok(Server {
+            child,
+            proxy,
+            up,
+            down,
+        })
+    }
+
+    /// Bytes through the proxy so far (counted when connections close).
+    fn bytes(&self) -> (u64, u64) {
+        (
+            self.up.load(Ordering::Relaxed),
+            self.down.load(Ordering::Relaxed),
+        )
+    }
+
+    fn memory(&self) -> (u64, u64) {
+        memory_of(&format!("/proc/{}/status", self.child.id()))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Copies one direction of a connection, counting bytes as they pass.
+async fn pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    counter: Arc<AtomicU64>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buffer = vec![0u8; 64 * 1024];
+    while let Ok(n) = from.read(&mut buffer).await {
+        if n == 0 || to.write_all(&buffer[..n]).await.is_err() {
+            break;
+        }
+        counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    let _ = to.shutdown().await;
+}
+
+/// (current, peak) resident memory in kB, from a /proc status file.
+fn memory_of(status: &str) -> (u64, u64) {
+    let text = std::fs::read_to_string(status).unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn mb(kb: u64) -> String {
+    format!("{:.1} MB", kb as f64 / 1024.0)
+}
+
+fn kb_of_bytes(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1024.0)
+}
+
+/// Prepares a server database with the demo workspace, `reports` reports and
+/// `devices` enrolment codes, all for the field worker.
+fn prepare(
+    db: &Path,
+    reports: usize,
+    devices: usize,
+) -> Result<(Vec<String>, lagesbild_core::UserId)> {
+    let service = Service::new(Db::open(db)?);
+    let demo = lagesbild_core::demo::workspace("Bänk");
+    service.install_demo(&demo, reports, now())?;
+    let codes = (0..devices)
+        .map(|i| {
+            Ok(service.enrolment_code(
+                demo.people[1 + i % 6].user,
+                chrono::Duration::hours(1),
+                now(),
+            )?)
+        })
+        .collect::<Result<_>>()?;
+    Ok((codes, demo.people[1].user))
+}
+
+async fn many_devices() -> Result<()> {
+    const DEVICES: usize = 100;
+    const EACH: usize = 100;
+    let dir = bench_dir("sync-many")?;
+    let db = dir.join("server.sqlite3");
+    let (codes, _) = prepare(&db, 0, DEVICES)?;
+    let server = Server::start(&db).await?;
+    let mut devices = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        devices.push(Device::enroll(&server.proxy, code, &format!("enhet {i}")).await);
+    }
+    let mut raw = 0u64;
+    for (i, device) in devices.iter().enumerate() {
+        let mut store = device.store();
+        for n in 0..EACH {
+            let draft = ObservationDraft {
+                category: Some(["klotter", "brak", "alkohol", "grupperingar"][n % 4].into()),
+                place: Some(
+                    ["Rönninge station", "Salems centrum, torget", "Säby gård"][(i + n) % 3].into(),
+                ),
+                grade: Some(1 + (n % 5) as i64),
+                people: Some((n % 20) as i64),
+                description: Some(format!(
+                    "Offline-rapport {n} från enhet {i}: grupp vid entrén"
+                )),
+                ..ObservationDraft::default()
+            };
+            store.record(&draft, now())?;
+        }
+        raw += store
+            .pending_changes(usize::MAX)?
+            .iter()
+            .map(|p| p.change.bytes.len() as u64)
+            .sum::<u64>();
+    }
+    let total = DEVICES * EACH;
+    let (up0, down0) = server.bytes();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for device in devices.clone() {
+        tasks.push(tokio::spawn(async move {
+            loop {
+                device.sync().await;
+                let known = device
+                    .store()
+                    .list(&ListQuery::default())
+                    .map(|r| r.len())
+                    .unwrap_or(0);
+                if known >= total {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await?;
+    }
+    let took = start.elapsed();
+    // Let the proxy count the closed connections.
+    drop(devices);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (up, down) = server.bytes();
+    let (up, down) = (up - up0, down - down0);
+    let (rss, peak) = server.memory();
+    println!("## {DEVICES} devices × {EACH} offline observations reconnecting at once");
+    println!(
+        "  all {DEVICES} devices hold all {total} observations after {:.2} s",
+        took.as_secs_f64()
+    );
+    println!(
+        "  raw change bytes pushed: {}; on the wire: {} up, {} down",
+        kb_of_bytes(raw),
+        kb_of_bytes(up),
+        kb_of_bytes(down)
+    );
+    println!(
+        "  up/raw {:.2}×; down/(raw × {}) {:.2}× (every change reaches {} other devices)",
+        up as f64 / raw as f64,
+        DEVICES - 1,
+        down as f64 / (raw as f64 * (DEVICES - 1) as f64),
+        DEVICES - 1
+    );
+    println!("  server memory: {} now, {} peak\n", mb(rss), mb(peak));
+    Ok(())
+}
+
+const REPORTS: usize = 100_000;
+
+fn bootstrap_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench/sync-bootstrap")
+}
+
+/// The server's database with 100 000 reports, made in a process of its own.
+fn prepare_bootstrap() -> Result<()> {
+    let dir = bench_dir("sync-bootstrap")?;
+    let prepared = Instant::now();
+    let (_, user) = prepare(&dir.join("server.sqlite3"), REPORTS, 0)?;
+    std::fs::write(dir.join("user"), user.to_string())?;
+    println!(
+        "## A new device and {REPORTS} observations (server prepared in {:.0} s)",
+        prepared.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn bootstrap() -> Result<()> {
+    let dir = bootstrap_dir();
+    // A fresh code each run, so the part can be run again on the prepared database.
+    let code = {
+        let service = Service::new(Db::open(&dir.join("server.sqlite3"))?);
+        let user =
+            lagesbild_core::UserId(std::fs::read_to_string(dir.join("user"))?.trim().parse()?);
+        service.enrolment_code(user, chrono::Duration::hours(1), now())?
+    };
+    for file in ["device.sqlite3", "device.sqlite3-wal", "device.sqlite3-shm"] {
+        let _ = std::fs::remove_file(dir.join(file));
+    }
+    let server = Server::start(&dir.join("server.sqlite3")).await?;
+    let (before_rss, _) = memory_of("/proc/self/status");
+    let start = Instant::now();
+    let store = lagesbild_core::Store::open(&dir.join("device.sqlite3"))?;
+    let device = Device::enroll_store(store, &server.proxy, &code, "ny enhet").await;
+    let took = start.elapsed();
+    let rows = device.store().list(&ListQuery::default())?.len();
+    let picture = device
+        .store()
+        .lagesbild(device.workspace, now().week(), &Default::default())?;
+    let (_, peak) = memory_of("/proc/self/status");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (up, down) = server.bytes();
+    println!(
+        "  bootstrap: usable after {:.2} s (goal: under 3 s); {rows} observations, this week's lägesbild {} reports",
+        took.as_secs_f64(),
+        picture.total_reports
+    );
+    println!(
+        "  on the wire: {} up, {} down; device memory peak {} (from {} before)",
+        kb_of_bytes(up),
+        kb_of_bytes(down),
+        mb(peak),
+        mb(before_rss)
+    );
+
+    // A no-op reconnect: a fresh engine, nothing new on either side.
+    let (up0, down0) = server.bytes();
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        let start = Instant::now();
+        device.sync().await;
+        times.push(start.elapsed());
+    }
+    times.sort();
+    drop(device);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (up, down) = server.bytes();
+    let per = (up - up0 + down - down0) / 10;
+    println!(
+        "  no-op reconnect with {REPORTS} observations: {per} B on the wire (goal: under 1 KB), median {:.2} ms (goal: under 10 ms)",
+        times[5].as_secs_f64() * 1000.0
+    );
+    let (rss, peak) = server.memory();
+    println!(
+        "  server memory: {} now, {} peak (goal: under 100 MB)\n",
+        mb(rss),
+        mb(peak)
+    );
+    Ok(())
+}

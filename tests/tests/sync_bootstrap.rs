@@ -1,0 +1,38 @@
+//! A new device bootstraps from pages of whole documents, however many pages there are.
+#![allow(clippy::unwrap_used)]
+
+use lagesbild_core::ListQuery;
+use lagesbild_core::sync::wire::MAX_PAGE;
+use lagesbild_tests::{Device, TestServer, server_observations};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_device_receives_every_page_of_the_bootstrap() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Många");
+    let reports = 2 * MAX_PAGE + 37;
+    let codes = server.install_demo(&demo, reports);
+    let device = Device::enroll(&server.url(), &codes[2], "ny").await;
+    let rows = device.store().list(&ListQuery::default()).unwrap();
+    assert_eq!(
+        rows.len(),
+        reports,
+        "all {} pages arrived",
+        reports.div_ceil(MAX_PAGE)
+    );
+    assert_eq!(server_observations(&server.db_path).len(), reports);
+    let readable = rows.iter().filter(|r| !r.restricted).count();
+    assert_eq!(readable, reports, "demo reports are visible to all");
+    let some = rows[reports / 2].id;
+    assert!(
+        device.store().observation(some).is_ok(),
+        "bootstrapped documents load"
+    );
+    // And the device carries on from the feed: nothing new, nothing repeated.
+    let status = device.sync().await;
+    assert_eq!(status.waiting, 0);
+    assert_eq!(
+        device.store().list(&ListQuery::default()).unwrap().len(),
+        reports
+    );
+}
