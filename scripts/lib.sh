@@ -17,7 +17,7 @@ apt_install() {
 
 ensure_rust_build_deps() {
   command -v cargo >/dev/null || { echo "cargo is needed: install Rust (rustup) first" >&2; exit 1; }
-  apt_install gcc pkg-config
+  apt_install gcc pkg-config curl python3
 }
 
 ensure_nextest() {
