@@ -146,23 +146,12 @@ fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
 
 fn load_or_create_actor(conn: &mut Connection) -> Result<ActorId> {
     if let Some(hex) = setting(conn, "actor_id")? {
-        let bytes =
-            decode_hex(&hex).ok_or_else(|| Error::corrupt("the stored actor id is not hex"))?;
-        return Ok(ActorId::from(bytes));
+        return ActorId::try_from(hex.as_str())
+            .map_err(|_| Error::corrupt("the stored actor id is not hex"));
     }
     let actor = ActorId::random();
     set_setting(conn, "actor_id", &actor.to_hex_string())?;
     Ok(actor)
-}
-
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 impl Store {

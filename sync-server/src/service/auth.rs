@@ -51,22 +51,18 @@ pub(super) fn normalise_code(code: &str) -> String {
         .collect()
 }
 
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.is_empty() || hex.len() > 64 || !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 impl Service {
     /// Exchanges a one-time enrolment code for the device's own credential.
     pub fn enroll(&self, request: &EnrollRequest, now: Timestamp) -> ServiceResult<EnrollResponse> {
-        let actor = decode_hex(&request.actor).ok_or_else(|| {
-            ServiceError::BadRequest("actor must be the device's Automerge actor id in hex".into())
-        })?;
+        let actor = automerge::ActorId::try_from(request.actor.as_str())
+            .ok()
+            .map(|a| a.to_bytes().to_vec())
+            .filter(|a| (1..=32).contains(&a.len()))
+            .ok_or_else(|| {
+                ServiceError::BadRequest(
+                    "actor must be the device's Automerge actor id in hex".into(),
+                )
+            })?;
         let name = request.device_name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(ServiceError::BadRequest(
