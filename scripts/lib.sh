@@ -17,7 +17,9 @@ apt_install() {
 
 ensure_rust_build_deps() {
   command -v cargo >/dev/null || { echo "cargo is needed: install Rust (rustup) first" >&2; exit 1; }
-  apt_install gcc pkg-config curl python3
+  # WebKitGTK and friends for the Tauri app; Xvfb to run it without a screen.
+  apt_install gcc pkg-config curl python3 libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
+    librsvg2-dev xvfb xauth
 }
 
 ensure_nextest() {
@@ -25,4 +27,10 @@ ensure_nextest() {
     step "installing cargo-nextest"
     cargo install --locked --quiet cargo-nextest
   fi
+}
+
+# The UI's packages (from the lock file) and its build, which the app embeds.
+build_ui() {
+  command -v npm >/dev/null || { echo "npm is needed: install Node.js 20 first" >&2; exit 1; }
+  (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build >/dev/null)
 }

@@ -94,9 +94,9 @@ pub struct Syncer {
 }
 
 impl Syncer {
-    /// Starts one task per workspace on the current tokio runtime. They stop when
-    /// `stop` turns true.
+    /// Starts one task per workspace on `runtime`. They stop when `stop` turns true.
     pub fn start(
+        runtime: &tokio::runtime::Handle,
         store: Arc<Mutex<Store>>,
         transport: HttpTransport,
         workspaces: &[WorkspaceId],
@@ -112,7 +112,7 @@ impl Syncer {
                 *workspace,
                 now().millis().unsigned_abs().wrapping_add(i as u64),
             );
-            tokio::spawn(run(
+            runtime.spawn(run(
                 engine,
                 Arc::clone(&store),
                 transport.clone(),

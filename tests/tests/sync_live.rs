@@ -54,12 +54,14 @@ async fn a_report_reaches_a_connected_device_by_long_poll() {
     let b = Device::enroll(&server.url(), &codes[4], "b").await;
     let (stop, stopping) = watch::channel(false);
     let syncer_a = Syncer::start(
+        &tokio::runtime::Handle::current(),
         a.store.clone(),
         a.transport.clone(),
         &[a.workspace],
         stopping.clone(),
     );
     let syncer_b = Syncer::start(
+        &tokio::runtime::Handle::current(),
         b.store.clone(),
         b.transport.clone(),
         &[b.workspace],
@@ -153,6 +155,7 @@ async fn a_police_device_syncs_every_workspace_it_serves() {
         .map(|m| m.workspace.id)
         .collect();
     let _syncer = Syncer::start(
+        &tokio::runtime::Handle::current(),
         police.store.clone(),
         police.transport.clone(),
         &workspaces,

@@ -1,0 +1,205 @@
+//! The commands the UI calls: each one a thin delegate to core (or the client for
+//! enrolment). Nothing here decides.
+
+use lagesbild_core::lagesbild::Lagesbild;
+use lagesbild_core::store::{Credential, RefusedChange};
+use lagesbild_core::sync::engine::SyncStatus;
+use lagesbild_core::sync::wire::{EnrollRequest, Membership};
+use lagesbild_core::{
+    Category, Identity, IsoWeek, ListQuery, Observation, ObservationDraft, ObservationFilter,
+    ObservationId, ObservationPatch, ObservationRow, Organisation, Place, Workspace,
+};
+use serde::Serialize;
+use tauri::{AppHandle, State};
+
+use crate::error::{CommandError, CommandResult};
+use crate::state::{AppState, now};
+
+/// Who this device is and where it syncs: what the start screen needs.
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    pub identity: Option<Identity>,
+    pub workspace: Option<Workspace>,
+    pub organisation: Option<Organisation>,
+    pub server: Option<String>,
+    pub memberships: Vec<Membership>,
+}
+
+#[tauri::command]
+pub async fn overview(state: State<'_, AppState>) -> CommandResult<Overview> {
+    let store = state.store();
+    let identity = store.identity()?;
+    let workspace = identity
+        .as_ref()
+        .map(|i| store.workspace(i.workspace))
+        .transpose()?;
+    let organisation = identity
+        .as_ref()
+        .and_then(|i| store.organisation(i.organisation).ok());
+    Ok(Overview {
+        server: store.credential()?.map(|c| c.server),
+        memberships: store.memberships()?,
+        identity,
+        workspace,
+        organisation,
+    })
+}
+
+#[tauri::command]
+pub async fn enroll(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    server: String,
+    code: String,
+    device_name: String,
+) -> CommandResult<Overview> {
+    enroll_with(&state, &server, &code, &device_name).await?;
+    state.start_sync(&app)?;
+    overview(state).await
+}
+
+/// Exchanges an enrolment code for this device's credential and stores it.
+pub async fn enroll_with(
+    state: &AppState,
+    server: &str,
+    code: &str,
+    device_name: &str,
+) -> CommandResult<()> {
+    let (code, device_name) = (code.to_string(), device_name.to_string());
+    let actor = state.store().actor().to_hex_string();
+    let request = EnrollRequest {
+        code,
+        device_name,
+        actor,
+    };
+    let response = lagesbild_client::enroll(server, &request)
+        .await
+        .map_err(|e| match e {
+            lagesbild_core::sync::engine::TransportError::Unauthorized(body) => {
+                CommandError::new("enrolment_refused", body.message)
+            }
+            other => CommandError::new("unreachable", other.to_string()),
+        })?;
+    let credential = Credential {
+        server: server.trim_end_matches('/').to_string(),
+        device: response.device,
+        token: response.token,
+    };
+    state.store().enrolled(&credential, &response.me)?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn categories(state: State<'_, AppState>) -> CommandResult<Vec<Category>> {
+    let store = state.store();
+    let workspace = store.require_identity()?.workspace;
+    Ok(store.categories(workspace)?)
+}
+
+#[tauri::command]
+pub async fn places(state: State<'_, AppState>) -> CommandResult<Vec<Place>> {
+    let store = state.store();
+    let workspace = store.require_identity()?.workspace;
+    Ok(store.places(workspace)?)
+}
+
+#[tauri::command]
+pub async fn organisations(state: State<'_, AppState>) -> CommandResult<Vec<Organisation>> {
+    let store = state.store();
+    let workspace = store.require_identity()?.workspace;
+    Ok(store.organisations(workspace)?)
+}
+
+#[tauri::command]
+pub async fn record(
+    state: State<'_, AppState>,
+    draft: ObservationDraft,
+) -> CommandResult<Observation> {
+    let observation = state.store().record(&draft, now())?;
+    state.wake_sync();
+    Ok(observation)
+}
+
+#[tauri::command]
+pub async fn edit(
+    state: State<'_, AppState>,
+    id: ObservationId,
+    patch: ObservationPatch,
+) -> CommandResult<Observation> {
+    let observation = state.store().edit(id, &patch, now())?;
+    state.wake_sync();
+    Ok(observation)
+}
+
+#[tauri::command]
+pub async fn add_note(
+    state: State<'_, AppState>,
+    id: ObservationId,
+    text: String,
+    acknowledge_personnummer: bool,
+) -> CommandResult<Observation> {
+    let observation = state
+        .store()
+        .add_note(id, &text, acknowledge_personnummer, now())?;
+    state.wake_sync();
+    Ok(observation)
+}
+
+#[tauri::command]
+pub async fn observation(
+    state: State<'_, AppState>,
+    id: ObservationId,
+) -> CommandResult<Observation> {
+    Ok(state.store().observation(id)?)
+}
+
+#[tauri::command]
+pub async fn list(
+    state: State<'_, AppState>,
+    query: ListQuery,
+) -> CommandResult<Vec<ObservationRow>> {
+    Ok(state.store().list(&query)?)
+}
+
+#[tauri::command]
+pub async fn lagesbild(
+    state: State<'_, AppState>,
+    week: Option<String>,
+    filter: ObservationFilter,
+) -> CommandResult<Lagesbild> {
+    let store = state.store();
+    let workspace = store.require_identity()?.workspace;
+    let week = match week {
+        Some(w) => w
+            .parse::<IsoWeek>()
+            .map_err(|e| CommandError::new("invalid", e))?,
+        None => now().week(),
+    };
+    Ok(store.lagesbild(workspace, week, &filter)?)
+}
+
+#[derive(Debug, Serialize)]
+pub struct SyncOverview {
+    /// None before enrolment: the app records locally only.
+    pub status: Option<SyncStatus>,
+    pub waiting: u64,
+    pub refused: Vec<RefusedChange>,
+}
+
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncOverview> {
+    let store = state.store();
+    let workspace = store.identity()?.map(|i| i.workspace);
+    let status = workspace.and_then(|w| state.sync_status().and_then(|all| all.get(&w).cloned()));
+    Ok(SyncOverview {
+        status,
+        waiting: store.pending_count()?,
+        refused: store.refused_changes()?,
+    })
+}
+
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> CommandResult<()> {
+    state.wake_sync();
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! The Lägesbild app: a Tauri shell over core. Commands delegate to core; the client
+//! syncs in the background; the UI in `ui/` does the rest.
+
+mod commands;
+mod error;
+mod state;
+
+use std::path::PathBuf;
+
+use tauri::Manager;
+
+use crate::state::AppState;
+
+/// Where the store lives: `LAGESBILD_APP_DATA` if set (tests run several apps side by
+/// side), else the platform's app data directory.
+fn data_dir(app: &tauri::App) -> PathBuf {
+    std::env::var_os("LAGESBILD_APP_DATA")
+        .map(PathBuf::from)
+        .or_else(|| app.path().app_data_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("lagesbild-data"))
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LAGESBILD_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let state = AppState::open(&data_dir(app))?;
+            // Enrolment handed over by whoever started the app (the demo, the tests).
+            if let (Ok(server), Ok(code)) = (
+                std::env::var("LAGESBILD_SERVER"),
+                std::env::var("LAGESBILD_ENROLMENT_CODE"),
+            ) && state.store().credential()?.is_none()
+            {
+                let enrolled = tauri::async_runtime::block_on(commands::enroll_with(
+                    &state,
+                    &server,
+                    &code,
+                    "Lägesbild",
+                ));
+                if let Err(e) = enrolled {
+                    tracing::error!(error = ?e, "enrolment from the environment failed");
+                }
+            }
+            state.start_sync(app.handle()).map_err(|e| e.message)?;
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::overview,
+            commands::enroll,
+            commands::categories,
+            commands::places,
+            commands::organisations,
+            commands::record,
+            commands::edit,
+            commands::add_note,
+            commands::observation,
+            commands::list,
+            commands::lagesbild,
+            commands::sync_status,
+            commands::sync_now,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("Lägesbild could not start: {e}");
+        std::process::exit(1);
+    }
+}

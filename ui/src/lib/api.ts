@@ -1,0 +1,38 @@
+// The app's commands, typed. Every call goes through `call`, so errors always arrive as
+// a `CommandError` with a stable code.
+
+import { invoke } from "@tauri-apps/api/core";
+import type {
+  Category, CommandError, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
+  ObservationRow, Organisation, Overview, Place, SyncOverview,
+} from "./types";
+
+export function isCommandError(e: unknown): e is CommandError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (isCommandError(e)) throw e;
+    throw { code: "internal", message: String(e), field: null } satisfies CommandError;
+  }
+}
+
+export const api = {
+  overview: () => call<Overview>("overview"),
+  enroll: (server: string, code: string, deviceName: string) =>
+    call<Overview>("enroll", { server, code, deviceName }),
+  categories: () => call<Category[]>("categories"),
+  places: () => call<Place[]>("places"),
+  organisations: () => call<Organisation[]>("organisations"),
+  record: (draft: ObservationDraft) => call<Observation>("record", { draft }),
+  addNote: (id: string, text: string, acknowledgePersonnummer = false) =>
+    call<Observation>("add_note", { id, text, acknowledgePersonnummer }),
+  observation: (id: string) => call<Observation>("observation", { id }),
+  list: (query: ListQuery) => call<ObservationRow[]>("list", { query }),
+  lagesbild: (week: string | null, filter: ObservationFilter) => call<Lagesbild>("lagesbild", { week, filter }),
+  syncStatus: () => call<SyncOverview>("sync_status"),
+  syncNow: () => call<void>("sync_now"),
+};

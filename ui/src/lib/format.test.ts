@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { errorText, gradeLabel, isoWeek, orderPlaces, remember, stepWeek } from "./format";
+import { text } from "./i18n";
+import type { Place } from "./types";
+
+const place = (id: string, name: string, lat: number, lon: number, extra: Partial<Place> = {}): Place => ({
+  id, workspace: "w", name, kind: "plats", area: null, lat, lon, retired: false, merged_into: null, ...extra,
+});
+
+describe("weeks", () => {
+  it("steps back across a year boundary", () => {
+    expect(stepWeek("2027-W01", -1)).toBe("2026-W53");
+    expect(stepWeek("2026-W48", -4)).toBe("2026-W44");
+    expect(stepWeek("2026-W53", 1)).toBe("2027-W01");
+  });
+  it("names the ISO week of a date", () => {
+    expect(isoWeek(new Date(Date.UTC(2026, 10, 25)))).toBe("2026-W48");
+    expect(isoWeek(new Date(Date.UTC(2027, 0, 1)))).toBe("2026-W53");
+  });
+});
+
+describe("places", () => {
+  const places = [
+    place("a", "Säby gård", 59.188, 17.783),
+    place("b", "Rönninge station", 59.1934, 17.7508),
+    place("c", "Salemhallen", 59.203, 17.774),
+    place("d", "Rönninge", 59.193, 17.75, { kind: "omrade" }),
+    place("e", "Gamla torget", 59.2, 17.77, { retired: true }),
+  ];
+  it("offers recently used first, then the nearest, never areas or retired places", () => {
+    const ordered = orderPlaces(places, ["c"], { lat: 59.1935, lon: 17.751 }).map((p) => p.id);
+    expect(ordered).toEqual(["c", "b", "a"]);
+  });
+  it("falls back to names without a position", () => {
+    expect(orderPlaces(places, [], null).map((p) => p.name)).toEqual(["Rönninge station", "Salemhallen", "Säby gård"]);
+  });
+  it("remembers the latest places without repeats", () => {
+    expect(remember(["a", "b", "c"], "b")).toEqual(["b", "a", "c"]);
+    expect(remember(["a", "b", "c", "d", "e"], "f")).toHaveLength(5);
+  });
+});
+
+describe("words", () => {
+  it("labels grades in Swedish by default and English on request", () => {
+    expect(gradeLabel(5, "sv")).toBe("kritiskt läge");
+    expect(gradeLabel(5, "en")).toBe("critical");
+    expect(gradeLabel(1, "sv", ["lugnt", "b", "c", "d", "e"])).toBe("lugnt");
+  });
+  it("explains every error with what to do next", () => {
+    expect(text("sv", errorText("unreachable"))).toMatch(/försök igen/);
+    expect(text("en", errorText("enrolment_refused"))).toMatch(/ask the coordinator/);
+    expect(text("sv", errorText("corrupt"))).toMatch(/samordnaren/);
+  });
+});

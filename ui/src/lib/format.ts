@@ -1,0 +1,109 @@
+// Pure helpers for what the UI shows: grades, trends, weeks, places. Unit-tested.
+
+import type { Lang } from "./i18n";
+import type { ErrorCode, Grade, Place, Trend } from "./types";
+import type { TextKey } from "./i18n";
+
+const GRADE_LABELS: Record<Lang, string[]> = {
+  sv: ["normalt", "något förhöjt", "förhöjt", "allvarligt", "kritiskt läge"],
+  en: ["normal", "somewhat elevated", "elevated", "serious", "critical"],
+};
+
+export const GRADES: Grade[] = [1, 2, 3, 4, 5];
+
+export function gradeLabel(grade: Grade, lang: Lang, workspaceLabels?: string[] | null): string {
+  if (lang === "sv" && workspaceLabels?.[grade - 1]) return workspaceLabels[grade - 1] as string;
+  return GRADE_LABELS[lang][grade - 1] as string;
+}
+
+/** A CSS class per grade; the colours live in app.css for both themes. */
+export function gradeClass(grade: Grade | null): string {
+  return grade === null ? "grade-none" : `grade-${grade}`;
+}
+
+export function trendSymbol(trend: Trend): string {
+  return { new: "ny", rising: "↑", steady: "→", falling: "↓" }[trend];
+}
+
+/** `2026-W48` stepped by `n` weeks (negative is earlier). */
+export function stepWeek(week: string, n: number): string {
+  const match = /^(\d{4})-W(\d{2})$/.exec(week);
+  if (!match) return week;
+  const [year, number] = [Number(match[1]), Number(match[2])];
+  // Monday of ISO week 1 is the Monday of the week holding 4 January.
+  const jan4 = new Date(Date.UTC(year, 0, 4));
+  const monday = new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * 86400000);
+  const target = new Date(monday.getTime() + ((number - 1) + n) * 7 * 86400000);
+  return isoWeek(target);
+}
+
+/** The ISO week of a date (its UTC calendar day). */
+export function isoWeek(date: Date): string {
+  const day = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+  const dayNumber = (day.getUTCDay() + 6) % 7;
+  day.setUTCDate(day.getUTCDate() - dayNumber + 3);
+  const year = day.getUTCFullYear();
+  const firstThursday = new Date(Date.UTC(year, 0, 4));
+  const week = 1 + Math.round(((day.getTime() - firstThursday.getTime()) / 86400000 - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7);
+  return `${year}-W${String(week).padStart(2, "0")}`;
+}
+
+/** Local time as people read it: `2026-11-24 21:30`. */
+export function localTime(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Distance in metres between two points (haversine). */
+export function distance(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371000 * Math.asin(Math.sqrt(h));
+}
+
+/**
+ * The order places are offered in: recently used first, then the nearest (when a
+ * position is known), then by name. Areas and retired places are left out.
+ */
+export function orderPlaces(places: Place[], recent: string[], position: { lat: number; lon: number } | null): Place[] {
+  const usable = places.filter((p) => p.kind === "plats" && !p.retired && !p.merged_into);
+  const rank = (p: Place) => {
+    const r = recent.indexOf(p.id);
+    return r >= 0 ? r : recent.length;
+  };
+  return [...usable].sort((a, b) => {
+    const byRecent = rank(a) - rank(b);
+    if (byRecent !== 0) return byRecent;
+    if (position) {
+      const byDistance = distance(position, a) - distance(position, b);
+      if (byDistance !== 0) return byDistance;
+    }
+    return a.name.localeCompare(b.name, "sv");
+  });
+}
+
+/** Keeps the most recent first, without repeats, at most `max`. */
+export function remember(recent: string[], id: string, max = 5): string[] {
+  return [id, ...recent.filter((r) => r !== id)].slice(0, max);
+}
+
+/** Which text tells the user what went wrong and what to do next. */
+export function errorText(code: ErrorCode): TextKey {
+  switch (code) {
+    case "invalid":
+      return "errorInvalid";
+    case "unreachable":
+      return "errorUnreachable";
+    case "enrolment_refused":
+      return "errorEnrolment";
+    case "not_found":
+      return "errorNotFound";
+    case "forbidden":
+      return "errorForbidden";
+    default:
+      return "errorGeneric";
+  }
+}
