@@ -22,6 +22,15 @@ ensure_rust_build_deps() {
     librsvg2-dev xvfb xauth
 }
 
+# The app's end-to-end tests drive it through tauri-driver and WebKitWebDriver.
+ensure_app_driver() {
+  apt_install webkit2gtk-driver
+  if ! command -v tauri-driver >/dev/null; then
+    step "installing tauri-driver"
+    cargo install --locked --quiet tauri-driver --version '^2'
+  fi
+}
+
 ensure_nextest() {
   if ! cargo nextest --version >/dev/null 2>&1; then
     step "installing cargo-nextest"

@@ -64,6 +64,22 @@ impl TestServer {
         format!("http://{}", self.addr)
     }
 
+    /// Stops serving, as when the network is gone; `restart` brings it back.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop.send_replace(true);
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Starts again on the same port after `stop`.
+    pub async fn resume(&mut self) {
+        self.start_again().await;
+    }
+
     /// Shuts down gracefully and starts again on the same port and database.
     pub async fn restart(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -239,3 +255,5 @@ pub fn user_action(
         _ => {}
     }
 }
+
+pub mod app;

@@ -1,0 +1,222 @@
+//! The real app binary under Xvfb, driven through tauri-driver and WebKitWebDriver.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// A virtual display, large enough for the tablet size (820×1180).
+#[derive(Debug)]
+pub struct Display {
+    child: Child,
+    pub name: String,
+}
+
+impl Display {
+    pub fn start() -> Display {
+        let number = 90 + (std::process::id() % 500);
+        let name = format!(":{number}");
+        let child = Command::new("Xvfb")
+            .args([
+                name.as_str(),
+                "-screen",
+                "0",
+                "1400x1200x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed (scripts/test installs it)");
+        std::thread::sleep(Duration::from_millis(400));
+        Display { child, name }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The app binary, built beside the tests.
+pub fn app_binary() -> PathBuf {
+    let deps = std::env::current_exe().expect("the test binary has a path");
+    let debug = deps
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/debug/deps/<test>");
+    let app = debug.join("lagesbild-app");
+    assert!(
+        app.exists(),
+        "{} is built with the workspace (cargo build -p lagesbild-app)",
+        app.display()
+    );
+    app
+}
+
+/// One running app with its driver.
+pub struct App {
+    driver: Child,
+    pub client: Client,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").finish_non_exhaustive()
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(4444)
+}
+
+impl App {
+    /// Starts the app with its store in `data` and the given environment.
+    pub async fn start(display: &Display, data: &Path, env: &[(&str, String)]) -> App {
+        let (port, native) = (free_port(), free_port());
+        let mut command = Command::new("tauri-driver");
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("DISPLAY", &display.name)
+            .env("LAGESBILD_APP_DATA", data)
+            .env_remove("LAGESBILD_SERVER")
+            .env_remove("LAGESBILD_ENROLMENT_CODE")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let driver = command
+            .spawn()
+            .expect("tauri-driver is installed (scripts/test installs it)");
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "tauri-driver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let capabilities = json!({ "tauri:options": { "application": app_binary() } });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session with the app");
+        App { driver, client }
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Clicks the first element matching `css` whose text contains `text`.
+    pub async fn click_text(&self, css: &str, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            for element in self
+                .client
+                .find_all(Locator::Css(css))
+                .await
+                .unwrap_or_default()
+            {
+                if element.text().await.unwrap_or_default().contains(text) {
+                    element
+                        .click()
+                        .await
+                        .unwrap_or_else(|e| panic!("click {css} {text}: {e}"));
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "no {css} with text {text}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
+    }
+
+    /// Waits until the text of `css` satisfies `check`; returns it.
+    pub async fn wait_for_text(&self, css: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = element.text().await
+                && check(&text)
+            {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} never showed the expected text"
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Resizes the window and saves a screenshot under `target/screenshots`.
+    pub async fn screenshot(&self, name: &str, (width, height): (u32, u32)) -> PathBuf {
+        self.client
+            .set_window_rect(0, 0, width, height)
+            .await
+            .expect("resize");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = app_binary()
+            .parent()
+            .and_then(Path::parent)
+            .map(|t| t.join("screenshots"))
+            .expect("target dir");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let path = dir.join(format!("{name}-{width}x{height}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    /// Whether the page is wider than the window (horizontal scrolling).
+    pub async fn scrolls_sideways(&self) -> bool {
+        let wider = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+                vec![],
+            )
+            .await
+            .expect("script");
+        wider.as_bool().unwrap_or(true)
+    }
+
+    pub async fn quit(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,139 @@
+//! The real app binary under Xvfb, driven through tauri-driver and WebKitWebDriver, as a
+//! user would use it: recording with no server and finding the report after a restart;
+//! two apps and a real server, where one's report reaches the other's lägesbild. Saves
+//! screenshots of the main screens at phone, tablet and laptop sizes under
+//! `target/screenshots`.
+#![allow(clippy::unwrap_used)]
+
+use lagesbild_tests::TestServer;
+use lagesbild_tests::app::{App, Display};
+
+const SIZES: [(u32, u32); 3] = [(390, 844), (820, 1180), (1366, 768)];
+
+fn enrolment(server: &TestServer, code: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("LAGESBILD_SERVER", server.url()),
+        ("LAGESBILD_ENROLMENT_CODE", code.to_string()),
+    ]
+}
+
+async fn record(app: &App, place: &str, category: &str, grade: u8) {
+    app.click("[data-testid=tab-report]").await;
+    app.click_text("[data-testid=place]", place).await;
+    app.click_text("[data-testid=category]", category).await;
+    app.click(&format!("[data-testid=grade-{grade}]")).await;
+    app.click("[data-testid=save]").await;
+    app.wait_for("[data-testid=saved]").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_recorded_with_no_server_survives_a_restart() {
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("E2E");
+    let codes = server.install_demo(&demo, 0);
+    let data = dir.path().join("app");
+    let env = enrolment(&server, &codes[1]);
+
+    let app = App::start(&display, &data, &env).await;
+    app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    server.stop().await;
+
+    record(&app, "Rönninge station", "Ordningsstörning", 4).await;
+    app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
+        .await;
+    app.quit().await;
+
+    let app = App::start(&display, &data, &env).await;
+    app.click("[data-testid=tab-mine]").await;
+    let mine = app
+        .wait_for_text("[data-testid=my-reports]", |t| {
+            t.contains("Rönninge station")
+        })
+        .await;
+    assert!(mine.contains('4'), "the report keeps its grade: {mine}");
+    app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
+        .await;
+
+    // The server comes back: the report is sent.
+    server.resume().await;
+    app.click("[data-testid=sync-now]").await;
+    app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
+        .await;
+    app.quit().await;
+    assert_eq!(
+        lagesbild_tests::server_observations(&server.db_path).len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("E2E");
+    let codes = server.install_demo(&demo, 40);
+    let field = App::start(
+        &display,
+        &dir.path().join("field"),
+        &enrolment(&server, &codes[1]),
+    )
+    .await;
+    let guard = App::start(
+        &display,
+        &dir.path().join("guard"),
+        &enrolment(&server, &codes[4]),
+    )
+    .await;
+    field
+        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    guard
+        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+
+    record(&field, "Salemhallen", "Skadegörelse", 5).await;
+
+    guard.click("[data-testid=tab-picture]").await;
+    let highest = "[data-testid=summary][data-place='Salemhallen'] [data-testid=highest]";
+    guard.wait_for_text(highest, |t| t == "5").await;
+    guard
+        .click("[data-testid=summary][data-place='Salemhallen']")
+        .await;
+    guard
+        .wait_for_text(".rows", |t| t.contains("Skadegörelse"))
+        .await;
+
+    for (screen, tab) in [
+        ("report", "tab-report"),
+        ("lagesbild", "tab-picture"),
+        ("mine", "tab-mine"),
+    ] {
+        guard.click(&format!("[data-testid={tab}]")).await;
+        for size in SIZES {
+            let path = guard.screenshot(screen, size).await;
+            assert!(
+                std::fs::metadata(&path).unwrap().len() > 1000,
+                "{} holds a picture",
+                path.display()
+            );
+            assert!(
+                !guard.scrolls_sideways().await,
+                "{screen} at {size:?} has no horizontal scrolling"
+            );
+        }
+    }
+    guard.click("[data-testid=tab-picture]").await;
+    guard.click("[data-testid=view-map]").await;
+    guard
+        .wait_for("[data-testid=map-place][data-place='Salemhallen']")
+        .await;
+    guard.screenshot("map", (1366, 768)).await;
+    guard.click("[data-testid=theme]").await;
+    guard.screenshot("lagesbild-dark", (390, 844)).await;
+    field.quit().await;
+    guard.quit().await;
+}
