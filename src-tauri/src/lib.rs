@@ -29,7 +29,16 @@ pub fn run() {
         .init();
     let result = tauri::Builder::default()
         .setup(|app| {
-            let state = AppState::open(&data_dir(app))?;
+            let dir = data_dir(app);
+            // The window is made here rather than in tauri.conf.json so that its web
+            // storage (language, theme, recent places) lives with the store.
+            tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::default())
+                .title("Lägesbild")
+                .inner_size(1366.0, 768.0)
+                .min_inner_size(360.0, 600.0)
+                .data_directory(dir.join("webview"))
+                .build()?;
+            let state = AppState::open(&dir)?;
             // Enrolment handed over by whoever started the app (the demo, the tests).
             if let (Ok(server), Ok(code)) = (
                 std::env::var("LAGESBILD_SERVER"),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorText, gradeLabel, isoWeek, orderPlaces, remember, stepWeek } from "./format";
+import { errorText, gradeLabel, isoWeek, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
 import { text } from "./i18n";
 import type { Place } from "./types";
 
@@ -45,6 +45,15 @@ describe("words", () => {
     expect(gradeLabel(5, "sv")).toBe("kritiskt läge");
     expect(gradeLabel(5, "en")).toBe("critical");
     expect(gradeLabel(1, "sv", ["lugnt", "b", "c", "d", "e"])).toBe("lugnt");
+  });
+  it("names roles in both languages", () => {
+    expect(roleLabel("samordnare", "sv")).toBe("Säkerhetssamordnare");
+    expect(roleLabel("polis", "en")).toBe("Police");
+  });
+  it("keeps map labels inside the map", () => {
+    expect(labelAnchor(20, 1000)).toBe("start");
+    expect(labelAnchor(500, 1000)).toBe("middle");
+    expect(labelAnchor(990, 1000)).toBe("end");
   });
   it("explains every error with what to do next", () => {
     expect(text("sv", errorText("unreachable"))).toMatch(/försök igen/);

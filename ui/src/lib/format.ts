@@ -16,6 +16,31 @@ export function gradeLabel(grade: Grade, lang: Lang, workspaceLabels?: string[] 
   return GRADE_LABELS[lang][grade - 1] as string;
 }
 
+const ROLE_LABELS: Record<string, [string, string]> = {
+  fritidsfaltare: ["Fritidsfältare", "Youth field worker"],
+  socialfaltare: ["Socialfältare", "Social services field worker"],
+  vaktare: ["Väktare", "Security guard"],
+  ordningsvakt: ["Ordningsvakt", "Public order guard"],
+  polis: ["Polis", "Police"],
+  nattvandrare: ["Nattvandrare", "Night walker"],
+  raddningstjanst: ["Räddningstjänst", "Rescue service"],
+  kommunpersonal: ["Kommunal personal", "Municipal staff"],
+  samordnare: ["Säkerhetssamordnare", "Security coordinator"],
+};
+
+/** A role's name (the codes are core's `Role`). */
+export function roleLabel(role: string, lang: Lang): string {
+  const labels = ROLE_LABELS[role];
+  return labels ? labels[lang === "sv" ? 0 : 1] : role;
+}
+
+/** Where a map label sits: it grows away from the nearer edge, so it stays inside. */
+export function labelAnchor(x: number, width: number): "start" | "middle" | "end" {
+  if (x < width * 0.2) return "start";
+  if (x > width * 0.8) return "end";
+  return "middle";
+}
+
 /** A CSS class per grade; the colours live in app.css for both themes. */
 export function gradeClass(grade: Grade | null): string {
   return grade === null ? "grade-none" : `grade-${grade}`;
