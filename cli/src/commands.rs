@@ -10,8 +10,8 @@ use lagesbild_core::exchange::read_csv;
 use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::{
     DeviceId, Grade, Identity, IsoWeek, Lang, ListQuery, ObservationDraft, ObservationFilter,
-    ObservationId, ObservationPatch, Organisation, OrganisationId, Place, PlaceId, PlaceKind,
-    Position, Store, Timestamp, UserId, Workspace, WorkspaceId, default_categories,
+    ObservationId, ObservationPatch, Organisation, OrganisationId, Place, Position, Store,
+    Timestamp, UserId, Workspace, WorkspaceId, default_categories,
 };
 
 use crate::args::{
@@ -141,21 +141,7 @@ fn run_on_store(command: Command, store: &mut Store, lang: Lang, now: Timestamp)
         } => {
             let workspace = store.require_identity()?.workspace;
             let area = area.map(|a| store.find_place(workspace, &a)).transpose()?;
-            let place = Place {
-                id: PlaceId::new(),
-                workspace,
-                name,
-                kind: if is_area {
-                    PlaceKind::Omrade
-                } else {
-                    PlaceKind::Plats
-                },
-                area: area.map(|a| a.id),
-                lat,
-                lon,
-                retired: false,
-                merged_into: None,
-            };
+            let place = Place::new(workspace, &name, is_area, area.map(|a| a.id), lat, lon);
             store.save_place(&place)?;
             writeln!(out, "{}", place.id)?;
         }

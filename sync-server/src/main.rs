@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use lagesbild_core::{
-    DeviceId, OrganisationId, OrganisationKind, Place, PlaceId, PlaceKind, Role, Timestamp, UserId,
+    DeviceId, OrganisationId, OrganisationKind, Place, PlaceId, Role, Timestamp, UserId,
     WorkspaceId,
 };
 use lagesbild_sync::Service;
@@ -174,21 +174,7 @@ fn main() -> Result<()> {
             is_area,
             name,
         } => {
-            let place = Place {
-                id: PlaceId::new(),
-                workspace,
-                name,
-                kind: if is_area {
-                    PlaceKind::Omrade
-                } else {
-                    PlaceKind::Plats
-                },
-                area,
-                lat,
-                lon,
-                retired: false,
-                merged_into: None,
-            };
+            let place = Place::new(workspace, &name, is_area, area, lat, lon);
             service.save_place(&place)?;
             println!("{}", place.id);
         }

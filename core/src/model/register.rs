@@ -54,6 +54,34 @@ pub struct Place {
     pub merged_into: Option<PlaceId>,
 }
 
+impl Place {
+    /// A new, active place (or area, with `is_area`) in the register.
+    pub fn new(
+        workspace: WorkspaceId,
+        name: &str,
+        is_area: bool,
+        area: Option<PlaceId>,
+        lat: f64,
+        lon: f64,
+    ) -> Place {
+        Place {
+            id: PlaceId::new(),
+            workspace,
+            name: name.trim().to_string(),
+            kind: if is_area {
+                PlaceKind::Omrade
+            } else {
+                PlaceKind::Plats
+            },
+            area,
+            lat,
+            lon,
+            retired: false,
+            merged_into: None,
+        }
+    }
+}
+
 /// A category in the workspace's catalogue. Keys are stable; names may change.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
