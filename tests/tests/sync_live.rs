@@ -169,14 +169,34 @@ async fn a_police_device_syncs_every_workspace_it_serves() {
     )
     .await
     .expect("the Botkyrka report reached the officer");
-    let salem_rows = police
+    // Salem syncs on its own schedule beside Botkyrka: wait for both of its reports.
+    let salem_rows = |device: &Device| {
+        device
+            .store()
+            .list(&ListQuery {
+                workspace: Some(salem.workspace.id),
+                ..Default::default()
+            })
+            .unwrap()
+            .len()
+    };
+    let start = Instant::now();
+    while salem_rows(&police) < 2 && start.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(salem_rows(&police), 2, "Salem's reports arrive in Salem");
+    let botkyrka_rows = police
         .store()
         .list(&ListQuery {
-            workspace: Some(salem.workspace.id),
+            workspace: Some(botkyrka.workspace.id),
             ..Default::default()
         })
         .unwrap();
-    assert_eq!(salem_rows.len(), 2, "and Salem's reports stay Salem's");
+    assert_eq!(
+        botkyrka_rows.len(),
+        3,
+        "and Botkyrka's stay Botkyrka's: two demo reports and the guard's"
+    );
     stop.send_replace(true);
 }
 
