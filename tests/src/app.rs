@@ -17,7 +17,11 @@ pub struct Display {
 
 impl Display {
     pub fn start() -> Display {
-        let number = 90 + (std::process::id() % 500);
+        // A display number no other X server holds (tests run in parallel processes).
+        let mut number = 90 + (std::process::id() % 500);
+        while Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+            number += 1;
+        }
         let name = format!(":{number}");
         let child = Command::new("Xvfb")
             .args([
@@ -32,7 +36,16 @@ impl Display {
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb is installed (scripts/test installs it)");
-        std::thread::sleep(Duration::from_millis(400));
+        // Ready once its socket exists.
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+        let start = Instant::now();
+        while !socket.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "Xvfb did not start on {name}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
         Display { child, name }
     }
 }
