@@ -48,19 +48,7 @@ impl Store {
     }
 
     fn setup(mut conn: Connection, path: String) -> Result<Store> {
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        if mode != "wal" && mode != "memory" {
-            return Err(Error::corrupt(format!(
-                "the store cannot use WAL journaling (got {mode})"
-            )));
-        }
-        conn.execute_batch(
-            "PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;
-             PRAGMA cache_size = -16384;",
-        )?;
+        configure(&conn, 16 * 1024)?;
         migrate::migrate(&mut conn, &path)?;
         let actor = load_or_create_actor(&mut conn)?;
         Ok(Store { conn, path, actor })
@@ -126,6 +114,27 @@ impl Store {
         tx.commit()?;
         Ok(value)
     }
+}
+
+/// Sets a connection up the way every Lägesbild database is kept, the device's and the
+/// server's: WAL with `synchronous=FULL` (a commit that returned is on disk),
+/// `secure_delete` (erased text is overwritten), foreign keys, and a page cache of
+/// `cache_kib` KiB.
+pub fn configure(conn: &Connection, cache_kib: i64) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if mode != "wal" && mode != "memory" {
+        return Err(Error::corrupt(format!(
+            "the database cannot use WAL journaling (got {mode})"
+        )));
+    }
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
+         PRAGMA cache_size = -{cache_kib};"
+    ))?;
+    Ok(())
 }
 
 fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {

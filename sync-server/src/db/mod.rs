@@ -26,14 +26,7 @@ impl Db {
     }
 
     fn setup(mut conn: Connection, path: &str) -> anyhow::Result<Db> {
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
-        conn.execute_batch(
-            "PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;
-             PRAGMA cache_size = -32768;",
-        )?;
+        lagesbild_core::store::configure(&conn, 32 * 1024)?;
         lagesbild_core::store::migrate::run(&mut conn, MIGRATIONS, path)?;
         Ok(Db {
             conn: Mutex::new(conn),
