@@ -10,6 +10,7 @@ use crate::codes::Lang;
 
 /// A situation assessment: 1 normalt … 5 kritiskt läge. No other value can exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "1 | 2 | 3 | 4 | 5"))]
 #[repr(u8)]
 pub enum Grade {
     Normalt = 1,

@@ -19,6 +19,7 @@ use crate::time::IsoWeek;
 /// How many earlier weeks the trend compares with.
 pub const TREND_WEEKS: usize = 4;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lagesbild {
     pub workspace: WorkspaceId,
@@ -34,6 +35,7 @@ pub struct Lagesbild {
 }
 
 /// One place's or area's week.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub place: PlaceId,
@@ -57,6 +59,7 @@ pub struct Summary {
     pub trend: Trend,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganisationCount {
     pub organisation: OrganisationId,
@@ -65,6 +68,7 @@ pub struct OrganisationCount {
 }
 
 /// This week's number of reports against the average of the previous weeks.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Trend {

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// milliseconds: `2026-11-24T20:30:00.000Z`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct Timestamp(pub DateTime<Utc>);
 
 impl Serialize for Timestamp {
@@ -90,6 +91,7 @@ impl Hydrate for Timestamp {
 /// An ISO 8601 week, the unit of the weekly cycle. Weeks are counted in Swedish local
 /// time: a report at 23:30 on a Sunday belongs to that Sunday's week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct IsoWeek {
     year: i32,
     week: u32,

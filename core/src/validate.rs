@@ -22,8 +22,10 @@ pub const MAX_PEOPLE: i64 = 10_000;
 const FUTURE_TOLERANCE_MINUTES: i64 = 60;
 
 /// A new observation as a form gives it: text where people type text.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 pub struct ObservationDraft {
     /// A category key.
     pub category: Option<String>,
@@ -41,14 +43,17 @@ pub struct ObservationDraft {
     pub position: Option<Position>,
     pub visibility: Option<String>,
     /// The user confirmed that text looking like a personnummer must be stored.
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub acknowledge_personnummer: bool,
 }
 
 /// An edit: only the fields the user changed are `Some`. For clearable fields the inner
 /// `None` clears. Fields nobody touched are never written, so an edit made on an old
 /// copy does not undo someone else's change to another field.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 pub struct ObservationPatch {
     pub category: Option<String>,
     pub place: Option<String>,
@@ -69,6 +74,7 @@ pub struct ObservationPatch {
     pub position: Option<Option<Position>>,
     pub visibility: Option<String>,
     pub status: Option<String>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub acknowledge_personnummer: bool,
 }
 

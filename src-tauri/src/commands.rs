@@ -12,11 +12,11 @@ use lagesbild_core::{
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{Code, CommandError, CommandResult};
 use crate::state::{AppState, now};
 
 /// Who this device is and where it syncs: what the start screen needs.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct Overview {
     pub identity: Option<Identity>,
     pub workspace: Option<Workspace>,
@@ -76,9 +76,9 @@ pub async fn enroll_with(
         .await
         .map_err(|e| match e {
             lagesbild_core::sync::engine::TransportError::Unauthorized(body) => {
-                CommandError::new("enrolment_refused", body.message)
+                CommandError::new(Code::EnrolmentRefused, body.message)
             }
-            other => CommandError::new("unreachable", other.to_string()),
+            other => CommandError::new(Code::Unreachable, other.to_string()),
         })?;
     let credential = Credential {
         server: server.trim_end_matches('/').to_string(),
@@ -172,13 +172,13 @@ pub async fn lagesbild(
     let week = match week {
         Some(w) => w
             .parse::<IsoWeek>()
-            .map_err(|e| CommandError::new("invalid", e))?,
+            .map_err(|e| CommandError::new(Code::Invalid, e))?,
         None => now().week(),
     };
     Ok(store.lagesbild(workspace, week, &filter)?)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct SyncOverview {
     /// None before enrolment: the app records locally only.
     pub status: Option<SyncStatus>,

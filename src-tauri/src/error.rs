@@ -1,13 +1,30 @@
 //! Errors as the UI receives them: `{code, message, field?}`. The UI matches on `code`
-//! (mirrored in `ui/src/lib/api.ts`) and shows its own Swedish or English text; `message`
-//! is the English detail for logs.
+//! and shows its own Swedish or English text; `message` is the English detail for logs.
 
-use lagesbild_core::{Error, Field};
+use lagesbild_core::{Error, ErrorCode, Field};
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+/// The stable codes of the commands' errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    Invalid,
+    NeedsConfirmation,
+    NotFound,
+    NoIdentity,
+    Forbidden,
+    StoreTooNew,
+    Corrupt,
+    Internal,
+    /// The server did not accept the enrolment code.
+    EnrolmentRefused,
+    /// The server could not be reached.
+    Unreachable,
+}
+
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct CommandError {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// The field a validation error or warning is about.
     pub field: Option<Field>,
@@ -23,16 +40,16 @@ impl From<Error> for CommandError {
             _ => None,
         };
         let code = match e.code() {
-            lagesbild_core::ErrorCode::Invalid => "invalid",
-            lagesbild_core::ErrorCode::NeedsConfirmation => "needs_confirmation",
-            lagesbild_core::ErrorCode::NotFound => "not_found",
-            lagesbild_core::ErrorCode::NoIdentity => "no_identity",
-            lagesbild_core::ErrorCode::Forbidden => "forbidden",
-            lagesbild_core::ErrorCode::StoreTooNew => "store_too_new",
-            lagesbild_core::ErrorCode::Corrupt => "corrupt",
-            lagesbild_core::ErrorCode::Internal => "internal",
+            ErrorCode::Invalid => Code::Invalid,
+            ErrorCode::NeedsConfirmation => Code::NeedsConfirmation,
+            ErrorCode::NotFound => Code::NotFound,
+            ErrorCode::NoIdentity => Code::NoIdentity,
+            ErrorCode::Forbidden => Code::Forbidden,
+            ErrorCode::StoreTooNew => Code::StoreTooNew,
+            ErrorCode::Corrupt => Code::Corrupt,
+            ErrorCode::Internal => Code::Internal,
         };
-        if code == "internal" || code == "corrupt" {
+        if matches!(code, Code::Internal | Code::Corrupt) {
             tracing::error!(error = %e, "command failed");
         }
         CommandError {
@@ -44,7 +61,7 @@ impl From<Error> for CommandError {
 }
 
 impl CommandError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> CommandError {
+    pub fn new(code: Code, message: impl Into<String>) -> CommandError {
         CommandError {
             code,
             message: message.into(),

@@ -1,6 +1,7 @@
 //! The Lägesbild app: a Tauri shell over core. Commands delegate to core; the client
 //! syncs in the background; the UI in `ui/` does the rest.
 
+pub mod bindings;
 mod commands;
 mod error;
 mod state;

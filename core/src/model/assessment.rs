@@ -18,6 +18,7 @@ use crate::time::{IsoWeek, Timestamp};
 /// assessment offline write into the same document. Every value sits directly in the
 /// root map (`official`, `org:<id>`): two independently created documents then merge
 /// per key instead of one nested map hiding the other.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
     pub id: AssessmentId,
@@ -28,6 +29,7 @@ pub struct Assessment {
     pub by_organisation: BTreeMap<OrganisationId, AreaGrade>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct AreaGrade {
     pub grade: Grade,

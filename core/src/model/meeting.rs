@@ -8,6 +8,7 @@ use crate::time::Timestamp;
 
 /// One weekly deployment meeting (utsättningsgrupp): its notes and who attended.
 /// Decisions are their own documents and point back to the meeting.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Meeting {
     pub kind: DocKind,
@@ -18,12 +19,14 @@ pub struct Meeting {
     pub held_at: Timestamp,
     pub attendees: Vec<String>,
     #[serde(with = "super::text_serde")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub notes: Text,
     pub created_by: Reporter,
 }
 
 /// A deployment decision (utsättning): whom to send where, when, why, and who answers
 /// for it; followed up at the next meeting.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Decision {
     pub kind: DocKind,
@@ -34,6 +37,7 @@ pub struct Decision {
     pub deployees: Vec<Deployee>,
     pub schedule: Schedule,
     #[serde(with = "super::text_serde")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub why: Text,
     pub responsible: OrganisationId,
     pub status: DecisionStatus,
@@ -44,6 +48,7 @@ pub struct Decision {
 }
 
 /// Which days and times a deployment covers, in Swedish local time.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Schedule {
     /// Dates as `2026-11-27`.
@@ -53,6 +58,7 @@ pub struct Schedule {
     pub to: Option<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct DecisionStatusChange {
     #[key]

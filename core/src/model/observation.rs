@@ -14,6 +14,7 @@ use crate::time::Timestamp;
 /// Automerge document so that it can be erased on its own (DESIGN.md requirement 7).
 ///
 /// Fields added later must be `Option` (or have a default), so older documents hydrate.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Observation {
     pub kind: DocKind,
@@ -34,6 +35,7 @@ pub struct Observation {
     pub age_group: Option<AgeGroup>,
     pub source: Option<Source>,
     #[serde(with = "super::text_serde")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub description: Text,
     pub reporter: Reporter,
     pub visibility: Visibility,
@@ -46,6 +48,7 @@ pub struct Observation {
 }
 
 /// Who made a report or an edit: taken from the device's enrolment, never typed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Reporter {
     pub user: UserId,
@@ -55,6 +58,7 @@ pub struct Reporter {
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Position {
     pub lat: f64,
@@ -64,6 +68,7 @@ pub struct Position {
 }
 
 /// A follow-up note. Notes are only appended, so concurrent notes are all kept.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Note {
     #[key]
@@ -73,12 +78,14 @@ pub struct Note {
     pub text: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Link {
     pub by: UserId,
     pub at: Timestamp,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Review {
     pub by: Reporter,
@@ -87,6 +94,7 @@ pub struct Review {
 
 /// A correction of category or place by someone other than the reporter, kept so the
 /// reporter sees what was changed and by whom.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Correction {
     #[key]

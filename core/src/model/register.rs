@@ -7,6 +7,7 @@ use crate::model::Reporter;
 
 /// One municipality's collaboration.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workspace {
     pub id: WorkspaceId,
@@ -26,6 +27,7 @@ impl Workspace {
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organisation {
     pub id: OrganisationId,
@@ -37,6 +39,7 @@ pub struct Organisation {
 /// A named place or an area. A place may lie in an area; the lägesbild rolls places up
 /// into their areas.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Place {
     pub id: PlaceId,
@@ -84,6 +87,7 @@ impl Place {
 
 /// A category in the workspace's catalogue. Keys are stable; names may change.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
     pub key: String,
@@ -106,6 +110,7 @@ impl Category {
 }
 
 /// Who uses this device, from its enrolment (or, before enrolment, from `init`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     pub workspace: WorkspaceId,

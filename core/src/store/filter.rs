@@ -7,6 +7,7 @@ use crate::grade::Grade;
 use crate::ids::{OrganisationId, PlaceId, WorkspaceId};
 
 /// Which observations to include. Empty lists mean "all".
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ObservationFilter {

@@ -17,6 +17,7 @@ use crate::validate::{self, MAX_NOTE, ObservationDraft, ObservationPatch, Refere
 pub use super::filter::ObservationFilter;
 
 /// What a list shows of an observation: its projection, with its place's name and area.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObservationRow {
     #[serde(flatten)]
@@ -33,14 +34,17 @@ impl std::ops::Deref for ObservationRow {
 }
 
 /// Which observations a list returns, newest first.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 pub struct ListQuery {
     pub workspace: Option<WorkspaceId>,
     pub week: Option<IsoWeek>,
     pub from: Option<Timestamp>,
     pub until: Option<Timestamp>,
     pub reporter: Option<UserId>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub filter: ObservationFilter,
     pub limit: Option<u32>,
 }

@@ -13,6 +13,7 @@ use crate::model::{Observation, Position};
 use crate::time::{IsoWeek, Timestamp};
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObservationProjection {
     pub id: ObservationId,

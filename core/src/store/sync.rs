@@ -26,6 +26,7 @@ pub struct SyncState {
 }
 
 /// A change the server refused, kept with its reason.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefusedChange {
     pub seq: i64,

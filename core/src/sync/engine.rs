@@ -84,6 +84,7 @@ pub enum Action {
 }
 
 /// What a person sees of sync.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Connection {
@@ -93,6 +94,7 @@ pub enum Connection {
     Revoked { reason: String },
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncStatus {
     #[serde(flatten)]

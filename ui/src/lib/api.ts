@@ -5,7 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type {
   Category, CommandError, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
   ObservationRow, Organisation, Overview, Place, SyncOverview,
-} from "./types";
+} from "./bindings";
 
 export function isCommandError(e: unknown): e is CommandError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;

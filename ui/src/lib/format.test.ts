@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { errorText, gradeLabel, isoWeek, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
 import { text } from "./i18n";
-import type { Place } from "./types";
+import type { Place } from "./bindings";
 
 const place = (id: string, name: string, lat: number, lon: number, extra: Partial<Place> = {}): Place => ({
   id, workspace: "w", name, kind: "plats", area: null, lat, lon, retired: false, merged_into: null, ...extra,

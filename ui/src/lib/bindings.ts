@@ -1,0 +1,315 @@
+// Generated from the Rust types (src-tauri/src/bindings.rs); do not edit.
+// Regenerate: LAGESBILD_WRITE_BINDINGS=1 cargo test -p lagesbild-app bindings
+
+export type AgeGroup = "barn" | "unga" | "vuxna" | "blandat";
+
+/**
+ * A category in the workspace's catalogue. Keys are stable; names may change.
+ */
+export type Category = { key: string, parent: string | null, name_sv: string, name_en: string, 
+/**
+ * Retired categories keep their reports but take no new ones.
+ */
+retired: boolean, sort: number, };
+
+/**
+ * The stable codes of the commands' errors.
+ */
+export type Code = "invalid" | "needs_confirmation" | "not_found" | "no_identity" | "forbidden" | "store_too_new" | "corrupt" | "internal" | "enrolment_refused" | "unreachable";
+
+export type CommandError = { code: Code, message: string, 
+/**
+ * The field a validation error or warning is about.
+ */
+field: Field | null, };
+
+/**
+ * A correction of category or place by someone other than the reporter, kept so the
+ * reporter sees what was changed and by whom.
+ */
+export type Correction = { id: CorrectionId, by: Reporter, at: Timestamp, field: string, from: string, to: string, };
+
+export type CorrectionId = string;
+
+export type DeviceId = string;
+
+/**
+ * What a document holds; stored in every document's root.
+ */
+export type DocKind = "observation" | "decision" | "meeting" | "assessment";
+
+/**
+ * A field of a record, named in validation errors.
+ */
+export type Field = "category" | "place" | "grade" | "observed_at" | "observed_until" | "people" | "age_group" | "source" | "description" | "place_detail" | "position" | "visibility" | "status" | "note" | "name" | "organisation" | "role" | "week";
+
+/**
+ * A situation assessment: 1 normalt … 5 kritiskt läge. No other value can exist.
+ */
+export type Grade = 1 | 2 | 3 | 4 | 5;
+
+/**
+ * Who uses this device, from its enrolment (or, before enrolment, from `init`).
+ */
+export type Identity = { workspace: WorkspaceId, device: DeviceId, user: UserId, name: string, role: Role, organisation: OrganisationId, };
+
+/**
+ * An ISO 8601 week, the unit of the weekly cycle. Weeks are counted in Swedish local
+ * time: a report at 23:30 on a Sunday belongs to that Sunday's week.
+ */
+export type IsoWeek = string;
+
+export type Lagesbild = { workspace: WorkspaceId, week: IsoWeek, 
+/**
+ * The weeks the trend compares with, most recent first.
+ */
+previous_weeks: [IsoWeek, IsoWeek, IsoWeek, IsoWeek], filter: ObservationFilter, total_reports: number, 
+/**
+ * Places with reports this week or in the previous weeks, most serious first.
+ */
+places: Array<Summary>, 
+/**
+ * The same, rolled up per area.
+ */
+areas: Array<Summary>, };
+
+export type Link = { by: UserId, at: Timestamp, };
+
+/**
+ * Which observations a list returns, newest first.
+ */
+export type ListQuery = { workspace?: WorkspaceId | null, week?: IsoWeek | null, from?: Timestamp | null, until?: Timestamp | null, reporter?: UserId | null, filter?: ObservationFilter, limit?: number | null, };
+
+export type Membership = { workspace: Workspace, organisation: Organisation, role: Role, };
+
+/**
+ * A follow-up note. Notes are only appended, so concurrent notes are all kept.
+ */
+export type Note = { id: NoteId, author: Reporter, at: Timestamp, text: string, };
+
+export type NoteId = string;
+
+/**
+ * One report from the field: what, where, when, how serious. Stored as its own
+ * Automerge document so that it can be erased on its own (DESIGN.md requirement 7).
+ *
+ * Fields added later must be `Option` (or have a default), so older documents hydrate.
+ */
+export type Observation = { kind: DocKind, id: ObservationId, workspace: WorkspaceId, 
+/**
+ * A category key from the workspace's catalogue.
+ */
+category: string, place: PlaceId, position: Position | null, place_detail: string | null, 
+/**
+ * When it was observed, as the device said; may be a span.
+ */
+observed_at: Timestamp, observed_until: Timestamp | null, 
+/**
+ * The device's clock when the report was saved. The server keeps when it first saw it.
+ */
+recorded_at: Timestamp, grade: Grade, people: number | null, age_group: AgeGroup | null, source: Source | null, description: string, reporter: Reporter, visibility: Visibility, status: Status, notes: Array<Note>, 
+/**
+ * Other reports of the same event, keyed by observation id.
+ */
+links: { [key in string]: Link }, review: Review | null, corrections: Array<Correction>, };
+
+/**
+ * A new observation as a form gives it: text where people type text.
+ */
+export type ObservationDraft = { 
+/**
+ * A category key.
+ */
+category?: string | null, 
+/**
+ * A place id, or a place's exact name.
+ */
+place?: string | null, grade?: number | null, 
+/**
+ * When; `None` means now. See `time::parse_time` for what is accepted.
+ */
+observed_at?: string | null, observed_until?: string | null, people?: number | null, age_group?: string | null, source?: string | null, description?: string | null, place_detail?: string | null, position?: Position | null, visibility?: string | null, 
+/**
+ * The user confirmed that text looking like a personnummer must be stored.
+ */
+acknowledge_personnummer?: boolean, };
+
+/**
+ * Which observations to include. Empty lists mean "all".
+ */
+export type ObservationFilter = { 
+/**
+ * Category keys; a main category includes its subcategories.
+ */
+categories: Array<string>, organisations: Array<OrganisationId>, grades: Array<Grade>, 
+/**
+ * A place, or an area with every place in it.
+ */
+place: PlaceId | null, };
+
+export type ObservationId = string;
+
+/**
+ * An edit: only the fields the user changed are `Some`. For clearable fields the inner
+ * `None` clears. Fields nobody touched are never written, so an edit made on an old
+ * copy does not undo someone else's change to another field.
+ */
+export type ObservationPatch = { category?: string | null, place?: string | null, grade?: number | null, observed_at?: string | null, observed_until?: string | null | null, people?: number | null | null, age_group?: string | null | null, source?: string | null | null, description?: string | null, place_detail?: string | null | null, position?: Position | null | null, visibility?: string | null, status?: string | null, acknowledge_personnummer?: boolean, };
+
+/**
+ * What a list shows of an observation: its projection, with its place's name and area.
+ */
+export type ObservationRow = { place_name: string, area: PlaceId | null, id: ObservationId, workspace: WorkspaceId, place: PlaceId, category: string, grade: Grade, observed_at: Timestamp, observed_until: Timestamp | null, week: IsoWeek, recorded_at: Timestamp, 
+/**
+ * When the server first saw the report; unknown until it has.
+ */
+server_seen_at: Timestamp | null, organisation: OrganisationId, reporter: UserId, reporter_name: string, role: Role, visibility: Visibility, status: Status, people: number | null, age_group: AgeGroup | null, source: Source | null, description: string, place_detail: string | null, position: Position | null, note_count: number, link_count: number, reviewed: boolean, 
+/**
+ * Details withheld: this device's organisation may see that the report exists, its
+ * place, category and grade, but not what it says.
+ */
+restricted: boolean, };
+
+export type Organisation = { id: OrganisationId, workspace: WorkspaceId, name: string, kind: OrganisationKind, };
+
+export type OrganisationCount = { organisation: OrganisationId, name: string, reports: number, };
+
+export type OrganisationId = string;
+
+/**
+ * What kind of partner an organisation is; visibility rules are written in kinds.
+ */
+export type OrganisationKind = "kommun" | "polis" | "vaktbolag" | "fastighetsagare" | "raddningstjanst" | "ideell";
+
+/**
+ * Who this device is and where it syncs: what the start screen needs.
+ */
+export type Overview = { identity: Identity | null, workspace: Workspace | null, organisation: Organisation | null, server: string | null, memberships: Array<Membership>, };
+
+/**
+ * A named place or an area. A place may lie in an area; the lägesbild rolls places up
+ * into their areas.
+ */
+export type Place = { id: PlaceId, workspace: WorkspaceId, name: string, kind: PlaceKind, area: PlaceId | null, lat: number, lon: number, 
+/**
+ * Retired places keep their reports but take no new ones.
+ */
+retired: boolean, 
+/**
+ * Set when the coordinator merged this place into another.
+ */
+merged_into: PlaceId | null, };
+
+/**
+ * A named place or an area in the place register.
+ */
+export type PlaceId = string;
+
+export type PlaceKind = "plats" | "omrade";
+
+export type Position = { lat: number, lon: number, 
+/**
+ * The GPS accuracy in metres, if known.
+ */
+accuracy_m: number | null, };
+
+/**
+ * A change the server refused, kept with its reason.
+ */
+export type RefusedChange = { seq: number, doc: string, code: string, message: string, };
+
+/**
+ * Who made a report or an edit: taken from the device's enrolment, never typed.
+ */
+export type Reporter = { user: UserId, name: string, role: Role, organisation: OrganisationId, };
+
+export type Review = { by: Reporter, at: Timestamp, };
+
+/**
+ * What a person does; decides what they may change.
+ */
+export type Role = "fritidsfaltare" | "socialfaltare" | "vaktare" | "ordningsvakt" | "polis" | "nattvandrare" | "raddningstjanst" | "kommunpersonal" | "samordnare";
+
+/**
+ * How the reporter knows what they report.
+ */
+export type Source = "sjalv-sett" | "uppgift-fran-annan" | "rykte";
+
+/**
+ * Where an observation is in its handling.
+ */
+export type Status = "ny" | "bedomd" | "atgard-beslutad" | "avslutad";
+
+/**
+ * One place's or area's week.
+ */
+export type Summary = { place: PlaceId, name: string, kind: PlaceKind, area: PlaceId | null, lat: number, lon: number, reports: number, highest: Grade | null, 
+/**
+ * The median grade; halfway between two grades when the count is even.
+ */
+median: number | null, 
+/**
+ * Reports per grade, index 0 = grade 1.
+ */
+grades: [number, number, number, number, number], categories: { [key in string]: number }, organisations: Array<OrganisationCount>, 
+/**
+ * Reports in each previous week, most recent first.
+ */
+previous: [number, number, number, number], 
+/**
+ * The highest grade in the previous weeks.
+ */
+previous_highest: Grade | null, trend: Trend, };
+
+export type SyncOverview = { 
+/**
+ * None before enrolment: the app records locally only.
+ */
+status: SyncStatus | null, waiting: number, refused: Array<RefusedChange>, };
+
+export type SyncStatus = { 
+/**
+ * Local changes waiting to be sent.
+ */
+waiting: number, 
+/**
+ * Local changes the server refused (kept, with reasons).
+ */
+refused: number, 
+/**
+ * Whether the engine gets news within about a second (long poll) or periodically.
+ */
+live: boolean, } & ({ "state": "offline", reason: string, } | { "state": "syncing" } | { "state": "synced", at: Timestamp, } | { "state": "revoked", reason: string, });
+
+/**
+ * An instant, stored with millisecond precision. In JSON it is RFC 3339 in UTC with
+ * milliseconds: `2026-11-24T20:30:00.000Z`.
+ */
+export type Timestamp = string;
+
+/**
+ * This week's number of reports against the average of the previous weeks.
+ */
+export type Trend = "new" | "rising" | "steady" | "falling";
+
+export type UserId = string;
+
+/**
+ * Which organisations may read an observation's details. Counts and grades per
+ * place may be shown to all partners whatever this says.
+ */
+export type Visibility = "alla" | "kommun-polis" | "egen-organisation";
+
+/**
+ * One municipality's collaboration.
+ */
+export type Workspace = { id: WorkspaceId, name: string, 
+/**
+ * The workspace's own labels for grades 1–5, if it has configured them.
+ */
+grade_labels: [string, string, string, string, string] | null, };
+
+/**
+ * One municipality's collaboration; a server hosts several.
+ */
+export type WorkspaceId = string;
