@@ -7,7 +7,8 @@ use lagesbild_core::sync::engine::SyncStatus;
 use lagesbild_core::sync::wire::{EnrollRequest, Membership};
 use lagesbild_core::{
     Category, Identity, IsoWeek, ListQuery, Observation, ObservationDraft, ObservationFilter,
-    ObservationId, ObservationPatch, ObservationRow, Organisation, Place, Workspace,
+    ObservationId, ObservationPatch, ObservationRow, Organisation, Place, PlaceId, Position,
+    Workspace,
 };
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -23,6 +24,11 @@ pub struct Overview {
     pub organisation: Option<Organisation>,
     pub server: Option<String>,
     pub memberships: Vec<Membership>,
+    /// The device records into its own local workspace: not enrolled yet.
+    pub local: bool,
+    /// Reports made before enrolment whose place the workspace does not know: the user
+    /// picks one for each.
+    pub waiting_for_place: Vec<ObservationRow>,
 }
 
 #[tauri::command]
@@ -36,13 +42,54 @@ pub async fn overview(state: State<'_, AppState>) -> CommandResult<Overview> {
     let organisation = identity
         .as_ref()
         .and_then(|i| store.organisation(i.organisation).ok());
+    let local_workspace = store.local_workspace()?;
+    let local =
+        local_workspace.is_some() && local_workspace == identity.as_ref().map(|i| i.workspace);
+    let waiting_for_place = match local_workspace {
+        Some(workspace) if !local => store.list(&ListQuery {
+            workspace: Some(workspace),
+            ..ListQuery::default()
+        })?,
+        _ => Vec::new(),
+    };
     Ok(Overview {
         server: store.credential()?.map(|c| c.server),
         memberships: store.memberships()?,
         identity,
         workspace,
         organisation,
+        local,
+        waiting_for_place,
     })
+}
+
+/// Lets the device record before it is enrolled, into a local workspace of its own.
+#[tauri::command]
+pub async fn start_local(state: State<'_, AppState>, name: String) -> CommandResult<Overview> {
+    state.store().start_local(&name)?;
+    overview(state).await
+}
+
+/// A place named while recording before enrolment.
+#[tauri::command]
+pub async fn add_local_place(
+    state: State<'_, AppState>,
+    name: String,
+    position: Option<Position>,
+) -> CommandResult<Place> {
+    Ok(state.store().add_local_place(&name, position)?)
+}
+
+/// Moves a report made before enrolment into the workspace, at the place picked.
+#[tauri::command]
+pub async fn rehome(
+    state: State<'_, AppState>,
+    id: ObservationId,
+    place: PlaceId,
+) -> CommandResult<Observation> {
+    let observation = state.store().rehome(id, place, now())?;
+    state.wake_sync();
+    Ok(observation)
 }
 
 #[tauri::command]

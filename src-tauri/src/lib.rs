@@ -63,6 +63,9 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::overview,
             commands::enroll,
+            commands::start_local,
+            commands::add_local_place,
+            commands::rehome,
             commands::categories,
             commands::places,
             commands::organisations,

@@ -128,12 +128,25 @@ impl App {
         let serde_json::Value::Object(capabilities) = capabilities else {
             unreachable!()
         };
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session with the app");
+        // The driver's port opens a moment before it can start sessions; a first
+        // attempt is sometimes cut off.
+        let mut attempts = 0;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if attempts < 3 => {
+                    attempts += 1;
+                    eprintln!("WebDriver session attempt {attempts} failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!("a WebDriver session with the app: {e}"),
+            }
+        };
         App { driver, client }
     }
 
@@ -166,6 +179,30 @@ impl App {
             assert!(Instant::now() < deadline, "no {css} with text {text}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Types `text` into the field `css`, replacing what it held.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let field = self.wait_for(css).await;
+        field
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+        if !text.is_empty() {
+            field
+                .send_keys(text)
+                .await
+                .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        }
+    }
+
+    /// Picks the option labelled `label` in the first `select` matching `css`.
+    pub async fn select(&self, css: &str, label: &str) {
+        self.wait_for(css)
+            .await
+            .select_by_label(label)
+            .await
+            .unwrap_or_else(|e| panic!("select {label} in {css}: {e}"));
     }
 
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
@@ -214,6 +251,33 @@ impl App {
         path
     }
 
+    /// Switches the theme with the app's own button.
+    pub async fn set_theme(&self, theme: &str) {
+        let current = self
+            .client
+            .execute(
+                "return document.documentElement.dataset.theme || 'light';",
+                vec![],
+            )
+            .await
+            .expect("theme");
+        if current.as_str() != Some(theme) {
+            self.click("[data-testid=theme]").await;
+        }
+    }
+
+    /// Every visible text on the page whose contrast with what lies behind it is below
+    /// WCAG AA (4.5:1; 3:1 for large text), as "text: ratio". Disabled controls are
+    /// exempt, as WCAG says.
+    pub async fn contrast_failures(&self) -> Vec<String> {
+        let found = self
+            .client
+            .execute(CONTRAST_SCRIPT, vec![])
+            .await
+            .expect("contrast script");
+        serde_json::from_value(found).expect("a list of failures")
+    }
+
     /// Whether the page is wider than the window (horizontal scrolling).
     pub async fn scrolls_sideways(&self) -> bool {
         let wider = self
@@ -233,3 +297,42 @@ impl App {
         let _ = self.driver.wait();
     }
 }
+
+/// Walks the text nodes of the page; for each, the colour of its element against the
+/// first opaque background behind it (the element's, or an ancestor's; `opacity` of the
+/// element and its ancestors blends the text towards the background).
+const CONTRAST_SCRIPT: &str = r#"
+const parse = (c) => { const m = c.match(/[\d.]+/g); return m ? m.map(Number) : [0,0,0,0]; };
+const lum = ([r, g, b]) => {
+  const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+};
+const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+const background = (el) => {
+  for (let e = el; e; e = e.parentElement) {
+    const c = parse(getComputedStyle(e).backgroundColor);
+    if (c.length < 4 || c[3] > 0.9) return c.slice(0, 3);
+  }
+  return parse(getComputedStyle(document.body).backgroundColor).slice(0, 3);
+};
+const opacity = (el) => { let o = 1; for (let e = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity); return o; };
+const failures = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const node = walker.currentNode;
+  const el = node.parentElement;
+  if (!el || !node.textContent.trim() || el.closest("svg") || el.closest(":disabled")) continue;
+  const rect = el.getBoundingClientRect();
+  if (rect.width === 0 || rect.height === 0) continue;
+  const style = getComputedStyle(el);
+  if (style.visibility === "hidden") continue;
+  const bg = background(el);
+  const a = opacity(el);
+  const fg = parse(style.color).slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a));
+  const size = parseFloat(style.fontSize);
+  const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+  const r = ratio(fg, bg);
+  if (r < (large ? 3 : 4.5)) failures.push(node.textContent.trim().slice(0, 40) + ": " + r.toFixed(2));
+}
+return failures;
+"#;

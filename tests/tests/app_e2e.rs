@@ -17,6 +17,23 @@ fn enrolment(server: &TestServer, code: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Waits until the server holds `n` reports; returns them.
+async fn on_server(server: &TestServer, n: usize) -> Vec<lagesbild_core::Observation> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let held = lagesbild_tests::server_observations(&server.db_path);
+        if held.len() >= n {
+            return held;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server holds {} reports, not {n}",
+            held.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 async fn record(app: &App, place: &str, category: &str, grade: u8) {
     app.click("[data-testid=tab-report]").await;
     app.click_text("[data-testid=place]", place).await;
@@ -125,6 +142,15 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
                 "{screen} at {size:?} has no horizontal scrolling"
             );
         }
+        for theme in ["light", "dark"] {
+            guard.set_theme(theme).await;
+            let failures = guard.contrast_failures().await;
+            assert!(
+                failures.is_empty(),
+                "{screen} in the {theme} theme: text below WCAG AA contrast: {failures:?}"
+            );
+        }
+        guard.set_theme("light").await;
     }
     guard.click("[data-testid=tab-picture]").await;
     guard.click("[data-testid=view-map]").await;
@@ -136,4 +162,89 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     guard.screenshot("lagesbild-dark", (390, 844)).await;
     field.quit().await;
     guard.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("E2E");
+    let codes = server.install_demo(&demo, 0);
+    let app = App::start(&display, &dir.path().join("app"), &[]).await;
+
+    // First start, no connection: record anyway, naming the places.
+    app.type_into("[data-testid=local-name]", "Sam").await;
+    app.click("[data-testid=record-locally]").await;
+    app.wait_for_text("[data-testid=sync-status]", |t| t.contains("Ej ansluten"))
+        .await;
+    for (place, grade) in [("Rönninge station", 3), ("Bakgården", 2)] {
+        app.type_into("[data-testid=place-search]", place).await;
+        app.click("[data-testid=add-place]").await;
+        app.type_into("[data-testid=place-search]", "").await;
+        app.click_text("[data-testid=category]", "Ordningsstörning")
+            .await;
+        app.click(&format!("[data-testid=grade-{grade}]")).await;
+        app.click("[data-testid=save]").await;
+        app.wait_for("[data-testid=saved]").await;
+    }
+    app.screenshot("local-report", (390, 844)).await;
+
+    // Connect: the report at a place the workspace knows is sent by itself.
+    app.click("[data-testid=connect]").await;
+    app.type_into("[data-testid=server]", &server.url()).await;
+    app.type_into("[data-testid=code]", &codes[1]).await;
+    app.click("[data-testid=enrol]").await;
+    app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    let sent = on_server(&server, 1).await;
+    assert_eq!(sent.len(), 1, "the report at Rönninge station was sent");
+    // The other still waits to be sent.
+    app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
+        .await;
+    assert_eq!(sent[0].grade.value(), 3);
+
+    // The other waits for a place; picking one sends it.
+    app.click("[data-testid=tab-mine]").await;
+    app.wait_for_text("[data-testid=waiting-for-place]", |t| {
+        t.contains("Bakgården")
+    })
+    .await;
+    app.screenshot("waiting-for-place", (390, 844)).await;
+    app.select("[data-testid=pick-place]", "Salemhallen").await;
+    app.wait_for_text("[data-testid=my-reports]", |t| t.contains("Salemhallen"))
+        .await;
+    app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
+        .await;
+    on_server(&server, 2).await;
+
+    // Edit: the grade of the report at Rönninge station goes up, and the server has it.
+    app.click_text("[data-testid=my-report]", "Rönninge station")
+        .await;
+    app.click("[data-testid=edit]").await;
+    app.click("[data-testid=grade-5]").await;
+    app.type_into("[data-testid=description]", "Större grupp än först sagt")
+        .await;
+    app.click("[data-testid=save]").await;
+    app.wait_for_text("[data-testid=detail]", |t| t.contains("Större grupp"))
+        .await;
+    app.screenshot("edited", (390, 844)).await;
+    app.click("[data-testid=sync-now]").await;
+    let id = sent[0].id;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let now_on_server = lagesbild_tests::server_observations(&server.db_path);
+        let edited = now_on_server.iter().find(|o| o.id == id).unwrap();
+        if edited.grade.value() == 5 {
+            assert_eq!(edited.description(), "Större grupp än först sagt");
+            assert_eq!(edited.category, sent[0].category, "untouched fields stay");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit never reached the server"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    app.quit().await;
 }

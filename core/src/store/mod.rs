@@ -7,6 +7,7 @@
 
 mod documents;
 mod filter;
+mod local;
 pub mod migrate;
 mod observations;
 pub mod projection;
@@ -22,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::model::Identity;
 
 pub use documents::{PendingChange, SizeStats};
+pub use local::Rehomed;
 pub use observations::{ListQuery, ObservationFilter, ObservationRow};
 pub use sync::{Applied, Credential, RefusedChange, SyncState};
 
@@ -137,14 +139,14 @@ pub fn configure(conn: &Connection, cache_kib: i64) -> Result<()> {
     Ok(())
 }
 
-fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+pub(super) fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?)
 }
 
-fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
+pub(super) fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -366,7 +366,7 @@ fn apply_entry(
     }
 }
 
-fn remove_document(conn: &Connection, doc: &Uuid) -> Result<()> {
+pub(super) fn remove_document(conn: &Connection, doc: &Uuid) -> Result<()> {
     let id = doc.as_bytes().as_slice();
     conn.execute("DELETE FROM documents WHERE id = ?1", [id])?;
     conn.execute("DELETE FROM pending_changes WHERE doc_id = ?1", [id])?;

@@ -278,6 +278,8 @@ impl SyncEngine {
         match (request, response) {
             (Request::Register { .. }, Response::Register(register)) => {
                 store.apply_register(self.workspace, &register)?;
+                // Reports recorded before enrolment can now find their places.
+                store.rehome_local(self.workspace, now)?;
                 self.register_stale = false;
                 self.phase = Phase::Bootstrap;
             }

@@ -4,7 +4,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type {
   Category, CommandError, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
-  ObservationRow, Organisation, Overview, Place, SyncOverview,
+  ObservationPatch, ObservationRow, Organisation, Overview, Place, Position, SyncOverview,
 } from "./bindings";
 
 export function isCommandError(e: unknown): e is CommandError {
@@ -24,10 +24,14 @@ export const api = {
   overview: () => call<Overview>("overview"),
   enroll: (server: string, code: string, deviceName: string) =>
     call<Overview>("enroll", { server, code, deviceName }),
+  startLocal: (name: string) => call<Overview>("start_local", { name }),
+  addLocalPlace: (name: string, position: Position | null) => call<Place>("add_local_place", { name, position }),
+  rehome: (id: string, place: string) => call<Observation>("rehome", { id, place }),
   categories: () => call<Category[]>("categories"),
   places: () => call<Place[]>("places"),
   organisations: () => call<Organisation[]>("organisations"),
   record: (draft: ObservationDraft) => call<Observation>("record", { draft }),
+  edit: (id: string, patch: ObservationPatch) => call<Observation>("edit", { id, patch }),
   addNote: (id: string, text: string, acknowledgePersonnummer = false) =>
     call<Observation>("add_note", { id, text, acknowledgePersonnummer }),
   observation: (id: string) => call<Observation>("observation", { id }),

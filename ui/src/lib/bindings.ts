@@ -184,7 +184,16 @@ export type OrganisationKind = "kommun" | "polis" | "vaktbolag" | "fastighetsaga
 /**
  * Who this device is and where it syncs: what the start screen needs.
  */
-export type Overview = { identity: Identity | null, workspace: Workspace | null, organisation: Organisation | null, server: string | null, memberships: Array<Membership>, };
+export type Overview = { identity: Identity | null, workspace: Workspace | null, organisation: Organisation | null, server: string | null, memberships: Array<Membership>, 
+/**
+ * The device records into its own local workspace: not enrolled yet.
+ */
+local: boolean, 
+/**
+ * Reports made before enrolment whose place the workspace does not know: the user
+ * picks one for each.
+ */
+waiting_for_place: Array<ObservationRow>, };
 
 /**
  * A named place or an area. A place may lie in an area; the lägesbild rolls places up

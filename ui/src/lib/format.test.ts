@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorText, gradeLabel, isoWeek, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
+import { errorText, gradeLabel, isWordy, isoWeek, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
 import { text } from "./i18n";
 import type { Place } from "./bindings";
 
@@ -59,5 +59,14 @@ describe("words", () => {
     expect(text("sv", errorText("unreachable"))).toMatch(/försök igen/);
     expect(text("en", errorText("enrolment_refused"))).toMatch(/ask the coordinator/);
     expect(text("sv", errorText("corrupt"))).toMatch(/samordnaren/);
+  });
+});
+
+describe("labels on narrow buttons", () => {
+  it("finds Swedish compounds too long for half a phone's width", () => {
+    expect(isWordy("Ordningsstörning")).toBe(true);
+    expect(isWordy("Misstänkt narkotikaförsäljning/-bruk")).toBe(true);
+    expect(isWordy("Grupperingar som skapar otrygghet")).toBe(false);
+    expect(isWordy("Skadegörelse")).toBe(false);
   });
 });

@@ -41,6 +41,15 @@ export function labelAnchor(x: number, width: number): "start" | "middle" | "end
   return "middle";
 }
 
+/**
+ * Whether a label holds a word too long for a half-width button on a phone. Swedish
+ * compounds ("narkotikaförsäljning") are long and WebKitGTK has no Swedish hyphenation,
+ * so such buttons get a full row there instead of breaking mid-word.
+ */
+export function isWordy(label: string, longest = 13): boolean {
+  return label.split(/[\s/]+/).some((word) => word.length > longest);
+}
+
 /** A CSS class per grade; the colours live in app.css for both themes. */
 export function gradeClass(grade: Grade | null): string {
   return grade === null ? "grade-none" : `grade-${grade}`;

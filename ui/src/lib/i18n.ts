@@ -76,6 +76,16 @@ const sv = {
   chooseCategory: "Välj vad du såg",
   choosePlace: "Välj plats",
   chooseGrade: "Välj bedömning",
+  saveChanges: "Spara ändringar",
+  edit: "Ändra",
+  addPlace: "Lägg till plats",
+  recordWithout: "Rapportera utan anslutning",
+  recordWithoutIntro: "Rapporterna sparas i enheten och skickas när du har anslutit den.",
+  yourName: "Ditt namn",
+  connect: "Anslut",
+  waitingForPlace: "Rapporter från före anslutningen – välj plats så skickas de",
+  correctedBy: "ändrad av",
+  back: "Tillbaka",
 };
 
 type Texts = typeof sv;
@@ -153,6 +163,16 @@ const en: Partial<Texts> = {
   chooseCategory: "Choose what you saw",
   choosePlace: "Choose a place",
   chooseGrade: "Choose an assessment",
+  saveChanges: "Save changes",
+  edit: "Edit",
+  addPlace: "Add place",
+  recordWithout: "Report without connecting",
+  recordWithoutIntro: "Reports are kept on this device and sent once you connect it.",
+  yourName: "Your name",
+  connect: "Connect",
+  waitingForPlace: "Reports from before connecting – choose a place and they are sent",
+  correctedBy: "changed by",
+  back: "Back",
 };
 
 export function text(lang: Lang, key: TextKey): string {

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { draftOf, formOf, patchOf, toLocalInput } from "./form";
+import type { Observation } from "./bindings";
+
+const reporter = { user: "u", name: "Sam", role: "fritidsfaltare" as const, organisation: "o" };
+const observation: Observation = {
+  kind: "observation", id: "id", workspace: "w", category: "brak", place: "p1", position: null,
+  place_detail: null, observed_at: "2026-11-24T20:30:00.000Z", observed_until: null,
+  recorded_at: "2026-11-24T20:31:00.000Z", grade: 3, people: 8, age_group: "unga", source: null,
+  description: "Grupp vid stationen", reporter, visibility: "alla", status: "ny", notes: [], links: {},
+  review: null, corrections: [],
+};
+
+describe("the report form", () => {
+  it("round-trips a time through the datetime-local input", () => {
+    const local = toLocalInput(observation.observed_at);
+    expect(new Date(local).toISOString()).toBe(observation.observed_at);
+  });
+  it("sends nothing when nothing changed", () => {
+    expect(patchOf(observation, formOf(observation), false)).toBeNull();
+  });
+  it("sends only the changed fields", () => {
+    const form = { ...formOf(observation), grade: 4 as const, description: "Grupp vid stationen, lugnare" };
+    expect(patchOf(observation, form, false)).toEqual({ grade: 4, description: "Grupp vid stationen, lugnare" });
+  });
+  it("clears a cleared number and age group", () => {
+    const form = { ...formOf(observation), people: "" as unknown as null, ageGroup: "" };
+    expect(patchOf(observation, form, false)).toEqual({ people: null, age_group: null });
+  });
+  it("carries the personnummer acknowledgement only with a change", () => {
+    const form = { ...formOf(observation), place: "p2" };
+    expect(patchOf(observation, form, true)).toEqual({ place: "p2", acknowledge_personnummer: true });
+  });
+  it("makes a draft with empty texts as absent", () => {
+    const draft = draftOf({ ...formOf(observation), description: "", when: "" }, null, false);
+    expect(draft.description).toBeNull();
+    expect(draft.observed_at).toBeNull();
+    expect(draft.grade).toBe(3);
+  });
+});

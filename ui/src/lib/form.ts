@@ -1,0 +1,66 @@
+// The report form's values, and what saving them sends: a draft for a new report, or a
+// patch of only the changed fields for an edit (so an edit never undoes someone else's
+// change to another field). Unit-tested.
+
+import type { Grade, Observation, ObservationDraft, ObservationPatch, Position } from "./bindings";
+
+export interface FormValues {
+  place: string | null;
+  category: string | null;
+  grade: Grade | null;
+  people: number | null;
+  ageGroup: string;
+  source: string;
+  description: string;
+  /** `datetime-local` text in the device's time zone; empty means now. */
+  when: string;
+}
+
+export const emptyForm = (): FormValues => ({
+  place: null, category: null, grade: null, people: null, ageGroup: "", source: "", description: "", when: "",
+});
+
+/** An instant as a `datetime-local` input shows it, in the device's time zone. */
+export function toLocalInput(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function formOf(o: Observation): FormValues {
+  return {
+    place: o.place, category: o.category, grade: o.grade, people: o.people,
+    ageGroup: o.age_group ?? "", source: o.source ?? "", description: o.description,
+    when: toLocalInput(o.observed_at),
+  };
+}
+
+/** `number` inputs give "" when cleared. */
+function count(people: number | null | string): number | null {
+  return people === "" || people === null ? null : Number(people);
+}
+
+export function draftOf(v: FormValues, position: Position | null, acknowledge: boolean): ObservationDraft {
+  return {
+    place: v.place, category: v.category, grade: v.grade, people: count(v.people),
+    age_group: v.ageGroup || null, source: v.source || null, description: v.description || null,
+    observed_at: v.when || null, position, acknowledge_personnummer: acknowledge,
+  };
+}
+
+/** Only what differs from the report as it was; `null` when nothing does. */
+export function patchOf(before: Observation, v: FormValues, acknowledge: boolean): ObservationPatch | null {
+  const was = formOf(before);
+  const patch: ObservationPatch = {};
+  if (v.place !== was.place) patch.place = v.place;
+  if (v.category !== was.category) patch.category = v.category;
+  if (v.grade !== was.grade) patch.grade = v.grade;
+  if (count(v.people) !== was.people) patch.people = count(v.people);
+  if (v.ageGroup !== was.ageGroup) patch.age_group = v.ageGroup || null;
+  if (v.source !== was.source) patch.source = v.source || null;
+  if (v.description !== was.description) patch.description = v.description;
+  if (v.when !== was.when && v.when) patch.observed_at = v.when;
+  if (Object.keys(patch).length === 0) return null;
+  if (acknowledge) patch.acknowledge_personnummer = true;
+  return patch;
+}
