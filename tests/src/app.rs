@@ -251,6 +251,26 @@ impl App {
         path
     }
 
+    /// How many elements match `css` now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .map(|all| all.len())
+            .unwrap_or(0)
+    }
+
+    /// The attribute `name` of the first element matching `css`.
+    pub async fn attribute(&self, css: &str, name: &str) -> String {
+        self.wait_for(css)
+            .await
+            .attr(name)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
     /// Switches the theme with the app's own button.
     pub async fn set_theme(&self, theme: &str) {
         let current = self
@@ -336,3 +356,56 @@ while (walker.nextNode()) {
 }
 return failures;
 "#;
+
+/// A map tile server on loopback: answers every `/{z}/{x}/{y}.png` with a small grey
+/// PNG and records the paths asked for.
+pub struct TileServer {
+    pub url: String,
+    pub requested: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// A 1×1 grey PNG; the map scales it to the tile.
+const GREY_PNG: [u8; 67] = [
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3a, 0x7e, 0x9b,
+    0x55, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x38, 0x01, 0x00, 0x00,
+    0xca, 0x00, 0xc9, 0x99, 0xca, 0x5d, 0x7e, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+    0x42, 0x60, 0x82,
+];
+
+impl TileServer {
+    pub async fn start() -> TileServer {
+        use axum::extract::{Path as UrlPath, State};
+        let requested = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let app = axum::Router::new()
+            .route(
+                "/{z}/{x}/{file}",
+                axum::routing::get(
+                    |State(seen): State<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
+                     UrlPath((z, x, file)): UrlPath<(u32, u32, String)>| async move {
+                        seen.lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .push(format!("{z}/{x}/{file}"));
+                        ([("content-type", "image/png")], GREY_PNG.to_vec())
+                    },
+                ),
+            )
+            .with_state(requested.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the tile server");
+        let address = listener.local_addr().expect("tile server address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        TileServer {
+            url: format!("http://{address}/{{z}}/{{x}}/{{y}}.png"),
+            requested,
+        }
+    }
+
+    pub fn requested(&self) -> Vec<String> {
+        self.requested
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use lagesbild_tests::TestServer;
-use lagesbild_tests::app::{App, Display};
+use lagesbild_tests::app::{App, Display, TileServer};
 
 const SIZES: [(u32, u32); 3] = [(390, 844), (820, 1180), (1366, 768)];
 
@@ -158,6 +158,36 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
         .wait_for("[data-testid=map-place][data-place='Salemhallen']")
         .await;
     guard.screenshot("map", (1366, 768)).await;
+    assert_eq!(
+        guard.count("[data-testid=map-tile]").await,
+        0,
+        "no tiles unless a tile URL is configured"
+    );
+
+    // With a tile URL, the places sit on tiles fetched from it.
+    let tile_server = TileServer::start().await;
+    guard.click(".tiles summary").await;
+    guard
+        .type_into("[data-testid=tile-url]", &tile_server.url)
+        .await;
+    guard.wait_for("[data-testid=map-tile]").await;
+    let zoom = guard.attribute("[data-testid=map]", "data-zoom").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while tile_server.requested().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no tile was fetched");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let fetched = tile_server.requested();
+    assert!(
+        fetched.iter().all(|p| p.starts_with(&format!("{zoom}/"))),
+        "tiles of the map's zoom {zoom}: {fetched:?}"
+    );
+    assert!(
+        zoom.parse::<u32>().unwrap() >= 12,
+        "zoomed in on the municipality"
+    );
+    guard.screenshot("map-tiles", (1366, 768)).await;
+    guard.type_into("[data-testid=tile-url]", "").await;
     guard.click("[data-testid=theme]").await;
     guard.screenshot("lagesbild-dark", (390, 844)).await;
     field.quit().await;

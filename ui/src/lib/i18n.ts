@@ -86,6 +86,9 @@ const sv = {
   waitingForPlace: "Rapporter från före anslutningen – välj plats så skickas de",
   correctedBy: "ändrad av",
   back: "Tillbaka",
+  mapBackground: "Kartbakgrund",
+  tileUrl: "Adress till kartbilder, med {z}, {x} och {y} (tom: ingen bakgrund)",
+  tileUrlInvalid: "Adressen ska börja med https:// eller http:// och innehålla {z}, {x} och {y}.",
 };
 
 type Texts = typeof sv;
@@ -173,6 +176,9 @@ const en: Partial<Texts> = {
   waitingForPlace: "Reports from before connecting – choose a place and they are sent",
   correctedBy: "changed by",
   back: "Back",
+  mapBackground: "Map background",
+  tileUrl: "Map tile address, with {z}, {x} and {y} (empty: no background)",
+  tileUrlInvalid: "The address must start with https:// or http:// and contain {z}, {x} and {y}.",
 };
 
 export function text(lang: Lang, key: TextKey): string {
