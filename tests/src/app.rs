@@ -359,6 +359,7 @@ return failures;
 
 /// A map tile server on loopback: answers every `/{z}/{x}/{y}.png` with a small grey
 /// PNG and records the paths asked for.
+#[derive(Debug)]
 pub struct TileServer {
     pub url: String,
     pub requested: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
