@@ -298,6 +298,23 @@ impl App {
         serde_json::from_value(found).expect("a list of failures")
     }
 
+    /// Visible controls smaller than a 44 × 44 px touch target, as "label: w×h".
+    pub async fn small_targets(&self) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                r#"return [...document.querySelectorAll("button, input, select, textarea, a, summary")]
+                    .map((e) => [e, e.getBoundingClientRect()])
+                    .filter(([, r]) => r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44))
+                    .map(([e, r]) => (e.textContent || e.getAttribute("data-testid") || e.tagName).trim().slice(0, 30)
+                        + ": " + Math.round(r.width) + "x" + Math.round(r.height));"#,
+                vec![],
+            )
+            .await
+            .expect("touch target script");
+        serde_json::from_value(found).expect("a list of small targets")
+    }
+
     /// Whether the page is wider than the window (horizontal scrolling).
     pub async fn scrolls_sideways(&self) -> bool {
         let wider = self

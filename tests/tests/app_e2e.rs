@@ -141,6 +141,11 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
                 !guard.scrolls_sideways().await,
                 "{screen} at {size:?} has no horizontal scrolling"
             );
+            let small = guard.small_targets().await;
+            assert!(
+                small.is_empty(),
+                "{screen} at {size:?}: touch targets under 44 px: {small:?}"
+            );
         }
         for theme in ["light", "dark"] {
             guard.set_theme(theme).await;
