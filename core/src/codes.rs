@@ -143,6 +143,12 @@ impl Role {
     pub fn is_coordinator(self) -> bool {
         self == Role::Samordnare
     }
+
+    /// The deployment group (utsättningsgrupp) keeps meetings and decisions: everyone
+    /// but the volunteers.
+    pub fn in_meeting_group(self) -> bool {
+        self != Role::Nattvandrare
+    }
 }
 
 code_enum! {

@@ -28,6 +28,8 @@ pub enum Field {
     Organisation,
     Role,
     Week,
+    Deployees,
+    Schedule,
 }
 
 impl Field {
@@ -51,6 +53,8 @@ impl Field {
             Field::Organisation => "organisation",
             Field::Role => "role",
             Field::Week => "week",
+            Field::Deployees => "deployees",
+            Field::Schedule => "schedule",
         }
     }
 }

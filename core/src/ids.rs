@@ -71,13 +71,13 @@ macro_rules! id_type {
             }
         }
 
+        // Ids are bytes in documents. Implementing `hydrate_bytes` (rather than
+        // `hydrate`) lets `Option<Id>` hydrate too.
         impl Hydrate for $name {
-            fn hydrate<D: ReadDoc>(
-                doc: &D,
-                obj: &automerge::ObjId,
-                prop: Prop<'_>,
-            ) -> Result<Self, HydrateError> {
-                Uuid::hydrate(doc, obj, prop).map(Self)
+            fn hydrate_bytes(bytes: &[u8]) -> Result<Self, HydrateError> {
+                Uuid::from_slice(bytes)
+                    .map(Self)
+                    .map_err(|e| HydrateError::unexpected("a 16-byte id", e.to_string()))
             }
         }
 

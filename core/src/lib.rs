@@ -2,6 +2,7 @@
 //! queries that make a weekly lägesbild. Plain Rust: no UI framework, no web server, no
 //! HTTP client; every other part of Lägesbild builds on this crate.
 
+pub mod agenda;
 pub mod codes;
 pub mod demo;
 pub mod doc;
@@ -25,6 +26,6 @@ pub use error::{Error, ErrorCode, Field, Problem, Result, ValidationError, Warni
 pub use grade::Grade;
 pub use ids::*;
 pub use model::*;
-pub use store::{ListQuery, ObservationFilter, ObservationRow, Store};
+pub use store::{DecisionDraft, ListQuery, ObservationFilter, ObservationRow, Store};
 pub use time::{IsoWeek, Timestamp};
 pub use validate::{ObservationDraft, ObservationPatch};

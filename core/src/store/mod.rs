@@ -8,6 +8,7 @@
 mod documents;
 mod filter;
 mod local;
+mod meetings;
 pub mod migrate;
 mod observations;
 pub mod projection;
@@ -24,6 +25,7 @@ use crate::model::Identity;
 
 pub use documents::{PendingChange, SizeStats};
 pub use local::Rehomed;
+pub use meetings::DecisionDraft;
 pub use observations::{ListQuery, ObservationFilter, ObservationRow};
 pub use sync::{Applied, Credential, RefusedChange, SyncState};
 

@@ -2,7 +2,7 @@
 //! security (DESIGN.md requirement 6).
 
 use lagesbild_core::{
-    Assessment, Decision, DocKind, Meeting, Observation, OrganisationId, Role, Visibility,
+    Assessment, Decision, DocKind, Meeting, Observation, OrganisationId, Visibility,
 };
 
 use super::Member;
@@ -45,11 +45,6 @@ pub(super) fn can_read(
     })
 }
 
-/// The meeting group: everyone but the volunteers.
-fn in_meeting_group(role: Role) -> bool {
-    role != Role::Nattvandrare
-}
-
 /// Whether `member` may change anything in the record (not only add to it): the
 /// coordinator, the creator of something new, the reporter of an observation, and the
 /// meeting group for meetings and decisions. Others' changes must not add conflicts.
@@ -58,7 +53,7 @@ pub(super) fn privileged(member: &Member, before: Option<&Record>) -> bool {
         || match before {
             None => true,
             Some(Record::Observation(o)) => o.reporter.user == member.device.user,
-            Some(Record::Meeting(_) | Record::Decision(_)) => in_meeting_group(member.role),
+            Some(Record::Meeting(_) | Record::Decision(_)) => member.role.in_meeting_group(),
             Some(Record::Assessment(_)) => false,
         }
 }
@@ -138,7 +133,7 @@ pub(super) fn may_change(
 }
 
 fn meeting_group(member: &Member) -> Result<(), String> {
-    if in_meeting_group(member.role) {
+    if member.role.in_meeting_group() {
         Ok(())
     } else {
         Err("meetings and decisions are kept by the deployment group".into())
