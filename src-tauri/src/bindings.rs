@@ -50,11 +50,12 @@ macro_rules! roots {
 pub fn typescript() -> String {
     use crate::commands::{Overview, SyncOverview};
     use crate::error::CommandError;
+    use lagesbild_core::agenda::Agenda;
     use lagesbild_core::lagesbild::Lagesbild;
     use lagesbild_core::sync::engine::SyncStatus;
     use lagesbild_core::{
-        Category, ListQuery, Observation, ObservationDraft, ObservationPatch, ObservationRow,
-        Organisation, Place, WorkspaceId,
+        Assessment, Category, DecisionDraft, DecisionStatus, ListQuery, Meeting, Observation,
+        ObservationDraft, ObservationPatch, ObservationRow, Organisation, Place, WorkspaceId,
     };
 
     // The UI reads counts as JavaScript numbers; none of ours comes near 2^53.
@@ -79,6 +80,11 @@ pub fn typescript() -> String {
         ObservationRow,
         ListQuery,
         Lagesbild,
+        Agenda,
+        Assessment,
+        Meeting,
+        DecisionDraft,
+        DecisionStatus,
         // The payload of the `sync-status` event.
         std::collections::BTreeMap<WorkspaceId, SyncStatus>,
     );

@@ -1,12 +1,14 @@
 //! The commands the UI calls: each one a thin delegate to core (or the client for
 //! enrolment). Nothing here decides.
 
+use lagesbild_core::agenda::Agenda;
 use lagesbild_core::lagesbild::Lagesbild;
 use lagesbild_core::store::{Credential, RefusedChange};
 use lagesbild_core::sync::engine::SyncStatus;
 use lagesbild_core::sync::wire::{EnrollRequest, Membership};
 use lagesbild_core::{
-    Category, Identity, IsoWeek, ListQuery, Observation, ObservationDraft, ObservationFilter,
+    Assessment, Category, Decision, DecisionDraft, DecisionId, DecisionStatus, Grade, Identity,
+    IsoWeek, ListQuery, Meeting, MeetingId, Observation, ObservationDraft, ObservationFilter,
     ObservationId, ObservationPatch, ObservationRow, Organisation, Place, PlaceId, Position,
     Workspace,
 };
@@ -216,13 +218,7 @@ pub async fn lagesbild(
 ) -> CommandResult<Lagesbild> {
     let store = state.store();
     let workspace = store.require_identity()?.workspace;
-    let week = match week {
-        Some(w) => w
-            .parse::<IsoWeek>()
-            .map_err(|e| CommandError::new(Code::Invalid, e))?,
-        None => now().week(),
-    };
-    Ok(store.lagesbild(workspace, week, &filter)?)
+    Ok(store.lagesbild(workspace, parse_week(week)?, &filter)?)
 }
 
 #[derive(Debug, Serialize, ts_rs::TS)]
@@ -249,4 +245,89 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncOvervi
 pub async fn sync_now(state: State<'_, AppState>) -> CommandResult<()> {
     state.wake_sync();
     Ok(())
+}
+
+fn parse_week(week: Option<String>) -> CommandResult<IsoWeek> {
+    match week {
+        Some(w) => w
+            .parse::<IsoWeek>()
+            .map_err(|e| CommandError::new(Code::Invalid, e)),
+        None => Ok(now().week()),
+    }
+}
+
+/// The meeting's agenda for a week (this week if none).
+#[tauri::command]
+pub async fn agenda(state: State<'_, AppState>, week: Option<String>) -> CommandResult<Agenda> {
+    let week = parse_week(week)?;
+    Ok(state.store().agenda(week)?)
+}
+
+#[tauri::command]
+pub async fn start_meeting(state: State<'_, AppState>, week: String) -> CommandResult<Meeting> {
+    let week = parse_week(Some(week))?;
+    let meeting = state.store().start_meeting(week, now())?;
+    state.wake_sync();
+    Ok(meeting)
+}
+
+#[tauri::command]
+pub async fn edit_meeting_notes(
+    state: State<'_, AppState>,
+    id: MeetingId,
+    text: String,
+) -> CommandResult<Meeting> {
+    let meeting = state.store().edit_meeting_notes(id, &text, now())?;
+    state.wake_sync();
+    Ok(meeting)
+}
+
+#[tauri::command]
+pub async fn add_attendee(
+    state: State<'_, AppState>,
+    id: MeetingId,
+    name: String,
+) -> CommandResult<Meeting> {
+    let meeting = state.store().add_attendee(id, &name, now())?;
+    state.wake_sync();
+    Ok(meeting)
+}
+
+#[tauri::command]
+pub async fn decide(state: State<'_, AppState>, draft: DecisionDraft) -> CommandResult<Decision> {
+    let decision = state.store().decide(&draft, now())?;
+    state.wake_sync();
+    Ok(decision)
+}
+
+#[tauri::command]
+pub async fn set_decision_status(
+    state: State<'_, AppState>,
+    id: DecisionId,
+    status: DecisionStatus,
+    note: String,
+) -> CommandResult<Decision> {
+    let decision = state
+        .store()
+        .set_decision_status(id, status, &note, now())?;
+    state.wake_sync();
+    Ok(decision)
+}
+
+/// Sets an area's official assessment for a week, or this organisation's own.
+#[tauri::command]
+pub async fn assess(
+    state: State<'_, AppState>,
+    area: PlaceId,
+    week: String,
+    official: bool,
+    grade: Grade,
+    motivation: String,
+) -> CommandResult<Assessment> {
+    let week = parse_week(Some(week))?;
+    let assessment = state
+        .store()
+        .assess(area, week, official, grade, &motivation, now())?;
+    state.wake_sync();
+    Ok(assessment)
 }

@@ -77,6 +77,13 @@ pub fn run() {
             commands::lagesbild,
             commands::sync_status,
             commands::sync_now,
+            commands::agenda,
+            commands::start_meeting,
+            commands::edit_meeting_notes,
+            commands::add_attendee,
+            commands::decide,
+            commands::set_decision_status,
+            commands::assess,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -238,6 +238,11 @@ impl App {
             .set_window_rect(0, 0, width, height)
             .await
             .expect("resize");
+        // From the top of the screen, as a person opening it sees it.
+        self.client
+            .execute("window.scrollTo(0, 0);", vec![])
+            .await
+            .expect("scroll to the top");
         tokio::time::sleep(Duration::from_millis(400)).await;
         let png = self.client.screenshot().await.expect("screenshot");
         let dir = app_binary()

@@ -3,6 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import type {
+  Agenda, Assessment, Decision, DecisionDraft, DecisionStatus, Grade, Meeting,
   Category, CommandError, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
   ObservationPatch, ObservationRow, Organisation, Overview, Place, Position, SyncOverview,
 } from "./bindings";
@@ -39,4 +40,13 @@ export const api = {
   lagesbild: (week: string | null, filter: ObservationFilter) => call<Lagesbild>("lagesbild", { week, filter }),
   syncStatus: () => call<SyncOverview>("sync_status"),
   syncNow: () => call<void>("sync_now"),
+  agenda: (week: string | null) => call<Agenda>("agenda", { week }),
+  startMeeting: (week: string) => call<Meeting>("start_meeting", { week }),
+  editMeetingNotes: (id: string, text: string) => call<Meeting>("edit_meeting_notes", { id, text }),
+  addAttendee: (id: string, name: string) => call<Meeting>("add_attendee", { id, name }),
+  decide: (draft: DecisionDraft) => call<Decision>("decide", { draft }),
+  setDecisionStatus: (id: string, status: DecisionStatus, note: string) =>
+    call<Decision>("set_decision_status", { id, status, note }),
+  assess: (area: string, week: string, official: boolean, grade: Grade, motivation: string) =>
+    call<Assessment>("assess", { area, week, official, grade, motivation }),
 };

@@ -3,6 +3,47 @@
 
 export type AgeGroup = "barn" | "unga" | "vuxna" | "blandat";
 
+export type Agenda = { week: IsoWeek, meetings: Array<Meeting>, items: Array<AgendaItem>, 
+/**
+ * Decisions of earlier weeks not yet followed up, and those followed up this week.
+ */
+follow_ups: Array<FollowUp>, 
+/**
+ * Decisions made this week.
+ */
+decisions: Array<Decision>, areas: Array<AreaView>, };
+
+export type AgendaItem = { reason: AgendaReason, summary: Summary, };
+
+/**
+ * Why a place is on the agenda.
+ */
+export type AgendaReason = "still_high" | "worse" | "new";
+
+export type AreaGrade = { grade: Grade, motivation: string, by: Reporter, at: Timestamp, };
+
+/**
+ * One area's week: what the reports imply beside the official assessment and each
+ * organisation's own, so disagreement shows.
+ */
+export type AreaView = { area: PlaceId, name: string, reports: number, implied_highest: Grade | null, implied_median: number | null, official: AreaGrade | null, organisations: Array<OrganisationView>, };
+
+/**
+ * The assessments of one area for one ISO week: the official one (set by the meeting or
+ * the coordinator) beside each organisation's own, so disagreement is visible.
+ *
+ * Its id is derived from (workspace, area, week), so two laptops that start the same
+ * assessment offline write into the same document. Every value sits directly in the
+ * root map (`official`, `org:<id>`): two independently created documents then merge
+ * per key instead of one nested map hiding the other.
+ */
+export type Assessment = { id: AssessmentId, workspace: WorkspaceId, area: PlaceId, week: IsoWeek, official: AreaGrade | null, by_organisation: { [key in OrganisationId]: AreaGrade }, };
+
+/**
+ * The document holding one area's assessments for one ISO week.
+ */
+export type AssessmentId = string;
+
 /**
  * A category in the workspace's catalogue. Keys are stable; names may change.
  */
@@ -31,6 +72,40 @@ export type Correction = { id: CorrectionId, by: Reporter, at: Timestamp, field:
 
 export type CorrectionId = string;
 
+/**
+ * A deployment decision (utsättning): whom to send where, when, why, and who answers
+ * for it; followed up at the next meeting.
+ */
+export type Decision = { kind: DocKind, id: DecisionId, workspace: WorkspaceId, meeting: MeetingId | null, place: PlaceId, deployees: Array<Deployee>, schedule: Schedule, why: string, responsible: OrganisationId, status: DecisionStatus, 
+/**
+ * Every status change with its note, oldest first.
+ */
+history: Array<DecisionStatusChange>, created_by: Reporter, created_at: Timestamp, };
+
+/**
+ * A new decision as the meeting's form gives it.
+ */
+export type DecisionDraft = { meeting: MeetingId | null, place: PlaceId | null, deployees: Array<Deployee>, 
+/**
+ * Dates as `2026-11-27`.
+ */
+days: Array<string>, 
+/**
+ * `18:00`; both empty for whole days.
+ */
+from: string | null, to: string | null, why: string, responsible: OrganisationId | null, };
+
+export type DecisionId = string;
+
+export type DecisionStatus = "planerad" | "genomford" | "inte-genomford" | "uppfoljd";
+
+export type DecisionStatusChange = { id: NoteId, status: DecisionStatus, note: string, by: Reporter, at: Timestamp, };
+
+/**
+ * Who a deployment sends.
+ */
+export type Deployee = "faltare" | "vaktare" | "polis" | "nattvandrare" | "ovrigt";
+
 export type DeviceId = string;
 
 /**
@@ -41,7 +116,20 @@ export type DocKind = "observation" | "decision" | "meeting" | "assessment";
 /**
  * A field of a record, named in validation errors.
  */
-export type Field = "category" | "place" | "grade" | "observed_at" | "observed_until" | "people" | "age_group" | "source" | "description" | "place_detail" | "position" | "visibility" | "status" | "note" | "name" | "organisation" | "role" | "week";
+export type Field = "category" | "place" | "grade" | "observed_at" | "observed_until" | "people" | "age_group" | "source" | "description" | "place_detail" | "position" | "visibility" | "status" | "note" | "name" | "organisation" | "role" | "week" | "deployees" | "schedule";
+
+/**
+ * A decision and what happened at its place since.
+ */
+export type FollowUp = { decision: Decision, place_name: string, responsible_name: string, decided_week: IsoWeek, 
+/**
+ * The decision's week and the weeks before it, oldest first.
+ */
+before: Array<WeekPoint>, 
+/**
+ * The weeks after it up to the agenda's week, oldest first.
+ */
+after: Array<WeekPoint>, };
 
 /**
  * A situation assessment: 1 normalt … 5 kritiskt läge. No other value can exist.
@@ -79,6 +167,18 @@ export type Link = { by: UserId, at: Timestamp, };
  * Which observations a list returns, newest first.
  */
 export type ListQuery = { workspace?: WorkspaceId | null, week?: IsoWeek | null, from?: Timestamp | null, until?: Timestamp | null, reporter?: UserId | null, filter?: ObservationFilter, limit?: number | null, };
+
+/**
+ * One weekly deployment meeting (utsättningsgrupp): its notes and who attended.
+ * Decisions are their own documents and point back to the meeting.
+ */
+export type Meeting = { kind: DocKind, id: MeetingId, workspace: WorkspaceId, 
+/**
+ * The ISO week the meeting looks at, as `2026-W48`.
+ */
+week: string, held_at: Timestamp, attendees: Array<string>, notes: string, created_by: Reporter, };
+
+export type MeetingId = string;
 
 export type Membership = { workspace: Workspace, organisation: Organisation, role: Role, };
 
@@ -182,6 +282,11 @@ export type OrganisationId = string;
 export type OrganisationKind = "kommun" | "polis" | "vaktbolag" | "fastighetsagare" | "raddningstjanst" | "ideell";
 
 /**
+ * An organisation's own assessment of an area.
+ */
+export type OrganisationView = { organisation: OrganisationId, name: string, assessment: AreaGrade, };
+
+/**
  * Who this device is and where it syncs: what the start screen needs.
  */
 export type Overview = { identity: Identity | null, workspace: Workspace | null, organisation: Organisation | null, server: string | null, memberships: Array<Membership>, 
@@ -238,6 +343,19 @@ export type Review = { by: Reporter, at: Timestamp, };
  * What a person does; decides what they may change.
  */
 export type Role = "fritidsfaltare" | "socialfaltare" | "vaktare" | "ordningsvakt" | "polis" | "nattvandrare" | "raddningstjanst" | "kommunpersonal" | "samordnare";
+
+/**
+ * Which days and times a deployment covers, in Swedish local time.
+ */
+export type Schedule = { 
+/**
+ * Dates as `2026-11-27`.
+ */
+days: Array<string>, 
+/**
+ * `18:00`, or none for the whole day.
+ */
+from: string | null, to: string | null, };
 
 /**
  * How the reporter knows what they report.
@@ -308,6 +426,11 @@ export type UserId = string;
  * place may be shown to all partners whatever this says.
  */
 export type Visibility = "alla" | "kommun-polis" | "egen-organisation";
+
+/**
+ * One week of one place: what the before/after of a follow-up is made of.
+ */
+export type WeekPoint = { week: IsoWeek, reports: number, highest: Grade | null, };
 
 /**
  * One municipality's collaboration.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorText, gradeLabel, isWordy, isoWeek, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
+import { errorText, gradeLabel, isWordy, isoWeek, nextWeekDays, summarise, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
 import { text } from "./i18n";
 import type { Place } from "./bindings";
 
@@ -68,5 +68,19 @@ describe("labels on narrow buttons", () => {
     expect(isWordy("Misstänkt narkotikaförsäljning/-bruk")).toBe(true);
     expect(isWordy("Grupperingar som skapar otrygghet")).toBe(false);
     expect(isWordy("Skadegörelse")).toBe(false);
+  });
+});
+
+describe("the meeting", () => {
+  it("offers the days of the week after the meeting's", () => {
+    expect(nextWeekDays("2026-W48")).toEqual([
+      "2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04", "2026-12-05", "2026-12-06",
+    ]);
+    expect(nextWeekDays("2026-W53")[0]).toBe("2027-01-04");
+  });
+  it("sums up before and after", () => {
+    expect(summarise([{ reports: 3, highest: 4 }, { reports: 0, highest: null }, { reports: 2, highest: 5 }]))
+      .toEqual({ perWeek: 1.7, highest: 5 });
+    expect(summarise([])).toEqual({ perWeek: 0, highest: null });
   });
 });

@@ -1,7 +1,7 @@
 // Pure helpers for what the UI shows: grades, trends, weeks, places. Unit-tested.
 
 import type { Lang } from "./i18n";
-import type { Code, Grade, Place, Trend } from "./bindings";
+import type { Code, DecisionStatus, Deployee, Grade, Place, Trend } from "./bindings";
 import type { TextKey } from "./i18n";
 
 const GRADE_LABELS: Record<Lang, string[]> = {
@@ -27,6 +27,50 @@ const ROLE_LABELS: Record<string, [string, string]> = {
   kommunpersonal: ["Kommunal personal", "Municipal staff"],
   samordnare: ["Säkerhetssamordnare", "Security coordinator"],
 };
+
+const DEPLOYEE_LABELS: Record<string, [string, string]> = {
+  faltare: ["Fältare", "Field workers"],
+  vaktare: ["Väktare", "Security guards"],
+  polis: ["Polis", "Police"],
+  nattvandrare: ["Nattvandrare", "Night walkers"],
+  ovrigt: ["Övrigt", "Other"],
+};
+export const DEPLOYEES = Object.keys(DEPLOYEE_LABELS) as Deployee[];
+
+export function deployeeLabel(d: string, lang: Lang): string {
+  const labels = DEPLOYEE_LABELS[d];
+  return labels ? labels[lang === "sv" ? 0 : 1] : d;
+}
+
+const STATUS_LABELS: Record<DecisionStatus, [string, string]> = {
+  planerad: ["Planerad", "Planned"],
+  genomford: ["Genomförd", "Carried out"],
+  "inte-genomford": ["Inte genomförd", "Not carried out"],
+  uppfoljd: ["Uppföljd", "Followed up"],
+};
+
+export function statusLabel(s: DecisionStatus, lang: Lang): string {
+  return STATUS_LABELS[s][lang === "sv" ? 0 : 1];
+}
+
+/** The dates of the week after `week` (Monday first), as `2026-11-30`. */
+export function nextWeekDays(week: string): string[] {
+  const next = stepWeek(week, 1);
+  const match = /^(\d{4})-W(\d{2})$/.exec(next);
+  if (!match) return [];
+  const [year, number] = [Number(match[1]), Number(match[2])];
+  const jan4 = new Date(Date.UTC(year, 0, 4));
+  const monday = new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * 86400000 + (number - 1) * 7 * 86400000);
+  return Array.from({ length: 7 }, (_, i) => new Date(monday.getTime() + i * 86400000).toISOString().slice(0, 10));
+}
+
+/** Average reports per week and the highest grade over a run of weeks. */
+export function summarise(points: { reports: number; highest: Grade | null }[]): { perWeek: number; highest: Grade | null } {
+  if (points.length === 0) return { perWeek: 0, highest: null };
+  const total = points.reduce((n, p) => n + p.reports, 0);
+  const highest = points.reduce<Grade | null>((h, p) => (p.highest !== null && (h === null || p.highest > h) ? p.highest : h), null);
+  return { perWeek: Math.round((total / points.length) * 10) / 10, highest };
+}
 
 /** A role's name (the codes are core's `Role`). */
 export function roleLabel(role: string, lang: Lang): string {

@@ -1,0 +1,243 @@
+//! The weekly meeting, driven through the real app: the agenda from the lägesbild, a
+//! report arriving during the meeting, two decisions, last week's decision marked
+//! carried out with its before/after, an official assessment, and two meeting laptops
+//! editing the same meeting offline until they converge. Screenshots under
+//! `target/screenshots`.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use lagesbild_core::{DecisionDraft, Deployee, ObservationDraft, Timestamp};
+use lagesbild_tests::app::{App, Display};
+use lagesbild_tests::{Device, TestServer, now};
+
+fn enrolment(server: &TestServer, code: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("LAGESBILD_SERVER", server.url()),
+        ("LAGESBILD_ENROLMENT_CODE", code.to_string()),
+    ]
+}
+
+fn days_ago(days: i64) -> Timestamp {
+    Timestamp::from_millis(now().millis() - days * 86_400_000).unwrap()
+}
+
+fn report(device: &Device, place: &str, grade: i64, at: Timestamp) {
+    let draft = ObservationDraft {
+        category: Some("brak".into()),
+        place: Some(place.into()),
+        grade: Some(grade),
+        observed_at: Some(at.to_string()),
+        description: Some(format!("grad {grade} vid {place}")),
+        ..Default::default()
+    };
+    device.store().record(&draft, at).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Möte");
+    let codes = server.install_demo(&demo, 0);
+
+    // Another member's device: reports of the last weeks, and last week's decision.
+    let field = Device::enroll(&server.url(), &codes[2], "fält").await;
+    for _ in 0..2 {
+        report(&field, "Rönninge station", 3, days_ago(14));
+    }
+    for _ in 0..3 {
+        report(&field, "Rönninge station", 4, days_ago(7));
+    }
+    report(&field, "Rönninge station", 2, now());
+    report(&field, "Salemhallen", 5, now());
+    let station = demo
+        .places
+        .iter()
+        .find(|p| p.name == "Rönninge station")
+        .unwrap();
+    let last_week = field
+        .store()
+        .decide(
+            &DecisionDraft {
+                place: Some(station.id),
+                deployees: vec![Deployee::Faltare],
+                days: vec![days_ago(5).0.date_naive().to_string()],
+                from: Some("18:00".into()),
+                to: Some("22:00".into()),
+                why: "Oro vid stationen kvällstid".into(),
+                responsible: Some(demo.organisations[0].id),
+                ..Default::default()
+            },
+            days_ago(7),
+        )
+        .unwrap();
+    field.sync().await;
+
+    let a = App::start(
+        &display,
+        &dir.path().join("a"),
+        &enrolment(&server, &codes[0]),
+    )
+    .await;
+    let b = App::start(
+        &display,
+        &dir.path().join("b"),
+        &enrolment(&server, &codes[1]),
+    )
+    .await;
+    for app in [&a, &b] {
+        app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+            .await;
+    }
+
+    // The agenda: Salemhallen is new this week.
+    a.click("[data-testid=tab-meeting]").await;
+    a.wait_for_text("[data-testid=agenda]", |t| {
+        t.contains("Salemhallen") && t.contains("Ny")
+    })
+    .await;
+    a.click("[data-testid=start-meeting]").await;
+    a.wait_for("[data-testid=meeting-notes]").await;
+
+    // A report arrives during the meeting: it appears without reloading.
+    report(&field, "Säby gård", 4, now());
+    field.sync().await;
+    a.wait_for_text("[data-testid=agenda]", |t| t.contains("Säby gård"))
+        .await;
+
+    // Two decisions.
+    a.click("[data-testid=agenda-item][data-place='Salemhallen']")
+        .await;
+    a.click("[data-testid=decide-here]").await;
+    a.click("[data-testid=deployee-faltare]").await;
+    a.click("[data-testid=deployee-vaktare]").await;
+    a.click("[data-testid=day]").await;
+    a.type_into("[data-testid=decision-why]", "Skadegörelse vid hallen")
+        .await;
+    a.click("[data-testid=save-decision]").await;
+    a.wait_for_text("[data-testid=decisions]", |t| t.contains("Salemhallen"))
+        .await;
+    a.click("[data-testid=new-decision]").await;
+    a.select("[data-testid=decision-place]", "Säby gård").await;
+    a.click("[data-testid=deployee-nattvandrare]").await;
+    a.click_text("[data-testid=day]", "lör").await;
+    a.type_into("[data-testid=decision-why]", "Ny oro vid gården")
+        .await;
+    a.click("[data-testid=save-decision]").await;
+    a.wait_for_text("[data-testid=decisions]", |t| t.contains("Säby gård"))
+        .await;
+    assert_eq!(a.count("[data-testid=decision]").await, 2);
+
+    // Last week's decision: carried out, with its before and after.
+    let follow_up = "[data-testid=follow-up][data-place='Rönninge station']";
+    a.type_into(
+        &format!("{follow_up} [data-testid=status-note]"),
+        "Två kvällar genomförda",
+    )
+    .await;
+    a.click(&format!("{follow_up} [data-testid=status-genomford]"))
+        .await;
+    a.wait_for_text(&format!("{follow_up} [data-testid=status]"), |t| {
+        t.starts_with("Genomförd") && t.contains("Två kvällar genomförda")
+    })
+    .await;
+    // Before: weeks −4…−1 held 0, 0, 2, 3 reports (1.25 a week), highest 4; after: this
+    // week's one report, grade 2.
+    let before = a
+        .wait_for_text(&format!("{follow_up} [data-testid=before]"), |t| {
+            !t.is_empty()
+        })
+        .await;
+    let after = a
+        .wait_for_text(&format!("{follow_up} [data-testid=after]"), |t| {
+            !t.is_empty()
+        })
+        .await;
+    assert_eq!((before.as_str(), after.as_str()), ("1.3", "1"));
+    let ba = a
+        .wait_for_text(&format!("{follow_up} [data-testid=before-after]"), |t| {
+            !t.is_empty()
+        })
+        .await;
+    assert!(ba.contains("högsta 4") && ba.contains("högsta 2"), "{ba}");
+
+    // An official assessment of the area.
+    let area = "[data-testid=area][data-area='Rönninge']";
+    a.click(&format!("{area} [data-testid=assess-3]")).await;
+    a.type_into(
+        &format!("{area} [data-testid=motivation]"),
+        "Lugnare efter insatsen",
+    )
+    .await;
+    a.click(&format!("{area} [data-testid=set-official]")).await;
+    a.wait_for_text(&format!("{area} [data-testid=official]"), |t| {
+        t.contains("Lugnare efter insatsen")
+    })
+    .await;
+    for size in [(1366, 768), (820, 1180), (390, 844)] {
+        a.screenshot("meeting", size).await;
+        assert!(!a.scrolls_sideways().await, "meeting at {size:?}");
+    }
+
+    // The second laptop has the meeting; then both go offline and edit it.
+    a.click("[data-testid=sync-now]").await;
+    b.click("[data-testid=tab-meeting]").await;
+    b.wait_for("[data-testid=meeting-notes]").await;
+    b.wait_for_text("[data-testid=decisions]", |t| t.contains("Säby gård"))
+        .await;
+    server.stop().await;
+    a.type_into(
+        "[data-testid=meeting-notes]",
+        "Beslut: fältare och väktare till hallen.",
+    )
+    .await;
+    a.click("[data-testid=attendee]").await; // leaving the notes saves them
+    b.type_into(
+        "[data-testid=meeting-notes]",
+        "Läget: oroligt vid stationen.",
+    )
+    .await;
+    b.type_into("[data-testid=attendee]", "Jonas Berg").await;
+    b.click_text("[data-testid=meeting] button", "Lägg till")
+        .await;
+    b.wait_for_text("[data-testid=attendees]", |t| t.contains("Jonas Berg"))
+        .await;
+    server.resume().await;
+    for app in [&a, &b] {
+        app.click("[data-testid=sync-now]").await;
+    }
+    for app in [&a, &b] {
+        app.wait_for_text("[data-testid=attendees]", |t| t.contains("Jonas Berg"))
+            .await;
+    }
+    // Both texts are kept, in the same order on both laptops.
+    let mut notes = Vec::new();
+    for app in [&a, &b] {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let value = app.attribute("[data-testid=meeting-notes]", "value").await;
+            if value.contains("fältare och väktare") && value.contains("oroligt vid stationen") {
+                notes.push(value);
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the notes never merged: {value:?}"
+            );
+            app.click("[data-testid=sync-now]").await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+    assert_eq!(notes[0], notes[1], "both laptops hold the same notes");
+    b.screenshot("meeting-merged", (1366, 768)).await;
+
+    // The follow-up reached the member who made last week's decision, through the server.
+    field.sync().await;
+    let held = field.store().decision(last_week.id).unwrap();
+    assert_eq!(held.status, lagesbild_core::DecisionStatus::Genomford);
+    assert_eq!(held.history[0].note, "Två kvällar genomförda");
+    a.quit().await;
+    b.quit().await;
+}
