@@ -45,6 +45,8 @@ pub struct Summary {
     pub lat: f64,
     pub lon: f64,
     pub reports: u32,
+    /// Events: reports linked as one event count once.
+    pub events: u32,
     pub highest: Option<Grade>,
     /// The median grade; halfway between two grades when the count is even.
     pub median: Option<f64>,
@@ -114,6 +116,7 @@ impl Summary {
             lat: place.lat,
             lon: place.lon,
             reports: 0,
+            events: 0,
             highest: None,
             median: None,
             grades: [0; 5],
@@ -156,6 +159,7 @@ impl Summary {
 
     fn absorb(&mut self, other: &Summary) {
         self.reports += other.reports;
+        self.events += other.events;
         for (mine, theirs) in self.grades.iter_mut().zip(other.grades) {
             *mine += theirs;
         }
@@ -303,6 +307,23 @@ impl Store {
                 row.get(3)?,
                 row.get(4)?,
             );
+        }
+
+        // Linked reports of one event count once.
+        let mut params = vec![
+            Value::Blob(workspace.as_uuid().as_bytes().to_vec()),
+            Value::Integer(week.key()),
+        ];
+        let sql = format!(
+            "SELECT o.place_id, COUNT(DISTINCT COALESCE(o.event_id, o.id)) FROM observations o
+             WHERE o.workspace_id = ? AND o.week = ?{}
+             GROUP BY o.place_id",
+            filter.sql(workspace, &mut params)
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(params))?;
+        while let Some(row) = rows.next()? {
+            entry(&mut by_place, &places, row.get(0)?).events = row.get(1)?;
         }
 
         let mut params = vec![Value::Blob(workspace.as_uuid().as_bytes().to_vec())];

@@ -362,3 +362,46 @@ fn a_report_late_on_sunday_night_counts_in_that_week() {
         .unwrap();
     assert_eq!(w49.total_reports, 0);
 }
+
+#[test]
+fn linked_reports_count_as_one_event_and_each_is_kept() {
+    let (store, demo) = seeded();
+    // The coordinator's store holds the same reports (as sync would give it).
+    let mut coordinator = Store::open_in_memory().unwrap();
+    demo.install(&mut coordinator, 0).unwrap();
+    let ws = demo.workspace.id;
+    for row in store.list(&Default::default()).unwrap() {
+        let changes = store.document_changes(row.id.as_uuid()).unwrap();
+        coordinator
+            .receive(ws, row.id.as_uuid(), &changes, now())
+            .unwrap();
+    }
+    let at_station: Vec<_> = coordinator
+        .list(&lagesbild_core::ListQuery {
+            week: Some(week48()),
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.place_name == "Rönninge station")
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(at_station.len(), 3);
+    let before = picture(&coordinator, &demo, ObservationFilter::default());
+    assert_eq!(find(&before.places, "Rönninge station").events, 3);
+
+    coordinator.link(&at_station[..2], now()).unwrap();
+    let after = picture(&coordinator, &demo, ObservationFilter::default());
+    let station = find(&after.places, "Rönninge station");
+    assert_eq!(station.reports, 3, "every report is kept");
+    assert_eq!(station.events, 2, "two linked reports are one event");
+    let area = find(&after.areas, "Rönninge");
+    assert_eq!(area.events, area.reports - 1);
+
+    // A field worker may not link reports.
+    let mut field = store;
+    assert!(matches!(
+        field.link(&at_station[..2], now()),
+        Err(lagesbild_core::Error::Forbidden(_))
+    ));
+}

@@ -4,7 +4,7 @@
 use lagesbild_core::agenda::Agenda;
 use lagesbild_core::lagesbild::Lagesbild;
 use lagesbild_core::store::{Credential, RefusedChange};
-use lagesbild_core::sync::engine::SyncStatus;
+use lagesbild_core::sync::engine::{SyncStatus, TransportError};
 use lagesbild_core::sync::wire::{EnrollRequest, Membership};
 use lagesbild_core::{
     Assessment, Category, Decision, DecisionDraft, DecisionId, DecisionStatus, Grade, Identity,
@@ -124,7 +124,7 @@ pub async fn enroll_with(
     let response = lagesbild_client::enroll(server, &request)
         .await
         .map_err(|e| match e {
-            lagesbild_core::sync::engine::TransportError::Unauthorized(body) => {
+            TransportError::Unauthorized(body) => {
                 CommandError::new(Code::EnrolmentRefused, body.message)
             }
             other => CommandError::new(Code::Unreachable, other.to_string()),
@@ -330,4 +330,46 @@ pub async fn assess(
         .assess(area, week, official, grade, &motivation, now())?;
     state.wake_sync();
     Ok(assessment)
+}
+
+/// Marks a report reviewed (the coordinator).
+#[tauri::command]
+pub async fn mark_reviewed(
+    state: State<'_, AppState>,
+    id: ObservationId,
+) -> CommandResult<Observation> {
+    let observation = state.store().mark_reviewed(id, now())?;
+    state.wake_sync();
+    Ok(observation)
+}
+
+/// Links reports of one event (the coordinator).
+#[tauri::command]
+pub async fn link(state: State<'_, AppState>, ids: Vec<ObservationId>) -> CommandResult<()> {
+    state.store().link(&ids, now())?;
+    state.wake_sync();
+    Ok(())
+}
+
+/// Erases a report everywhere (the coordinator): the server first, which every device
+/// then follows; then this device at once. Needs a connection.
+#[tauri::command]
+pub async fn erase(state: State<'_, AppState>, id: ObservationId) -> CommandResult<()> {
+    let (credential, workspace) = {
+        let store = state.store();
+        let credential = store
+            .credential()?
+            .ok_or_else(|| CommandError::new(Code::Forbidden, "the device is not enrolled"))?;
+        (credential, store.require_identity()?.workspace)
+    };
+    let transport = lagesbild_client::HttpTransport::new(&credential.server, &credential.token)
+        .map_err(|e| CommandError::new(Code::Internal, e.to_string()))?;
+    transport.erase(workspace, id).await.map_err(|e| match e {
+        TransportError::Unauthorized(body) | TransportError::Rejected { body, .. } => {
+            CommandError::new(Code::Forbidden, body.message)
+        }
+        other => CommandError::new(Code::Unreachable, other.to_string()),
+    })?;
+    state.store().erase_local(id.as_uuid())?;
+    Ok(())
 }

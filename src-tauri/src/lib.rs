@@ -84,6 +84,9 @@ pub fn run() {
             commands::decide,
             commands::set_decision_status,
             commands::assess,
+            commands::mark_reviewed,
+            commands::link,
+            commands::erase,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -158,6 +158,27 @@ impl App {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Clicks the `n`th (from 0) element matching `css`, once there are that many.
+    pub async fn click_nth(&self, css: &str, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let all = self
+                .client
+                .find_all(Locator::Css(css))
+                .await
+                .unwrap_or_default();
+            if let Some(element) = all.get(n) {
+                element
+                    .click()
+                    .await
+                    .unwrap_or_else(|e| panic!("click {css} #{n}: {e}"));
+                return;
+            }
+            assert!(Instant::now() < deadline, "no {css} #{n}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Clicks the first element matching `css` whose text contains `text`.
     pub async fn click_text(&self, css: &str, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);

@@ -6,7 +6,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// Never edit or reorder an entry: add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_events.sql"),
+];
 
 pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
     run(conn, MIGRATIONS, path)

@@ -44,6 +44,8 @@ pub struct ListQuery {
     pub from: Option<Timestamp>,
     pub until: Option<Timestamp>,
     pub reporter: Option<UserId>,
+    /// Only reports the coordinator has (or has not) reviewed.
+    pub reviewed: Option<bool>,
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub filter: ObservationFilter,
     pub limit: Option<u32>,
@@ -193,12 +195,15 @@ impl Store {
         })
     }
 
-    /// Links two reports of the same event; each keeps its own record.
-    pub fn link(&mut self, a: ObservationId, b: ObservationId, now: Timestamp) -> Result<()> {
-        let by = self.require_identity()?.user;
-        for (from, to) in [(a, b), (b, a)] {
+    /// Links reports of the same event, each to every other: they then count as one
+    /// event, and each keeps its own record. The coordinator's to do.
+    pub fn link(&mut self, ids: &[ObservationId], now: Timestamp) -> Result<()> {
+        let by = self.require_coordinator()?.user;
+        for &from in ids {
             self.change_observation(from, now, |_, current| {
-                current.links.insert(to.to_string(), Link { by, at: now });
+                for &to in ids.iter().filter(|&&to| to != from) {
+                    current.links.insert(to.to_string(), Link { by, at: now });
+                }
                 Ok(())
             })?;
         }
@@ -281,6 +286,10 @@ impl Store {
         if let Some(reporter) = query.reporter {
             sql.push_str(" AND o.reporter_id = ?");
             params.push(Value::Blob(reporter.as_uuid().as_bytes().to_vec()));
+        }
+        if let Some(reviewed) = query.reviewed {
+            sql.push_str(" AND o.reviewed = ?");
+            params.push(Value::Integer(i64::from(reviewed)));
         }
         sql.push_str(&query.filter.sql(workspace, &mut params));
         sql.push_str(" ORDER BY o.week DESC, o.observed_at DESC, o.id DESC");

@@ -46,6 +46,11 @@ pub struct ObservationProjection {
     /// place, category and grade, but not what it says.
     #[serde(default)]
     pub restricted: bool,
+    /// The event the report belongs to: the smallest id among itself and the reports it
+    /// is linked to. Linked reports count as one event.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub event: Option<ObservationId>,
 }
 
 impl ObservationProjection {
@@ -77,6 +82,7 @@ impl ObservationProjection {
             link_count: u32::try_from(o.links.len()).unwrap_or(u32::MAX),
             reviewed: o.review.is_some(),
             restricted: false,
+            event: o.linked().chain(std::iter::once(o.id)).min(),
         }
     }
 
@@ -105,9 +111,9 @@ pub(crate) const COLUMNS: &str =
     o.observed_until, o.week, o.recorded_at, o.server_seen_at, o.org_id, o.reporter_id,
     o.reporter_name, o.role, o.visibility, o.status, o.people, o.age_group, o.source,
     o.description, o.place_detail, o.lat, o.lon, o.accuracy_m, o.note_count, o.link_count,
-    o.reviewed, o.restricted";
+    o.reviewed, o.restricted, o.event_id";
 /// How many columns `COLUMNS` reads.
-pub(crate) const COLUMN_COUNT: usize = 28;
+pub(crate) const COLUMN_COUNT: usize = 29;
 
 pub(crate) fn upsert(conn: &Connection, p: &ObservationProjection, now: Timestamp) -> Result<()> {
     conn.prepare_cached(
@@ -115,9 +121,9 @@ pub(crate) fn upsert(conn: &Connection, p: &ObservationProjection, now: Timestam
             id, workspace_id, place_id, category, grade, observed_at, observed_until, week,
             recorded_at, server_seen_at, org_id, reporter_id, reporter_name, role, visibility,
             status, people, age_group, source, description, place_detail, lat, lon, accuracy_m,
-            note_count, link_count, reviewed, restricted, updated_at)
+            note_count, link_count, reviewed, restricted, updated_at, event_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
          ON CONFLICT (id) DO UPDATE SET
             place_id = excluded.place_id, category = excluded.category, grade = excluded.grade,
             observed_at = excluded.observed_at, observed_until = excluded.observed_until,
@@ -131,7 +137,7 @@ pub(crate) fn upsert(conn: &Connection, p: &ObservationProjection, now: Timestam
             lat = excluded.lat, lon = excluded.lon, accuracy_m = excluded.accuracy_m,
             note_count = excluded.note_count, link_count = excluded.link_count,
             reviewed = excluded.reviewed, restricted = excluded.restricted,
-            updated_at = excluded.updated_at",
+            updated_at = excluded.updated_at, event_id = excluded.event_id",
     )?
     .execute(params![
         p.id,
@@ -163,6 +169,7 @@ pub(crate) fn upsert(conn: &Connection, p: &ObservationProjection, now: Timestam
         p.reviewed,
         p.restricted,
         now.millis(),
+        p.event,
     ])?;
     Ok(())
 }
@@ -220,5 +227,6 @@ pub(crate) fn from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<ObservationPr
         link_count: r.get(at + 25)?,
         reviewed: r.get(at + 26)?,
         restricted: r.get(at + 27)?,
+        event: r.get(at + 28)?,
     })
 }

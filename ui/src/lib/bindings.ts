@@ -166,7 +166,11 @@ export type Link = { by: UserId, at: Timestamp, };
 /**
  * Which observations a list returns, newest first.
  */
-export type ListQuery = { workspace?: WorkspaceId | null, week?: IsoWeek | null, from?: Timestamp | null, until?: Timestamp | null, reporter?: UserId | null, filter?: ObservationFilter, limit?: number | null, };
+export type ListQuery = { workspace?: WorkspaceId | null, week?: IsoWeek | null, from?: Timestamp | null, until?: Timestamp | null, reporter?: UserId | null, 
+/**
+ * Only reports the coordinator has (or has not) reviewed.
+ */
+reviewed?: boolean | null, filter?: ObservationFilter, limit?: number | null, };
 
 /**
  * One weekly deployment meeting (utsättningsgrupp): its notes and who attended.
@@ -268,7 +272,12 @@ server_seen_at: Timestamp | null, organisation: OrganisationId, reporter: UserId
  * Details withheld: this device's organisation may see that the report exists, its
  * place, category and grade, but not what it says.
  */
-restricted: boolean, };
+restricted: boolean, 
+/**
+ * The event the report belongs to: the smallest id among itself and the reports it
+ * is linked to. Linked reports count as one event.
+ */
+event?: ObservationId | null, };
 
 export type Organisation = { id: OrganisationId, workspace: WorkspaceId, name: string, kind: OrganisationKind, };
 
@@ -370,7 +379,11 @@ export type Status = "ny" | "bedomd" | "atgard-beslutad" | "avslutad";
 /**
  * One place's or area's week.
  */
-export type Summary = { place: PlaceId, name: string, kind: PlaceKind, area: PlaceId | null, lat: number, lon: number, reports: number, highest: Grade | null, 
+export type Summary = { place: PlaceId, name: string, kind: PlaceKind, area: PlaceId | null, lat: number, lon: number, reports: number, 
+/**
+ * Events: reports linked as one event count once.
+ */
+events: number, highest: Grade | null, 
 /**
  * The median grade; halfway between two grades when the count is even.
  */

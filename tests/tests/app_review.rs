@@ -1,0 +1,194 @@
+//! The coordinator's review through the real app: the queue of unreviewed reports, a
+//! correction the reporter sees with who made it, two reports linked as one event in the
+//! lägesbild, marking reviewed, and erasing a report everywhere.
+#![allow(clippy::unwrap_used)]
+
+use lagesbild_tests::app::{App, Display};
+use lagesbild_tests::{TestServer, server_observations};
+
+fn enrolment(server: &TestServer, code: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("LAGESBILD_SERVER", server.url()),
+        ("LAGESBILD_ENROLMENT_CODE", code.to_string()),
+    ]
+}
+
+async fn record(app: &App, place: &str, category: &str, grade: u8, description: &str) {
+    app.click("[data-testid=tab-report]").await;
+    app.click_text("[data-testid=place]", place).await;
+    app.click_text("[data-testid=category]", category).await;
+    app.click(&format!("[data-testid=grade-{grade}]")).await;
+    app.click("[data-testid=more]").await;
+    app.type_into("[data-testid=description]", description)
+        .await;
+    app.click("[data-testid=save]").await;
+    app.wait_for("[data-testid=saved]").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coordinator_reviews_corrects_links_and_erases() {
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Granskning");
+    let codes = server.install_demo(&demo, 0);
+    let field = App::start(
+        &display,
+        &dir.path().join("field"),
+        &enrolment(&server, &codes[1]),
+    )
+    .await;
+    field
+        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    record(
+        &field,
+        "Salemhallen",
+        "Ordningsstörning",
+        4,
+        "Bråk vid entrén",
+    )
+    .await;
+    record(
+        &field,
+        "Salemhallen",
+        "Ordningsstörning",
+        4,
+        "Samma bråk, sett från parkeringen",
+    )
+    .await;
+    record(
+        &field,
+        "Rönninge station",
+        "Skadegörelse",
+        2,
+        "Klotter på väggen",
+    )
+    .await;
+    record(
+        &field,
+        "Säby gård",
+        "Ordningsstörning",
+        3,
+        "Felaktig rapport",
+    )
+    .await;
+    field
+        .wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
+        .await;
+
+    let coordinator = App::start(
+        &display,
+        &dir.path().join("coord"),
+        &enrolment(&server, &codes[0]),
+    )
+    .await;
+    coordinator.click("[data-testid=tab-review]").await;
+    coordinator
+        .wait_for_text("[data-testid=queue-count]", |t| t.starts_with("4 "))
+        .await;
+    coordinator.screenshot("review", (1366, 768)).await;
+
+    // Two reports of one event: linked, they count once.
+    let salemhallen = "[data-testid=queued][data-place='Salemhallen'] [data-testid=select]";
+    coordinator.click_nth(salemhallen, 0).await;
+    coordinator.click_nth(salemhallen, 1).await;
+    coordinator.click("[data-testid=link-selected]").await;
+    coordinator
+        .wait_for_text("[data-testid=review-done]", |t| t.contains("Länkade"))
+        .await;
+    coordinator.click("[data-testid=tab-picture]").await;
+    coordinator
+        .wait_for_text("[data-testid=summary][data-place='Salemhallen']", |t| {
+            t.contains("(1 händelser)")
+        })
+        .await;
+
+    // A correction: the place was Rönninge centrum, not the station.
+    coordinator.click("[data-testid=tab-review]").await;
+    let station = "[data-testid=queued][data-place='Rönninge station']";
+    coordinator
+        .click(&format!("{station} [data-testid=correct]"))
+        .await;
+    coordinator
+        .select(
+            &format!("{station} [data-testid=correct-place]"),
+            "Rönninge centrum",
+        )
+        .await;
+    coordinator
+        .click(&format!("{station} [data-testid=save-correction]"))
+        .await;
+    coordinator
+        .wait_for("[data-testid=queued][data-place='Rönninge centrum']")
+        .await;
+
+    // Marking reviewed empties the queue one by one.
+    for _ in 0..2 {
+        coordinator
+            .click("[data-testid=queued][data-place='Salemhallen'] [data-testid=mark-reviewed]")
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    coordinator
+        .wait_for_text("[data-testid=queue-count]", |t| t.starts_with("2 "))
+        .await;
+
+    // Erasing: gone from the server, then from the reporter's device.
+    let sacked = "[data-testid=queued][data-place='Säby gård']";
+    coordinator
+        .click(&format!("{sacked} [data-testid=erase]"))
+        .await;
+    coordinator
+        .click(&format!("{sacked} [data-testid=confirm-erase]"))
+        .await;
+    coordinator
+        .wait_for_text("[data-testid=queue-count]", |t| t.starts_with("1 "))
+        .await;
+    let held = server_observations(&server.db_path);
+    assert_eq!(held.len(), 3, "the erased report is gone from the server");
+    assert!(held.iter().all(|o| o.description() != "Felaktig rapport"));
+    coordinator.click("[data-testid=sync-now]").await;
+
+    // The reporter sees the correction and who made it; the erased report is gone.
+    field.click("[data-testid=sync-now]").await;
+    field.click("[data-testid=tab-picture]").await;
+    field.click("[data-testid=tab-mine]").await;
+    let mine = field
+        .wait_for_text("[data-testid=my-reports]", |t| {
+            t.contains("Rönninge centrum") && !t.contains("Säby gård")
+        })
+        .await;
+    assert!(!mine.contains("Rönninge station"), "{mine}");
+    field
+        .click_text("[data-testid=my-report]", "Rönninge centrum")
+        .await;
+    field
+        .wait_for_text("[data-testid=correction]", |t| {
+            t.contains("Rönninge station")
+                && t.contains("Rönninge centrum")
+                && t.contains("Samira Lind")
+        })
+        .await;
+    field
+        .screenshot("corrected-by-coordinator", (390, 844))
+        .await;
+    let held = server_observations(&server.db_path);
+    let corrected = held
+        .iter()
+        .find(|o| o.description() == "Klotter på väggen")
+        .unwrap();
+    assert_eq!(corrected.corrections.len(), 1);
+    assert_eq!(
+        held.iter().filter(|o| o.review.is_some()).count(),
+        2,
+        "the two linked reports are reviewed"
+    );
+    assert_eq!(
+        held.iter().filter(|o| o.links.len() == 1).count(),
+        2,
+        "the two reports of one event link each other"
+    );
+    field.quit().await;
+    coordinator.quit().await;
+}
