@@ -13,6 +13,7 @@ pub mod ids;
 pub mod lagesbild;
 pub mod model;
 pub mod personnummer;
+pub mod report;
 pub mod store;
 pub mod sync;
 pub mod time;

@@ -110,6 +110,15 @@ impl IsoWeek {
         }
     }
 
+    /// The week a calendar day belongs to.
+    pub fn containing_date(date: NaiveDate) -> IsoWeek {
+        let iso = date.iso_week();
+        IsoWeek {
+            year: iso.year(),
+            week: iso.week(),
+        }
+    }
+
     pub fn year(self) -> i32 {
         self.year
     }
@@ -153,7 +162,8 @@ impl IsoWeek {
     }
 }
 
-fn local_midnight(date: NaiveDate) -> Timestamp {
+/// The first instant of a day in Swedish time.
+pub fn local_midnight(date: NaiveDate) -> Timestamp {
     let naive = date.and_time(NaiveTime::MIN);
     // Midnight always exists in Stockholm (DST shifts happen at 02:00/03:00).
     let local = match Stockholm.from_local_datetime(&naive) {

@@ -15,6 +15,7 @@ struct Collector<'a> {
     cfg: &'a Config,
     seen: BTreeSet<String>,
     visited: Vec<TypeId>,
+    names: Vec<(String, TypeId)>,
     decls: Vec<(String, String)>,
 }
 
@@ -28,6 +29,14 @@ impl TypeVisitor for Collector<'_> {
         // Only types of our own have a place to be exported to; built-ins are inlined.
         if T::output_path().is_some() {
             let name = T::ident(self.cfg);
+            // Two Rust types with one TypeScript name would silently become one.
+            if let Some((_, other)) = self.names.iter().find(|(n, _)| *n == name) {
+                assert!(
+                    *other == id,
+                    "two Rust types are both called {name} in TypeScript; rename one"
+                );
+            }
+            self.names.push((name.clone(), id));
             if self.seen.insert(name.clone()) {
                 let docs = T::docs().unwrap_or_default();
                 self.decls
@@ -52,6 +61,7 @@ pub fn typescript() -> String {
     use crate::error::CommandError;
     use lagesbild_core::agenda::Agenda;
     use lagesbild_core::lagesbild::Lagesbild;
+    use lagesbild_core::report::PeriodReport;
     use lagesbild_core::sync::engine::SyncStatus;
     use lagesbild_core::{
         Assessment, Category, DecisionDraft, DecisionStatus, ListQuery, Meeting, Observation,
@@ -64,6 +74,7 @@ pub fn typescript() -> String {
         cfg: &cfg,
         seen: BTreeSet::new(),
         visited: Vec::new(),
+        names: Vec::new(),
         decls: Vec::new(),
     };
     roots!(
@@ -85,6 +96,7 @@ pub fn typescript() -> String {
         Meeting,
         DecisionDraft,
         DecisionStatus,
+        PeriodReport,
         // The payload of the `sync-status` event.
         std::collections::BTreeMap<WorkspaceId, SyncStatus>,
     );

@@ -3,9 +3,11 @@
 
 use lagesbild_core::agenda::Agenda;
 use lagesbild_core::lagesbild::Lagesbild;
+use lagesbild_core::report::PeriodReport;
 use lagesbild_core::store::{Credential, RefusedChange};
 use lagesbild_core::sync::engine::{SyncStatus, TransportError};
 use lagesbild_core::sync::wire::{EnrollRequest, Membership};
+use lagesbild_core::time::Timestamp;
 use lagesbild_core::{
     Assessment, Category, Decision, DecisionDraft, DecisionId, DecisionStatus, Grade, Identity,
     IsoWeek, ListQuery, Meeting, MeetingId, Observation, ObservationDraft, ObservationFilter,
@@ -13,7 +15,7 @@ use lagesbild_core::{
     Workspace,
 };
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 use crate::error::{Code, CommandError, CommandResult};
 use crate::state::{AppState, now};
@@ -372,4 +374,96 @@ pub async fn erase(state: State<'_, AppState>, id: ObservationId) -> CommandResu
     })?;
     state.store().erase_local(id.as_uuid())?;
     Ok(())
+}
+
+/// The lägesrapport for a period, dates as `2026-11-01` (the end not included).
+#[tauri::command]
+pub async fn period_report(
+    state: State<'_, AppState>,
+    from: String,
+    until: String,
+) -> CommandResult<PeriodReport> {
+    Ok(state.store().period_report(&from, &until, now())?)
+}
+
+/// Where files the user makes (reports, exports) are written: the downloads folder, or
+/// the app's own data folder where there is none (phones).
+fn output_dir(app: &AppHandle) -> CommandResult<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os("LAGESBILD_EXPORT_DIR") {
+        return Ok(dir.into());
+    }
+    app.path()
+        .download_dir()
+        .or_else(|_| app.path().app_data_dir().map(|d| d.join("exports")))
+        .map_err(|e| CommandError::new(Code::Internal, e.to_string()))
+}
+
+fn write_output(app: &AppHandle, name: &str, bytes: &[u8]) -> CommandResult<String> {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let dir = output_dir(app)?;
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join(&safe), bytes))
+        .map_err(|e| CommandError::new(Code::Internal, format!("{}: {e}", dir.display())))?;
+    Ok(dir.join(safe).display().to_string())
+}
+
+/// Saves a report the UI rendered (a whole HTML page) as a file; returns its path.
+#[tauri::command]
+pub async fn save_report(app: AppHandle, name: String, html: String) -> CommandResult<String> {
+    write_output(&app, &name, html.as_bytes())
+}
+
+/// Exports the reports of a period as CSV or GeoJSON; returns the file's path.
+#[tauri::command]
+pub async fn export(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    format: String,
+    from: String,
+    until: String,
+) -> CommandResult<String> {
+    let query = ListQuery {
+        from: Some(parse_day(&from)?),
+        until: Some(parse_day(&until)?),
+        ..ListQuery::default()
+    };
+    let mut bytes = Vec::new();
+    let store = state.store();
+    let extension = match format.as_str() {
+        "csv" => {
+            store.export_csv(&query, &mut bytes)?;
+            "csv"
+        }
+        "geojson" => {
+            store.export_geojson(&query, &mut bytes)?;
+            "geojson"
+        }
+        other => {
+            return Err(CommandError::new(
+                Code::Invalid,
+                format!("unknown export format {other}"),
+            ));
+        }
+    };
+    drop(store);
+    write_output(
+        &app,
+        &format!("lagesbild-{from}-{until}.{extension}"),
+        &bytes,
+    )
+}
+
+fn parse_day(day: &str) -> CommandResult<Timestamp> {
+    chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+        .map(lagesbild_core::time::local_midnight)
+        .map_err(|_| CommandError::new(Code::Invalid, format!("'{day}' is not a date")))
 }

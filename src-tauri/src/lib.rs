@@ -87,6 +87,9 @@ pub fn run() {
             commands::mark_reviewed,
             commands::link,
             commands::erase,
+            commands::period_report,
+            commands::save_report,
+            commands::export,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

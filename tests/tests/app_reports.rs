@@ -1,0 +1,161 @@
+//! The coordinator's lägesrapport through the real app: last month's numbers checked
+//! against the reports that went in, the version for politicians with "<3", the file
+//! saved to send, a CSV export, and the meeting's one-page sheet.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{Datelike, Duration, NaiveDate};
+use lagesbild_core::{ObservationDraft, Timestamp};
+use lagesbild_tests::app::{App, Display};
+use lagesbild_tests::{Device, TestServer, now};
+
+fn at_noon(day: NaiveDate) -> Timestamp {
+    Timestamp::from_millis(lagesbild_core::time::local_midnight(day).millis() + 12 * 3_600_000)
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_period_report_counts_what_went_in() {
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Rapport");
+    let codes = server.install_demo(&demo, 0);
+
+    // Last month: 5 at Rönninge station, 2 at Salemhallen; the month before: 3.
+    let today = now().0.date_naive();
+    let this_month = today.with_day(1).unwrap();
+    let last_month = (this_month - Duration::days(1)).with_day(1).unwrap();
+    let month_before = (last_month - Duration::days(1)).with_day(1).unwrap();
+    let field = Device::enroll(&server.url(), &codes[1], "fält").await;
+    let seed = [
+        (
+            "Rönninge station",
+            "klotter",
+            3,
+            last_month + Duration::days(3),
+            5,
+        ),
+        ("Salemhallen", "brak", 4, last_month + Duration::days(10), 2),
+        (
+            "Rönninge station",
+            "klotter",
+            2,
+            month_before + Duration::days(10),
+            3,
+        ),
+    ];
+    for (place, category, grade, day, count) in seed {
+        for _ in 0..count {
+            let when = at_noon(day);
+            field
+                .store()
+                .record(
+                    &ObservationDraft {
+                        category: Some(category.into()),
+                        place: Some(place.into()),
+                        grade: Some(grade),
+                        observed_at: Some(when.to_string()),
+                        description: Some("hemlig detalj om en person".into()),
+                        ..Default::default()
+                    },
+                    now(),
+                )
+                .unwrap();
+        }
+    }
+    field.sync().await;
+
+    let exports = dir.path().join("exports");
+    let mut env = vec![
+        ("LAGESBILD_SERVER", server.url()),
+        ("LAGESBILD_ENROLMENT_CODE", codes[0].clone()),
+    ];
+    env.push(("LAGESBILD_EXPORT_DIR", exports.display().to_string()));
+    let app = App::start(&display, &dir.path().join("coord"), &env).await;
+    app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    app.click("[data-testid=tab-reports]").await;
+    app.click("[data-testid=period-last-month]").await;
+    app.wait_for_text("[data-testid=total-reports]", |t| t == "7")
+        .await;
+    let totals = app
+        .wait_for_text("[data-testid=totals]", |t| !t.is_empty())
+        .await;
+    assert!(totals.contains("Perioden före: 3"), "{totals}");
+    let row =
+        |name: &str| format!("[data-testid=trend-row][data-name='{name}'] [data-testid=reports]");
+    assert_eq!(
+        app.wait_for_text(&row("Rönninge"), |t| !t.is_empty()).await,
+        "5"
+    );
+    assert_eq!(
+        app.wait_for_text(&row("Salems centrum"), |t| !t.is_empty())
+            .await,
+        "2"
+    );
+    assert_eq!(
+        app.wait_for_text(&row("Skadegörelse"), |t| !t.is_empty())
+            .await,
+        "5"
+    );
+    assert_eq!(
+        app.wait_for_text(&row("Ordningsstörning"), |t| !t.is_empty())
+            .await,
+        "2"
+    );
+    app.screenshot("period-report", (1366, 768)).await;
+
+    // The version for politicians: small counts hidden.
+    app.click("[data-testid=politician]").await;
+    app.wait_for_text(&row("Salems centrum"), |t| t == "<3")
+        .await;
+    assert_eq!(
+        app.wait_for_text(&row("Rönninge"), |t| !t.is_empty()).await,
+        "5"
+    );
+    app.screenshot("period-report-politicians", (820, 1180))
+        .await;
+    assert!(!app.scrolls_sideways().await);
+
+    // Saved as a file to send: the numbers, never what a report says.
+    app.click("[data-testid=save-report]").await;
+    let path = app
+        .wait_for_text("[data-testid=saved-path]", |t| t.contains(".html"))
+        .await;
+    let file = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "html"))
+        .unwrap_or_else(|| panic!("no report file; the app said {path}"));
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(
+        html.contains("Salems centrum") && html.contains("&lt;3"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("hemlig detalj"),
+        "no report's text in the report"
+    );
+
+    app.click("[data-testid=export-csv]").await;
+    app.wait_for_text("[data-testid=saved-path]", |t| t.contains(".csv"))
+        .await;
+    let csv = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .unwrap();
+    let lines = std::fs::read_to_string(csv).unwrap().lines().count();
+    assert_eq!(lines, 1 + 7, "a header and last month's seven reports");
+
+    // The meeting's one-page sheet, previewed.
+    app.click("[data-testid=tab-meeting]").await;
+    app.click("[data-testid=preview-sheet]").await;
+    app.wait_for_text("[data-testid=minutes-sheet]", |t| {
+        t.contains("Lägesbild för protokollet")
+    })
+    .await;
+    app.screenshot("minutes-sheet", (1366, 768)).await;
+    app.quit().await;
+}
