@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use lagesbild_core::sync::engine::{LONG_POLL_SECONDS, Request, Response, TransportError};
-use lagesbild_core::sync::wire::{EnrollRequest, EnrollResponse, ErrorBody};
+use lagesbild_core::sync::wire::{
+    EnrollRequest, EnrollResponse, ErrorBody, Register, RegisterChange,
+};
 use lagesbild_core::{ObservationId, WorkspaceId};
 use serde::de::DeserializeOwned;
 
@@ -104,6 +106,27 @@ impl HttpTransport {
             Ok(r) if r.status().is_success() => Ok(()),
             other => read::<serde_json::Value>(other).await.map(|_| ()),
         }
+    }
+
+    /// The coordinator changes the register; the answer is the new register.
+    pub async fn change_register(
+        &self,
+        workspace: WorkspaceId,
+        change: &RegisterChange,
+    ) -> Result<Register, TransportError> {
+        read(
+            self.client
+                .post(format!(
+                    "{}/v1/workspaces/{workspace}/register/changes",
+                    self.server
+                ))
+                .bearer_auth(&self.token)
+                .timeout(Duration::from_secs(30))
+                .json(change)
+                .send()
+                .await,
+        )
+        .await
     }
 
     pub async fn send(

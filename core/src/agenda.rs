@@ -255,7 +255,7 @@ impl Store {
     }
 
     /// Reports and highest grade per week at a place (an area: at it and every place in
-    /// it), from `first` to `last` inclusive, oldest first.
+    /// it, and every place merged into it), from `first` to `last` inclusive, oldest first.
     pub fn place_weeks(
         &self,
         place: PlaceId,
@@ -265,7 +265,8 @@ impl Store {
         let mut stmt = self.conn().prepare_cached(
             "SELECT o.week, COUNT(*), MAX(o.grade) FROM observations o
              LEFT JOIN places p ON p.id = o.place_id
-             WHERE (o.place_id = ?1 OR p.area_id = ?1) AND o.week BETWEEN ?2 AND ?3
+             WHERE (o.place_id = ?1 OR p.area_id = ?1 OR p.merged_into = ?1)
+               AND o.week BETWEEN ?2 AND ?3
              GROUP BY o.week",
         )?;
         let found: HashMap<i64, (u32, Option<Grade>)> = stmt

@@ -231,6 +231,18 @@ pub fn median(grades: &[u32; 5]) -> Option<f64> {
 
 /// The summary of a place in `map`, created empty on first use. A place missing from
 /// the register (not yet synced) is shown as unknown rather than dropped.
+/// The place a report counts for: a merged place's reports count for the place it was
+/// merged into.
+pub(crate) fn resolve(places: &HashMap<PlaceId, Place>, mut id: PlaceId) -> PlaceId {
+    for _ in 0..8 {
+        match places.get(&id).and_then(|p| p.merged_into) {
+            Some(next) => id = next,
+            None => break,
+        }
+    }
+    id
+}
+
 fn entry<'a>(
     map: &'a mut HashMap<PlaceId, Summary>,
     places: &HashMap<PlaceId, Place>,
@@ -301,7 +313,7 @@ impl Store {
         let mut rows = stmt.query(params_from_iter(params))?;
         while let Some(row) = rows.next()? {
             let category: String = row.get(2)?;
-            entry(&mut by_place, &places, row.get(0)?).add_current(
+            entry(&mut by_place, &places, resolve(&places, row.get(0)?)).add_current(
                 row.get(1)?,
                 &category,
                 row.get(3)?,
@@ -323,7 +335,8 @@ impl Store {
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(params))?;
         while let Some(row) = rows.next()? {
-            entry(&mut by_place, &places, row.get(0)?).events = row.get(1)?;
+            entry(&mut by_place, &places, resolve(&places, row.get(0)?)).events +=
+                row.get::<_, u32>(1)?;
         }
 
         let mut params = vec![Value::Blob(workspace.as_uuid().as_bytes().to_vec())];
@@ -339,7 +352,7 @@ impl Store {
         while let Some(row) = rows.next()? {
             let key: i64 = row.get(1)?;
             if let Some(index) = previous_weeks.iter().position(|w| w.key() == key) {
-                entry(&mut by_place, &places, row.get(0)?).add_previous(
+                entry(&mut by_place, &places, resolve(&places, row.get(0)?)).add_previous(
                     index,
                     row.get(2)?,
                     row.get(3)?,

@@ -163,6 +163,7 @@ impl Store {
         let mut all_events = std::collections::BTreeSet::new();
         let (mut reports, mut previous_reports) = (0, 0);
         for (place, category, week, grade, event, current) in rows {
+            let place = crate::lagesbild::resolve(&places, place);
             let (area_key, area_name) = match places.get(&place) {
                 Some(p) => match (p.kind, p.area.and_then(|a| places.get(&a))) {
                     (PlaceKind::Plats, Some(area)) => (area.id.to_string(), area.name.clone()),

@@ -97,6 +97,7 @@ pub fn typescript() -> String {
         DecisionDraft,
         DecisionStatus,
         PeriodReport,
+        lagesbild_core::sync::wire::RegisterChange,
         // The payload of the `sync-status` event.
         std::collections::BTreeMap<WorkspaceId, SyncStatus>,
     );

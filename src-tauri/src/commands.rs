@@ -6,7 +6,7 @@ use lagesbild_core::lagesbild::Lagesbild;
 use lagesbild_core::report::PeriodReport;
 use lagesbild_core::store::{Credential, RefusedChange};
 use lagesbild_core::sync::engine::{SyncStatus, TransportError};
-use lagesbild_core::sync::wire::{EnrollRequest, Membership};
+use lagesbild_core::sync::wire::{EnrollRequest, Membership, RegisterChange};
 use lagesbild_core::time::Timestamp;
 use lagesbild_core::{
     Assessment, Category, Decision, DecisionDraft, DecisionId, DecisionStatus, Grade, Identity,
@@ -357,22 +357,49 @@ pub async fn link(state: State<'_, AppState>, ids: Vec<ObservationId>) -> Comman
 /// then follows; then this device at once. Needs a connection.
 #[tauri::command]
 pub async fn erase(state: State<'_, AppState>, id: ObservationId) -> CommandResult<()> {
-    let (credential, workspace) = {
-        let store = state.store();
-        let credential = store
-            .credential()?
-            .ok_or_else(|| CommandError::new(Code::Forbidden, "the device is not enrolled"))?;
-        (credential, store.require_identity()?.workspace)
-    };
+    let (transport, workspace) = online(&state)?;
+    transport.erase(workspace, id).await.map_err(online_error)?;
+    state.store().erase_local(id.as_uuid())?;
+    Ok(())
+}
+
+/// What a coordinator's action that needs the server (erasure, the register) calls.
+fn online(
+    state: &AppState,
+) -> CommandResult<(lagesbild_client::HttpTransport, lagesbild_core::WorkspaceId)> {
+    let store = state.store();
+    let credential = store
+        .credential()?
+        .ok_or_else(|| CommandError::new(Code::Forbidden, "the device is not enrolled"))?;
     let transport = lagesbild_client::HttpTransport::new(&credential.server, &credential.token)
         .map_err(|e| CommandError::new(Code::Internal, e.to_string()))?;
-    transport.erase(workspace, id).await.map_err(|e| match e {
-        TransportError::Unauthorized(body) | TransportError::Rejected { body, .. } => {
+    Ok((transport, store.require_identity()?.workspace))
+}
+
+fn online_error(e: TransportError) -> CommandError {
+    match e {
+        TransportError::Unauthorized(body) => CommandError::new(Code::Forbidden, body.message),
+        TransportError::Rejected { status: 403, body } => {
             CommandError::new(Code::Forbidden, body.message)
         }
+        TransportError::Rejected { body, .. } => CommandError::new(Code::Invalid, body.message),
         other => CommandError::new(Code::Unreachable, other.to_string()),
-    })?;
-    state.store().erase_local(id.as_uuid())?;
+    }
+}
+
+/// Changes the place register or the categories (the coordinator; needs a connection).
+/// The device applies the server's new register at once.
+#[tauri::command]
+pub async fn change_register(
+    state: State<'_, AppState>,
+    change: RegisterChange,
+) -> CommandResult<()> {
+    let (transport, workspace) = online(&state)?;
+    let register = transport
+        .change_register(workspace, &change)
+        .await
+        .map_err(online_error)?;
+    state.store().apply_register(workspace, &register)?;
     Ok(())
 }
 

@@ -87,6 +87,7 @@ pub fn run() {
             commands::mark_reviewed,
             commands::link,
             commands::erase,
+            commands::change_register,
             commands::period_report,
             commands::save_report,
             commands::export,

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use lagesbild_core::sync::wire::{
     BootstrapPage, EnrollRequest, EnrollResponse, ErrorBody, FeedPage, MAX_PAGE, Me, PushRequest,
-    PushResponse, Register,
+    PushResponse, Register, RegisterChange,
 };
 use lagesbild_core::{ObservationId, Timestamp, WorkspaceId};
 use serde::Deserialize;
@@ -46,6 +46,10 @@ pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router 
         .route("/v1/enroll", post(enroll))
         .route("/v1/me", get(me))
         .route("/v1/workspaces/{workspace}/register", get(register))
+        .route(
+            "/v1/workspaces/{workspace}/register/changes",
+            post(change_register),
+        )
         .route("/v1/workspaces/{workspace}/push", post(push))
         .route("/v1/workspaces/{workspace}/feed", get(feed))
         .route("/v1/workspaces/{workspace}/bootstrap", get(bootstrap))
@@ -218,6 +222,21 @@ async fn register(
         .map(Json)
 }
 
+#[utoipa::path(post, path = "/v1/workspaces/{workspace}/register/changes", tag = "coordinator", security(("device" = [])),
+    params(("workspace" = WorkspaceId, Path)), request_body = RegisterChange,
+    responses((status = 200, description = "The changed register", body = Register), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, description = "Only the coordinator may", body = ErrorBody)))]
+async fn change_register(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path(workspace): Path<WorkspaceId>,
+    Json(change): Json<RegisterChange>,
+) -> ApiResult<Register> {
+    let member = member(&state, device, workspace).await?;
+    blocking(&state, move |s| s.change_register(&member, &change))
+        .await
+        .map(Json)
+}
+
 #[utoipa::path(post, path = "/v1/workspaces/{workspace}/push", tag = "sync", security(("device" = [])),
     params(("workspace" = WorkspaceId, Path)), request_body = PushRequest,
     responses((status = 200, description = "One outcome per change, in order", body = PushResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, description = "The request is too large")))]
@@ -261,11 +280,15 @@ async fn feed(
     let mut grew = state.service.watch(workspace);
     let mut stopping = state.stopping.clone();
     let mut since = query.since;
+    let mut register_version = None;
     loop {
         let m = member.clone();
         let page = blocking(&state, move |s| s.feed(&m, since, limit)).await?;
+        let register_changed =
+            *register_version.get_or_insert(page.register_version) != page.register_version;
         if !page.entries.is_empty()
             || page.more
+            || register_changed
             || tokio::time::Instant::now() >= deadline
             || *stopping.borrow()
         {
@@ -328,7 +351,7 @@ async fn erase(
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
     info(title = "Lägesbild sync API", description = "Devices push their Automerge changes and pull a per-workspace feed from a cursor; see the README for the protocol."),
-    paths(health, enroll, me, register, push, feed, bootstrap, erase),
+    paths(health, enroll, me, register, change_register, push, feed, bootstrap, erase),
     modifiers(&BearerAuth),
     tags((name = "devices"), (name = "sync"), (name = "coordinator"), (name = "server"))
 )]

@@ -323,3 +323,172 @@ pub fn categories(conn: &Connection, workspace: WorkspaceId) -> Result<Vec<Categ
     let rows = stmt.query_map([workspace], category_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Applies a coordinator's change to the register of `workspace`, checking it first:
+/// names present and not taken, places and categories of this workspace, a merge into
+/// another live place of the same kind. The server calls this on its own database.
+pub fn apply_change(
+    conn: &Connection,
+    workspace: WorkspaceId,
+    change: &crate::sync::wire::RegisterChange,
+) -> Result<()> {
+    use crate::sync::wire::RegisterChange;
+    let existing = places(conn, workspace)?;
+    let name_free = |name: &str, except: Option<PlaceId>| -> Result<String> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(ValidationError::new(Field::Name, Problem::Missing).into());
+        }
+        if existing
+            .iter()
+            .any(|p| Some(p.id) != except && p.name.to_lowercase() == name.to_lowercase())
+        {
+            return Err(ValidationError::new(
+                Field::Name,
+                Problem::OutOfRange {
+                    value: name.to_string(),
+                    allowed: "another place already has that name".into(),
+                },
+            )
+            .into());
+        }
+        Ok(name.to_string())
+    };
+    let live = |id: PlaceId| -> Result<&Place> {
+        existing
+            .iter()
+            .find(|p| p.id == id && p.merged_into.is_none())
+            .ok_or_else(|| unknown_place(&id.to_string()).into())
+    };
+    match change {
+        RegisterChange::AddPlace {
+            name,
+            is_area,
+            area,
+            lat,
+            lon,
+        } => {
+            let name = name_free(name, None)?;
+            if let Some(area) = area
+                && live(*area)?.kind != crate::codes::PlaceKind::Omrade
+            {
+                return Err(unknown_place(&area.to_string()).into());
+            }
+            if !(-90.0..=90.0).contains(lat) || !(-180.0..=180.0).contains(lon) {
+                return Err(ValidationError::new(
+                    Field::Position,
+                    Problem::OutOfRange {
+                        value: format!("{lat}, {lon}"),
+                        allowed: "a latitude and longitude".into(),
+                    },
+                )
+                .into());
+            }
+            let area = if *is_area { None } else { *area };
+            save_place(
+                conn,
+                &Place::new(workspace, &name, *is_area, area, *lat, *lon),
+            )
+        }
+        RegisterChange::RenamePlace { place, name } => {
+            let name = name_free(name, Some(*place))?;
+            let mut renamed = live(*place)?.clone();
+            renamed.name = name;
+            save_place(conn, &renamed)
+        }
+        RegisterChange::MergePlace { place, into } => {
+            let (from, to) = (live(*place)?, live(*into)?);
+            if from.id == to.id || from.kind != to.kind {
+                return Err(ValidationError::new(
+                    Field::Place,
+                    Problem::OutOfRange {
+                        value: to.name.clone(),
+                        allowed: "a place merges into another place (an area into another area)"
+                            .into(),
+                    },
+                )
+                .into());
+            }
+            let mut merged = from.clone();
+            merged.merged_into = Some(to.id);
+            merged.retired = true;
+            save_place(conn, &merged)?;
+            // Places of a merged area now lie in the area it merged into.
+            for child in existing.iter().filter(|p| p.area == Some(from.id)) {
+                let mut moved = child.clone();
+                moved.area = Some(to.id);
+                save_place(conn, &moved)?;
+            }
+            Ok(())
+        }
+        RegisterChange::AddCategory {
+            name_sv,
+            name_en,
+            parent,
+        } => {
+            let name_sv = name_sv.trim();
+            if name_sv.is_empty() {
+                return Err(ValidationError::new(Field::Name, Problem::Missing).into());
+            }
+            let all = categories(conn, workspace)?;
+            if let Some(parent) = parent
+                && !all.iter().any(|c| &c.key == parent && c.parent.is_none())
+            {
+                return Err(unknown_category(parent).into());
+            }
+            let base = slug(name_sv);
+            let key = (1..)
+                .map(|n| {
+                    if n == 1 {
+                        base.clone()
+                    } else {
+                        format!("{base}-{n}")
+                    }
+                })
+                .find(|k| all.iter().all(|c| &c.key != k))
+                .unwrap_or(base);
+            let name_en = name_en.trim();
+            save_category(
+                conn,
+                workspace,
+                &Category {
+                    key,
+                    parent: parent.clone(),
+                    name_sv: name_sv.to_string(),
+                    name_en: if name_en.is_empty() { name_sv } else { name_en }.to_string(),
+                    retired: false,
+                    sort: all.iter().map(|c| c.sort).max().unwrap_or(0) + 1,
+                },
+            )
+        }
+        RegisterChange::RetireCategory { key } => {
+            let mut category =
+                category_by_key(conn, workspace, key)?.ok_or_else(|| unknown_category(key))?;
+            category.retired = true;
+            save_category(conn, workspace, &category)
+        }
+    }
+}
+
+/// A category key from its Swedish name: `Nedskräpning` → `nedskrapning`.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.to_lowercase().chars() {
+        let c = match c {
+            'å' | 'ä' => 'a',
+            'ö' => 'o',
+            'é' => 'e',
+            c if c.is_ascii_alphanumeric() => c,
+            _ => '-',
+        };
+        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+            out.push(c);
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "kategori".into()
+    } else {
+        out
+    }
+}

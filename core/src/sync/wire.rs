@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::codes::{DocKind, Role};
-use crate::ids::{DeviceId, UserId};
+use crate::ids::{DeviceId, PlaceId, UserId};
 use crate::model::{Category, Organisation, Place, Workspace};
 use crate::store::projection::ObservationProjection;
 use crate::time::Timestamp;
@@ -90,6 +90,44 @@ pub struct Register {
     pub places: Vec<Place>,
     #[serde(default)]
     pub categories: Vec<Category>,
+}
+
+/// `POST /v1/workspaces/{ws}/register/changes`: the coordinator changes the register. The
+/// answer is the whole new register; other devices fetch it when the feed shows its new
+/// version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum RegisterChange {
+    /// A new place, or a new area (`is_area`), at a position.
+    AddPlace {
+        name: String,
+        is_area: bool,
+        area: Option<PlaceId>,
+        lat: f64,
+        lon: f64,
+    },
+    RenamePlace {
+        place: PlaceId,
+        name: String,
+    },
+    /// `place` is the same as `into`: its reports count for `into` from now on, and it
+    /// takes no new reports. The reports keep their place.
+    MergePlace {
+        place: PlaceId,
+        into: PlaceId,
+    },
+    /// A new category; a subcategory when `parent` is a main category's key.
+    AddCategory {
+        name_sv: String,
+        name_en: String,
+        parent: Option<String>,
+    },
+    /// The category takes no new reports; its reports keep it.
+    RetireCategory {
+        key: String,
+    },
 }
 
 /// One Automerge change.

@@ -117,6 +117,17 @@ impl Service {
         }
     }
 
+    /// Wakes the workspace's long polls without a new feed entry (the register changed).
+    fn wake(&self, workspace: WorkspaceId) {
+        let heads = self
+            .heads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(sender) = heads.get(&workspace) {
+            sender.send_modify(|_| {});
+        }
+    }
+
     pub(crate) fn db(&self) -> &Db {
         &self.db
     }

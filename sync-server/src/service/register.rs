@@ -1,7 +1,7 @@
 //! The register as devices fetch it, and erasure.
 
 use lagesbild_core::store::register;
-use lagesbild_core::sync::wire::Register;
+use lagesbild_core::sync::wire::{Register, RegisterChange};
 use lagesbild_core::{ObservationId, Timestamp, Workspace};
 use rusqlite::{OptionalExtension, params};
 
@@ -41,6 +41,34 @@ impl Service {
                 categories: register::categories(conn, member.workspace)?,
             })
         })
+    }
+
+    /// Changes the register (the coordinator), and tells waiting devices.
+    pub fn change_register(
+        &self,
+        member: &Member,
+        change: &RegisterChange,
+    ) -> ServiceResult<Register> {
+        if !member.role.is_coordinator() {
+            return Err(ServiceError::Forbidden(
+                "only the coordinator may change places and categories".into(),
+            ));
+        }
+        self.db().with(|conn| -> ServiceResult<()> {
+            let tx = conn.transaction()?;
+            register::apply_change(&tx, member.workspace, change).map_err(|e| match e {
+                lagesbild_core::Error::Invalid(v) => ServiceError::BadRequest(v.to_string()),
+                other => ServiceError::from(other),
+            })?;
+            tx.execute(
+                "UPDATE workspaces SET register_version = register_version + 1 WHERE id = ?1",
+                [member.workspace],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })?;
+        self.wake(member.workspace);
+        self.register(member, -1)
     }
 
     /// Erases an observation: its document and every stored change of it are deleted

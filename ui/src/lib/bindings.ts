@@ -372,6 +372,13 @@ accuracy_m: number | null, };
 export type RefusedChange = { seq: number, doc: string, code: string, message: string, };
 
 /**
+ * `POST /v1/workspaces/{ws}/register/changes`: the coordinator changes the register. The
+ * answer is the whole new register; other devices fetch it when the feed shows its new
+ * version.
+ */
+export type RegisterChange = { "op": "add_place", name: string, is_area: boolean, area: PlaceId | null, lat: number, lon: number, } | { "op": "rename_place", place: PlaceId, name: string, } | { "op": "merge_place", place: PlaceId, into: PlaceId, } | { "op": "add_category", name_sv: string, name_en: string, parent: string | null, } | { "op": "retire_category", key: string, };
+
+/**
  * Who made a report or an edit: taken from the device's enrolment, never typed.
  */
 export type Reporter = { user: UserId, name: string, role: Role, organisation: OrganisationId, };

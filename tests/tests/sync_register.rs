@@ -1,0 +1,192 @@
+//! The coordinator changes the register from a device: places added, renamed and merged,
+//! categories added and retired. Other devices follow; reports keep their place and
+//! category; a merged place's reports count for the place it merged into.
+#![allow(clippy::unwrap_used)]
+
+use lagesbild_core::sync::engine::TransportError;
+use lagesbild_core::sync::wire::RegisterChange;
+use lagesbild_core::{ObservationDraft, ObservationFilter, PlaceKind};
+use lagesbild_tests::{Device, TestServer, now};
+
+fn draft(place: &str, category: &str) -> ObservationDraft {
+    ObservationDraft {
+        category: Some(category.into()),
+        place: Some(place.into()),
+        grade: Some(3),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coordinator_keeps_the_register_and_devices_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Register");
+    let codes = server.install_demo(&demo, 0);
+    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnare").await;
+    let field = Device::enroll(&server.url(), &codes[1], "fält").await;
+    let ws = coordinator.workspace;
+    let area = demo
+        .places
+        .iter()
+        .find(|p| p.kind == PlaceKind::Omrade && p.name == "Salems centrum")
+        .unwrap();
+    let hall = demo
+        .places
+        .iter()
+        .find(|p| p.name == "Salemhallen")
+        .unwrap();
+
+    // A field worker may not.
+    let refused = field
+        .transport
+        .change_register(
+            ws,
+            &RegisterChange::AddPlace {
+                name: "Lekplatsen".into(),
+                is_area: false,
+                area: Some(area.id),
+                lat: 59.2,
+                lon: 17.77,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, TransportError::Rejected { status: 403, .. }),
+        "{refused:?}"
+    );
+
+    // The coordinator adds a place; a taken name is refused.
+    let add = RegisterChange::AddPlace {
+        name: "Salems idrottsplats".into(),
+        is_area: false,
+        area: Some(area.id),
+        lat: 59.2041,
+        lon: 17.7761,
+    };
+    let register = coordinator
+        .transport
+        .change_register(ws, &add)
+        .await
+        .unwrap();
+    let sports = register
+        .places
+        .iter()
+        .find(|p| p.name == "Salems idrottsplats")
+        .unwrap()
+        .clone();
+    let taken = coordinator
+        .transport
+        .change_register(ws, &add)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(taken, TransportError::Rejected { status: 400, .. }),
+        "{taken:?}"
+    );
+
+    // A report at the hall, then the hall merges into the sports ground.
+    field
+        .store()
+        .record(&draft("Salemhallen", "brak"), now())
+        .unwrap();
+    field.sync().await;
+    coordinator
+        .transport
+        .change_register(
+            ws,
+            &RegisterChange::MergePlace {
+                place: hall.id,
+                into: sports.id,
+            },
+        )
+        .await
+        .unwrap();
+    coordinator
+        .transport
+        .change_register(
+            ws,
+            &RegisterChange::RenamePlace {
+                place: sports.id,
+                name: "Salems idrottsplats och hall".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let added = coordinator
+        .transport
+        .change_register(
+            ws,
+            &RegisterChange::AddCategory {
+                name_sv: "Nedskräpning".into(),
+                name_en: "Littering".into(),
+                parent: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(added.categories.iter().any(|c| c.key == "nedskrapning"));
+    coordinator
+        .transport
+        .change_register(
+            ws,
+            &RegisterChange::RetireCategory {
+                key: "klotter".into(),
+            },
+        )
+        .await
+        .unwrap();
+
+    // The field device follows at its next sync.
+    field.sync().await;
+    let store = field.store();
+    let places = store.places(ws).unwrap();
+    assert!(
+        places
+            .iter()
+            .any(|p| p.name == "Salems idrottsplats och hall")
+    );
+    let merged = places.iter().find(|p| p.id == hall.id).unwrap();
+    assert_eq!(merged.merged_into, Some(sports.id));
+    drop(store);
+    // No new reports at a merged place or in a retired category; the old report stays.
+    assert!(
+        field
+            .store()
+            .record(&draft("Salemhallen", "brak"), now())
+            .is_err()
+    );
+    assert!(
+        field
+            .store()
+            .record(&draft("Rönninge station", "klotter"), now())
+            .is_err()
+    );
+    field
+        .store()
+        .record(
+            &draft("Salems idrottsplats och hall", "nedskrapning"),
+            now(),
+        )
+        .unwrap();
+    let picture = field
+        .store()
+        .lagesbild(ws, now().week(), &ObservationFilter::default())
+        .unwrap();
+    let counted = picture
+        .places
+        .iter()
+        .find(|s| s.place == sports.id)
+        .unwrap();
+    assert_eq!(
+        counted.reports, 2,
+        "the hall's report counts for the place it merged into"
+    );
+    assert!(picture.places.iter().all(|s| s.place != hall.id));
+    let rows = field.store().list(&Default::default()).unwrap();
+    assert!(
+        rows.iter().any(|r| r.place == hall.id),
+        "the report keeps its place"
+    );
+}
