@@ -103,7 +103,10 @@ async fn the_period_report_counts_what_went_in() {
             .await,
         "2"
     );
-    app.screenshot("period-report", (1366, 768)).await;
+    for size in [(1366, 768), (390, 844)] {
+        app.screenshot("period-report", size).await;
+        assert!(!app.scrolls_sideways().await, "the report at {size:?}");
+    }
 
     // The version for politicians: small counts hidden.
     app.click("[data-testid=politician]").await;

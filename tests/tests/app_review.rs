@@ -192,3 +192,151 @@ async fn the_coordinator_reviews_corrects_links_and_erases() {
     field.quit().await;
     coordinator.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Register");
+    let codes = server.install_demo(&demo, 0);
+    let coordinator = App::start(
+        &display,
+        &dir.path().join("coord"),
+        &enrolment(&server, &codes[0]),
+    )
+    .await;
+    coordinator
+        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    coordinator.click("[data-testid=tab-register]").await;
+
+    // A new place in an area.
+    coordinator
+        .type_into("[data-testid=new-place-name]", "Lekplatsen Ekbacken")
+        .await;
+    coordinator
+        .select("[data-testid=new-place-area]", "Säby")
+        .await;
+    coordinator.click("[data-testid=add-register-place]").await;
+    coordinator
+        .wait_for("[data-testid=register-place][data-place='Lekplatsen Ekbacken']")
+        .await;
+    // Renamed.
+    let gard = "[data-testid=register-place][data-place='Säby gård']";
+    coordinator
+        .click(&format!("{gard} [data-testid=rename]"))
+        .await;
+    coordinator
+        .type_into("[data-testid=new-name]", "Säby gård, parkeringen")
+        .await;
+    coordinator.click("[data-testid=save-name]").await;
+    coordinator
+        .wait_for("[data-testid=register-place][data-place='Säby gård, parkeringen']")
+        .await;
+    // Merged.
+    let school = "[data-testid=register-place][data-place='Skogsängsskolan']";
+    coordinator
+        .click(&format!("{school} [data-testid=merge]"))
+        .await;
+    coordinator
+        .select("[data-testid=merge-into]", "Skogsängens fritidsgård")
+        .await;
+    coordinator.click("[data-testid=save-merge]").await;
+    coordinator
+        .wait_for_text("[data-testid=register-done]", |t| {
+            t.contains("sammanslagna")
+        })
+        .await;
+    assert_eq!(coordinator.count(school).await, 0);
+    // A category added, one retired.
+    coordinator
+        .type_into("[data-testid=new-category-sv]", "Buskörning")
+        .await;
+    coordinator
+        .type_into("[data-testid=new-category-en]", "Reckless driving")
+        .await;
+    coordinator.click("[data-testid=add-category]").await;
+    coordinator
+        .wait_for("[data-testid=register-category][data-key='buskorning']")
+        .await;
+    coordinator
+        .click("[data-testid=register-category][data-key='klotter'] [data-testid=retire]")
+        .await;
+    coordinator
+        .wait_for("[data-testid=register-category][data-key='klotter'] [data-testid=retired]")
+        .await;
+    for size in [(1366, 768), (390, 844)] {
+        coordinator.screenshot("register", size).await;
+        assert!(
+            !coordinator.scrolls_sideways().await,
+            "register at {size:?}"
+        );
+        assert!(
+            coordinator.small_targets().await.is_empty(),
+            "register at {size:?}"
+        );
+    }
+
+    // A field worker's app follows.
+    let field = App::start(
+        &display,
+        &dir.path().join("field"),
+        &enrolment(&server, &codes[1]),
+    )
+    .await;
+    field
+        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    field.click("[data-testid=tab-report]").await;
+    field
+        .type_into("[data-testid=place-search]", "Lekplatsen")
+        .await;
+    field
+        .click_text("[data-testid=place]", "Lekplatsen Ekbacken")
+        .await;
+    field
+        .type_into("[data-testid=place-search]", "Skogsäng")
+        .await;
+    let offered = field
+        .wait_for_text(".places", |t| t.contains("Skogsängens fritidsgård"))
+        .await;
+    assert!(
+        !offered.contains("Skogsängsskolan"),
+        "a merged place takes no new reports"
+    );
+    field
+        .type_into("[data-testid=place-search]", "Säby gård")
+        .await;
+    field
+        .wait_for_text(".places", |t| t.contains("Säby gård, parkeringen"))
+        .await;
+    field
+        .type_into("[data-testid=place-search]", "Lekplatsen")
+        .await;
+    field
+        .click_text("[data-testid=place]", "Lekplatsen Ekbacken")
+        .await;
+    field
+        .click_text("[data-testid=category]", "Skadegörelse")
+        .await;
+    let subs = field.wait_for_text(".choices.sub", |t| !t.is_empty()).await;
+    assert!(
+        !subs.contains("Klotter"),
+        "a retired category takes no new reports: {subs}"
+    );
+    field
+        .click_text("[data-testid=category]", "Buskörning")
+        .await;
+    field.click("[data-testid=grade-2]").await;
+    field.click("[data-testid=save]").await;
+    field.wait_for("[data-testid=saved]").await;
+    field
+        .wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
+        .await;
+    let held = server_observations(&server.db_path);
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].category, "buskorning");
+    field.quit().await;
+    coordinator.quit().await;
+}

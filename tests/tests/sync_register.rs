@@ -114,19 +114,23 @@ async fn the_coordinator_keeps_the_register_and_devices_follow() {
         )
         .await
         .unwrap();
+    assert!(
+        register.categories.iter().all(|c| c.key != "buskorning"),
+        "not a default category"
+    );
     let added = coordinator
         .transport
         .change_register(
             ws,
             &RegisterChange::AddCategory {
-                name_sv: "Nedskräpning".into(),
-                name_en: "Littering".into(),
+                name_sv: "Buskörning".into(),
+                name_en: "Reckless driving".into(),
                 parent: None,
             },
         )
         .await
         .unwrap();
-    assert!(added.categories.iter().any(|c| c.key == "nedskrapning"));
+    assert!(added.categories.iter().any(|c| c.key == "buskorning"));
     coordinator
         .transport
         .change_register(
@@ -165,10 +169,7 @@ async fn the_coordinator_keeps_the_register_and_devices_follow() {
     );
     field
         .store()
-        .record(
-            &draft("Salems idrottsplats och hall", "nedskrapning"),
-            now(),
-        )
+        .record(&draft("Salems idrottsplats och hall", "buskorning"), now())
         .unwrap();
     let picture = field
         .store()

@@ -3,7 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import type {
-  Agenda, Assessment, PeriodReport, Decision, DecisionDraft, DecisionStatus, Grade, Meeting,
+  Agenda, Assessment, PeriodReport, RegisterChange, Decision, DecisionDraft, DecisionStatus, Grade, Meeting,
   Category, CommandError, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
   ObservationPatch, ObservationRow, Organisation, Overview, Place, Position, SyncOverview,
 } from "./bindings";
@@ -46,6 +46,7 @@ export const api = {
   periodReport: (from: string, until: string) => call<PeriodReport>("period_report", { from, until }),
   saveReport: (name: string, html: string) => call<string>("save_report", { name, html }),
   export: (format: "csv" | "geojson", from: string, until: string) => call<string>("export", { format, from, until }),
+  changeRegister: (change: RegisterChange) => call<void>("change_register", { change }),
   agenda: (week: string | null) => call<Agenda>("agenda", { week }),
   startMeeting: (week: string) => call<Meeting>("start_meeting", { week }),
   editMeetingNotes: (id: string, text: string) => call<Meeting>("edit_meeting_notes", { id, text }),
