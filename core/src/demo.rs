@@ -263,4 +263,88 @@ impl DemoWorkspace {
             })
             .collect()
     }
+
+    /// Last weeks' meetings and decisions, made in `store` by its identity (the demo's
+    /// coordinator): the station's deployment two weeks ago, carried out; last week's for
+    /// the torget, planned; one for the youth centre that was not carried out. Returns the
+    /// ids of the documents made.
+    pub fn meeting_history(&self, store: &mut Store, now: Timestamp) -> Result<Vec<uuid::Uuid>> {
+        use crate::codes::{DecisionStatus, Deployee};
+        use crate::store::DecisionDraft;
+        let day = 86_400_000;
+        let ago = |days: i64| Timestamp::from_millis(now.millis() - days * day).unwrap_or(now);
+        let place = |name: &str| self.places.iter().find(|p| p.name == name).map(|p| p.id);
+        let org = |kind: OrganisationKind| {
+            self.organisations
+                .iter()
+                .find(|o| o.kind == kind)
+                .map(|o| o.id)
+        };
+        let date = |t: Timestamp| (t.0 + chrono::Duration::days(2)).date_naive().to_string();
+        let mut made = Vec::new();
+        let plans = [
+            (
+                14,
+                "Rönninge station",
+                vec![Deployee::Faltare, Deployee::Vaktare],
+                "Grupperingar och skadegörelse vid stationen tre kvällar i rad",
+                OrganisationKind::Kommun,
+                Some((
+                    DecisionStatus::Genomford,
+                    "Fältare fredag och lördag, väktare lördag natt",
+                )),
+            ),
+            (
+                7,
+                "Skogsängens fritidsgård",
+                vec![Deployee::Nattvandrare],
+                "Oro utanför fritidsgården vid stängning",
+                OrganisationKind::Ideell,
+                Some((
+                    DecisionStatus::InteGenomford,
+                    "För få nattvandrare anmälde sig",
+                )),
+            ),
+            (
+                7,
+                "Salems centrum, torget",
+                vec![Deployee::Polis, Deployee::Faltare],
+                "Fortsatt högt läge på torget kvällstid",
+                OrganisationKind::Polis,
+                None,
+            ),
+        ];
+        for (days, at, deployees, why, responsible, outcome) in plans {
+            let when = ago(days);
+            let meeting = match store.meetings(Some(when.week()))?.into_iter().next() {
+                Some(m) => m,
+                None => {
+                    let m = store.start_meeting(when.week(), when)?;
+                    store.add_attendee(m.id, "Samira Lind (samordnare)", when)?;
+                    store.add_attendee(m.id, "Jonas Berg (fältgruppen)", when)?;
+                    store.add_attendee(m.id, "Ahmed Nour (polisen)", when)?;
+                    made.push(m.id.0);
+                    m
+                }
+            };
+            let decision = store.decide(
+                &DecisionDraft {
+                    meeting: Some(meeting.id),
+                    place: place(at),
+                    deployees,
+                    days: vec![date(when)],
+                    from: Some("18:00".into()),
+                    to: Some("23:00".into()),
+                    why: why.into(),
+                    responsible: org(responsible).or_else(|| org(OrganisationKind::Kommun)),
+                },
+                when,
+            )?;
+            if let Some((status, note)) = outcome {
+                store.set_decision_status(decision.id, status, note, ago(days - 5))?;
+            }
+            made.push(decision.id.0);
+        }
+        Ok(made)
+    }
 }

@@ -157,6 +157,15 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
         }
         guard.set_theme("light").await;
     }
+    // The demo's last weeks of meetings: three decisions to follow up.
+    guard.click("[data-testid=tab-meeting]").await;
+    guard
+        .wait_for_text("[data-testid=follow-ups]", |t| {
+            t.contains("Rönninge station") && t.contains("Genomförd") && t.contains("Planerad")
+        })
+        .await;
+    assert_eq!(guard.count("[data-testid=follow-up]").await, 3);
+    guard.screenshot("meeting-demo", (1366, 768)).await;
     guard.click("[data-testid=tab-picture]").await;
     guard.click("[data-testid=view-map]").await;
     guard

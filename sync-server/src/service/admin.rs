@@ -250,19 +250,25 @@ impl Service {
             )?;
         }
         // The reports are made the way a device makes them, then ingested.
+        // The coordinator's scratch store: each report names its own reporter; the
+        // meetings and decisions are the coordinator's.
         let mut scratch = Store::open_in_memory()?;
-        let identity = demo.install(&mut scratch, 1)?;
+        let identity = demo.install(&mut scratch, 0)?;
         let recorded =
             scratch.record_many(identity.workspace, &demo.reports(reports, 6, now, 48), now)?;
-        let changes: Vec<WireChange> = recorded
+        let mut docs: Vec<uuid::Uuid> = recorded.iter().map(|o| o.id.0).collect();
+        if reports > 0 {
+            docs.extend(demo.meeting_history(&mut scratch, now)?);
+        }
+        let changes: Vec<WireChange> = docs
             .iter()
-            .flat_map(|o| {
+            .flat_map(|&doc| {
                 scratch
-                    .document_changes(o.id.as_uuid())
+                    .document_changes(&doc)
                     .unwrap_or_default()
                     .into_iter()
                     .map(move |c| WireChange {
-                        doc: o.id.0,
+                        doc,
                         hash: c.hash.to_string(),
                         bytes: c.bytes,
                     })

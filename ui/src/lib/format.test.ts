@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorText, gradeLabel, isWordy, isoWeek, nextWeekDays, summarise, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
+import { errorText, gradeLabel, isWordy, isoWeek, deploymentDays, summarise, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
 import { text } from "./i18n";
 import type { Place } from "./bindings";
 
@@ -72,11 +72,12 @@ describe("labels on narrow buttons", () => {
 });
 
 describe("the meeting", () => {
-  it("offers the days of the week after the meeting's", () => {
-    expect(nextWeekDays("2026-W48")).toEqual([
-      "2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04", "2026-12-05", "2026-12-06",
-    ]);
-    expect(nextWeekDays("2026-W53")[0]).toBe("2027-01-04");
+  it("offers the days of the meeting's week and the week after", () => {
+    const days = deploymentDays("2026-W48");
+    expect(days.length).toBe(14);
+    expect(days.slice(0, 2)).toEqual(["2026-11-23", "2026-11-24"]);
+    expect(days.slice(-2)).toEqual(["2026-12-05", "2026-12-06"]);
+    expect(deploymentDays("2026-W53")[7]).toBe("2027-01-04");
   });
   it("sums up before and after", () => {
     expect(summarise([{ reports: 3, highest: 4 }, { reports: 0, highest: null }, { reports: 2, highest: 5 }]))

@@ -53,15 +53,17 @@ export function statusLabel(s: DecisionStatus, lang: Lang): string {
   return STATUS_LABELS[s][lang === "sv" ? 0 : 1];
 }
 
-/** The dates of the week after `week` (Monday first), as `2026-11-30`. */
-export function nextWeekDays(week: string): string[] {
-  const next = stepWeek(week, 1);
-  const match = /^(\d{4})-W(\d{2})$/.exec(next);
+/**
+ * The days a meeting about `week` can deploy on: the rest of that week and the week
+ * after (Monday first), as `2026-11-30`.
+ */
+export function deploymentDays(week: string): string[] {
+  const match = /^(\d{4})-W(\d{2})$/.exec(week);
   if (!match) return [];
   const [year, number] = [Number(match[1]), Number(match[2])];
   const jan4 = new Date(Date.UTC(year, 0, 4));
   const monday = new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * 86400000 + (number - 1) * 7 * 86400000);
-  return Array.from({ length: 7 }, (_, i) => new Date(monday.getTime() + i * 86400000).toISOString().slice(0, 10));
+  return Array.from({ length: 14 }, (_, i) => new Date(monday.getTime() + i * 86400000).toISOString().slice(0, 10));
 }
 
 /** Average reports per week and the highest grade over a run of weeks. */
