@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{at, demo_store, draft, second_store};
+use common::{at, demo_store, draft, now, second_store};
 use lagesbild_core::agenda::AgendaReason;
 use lagesbild_core::{
     DecisionDraft, DecisionStatus, Deployee, Error, Field, Grade, IsoWeek, PlaceKind, Store,
@@ -342,4 +342,36 @@ fn two_laptops_edit_the_same_meeting_offline_and_converge() {
     assert_eq!(ma.attendees.len(), 2);
     assert_eq!(a.decisions().unwrap(), b.decisions().unwrap());
     assert_eq!(a.decisions().unwrap().len(), 2);
+}
+
+#[test]
+fn two_laptops_that_both_start_the_meeting_offline_keep_both() {
+    let (mut a, demo, me) = demo_store(0);
+    let mut b = second_store(&demo, 1);
+    let w = week("2026-W48");
+    let ma = a.start_meeting(w, at("2026-11-25T17:00:00Z")).unwrap();
+    let mb = b.start_meeting(w, at("2026-11-25T17:01:00Z")).unwrap();
+    a.edit_meeting_notes(ma.id, "A:s anteckningar", at("2026-11-25T17:05:00Z"))
+        .unwrap();
+    b.edit_meeting_notes(mb.id, "B:s anteckningar", at("2026-11-25T17:05:00Z"))
+        .unwrap();
+    for id in [ma.id.as_uuid(), mb.id.as_uuid()] {
+        let from_a = a.document_changes(id).unwrap();
+        let from_b = b.document_changes(id).unwrap();
+        if !from_a.is_empty() {
+            b.receive(me.workspace, id, &from_a, now()).unwrap();
+        }
+        if !from_b.is_empty() {
+            a.receive(me.workspace, id, &from_b, now()).unwrap();
+        }
+    }
+    let on_a = a.meetings(Some(w)).unwrap();
+    assert_eq!(on_a, b.meetings(Some(w)).unwrap());
+    let notes: Vec<&str> = on_a.iter().map(|m| m.notes.as_str()).collect();
+    assert_eq!(
+        notes,
+        ["A:s anteckningar", "B:s anteckningar"],
+        "neither is lost"
+    );
+    assert_eq!(a.agenda(w).unwrap().meetings.len(), 2);
 }
