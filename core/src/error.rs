@@ -187,7 +187,9 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
-/// The stable codes of `Error`, mirrored in the UI.
+/// The stable codes of `Error`, and of a device's failures to reach its server; the app's
+/// UI matches on them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -199,6 +201,10 @@ pub enum ErrorCode {
     StoreTooNew,
     Corrupt,
     Internal,
+    /// The server did not accept an enrolment code.
+    EnrolmentRefused,
+    /// The server could not be reached.
+    Unreachable,
 }
 
 impl Error {

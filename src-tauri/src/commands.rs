@@ -17,8 +17,9 @@ use lagesbild_core::{
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 
-use crate::error::{Code, CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, now};
+use lagesbild_core::ErrorCode;
 
 /// Who this device is and where it syncs: what the start screen needs.
 #[derive(Debug, Serialize, ts_rs::TS)]
@@ -127,9 +128,9 @@ pub async fn enroll_with(
         .await
         .map_err(|e| match e {
             TransportError::Unauthorized(body) => {
-                CommandError::new(Code::EnrolmentRefused, body.message)
+                CommandError::new(ErrorCode::EnrolmentRefused, body.message)
             }
-            other => CommandError::new(Code::Unreachable, other.to_string()),
+            other => CommandError::new(ErrorCode::Unreachable, other.to_string()),
         })?;
     let credential = Credential {
         server: server.trim_end_matches('/').to_string(),
@@ -253,7 +254,7 @@ fn parse_week(week: Option<String>) -> CommandResult<IsoWeek> {
     match week {
         Some(w) => w
             .parse::<IsoWeek>()
-            .map_err(|e| CommandError::new(Code::Invalid, e)),
+            .map_err(|e| CommandError::new(ErrorCode::Invalid, e)),
         None => Ok(now().week()),
     }
 }
@@ -370,20 +371,22 @@ fn online(
     let store = state.store();
     let credential = store
         .credential()?
-        .ok_or_else(|| CommandError::new(Code::Forbidden, "the device is not enrolled"))?;
+        .ok_or_else(|| CommandError::new(ErrorCode::Forbidden, "the device is not enrolled"))?;
     let transport = lagesbild_client::HttpTransport::new(&credential.server, &credential.token)
-        .map_err(|e| CommandError::new(Code::Internal, e.to_string()))?;
+        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
     Ok((transport, store.require_identity()?.workspace))
 }
 
 fn online_error(e: TransportError) -> CommandError {
     match e {
-        TransportError::Unauthorized(body) => CommandError::new(Code::Forbidden, body.message),
+        TransportError::Unauthorized(body) => CommandError::new(ErrorCode::Forbidden, body.message),
         TransportError::Rejected { status: 403, body } => {
-            CommandError::new(Code::Forbidden, body.message)
+            CommandError::new(ErrorCode::Forbidden, body.message)
         }
-        TransportError::Rejected { body, .. } => CommandError::new(Code::Invalid, body.message),
-        other => CommandError::new(Code::Unreachable, other.to_string()),
+        TransportError::Rejected { body, .. } => {
+            CommandError::new(ErrorCode::Invalid, body.message)
+        }
+        other => CommandError::new(ErrorCode::Unreachable, other.to_string()),
     }
 }
 
@@ -422,7 +425,7 @@ fn output_dir(app: &AppHandle) -> CommandResult<std::path::PathBuf> {
     app.path()
         .download_dir()
         .or_else(|_| app.path().app_data_dir().map(|d| d.join("exports")))
-        .map_err(|e| CommandError::new(Code::Internal, e.to_string()))
+        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))
 }
 
 fn write_output(app: &AppHandle, name: &str, bytes: &[u8]) -> CommandResult<String> {
@@ -439,7 +442,7 @@ fn write_output(app: &AppHandle, name: &str, bytes: &[u8]) -> CommandResult<Stri
     let dir = output_dir(app)?;
     std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(dir.join(&safe), bytes))
-        .map_err(|e| CommandError::new(Code::Internal, format!("{}: {e}", dir.display())))?;
+        .map_err(|e| CommandError::new(ErrorCode::Internal, format!("{}: {e}", dir.display())))?;
     Ok(dir.join(safe).display().to_string())
 }
 
@@ -476,7 +479,7 @@ pub async fn export(
         }
         other => {
             return Err(CommandError::new(
-                Code::Invalid,
+                ErrorCode::Invalid,
                 format!("unknown export format {other}"),
             ));
         }
@@ -492,5 +495,5 @@ pub async fn export(
 fn parse_day(day: &str) -> CommandResult<Timestamp> {
     chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
         .map(lagesbild_core::time::local_midnight)
-        .map_err(|_| CommandError::new(Code::Invalid, format!("'{day}' is not a date")))
+        .map_err(|_| CommandError::new(ErrorCode::Invalid, format!("'{day}' is not a date")))
 }

@@ -4,27 +4,9 @@
 use lagesbild_core::{Error, ErrorCode, Field};
 use serde::Serialize;
 
-/// The stable codes of the commands' errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Code {
-    Invalid,
-    NeedsConfirmation,
-    NotFound,
-    NoIdentity,
-    Forbidden,
-    StoreTooNew,
-    Corrupt,
-    Internal,
-    /// The server did not accept the enrolment code.
-    EnrolmentRefused,
-    /// The server could not be reached.
-    Unreachable,
-}
-
 #[derive(Debug, Serialize, ts_rs::TS)]
 pub struct CommandError {
-    pub code: Code,
+    pub code: ErrorCode,
     pub message: String,
     /// The field a validation error or warning is about.
     pub field: Option<Field>,
@@ -39,17 +21,8 @@ impl From<Error> for CommandError {
             }
             _ => None,
         };
-        let code = match e.code() {
-            ErrorCode::Invalid => Code::Invalid,
-            ErrorCode::NeedsConfirmation => Code::NeedsConfirmation,
-            ErrorCode::NotFound => Code::NotFound,
-            ErrorCode::NoIdentity => Code::NoIdentity,
-            ErrorCode::Forbidden => Code::Forbidden,
-            ErrorCode::StoreTooNew => Code::StoreTooNew,
-            ErrorCode::Corrupt => Code::Corrupt,
-            ErrorCode::Internal => Code::Internal,
-        };
-        if matches!(code, Code::Internal | Code::Corrupt) {
+        let code = e.code();
+        if matches!(code, ErrorCode::Internal | ErrorCode::Corrupt) {
             tracing::error!(error = %e, "command failed");
         }
         CommandError {
@@ -61,7 +34,7 @@ impl From<Error> for CommandError {
 }
 
 impl CommandError {
-    pub fn new(code: Code, message: impl Into<String>) -> CommandError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> CommandError {
         CommandError {
             code,
             message: message.into(),

@@ -9,7 +9,8 @@ use lagesbild_core::{Store, Timestamp};
 use tauri::{AppHandle, Emitter};
 use tokio::sync::watch;
 
-use crate::error::{Code, CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult};
+use lagesbild_core::ErrorCode;
 
 pub struct AppState {
     pub store: Arc<Mutex<Store>>,
@@ -58,7 +59,7 @@ impl AppState {
             (credential, workspaces)
         };
         let transport = HttpTransport::new(&credential.server, &credential.token)
-            .map_err(|e| CommandError::new(Code::Internal, e.to_string()))?;
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
         let runtime = tauri::async_runtime::handle();
         let syncer = Syncer::start(
             runtime.inner(),

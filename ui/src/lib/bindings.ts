@@ -53,12 +53,7 @@ export type Category = { key: string, parent: string | null, name_sv: string, na
  */
 retired: boolean, sort: number, };
 
-/**
- * The stable codes of the commands' errors.
- */
-export type Code = "invalid" | "needs_confirmation" | "not_found" | "no_identity" | "forbidden" | "store_too_new" | "corrupt" | "internal" | "enrolment_refused" | "unreachable";
-
-export type CommandError = { code: Code, message: string, 
+export type CommandError = { code: ErrorCode, message: string, 
 /**
  * The field a validation error or warning is about.
  */
@@ -123,6 +118,12 @@ export type DeviceId = string;
  * What a document holds; stored in every document's root.
  */
 export type DocKind = "observation" | "decision" | "meeting" | "assessment";
+
+/**
+ * The stable codes of `Error`, and of a device's failures to reach its server; the app's
+ * UI matches on them.
+ */
+export type ErrorCode = "invalid" | "needs_confirmation" | "not_found" | "no_identity" | "forbidden" | "store_too_new" | "corrupt" | "internal" | "enrolment_refused" | "unreachable";
 
 /**
  * A field of a record, named in validation errors.

@@ -1,7 +1,7 @@
 // Pure helpers for what the UI shows: grades, trends, weeks, places. Unit-tested.
 
 import type { Lang } from "./i18n";
-import type { Code, DecisionStatus, Deployee, Grade, Place, Trend } from "./bindings";
+import type { DecisionStatus, Deployee, ErrorCode, Grade, Place, Trend } from "./bindings";
 import type { TextKey } from "./i18n";
 
 const GRADE_LABELS: Record<Lang, string[]> = {
@@ -171,7 +171,7 @@ export function remember(recent: string[], id: string, max = 5): string[] {
 }
 
 /** Which text tells the user what went wrong and what to do next. */
-export function errorText(code: Code): TextKey {
+export function errorText(code: ErrorCode): TextKey {
   switch (code) {
     case "invalid":
       return "errorInvalid";
