@@ -92,9 +92,7 @@ pub async fn rehome(
     id: ObservationId,
     place: PlaceId,
 ) -> CommandResult<Observation> {
-    let observation = state.store().rehome(id, place, now())?;
-    state.wake_sync();
-    Ok(observation)
+    state.change(|store| store.rehome(id, place, now()))
 }
 
 #[tauri::command]
@@ -167,9 +165,7 @@ pub async fn record(
     state: State<'_, AppState>,
     draft: ObservationDraft,
 ) -> CommandResult<Observation> {
-    let observation = state.store().record(&draft, now())?;
-    state.wake_sync();
-    Ok(observation)
+    state.change(|store| store.record(&draft, now()))
 }
 
 #[tauri::command]
@@ -178,9 +174,7 @@ pub async fn edit(
     id: ObservationId,
     patch: ObservationPatch,
 ) -> CommandResult<Observation> {
-    let observation = state.store().edit(id, &patch, now())?;
-    state.wake_sync();
-    Ok(observation)
+    state.change(|store| store.edit(id, &patch, now()))
 }
 
 #[tauri::command]
@@ -190,11 +184,7 @@ pub async fn add_note(
     text: String,
     acknowledge_personnummer: bool,
 ) -> CommandResult<Observation> {
-    let observation = state
-        .store()
-        .add_note(id, &text, acknowledge_personnummer, now())?;
-    state.wake_sync();
-    Ok(observation)
+    state.change(|store| store.add_note(id, &text, acknowledge_personnummer, now()))
 }
 
 #[tauri::command]
@@ -269,9 +259,7 @@ pub async fn agenda(state: State<'_, AppState>, week: Option<String>) -> Command
 #[tauri::command]
 pub async fn start_meeting(state: State<'_, AppState>, week: String) -> CommandResult<Meeting> {
     let week = parse_week(Some(week))?;
-    let meeting = state.store().start_meeting(week, now())?;
-    state.wake_sync();
-    Ok(meeting)
+    state.change(|store| store.start_meeting(week, now()))
 }
 
 #[tauri::command]
@@ -280,9 +268,7 @@ pub async fn edit_meeting_notes(
     id: MeetingId,
     text: String,
 ) -> CommandResult<Meeting> {
-    let meeting = state.store().edit_meeting_notes(id, &text, now())?;
-    state.wake_sync();
-    Ok(meeting)
+    state.change(|store| store.edit_meeting_notes(id, &text, now()))
 }
 
 #[tauri::command]
@@ -291,16 +277,12 @@ pub async fn add_attendee(
     id: MeetingId,
     name: String,
 ) -> CommandResult<Meeting> {
-    let meeting = state.store().add_attendee(id, &name, now())?;
-    state.wake_sync();
-    Ok(meeting)
+    state.change(|store| store.add_attendee(id, &name, now()))
 }
 
 #[tauri::command]
 pub async fn decide(state: State<'_, AppState>, draft: DecisionDraft) -> CommandResult<Decision> {
-    let decision = state.store().decide(&draft, now())?;
-    state.wake_sync();
-    Ok(decision)
+    state.change(|store| store.decide(&draft, now()))
 }
 
 #[tauri::command]
@@ -310,11 +292,7 @@ pub async fn set_decision_status(
     status: DecisionStatus,
     note: String,
 ) -> CommandResult<Decision> {
-    let decision = state
-        .store()
-        .set_decision_status(id, status, &note, now())?;
-    state.wake_sync();
-    Ok(decision)
+    state.change(|store| store.set_decision_status(id, status, &note, now()))
 }
 
 /// Sets an area's official assessment for a week, or this organisation's own.
@@ -328,11 +306,7 @@ pub async fn assess(
     motivation: String,
 ) -> CommandResult<Assessment> {
     let week = parse_week(Some(week))?;
-    let assessment = state
-        .store()
-        .assess(area, week, official, grade, &motivation, now())?;
-    state.wake_sync();
-    Ok(assessment)
+    state.change(|store| store.assess(area, week, official, grade, &motivation, now()))
 }
 
 /// Marks a report reviewed (the coordinator).
@@ -341,17 +315,13 @@ pub async fn mark_reviewed(
     state: State<'_, AppState>,
     id: ObservationId,
 ) -> CommandResult<Observation> {
-    let observation = state.store().mark_reviewed(id, now())?;
-    state.wake_sync();
-    Ok(observation)
+    state.change(|store| store.mark_reviewed(id, now()))
 }
 
 /// Links reports of one event (the coordinator).
 #[tauri::command]
 pub async fn link(state: State<'_, AppState>, ids: Vec<ObservationId>) -> CommandResult<()> {
-    state.store().link(&ids, now())?;
-    state.wake_sync();
-    Ok(())
+    state.change(|store| store.link(&ids, now()))
 }
 
 /// Erases a report everywhere (the coordinator): the server first, which every device

@@ -80,6 +80,16 @@ impl AppState {
         Ok(())
     }
 
+    /// Runs a change on the store, then syncs it: what every command that writes does.
+    pub fn change<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> lagesbild_core::Result<T>,
+    ) -> CommandResult<T> {
+        let result = f(&mut self.store())?;
+        self.wake_sync();
+        Ok(result)
+    }
+
     /// Sync now: after recording, or when the user asks.
     pub fn wake_sync(&self) {
         if let Some(syncer) = self
