@@ -175,17 +175,7 @@ impl Store {
                 continue;
             }
             let decided_week = decision.created_at.week();
-            let before = self.place_weeks(
-                decision.place,
-                decided_week.minus(BEFORE_WEEKS - 1),
-                decided_week,
-            )?;
-            let after_end = if week.key() - decided_week.key() > AFTER_WEEKS {
-                decided_week.minus(-AFTER_WEEKS)
-            } else {
-                week
-            };
-            let after = self.place_weeks(decision.place, decided_week.minus(-1), after_end)?;
+            let (before, after) = self.before_after(decision.place, decided_week, week)?;
             follow_ups.push(FollowUp {
                 place_name: places
                     .get(&decision.place)
@@ -252,6 +242,22 @@ impl Store {
             decisions,
             areas,
         })
+    }
+
+    /// A decision's before and after at its place: its week and the weeks before it
+    /// (`BEFORE_WEEKS` in all), and the weeks after it up to `last`, at most `AFTER_WEEKS`.
+    pub fn before_after(
+        &self,
+        place: PlaceId,
+        decided: IsoWeek,
+        last: IsoWeek,
+    ) -> Result<(Vec<WeekPoint>, Vec<WeekPoint>)> {
+        let before = self.place_weeks(place, decided.minus(BEFORE_WEEKS - 1), decided)?;
+        let cap = decided.minus(-AFTER_WEEKS);
+        let end = if last.key() < cap.key() { last } else { cap };
+        // Empty when `end` is not after the decision's week.
+        let after = self.place_weeks(place, decided.minus(-1), end)?;
+        Ok((before, after))
     }
 
     /// Reports and highest grade per week at a place (an area: at it and every place in

@@ -5,17 +5,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::agenda::WeekPoint;
 use crate::codes::{DecisionStatus, Deployee, PlaceKind};
-use crate::error::{Error, Field, Problem, Result, ValidationError};
+use crate::error::{Field, Problem, Result, ValidationError};
 use crate::grade::Grade;
 use crate::ids::PlaceId;
 use crate::store::Store;
-use crate::time::{IsoWeek, Timestamp, local_midnight as midnight};
+use crate::time::{IsoWeek, Timestamp, local_midnight as midnight, parse_day};
 
 /// One row of the report: an area (or a place outside every area), or a main category.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -67,24 +66,12 @@ pub struct PeriodReport {
     pub decisions: Vec<DecisionOutcome>,
 }
 
-fn day(field_value: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(field_value.trim(), "%Y-%m-%d").map_err(|_| {
-        Error::from(ValidationError::new(
-            Field::Week,
-            Problem::Unparseable {
-                value: field_value.to_string(),
-                expected: "a date such as 2026-11-01".into(),
-            },
-        ))
-    })
-}
-
 impl Store {
     /// The lägesrapport from `from` up to (not including) `until`, dates in Swedish time.
     pub fn period_report(&self, from: &str, until: &str, now: Timestamp) -> Result<PeriodReport> {
         let identity = self.require_identity()?;
         let workspace = identity.workspace;
-        let (first, end) = (day(from)?, day(until)?);
+        let (first, end) = (parse_day(from)?, parse_day(until)?);
         if end <= first {
             return Err(ValidationError::new(
                 Field::Week,
@@ -234,11 +221,7 @@ impl Store {
                 continue;
             }
             let decided_week = d.created_at.week();
-            let after_end = if last_week.key() - decided_week.key() > crate::agenda::AFTER_WEEKS {
-                decided_week.minus(-crate::agenda::AFTER_WEEKS)
-            } else {
-                last_week
-            };
+            let (before, after) = self.before_after(d.place, decided_week, last_week)?;
             decisions.push(DecisionOutcome {
                 place: places
                     .get(&d.place)
@@ -253,16 +236,8 @@ impl Store {
                 status: d.status,
                 note: d.history.last().map(|h| h.note.clone()).unwrap_or_default(),
                 decided_week,
-                before: self.place_weeks(
-                    d.place,
-                    decided_week.minus(crate::agenda::BEFORE_WEEKS - 1),
-                    decided_week,
-                )?,
-                after: if after_end.key() > decided_week.key() {
-                    self.place_weeks(d.place, decided_week.minus(-1), after_end)?
-                } else {
-                    Vec::new()
-                },
+                before,
+                after,
             });
         }
         decisions.reverse();

@@ -162,6 +162,20 @@ impl IsoWeek {
     }
 }
 
+/// A calendar day written `2026-11-01`.
+pub fn parse_day(text: &str) -> crate::Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        crate::ValidationError::new(
+            crate::Field::Week,
+            crate::Problem::Unparseable {
+                value: text.to_string(),
+                expected: "a date such as 2026-11-01".into(),
+            },
+        )
+        .into()
+    })
+}
+
 /// The first instant of a day in Swedish time.
 pub fn local_midnight(date: NaiveDate) -> Timestamp {
     let naive = date.and_time(NaiveTime::MIN);

@@ -3,7 +3,7 @@
 //! that file is stale; run it with `LAGESBILD_WRITE_BINDINGS=1` to rewrite the file.
 
 use std::any::TypeId;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use ts_rs::{Config, TS, TypeVisitor};
 
@@ -13,10 +13,9 @@ pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
 /// Collects the declaration of every named type reachable from the roots.
 struct Collector<'a> {
     cfg: &'a Config,
-    seen: BTreeSet<String>,
     visited: Vec<TypeId>,
-    names: Vec<(String, TypeId)>,
-    decls: Vec<(String, String)>,
+    /// Declarations by TypeScript name, so the file is sorted.
+    decls: BTreeMap<String, String>,
 }
 
 impl TypeVisitor for Collector<'_> {
@@ -29,19 +28,14 @@ impl TypeVisitor for Collector<'_> {
         // Only types of our own have a place to be exported to; built-ins are inlined.
         if T::output_path().is_some() {
             let name = T::ident(self.cfg);
-            // Two Rust types with one TypeScript name would silently become one.
-            if let Some((_, other)) = self.names.iter().find(|(n, _)| *n == name) {
-                assert!(
-                    *other == id,
-                    "two Rust types are both called {name} in TypeScript; rename one"
-                );
-            }
-            self.names.push((name.clone(), id));
-            if self.seen.insert(name.clone()) {
-                let docs = T::docs().unwrap_or_default();
-                self.decls
-                    .push((name, format!("{docs}export {}", T::decl(self.cfg))));
-            }
+            // Each type is visited once, so a name seen before is another type's.
+            assert!(
+                !self.decls.contains_key(&name),
+                "two Rust types are both called {name} in TypeScript; rename one"
+            );
+            let docs = T::docs().unwrap_or_default();
+            let decl = format!("{docs}export {}", T::decl(self.cfg));
+            self.decls.insert(name, decl);
         }
         T::visit_dependencies(self);
         T::visit_generics(self);
@@ -72,10 +66,8 @@ pub fn typescript() -> String {
     let cfg = Config::new().with_large_int("number");
     let mut collector = Collector {
         cfg: &cfg,
-        seen: BTreeSet::new(),
         visited: Vec::new(),
-        names: Vec::new(),
-        decls: Vec::new(),
+        decls: BTreeMap::new(),
     };
     roots!(
         collector,
@@ -99,17 +91,15 @@ pub fn typescript() -> String {
         PeriodReport,
         lagesbild_core::sync::wire::RegisterChange,
         // The payload of the `sync-status` event.
-        std::collections::BTreeMap<WorkspaceId, SyncStatus>,
+        BTreeMap<WorkspaceId, SyncStatus>,
     );
-    let mut decls = collector.decls;
-    decls.sort();
     let mut out = String::from(
         "// Generated from the Rust types (src-tauri/src/bindings.rs); do not edit.\n\
          // Regenerate: LAGESBILD_WRITE_BINDINGS=1 cargo test -p lagesbild-app bindings\n",
     );
-    for (_, decl) in decls {
+    for decl in collector.decls.values() {
         out.push('\n');
-        out.push_str(&decl);
+        out.push_str(decl);
         out.push('\n');
     }
     out

@@ -7,7 +7,7 @@ use lagesbild_core::report::PeriodReport;
 use lagesbild_core::store::{Credential, RefusedChange};
 use lagesbild_core::sync::engine::{SyncStatus, TransportError};
 use lagesbild_core::sync::wire::{EnrollRequest, Membership, RegisterChange};
-use lagesbild_core::time::Timestamp;
+use lagesbild_core::time::{local_midnight, parse_day};
 use lagesbild_core::{
     Assessment, Category, Decision, DecisionDraft, DecisionId, DecisionStatus, Grade, Identity,
     IsoWeek, ListQuery, Meeting, MeetingId, Observation, ObservationDraft, ObservationFilter,
@@ -432,8 +432,8 @@ pub async fn export(
     until: String,
 ) -> CommandResult<String> {
     let query = ListQuery {
-        from: Some(parse_day(&from)?),
-        until: Some(parse_day(&until)?),
+        from: Some(local_midnight(parse_day(&from)?)),
+        until: Some(local_midnight(parse_day(&until)?)),
         ..ListQuery::default()
     };
     let mut bytes = Vec::new();
@@ -460,10 +460,4 @@ pub async fn export(
         &format!("lagesbild-{from}-{until}.{extension}"),
         &bytes,
     )
-}
-
-fn parse_day(day: &str) -> CommandResult<Timestamp> {
-    chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
-        .map(lagesbild_core::time::local_midnight)
-        .map_err(|_| CommandError::new(ErrorCode::Invalid, format!("'{day}' is not a date")))
 }

@@ -19,6 +19,24 @@ pub(super) fn load(conn: &Connection, id: &Uuid, actor: &ActorId) -> Result<Opti
     bytes.map(|b| Document::load(&b, actor)).transpose()
 }
 
+/// Every document of one kind in a workspace, read as `T`, in id (creation) order.
+pub(super) fn read_all<T: autosurgeon::Hydrate>(
+    conn: &Connection,
+    actor: &ActorId,
+    workspace: WorkspaceId,
+    kind: DocKind,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT bytes FROM documents WHERE workspace_id = ?1 AND kind = ?2 ORDER BY id",
+    )?;
+    let all = stmt
+        .query_map(params![workspace, kind.code()], |r| r.get::<_, Vec<u8>>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    all.iter()
+        .map(|bytes| Document::load(bytes, actor)?.read())
+        .collect()
+}
+
 /// Unsent, unrefused changes, oldest first; of one workspace's documents if given.
 pub(super) fn pending(
     conn: &Connection,

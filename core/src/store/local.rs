@@ -114,7 +114,7 @@ impl Store {
         let reporter = identity.reporter();
         let target = identity.workspace;
         self.write(|tx, actor| {
-            for old in local_observations(tx, actor, local)? {
+            for old in documents::read_all::<Observation>(tx, actor, local, DocKind::Observation)? {
                 let name = register::place_by_id(tx, old.place)?.map(|p| p.name);
                 let place = match name {
                     Some(name) => register::find_place(tx, target, &name)?
@@ -122,10 +122,8 @@ impl Store {
                         .filter(|p| !p.retired && p.merged_into.is_none()),
                     None => None,
                 };
-                let category =
-                    register::category_by_key(tx, target, &old.category)?.filter(|c| !c.retired);
-                match (place, category) {
-                    (Some(place), Some(_)) => {
+                match (place, category_usable(tx, target, &old.category)?) {
+                    (Some(place), true) => {
                         move_observation(tx, actor, &old, target, place.id, &reporter, now)?;
                         result.moved.push(old.id);
                     }
@@ -165,7 +163,9 @@ impl Store {
         let moved = self.write(|tx, actor| {
             let place = register::find_place(tx, target, &place.to_string())??;
             validate::usable_place(&place)?;
-            validate_usable(tx, target, &old)?;
+            if !category_usable(tx, target, &old.category)? {
+                return Err(register::unknown_category(&old.category).into());
+            }
             move_observation(tx, actor, &old, target, place.id, &reporter, now)
         })?;
         if local_count(&self.conn, local)? == 0 {
@@ -185,11 +185,9 @@ fn local_workspace(conn: &Connection) -> Result<Option<WorkspaceId>> {
         .transpose()
 }
 
-fn validate_usable(conn: &Connection, target: WorkspaceId, old: &Observation) -> Result<()> {
-    match register::category_by_key(conn, target, &old.category)? {
-        Some(c) if !c.retired => Ok(()),
-        _ => Err(register::unknown_category(&old.category).into()),
-    }
+/// Whether the workspace takes new reports in this category.
+fn category_usable(conn: &Connection, target: WorkspaceId, key: &str) -> Result<bool> {
+    Ok(register::category_by_key(conn, target, key)?.is_some_and(|c| !c.retired))
 }
 
 fn local_count(conn: &Connection, local: WorkspaceId) -> Result<i64> {
@@ -198,30 +196,6 @@ fn local_count(conn: &Connection, local: WorkspaceId) -> Result<i64> {
         [local],
         |r| r.get(0),
     )?)
-}
-
-fn local_observations(
-    conn: &Connection,
-    actor: &ActorId,
-    local: WorkspaceId,
-) -> Result<Vec<Observation>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id FROM documents WHERE workspace_id = ?1 AND kind = 'observation' ORDER BY id",
-    )?;
-    let ids = stmt
-        .query_map([local], |r| r.get::<_, ObservationId>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    ids.into_iter()
-        .map(|id| {
-            documents::load(conn, id.as_uuid(), actor)?
-                .map(|doc| doc.read::<Observation>())
-                .transpose()?
-                .ok_or_else(|| Error::NotFound {
-                    what: "observation",
-                    id: id.to_string(),
-                })
-        })
-        .collect()
 }
 
 /// Replaces a never-sent local document by a new one in the target workspace with the

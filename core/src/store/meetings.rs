@@ -123,17 +123,7 @@ impl Store {
         let place = draft
             .place
             .ok_or_else(|| Error::from(ValidationError::new(Field::Place, Problem::Missing)))?;
-        let place = register::place_by_id(self.conn(), place)?
-            .filter(|p| p.workspace == workspace)
-            .ok_or_else(|| {
-                Error::from(ValidationError::new(
-                    Field::Place,
-                    Problem::Unknown {
-                        value: place.to_string(),
-                        hint: "choose a place from the place register".into(),
-                    },
-                ))
-            })?;
+        let place = register::find_place(self.conn(), workspace, &place.to_string())??;
         if draft.deployees.is_empty() {
             return Err(ValidationError::new(Field::Deployees, Problem::Missing).into());
         }
@@ -326,18 +316,7 @@ impl Store {
     }
 
     fn read_all<T: Hydrate>(&self, workspace: WorkspaceId, kind: DocKind) -> Result<Vec<T>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id FROM documents WHERE workspace_id = ?1 AND kind = ?2 ORDER BY id",
-        )?;
-        let ids = stmt
-            .query_map(rusqlite::params![workspace, kind.code()], |r| {
-                r.get::<_, Vec<u8>>(0)
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        ids.into_iter()
-            .filter_map(|bytes| uuid::Uuid::from_slice(&bytes).ok())
-            .map(|id| self.read_document(id, kind.code()))
-            .collect()
+        documents::read_all(self.conn(), &self.actor, workspace, kind)
     }
 
     /// Loads, changes and saves one document as one Automerge change.
