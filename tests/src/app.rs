@@ -92,6 +92,14 @@ fn free_port() -> u16 {
         .unwrap_or(4444)
 }
 
+/// The environment that enrols an app with `code` on `server` when it starts.
+pub fn enrolment(server: &crate::TestServer, code: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("LAGESBILD_SERVER", server.url()),
+        ("LAGESBILD_ENROLMENT_CODE", code.to_string()),
+    ]
+}
+
 impl App {
     /// Starts the app with its store in `data` and the given environment.
     pub async fn start(display: &Display, data: &Path, env: &[(&str, String)]) -> App {
@@ -156,6 +164,21 @@ impl App {
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Records a report through the report screen, as a user would.
+    pub async fn record(&self, place: &str, category: &str, grade: u8, description: Option<&str>) {
+        self.click("[data-testid=tab-report]").await;
+        self.click_text("[data-testid=place]", place).await;
+        self.click_text("[data-testid=category]", category).await;
+        self.click(&format!("[data-testid=grade-{grade}]")).await;
+        if let Some(description) = description {
+            self.click("[data-testid=more]").await;
+            self.type_into("[data-testid=description]", description)
+                .await;
+        }
+        self.click("[data-testid=save]").await;
+        self.wait_for("[data-testid=saved]").await;
     }
 
     /// Clicks the `n`th (from 0) element matching `css`, once there are that many.

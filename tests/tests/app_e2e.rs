@@ -6,16 +6,9 @@
 #![allow(clippy::unwrap_used)]
 
 use lagesbild_tests::TestServer;
-use lagesbild_tests::app::{App, Display, TileServer};
+use lagesbild_tests::app::{App, Display, TileServer, enrolment};
 
 const SIZES: [(u32, u32); 3] = [(390, 844), (820, 1180), (1366, 768)];
-
-fn enrolment(server: &TestServer, code: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("LAGESBILD_SERVER", server.url()),
-        ("LAGESBILD_ENROLMENT_CODE", code.to_string()),
-    ]
-}
 
 /// Waits until the server holds `n` reports; returns them.
 async fn on_server(server: &TestServer, n: usize) -> Vec<lagesbild_core::Observation> {
@@ -34,15 +27,6 @@ async fn on_server(server: &TestServer, n: usize) -> Vec<lagesbild_core::Observa
     }
 }
 
-async fn record(app: &App, place: &str, category: &str, grade: u8) {
-    app.click("[data-testid=tab-report]").await;
-    app.click_text("[data-testid=place]", place).await;
-    app.click_text("[data-testid=category]", category).await;
-    app.click(&format!("[data-testid=grade-{grade}]")).await;
-    app.click("[data-testid=save]").await;
-    app.wait_for("[data-testid=saved]").await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_recorded_with_no_server_survives_a_restart() {
     let display = Display::start();
@@ -58,7 +42,8 @@ async fn a_report_recorded_with_no_server_survives_a_restart() {
         .await;
     server.stop().await;
 
-    record(&app, "Rönninge station", "Ordningsstörning", 4).await;
+    app.record("Rönninge station", "Ordningsstörning", 4, None)
+        .await;
     app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
         .await;
     app.quit().await;
@@ -112,7 +97,7 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
         .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
         .await;
 
-    record(&field, "Salemhallen", "Skadegörelse", 5).await;
+    field.record("Salemhallen", "Skadegörelse", 5, None).await;
 
     guard.click("[data-testid=tab-picture]").await;
     let highest = "[data-testid=summary][data-place='Salemhallen'] [data-testid=highest]";

@@ -8,15 +8,8 @@
 use std::time::Duration;
 
 use lagesbild_core::{DecisionDraft, Deployee, ObservationDraft, Timestamp};
-use lagesbild_tests::app::{App, Display};
+use lagesbild_tests::app::{App, Display, enrolment};
 use lagesbild_tests::{Device, TestServer, now};
-
-fn enrolment(server: &TestServer, code: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("LAGESBILD_SERVER", server.url()),
-        ("LAGESBILD_ENROLMENT_CODE", code.to_string()),
-    ]
-}
 
 fn days_ago(days: i64) -> Timestamp {
     Timestamp::from_millis(now().millis() - days * 86_400_000).unwrap()

@@ -3,27 +3,8 @@
 //! lägesbild, marking reviewed, and erasing a report everywhere.
 #![allow(clippy::unwrap_used)]
 
-use lagesbild_tests::app::{App, Display};
+use lagesbild_tests::app::{App, Display, enrolment};
 use lagesbild_tests::{TestServer, server_observations};
-
-fn enrolment(server: &TestServer, code: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("LAGESBILD_SERVER", server.url()),
-        ("LAGESBILD_ENROLMENT_CODE", code.to_string()),
-    ]
-}
-
-async fn record(app: &App, place: &str, category: &str, grade: u8, description: &str) {
-    app.click("[data-testid=tab-report]").await;
-    app.click_text("[data-testid=place]", place).await;
-    app.click_text("[data-testid=category]", category).await;
-    app.click(&format!("[data-testid=grade-{grade}]")).await;
-    app.click("[data-testid=more]").await;
-    app.type_into("[data-testid=description]", description)
-        .await;
-    app.click("[data-testid=save]").await;
-    app.wait_for("[data-testid=saved]").await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_coordinator_reviews_corrects_links_and_erases() {
@@ -41,38 +22,33 @@ async fn the_coordinator_reviews_corrects_links_and_erases() {
     field
         .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
         .await;
-    record(
-        &field,
-        "Salemhallen",
-        "Ordningsstörning",
-        4,
-        "Bråk vid entrén",
-    )
-    .await;
-    record(
-        &field,
-        "Salemhallen",
-        "Ordningsstörning",
-        4,
-        "Samma bråk, sett från parkeringen",
-    )
-    .await;
-    record(
-        &field,
-        "Rönninge station",
-        "Skadegörelse",
-        2,
-        "Klotter på väggen",
-    )
-    .await;
-    record(
-        &field,
-        "Säby gård",
-        "Ordningsstörning",
-        3,
-        "Felaktig rapport",
-    )
-    .await;
+    field
+        .record(
+            "Salemhallen",
+            "Ordningsstörning",
+            4,
+            Some("Bråk vid entrén"),
+        )
+        .await;
+    field
+        .record(
+            "Salemhallen",
+            "Ordningsstörning",
+            4,
+            Some("Samma bråk, sett från parkeringen"),
+        )
+        .await;
+    field
+        .record(
+            "Rönninge station",
+            "Skadegörelse",
+            2,
+            Some("Klotter på väggen"),
+        )
+        .await;
+    field
+        .record("Säby gård", "Ordningsstörning", 3, Some("Felaktig rapport"))
+        .await;
     field
         .wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
         .await;

@@ -58,12 +58,9 @@ export function statusLabel(s: DecisionStatus, lang: Lang): string {
  * after (Monday first), as `2026-11-30`.
  */
 export function deploymentDays(week: string): string[] {
-  const match = /^(\d{4})-W(\d{2})$/.exec(week);
-  if (!match) return [];
-  const [year, number] = [Number(match[1]), Number(match[2])];
-  const jan4 = new Date(Date.UTC(year, 0, 4));
-  const monday = new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * 86400000 + (number - 1) * 7 * 86400000);
-  return Array.from({ length: 14 }, (_, i) => new Date(monday.getTime() + i * 86400000).toISOString().slice(0, 10));
+  const monday = mondayOf(week);
+  if (!monday) return [];
+  return Array.from({ length: 14 }, (_, i) => new Date(monday.getTime() + i * DAY).toISOString().slice(0, 10));
 }
 
 /** Average reports per week and the highest grade over a run of weeks. */
@@ -107,14 +104,20 @@ export function trendSymbol(trend: Trend): string {
 
 /** `2026-W48` stepped by `n` weeks (negative is earlier). */
 export function stepWeek(week: string, n: number): string {
+  const monday = mondayOf(week);
+  return monday ? isoWeek(new Date(monday.getTime() + n * 7 * DAY)) : week;
+}
+
+const DAY = 86400000;
+
+/** The Monday (UTC midnight) of `2026-W48`, or null for anything else. */
+function mondayOf(week: string): Date | null {
   const match = /^(\d{4})-W(\d{2})$/.exec(week);
-  if (!match) return week;
+  if (!match) return null;
   const [year, number] = [Number(match[1]), Number(match[2])];
   // Monday of ISO week 1 is the Monday of the week holding 4 January.
   const jan4 = new Date(Date.UTC(year, 0, 4));
-  const monday = new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * 86400000);
-  const target = new Date(monday.getTime() + ((number - 1) + n) * 7 * 86400000);
-  return isoWeek(target);
+  return new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * DAY + (number - 1) * 7 * DAY);
 }
 
 /** The ISO week of a date (its UTC calendar day). */
