@@ -425,55 +425,35 @@ pub(crate) fn patched_observation(
 }
 
 /// Checks a whole observation as the server receives it from a device: its category and
-/// place are in the register (a retired one only if it was already there), and every
-/// field is within its limits. `previous` is the record before the change, if any.
+/// place are in the register, and every field is within its limits.
+///
+/// A retired category or a merged place is accepted: a device that recorded offline
+/// before it learned of the change must not have its report refused for ever (a merged
+/// place's reports count for the place it merged into). Devices that know keep new
+/// reports off them when recording and editing (`usable_place`, `usable_category`), and
+/// the coordinator can correct what arrives.
 pub fn check_observation(
     o: &Observation,
-    previous: Option<&Observation>,
     category: Option<&Category>,
     place: Option<&Place>,
 ) -> std::result::Result<(), ValidationError> {
-    let unchanged = |f: fn(&Observation) -> String| previous.is_some_and(|p| f(p) == f(o));
-    match category {
-        None => {
-            return Err(ValidationError::new(
-                Field::Category,
-                Problem::Unknown {
-                    value: o.category.clone(),
-                    hint: "not in the catalogue".into(),
-                },
-            ));
-        }
-        Some(c) if c.retired && !unchanged(|o| o.category.clone()) => {
-            return Err(ValidationError::new(
-                Field::Category,
-                Problem::Retired {
-                    value: c.key.clone(),
-                },
-            ));
-        }
-        Some(_) => {}
+    if category.is_none() {
+        return Err(ValidationError::new(
+            Field::Category,
+            Problem::Unknown {
+                value: o.category.clone(),
+                hint: "not in the catalogue".into(),
+            },
+        ));
     }
-    match place {
-        Some(p) if p.workspace == o.workspace => {
-            if (p.retired || p.merged_into.is_some()) && !unchanged(|o| o.place.to_string()) {
-                return Err(ValidationError::new(
-                    Field::Place,
-                    Problem::Retired {
-                        value: p.name.clone(),
-                    },
-                ));
-            }
-        }
-        _ => {
-            return Err(ValidationError::new(
-                Field::Place,
-                Problem::Unknown {
-                    value: o.place.to_string(),
-                    hint: "not in the place register".into(),
-                },
-            ));
-        }
+    if place.is_none_or(|p| p.workspace != o.workspace) {
+        return Err(ValidationError::new(
+            Field::Place,
+            Problem::Unknown {
+                value: o.place.to_string(),
+                hint: "not in the place register".into(),
+            },
+        ));
     }
     let too_long = |field, text: &str, max| {
         let length = text.chars().count();

@@ -191,3 +191,74 @@ async fn the_coordinator_keeps_the_register_and_devices_follow() {
         "the report keeps its place"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_made_offline_before_its_place_merged_still_reaches_everyone() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Offline");
+    let codes = server.install_demo(&demo, 0);
+    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnare").await;
+    let field = Device::enroll(&server.url(), &codes[1], "fält").await;
+    let ws = coordinator.workspace;
+    let place = |name: &str| demo.places.iter().find(|p| p.name == name).unwrap().id;
+    field.sync().await;
+
+    // Out of signal, the field worker reports graffiti at the hall and saves.
+    let saved = field
+        .store()
+        .record(&draft("Salemhallen", "klotter"), now())
+        .unwrap();
+    // Meanwhile the coordinator merges the hall and retires the category.
+    for change in [
+        RegisterChange::MergePlace {
+            place: place("Salemhallen"),
+            into: place("Skogsängens fritidsgård"),
+        },
+        RegisterChange::RetireCategory {
+            key: "klotter".into(),
+        },
+    ] {
+        coordinator
+            .transport
+            .change_register(ws, &change)
+            .await
+            .unwrap();
+    }
+
+    // Back in signal: the report is stored, not refused, as it was made.
+    let status = field.sync().await;
+    assert_eq!(
+        (status.waiting, status.refused),
+        (0, 0),
+        "sent and accepted: {:?}",
+        field.store().refused_changes().unwrap()
+    );
+    let stored = lagesbild_tests::server_observations(&server.db_path);
+    let report = stored.iter().find(|o| o.id == saved.id).unwrap();
+    assert_eq!(
+        report.place,
+        place("Salemhallen"),
+        "the report keeps its place"
+    );
+    assert_eq!(report.category, "klotter");
+    // Everyone sees it, counted for the place the hall merged into.
+    coordinator.sync().await;
+    let picture = coordinator
+        .store()
+        .lagesbild(ws, now().week(), &ObservationFilter::default())
+        .unwrap();
+    let counted = picture
+        .places
+        .iter()
+        .find(|s| s.place == place("Skogsängens fritidsgård"))
+        .unwrap();
+    assert_eq!(counted.reports, 1);
+    // A new report cannot use the merged place any more, now that the device knows.
+    assert!(
+        field
+            .store()
+            .record(&draft("Salemhallen", "brak"), now())
+            .is_err()
+    );
+}

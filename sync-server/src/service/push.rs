@@ -350,13 +350,9 @@ fn check_record(
         )));
     }
     if let Record::Observation(o) = after {
-        let previous = match before {
-            Some(Record::Observation(b)) => Some(b.as_ref()),
-            _ => None,
-        };
         let category = register::category_by_key(conn, workspace, &o.category)?;
         let place = register::place_by_id(conn, o.place)?;
-        if let Err(e) = check_observation(o, previous, category.as_ref(), place.as_ref()) {
+        if let Err(e) = check_observation(o, category.as_ref(), place.as_ref()) {
             return Ok(Some(refused(RefusalCode::InvalidRecord, e.to_string())));
         }
     }
