@@ -79,12 +79,13 @@ pub enum Command {
     Import(ImportArgs),
     /// Create a demo workspace with some weeks of reports and show its lägesbild.
     Demo(DemoArgs),
-    /// Enrol this device with a sync server, using a one-time code from the coordinator.
+    /// Enrol this device with a sync server, using a one-time code from the coordinator
+    /// (or the enrolment link that carries both: lagesbild://enroll?server=…&code=…).
     Enroll {
-        /// The server's address, such as https://lagesbild.salem.se
+        /// The server's address, such as https://lagesbild.salem.se, or an enrolment link.
         server: String,
-        /// The enrolment code, such as K7QX-M2PA-9RTW.
-        code: String,
+        /// The enrolment code, such as K7QX-M2PA-9RTW (not with a link).
+        code: Option<String>,
         /// A name people recognise this device by.
         #[arg(long, default_value = "lagesbild-cli")]
         device_name: String,

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use lagesbild_core::demo;
 use lagesbild_core::exchange::read_csv;
 use lagesbild_core::store::STORE_FILE;
+use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::{
     DeviceId, Grade, Identity, IsoWeek, Lang, ListQuery, ObservationDraft, ObservationFilter,
     ObservationId, ObservationPatch, Organisation, OrganisationId, Place, Position, Store,
@@ -37,7 +38,19 @@ pub fn run(cli: Cli) -> Result<()> {
             server,
             code,
             device_name,
-        } => crate::sync::enroll(&store_dir, &server, &code, &device_name),
+        } => {
+            let (server, code) = match (EnrolmentLink::parse(&server), code) {
+                (Some(link), None) => (link.server, link.code),
+                (None, Some(code)) => (server, code),
+                (Some(_), Some(_)) => {
+                    bail!("an enrolment link already holds the code; give the link alone")
+                }
+                (None, None) => {
+                    bail!("give the server's address and the code, or the enrolment link")
+                }
+            };
+            crate::sync::enroll(&store_dir, &server, &code, &device_name)
+        }
         Command::Sync { json } => crate::sync::sync(open(&store_dir)?, json, lang),
         Command::Erase { id } => crate::sync::erase(open(&store_dir)?, observation_id(&id)?),
         Command::Demo(args) => run_demo(args, lang, now),

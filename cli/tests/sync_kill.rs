@@ -39,8 +39,13 @@ async fn sync_killed_at_random_moments_resumes_and_completes() {
     let demo = lagesbild_core::demo::workspace("Avbrott");
     let codes = server.install_demo(&demo, 10);
     let store = dir.path().join("device");
+    // Enrolled with the link a coordinator's QR code holds.
+    let link = lagesbild_core::sync::link::EnrolmentLink {
+        server: server.url(),
+        code: codes[1].clone(),
+    };
     let enrolled = lagesbild(&store)
-        .args(["enroll", &server.url(), &codes[1]])
+        .args(["enroll", &link.to_string()])
         .output()
         .unwrap();
     assert!(

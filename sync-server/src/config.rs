@@ -15,6 +15,9 @@ pub struct Config {
     pub database: PathBuf,
     /// A `tracing` filter, such as `info` or `lagesbild_sync=debug`.
     pub log: String,
+    /// The address devices reach the server at (behind a proxy it is the proxy's), such
+    /// as `https://lagesbild.salem.se`; enrolment links and QR codes carry it.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -23,13 +26,14 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             database: PathBuf::from("lagesbild-sync.sqlite3"),
             log: "info".into(),
+            public_url: None,
         }
     }
 }
 
 impl Config {
     /// Defaults, overridden by `file` (if given) and then by `LAGESBILD_SYNC_LISTEN`,
-    /// `LAGESBILD_SYNC_DATABASE` and `LAGESBILD_SYNC_LOG`.
+    /// `LAGESBILD_SYNC_DATABASE`, `LAGESBILD_SYNC_LOG` and `LAGESBILD_SYNC_PUBLIC_URL`.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         use anyhow::Context;
         let mut config = match file {
@@ -51,6 +55,9 @@ impl Config {
         }
         if let Ok(log) = std::env::var("LAGESBILD_SYNC_LOG") {
             config.log = log;
+        }
+        if let Ok(url) = std::env::var("LAGESBILD_SYNC_PUBLIC_URL") {
+            config.public_url = Some(url);
         }
         Ok(config)
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
+use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::{
     DeviceId, OrganisationId, OrganisationKind, Place, PlaceId, Role, Timestamp, UserId,
     WorkspaceId,
@@ -84,13 +85,21 @@ enum Command {
         #[arg(long)]
         role: Role,
     },
-    /// Print a one-time enrolment code for one of the user's devices.
+    /// Print a one-time enrolment code for one of the user's devices and, when the
+    /// server's public address is known, the enrolment link that carries both.
     Enroll {
         #[arg(long)]
         user: UserId,
         /// How long the code is valid.
         #[arg(long, default_value_t = 60)]
         ttl_minutes: i64,
+        /// The address devices reach the server at (overrides the configuration's
+        /// `public_url`).
+        #[arg(long)]
+        server_url: Option<String>,
+        /// Also print the link as a QR code, for the device's QR reader.
+        #[arg(long)]
+        qr: bool,
     },
     /// List enrolled devices.
     Devices,
@@ -103,9 +112,13 @@ enum Command {
         reports: usize,
         #[arg(long, default_value = "Salem (demo)")]
         name: String,
-        /// Write the codes as JSON here as well.
+        /// Write the codes (and links) as JSON here as well.
         #[arg(long)]
         codes: Option<PathBuf>,
+        /// The address devices reach the server at, for enrolment links (overrides the
+        /// configuration's `public_url`).
+        #[arg(long)]
+        server_url: Option<String>,
     },
 }
 
@@ -200,14 +213,31 @@ fn main() -> Result<()> {
             organisation,
             role,
         } => service.add_membership(user, workspace, organisation, role)?,
-        Command::Enroll { user, ttl_minutes } => {
+        Command::Enroll {
+            user,
+            ttl_minutes,
+            server_url,
+            qr,
+        } => {
             if ttl_minutes <= 0 {
                 bail!("--ttl-minutes must be positive");
             }
-            println!(
-                "{}",
-                service.enrolment_code(user, chrono::Duration::minutes(ttl_minutes), now())?
-            );
+            let server = public_url(server_url, &config)?;
+            if qr && server.is_none() {
+                bail!(
+                    "--qr needs the address devices reach the server at: --server-url, or public_url in the configuration"
+                );
+            }
+            let code =
+                service.enrolment_code(user, chrono::Duration::minutes(ttl_minutes), now())?;
+            println!("{code}");
+            if let Some(server) = server {
+                let link = EnrolmentLink { server, code }.to_string();
+                println!("{link}");
+                if qr {
+                    println!("{}", qr_code(&link)?);
+                }
+            }
         }
         Command::Devices => {
             for d in service.devices()? {
@@ -220,7 +250,9 @@ fn main() -> Result<()> {
             reports,
             name,
             codes,
+            server_url,
         } => {
+            let server = public_url(server_url, &config)?;
             let demo = lagesbild_core::demo::workspace(&name);
             service
                 .install_demo(&demo, reports, now())
@@ -235,9 +267,16 @@ fn main() -> Result<()> {
                     person.name,
                     person.role.label(lagesbild_core::Lang::Sv)
                 );
-                all.push(
-                    serde_json::json!({ "name": person.name, "role": person.role, "code": code }),
-                );
+                let link = server.clone().map(|server| {
+                    EnrolmentLink {
+                        server,
+                        code: code.clone(),
+                    }
+                    .to_string()
+                });
+                all.push(serde_json::json!({
+                    "name": person.name, "role": person.role, "code": code, "link": link,
+                }));
             }
             if let Some(path) = codes {
                 std::fs::write(&path, serde_json::to_string_pretty(&all)?)?;
@@ -245,6 +284,39 @@ fn main() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The server's address for enrolment links: the flag, else the configuration's.
+fn public_url(flag: Option<String>, config: &Config) -> Result<Option<String>> {
+    let Some(server) = flag.or_else(|| config.public_url.clone()) else {
+        return Ok(None);
+    };
+    let server = server.trim_end_matches('/').to_string();
+    // The same check a device makes when it reads the link.
+    let link = EnrolmentLink {
+        server,
+        code: "-".into(),
+    };
+    match EnrolmentLink::parse(&link.to_string()) {
+        Some(link) => Ok(Some(link.server)),
+        None => bail!(
+            "'{}' is not an address devices can reach: use http:// or https://",
+            link.server
+        ),
+    }
+}
+
+/// `text` as a QR code of Unicode half blocks, drawn light on dark as most terminals
+/// show text, with the quiet zone around it that readers need.
+fn qr_code(text: &str) -> Result<String> {
+    use qrcode::render::unicode::Dense1x2;
+    let code =
+        qrcode::QrCode::new(text.as_bytes()).context("the link is too long for a QR code")?;
+    Ok(code
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .build())
 }
 
 async fn shutdown_signal() {

@@ -8,4 +8,5 @@
 //! projections instead of replaying history.
 
 pub mod engine;
+pub mod link;
 pub mod wire;

@@ -1,0 +1,107 @@
+//! The enrolment link a coordinator hands a device as text or as a QR code:
+//! `lagesbild://enroll?server=<address>&code=<code>`. The server's `enroll` command
+//! prints it, the command line's `enroll` takes it, and the app's enrolment form
+//! (`ui/src/lib/enrolment.ts`) fills both its fields from it.
+
+use std::fmt;
+
+const PREFIX: &str = "lagesbild://enroll?";
+
+/// A server address and a one-time enrolment code, together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentLink {
+    pub server: String,
+    pub code: String,
+}
+
+impl EnrolmentLink {
+    /// The server and code `text` carries, or `None` when it is not an enrolment link
+    /// (a typed code, an address). Whitespace around it, as a QR reader's clipboard may
+    /// add, is ignored; the server must be a web address.
+    pub fn parse(text: &str) -> Option<EnrolmentLink> {
+        let text = text.trim();
+        let query = text
+            .get(..PREFIX.len())
+            .filter(|head| head.eq_ignore_ascii_case(PREFIX))
+            .map(|_| &text[PREFIX.len()..])?;
+        let (mut server, mut code) = (None, None);
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            match key.as_ref() {
+                "server" => server = Some(value.trim().to_string()),
+                "code" => code = Some(value.trim().to_string()),
+                _ => {}
+            }
+        }
+        let (server, code) = (server?, code?);
+        let web = ["http://", "https://"].iter().any(|scheme| {
+            server
+                .get(..scheme.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+        });
+        (web && server.len() > "https://".len()
+            && !server.contains(char::is_whitespace)
+            && !code.is_empty())
+        .then_some(EnrolmentLink { server, code })
+    }
+}
+
+impl fmt::Display for EnrolmentLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("server", &self.server)
+            .append_pair("code", &self.code)
+            .finish();
+        write!(f, "{PREFIX}{query}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EnrolmentLink;
+
+    fn link(server: &str, code: &str) -> EnrolmentLink {
+        EnrolmentLink {
+            server: server.into(),
+            code: code.into(),
+        }
+    }
+
+    #[test]
+    fn a_printed_link_reads_back_with_its_server_and_code() {
+        let original = link(
+            "https://lagesbild.salem.se:8443/sync?x=1&y=2",
+            "K7QX-M2PA-9RTW",
+        );
+        let text = original.to_string();
+        assert!(
+            text.starts_with("lagesbild://enroll?server=https%3A%2F%2F"),
+            "{text}"
+        );
+        assert_eq!(EnrolmentLink::parse(&format!("  {text}\n")), Some(original));
+    }
+
+    #[test]
+    fn typed_codes_addresses_and_other_links_are_not_enrolment_links() {
+        for text in [
+            "K7QX-M2PA-9RTW",
+            "https://lagesbild.salem.se",
+            "lagesbild://enroll?server=https%3A%2F%2Fa.se",
+            "lagesbild://enroll?code=K7QX",
+            "lagesbild://enroll?server=javascript%3Aalert(1)&code=K7QX",
+            "lagesbild://enroll?server=https%3A%2F%2F&code=K7QX",
+            "lagesbild://report?server=https%3A%2F%2Fa.se&code=K7QX",
+            "lagesbild://enroll?server=https%3A%2F%2Fa.se&code=",
+            "",
+        ] {
+            assert_eq!(EnrolmentLink::parse(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_scheme_may_come_in_capitals_as_some_qr_readers_give_it() {
+        assert_eq!(
+            EnrolmentLink::parse("LAGESBILD://ENROLL?server=http://10.0.0.5:8787&code=ABCD"),
+            Some(link("http://10.0.0.5:8787", "ABCD"))
+        );
+    }
+}
