@@ -240,6 +240,33 @@ impl App {
         }
     }
 
+    /// Puts `text` into the field `css` at once, as a paste or a date picker does: the
+    /// value changes and one `input` event follows.
+    pub async fn paste(&self, css: &str, text: &str) {
+        self.wait_for(css).await;
+        self.client
+            .execute(
+                "const field = document.querySelector(arguments[0]);
+                 field.focus();
+                 field.value = arguments[1];
+                 field.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste', data: arguments[1] }));",
+                vec![json!(css), json!(text)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("paste into {css}: {e}"));
+    }
+
+    /// The current value of the field `css`.
+    pub async fn value(&self, css: &str) -> String {
+        self.wait_for(css)
+            .await
+            .prop("value")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
     /// Picks the option labelled `label` in the first `select` matching `css`.
     pub async fn select(&self, css: &str, label: &str) {
         self.wait_for(css)

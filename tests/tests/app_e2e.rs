@@ -5,6 +5,7 @@
 //! `target/screenshots`.
 #![allow(clippy::unwrap_used)]
 
+use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_tests::TestServer;
 use lagesbild_tests::app::{App, Display, TileServer, enrolment};
 
@@ -98,6 +99,73 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
         .await;
 
     field.record("Salemhallen", "Skadegörelse", 5, None).await;
+    // A second report, for the field workers' own organisation only, with the details
+    // a report can carry.
+    field.click_text("[data-testid=place]", "Salemhallen").await;
+    field.click_text("[data-testid=category]", "Alkohol").await;
+    field.click("[data-testid=grade-3]").await;
+    field.click("[data-testid=more]").await;
+    field.type_into("[data-testid=people]", "6").await;
+    field.select("[data-testid=age-group]", "Unga").await;
+    field.select("[data-testid=source]", "Själv sett").await;
+    field
+        .type_into("[data-testid=place-detail]", "vid entrén")
+        .await;
+    field
+        .type_into(
+            "[data-testid=description]",
+            "Känd grupp, uppgifter under sekretess",
+        )
+        .await;
+    field
+        .select("[data-testid=visibility]", "Egen organisation")
+        .await;
+    let now = chrono::Local::now();
+    let started = (now - chrono::Duration::minutes(50))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let ended = (now - chrono::Duration::minutes(10))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    field.paste("[data-testid=when]", &started).await;
+    field.paste("[data-testid=until]", &ended).await;
+    field.screenshot("report-details", (390, 844)).await;
+    assert!(
+        !field.scrolls_sideways().await,
+        "the open form fits a phone"
+    );
+    let small = field.small_targets().await;
+    assert!(
+        small.is_empty(),
+        "the open form's targets are 44 px: {small:?}"
+    );
+    field.click("[data-testid=save]").await;
+    field.wait_for("[data-testid=saved]").await;
+    let stored = on_server(&server, 42).await;
+    let narrowed = stored
+        .iter()
+        .find(|o| o.description() == "Känd grupp, uppgifter under sekretess")
+        .expect("the narrowed report reached the server");
+    assert_eq!(
+        narrowed.visibility,
+        lagesbild_core::Visibility::EgenOrganisation
+    );
+    assert_eq!(narrowed.place_detail.as_deref(), Some("vid entrén"));
+    assert_eq!(narrowed.people, Some(6));
+    let span = narrowed.observed_until.expect("the span's end").0 - narrowed.observed_at.0;
+    assert_eq!(span.num_minutes(), 40, "the span as entered");
+    // The field worker's own list shows the details back.
+    field.click("[data-testid=tab-mine]").await;
+    field.click_text("[data-testid=my-report]", "Alkohol").await;
+    let handling = field
+        .wait_for_text("[data-testid=detail-handling]", |t| {
+            t.contains("Egen organisation")
+        })
+        .await;
+    assert!(handling.contains("Ny"), "{handling}");
+    field
+        .wait_for_text("[data-testid=detail-what]", |t| t.contains("vid entrén"))
+        .await;
 
     guard.click("[data-testid=tab-picture]").await;
     let highest = "[data-testid=summary][data-place='Salemhallen'] [data-testid=highest]";
@@ -105,9 +173,16 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     guard
         .click("[data-testid=summary][data-place='Salemhallen']")
         .await;
-    guard
-        .wait_for_text(".rows", |t| t.contains("Skadegörelse"))
+    // The guard company counts the narrowed report but cannot read it.
+    let rows = guard
+        .wait_for_text(".rows", |t| {
+            t.contains("Skadegörelse") && t.contains("Begränsad")
+        })
         .await;
+    assert!(
+        !rows.contains("sekretess"),
+        "the narrowed text is not shown: {rows}"
+    );
 
     for (screen, tab) in [
         ("report", "tab-report"),
@@ -219,10 +294,27 @@ async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
     }
     app.screenshot("local-report", (390, 844)).await;
 
-    // Connect: the report at a place the workspace knows is sent by itself.
+    // Connect. A mistyped code is refused in Swedish, with what to do.
     app.click("[data-testid=connect]").await;
     app.type_into("[data-testid=server]", &server.url()).await;
-    app.type_into("[data-testid=code]", &codes[1]).await;
+    app.type_into("[data-testid=code]", "AAAA-BBBB-CCCC").await;
+    app.click("[data-testid=enrol]").await;
+    app.wait_for_text("[role=alert]", |t| {
+        t.contains("Koden godtogs inte") && t.contains("be samordnaren om en ny")
+    })
+    .await;
+    // The link from the coordinator's QR code, pasted into the code field, fills both
+    // (the address too, typed wrong meanwhile).
+    app.type_into("[data-testid=server]", "http://lagesbild.example")
+        .await;
+    let link = EnrolmentLink {
+        server: server.url(),
+        code: codes[1].clone(),
+    };
+    app.paste("[data-testid=code]", &link.to_string()).await;
+    assert_eq!(app.value("[data-testid=server]").await, server.url());
+    assert_eq!(app.value("[data-testid=code]").await, codes[1]);
+    // The report at a place the workspace knows is sent by itself.
     app.click("[data-testid=enrol]").await;
     app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
         .await;

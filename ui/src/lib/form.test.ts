@@ -37,4 +37,18 @@ describe("the report form", () => {
     expect(draft.observed_at).toBeNull();
     expect(draft.grade).toBe(3);
   });
+  it("sends a narrowed visibility, a place detail and the end of a span, and clears the span", () => {
+    const form = { ...formOf(observation), visibility: "kommun-polis" as const, placeDetail: " vid cykelstället ", until: "2026-11-24T23:00" };
+    expect(patchOf(observation, form, false)).toEqual({
+      visibility: "kommun-polis", place_detail: "vid cykelstället", observed_until: "2026-11-24T23:00",
+    });
+    const spanned = { ...observation, observed_until: "2026-11-24T22:00:00.000Z" };
+    expect(patchOf(spanned, { ...formOf(spanned), until: "" }, false)).toEqual({ observed_until: null });
+  });
+  it("makes a draft for everyone in the collaboration unless the reporter narrows it", () => {
+    const draft = draftOf({ ...formOf(observation), placeDetail: "  ", until: "" }, null, false);
+    expect(draft.visibility).toBe("alla");
+    expect(draft.place_detail).toBeNull();
+    expect(draft.observed_until).toBeNull();
+  });
 });

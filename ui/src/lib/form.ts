@@ -2,7 +2,7 @@
 // patch of only the changed fields for an edit (so an edit never undoes someone else's
 // change to another field). Unit-tested.
 
-import type { Grade, Observation, ObservationDraft, ObservationPatch, Position } from "./bindings";
+import type { Grade, Observation, ObservationDraft, ObservationPatch, Position, Visibility } from "./bindings";
 
 export interface FormValues {
   place: string | null;
@@ -14,10 +14,17 @@ export interface FormValues {
   description: string;
   /** `datetime-local` text in the device's time zone; empty means now. */
   when: string;
+  /** The end of a span, as `when`; empty when the observation was a moment. */
+  until: string;
+  /** Where at the place: "vid busshållplatsen". */
+  placeDetail: string;
+  /** Who may read the details (core's `Visibility` codes). */
+  visibility: Visibility;
 }
 
 export const emptyForm = (): FormValues => ({
   place: null, category: null, grade: null, people: null, ageGroup: "", source: "", description: "", when: "",
+  until: "", placeDetail: "", visibility: "alla",
 });
 
 /** An instant as a `datetime-local` input shows it, in the device's time zone. */
@@ -31,7 +38,8 @@ export function formOf(o: Observation): FormValues {
   return {
     place: o.place, category: o.category, grade: o.grade, people: o.people,
     ageGroup: o.age_group ?? "", source: o.source ?? "", description: o.description,
-    when: toLocalInput(o.observed_at),
+    when: toLocalInput(o.observed_at), until: o.observed_until ? toLocalInput(o.observed_until) : "",
+    placeDetail: o.place_detail ?? "", visibility: o.visibility,
   };
 }
 
@@ -44,7 +52,8 @@ export function draftOf(v: FormValues, position: Position | null, acknowledge: b
   return {
     place: v.place, category: v.category, grade: v.grade, people: count(v.people),
     age_group: v.ageGroup || null, source: v.source || null, description: v.description || null,
-    observed_at: v.when || null, position, acknowledge_personnummer: acknowledge,
+    observed_at: v.when || null, observed_until: v.until || null, place_detail: v.placeDetail.trim() || null,
+    visibility: v.visibility, position, acknowledge_personnummer: acknowledge,
   };
 }
 
@@ -60,6 +69,9 @@ export function patchOf(before: Observation, v: FormValues, acknowledge: boolean
   if (v.source !== was.source) patch.source = v.source || null;
   if (v.description !== was.description) patch.description = v.description;
   if (v.when !== was.when && v.when) patch.observed_at = v.when;
+  if (v.until !== was.until) patch.observed_until = v.until || null;
+  if (v.placeDetail.trim() !== was.placeDetail) patch.place_detail = v.placeDetail.trim() || null;
+  if (v.visibility !== was.visibility) patch.visibility = v.visibility;
   if (Object.keys(patch).length === 0) return null;
   if (acknowledge) patch.acknowledge_personnummer = true;
   return patch;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorText, gradeLabel, isWordy, isoWeek, deploymentDays, summarise, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
+import { errorText, refusalText, gradeLabel, isWordy, isoWeek, deploymentDays, summarise, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
 import { text } from "./i18n";
 import type { Place } from "./bindings";
 
@@ -59,6 +59,16 @@ describe("words", () => {
     expect(text("sv", errorText("unreachable"))).toMatch(/försök igen/);
     expect(text("en", errorText("enrolment_refused"))).toMatch(/ask the coordinator/);
     expect(text("sv", errorText("corrupt"))).toMatch(/samordnaren/);
+  });
+  it("says why the server refused a change, in Swedish, and what to do", () => {
+    const codes = ["undecodable", "wrong_document", "wrong_author", "missing_dependencies", "invalid_record", "forbidden"];
+    for (const code of codes) {
+      expect(text("sv", refusalText(code))).toMatch(/nekade|skadad/);
+      expect(text("sv", refusalText(code))).toMatch(/samordnaren|[Ss]ynka igen/);
+      expect(text("en", refusalText(code))).not.toBe(text("sv", refusalText(code)));
+    }
+    expect(text("sv", refusalText("invalid_record"))).toMatch(/registret/);
+    expect(text("sv", refusalText("something new"))).toBe(text("sv", refusalText("wrong_author")));
   });
 });
 

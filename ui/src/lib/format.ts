@@ -1,7 +1,7 @@
 // Pure helpers for what the UI shows: grades, trends, weeks, places. Unit-tested.
 
 import type { Lang } from "./i18n";
-import type { DecisionStatus, Deployee, ErrorCode, Grade, Place, Trend } from "./bindings";
+import type { AgeGroup, DecisionStatus, Deployee, ErrorCode, Grade, Place, Source, Status, Trend, Visibility } from "./bindings";
 import type { TextKey } from "./i18n";
 
 const GRADE_LABELS: Record<Lang, string[]> = {
@@ -48,6 +48,51 @@ const STATUS_LABELS: Record<DecisionStatus, [string, string]> = {
   "inte-genomford": ["Inte genomförd", "Not carried out"],
   uppfoljd: ["Uppföljd", "Followed up"],
 };
+
+const VISIBILITY_LABELS: Record<Visibility, [string, string]> = {
+  alla: ["Alla i samverkan", "Everyone in the collaboration"],
+  "kommun-polis": ["Kommun och polis", "Municipality and police"],
+  "egen-organisation": ["Egen organisation", "Own organisation only"],
+};
+export const VISIBILITIES = Object.keys(VISIBILITY_LABELS) as Visibility[];
+
+export function visibilityLabel(v: Visibility, lang: Lang): string {
+  return VISIBILITY_LABELS[v][lang === "sv" ? 0 : 1];
+}
+
+const REPORT_STATUS_LABELS: Record<Status, [string, string]> = {
+  ny: ["Ny", "New"],
+  bedomd: ["Bedömd", "Assessed"],
+  "atgard-beslutad": ["Åtgärd beslutad", "Action decided"],
+  avslutad: ["Avslutad", "Closed"],
+};
+
+export function reportStatusLabel(s: Status, lang: Lang): string {
+  return REPORT_STATUS_LABELS[s][lang === "sv" ? 0 : 1];
+}
+
+const AGE_GROUP_LABELS: Record<AgeGroup, [string, string]> = {
+  barn: ["Barn", "Children"],
+  unga: ["Unga", "Young people"],
+  vuxna: ["Vuxna", "Adults"],
+  blandat: ["Blandat", "Mixed"],
+};
+export const AGE_GROUPS = Object.keys(AGE_GROUP_LABELS) as AgeGroup[];
+
+export function ageGroupLabel(a: AgeGroup, lang: Lang): string {
+  return AGE_GROUP_LABELS[a][lang === "sv" ? 0 : 1];
+}
+
+const SOURCE_LABELS: Record<Source, [string, string]> = {
+  "sjalv-sett": ["Själv sett", "Seen myself"],
+  "uppgift-fran-annan": ["Uppgift från annan", "Told by someone"],
+  rykte: ["Rykte, sociala medier", "Rumour, social media"],
+};
+export const SOURCES = Object.keys(SOURCE_LABELS) as Source[];
+
+export function sourceLabel(s: Source, lang: Lang): string {
+  return SOURCE_LABELS[s][lang === "sv" ? 0 : 1];
+}
 
 export function statusLabel(s: DecisionStatus, lang: Lang): string {
   return STATUS_LABELS[s][lang === "sv" ? 0 : 1];
@@ -174,6 +219,22 @@ export function remember(recent: string[], id: string, max = 5): string[] {
 }
 
 /** Which text tells the user what went wrong and what to do next. */
+/** What the user reads about a change the server refused (codes are core's `RefusalCode`). */
+export function refusalText(code: string): TextKey {
+  switch (code) {
+    case "invalid_record":
+      return "refusedInvalid";
+    case "forbidden":
+      return "refusedForbidden";
+    case "missing_dependencies":
+      return "refusedDependencies";
+    case "undecodable":
+      return "refusedDamaged";
+    default:
+      return "refusedOther";
+  }
+}
+
 export function errorText(code: ErrorCode): TextKey {
   switch (code) {
     case "invalid":
