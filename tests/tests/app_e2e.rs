@@ -47,6 +47,10 @@ async fn a_report_recorded_with_no_server_survives_a_restart() {
         .await;
     app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
         .await;
+    app.wait_for_text("[data-testid=offline-hint]", |t| {
+        t.contains("sparade på enheten")
+    })
+    .await;
     app.quit().await;
 
     let app = App::start(&display, &data, &env).await;
@@ -65,11 +69,24 @@ async fn a_report_recorded_with_no_server_survives_a_restart() {
     app.click("[data-testid=sync-now]").await;
     app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
         .await;
-    app.quit().await;
     assert_eq!(
         lagesbild_tests::server_observations(&server.db_path).len(),
         1
     );
+
+    // The coordinator switches the device off: the user is told, in Swedish, what now.
+    for device in server.service.devices().unwrap() {
+        server
+            .service
+            .revoke_device(device.id, lagesbild_tests::now())
+            .unwrap();
+    }
+    app.click("[data-testid=sync-now]").await;
+    app.wait_for_text("[data-testid=sync-state]", |t| t == "Avstängd")
+        .await;
+    app.wait_for_text("[data-testid=revoked]", |t| t.contains("ny kod"))
+        .await;
+    app.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
