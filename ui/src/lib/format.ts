@@ -16,7 +16,14 @@ export function gradeLabel(grade: Grade, lang: Lang, workspaceLabels?: string[] 
   return GRADE_LABELS[lang][grade - 1] as string;
 }
 
-const ROLE_LABELS: Record<string, [string, string]> = {
+/** Names a code in `lang` from a table of [Swedish, English]; an unknown code shows as itself. */
+function labeller<K extends string>(table: Record<K, [string, string]>): (code: K, lang: Lang) => string {
+  const byCode: Partial<Record<string, [string, string]>> = table;
+  return (code, lang) => byCode[code]?.[lang === "sv" ? 0 : 1] ?? code;
+}
+
+/** A role's name (the codes are core's `Role`). */
+export const roleLabel = labeller<string>({
   fritidsfaltare: ["Fritidsfältare", "Youth field worker"],
   socialfaltare: ["Socialfältare", "Social services field worker"],
   vaktare: ["Väktare", "Security guard"],
@@ -26,9 +33,9 @@ const ROLE_LABELS: Record<string, [string, string]> = {
   raddningstjanst: ["Räddningstjänst", "Rescue service"],
   kommunpersonal: ["Kommunal personal", "Municipal staff"],
   samordnare: ["Säkerhetssamordnare", "Security coordinator"],
-};
+});
 
-const DEPLOYEE_LABELS: Record<string, [string, string]> = {
+const DEPLOYEE_LABELS: Record<Deployee, [string, string]> = {
   faltare: ["Fältare", "Field workers"],
   vaktare: ["Väktare", "Security guards"],
   polis: ["Polis", "Police"],
@@ -36,18 +43,23 @@ const DEPLOYEE_LABELS: Record<string, [string, string]> = {
   ovrigt: ["Övrigt", "Other"],
 };
 export const DEPLOYEES = Object.keys(DEPLOYEE_LABELS) as Deployee[];
+export const deployeeLabel = labeller<string>(DEPLOYEE_LABELS);
 
-export function deployeeLabel(d: string, lang: Lang): string {
-  const labels = DEPLOYEE_LABELS[d];
-  return labels ? labels[lang === "sv" ? 0 : 1] : d;
-}
-
-const STATUS_LABELS: Record<DecisionStatus, [string, string]> = {
+/** A decision's status. */
+export const statusLabel = labeller<DecisionStatus>({
   planerad: ["Planerad", "Planned"],
   genomford: ["Genomförd", "Carried out"],
   "inte-genomford": ["Inte genomförd", "Not carried out"],
   uppfoljd: ["Uppföljd", "Followed up"],
-};
+});
+
+/** A report's handling status. */
+export const reportStatusLabel = labeller<Status>({
+  ny: ["Ny", "New"],
+  bedomd: ["Bedömd", "Assessed"],
+  "atgard-beslutad": ["Åtgärd beslutad", "Action decided"],
+  avslutad: ["Avslutad", "Closed"],
+});
 
 const VISIBILITY_LABELS: Record<Visibility, [string, string]> = {
   alla: ["Alla i samverkan", "Everyone in the collaboration"],
@@ -55,21 +67,7 @@ const VISIBILITY_LABELS: Record<Visibility, [string, string]> = {
   "egen-organisation": ["Egen organisation", "Own organisation only"],
 };
 export const VISIBILITIES = Object.keys(VISIBILITY_LABELS) as Visibility[];
-
-export function visibilityLabel(v: Visibility, lang: Lang): string {
-  return VISIBILITY_LABELS[v][lang === "sv" ? 0 : 1];
-}
-
-const REPORT_STATUS_LABELS: Record<Status, [string, string]> = {
-  ny: ["Ny", "New"],
-  bedomd: ["Bedömd", "Assessed"],
-  "atgard-beslutad": ["Åtgärd beslutad", "Action decided"],
-  avslutad: ["Avslutad", "Closed"],
-};
-
-export function reportStatusLabel(s: Status, lang: Lang): string {
-  return REPORT_STATUS_LABELS[s][lang === "sv" ? 0 : 1];
-}
+export const visibilityLabel = labeller(VISIBILITY_LABELS);
 
 const AGE_GROUP_LABELS: Record<AgeGroup, [string, string]> = {
   barn: ["Barn", "Children"],
@@ -78,10 +76,7 @@ const AGE_GROUP_LABELS: Record<AgeGroup, [string, string]> = {
   blandat: ["Blandat", "Mixed"],
 };
 export const AGE_GROUPS = Object.keys(AGE_GROUP_LABELS) as AgeGroup[];
-
-export function ageGroupLabel(a: AgeGroup, lang: Lang): string {
-  return AGE_GROUP_LABELS[a][lang === "sv" ? 0 : 1];
-}
+export const ageGroupLabel = labeller(AGE_GROUP_LABELS);
 
 const SOURCE_LABELS: Record<Source, [string, string]> = {
   "sjalv-sett": ["Själv sett", "Seen myself"],
@@ -89,14 +84,7 @@ const SOURCE_LABELS: Record<Source, [string, string]> = {
   rykte: ["Rykte, sociala medier", "Rumour, social media"],
 };
 export const SOURCES = Object.keys(SOURCE_LABELS) as Source[];
-
-export function sourceLabel(s: Source, lang: Lang): string {
-  return SOURCE_LABELS[s][lang === "sv" ? 0 : 1];
-}
-
-export function statusLabel(s: DecisionStatus, lang: Lang): string {
-  return STATUS_LABELS[s][lang === "sv" ? 0 : 1];
-}
+export const sourceLabel = labeller(SOURCE_LABELS);
 
 /**
  * The days a meeting about `week` can deploy on: the rest of that week and the week
@@ -114,12 +102,6 @@ export function summarise(points: { reports: number; highest: Grade | null }[]):
   const total = points.reduce((n, p) => n + p.reports, 0);
   const highest = points.reduce<Grade | null>((h, p) => (p.highest !== null && (h === null || p.highest > h) ? p.highest : h), null);
   return { perWeek: Math.round((total / points.length) * 10) / 10, highest };
-}
-
-/** A role's name (the codes are core's `Role`). */
-export function roleLabel(role: string, lang: Lang): string {
-  const labels = ROLE_LABELS[role];
-  return labels ? labels[lang === "sv" ? 0 : 1] : role;
 }
 
 /** Where a map label sits: it grows away from the nearer edge, so it stays inside. */
