@@ -391,6 +391,17 @@ impl App {
         serde_json::from_value(found).expect("a list of small targets")
     }
 
+    /// Asserts that the screen as it is now fits the window (no sideways scrolling) and
+    /// that every target is at least 44 px; `what` names it in the failure.
+    pub async fn assert_fits(&self, what: &str) {
+        assert!(!self.scrolls_sideways().await, "{what} scrolls sideways");
+        let small = self.small_targets().await;
+        assert!(
+            small.is_empty(),
+            "{what}: touch targets under 44 px: {small:?}"
+        );
+    }
+
     /// Whether the page is wider than the window (horizontal scrolling).
     pub async fn scrolls_sideways(&self) -> bool {
         let wider = self

@@ -147,15 +147,7 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     field.paste("[data-testid=when]", &started).await;
     field.paste("[data-testid=until]", &ended).await;
     field.screenshot("report-details", (390, 844)).await;
-    assert!(
-        !field.scrolls_sideways().await,
-        "the open form fits a phone"
-    );
-    let small = field.small_targets().await;
-    assert!(
-        small.is_empty(),
-        "the open form's targets are 44 px: {small:?}"
-    );
+    field.assert_fits("the open report form on a phone").await;
     field.click("[data-testid=save]").await;
     field.wait_for("[data-testid=saved]").await;
     let stored = on_server(&server, 42).await;
@@ -214,15 +206,7 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
                 "{} holds a picture",
                 path.display()
             );
-            assert!(
-                !guard.scrolls_sideways().await,
-                "{screen} at {size:?} has no horizontal scrolling"
-            );
-            let small = guard.small_targets().await;
-            assert!(
-                small.is_empty(),
-                "{screen} at {size:?}: touch targets under 44 px: {small:?}"
-            );
+            guard.assert_fits(&format!("{screen} at {size:?}")).await;
         }
         for theme in ["light", "dark"] {
             guard.set_theme(theme).await;
@@ -294,7 +278,13 @@ async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
     let codes = server.install_demo(&demo, 0);
     let app = App::start(&display, &dir.path().join("app"), &[]).await;
 
-    // First start, no connection: record anyway, naming the places.
+    // First start asks for the server and code.
+    for size in [(390, 844), (1366, 768)] {
+        app.screenshot("enrol", size).await;
+        app.assert_fits(&format!("the enrolment form at {size:?}"))
+            .await;
+    }
+    // No connection: record anyway, naming the places.
     app.type_into("[data-testid=local-name]", "Sam").await;
     app.click("[data-testid=record-locally]").await;
     app.wait_for_text("[data-testid=sync-status]", |t| t.contains("Ej ansluten"))

@@ -171,7 +171,7 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     .await;
     for size in [(1366, 768), (820, 1180), (390, 844)] {
         a.screenshot("meeting", size).await;
-        assert!(!a.scrolls_sideways().await, "meeting at {size:?}");
+        a.assert_fits(&format!("meeting at {size:?}")).await;
     }
 
     // The second laptop has the meeting; then both go offline and edit it.

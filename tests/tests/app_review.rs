@@ -64,6 +64,7 @@ async fn the_coordinator_reviews_corrects_links_and_erases() {
         .wait_for_text("[data-testid=queue-count]", |t| t.starts_with("4 "))
         .await;
     coordinator.screenshot("review", (1366, 768)).await;
+    coordinator.assert_fits("the review queue").await;
 
     // Two reports of one event: linked, they count once.
     let salemhallen = "[data-testid=queued][data-place='Salemhallen'] [data-testid=select]";
@@ -244,14 +245,9 @@ async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
         .await;
     for size in [(1366, 768), (390, 844)] {
         coordinator.screenshot("register", size).await;
-        assert!(
-            !coordinator.scrolls_sideways().await,
-            "register at {size:?}"
-        );
-        assert!(
-            coordinator.small_targets().await.is_empty(),
-            "register at {size:?}"
-        );
+        coordinator
+            .assert_fits(&format!("register at {size:?}"))
+            .await;
     }
 
     // A field worker's app follows.
