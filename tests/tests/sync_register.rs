@@ -17,14 +17,29 @@ fn draft(place: &str, category: &str) -> ObservationDraft {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_coordinator_keeps_the_register_and_devices_follow() {
+/// A server with a demo workspace (no reports), its coordinator's device and a field
+/// worker's. The directory holds the server's database while the test runs.
+async fn workspace(
+    name: &str,
+) -> (
+    tempfile::TempDir,
+    TestServer,
+    lagesbild_core::demo::DemoWorkspace,
+    Device,
+    Device,
+) {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Register");
+    let demo = lagesbild_core::demo::workspace(name);
     let codes = server.install_demo(&demo, 0);
     let coordinator = Device::enroll(&server.url(), &codes[0], "samordnare").await;
     let field = Device::enroll(&server.url(), &codes[1], "fält").await;
+    (dir, server, demo, coordinator, field)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coordinator_keeps_the_register_and_devices_follow() {
+    let (_dir, _server, demo, coordinator, field) = workspace("Register").await;
     let ws = coordinator.workspace;
     let area = demo
         .places
@@ -194,12 +209,7 @@ async fn the_coordinator_keeps_the_register_and_devices_follow() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_made_offline_before_its_place_merged_still_reaches_everyone() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Offline");
-    let codes = server.install_demo(&demo, 0);
-    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnare").await;
-    let field = Device::enroll(&server.url(), &codes[1], "fält").await;
+    let (_dir, server, demo, coordinator, field) = workspace("Offline").await;
     let ws = coordinator.workspace;
     let place = |name: &str| demo.places.iter().find(|p| p.name == name).unwrap().id;
     field.sync().await;
