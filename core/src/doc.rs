@@ -23,9 +23,12 @@ pub struct DocChange {
 }
 
 impl DocChange {
-    /// Reads a change from its bytes, computing its hash. The header's checksum must be
+    /// Reads a change from its bytes, computing its hash. The bytes must be within the
+    /// bounds of `chunk` before anything is decoded, and the header's checksum must be
     /// the hash's first four bytes, so damaged bytes are never taken for the change.
     pub fn decode(bytes: &[u8]) -> Result<DocChange> {
+        let bytes = &*crate::chunk::bounded_change(bytes)
+            .map_err(|e| Error::corrupt(format!("a change is refused: {e}")))?;
         if !checksum_matches(bytes) {
             return Err(Error::corrupt(
                 "a change's checksum does not match its content",

@@ -130,6 +130,9 @@ pub struct SyncEngine {
     long_poll_failures: u32,
     periodic_successes: u32,
     next_periodic: Option<Timestamp>,
+    /// Changes per push: halved while the server answers that a push is too large
+    /// (413), back to the most after a push is taken.
+    push_batch: usize,
     rng: fastrand::Rng,
 }
 
@@ -150,6 +153,7 @@ impl SyncEngine {
             long_poll_failures: 0,
             periodic_successes: 0,
             next_periodic: None,
+            push_batch: MAX_PUSH_CHANGES,
             rng: fastrand::Rng::with_seed(seed),
         }
     }
@@ -210,7 +214,7 @@ impl SyncEngine {
                     return Ok(Action::Send(Request::Bootstrap { after, at }));
                 }
                 Phase::Push => {
-                    let pending = store.pending_for(self.workspace, MAX_PUSH_CHANGES)?;
+                    let pending = store.pending_for(self.workspace, self.push_batch)?;
                     if pending.is_empty() {
                         self.phase = Phase::Pull;
                         continue;
@@ -292,6 +296,7 @@ impl SyncEngine {
                 }
             }
             (Request::Push { request, seqs }, Response::Push(response)) => {
+                self.push_batch = MAX_PUSH_CHANGES;
                 self.digest_push(store, request, seqs, &response)?;
             }
             (Request::Feed { wait, .. }, Response::Feed(page)) => {
@@ -371,6 +376,13 @@ impl SyncEngine {
                 self.connection = Connection::Revoked {
                     reason: body.message,
                 };
+            }
+            TransportError::Rejected { status: 413, .. }
+                if matches!(request, Request::Push { .. }) && self.push_batch > 1 =>
+            {
+                // Too much at once: the same changes go again, fewer at a time.
+                self.push_batch = (self.push_batch / 2).max(1);
+                self.phase = Phase::Push;
             }
             error => {
                 if matches!(request, Request::Feed { wait, .. } if *wait > 0) {

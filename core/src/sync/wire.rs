@@ -187,6 +187,9 @@ pub enum PushOutcome {
 pub enum RefusalCode {
     /// The bytes are not an Automerge change, or the hash does not match them.
     Undecodable,
+    /// The change is over a limit: its size, inflated size or number of operations
+    /// (`chunk::MAX_CHANGE_BYTES`, `chunk::MAX_CHANGE_OPS`).
+    TooLarge,
     /// The change belongs to another document than it claims.
     WrongDocument,
     /// The change was written by another device (its actor is not this device's).

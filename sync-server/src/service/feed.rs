@@ -30,6 +30,8 @@ struct FeedRow {
     before: Option<Visibility>,
     after: Option<Visibility>,
     first_seen: i64,
+    /// Who may read the document now; none when it is gone.
+    now: Option<(Option<OrganisationId>, Visibility)>,
 }
 
 /// A document's current state, as stored.
@@ -96,7 +98,7 @@ impl Service {
         self.db().with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT f.seq, f.doc_id, f.entry, f.doc_kind, f.bytes, f.creates, f.device_id, f.org_id, f.visibility_before,
-                        f.visibility_after, COALESCE(d.first_seen, f.received_at)
+                        f.visibility_after, COALESCE(d.first_seen, f.received_at), d.id IS NOT NULL, d.org_id, d.visibility
                  FROM feed f LEFT JOIN documents d ON d.id = f.doc_id
                  WHERE f.workspace_id = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3",
             )?;
@@ -114,6 +116,7 @@ impl Service {
                         before: r.get(8)?,
                         after: r.get(9)?,
                         first_seen: r.get(10)?,
+                        now: if r.get(11)? { Some((r.get(12)?, r.get(13)?)) } else { None },
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
@@ -122,7 +125,7 @@ impl Service {
             let mut entries = Vec::new();
             // Documents already sent whole (or summarised) in this page.
             let mut settled: HashSet<Uuid> = HashSet::new();
-            for FeedRow { doc, entry, kind, bytes, creates, device, org, before, after, first_seen, .. } in rows {
+            for FeedRow { doc, entry, kind, bytes, creates, device, org, before, after, first_seen, now, .. } in rows {
                 let doc = Uuid::from_slice(&doc).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 if entry == "remove" {
                     settled.insert(doc);
@@ -132,30 +135,31 @@ impl Service {
                 if device == Some(member.device.id) || settled.contains(&doc) {
                     continue;
                 }
-                let before = before.unwrap_or(Visibility::Alla);
-                let after = after.unwrap_or(Visibility::Alla);
-                let readable_before = can_read(member, org, before);
-                let readable_after = can_read(member, org, after);
-                if readable_after && (creates || !readable_before) {
-                    // A new document, or one this device has just become able to read,
-                    // goes whole with its projection: the device stores it as it is.
+                // What this device may read is decided now, from the document's current
+                // audience, never from what was true when the change was written: a
+                // report narrowed later must not leak its earlier text to anyone.
+                let Some((now_org, now_visibility)) = now else { continue };
+                let readable_now = can_read(member, now_org, now_visibility);
+                let readable_before = can_read(member, org, before.unwrap_or(Visibility::Alla));
+                let readable_after = can_read(member, org, after.unwrap_or(Visibility::Alla));
+                if !readable_now {
+                    settled.insert(doc);
+                    let restricted = current(conn, &doc)?.and_then(|c| c.projection).map(|p| p.restricted());
+                    if readable_before || readable_after {
+                        // It may hold the text: remove it, keep what may be counted.
+                        entries.push(FeedEntry::Remove { doc, restricted });
+                    } else if let Some(projection) = restricted {
+                        entries.push(FeedEntry::Restricted { projection });
+                    }
+                } else if creates || !readable_before || !readable_after {
+                    // A new document, or one whose readability changed here, goes whole
+                    // as it is now, with its projection: the device stores it as it is.
                     settled.insert(doc);
                     if let Some(entry) = current(conn, &doc)?.and_then(|c| as_visible(member, doc, c)) {
                         entries.push(entry);
                     }
-                } else if readable_after {
-                    let Some(bytes) = bytes else { continue };
+                } else if let Some(bytes) = bytes {
                     entries.push(FeedEntry::Change { doc, kind, bytes, first_seen: stamp(first_seen) });
-                } else if readable_before {
-                    // No longer readable: remove the details, keep what may be counted.
-                    settled.insert(doc);
-                    let restricted = current(conn, &doc)?.and_then(|c| c.projection).map(|p| p.restricted());
-                    entries.push(FeedEntry::Remove { doc, restricted });
-                } else {
-                    settled.insert(doc);
-                    if let Some(p) = current(conn, &doc)?.and_then(|c| c.projection) {
-                        entries.push(FeedEntry::Restricted { projection: p.restricted() });
-                    }
                 }
             }
             let register_version = conn

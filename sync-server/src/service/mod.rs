@@ -31,6 +31,15 @@ pub enum ServiceError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
+    /// The request is over a limit; smaller ones will do.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The server is at a limit now; the same request may succeed later.
+    #[error("{0}")]
+    Busy(String),
+    /// This client sends more than it may; it must slow down.
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -42,6 +51,9 @@ impl ServiceError {
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::BadRequest(_) => "bad_request",
+            ServiceError::TooLarge(_) => "too_large",
+            ServiceError::Busy(_) => "busy",
+            ServiceError::TooManyRequests(_) => "too_many_requests",
             ServiceError::Internal(_) => "internal",
         }
     }

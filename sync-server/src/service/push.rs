@@ -1,14 +1,22 @@
-//! Push: every change is checked before it is stored. It must decode, match its hash,
-//! come from the authenticated device's actor, build on changes the server has, belong
-//! to the document it claims in this workspace, leave that document a valid record, and
-//! be allowed for the device's role. Anything else is refused with a precise reason and
-//! stores nothing. Decoding and applying untrusted bytes runs under `catch_unwind`, on a
-//! copy of the document: a panic inside Automerge refuses that change and nothing else.
+//! Push: every change is checked before it is stored. It must be within the bounds on
+//! untrusted bytes, decode, match its hash, come from the authenticated device's actor,
+//! build on changes the server has, belong to the document it claims in this
+//! workspace, leave that document a valid record, and be allowed for the device's role.
+//! Anything else is refused with a precise reason and stores nothing.
+//!
+//! No untrusted bytes are decoded while the database lock is held (DESIGN.md
+//! requirement 11). A push runs in three steps: decode every change (no lock); read what
+//! the server holds of the documents concerned (lock, short); apply and check on copies
+//! of those documents (no lock; register look-ups take the lock briefly); then store,
+//! under the lock, only if none of those documents changed meanwhile — otherwise start
+//! again from the read. Decoding and applying run under `catch_unwind`: a panic inside
+//! Automerge refuses that change and nothing else.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use automerge::{ActorId, Change};
+use automerge::{ActorId, Change, ChangeHash};
+use lagesbild_core::chunk::bounded_change;
 use lagesbild_core::doc::{DocChange, Document};
 use lagesbild_core::store::projection::ObservationProjection;
 use lagesbild_core::store::register;
@@ -16,15 +24,49 @@ use lagesbild_core::sync::wire::{
     MAX_PUSH_CHANGES, PushOutcome, PushRequest, PushResponse, PushResult, RefusalCode, WireChange,
 };
 use lagesbild_core::validate::check_observation;
-use lagesbild_core::{Assessment, Decision, DocKind, Meeting, Observation, Timestamp, WorkspaceId};
+use lagesbild_core::{
+    Assessment, Decision, DocKind, Meeting, Observation, OrganisationId, Timestamp, Visibility,
+    WorkspaceId,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use super::access::{Record, may_change, privileged};
 use super::{Member, Service, ServiceError, ServiceResult};
 
-/// The largest change the server accepts.
-pub const MAX_CHANGE_BYTES: usize = 256 * 1024;
+/// The most operations one push may bring, so the documents a push checks at once stay
+/// bounded in memory. The device halves its batch when told so; one change always fits.
+pub const MAX_PUSH_OPS: usize = 200_000;
+
+/// How often a push is tried again when another push changed one of its documents
+/// between reading and storing.
+const PUSH_ATTEMPTS: usize = 5;
+
+/// A change that passed every check that needs no database.
+struct Decoded {
+    doc: Uuid,
+    hash: ChangeHash,
+    deps: Vec<ChangeHash>,
+    bytes: Vec<u8>,
+    ops: usize,
+}
+
+/// What the server held of one document when a push read it.
+#[derive(Clone, PartialEq)]
+enum Stored {
+    New,
+    Erased,
+    Elsewhere,
+    Held { bytes: Vec<u8>, first_seen: i64 },
+}
+
+/// What a push read under the lock, to decide on without it.
+#[derive(PartialEq)]
+struct Snapshot {
+    documents: HashMap<Uuid, Stored>,
+    /// Hashes of the pushed changes the server already has.
+    known: HashSet<ChangeHash>,
+}
 
 /// A document being changed within one push.
 struct Working {
@@ -32,6 +74,29 @@ struct Working {
     record: Option<Record>,
     first_seen: i64,
     changed: bool,
+}
+
+/// A change that passed every check, to be appended to the feed.
+struct Accepted {
+    doc: Uuid,
+    kind: DocKind,
+    hash: ChangeHash,
+    bytes: Vec<u8>,
+    creates: bool,
+    org: Option<OrganisationId>,
+    visibility_before: Visibility,
+    visibility_after: Visibility,
+}
+
+/// A document to write back: its saved bytes and what access decisions need.
+struct Saved {
+    doc: Uuid,
+    kind: DocKind,
+    bytes: Vec<u8>,
+    org: Option<OrganisationId>,
+    visibility: Visibility,
+    projection: Option<String>,
+    first_seen: i64,
 }
 
 fn refused(code: RefusalCode, message: impl Into<String>) -> PushOutcome {
@@ -58,23 +123,21 @@ impl Service {
                 "at most {MAX_PUSH_CHANGES} changes per push"
             )));
         }
-        let (results, head) = self.db().with(|conn| -> ServiceResult<_> {
-            let tx = conn.transaction()?;
-            let mut working = HashMap::new();
-            let mut results = Vec::with_capacity(request.changes.len());
-            for change in &request.changes {
-                let outcome = ingest(&tx, member.workspace, Some(member), &mut working, change, now)?;
+        let outcomes = self.store_changes(member.workspace, Some(member), &request.changes, now)?;
+        let results = request
+            .changes
+            .iter()
+            .zip(outcomes)
+            .map(|(change, outcome)| {
                 if let PushOutcome::Refused { code, message } = &outcome {
-                    tracing::info!(device = %member.device.id, doc = %change.doc, ?code, %message, "change refused");
+                    tracing::info!(device = %member.device.id, doc = %change.doc, ?code, message = %message.escape_debug(), "change refused");
                 }
-                results.push(PushResult { hash: change.hash.clone(), outcome });
-            }
-            save_working(&tx, member.workspace, working)?;
-            let head = feed_head(&tx, member.workspace)?;
-            tx.commit()?;
-            Ok((results, head))
-        })?;
-        self.feed_grew(member.workspace, head);
+                PushResult {
+                    hash: change.hash.clone(),
+                    outcome,
+                }
+            })
+            .collect();
         Ok(PushResponse {
             results,
             server_time: now,
@@ -89,20 +152,190 @@ impl Service {
         changes: &[WireChange],
         now: Timestamp,
     ) -> ServiceResult<Vec<PushOutcome>> {
-        let (outcomes, head) = self.db().with(|conn| -> ServiceResult<_> {
-            let tx = conn.transaction()?;
-            let mut working = HashMap::new();
-            let outcomes = changes
-                .iter()
-                .map(|c| ingest(&tx, workspace, None, &mut working, c, now))
-                .collect::<ServiceResult<Vec<_>>>()?;
-            save_working(&tx, workspace, working)?;
-            let head = feed_head(&tx, workspace)?;
-            tx.commit()?;
-            Ok((outcomes, head))
+        self.store_changes(workspace, None, changes, now)
+    }
+
+    fn store_changes(
+        &self,
+        workspace: WorkspaceId,
+        member: Option<&Member>,
+        changes: &[WireChange],
+        now: Timestamp,
+    ) -> ServiceResult<Vec<PushOutcome>> {
+        let actor = member.map(|m| m.device.actor.as_slice());
+        let decoded: Vec<Result<Decoded, PushOutcome>> =
+            changes.iter().map(|c| decode(c, actor)).collect();
+        let ops: usize = decoded.iter().flatten().map(|d| d.ops).sum();
+        if ops > MAX_PUSH_OPS {
+            return Err(ServiceError::TooLarge(format!(
+                "a push may hold at most {MAX_PUSH_OPS} operations; push fewer changes at a time"
+            )));
+        }
+        for _ in 0..PUSH_ATTEMPTS {
+            let read = self.db().with(|conn| snapshot(conn, workspace, &decoded))?;
+            let (outcomes, accepted, saved) =
+                self.decide(workspace, member, &decoded, &read, now)?;
+            let head = self.db().with(|conn| -> ServiceResult<_> {
+                let tx = conn.transaction()?;
+                if snapshot(&tx, workspace, &decoded)? != read {
+                    return Ok(None);
+                }
+                let head = commit(&tx, workspace, member, &accepted, &saved, now)?;
+                tx.commit()?;
+                Ok(Some(head))
+            })?;
+            if let Some(head) = head {
+                if !accepted.is_empty() {
+                    self.feed_grew(workspace, head);
+                }
+                return Ok(outcomes);
+            }
+        }
+        Err(ServiceError::Busy(
+            "the documents changed while this push was checked; push again".into(),
+        ))
+    }
+
+    /// Applies and checks every change on copies of the documents, without the lock.
+    #[allow(clippy::type_complexity)]
+    fn decide(
+        &self,
+        workspace: WorkspaceId,
+        member: Option<&Member>,
+        decoded: &[Result<Decoded, PushOutcome>],
+        snapshot: &Snapshot,
+        now: Timestamp,
+    ) -> ServiceResult<(Vec<PushOutcome>, Vec<Accepted>, Vec<Saved>)> {
+        let mut working: HashMap<Uuid, Working> = HashMap::new();
+        let mut accepted = Vec::new();
+        let mut outcomes = Vec::with_capacity(decoded.len());
+        for change in decoded {
+            let outcome = match change {
+                Err(outcome) => outcome.clone(),
+                Ok(change) => self.ingest(
+                    workspace,
+                    member,
+                    &mut working,
+                    snapshot,
+                    change,
+                    now,
+                    &mut accepted,
+                )?,
+            };
+            outcomes.push(outcome);
+        }
+        let saved = working
+            .into_iter()
+            .filter(|(_, w)| w.changed)
+            .filter_map(|(doc, mut work)| {
+                let record = work.record.as_ref()?;
+                Some(saved(doc, record, work.doc.save(), work.first_seen))
+            })
+            .collect::<ServiceResult<Vec<_>>>()?;
+        Ok((outcomes, accepted, saved))
+    }
+
+    /// Checks one decoded change against its working document and, if it passes,
+    /// applies it there and records it as accepted. A bad change is an outcome.
+    #[allow(clippy::too_many_arguments)]
+    fn ingest(
+        &self,
+        workspace: WorkspaceId,
+        member: Option<&Member>,
+        working: &mut HashMap<Uuid, Working>,
+        snapshot: &Snapshot,
+        change: &Decoded,
+        now: Timestamp,
+        accepted: &mut Vec<Accepted>,
+    ) -> ServiceResult<PushOutcome> {
+        if snapshot.known.contains(&change.hash)
+            || working
+                .get_mut(&change.doc)
+                .is_some_and(|w| w.doc.has_change(&change.hash))
+        {
+            return Ok(PushOutcome::Duplicate);
+        }
+        let work = match working.entry(change.doc) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let stored = snapshot.documents.get(&change.doc).unwrap_or(&Stored::New);
+                match load_working(stored, &change.doc, now)? {
+                    Ok(w) => e.insert(w),
+                    Err(outcome) => return Ok(outcome),
+                }
+            }
+        };
+        if change.deps.iter().any(|dep| !work.doc.has_change(dep)) {
+            return Ok(refused(
+                RefusalCode::MissingDependencies,
+                "the change builds on changes the server does not have; push those first",
+            ));
+        }
+        let doc_change = DocChange {
+            hash: change.hash,
+            bytes: change.bytes.clone(),
+        };
+        let attempt = catch_unwind(AssertUnwindSafe(
+            || -> Result<(Document, Record), String> {
+                let mut candidate = work.doc.clone();
+                candidate.apply(&[doc_change]).map_err(|e| e.to_string())?;
+                let record = read_record(&candidate)
+                    .map_err(|e| format!("the document would not be a valid record: {e}"))?;
+                Ok((candidate, record))
+            },
+        ));
+        let (candidate, after) = match attempt {
+            Ok(Ok(ok)) => ok,
+            Ok(Err(message)) => return Ok(refused(RefusalCode::InvalidRecord, message)),
+            Err(_) => {
+                return Ok(refused(
+                    RefusalCode::Undecodable,
+                    "the change could not be applied",
+                ));
+            }
+        };
+        let outcome = self.db().with(|conn| {
+            check_record(conn, workspace, &change.doc, work.record.as_ref(), &after)
         })?;
-        self.feed_grew(workspace, head);
-        Ok(outcomes)
+        if let Some(outcome) = outcome {
+            return Ok(outcome);
+        }
+        if let Some(member) = member {
+            if let Err(reason) = may_change(member, work.record.as_ref(), &after) {
+                return Ok(refused(RefusalCode::Forbidden, reason));
+            }
+            // A write that loses a conflict changes nothing visible now, but could surface
+            // once the winner is overwritten; only those who may change it may write so.
+            let hidden_write = catch_unwind(AssertUnwindSafe(|| {
+                candidate.conflicts() > work.doc.conflicts()
+            }))
+            .unwrap_or(true);
+            if !privileged(member, work.record.as_ref()) && hidden_write {
+                return Ok(refused(
+                    RefusalCode::Forbidden,
+                    "the change writes, concurrently with others, to what only the reporter or the coordinator may change",
+                ));
+            }
+        }
+        let (org, visibility_after) = after.audience();
+        let visibility_before = work
+            .record
+            .as_ref()
+            .map_or(visibility_after, |b| b.audience().1);
+        accepted.push(Accepted {
+            doc: change.doc,
+            kind: after.kind(),
+            hash: change.hash,
+            bytes: change.bytes.clone(),
+            creates: work.record.is_none(),
+            org,
+            visibility_before,
+            visibility_after,
+        });
+        work.doc = candidate;
+        work.record = Some(after);
+        work.changed = true;
+        Ok(PushOutcome::Stored)
     }
 }
 
@@ -111,38 +344,32 @@ pub(super) fn feed_head(conn: &Connection, workspace: WorkspaceId) -> rusqlite::
         .query_row([workspace], |r| r.get(0))
 }
 
-/// Checks one change and, if it passes, applies it to its working document and appends
-/// it to the feed. Errors are database failures only; a bad change is an outcome.
-fn ingest(
-    conn: &Connection,
-    workspace: WorkspaceId,
-    member: Option<&Member>,
-    working: &mut HashMap<Uuid, Working>,
-    change: &WireChange,
-    now: Timestamp,
-) -> ServiceResult<PushOutcome> {
-    if change.bytes.len() > MAX_CHANGE_BYTES {
-        return Ok(refused(
-            RefusalCode::Undecodable,
-            format!("a change may be at most {MAX_CHANGE_BYTES} bytes"),
-        ));
-    }
-    if !lagesbild_core::doc::checksum_matches(&change.bytes) {
-        return Ok(refused(
+/// The checks on a change that need no database: the bounds on untrusted bytes (before
+/// anything is inflated or decoded), the checksum, decoding, the hash, and the author.
+fn decode(change: &WireChange, actor: Option<&[u8]>) -> Result<Decoded, PushOutcome> {
+    let bytes = bounded_change(&change.bytes).map_err(|e| match e {
+        lagesbild_core::chunk::BoundError::Malformed(_) => {
+            refused(RefusalCode::Undecodable, e.to_string())
+        }
+        _ => refused(RefusalCode::TooLarge, e.to_string()),
+    })?;
+    if !lagesbild_core::doc::checksum_matches(&bytes) {
+        return Err(refused(
             RefusalCode::Undecodable,
             "the change's checksum does not match its content",
         ));
     }
-    let decoded = match catch_unwind(|| Change::from_bytes(change.bytes.clone())) {
+    let bytes = bytes.into_owned();
+    let decoded = match catch_unwind(|| Change::from_bytes(bytes.clone())) {
         Ok(Ok(decoded)) => decoded,
         Ok(Err(e)) => {
-            return Ok(refused(
+            return Err(refused(
                 RefusalCode::Undecodable,
                 format!("not an Automerge change: {e}"),
             ));
         }
         Err(_) => {
-            return Ok(refused(
+            return Err(refused(
                 RefusalCode::Undecodable,
                 "the change could not be decoded",
             ));
@@ -150,152 +377,91 @@ fn ingest(
     };
     let hash = decoded.hash();
     if hash.to_string() != change.hash {
-        return Ok(refused(
+        return Err(refused(
             RefusalCode::Undecodable,
             "the hash does not match the change's bytes",
         ));
     }
-    let stored: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM feed WHERE hash = ?1)")?
-        .query_row([hash.0.as_slice()], |r| r.get(0))?;
-    if stored
-        || working
-            .get_mut(&change.doc)
-            .is_some_and(|w| w.doc.has_change(&hash))
+    if let Some(actor) = actor
+        && decoded.actor_id().to_bytes() != actor
     {
-        return Ok(PushOutcome::Duplicate);
-    }
-    let erased: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM erased WHERE doc_id = ?1)")?
-        .query_row([change.doc.as_bytes().as_slice()], |r| r.get(0))?;
-    if erased {
-        return Ok(PushOutcome::Erased);
-    }
-    if let Some(member) = member
-        && decoded.actor_id().to_bytes() != member.device.actor.as_slice()
-    {
-        return Ok(refused(
+        return Err(refused(
             RefusalCode::WrongAuthor,
             "the change was not written by this device",
         ));
     }
-    let work = match working.entry(change.doc) {
-        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-        std::collections::hash_map::Entry::Vacant(e) => {
-            match load_working(conn, workspace, &change.doc, now)? {
-                Ok(w) => e.insert(w),
-                Err(outcome) => return Ok(outcome),
-            }
-        }
-    };
-    if decoded.deps().iter().any(|dep| !work.doc.has_change(dep)) {
-        return Ok(refused(
-            RefusalCode::MissingDependencies,
-            "the change builds on changes the server does not have; push those first",
-        ));
-    }
-    let doc_change = DocChange {
+    Ok(Decoded {
+        doc: change.doc,
         hash,
-        bytes: change.bytes.clone(),
-    };
-    let attempt = catch_unwind(AssertUnwindSafe(
-        || -> Result<(Document, Record), String> {
-            let mut candidate = work.doc.clone();
-            candidate.apply(&[doc_change]).map_err(|e| e.to_string())?;
-            let record = read_record(&candidate)
-                .map_err(|e| format!("the document would not be a valid record: {e}"))?;
-            Ok((candidate, record))
-        },
-    ));
-    let (candidate, after) = match attempt {
-        Ok(Ok(ok)) => ok,
-        Ok(Err(message)) => return Ok(refused(RefusalCode::InvalidRecord, message)),
-        Err(_) => {
-            return Ok(refused(
-                RefusalCode::Undecodable,
-                "the change could not be applied",
-            ));
-        }
-    };
-    if let Some(outcome) = check_record(conn, workspace, &change.doc, work.record.as_ref(), &after)?
-    {
-        return Ok(outcome);
-    }
-    if let Some(member) = member {
-        if let Err(reason) = may_change(member, work.record.as_ref(), &after) {
-            return Ok(refused(RefusalCode::Forbidden, reason));
-        }
-        // A write that loses a conflict changes nothing visible now, but could surface
-        // once the winner is overwritten; only those who may change it may write so.
-        let hidden_write = catch_unwind(AssertUnwindSafe(|| {
-            candidate.conflicts() > work.doc.conflicts()
-        }))
-        .unwrap_or(true);
-        if !privileged(member, work.record.as_ref()) && hidden_write {
-            return Ok(refused(
-                RefusalCode::Forbidden,
-                "the change writes, concurrently with others, to what only the reporter or the coordinator may change",
-            ));
-        }
-    }
-    let (org, visibility_after) = after.audience();
-    let visibility_before = work
-        .record
-        .as_ref()
-        .map_or(visibility_after, |b| b.audience().1);
-    conn.prepare_cached(
-        "INSERT INTO feed (workspace_id, doc_id, entry, doc_kind, hash, bytes, creates, device_id, org_id,
-                           visibility_before, visibility_after, received_at)
-         VALUES (?1, ?2, 'change', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?
-    .execute(params![
-        workspace,
-        change.doc.as_bytes().as_slice(),
-        after.kind(),
-        hash.0.as_slice(),
-        change.bytes,
-        work.record.is_none(),
-        member.map(|m| m.device.id),
-        org,
-        visibility_before,
-        visibility_after,
-        now.millis()
-    ])?;
-    work.doc = candidate;
-    work.record = Some(after);
-    work.changed = true;
-    Ok(PushOutcome::Stored)
+        deps: decoded.deps().to_vec(),
+        ops: decoded.len(),
+        bytes,
+    })
 }
 
-/// The document as stored, or a new one; an outcome when it belongs elsewhere.
-fn load_working(
+/// What the server holds of the documents and changes a push concerns.
+fn snapshot(
     conn: &Connection,
     workspace: WorkspaceId,
+    decoded: &[Result<Decoded, PushOutcome>],
+) -> ServiceResult<Snapshot> {
+    let mut documents = HashMap::new();
+    let mut known = HashSet::new();
+    for change in decoded.iter().flatten() {
+        let stored: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM feed WHERE hash = ?1)")?
+            .query_row([change.hash.0.as_slice()], |r| r.get(0))?;
+        if stored {
+            known.insert(change.hash);
+        }
+        if documents.contains_key(&change.doc) {
+            continue;
+        }
+        let id = change.doc.as_bytes().as_slice();
+        let erased: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM erased WHERE doc_id = ?1)")?
+            .query_row([id], |r| r.get(0))?;
+        let row: Option<(WorkspaceId, Vec<u8>, i64)> = conn
+            .prepare_cached("SELECT workspace_id, bytes, first_seen FROM documents WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let state = match (erased, row) {
+            (true, _) => Stored::Erased,
+            (false, None) => Stored::New,
+            (false, Some((held_in, _, _))) if held_in != workspace => Stored::Elsewhere,
+            (false, Some((_, bytes, first_seen))) => Stored::Held { bytes, first_seen },
+        };
+        documents.insert(change.doc, state);
+    }
+    Ok(Snapshot { documents, known })
+}
+/// The document as the push read it, or a new one; an outcome when it may not be changed.
+fn load_working(
+    stored: &Stored,
     doc: &Uuid,
     now: Timestamp,
 ) -> ServiceResult<Result<Working, PushOutcome>> {
-    let row: Option<(WorkspaceId, Vec<u8>, i64)> = conn
-        .prepare_cached("SELECT workspace_id, bytes, first_seen FROM documents WHERE id = ?1")?
-        .query_row([doc.as_bytes().as_slice()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .optional()?;
-    let Some((doc_workspace, bytes, first_seen)) = row else {
-        return Ok(Ok(Working {
-            doc: Document::new(&server_actor()),
-            record: None,
-            first_seen: now.millis(),
-            changed: false,
-        }));
+    let (bytes, first_seen) = match stored {
+        Stored::New => {
+            return Ok(Ok(Working {
+                doc: Document::new(&server_actor()),
+                record: None,
+                first_seen: now.millis(),
+                changed: false,
+            }));
+        }
+        Stored::Erased => return Ok(Err(PushOutcome::Erased)),
+        // Said as for any document id that cannot be used, not where it is.
+        Stored::Elsewhere => {
+            return Ok(Err(refused(
+                RefusalCode::WrongDocument,
+                "that document id cannot be used",
+            )));
+        }
+        Stored::Held { bytes, first_seen } => (bytes, *first_seen),
     };
-    if doc_workspace != workspace {
-        return Ok(Err(refused(
-            RefusalCode::WrongDocument,
-            "the document belongs to another workspace",
-        )));
-    }
     let loaded = catch_unwind(|| -> Result<(Document, Record), String> {
-        let doc = Document::load(&bytes, &server_actor()).map_err(|e| e.to_string())?;
+        let doc = Document::load(bytes, &server_actor()).map_err(|e| e.to_string())?;
         let record = read_record(&doc).map_err(|e| e.to_string())?;
         Ok((doc, record))
     });
@@ -359,37 +525,66 @@ fn check_record(
     Ok(None)
 }
 
-fn save_working(
+/// A changed document as it will be stored, prepared without the lock.
+fn saved(doc: Uuid, record: &Record, bytes: Vec<u8>, first_seen: i64) -> ServiceResult<Saved> {
+    let (org, visibility) = record.audience();
+    let projection = match record {
+        Record::Observation(o) => {
+            let mut p = ObservationProjection::of(o);
+            p.server_seen_at = Timestamp::from_millis(first_seen);
+            Some(serde_json::to_string(&p).map_err(|e| ServiceError::Internal(e.to_string()))?)
+        }
+        _ => None,
+    };
+    Ok(Saved {
+        doc,
+        kind: record.kind(),
+        bytes,
+        org,
+        visibility,
+        projection,
+        first_seen,
+    })
+}
+
+/// Appends the accepted changes to the feed and writes the documents back; returns the
+/// feed's new head.
+fn commit(
     conn: &Connection,
     workspace: WorkspaceId,
-    working: HashMap<Uuid, Working>,
-) -> ServiceResult<()> {
-    for (id, mut work) in working.into_iter().filter(|(_, w)| w.changed) {
-        let Some(record) = &work.record else { continue };
-        let (org, visibility) = record.audience();
-        let (kind, projection) = match record {
-            Record::Observation(o) => {
-                let mut p = ObservationProjection::of(o);
-                p.server_seen_at = Timestamp::from_millis(work.first_seen);
-                (
-                    DocKind::Observation,
-                    Some(
-                        serde_json::to_string(&p)
-                            .map_err(|e| ServiceError::Internal(e.to_string()))?,
-                    ),
-                )
-            }
-            Record::Decision(_) => (DocKind::Decision, None),
-            Record::Meeting(_) => (DocKind::Meeting, None),
-            Record::Assessment(_) => (DocKind::Assessment, None),
-        };
+    member: Option<&Member>,
+    accepted: &[Accepted],
+    saved: &[Saved],
+    now: Timestamp,
+) -> ServiceResult<i64> {
+    for a in accepted {
+        conn.prepare_cached(
+            "INSERT INTO feed (workspace_id, doc_id, entry, doc_kind, hash, bytes, creates, device_id, org_id,
+                               visibility_before, visibility_after, received_at)
+             VALUES (?1, ?2, 'change', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            workspace,
+            a.doc.as_bytes().as_slice(),
+            a.kind,
+            a.hash.0.as_slice(),
+            a.bytes,
+            a.creates,
+            member.map(|m| m.device.id),
+            a.org,
+            a.visibility_before,
+            a.visibility_after,
+            now.millis()
+        ])?;
+    }
+    for d in saved {
         conn.prepare_cached(
             "INSERT INTO documents (id, workspace_id, kind, bytes, org_id, visibility, projection, first_seen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, org_id = excluded.org_id,
                visibility = excluded.visibility, projection = excluded.projection",
         )?
-        .execute(params![id.as_bytes().as_slice(), workspace, kind, work.doc.save(), org, visibility, projection, work.first_seen])?;
+        .execute(params![d.doc.as_bytes().as_slice(), workspace, d.kind, d.bytes, d.org, d.visibility, d.projection, d.first_seen])?;
     }
-    Ok(())
+    Ok(feed_head(conn, workspace)?)
 }

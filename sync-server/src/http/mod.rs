@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, MatchedPath, State};
 use axum::http::request::Parts;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,8 +25,16 @@ use uuid::Uuid;
 
 use crate::service::{Device, Member, Service, ServiceError};
 
-/// The largest request body accepted (a push of many changes).
+mod admission;
+mod extract;
+
+use admission::Admission;
+use extract::{Body, Path, Query};
+
+/// The largest request body accepted: a push of many changes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// The largest body of every other request (an enrolment, a register change).
+pub const MAX_SMALL_BODY_BYTES: usize = 64 * 1024;
 /// The longest a long poll may wait.
 pub const MAX_WAIT_SECONDS: u64 = 30;
 
@@ -34,12 +42,17 @@ pub const MAX_WAIT_SECONDS: u64 = 30;
 pub struct AppState {
     service: Arc<Service>,
     stopping: watch::Receiver<bool>,
+    admission: Arc<Admission>,
 }
 
 /// The API's routes over `service`. `stopping` turns true when the server shuts down,
 /// so long polls return at once.
 pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router {
-    let state = AppState { service, stopping };
+    let state = AppState {
+        service,
+        stopping,
+        admission: Arc::new(Admission::default()),
+    };
     Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -50,14 +63,19 @@ pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router 
             "/v1/workspaces/{workspace}/register/changes",
             post(change_register),
         )
-        .route("/v1/workspaces/{workspace}/push", post(push))
+        .route(
+            "/v1/workspaces/{workspace}/push",
+            post(push).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
         .route("/v1/workspaces/{workspace}/feed", get(feed))
         .route("/v1/workspaces/{workspace}/bootstrap", get(bootstrap))
         .route(
             "/v1/workspaces/{workspace}/observations/{id}/erase",
             post(erase),
         )
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES))
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -69,6 +87,22 @@ pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router 
             }),
         )
         .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::with_status(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such endpoint; see /openapi.json",
+    )
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::with_status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method; see /openapi.json",
+    )
 }
 
 /// Serves until `shutdown` completes, then lets requests in flight finish.
@@ -90,38 +124,69 @@ pub async fn serve(
 
 /// Errors as `{code, message}` with a status. Internal causes are logged, not sent.
 #[derive(Debug)]
-pub struct AppError(ServiceError);
+pub struct AppError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl AppError {
+    pub(crate) fn with_status(status: StatusCode, code: &'static str, message: &str) -> AppError {
+        AppError {
+            status,
+            code,
+            message: message.to_string(),
+        }
+    }
+}
 
 impl From<ServiceError> for AppError {
     fn from(e: ServiceError) -> Self {
-        AppError(e)
+        let status = match &e {
+            ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServiceError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ServiceError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ServiceError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let message = match &e {
+            ServiceError::Internal(cause) => {
+                tracing::error!(cause = %cause.escape_debug(), "request failed");
+                "the server failed; try again later".to_string()
+            }
+            other => other.to_string(),
+        };
+        AppError {
+            status,
+            code: e.code(),
+            message,
+        }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = match &self.0 {
-            ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-            ServiceError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        let message = match &self.0 {
-            ServiceError::Internal(cause) => {
-                tracing::error!(%cause, "request failed");
-                "the server failed; try again later".to_string()
-            }
-            other => other.to_string(),
-        };
-        (
-            status,
+        let mut response = (
+            self.status,
             Json(ErrorBody {
-                code: self.0.code().to_string(),
-                message,
+                code: self.code.to_string(),
+                message: self.message,
             }),
         )
-            .into_response()
+            .into_response();
+        if matches!(
+            self.status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        ) {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("2"),
+            );
+        }
+        response
     }
 }
 
@@ -138,8 +203,8 @@ async fn blocking<T: Send + 'static>(
     let service = Arc::clone(&state.service);
     tokio::task::spawn_blocking(move || f(&service))
         .await
-        .map_err(|e| AppError(ServiceError::Internal(format!("a worker failed: {e}"))))?
-        .map_err(AppError)
+        .map_err(|e| AppError::from(ServiceError::Internal(format!("a worker failed: {e}"))))?
+        .map_err(AppError::from)
 }
 
 /// The device behind the request's bearer token.
@@ -160,7 +225,7 @@ impl FromRequestParts<AppState> for Authed {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::to_string)
             .ok_or_else(|| {
-                AppError(ServiceError::Unauthorized(
+                AppError::from(ServiceError::Unauthorized(
                     "send the device's credential as `Authorization: Bearer <token>`".into(),
                 ))
             })?;
@@ -187,7 +252,7 @@ async fn health() -> Json<serde_json::Value> {
     responses((status = 200, body = EnrollResponse), (status = 401, description = "The code is unknown, used or expired", body = ErrorBody)))]
 async fn enroll(
     State(state): State<AppState>,
-    Json(request): Json<EnrollRequest>,
+    Body(request): Body<EnrollRequest>,
 ) -> ApiResult<EnrollResponse> {
     blocking(&state, move |s| s.enroll(&request, now()))
         .await
@@ -229,7 +294,7 @@ async fn change_register(
     State(state): State<AppState>,
     Authed(device): Authed,
     Path(workspace): Path<WorkspaceId>,
-    Json(change): Json<RegisterChange>,
+    Body(change): Body<RegisterChange>,
 ) -> ApiResult<Register> {
     let member = member(&state, device, workspace).await?;
     blocking(&state, move |s| s.change_register(&member, &change))
@@ -244,10 +309,13 @@ async fn push(
     State(state): State<AppState>,
     Authed(device): Authed,
     Path(workspace): Path<WorkspaceId>,
-    Json(request): Json<PushRequest>,
+    request: axum::extract::Request,
 ) -> ApiResult<PushResponse> {
     let member = member(&state, device, workspace).await?;
-    blocking(&state, move |s| s.push(&member, &request, now()))
+    // The turn comes before the body is read, so waiting pushes buffer nothing.
+    let _turn = state.admission.push(member.device.id).await?;
+    let Body(push) = Body::<PushRequest>::from_request(request, &state).await?;
+    blocking(&state, move |s| s.push(&member, &push, now()))
         .await
         .map(Json)
 }

@@ -1,0 +1,151 @@
+//! Visibility is decided when a device reads, not when a change was written: a report
+//! recorded for everyone, edited to name a person and then narrowed to its own
+//! organisation reaches no other organisation's device with its text, whichever way
+//! that device pages the feed or bootstraps.
+#![allow(clippy::unwrap_used)]
+
+use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, FeedPage};
+use lagesbild_core::{ListQuery, ObservationDraft, ObservationPatch};
+use lagesbild_tests::{Device, TestServer, now};
+
+const NAME: &str = "Kalle Persson";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_narrowed_report_reaches_no_other_organisation_with_its_earlier_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Synlighet");
+    let codes = server.install_demo(&demo, 0);
+    let faltare = Device::enroll(&server.url(), &codes[1], "fältare").await;
+    // A guard who could read the report while it was open to everyone.
+    let early_guard = Device::enroll(&server.url(), &codes[4], "väktare 1").await;
+
+    let draft = ObservationDraft {
+        category: Some("grupperingar".into()),
+        place: Some("Rönninge station".into()),
+        grade: Some(3),
+        description: Some("Grupp vid perrongen".into()),
+        ..ObservationDraft::default()
+    };
+    let id = faltare.store().record(&draft, now()).unwrap().id;
+    faltare.sync().await;
+    let edit = ObservationPatch {
+        description: Some(format!("Grupp vid perrongen, bland dem {NAME}")),
+        ..ObservationPatch::default()
+    };
+    faltare.store().edit(id, &edit, now()).unwrap();
+    faltare.sync().await;
+    early_guard.sync().await;
+    assert!(
+        early_guard
+            .store()
+            .observation(id)
+            .unwrap()
+            .description()
+            .contains(NAME),
+        "the guard could read it while it was open to everyone"
+    );
+    let narrow = ObservationPatch {
+        visibility: Some("egen-organisation".into()),
+        ..ObservationPatch::default()
+    };
+    faltare.store().edit(id, &narrow, now()).unwrap();
+    faltare.sync().await;
+
+    // The guard who held the text drops it and keeps only what may be counted.
+    early_guard.sync().await;
+    let row = early_guard
+        .store()
+        .list(&ListQuery::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap();
+    assert!(
+        row.restricted,
+        "the narrowed report is a restricted summary now"
+    );
+    assert!(
+        early_guard.store().observation(id).is_err()
+            || !early_guard
+                .store()
+                .observation(id)
+                .unwrap()
+                .description()
+                .contains(NAME),
+        "the guard's device no longer holds the text"
+    );
+
+    // A guard enrolled afterwards pages the feed one entry at a time from every
+    // position, and bootstraps: no change or document of the report reaches it.
+    let late_guard = Device::enroll(&server.url(), &codes[5], "väktare 2").await;
+    let client = reqwest::Client::new();
+    let base = format!("{}/v1/workspaces/{}", server.url(), late_guard.workspace);
+    let head = {
+        let page: FeedPage = client
+            .get(format!("{base}/feed?since=0&limit=1000"))
+            .bearer_auth(&late_guard.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page.cursor
+    };
+    let mut entries = Vec::new();
+    for since in 0..=head {
+        for limit in [1, 2, 3] {
+            let page: FeedPage = client
+                .get(format!("{base}/feed?since={since}&limit={limit}"))
+                .bearer_auth(&late_guard.token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            entries.extend(page.entries);
+        }
+    }
+    let bootstrap: BootstrapPage = client
+        .get(format!("{base}/bootstrap?limit=1"))
+        .bearer_auth(&late_guard.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    entries.extend(bootstrap.entries);
+    let mut seen = 0;
+    for entry in &entries {
+        match entry {
+            FeedEntry::Change { doc, .. } | FeedEntry::Document { doc, .. } => {
+                assert_ne!(
+                    *doc, id.0,
+                    "the narrowed report's content reached another organisation"
+                );
+            }
+            FeedEntry::Restricted { projection }
+            | FeedEntry::Remove {
+                restricted: Some(projection),
+                ..
+            } if projection.id == id => {
+                seen += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(seen > 0, "the report is still counted for the guard");
+    late_guard.sync().await;
+    assert!(
+        late_guard.store().observation(id).is_err()
+            || !late_guard
+                .store()
+                .observation(id)
+                .unwrap()
+                .description()
+                .contains(NAME)
+    );
+}
