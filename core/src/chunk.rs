@@ -286,8 +286,8 @@ mod tests {
         let mut r = Reader::new(&bytes);
         r.take(9).unwrap();
         let len = r.uleb().unwrap() as usize;
-        // A map key, a text object and three characters.
-        assert_eq!(count_ops(r.take(len).unwrap()).unwrap(), 5);
+        // The key's text object and its three characters.
+        assert_eq!(count_ops(r.take(len).unwrap()).unwrap(), 4);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod grade;
 pub mod ids;
 pub mod lagesbild;
 pub mod model;
+pub mod permissions;
 pub mod personnummer;
 pub mod report;
 pub mod store;

@@ -34,6 +34,9 @@ pub struct Overview {
     /// Reports made before enrolment whose place the workspace does not know: the user
     /// picks one for each.
     pub waiting_for_place: Vec<ObservationRow>,
+    /// What this user may do, from core's table of who may write what; none before
+    /// enrolment (the local workspace is the device's alone).
+    pub abilities: lagesbild_core::permissions::Abilities,
 }
 
 #[tauri::command]
@@ -57,7 +60,12 @@ pub async fn overview(state: State<'_, AppState>) -> CommandResult<Overview> {
         })?,
         _ => Vec::new(),
     };
+    let abilities = match &identity {
+        Some(i) if !local => lagesbild_core::permissions::Abilities::of(i.role),
+        _ => lagesbild_core::permissions::Abilities::default(),
+    };
     Ok(Overview {
+        abilities,
         server: store.credential()?.map(|c| c.server),
         memberships: store.memberships()?,
         identity,

@@ -11,6 +11,7 @@ use crate::doc::Document;
 use crate::error::{Error, Field, Result};
 use crate::ids::{CorrectionId, NoteId, ObservationId, PlaceId, UserId, WorkspaceId};
 use crate::model::{Correction, Link, Note, Observation, Reporter, Review};
+use crate::permissions::{self, Record};
 use crate::time::{IsoWeek, Timestamp};
 use crate::validate::{self, MAX_NOTE, ObservationDraft, ObservationPatch, References};
 
@@ -225,6 +226,7 @@ impl Store {
         now: Timestamp,
         change: impl FnOnce(&Connection, &mut Observation) -> Result<()>,
     ) -> Result<Observation> {
+        let me = self.require_identity()?.reporter();
         self.write(|tx, actor| {
             let mut doc =
                 documents::load(tx, id.as_uuid(), actor)?.ok_or_else(|| Error::NotFound {
@@ -232,7 +234,18 @@ impl Store {
                     id: id.to_string(),
                 })?;
             let mut observation: Observation = doc.read()?;
+            let before = observation.clone();
             change(tx, &mut observation)?;
+            // The server's table, so the device refuses what the server would, early.
+            permissions::check(
+                &permissions::Writer {
+                    me: &me,
+                    may_read: true,
+                },
+                Some(&Record::Observation(Box::new(before))),
+                &Record::Observation(Box::new(observation.clone())),
+            )
+            .map_err(|denied| Error::Forbidden(denied.to_string()))?;
             let changes = doc.update(&observation, now)?;
             if !changes.is_empty() {
                 documents::save(

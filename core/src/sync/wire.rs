@@ -192,7 +192,8 @@ pub enum RefusalCode {
     TooLarge,
     /// The change belongs to another document than it claims.
     WrongDocument,
-    /// The change was written by another device (its actor is not this device's).
+    /// The change was written by another device (its actor is not this device's), or
+    /// names another person, role or organisation as the author of what it adds.
     WrongAuthor,
     /// The change needs changes the server has not stored (for example refused ones).
     MissingDependencies,
@@ -200,6 +201,9 @@ pub enum RefusalCode {
     InvalidRecord,
     /// The device's role may not make this change.
     Forbidden,
+    /// The change writes a field that the device's user may not write
+    /// (`permissions::FIELDS`); the message names the field.
+    ForbiddenField,
 }
 
 /// `GET /v1/workspaces/{ws}/feed?since=<cursor>&limit=<n>&wait=<seconds>`: what

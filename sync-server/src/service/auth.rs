@@ -147,20 +147,22 @@ impl Service {
     pub fn member(&self, device: &Device, workspace: WorkspaceId) -> ServiceResult<Member> {
         let found = self.db().with(|conn| {
             conn.prepare_cached(
-                "SELECT m.organisation_id, o.kind, m.role FROM memberships m
+                "SELECT m.organisation_id, o.kind, m.role, u.name FROM memberships m
                  JOIN organisations o ON o.id = m.organisation_id
+                 JOIN users u ON u.id = m.user_id
                  WHERE m.user_id = ?1 AND m.workspace_id = ?2",
             )?
             .query_row(params![device.user, workspace], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()
         })?;
-        let (organisation, organisation_kind, role) = found.ok_or_else(|| {
+        let (organisation, organisation_kind, role, name) = found.ok_or_else(|| {
             ServiceError::Forbidden("this device is not a member of that workspace".into())
         })?;
         Ok(Member {
             device: device.clone(),
+            name,
             workspace,
             organisation,
             organisation_kind,

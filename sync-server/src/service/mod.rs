@@ -86,6 +86,8 @@ pub struct Device {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub device: Device,
+    /// The user's name, as records name their authors.
+    pub name: String,
     pub workspace: WorkspaceId,
     pub organisation: OrganisationId,
     pub organisation_kind: OrganisationKind,

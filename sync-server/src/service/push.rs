@@ -31,7 +31,9 @@ use lagesbild_core::{
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
-use super::access::{Record, may_change, privileged};
+use lagesbild_core::permissions::{Denied, Record};
+
+use super::access::{audience, may_change, privileged};
 use super::{Member, Service, ServiceError, ServiceResult};
 
 /// The most operations one push may bring, so the documents a push checks at once stay
@@ -301,8 +303,17 @@ impl Service {
             return Ok(outcome);
         }
         if let Some(member) = member {
-            if let Err(reason) = may_change(member, work.record.as_ref(), &after) {
-                return Ok(refused(RefusalCode::Forbidden, reason));
+            match may_change(member, work.record.as_ref(), &after) {
+                Ok(()) => {}
+                Err(denied @ Denied::Unreadable) => {
+                    return Ok(refused(RefusalCode::Forbidden, denied.to_string()));
+                }
+                Err(denied @ Denied::Author(_)) => {
+                    return Ok(refused(RefusalCode::WrongAuthor, denied.to_string()));
+                }
+                Err(denied @ Denied::Field { .. }) => {
+                    return Ok(refused(RefusalCode::ForbiddenField, denied.to_string()));
+                }
             }
             // A write that loses a conflict changes nothing visible now, but could surface
             // once the winner is overwritten; only those who may change it may write so.
@@ -317,11 +328,11 @@ impl Service {
                 ));
             }
         }
-        let (org, visibility_after) = after.audience();
+        let (org, visibility_after) = audience(&after);
         let visibility_before = work
             .record
             .as_ref()
-            .map_or(visibility_after, |b| b.audience().1);
+            .map_or(visibility_after, |b| audience(b).1);
         accepted.push(Accepted {
             doc: change.doc,
             kind: after.kind(),
@@ -527,7 +538,7 @@ fn check_record(
 
 /// A changed document as it will be stored, prepared without the lock.
 fn saved(doc: Uuid, record: &Record, bytes: Vec<u8>, first_seen: i64) -> ServiceResult<Saved> {
-    let (org, visibility) = record.audience();
+    let (org, visibility) = audience(record);
     let projection = match record {
         Record::Observation(o) => {
             let mut p = ObservationProjection::of(o);

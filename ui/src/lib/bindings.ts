@@ -1,6 +1,32 @@
 // Generated from the Rust types (src-tauri/src/bindings.rs); do not edit.
 // Regenerate: LAGESBILD_WRITE_BINDINGS=1 cargo test -p lagesbild-app bindings
 
+/**
+ * What a user may do, from the table: the app shows what this allows and nothing
+ * else, so no screen decides from a role's name.
+ */
+export type Abilities = { 
+/**
+ * Keep meetings and decisions, and set an area's official assessment.
+ */
+meeting: boolean, 
+/**
+ * Set the own organisation's assessment of an area beside the official one.
+ */
+own_assessment: boolean, 
+/**
+ * Review, correct and link others' reports; make the period report.
+ */
+review: boolean, 
+/**
+ * Keep places and categories.
+ */
+register: boolean, 
+/**
+ * Erase a report everywhere.
+ */
+erase: boolean, };
+
 export type AgeGroup = "barn" | "unga" | "vuxna" | "blandat";
 
 export type Agenda = { week: IsoWeek, meetings: Array<Meeting>, items: Array<AgendaItem>, 
@@ -319,7 +345,12 @@ local: boolean,
  * Reports made before enrolment whose place the workspace does not know: the user
  * picks one for each.
  */
-waiting_for_place: Array<ObservationRow>, };
+waiting_for_place: Array<ObservationRow>, 
+/**
+ * What this user may do, from core's table of who may write what; none before
+ * enrolment (the local workspace is the device's alone).
+ */
+abilities: Abilities, };
 
 export type PeriodReport = { workspace: string, 
 /**

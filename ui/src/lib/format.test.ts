@@ -61,7 +61,7 @@ describe("words", () => {
     expect(text("sv", errorText("corrupt"))).toMatch(/samordnaren/);
   });
   it("says why the server refused a change, in Swedish, and what to do", () => {
-    const codes = ["undecodable", "wrong_document", "wrong_author", "missing_dependencies", "invalid_record", "forbidden"];
+    const codes = ["undecodable", "too_large", "wrong_document", "wrong_author", "missing_dependencies", "invalid_record", "forbidden", "forbidden_field"];
     for (const code of codes) {
       expect(text("sv", refusalText(code))).toMatch(/nekade|skadad/);
       expect(text("sv", refusalText(code))).toMatch(/samordnaren|[Ss]ynka igen/);

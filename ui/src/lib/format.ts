@@ -207,6 +207,7 @@ export function refusalText(code: string): TextKey {
     case "invalid_record":
       return "refusedInvalid";
     case "forbidden":
+    case "forbidden_field":
       return "refusedForbidden";
     case "missing_dependencies":
       return "refusedDependencies";

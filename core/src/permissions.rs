@@ -1,0 +1,627 @@
+//! Who may write which field of which record: one table (DESIGN.md requirement 10),
+//! read by the server to enforce it, by the device to refuse early with the same
+//! message, and by the app to show what its user can do.
+//!
+//! A change is judged by what it does to the record: every field that differs between
+//! the record before and after must be one the writer may write, and whatever the
+//! change adds in someone's name (a note, a correction, a review, a status step, an
+//! assessment, the record itself) must name the writer: the authenticated user, with
+//! the name, role and organisation the server knows.
+
+use crate::codes::{DocKind, Role};
+use crate::model::{Assessment, Decision, Meeting, Observation, Reporter};
+
+/// Who may write a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writers {
+    /// Set when the record is made, never changed (ids, the reporter, creation times).
+    Nobody,
+    /// The coordinator.
+    Coordinator,
+    /// The report's reporter and the coordinator.
+    Reporter,
+    /// The deployment group (utsättningsgrupp), the coordinator included.
+    MeetingGroup,
+    /// Everyone who may read the record adds entries in their own name; no entry is
+    /// changed or removed.
+    ReadersAppend,
+    /// The coordinator adds entries in their own name; no entry is changed or removed.
+    CoordinatorAppends,
+    /// The deployment group adds entries in their own name; none is changed or removed.
+    MeetingGroupAppends,
+    /// Each organisation's entry, by that organisation's members of the deployment
+    /// group (or the coordinator), in their own name.
+    OwnOrganisation,
+}
+
+/// The table: every field of every record kind and who may write it. The register
+/// (places, categories, organisations) is the coordinator's: `REGISTER`.
+pub const FIELDS: &[(DocKind, &str, Writers)] = &[
+    (DocKind::Observation, "kind", Writers::Nobody),
+    (DocKind::Observation, "id", Writers::Nobody),
+    (DocKind::Observation, "workspace", Writers::Nobody),
+    (DocKind::Observation, "reporter", Writers::Nobody),
+    (DocKind::Observation, "recorded_at", Writers::Nobody),
+    (DocKind::Observation, "category", Writers::Reporter),
+    (DocKind::Observation, "place", Writers::Reporter),
+    (DocKind::Observation, "position", Writers::Reporter),
+    (DocKind::Observation, "place_detail", Writers::Reporter),
+    (DocKind::Observation, "observed_at", Writers::Reporter),
+    (DocKind::Observation, "observed_until", Writers::Reporter),
+    (DocKind::Observation, "grade", Writers::Reporter),
+    (DocKind::Observation, "people", Writers::Reporter),
+    (DocKind::Observation, "age_group", Writers::Reporter),
+    (DocKind::Observation, "source", Writers::Reporter),
+    (DocKind::Observation, "description", Writers::Reporter),
+    (DocKind::Observation, "visibility", Writers::Reporter),
+    (DocKind::Observation, "status", Writers::Coordinator),
+    (DocKind::Observation, "notes", Writers::ReadersAppend),
+    (DocKind::Observation, "links", Writers::Coordinator),
+    (DocKind::Observation, "review", Writers::Coordinator),
+    (
+        DocKind::Observation,
+        "corrections",
+        Writers::CoordinatorAppends,
+    ),
+    (DocKind::Decision, "kind", Writers::Nobody),
+    (DocKind::Decision, "id", Writers::Nobody),
+    (DocKind::Decision, "workspace", Writers::Nobody),
+    (DocKind::Decision, "created_by", Writers::Nobody),
+    (DocKind::Decision, "created_at", Writers::Nobody),
+    (DocKind::Decision, "meeting", Writers::MeetingGroup),
+    (DocKind::Decision, "place", Writers::MeetingGroup),
+    (DocKind::Decision, "deployees", Writers::MeetingGroup),
+    (DocKind::Decision, "schedule", Writers::MeetingGroup),
+    (DocKind::Decision, "why", Writers::MeetingGroup),
+    (DocKind::Decision, "responsible", Writers::MeetingGroup),
+    (DocKind::Decision, "status", Writers::MeetingGroup),
+    (DocKind::Decision, "history", Writers::MeetingGroupAppends),
+    (DocKind::Meeting, "kind", Writers::Nobody),
+    (DocKind::Meeting, "id", Writers::Nobody),
+    (DocKind::Meeting, "workspace", Writers::Nobody),
+    (DocKind::Meeting, "created_by", Writers::Nobody),
+    (DocKind::Meeting, "week", Writers::MeetingGroup),
+    (DocKind::Meeting, "held_at", Writers::MeetingGroup),
+    (DocKind::Meeting, "attendees", Writers::MeetingGroup),
+    (DocKind::Meeting, "notes", Writers::MeetingGroup),
+    (DocKind::Assessment, "id", Writers::Nobody),
+    (DocKind::Assessment, "workspace", Writers::Nobody),
+    (DocKind::Assessment, "area", Writers::Nobody),
+    (DocKind::Assessment, "week", Writers::Nobody),
+    (DocKind::Assessment, "official", Writers::MeetingGroup),
+    (
+        DocKind::Assessment,
+        "by_organisation",
+        Writers::OwnOrganisation,
+    ),
+];
+
+/// The register: places, categories and organisations.
+pub const REGISTER: Writers = Writers::Coordinator;
+
+/// Who may write `field` of a record of `kind`; `Nobody` for a field not in the table.
+pub fn writers(kind: DocKind, field: &str) -> Writers {
+    FIELDS
+        .iter()
+        .find(|(k, f, _)| *k == kind && *f == field)
+        .map_or(Writers::Nobody, |(_, _, w)| *w)
+}
+
+/// The one writing: who they are as the server knows them, and whether they may read
+/// the record they change.
+#[derive(Debug, Clone)]
+pub struct Writer<'a> {
+    pub me: &'a Reporter,
+    pub may_read: bool,
+}
+
+impl Writer<'_> {
+    fn coordinator(&self) -> bool {
+        self.me.role.is_coordinator()
+    }
+
+    fn meeting_group(&self) -> bool {
+        self.me.role.in_meeting_group()
+    }
+}
+
+/// Whether `role` may write fields of `writers` on records it did not make: what the
+/// app shows the user.
+pub fn role_may(role: Role, writers: Writers) -> bool {
+    match writers {
+        Writers::Nobody => false,
+        Writers::Coordinator | Writers::CoordinatorAppends | Writers::Reporter => {
+            role.is_coordinator()
+        }
+        Writers::MeetingGroup | Writers::MeetingGroupAppends | Writers::OwnOrganisation => {
+            role.in_meeting_group()
+        }
+        Writers::ReadersAppend => true,
+    }
+}
+
+/// A record of any kind, as a change leaves it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Observation(Box<Observation>),
+    Decision(Box<Decision>),
+    Meeting(Box<Meeting>),
+    Assessment(Box<Assessment>),
+}
+
+impl Record {
+    pub fn kind(&self) -> DocKind {
+        match self {
+            Record::Observation(_) => DocKind::Observation,
+            Record::Decision(_) => DocKind::Decision,
+            Record::Meeting(_) => DocKind::Meeting,
+            Record::Assessment(_) => DocKind::Assessment,
+        }
+    }
+}
+
+/// Why a change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    /// The writer may not read the record, so may change nothing in it.
+    #[error("this device may not read that record, so it may not change it")]
+    Unreadable,
+    /// A field this writer may not write.
+    #[error("{message}")]
+    Field {
+        field: &'static str,
+        message: String,
+    },
+    /// Something added in another person's name, or with another role or organisation.
+    #[error("{0}")]
+    Author(String),
+}
+
+fn field(field: &'static str, message: impl Into<String>) -> Denied {
+    Denied::Field {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Whether `writer` may turn `before` (none: a new record) into `after`.
+pub fn check(writer: &Writer<'_>, before: Option<&Record>, after: &Record) -> Result<(), Denied> {
+    if before.is_some() && !writer.may_read {
+        return Err(Denied::Unreadable);
+    }
+    match (before, after) {
+        (None, Record::Observation(a)) => new_observation(writer, a),
+        (Some(Record::Observation(b)), Record::Observation(a)) => observation(writer, b, a),
+        (None, Record::Decision(a)) => {
+            in_meeting_group(writer, "decision")?;
+            named(writer, &a.created_by, "created_by")?;
+            appended(writer, &[], &a.history, |h| &h.by, |x, y| x == y, "history")
+        }
+        (Some(Record::Decision(b)), Record::Decision(a)) => decision(writer, b, a),
+        (None, Record::Meeting(a)) => {
+            in_meeting_group(writer, "meeting")?;
+            named(writer, &a.created_by, "created_by")
+        }
+        (Some(Record::Meeting(b)), Record::Meeting(a)) => meeting(writer, b, a),
+        (None, Record::Assessment(a)) => {
+            let empty = Assessment::new(a.workspace, a.area, a.week);
+            assessment(writer, &empty, a)
+        }
+        (Some(Record::Assessment(b)), Record::Assessment(a)) => assessment(writer, b, a),
+        _ => Err(field(
+            "kind",
+            "a change may not turn a record into another kind",
+        )),
+    }
+}
+
+/// The fields of a record of `kind` that differ, by their names in the table.
+macro_rules! changed {
+    ($before:expr, $after:expr, $($field:ident),+ $(,)?) => {{
+        let mut changed: Vec<&'static str> = Vec::new();
+        $(if $before.$field != $after.$field { changed.push(stringify!($field)); })+
+        changed
+    }};
+}
+
+fn may_write(
+    writer: &Writer<'_>,
+    kind: DocKind,
+    name: &'static str,
+    reporter: bool,
+) -> Result<(), Denied> {
+    let allowed = match writers(kind, name) {
+        Writers::Nobody => false,
+        Writers::Coordinator => writer.coordinator(),
+        Writers::Reporter => reporter || writer.coordinator(),
+        Writers::MeetingGroup => writer.meeting_group(),
+        // Checked entry by entry by the caller.
+        Writers::ReadersAppend
+        | Writers::CoordinatorAppends
+        | Writers::MeetingGroupAppends
+        | Writers::OwnOrganisation => true,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(field(
+            name,
+            format!(
+                "this device's user may not change `{name}` of this {}",
+                kind.code()
+            ),
+        ))
+    }
+}
+
+/// Something that names its author must name the writer, as the server knows them.
+fn named(writer: &Writer<'_>, who: &Reporter, what: &str) -> Result<(), Denied> {
+    if who == writer.me {
+        Ok(())
+    } else {
+        Err(Denied::Author(format!(
+            "`{what}` must name this device's user ({}, {}) with their role and organisation",
+            writer.me.name,
+            writer.me.role.code()
+        )))
+    }
+}
+
+/// Entries kept as they were, and every new one in the writer's name.
+fn appended<T>(
+    writer: &Writer<'_>,
+    before: &[T],
+    after: &[T],
+    by: impl Fn(&T) -> &Reporter,
+    same: impl Fn(&T, &T) -> bool,
+    name: &'static str,
+) -> Result<(), Denied> {
+    let kept = before.iter().all(|b| after.iter().any(|a| same(a, b)));
+    if !kept {
+        return Err(field(
+            name,
+            format!("entries of `{name}` are never changed or removed"),
+        ));
+    }
+    for entry in after.iter().filter(|a| !before.iter().any(|b| same(a, b))) {
+        named(writer, by(entry), name)?;
+    }
+    Ok(())
+}
+
+fn in_meeting_group(writer: &Writer<'_>, what: &str) -> Result<(), Denied> {
+    if writer.meeting_group() {
+        Ok(())
+    } else {
+        Err(field(
+            "record",
+            format!("a {what} is kept by the deployment group"),
+        ))
+    }
+}
+
+fn new_observation(writer: &Writer<'_>, o: &Observation) -> Result<(), Denied> {
+    named(writer, &o.reporter, "reporter")?;
+    if o.status != crate::codes::Status::Ny && !writer.coordinator() {
+        return Err(field("status", "a new report starts as `ny`"));
+    }
+    if !writer.coordinator() && (!o.links.is_empty() || o.review.is_some()) {
+        return Err(field(
+            if o.review.is_some() {
+                "review"
+            } else {
+                "links"
+            },
+            "only the coordinator reviews and links reports",
+        ));
+    }
+    appended(writer, &[], &o.notes, |n| &n.author, |x, y| x == y, "notes")?;
+    if !writer.coordinator() && !o.corrections.is_empty() {
+        return Err(field(
+            "corrections",
+            "only the coordinator corrects reports",
+        ));
+    }
+    appended(
+        writer,
+        &[],
+        &o.corrections,
+        |c| &c.by,
+        |x, y| x == y,
+        "corrections",
+    )
+}
+
+fn observation(writer: &Writer<'_>, b: &Observation, a: &Observation) -> Result<(), Denied> {
+    let reporter = b.reporter.user == writer.me.user;
+    let changed = changed!(
+        b,
+        a,
+        kind,
+        id,
+        workspace,
+        reporter,
+        recorded_at,
+        category,
+        place,
+        position,
+        place_detail,
+        observed_at,
+        observed_until,
+        grade,
+        people,
+        age_group,
+        source,
+        description,
+        visibility,
+        status,
+        notes,
+        links,
+        review,
+        corrections,
+    );
+    for name in changed {
+        may_write(writer, DocKind::Observation, name, reporter)?;
+    }
+    appended(
+        writer,
+        &b.notes,
+        &a.notes,
+        |n| &n.author,
+        |x, y| x == y,
+        "notes",
+    )?;
+    if b.corrections != a.corrections && !writer.coordinator() {
+        return Err(field(
+            "corrections",
+            "only the coordinator corrects reports",
+        ));
+    }
+    appended(
+        writer,
+        &b.corrections,
+        &a.corrections,
+        |c| &c.by,
+        |x, y| x == y,
+        "corrections",
+    )?;
+    if b.review != a.review
+        && let Some(review) = &a.review
+    {
+        named(writer, &review.by, "review")?;
+    }
+    if b.links != a.links
+        && a.links
+            .iter()
+            .any(|(k, l)| b.links.get(k) != Some(l) && l.by != writer.me.user)
+    {
+        return Err(Denied::Author(
+            "`links` must name this device's user".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn decision(writer: &Writer<'_>, b: &Decision, a: &Decision) -> Result<(), Denied> {
+    in_meeting_group(writer, "decision")?;
+    let changed = changed!(
+        b,
+        a,
+        kind,
+        id,
+        workspace,
+        created_by,
+        created_at,
+        meeting,
+        place,
+        deployees,
+        schedule,
+        why,
+        responsible,
+        status,
+        history,
+    );
+    for name in changed {
+        may_write(writer, DocKind::Decision, name, false)?;
+    }
+    appended(
+        writer,
+        &b.history,
+        &a.history,
+        |h| &h.by,
+        |x, y| x == y,
+        "history",
+    )
+}
+
+fn meeting(writer: &Writer<'_>, b: &Meeting, a: &Meeting) -> Result<(), Denied> {
+    in_meeting_group(writer, "meeting")?;
+    let changed = changed!(
+        b, a, kind, id, workspace, created_by, week, held_at, attendees, notes
+    );
+    for name in changed {
+        may_write(writer, DocKind::Meeting, name, false)?;
+    }
+    Ok(())
+}
+
+fn assessment(writer: &Writer<'_>, b: &Assessment, a: &Assessment) -> Result<(), Denied> {
+    let changed = changed!(b, a, id, workspace, area, week, official, by_organisation);
+    for name in changed {
+        may_write(writer, DocKind::Assessment, name, false)?;
+    }
+    if b.official != a.official
+        && let Some(official) = &a.official
+    {
+        named(writer, &official.by, "official")?;
+    }
+    for (org, grade) in &a.by_organisation {
+        if b.by_organisation.get(org) == Some(grade) {
+            continue;
+        }
+        let own = *org == writer.me.organisation && writer.meeting_group();
+        if !own && !writer.coordinator() {
+            return Err(field(
+                "by_organisation",
+                "an organisation's own assessment is set by that organisation",
+            ));
+        }
+        named(writer, &grade.by, "by_organisation")?;
+    }
+    if b.by_organisation
+        .keys()
+        .any(|org| !a.by_organisation.contains_key(org))
+        && !writer.coordinator()
+    {
+        return Err(field(
+            "by_organisation",
+            "an organisation's own assessment is not removed",
+        ));
+    }
+    Ok(())
+}
+
+/// Who erases a report everywhere.
+pub const ERASURE: Writers = Writers::Coordinator;
+
+/// What a user may do, from the table: the app shows what this allows and nothing
+/// else, so no screen decides from a role's name.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Abilities {
+    /// Keep meetings and decisions, and set an area's official assessment.
+    pub meeting: bool,
+    /// Set the own organisation's assessment of an area beside the official one.
+    pub own_assessment: bool,
+    /// Review, correct and link others' reports; make the period report.
+    pub review: bool,
+    /// Keep places and categories.
+    pub register: bool,
+    /// Erase a report everywhere.
+    pub erase: bool,
+}
+
+impl Abilities {
+    pub fn of(role: Role) -> Abilities {
+        let review = role_may(role, writers(DocKind::Observation, "review"));
+        Abilities {
+            meeting: role_may(role, writers(DocKind::Decision, "status")),
+            // The coordinator speaks for the workspace: the official grade is theirs.
+            own_assessment: role_may(role, writers(DocKind::Assessment, "by_organisation"))
+                && !review,
+            review,
+            register: role_may(role, REGISTER),
+            erase: role_may(role, ERASURE),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::codes::{Role, Status, Visibility};
+    use crate::ids::{OrganisationId, UserId};
+
+    fn person(role: Role) -> Reporter {
+        Reporter {
+            user: UserId::new(),
+            name: format!("{role:?}"),
+            role,
+            organisation: OrganisationId::new(),
+        }
+    }
+
+    fn report(reporter: &Reporter) -> Observation {
+        let now = crate::Timestamp::from(chrono::Utc::now());
+        Observation {
+            kind: DocKind::Observation,
+            id: crate::ids::ObservationId::new(),
+            workspace: crate::ids::WorkspaceId::new(),
+            category: "klotter".into(),
+            place: crate::ids::PlaceId::new(),
+            position: None,
+            place_detail: None,
+            observed_at: now,
+            observed_until: None,
+            recorded_at: now,
+            grade: crate::Grade::new(2).unwrap(),
+            people: None,
+            age_group: None,
+            source: None,
+            description: autosurgeon::Text::with_value("grupp"),
+            reporter: reporter.clone(),
+            visibility: Visibility::Alla,
+            status: Status::Ny,
+            notes: Vec::new(),
+            links: Default::default(),
+            review: None,
+            corrections: Vec::new(),
+        }
+    }
+
+    /// Every observation field, changed by every role, as reporter and not.
+    #[test]
+    fn every_role_may_write_exactly_the_observation_fields_the_table_gives_it() {
+        type Edit = (&'static str, fn(&mut Observation));
+        let edits: &[Edit] = &[
+            ("grade", |o| o.grade = crate::Grade::new(5).unwrap()),
+            ("people", |o| o.people = Some(99)),
+            ("description", |o| {
+                o.description = autosurgeon::Text::with_value("ny")
+            }),
+            ("visibility", |o| {
+                o.visibility = Visibility::EgenOrganisation
+            }),
+            ("place_detail", |o| {
+                o.place_detail = Some("vid porten".into())
+            }),
+            ("status", |o| o.status = Status::Avslutad),
+            ("recorded_at", |o| {
+                o.recorded_at = crate::Timestamp::from_millis(0).unwrap()
+            }),
+            ("workspace", |o| {
+                o.workspace = crate::ids::WorkspaceId::new()
+            }),
+        ];
+        for role in Role::ALL {
+            for own in [true, false] {
+                let author = person(Role::Fritidsfaltare);
+                let me = if own {
+                    Reporter {
+                        role: *role,
+                        ..author.clone()
+                    }
+                } else {
+                    person(*role)
+                };
+                let before = report(&Reporter {
+                    role: me.role,
+                    ..author.clone()
+                });
+                for (name, edit) in edits {
+                    let mut after = before.clone();
+                    edit(&mut after);
+                    let expected = match *name {
+                        "status" => role.is_coordinator(),
+                        "recorded_at" | "workspace" => false,
+                        _ => own || role.is_coordinator(),
+                    };
+                    let outcome = check(
+                        &Writer {
+                            me: &me,
+                            may_read: true,
+                        },
+                        Some(&Record::Observation(Box::new(before.clone()))),
+                        &Record::Observation(Box::new(after)),
+                    );
+                    assert_eq!(
+                        outcome.is_ok(),
+                        expected,
+                        "{role:?} (own: {own}) writing {name}: {outcome:?}"
+                    );
+                }
+            }
+        }
+    }
+}
