@@ -30,6 +30,10 @@ pub enum Field {
     Week,
     Deployees,
     Schedule,
+    Attendees,
+    Motivation,
+    Links,
+    Corrections,
 }
 
 impl Field {
@@ -55,6 +59,10 @@ impl Field {
             Field::Week => "week",
             Field::Deployees => "deployees",
             Field::Schedule => "schedule",
+            Field::Attendees => "attendees",
+            Field::Motivation => "motivation",
+            Field::Links => "links",
+            Field::Corrections => "corrections",
         }
     }
 }
@@ -88,6 +96,14 @@ pub enum Problem {
         length: usize,
         max: usize,
     },
+    /// More entries than a record may hold (notes, attendees, days, …).
+    TooMany {
+        count: usize,
+        max: usize,
+    },
+    /// Control characters (or text-direction overrides) where people read text: they
+    /// could move a terminal's cursor or forge a log line.
+    ControlCharacter,
     Unparseable {
         value: String,
         expected: String,
@@ -116,6 +132,10 @@ impl fmt::Display for Problem {
             Problem::TooLong { length, max } => {
                 write!(f, "is {length} characters; at most {max} are allowed")
             }
+            Problem::TooMany { count, max } => {
+                write!(f, "has {count} entries; at most {max} are allowed")
+            }
+            Problem::ControlCharacter => f.write_str("holds control characters; use plain text"),
             Problem::Unparseable { value, expected } => {
                 write!(f, "'{value}' cannot be read; expected {expected}")
             }

@@ -171,7 +171,7 @@ fn main() -> Result<()> {
         }
         Command::Workspaces => {
             for w in service.workspaces()? {
-                println!("{}  {}", w.id, w.name);
+                println!("{}  {}", w.id, w.name.escape_debug());
             }
         }
         Command::AddOrganisation {
@@ -242,7 +242,13 @@ fn main() -> Result<()> {
         Command::Devices => {
             for d in service.devices()? {
                 let state = if d.revoked { "revoked" } else { "active" };
-                println!("{}  {state:<7}  {}  ({})", d.id, d.name, d.user_name);
+                // Names are checked when they are set; escaped here too, as rows written before were not.
+                println!(
+                    "{}  {state:<7}  {}  ({})",
+                    d.id,
+                    d.name.escape_debug(),
+                    d.user_name.escape_debug()
+                );
             }
         }
         Command::Revoke { device } => service.revoke_device(device, now())?,

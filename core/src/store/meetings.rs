@@ -18,8 +18,7 @@ use crate::model::{
 use crate::time::{IsoWeek, Timestamp};
 
 /// The most text a meeting's notes or a decision's motivation may hold.
-const MAX_NOTES: usize = 20_000;
-const MAX_WHY: usize = 2_000;
+use crate::validate::records::{MAX_MEETING_NOTES as MAX_NOTES, MAX_WHY};
 
 /// A new decision as the meeting's form gives it.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

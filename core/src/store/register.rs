@@ -335,10 +335,8 @@ pub fn apply_change(
     use crate::sync::wire::RegisterChange;
     let existing = places(conn, workspace)?;
     let name_free = |name: &str, except: Option<PlaceId>| -> Result<String> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(ValidationError::new(Field::Name, Problem::Missing).into());
-        }
+        let name = crate::validate::records::name(Field::Name, name)?;
+        let name = name.as_str();
         if existing
             .iter()
             .any(|p| Some(p.id) != except && p.name.to_lowercase() == name.to_lowercase())
@@ -426,10 +424,12 @@ pub fn apply_change(
             name_en,
             parent,
         } => {
-            let name_sv = name_sv.trim();
-            if name_sv.is_empty() {
-                return Err(ValidationError::new(Field::Name, Problem::Missing).into());
-            }
+            let name_sv = &crate::validate::records::name(Field::Name, name_sv)?;
+            crate::validate::records::line(
+                Field::Name,
+                name_en,
+                crate::validate::records::MAX_NAME,
+            )?;
             let all = categories(conn, workspace)?;
             if let Some(parent) = parent
                 && !all.iter().any(|c| &c.key == parent && c.parent.is_none())

@@ -41,17 +41,20 @@ fn bump_register(conn: &Connection, workspace: WorkspaceId) -> rusqlite::Result<
     Ok(())
 }
 
+/// A name an operator typed: one plain line (see `validate::records::name`).
+fn checked_name(name: &str) -> ServiceResult<String> {
+    lagesbild_core::validate::records::name(lagesbild_core::Field::Name, name)
+        .map_err(|e| ServiceError::BadRequest(e.to_string()))
+}
+
 impl Service {
     /// A new workspace with the default category catalogue.
     pub fn create_workspace(&self, name: &str) -> ServiceResult<Workspace> {
         let workspace = Workspace {
             id: WorkspaceId::new(),
-            name: name.trim().to_string(),
+            name: checked_name(name)?,
             grade_labels: None,
         };
-        if workspace.name.is_empty() {
-            return Err(ServiceError::BadRequest("a workspace needs a name".into()));
-        }
         self.db().with(|conn| -> ServiceResult<()> {
             let tx = conn.transaction()?;
             register::save_workspace(&tx, &workspace)?;
@@ -87,7 +90,7 @@ impl Service {
         let org = Organisation {
             id: OrganisationId::new(),
             workspace,
-            name: name.trim().to_string(),
+            name: checked_name(name)?,
             kind,
         };
         self.db().with(|conn| -> ServiceResult<()> {
@@ -99,6 +102,7 @@ impl Service {
     }
 
     pub fn save_place(&self, place: &Place) -> ServiceResult<()> {
+        checked_name(&place.name)?;
         self.db().with(|conn| -> ServiceResult<()> {
             register::save_place(conn, place)?;
             bump_register(conn, place.workspace)?;
@@ -107,6 +111,8 @@ impl Service {
     }
 
     pub fn save_category(&self, workspace: WorkspaceId, category: &Category) -> ServiceResult<()> {
+        checked_name(&category.name_sv)?;
+        checked_name(&category.name_en)?;
         self.db().with(|conn| -> ServiceResult<()> {
             register::save_category(conn, workspace, category)?;
             bump_register(conn, workspace)?;
@@ -121,6 +127,7 @@ impl Service {
     }
 
     fn add_user_with_id(&self, id: UserId, user: &NewUser) -> ServiceResult<()> {
+        checked_name(&user.name)?;
         self.db().with(|conn| -> ServiceResult<()> {
             let tx = conn.transaction()?;
             tx.execute("INSERT INTO users (id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![id, user.name.trim()])?;

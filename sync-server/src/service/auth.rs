@@ -4,7 +4,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use lagesbild_core::Field;
 use lagesbild_core::sync::wire::{EnrollRequest, EnrollResponse, Me, Membership};
+use lagesbild_core::validate::records;
 use lagesbild_core::{DeviceId, Organisation, Timestamp, UserId, Workspace, WorkspaceId};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -63,12 +65,8 @@ impl Service {
                     "actor must be the device's Automerge actor id in hex".into(),
                 )
             })?;
-        let name = request.device_name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(ServiceError::BadRequest(
-                "device_name must be 1 to 100 characters".into(),
-            ));
-        }
+        let name = &records::name(Field::Name, &request.device_name)
+            .map_err(|e| ServiceError::BadRequest(format!("device_{e}")))?;
         let code_hash = hash_token(&normalise_code(&request.code));
         let token = new_token()?;
         let device = DeviceId::new();

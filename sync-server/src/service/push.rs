@@ -23,7 +23,7 @@ use lagesbild_core::store::register;
 use lagesbild_core::sync::wire::{
     MAX_PUSH_CHANGES, PushOutcome, PushRequest, PushResponse, PushResult, RefusalCode, WireChange,
 };
-use lagesbild_core::validate::check_observation;
+use lagesbild_core::validate::{check_observation, records};
 use lagesbild_core::{
     Assessment, Decision, DocKind, Meeting, Observation, OrganisationId, Timestamp, Visibility,
     WorkspaceId,
@@ -526,14 +526,31 @@ fn check_record(
             "a change may not turn a record into another kind",
         )));
     }
-    if let Record::Observation(o) = after {
-        let category = register::category_by_key(conn, workspace, &o.category)?;
-        let place = register::place_by_id(conn, o.place)?;
-        if let Err(e) = check_observation(o, category.as_ref(), place.as_ref()) {
-            return Ok(Some(refused(RefusalCode::InvalidRecord, e.to_string())));
+    let checked = match after {
+        Record::Observation(o) => {
+            let category = register::category_by_key(conn, workspace, &o.category)?;
+            let place = register::place_by_id(conn, o.place)?;
+            check_observation(o, category.as_ref(), place.as_ref())
         }
-    }
-    Ok(None)
+        Record::Meeting(m) => records::check_meeting(m),
+        Record::Decision(d) => {
+            let place = register::place_by_id(conn, d.place)?;
+            let responsible = register::organisations(conn, workspace)?
+                .iter()
+                .any(|o| o.id == d.responsible);
+            if place.is_none_or(|p| p.workspace != workspace) || !responsible {
+                return Ok(Some(refused(
+                    RefusalCode::InvalidRecord,
+                    "the decision's place or responsible organisation is not in the register",
+                )));
+            }
+            records::check_decision(d)
+        }
+        Record::Assessment(a) => records::check_assessment(a),
+    };
+    Ok(checked
+        .err()
+        .map(|e| refused(RefusalCode::InvalidRecord, e.to_string())))
 }
 
 /// A changed document as it will be stored, prepared without the lock.

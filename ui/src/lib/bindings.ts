@@ -154,7 +154,7 @@ export type ErrorCode = "invalid" | "needs_confirmation" | "not_found" | "no_ide
 /**
  * A field of a record, named in validation errors.
  */
-export type Field = "category" | "place" | "grade" | "observed_at" | "observed_until" | "people" | "age_group" | "source" | "description" | "place_detail" | "position" | "visibility" | "status" | "note" | "name" | "organisation" | "role" | "week" | "deployees" | "schedule";
+export type Field = "category" | "place" | "grade" | "observed_at" | "observed_until" | "people" | "age_group" | "source" | "description" | "place_detail" | "position" | "visibility" | "status" | "note" | "name" | "organisation" | "role" | "week" | "deployees" | "schedule" | "attendees" | "motivation" | "links" | "corrections";
 
 /**
  * A decision and what happened at its place since.

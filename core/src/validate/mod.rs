@@ -14,6 +14,8 @@ use crate::model::{Category, Observation, Place, Position, Reporter};
 use crate::personnummer::looks_like_personnummer;
 use crate::time::{Timestamp, parse_time};
 
+pub mod records;
+
 pub const MAX_DESCRIPTION: usize = 2000;
 pub const MAX_PLACE_DETAIL: usize = 200;
 pub const MAX_NOTE: usize = 2000;
@@ -502,5 +504,5 @@ pub fn check_observation(
             },
         ),
     })?;
-    Ok(())
+    records::observation_limits(o)
 }

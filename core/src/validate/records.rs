@@ -1,0 +1,209 @@
+//! Limits on every record kind and on names, as the server checks what devices send
+//! and as the admin commands check what operators type. Text that people read — names
+//! in a terminal, a log line, a list — holds no control characters or text-direction
+//! overrides: they could move a terminal's cursor, forge a log line or reverse what a
+//! reader sees.
+
+use crate::error::{Field, Problem, ValidationError};
+use crate::model::{Assessment, Decision, Meeting, Observation, Reporter};
+
+/// A name: of a person, a device, a place, a category, an organisation, a workspace.
+pub const MAX_NAME: usize = 100;
+/// Follow-up notes on one report.
+pub const MAX_NOTES_PER_REPORT: usize = 200;
+/// Corrections and links on one report.
+pub const MAX_CORRECTIONS: usize = 100;
+pub const MAX_LINKS: usize = 100;
+/// A meeting's shared notes.
+pub const MAX_MEETING_NOTES: usize = 20_000;
+pub const MAX_ATTENDEES: usize = 50;
+/// A decision's reasons, and each status step's note; an assessment's motivation.
+pub const MAX_WHY: usize = 2_000;
+pub const MAX_DEPLOYEES: usize = 10;
+/// Days one decision covers, and its status steps.
+pub const MAX_DAYS: usize = 62;
+pub const MAX_HISTORY: usize = 100;
+/// Organisations' own assessments of one area for one week.
+pub const MAX_ASSESSMENTS: usize = 100;
+
+fn err(field: Field, problem: Problem) -> ValidationError {
+    ValidationError::new(field, problem)
+}
+
+/// Control characters and Unicode's text-direction overrides and isolates.
+fn unreadable(c: char, multiline: bool) -> bool {
+    (c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// One line of text at most `max` characters long, with nothing that is not printed.
+pub fn line(field: Field, text: &str, max: usize) -> Result<(), ValidationError> {
+    checked(field, text, max, false)
+}
+
+/// Text of several lines (a description, a note) at most `max` characters long.
+pub fn text(field: Field, text: &str, max: usize) -> Result<(), ValidationError> {
+    checked(field, text, max, true)
+}
+
+fn checked(field: Field, text: &str, max: usize, multiline: bool) -> Result<(), ValidationError> {
+    let length = text.chars().count();
+    if length > max {
+        return Err(err(field, Problem::TooLong { length, max }));
+    }
+    if text.chars().any(|c| unreadable(c, multiline)) {
+        return Err(err(field, Problem::ControlCharacter));
+    }
+    Ok(())
+}
+
+/// A name as typed: trimmed, not empty, one plain line of at most `MAX_NAME`.
+pub fn name(field: Field, name: &str) -> Result<String, ValidationError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(err(field, Problem::Missing));
+    }
+    line(field, name, MAX_NAME)?;
+    Ok(name.to_string())
+}
+
+fn count(field: Field, count: usize, max: usize) -> Result<(), ValidationError> {
+    if count > max {
+        return Err(err(field, Problem::TooMany { count, max }));
+    }
+    Ok(())
+}
+
+fn person(field: Field, who: &Reporter) -> Result<(), ValidationError> {
+    line(field, &who.name, MAX_NAME)
+}
+
+/// What `check_observation` does not: counts, and the text people read.
+pub(crate) fn observation_limits(o: &Observation) -> Result<(), ValidationError> {
+    count(Field::Note, o.notes.len(), MAX_NOTES_PER_REPORT)?;
+    count(Field::Corrections, o.corrections.len(), MAX_CORRECTIONS)?;
+    count(Field::Links, o.links.len(), MAX_LINKS)?;
+    line(Field::Category, &o.category, MAX_NAME)?;
+    person(Field::Name, &o.reporter)?;
+    text(Field::Description, o.description(), super::MAX_DESCRIPTION)?;
+    if let Some(detail) = &o.place_detail {
+        line(Field::PlaceDetail, detail, super::MAX_PLACE_DETAIL)?;
+    }
+    for note in &o.notes {
+        text(Field::Note, &note.text, super::MAX_NOTE)?;
+        person(Field::Note, &note.author)?;
+    }
+    for c in &o.corrections {
+        line(Field::Corrections, &c.field, MAX_NAME)?;
+        line(Field::Corrections, &c.from, MAX_NAME)?;
+        line(Field::Corrections, &c.to, MAX_NAME)?;
+        person(Field::Corrections, &c.by)?;
+    }
+    if o.links.keys().any(|k| k.parse::<uuid::Uuid>().is_err()) {
+        return Err(err(
+            Field::Links,
+            Problem::Unparseable {
+                value: String::new(),
+                expected: "links keyed by report ids".into(),
+            },
+        ));
+    }
+    if let Some(review) = &o.review {
+        person(Field::Name, &review.by)?;
+    }
+    Ok(())
+}
+
+pub fn check_meeting(m: &Meeting) -> Result<(), ValidationError> {
+    if m.week.parse::<crate::time::IsoWeek>().is_err() {
+        return Err(err(
+            Field::Week,
+            Problem::Unparseable {
+                value: String::new(),
+                expected: "an ISO week such as 2026-W48".into(),
+            },
+        ));
+    }
+    count(Field::Attendees, m.attendees.len(), MAX_ATTENDEES)?;
+    for attendee in &m.attendees {
+        line(Field::Attendees, attendee, MAX_NAME)?;
+    }
+    text(Field::Note, m.notes.as_str(), MAX_MEETING_NOTES)?;
+    person(Field::Name, &m.created_by)
+}
+
+pub fn check_decision(d: &Decision) -> Result<(), ValidationError> {
+    count(Field::Deployees, d.deployees.len(), MAX_DEPLOYEES)?;
+    count(Field::Schedule, d.schedule.days.len(), MAX_DAYS)?;
+    let bad_day = d
+        .schedule
+        .days
+        .iter()
+        .any(|day| chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err());
+    let bad_time = [&d.schedule.from, &d.schedule.to]
+        .into_iter()
+        .flatten()
+        .any(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").is_err());
+    if bad_day || bad_time {
+        return Err(err(
+            Field::Schedule,
+            Problem::Unparseable {
+                value: String::new(),
+                expected: "days as 2026-11-27 and times as 18:00".into(),
+            },
+        ));
+    }
+    text(Field::Description, d.why.as_str(), MAX_WHY)?;
+    count(Field::Status, d.history.len(), MAX_HISTORY)?;
+    for step in &d.history {
+        text(Field::Note, &step.note, MAX_WHY)?;
+        person(Field::Note, &step.by)?;
+    }
+    person(Field::Name, &d.created_by)
+}
+
+pub fn check_assessment(a: &Assessment) -> Result<(), ValidationError> {
+    count(
+        Field::Organisation,
+        a.by_organisation.len(),
+        MAX_ASSESSMENTS,
+    )?;
+    for grade in a.official.iter().chain(a.by_organisation.values()) {
+        text(Field::Motivation, &grade.motivation, MAX_WHY)?;
+        person(Field::Motivation, &grade.by)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_with_control_characters_or_direction_overrides_are_refused() {
+        assert_eq!(
+            name(Field::Name, "  Rönninge station ").unwrap(),
+            "Rönninge station"
+        );
+        for bad in [
+            "telefon\u{1b}[2K\rrevoked",
+            "rad\nny rad",
+            "abc\u{202e}cba",
+            "\u{7}",
+        ] {
+            assert_eq!(
+                name(Field::Name, bad).unwrap_err().problem,
+                Problem::ControlCharacter,
+                "{bad:?}"
+            );
+        }
+        assert!(text(Field::Description, "två\nrader\tmed tab", 100).is_ok());
+        assert!(matches!(
+            name(Field::Name, &"x".repeat(MAX_NAME + 1))
+                .unwrap_err()
+                .problem,
+            Problem::TooLong { .. }
+        ));
+    }
+}
