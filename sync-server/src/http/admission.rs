@@ -1,9 +1,11 @@
 //! Admission of pushes, the one request whose body and work are large: one push at a
-//! time per device (a second waits for the first; a third is told to slow down), and
-//! `PUSHES_AT_ONCE` in all, so the bodies buffered and the documents being checked at
-//! once stay bounded whatever devices send. A push waits for its turn before its body
-//! is read (the connection's flow control holds the sender meanwhile); one that waits
-//! too long is answered `busy`.
+//! time per device (a second waits for the first; a third is told to slow down), at
+//! most `BODY_BUDGET` bytes of push bodies buffered at once, and `PUSHES_AT_ONCE`
+//! checked at once, so memory and CPU stay bounded whatever devices send. A push waits
+//! for room before its body is read (the connection's flow control holds the sender
+//! meanwhile), must send its body within `BODY_TIMEOUT`, and waits for a checking slot
+//! only once its body is in, so a slow sender holds no slot. One that waits too long is
+//! answered `busy`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -22,12 +24,18 @@ pub const PUSHES_AT_ONCE: usize = 2;
 const PER_DEVICE: usize = 2;
 /// How long a push waits for its turn before it is answered `busy`.
 const WAIT_FOR_TURN: Duration = Duration::from_secs(20);
+/// Push bodies buffered at once, in all.
+pub const BODY_BUDGET: usize = 48 * 1024 * 1024;
+/// How long a client has to send a push's body once it is let in.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 type Devices = Arc<Mutex<HashMap<DeviceId, (Arc<Semaphore>, usize)>>>;
 
 #[derive(Debug)]
 pub struct Admission {
     slots: Arc<Semaphore>,
+    /// Kibibytes of body.
+    bodies: Arc<Semaphore>,
     devices: Devices,
 }
 
@@ -35,6 +43,7 @@ impl Default for Admission {
     fn default() -> Self {
         Admission {
             slots: Arc::new(Semaphore::new(PUSHES_AT_ONCE)),
+            bodies: Arc::new(Semaphore::new(BODY_BUDGET / 1024)),
             devices: Arc::default(),
         }
     }
@@ -43,9 +52,11 @@ impl Default for Admission {
 /// A push's turn; dropping it lets the next one in.
 #[derive(Debug)]
 pub struct Turn {
-    _slot: OwnedSemaphorePermit,
+    slot: Option<OwnedSemaphorePermit>,
+    _body: OwnedSemaphorePermit,
     _device_slot: OwnedSemaphorePermit,
     _entry: Entry,
+    slots: Arc<Semaphore>,
 }
 
 /// A device's place in the admission map, removed with its last push.
@@ -68,7 +79,8 @@ impl Drop for Entry {
 }
 
 impl Admission {
-    pub async fn push(&self, device: DeviceId) -> Result<Turn, ServiceError> {
+    /// Lets a push of `body_bytes` (its declared length) in to have its body read.
+    pub async fn push(&self, device: DeviceId, body_bytes: u64) -> Result<Turn, ServiceError> {
         let (own, entry) = {
             let mut devices = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
             let (semaphore, count) = devices
@@ -86,21 +98,40 @@ impl Admission {
             };
             (Arc::clone(semaphore), entry)
         };
-        let busy =
-            || ServiceError::Busy("the server is checking other pushes; try again shortly".into());
+        let kib = body_bytes
+            .div_ceil(1024)
+            .clamp(1, (BODY_BUDGET / 1024) as u64) as u32;
         let turn = tokio::time::timeout(WAIT_FOR_TURN, async {
             let device_slot = own.acquire_owned().await.map_err(|_| busy())?;
-            let slot = Arc::clone(&self.slots)
-                .acquire_owned()
+            let body = Arc::clone(&self.bodies)
+                .acquire_many_owned(kib)
                 .await
                 .map_err(|_| busy())?;
             Ok::<_, ServiceError>(Turn {
-                _slot: slot,
+                slot: None,
+                _body: body,
                 _device_slot: device_slot,
                 _entry: entry,
+                slots: Arc::clone(&self.slots),
             })
         })
         .await;
         turn.unwrap_or_else(|_| Err(busy()))
     }
+}
+
+impl Turn {
+    /// Waits for a slot to check the push in, once its body has been read.
+    pub async fn check(&mut self) -> Result<(), ServiceError> {
+        let slot = tokio::time::timeout(WAIT_FOR_TURN, Arc::clone(&self.slots).acquire_owned())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())?;
+        self.slot = Some(slot);
+        Ok(())
+    }
+}
+
+fn busy() -> ServiceError {
+    ServiceError::Busy("the server is checking other pushes; try again shortly".into())
 }

@@ -27,6 +27,12 @@ use crate::service::{Device, Member, Service, ServiceError};
 
 mod admission;
 mod extract;
+mod listen;
+mod throttle;
+
+use throttle::Throttle;
+
+pub use listen::{HEADER_TIMEOUT, MAX_CONNECTIONS};
 
 use admission::Admission;
 use extract::{Body, Path, Query};
@@ -43,6 +49,7 @@ pub struct AppState {
     service: Arc<Service>,
     stopping: watch::Receiver<bool>,
     admission: Arc<Admission>,
+    throttle: Arc<Throttle>,
 }
 
 /// The API's routes over `service`. `stopping` turns true when the server shuts down,
@@ -52,6 +59,7 @@ pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router 
         service,
         stopping,
         admission: Arc::new(Admission::default()),
+        throttle: Arc::new(Throttle::default()),
     };
     Router::new()
         .route("/health", get(health))
@@ -113,13 +121,13 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop, stopping) = watch::channel(false);
     let app = router(service, stopping);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            stop.send_replace(true);
-        })
-        .await
+    listen::accept(listener, app, async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        // Long polls answer at once, so the connections drain.
+        stop.send_replace(true);
+    })
+    .await
 }
 
 /// Errors as `{code, message}` with a status. Internal causes are logged, not sent.
@@ -131,6 +139,12 @@ pub struct AppError {
 }
 
 impl AppError {
+    /// A failed guess at a credential or an enrolment code (not a revoked device, which
+    /// retries with a credential that was once valid).
+    fn failed_guess(&self) -> bool {
+        self.code == "unauthorized"
+    }
+
     pub(crate) fn with_status(status: StatusCode, code: &'static str, message: &str) -> AppError {
         AppError {
             status,
@@ -143,7 +157,7 @@ impl AppError {
 impl From<ServiceError> for AppError {
     fn from(e: ServiceError) -> Self {
         let status = match &e {
-            ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServiceError::Unauthorized(_) | ServiceError::Revoked(_) => StatusCode::UNAUTHORIZED,
             ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -229,9 +243,19 @@ impl FromRequestParts<AppState> for Authed {
                     "send the device's credential as `Authorization: Bearer <token>`".into(),
                 ))
             })?;
-        blocking(state, move |s| s.authenticate(&token))
-            .await
-            .map(Authed)
+        let peer = listen::peer_of(&parts.extensions);
+        if let Some(peer) = peer {
+            state.throttle.check(peer, std::time::Instant::now())?;
+        }
+        let device = blocking(state, move |s| s.authenticate(&token)).await;
+        if let (Some(peer), Err(e)) = (peer, &device)
+            && e.failed_guess()
+        {
+            state
+                .throttle
+                .failed(peer, "authentication", std::time::Instant::now());
+        }
+        device.map(Authed)
     }
 }
 
@@ -252,11 +276,33 @@ async fn health() -> Json<serde_json::Value> {
     responses((status = 200, body = EnrollResponse), (status = 401, description = "The code is unknown, used or expired", body = ErrorBody)))]
 async fn enroll(
     State(state): State<AppState>,
+    peer: Peer,
     Body(request): Body<EnrollRequest>,
 ) -> ApiResult<EnrollResponse> {
-    blocking(&state, move |s| s.enroll(&request, now()))
-        .await
-        .map(Json)
+    if let Some(peer) = peer.0 {
+        state.throttle.check(peer, std::time::Instant::now())?;
+    }
+    let enrolled = blocking(&state, move |s| s.enroll(&request, now())).await;
+    if let (Some(peer), Err(e)) = (peer.0, &enrolled)
+        && e.failed_guess()
+    {
+        state
+            .throttle
+            .failed(peer, "enrolment", std::time::Instant::now());
+    }
+    enrolled.map(Json)
+}
+
+/// The client's address, when the request came through `serve`.
+#[derive(Debug)]
+struct Peer(Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(listen::peer_of(&parts.extensions)))
+    }
 }
 
 #[utoipa::path(get, path = "/v1/me", tag = "devices", security(("device" = [])),
@@ -267,6 +313,7 @@ async fn me(State(state): State<AppState>, Authed(device): Authed) -> ApiResult<
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct RegisterQuery {
     #[serde(default)]
     since: i64,
@@ -282,6 +329,11 @@ async fn register(
     Query(query): Query<RegisterQuery>,
 ) -> ApiResult<Register> {
     let member = member(&state, device, workspace).await?;
+    if query.since < 0 {
+        return Err(
+            ServiceError::BadRequest("`since` is a register version (0 or more)".into()).into(),
+        );
+    }
     blocking(&state, move |s| s.register(&member, query.since))
         .await
         .map(Json)
@@ -312,9 +364,40 @@ async fn push(
     request: axum::extract::Request,
 ) -> ApiResult<PushResponse> {
     let member = member(&state, device, workspace).await?;
-    // The turn comes before the body is read, so waiting pushes buffer nothing.
-    let _turn = state.admission.push(member.device.id).await?;
-    let Body(push) = Body::<PushRequest>::from_request(request, &state).await?;
+    // Room for the body comes before it is read, so waiting pushes buffer nothing.
+    let length = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| {
+            AppError::with_status(
+                StatusCode::LENGTH_REQUIRED,
+                "length_required",
+                "a push must say its length (Content-Length)",
+            )
+        })?;
+    if length > MAX_BODY_BYTES as u64 {
+        return Err(AppError::with_status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "a push may be at most 16 MB; push fewer changes at a time",
+        ));
+    }
+    let mut turn = state.admission.push(member.device.id, length).await?;
+    let Body(push) = tokio::time::timeout(
+        admission::BODY_TIMEOUT,
+        Body::<PushRequest>::from_request(request, &state),
+    )
+    .await
+    .map_err(|_| {
+        AppError::with_status(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the push's body did not arrive in time",
+        )
+    })??;
+    turn.check().await?;
     blocking(&state, move |s| s.push(&member, &push, now()))
         .await
         .map(Json)
@@ -322,6 +405,7 @@ async fn push(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct FeedQuery {
     #[serde(default)]
     since: i64,
@@ -341,6 +425,12 @@ async fn feed(
     Query(query): Query<FeedQuery>,
 ) -> ApiResult<FeedPage> {
     let member = member(&state, device, workspace).await?;
+    if query.since < 0 || query.limit == Some(0) {
+        return Err(ServiceError::BadRequest(
+            "`since` is a cursor (0 or more) and `limit` at least 1".into(),
+        )
+        .into());
+    }
     let limit = query.limit.unwrap_or(MAX_PAGE);
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(query.wait.min(MAX_WAIT_SECONDS));
@@ -374,6 +464,7 @@ async fn feed(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct BootstrapQuery {
     after: Option<Uuid>,
     at: Option<i64>,
@@ -390,6 +481,12 @@ async fn bootstrap(
     Query(query): Query<BootstrapQuery>,
 ) -> ApiResult<BootstrapPage> {
     let member = member(&state, device, workspace).await?;
+    if query.at.is_some_and(|at| at < 0) || query.limit == Some(0) {
+        return Err(ServiceError::BadRequest(
+            "`at` is a cursor (0 or more) and `limit` at least 1".into(),
+        )
+        .into());
+    }
     blocking(&state, move |s| {
         s.bootstrap(
             &member,

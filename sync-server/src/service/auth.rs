@@ -134,7 +134,7 @@ impl Service {
             None => Err(ServiceError::Unauthorized(
                 "unknown credential; enrol this device".into(),
             )),
-            Some((_, Some(_))) => Err(ServiceError::Unauthorized(
+            Some((_, Some(_))) => Err(ServiceError::Revoked(
                 "this device has been revoked; ask the coordinator to enrol it again".into(),
             )),
             Some((device, None)) => Ok(device),

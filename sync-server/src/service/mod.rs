@@ -25,6 +25,9 @@ pub use auth::hash_token;
 pub enum ServiceError {
     #[error("{0}")]
     Unauthorized(String),
+    /// A credential that was valid and has been revoked (not a guess).
+    #[error("{0}")]
+    Revoked(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -48,6 +51,7 @@ impl ServiceError {
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Unauthorized(_) => "unauthorized",
+            ServiceError::Revoked(_) => "revoked",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::BadRequest(_) => "bad_request",

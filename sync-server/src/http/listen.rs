@@ -1,0 +1,98 @@
+//! The server's connections, accepted here rather than by `axum::serve`, which has no
+//! time limit for request headers and no cap on connections. Every connection gets
+//! `HEADER_TIMEOUT` to send each request's headers (so one that sends half its headers,
+//! or idles between requests, is closed), at most `MAX_CONNECTIONS` are open at once
+//! (the next ones wait in the kernel's backlog), and each request carries its peer's
+//! address for the per-address limits.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+/// How long a client has to send a request's headers, and the longest a connection
+/// may idle between requests.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections open at once. Every device holds at most one long poll and one other
+/// request, so this serves a few hundred devices; excess connections wait to be accepted.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// How long requests in flight may take to finish after shutdown begins.
+const DRAIN: Duration = Duration::from_secs(35);
+
+/// Accepts and serves connections until `shutdown` completes, then lets requests in
+/// flight finish (up to `DRAIN`).
+pub async fn accept(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (socket, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, then go on.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = socket.set_nodelay(true);
+        let service = app
+            .clone()
+            .map_request(move |mut request: axum::http::Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_TIMEOUT)
+            .max_headers(64)
+            .serve_connection(TokioIo::new(socket), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(%peer, error = %e, "connection ended");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after {DRAIN:?}; stopping anyway");
+    }
+    Ok(())
+}
+
+/// The peer address of a request served by `accept`; none when the router is called
+/// directly.
+pub fn peer_of(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
