@@ -624,4 +624,111 @@ mod tests {
             }
         }
     }
+
+    /// Meetings and assessments, made and changed by every role.
+    #[test]
+    fn meetings_and_assessments_follow_the_table_for_every_role() {
+        let now = crate::Timestamp::from(chrono::Utc::now());
+        let workspace = crate::ids::WorkspaceId::new();
+        let chair = person(Role::Samordnare);
+        let meeting = Meeting {
+            kind: DocKind::Meeting,
+            id: crate::ids::MeetingId::new(),
+            workspace,
+            week: "2026-W48".into(),
+            held_at: now,
+            attendees: Vec::new(),
+            notes: autosurgeon::Text::with_value(""),
+            created_by: chair.clone(),
+        };
+        for role in Role::ALL {
+            let me = person(*role);
+            let writer = Writer {
+                me: &me,
+                may_read: true,
+            };
+            let group = role.in_meeting_group();
+            let mine = Meeting {
+                created_by: me.clone(),
+                ..meeting.clone()
+            };
+            assert_eq!(
+                check(&writer, None, &Record::Meeting(Box::new(mine))).is_ok(),
+                group,
+                "{role:?} starting a meeting"
+            );
+            let mut noted = meeting.clone();
+            noted.attendees.push("Ny deltagare".into());
+            assert_eq!(
+                check(
+                    &writer,
+                    Some(&Record::Meeting(Box::new(meeting.clone()))),
+                    &Record::Meeting(Box::new(noted))
+                )
+                .is_ok(),
+                group,
+                "{role:?} adding an attendee"
+            );
+            let mut taken = meeting.clone();
+            taken.created_by = me.clone();
+            assert!(
+                check(
+                    &writer,
+                    Some(&Record::Meeting(Box::new(meeting.clone()))),
+                    &Record::Meeting(Box::new(taken))
+                )
+                .is_err(),
+                "{role:?} may not take over who started a meeting"
+            );
+
+            let empty = Assessment::new(
+                workspace,
+                crate::ids::PlaceId::new(),
+                "2026-W48".parse().unwrap(),
+            );
+            let grade = |by: &Reporter| crate::model::AreaGrade {
+                grade: crate::Grade::new(3).unwrap(),
+                motivation: "Oroligt".into(),
+                by: by.clone(),
+                at: now,
+            };
+            let mut own = empty.clone();
+            own.by_organisation.insert(me.organisation, grade(&me));
+            assert_eq!(
+                check(
+                    &writer,
+                    Some(&Record::Assessment(Box::new(empty.clone()))),
+                    &Record::Assessment(Box::new(own))
+                )
+                .is_ok(),
+                group,
+                "{role:?} grading for its own organisation"
+            );
+            let mut others = empty.clone();
+            others
+                .by_organisation
+                .insert(OrganisationId::new(), grade(&me));
+            assert_eq!(
+                check(
+                    &writer,
+                    Some(&Record::Assessment(Box::new(empty.clone()))),
+                    &Record::Assessment(Box::new(others))
+                )
+                .is_ok(),
+                role.is_coordinator(),
+                "{role:?} grading for another organisation"
+            );
+            let mut forged = empty.clone();
+            forged.official = Some(grade(&chair));
+            assert!(
+                check(
+                    &writer,
+                    Some(&Record::Assessment(Box::new(empty.clone()))),
+                    &Record::Assessment(Box::new(forged))
+                )
+                .is_err(),
+                "{role:?} may not set an official grade in another's name"
+            );
+        }
+    }
 }

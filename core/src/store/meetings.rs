@@ -15,6 +15,7 @@ use crate::ids::{DecisionId, MeetingId, NoteId, OrganisationId, PlaceId, Workspa
 use crate::model::{
     AreaGrade, Assessment, Decision, DecisionStatusChange, Meeting, Reporter, Schedule,
 };
+use crate::permissions::{self, Record};
 use crate::time::{IsoWeek, Timestamp};
 
 /// The most text a meeting's notes or a decision's motivation may hold.
@@ -268,11 +269,21 @@ impl Store {
                     Assessment::new(workspace, place.id, week),
                 ),
             };
+            let before = Record::Assessment(Box::new(assessment.clone()));
             if official {
                 assessment.official = Some(value);
             } else {
                 assessment.by_organisation.insert(by.organisation, value);
             }
+            permissions::check(
+                &permissions::Writer {
+                    me: &by,
+                    may_read: true,
+                },
+                Some(&before),
+                &Record::Assessment(Box::new(assessment.clone())),
+            )
+            .map_err(|denied| Error::Forbidden(denied.to_string()))?;
             let changes = doc.update(&assessment, now)?;
             documents::save(
                 tx,
@@ -297,7 +308,7 @@ impl Store {
 
     fn require_meeting_group(&self) -> Result<Reporter> {
         let me = self.require_identity()?.reporter();
-        if !me.role.in_meeting_group() {
+        if !permissions::Abilities::of(me.role).meeting {
             return Err(Error::Forbidden(
                 "meetings and decisions are kept by the deployment group".into(),
             ));
@@ -319,20 +330,32 @@ impl Store {
     }
 
     /// Loads, changes and saves one document as one Automerge change.
-    fn change<T: Hydrate + Reconcile + HasWorkspace>(
+    fn change<T: Hydrate + Reconcile + MeetingRecord>(
         &mut self,
         id: uuid::Uuid,
         what: &'static str,
         now: Timestamp,
         change: impl FnOnce(&mut T) -> Result<()>,
     ) -> Result<T> {
+        let me = self.require_identity()?.reporter();
         self.write(|tx, actor| {
             let mut doc = documents::load(tx, &id, actor)?.ok_or_else(|| Error::NotFound {
                 what,
                 id: id.to_string(),
             })?;
             let mut record: T = doc.read()?;
+            let before = record.record();
             change(&mut record)?;
+            // The server's table, so the device refuses what the server would, early.
+            permissions::check(
+                &permissions::Writer {
+                    me: &me,
+                    may_read: true,
+                },
+                Some(&before),
+                &record.record(),
+            )
+            .map_err(|denied| Error::Forbidden(denied.to_string()))?;
             let changes = doc.update(&record, now)?;
             if !changes.is_empty() {
                 let kind = doc.kind()?;
@@ -343,19 +366,29 @@ impl Store {
     }
 }
 
-trait HasWorkspace {
+/// A meeting or a decision, as the permission table judges it.
+trait MeetingRecord {
     fn workspace(&self) -> WorkspaceId;
+    fn record(&self) -> Record;
 }
 
-impl HasWorkspace for Meeting {
+impl MeetingRecord for Meeting {
     fn workspace(&self) -> WorkspaceId {
         self.workspace
     }
+
+    fn record(&self) -> Record {
+        Record::Meeting(Box::new(self.clone()))
+    }
 }
 
-impl HasWorkspace for Decision {
+impl MeetingRecord for Decision {
     fn workspace(&self) -> WorkspaceId {
         self.workspace
+    }
+
+    fn record(&self) -> Record {
+        Record::Decision(Box::new(self.clone()))
     }
 }
 

@@ -213,7 +213,7 @@ impl Store {
 
     fn require_coordinator(&self) -> Result<Reporter> {
         let me = self.require_identity()?.reporter();
-        if !me.role.is_coordinator() {
+        if !permissions::Abilities::of(me.role).review {
             return Err(Error::Forbidden("only the coordinator may do this".into()));
         }
         Ok(me)
