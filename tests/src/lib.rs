@@ -10,7 +10,9 @@ use lagesbild_client::{HttpTransport, enroll, sync_once};
 use lagesbild_core::demo::DemoWorkspace;
 use lagesbild_core::store::Credential;
 use lagesbild_core::sync::engine::SyncStatus;
-use lagesbild_core::sync::wire::EnrollRequest;
+use lagesbild_core::sync::wire::{
+    EnrollRequest, PushOutcome, PushRequest, PushResponse, WireChange,
+};
 use lagesbild_core::{Store, Timestamp, WorkspaceId};
 use lagesbild_sync::Service;
 use lagesbild_sync::db::Db;
@@ -132,6 +134,7 @@ pub struct Device {
     pub transport: HttpTransport,
     pub workspace: WorkspaceId,
     pub token: String,
+    pub server: String,
 }
 
 impl Device {
@@ -158,6 +161,7 @@ impl Device {
             transport: HttpTransport::new(server, &response.token).unwrap(),
             workspace,
             token: response.token,
+            server: server.to_string(),
         };
         // The first sync brings the register (places, categories) and the reports.
         device.sync().await;
@@ -168,11 +172,84 @@ impl Device {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// `GET` of a path of the device's workspace (`feed?since=0`), decoded.
+    pub async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        reqwest::Client::new()
+            .get(format!(
+                "{}/v1/workspaces/{}/{path}",
+                self.server, self.workspace
+            ))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Pushes changes as they are, past the store's own checks, as a modified client
+    /// could.
+    pub async fn push_raw(&self, changes: Vec<WireChange>) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/v1/workspaces/{}/push",
+                self.server, self.workspace
+            ))
+            .bearer_auth(&self.token)
+            .json(&PushRequest { changes })
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The outcome of pushing one change as it is.
+    pub async fn push_one(&self, change: WireChange) -> PushOutcome {
+        let response: PushResponse = self.push_raw(vec![change]).await.json().await.unwrap();
+        response.results[0].outcome.clone()
+    }
+
     /// Syncs until the engine would wait for news.
     pub async fn sync(&self) -> SyncStatus {
         sync_once(&self.store, &self.transport, self.workspace)
             .await
             .unwrap()
+    }
+}
+
+/// This process's resident and peak resident memory in MB (a test's server runs in it).
+pub fn memory_mb() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .unwrap()
+            / 1024
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// A change to a report made outside the store's own checks, written as `actor`, as a
+/// modified client could send it.
+pub fn forged_edit(
+    store: &Store,
+    id: lagesbild_core::ObservationId,
+    actor: &automerge::ActorId,
+    edit: impl FnOnce(&mut lagesbild_core::Observation),
+) -> WireChange {
+    let mut doc = lagesbild_core::doc::Document::new(actor);
+    doc.apply(&store.document_changes(id.as_uuid()).unwrap())
+        .unwrap();
+    let mut observation: lagesbild_core::Observation = doc.read().unwrap();
+    edit(&mut observation);
+    let change = doc.update(&observation, now()).unwrap().remove(0);
+    WireChange {
+        doc: id.0,
+        hash: change.hash.to_string(),
+        bytes: change.bytes,
     }
 }
 

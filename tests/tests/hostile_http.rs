@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{ObservationDraft, ObservationId};
-use lagesbild_tests::{Device, TestServer, now};
+use lagesbild_tests::{Device, TestServer, memory_mb, now};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One hostile request.
@@ -52,17 +52,6 @@ fn holdings(db: &std::path::Path) -> Vec<i64> {
     .iter()
     .map(|q| conn.query_row(q, [], |r| r.get(0)).unwrap())
     .collect()
-}
-
-fn peak_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<u64>().ok())
-        .unwrap()
-        / 1024
 }
 
 /// The start of a body, for a failure message.
@@ -404,7 +393,7 @@ async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps
     );
 
     let before = holdings(&server.db_path);
-    let peak_before = peak_mb();
+    let peak_before = memory_mb().1;
     let client = reqwest::Client::new();
     let base = server.url();
     for (i, request) in catalogue.iter().enumerate() {
@@ -496,10 +485,10 @@ async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps
         "nothing hostile was stored"
     );
     assert!(
-        peak_mb() < peak_before + 150,
+        memory_mb().1 < peak_before + 150,
         "memory stays bounded: {} → {} MB",
         peak_before,
-        peak_mb()
+        memory_mb().1
     );
     let status = bystander.sync().await;
     assert!(

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, RefusalCode, WireChange};
-use lagesbild_tests::{Device, TestServer};
+use lagesbild_tests::{Device, TestServer, memory_mb};
 use sha2::{Digest, Sha256};
 
 /// A compressed Automerge chunk (type 2) whose DEFLATE data inflates to `inflated`
@@ -35,21 +35,6 @@ fn deflate_bomb(inflated: usize) -> Vec<u8> {
     chunk.extend_from_slice(&Sha256::digest(&body)[..4]);
     chunk.extend_from_slice(&body);
     chunk
-}
-
-/// The process's resident and peak resident memory, in MB (the server runs in it).
-fn memory_mb() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<u64>().ok())
-            .unwrap()
-            / 1024
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

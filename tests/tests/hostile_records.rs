@@ -6,7 +6,7 @@
 use lagesbild_core::Meeting;
 use lagesbild_core::doc::Document;
 use lagesbild_core::sync::wire::{
-    EnrollRequest, PushOutcome, PushRequest, PushResponse, RefusalCode, WireChange,
+    EnrollRequest, PushOutcome, PushResponse, RefusalCode, WireChange,
 };
 use lagesbild_tests::{Device, TestServer, now};
 
@@ -97,19 +97,13 @@ async fn oversized_and_unprintable_names_and_records_are_refused() {
         created_by: me,
     };
     let (_, change) = Document::create(coordinator.store().actor(), &meeting, now()).unwrap();
-    let response: PushResponse = client
-        .post(format!("{base}/push"))
-        .bearer_auth(&coordinator.token)
-        .json(&PushRequest {
-            changes: vec![WireChange {
-                doc: meeting.id.0,
-                hash: change.hash.to_string(),
-                bytes: change.bytes,
-            }],
-        })
-        .send()
+    let response: PushResponse = coordinator
+        .push_raw(vec![WireChange {
+            doc: meeting.id.0,
+            hash: change.hash.to_string(),
+            bytes: change.bytes,
+        }])
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

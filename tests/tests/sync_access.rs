@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use automerge::transaction::Transactable;
 use lagesbild_core::doc::Document;
-use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, RefusalCode, WireChange};
+use lagesbild_core::sync::wire::{PushOutcome, PushResponse, RefusalCode, WireChange};
 use lagesbild_core::{
-    ListQuery, Observation, ObservationDraft, ObservationId, OrganisationId, Store, Visibility,
+    ListQuery, Observation, ObservationDraft, ObservationId, OrganisationId, Visibility,
 };
-use lagesbild_tests::{Device, TestServer, now, server_observations};
+use lagesbild_tests::{Device, TestServer, forged_edit, now, server_observations};
 
 const VISIBILITIES: [&str; 3] = ["alla", "kommun-polis", "egen-organisation"];
 
@@ -76,45 +76,6 @@ impl World {
             .unwrap()
             .kind;
         visibility.allows(self.org(author), self.org(reader), kind)
-    }
-
-    async fn push(&self, device: &Device, changes: Vec<WireChange>) -> reqwest::Response {
-        reqwest::Client::new()
-            .post(format!(
-                "{}/v1/workspaces/{}/push",
-                self.server.url(),
-                device.workspace
-            ))
-            .bearer_auth(&device.token)
-            .json(&PushRequest { changes })
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn push_one(&self, device: &Device, change: WireChange) -> PushOutcome {
-        let response: PushResponse = self.push(device, vec![change]).await.json().await.unwrap();
-        response.results[0].outcome.clone()
-    }
-}
-
-/// A change made outside the store's own checks, as a modified client could send it.
-fn forged_edit(
-    store: &Store,
-    id: ObservationId,
-    actor: &automerge::ActorId,
-    edit: impl FnOnce(&mut Observation),
-) -> WireChange {
-    let mut doc = Document::new(actor);
-    doc.apply(&store.document_changes(id.as_uuid()).unwrap())
-        .unwrap();
-    let mut observation: Observation = doc.read().unwrap();
-    edit(&mut observation);
-    let change = doc.update(&observation, now()).unwrap().remove(0);
-    WireChange {
-        doc: id.0,
-        hash: change.hash.to_string(),
-        bytes: change.bytes,
     }
 }
 
@@ -225,7 +186,7 @@ async fn only_the_reporter_and_the_coordinator_may_change_a_report_and_readers_m
                 (edit, note)
             };
             let may_edit = editor == author || w.demo.people[editor].role.is_coordinator();
-            let outcome = w.push_one(device, edit).await;
+            let outcome = device.push_one(edit).await;
             // Refused by the field table, or (an edit on top of another's) as a hidden
             // concurrent write to what only the reporter or the coordinator may change.
             assert_eq!(
@@ -241,7 +202,7 @@ async fn only_the_reporter_and_the_coordinator_may_change_a_report_and_readers_m
                 continue;
             }
             assert_eq!(
-                w.push_one(device, note).await,
+                device.push_one(note).await,
                 PushOutcome::Stored,
                 "device {editor} may add a note to what it reads"
             );
@@ -271,15 +232,12 @@ async fn a_change_to_a_report_one_may_not_read_is_refused() {
         fake.description = autosurgeon::Text::with_value("överskrivet");
         Document::create(store.actor(), &fake, now()).unwrap().1
     };
-    let outcome = w
-        .push_one(
-            &w.devices[guard],
-            WireChange {
-                doc: secret.0,
-                hash: change.hash.to_string(),
-                bytes: change.bytes,
-            },
-        )
+    let outcome = w.devices[guard]
+        .push_one(WireChange {
+            doc: secret.0,
+            hash: change.hash.to_string(),
+            bytes: change.bytes,
+        })
         .await;
     assert_eq!(
         refusal(&outcome),
@@ -313,7 +271,7 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
     let other_actor = w.devices[2].store().actor().clone();
     let change = forged_edit(&fältare.store(), own, &other_actor, |o| o.people = Some(3));
     assert_eq!(
-        refusal(&w.push_one(fältare, change).await),
+        refusal(&fältare.push_one(change).await),
         Some(RefusalCode::WrongAuthor)
     );
 
@@ -322,7 +280,7 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
     let mut change = forged_edit(&fältare.store(), own, &actor, |o| o.people = Some(4));
     change.doc = uuid::Uuid::now_v7();
     assert_eq!(
-        refusal(&w.push_one(fältare, change).await),
+        refusal(&fältare.push_one(change).await),
         Some(RefusalCode::MissingDependencies)
     );
     let fresh = {
@@ -338,7 +296,7 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
         }
     };
     assert_eq!(
-        refusal(&w.push_one(fältare, fresh).await),
+        refusal(&fältare.push_one(fresh).await),
         Some(RefusalCode::WrongDocument)
     );
 
@@ -349,13 +307,13 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
         bytes: b"inte en automerge-\xe4ndring".to_vec(),
     };
     assert_eq!(
-        refusal(&w.push_one(fältare, garbage).await),
+        refusal(&fältare.push_one(garbage).await),
         Some(RefusalCode::Undecodable)
     );
     let mut mismatched = forged_edit(&fältare.store(), own, &actor, |o| o.people = Some(5));
     mismatched.hash = "11".repeat(32);
     assert_eq!(
-        refusal(&w.push_one(fältare, mismatched).await),
+        refusal(&fältare.push_one(mismatched).await),
         Some(RefusalCode::Undecodable)
     );
 
@@ -380,7 +338,7 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
         bytes: second.bytes,
     };
     assert_eq!(
-        refusal(&w.push_one(fältare, orphan).await),
+        refusal(&fältare.push_one(orphan).await),
         Some(RefusalCode::MissingDependencies)
     );
 
@@ -402,7 +360,7 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
         }
     };
     assert_eq!(
-        refusal(&w.push_one(fältare, invalid).await),
+        refusal(&fältare.push_one(invalid).await),
         Some(RefusalCode::InvalidRecord)
     );
 
@@ -421,7 +379,7 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
         if damaged.bytes == valid.bytes {
             continue; // the "damage" wrote back the same bytes
         }
-        let response = w.push(fältare, vec![damaged]).await;
+        let response = fältare.push_raw(vec![damaged]).await;
         assert_eq!(
             response.status(),
             200,
@@ -440,7 +398,7 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
         "nothing forged or damaged was stored"
     );
     assert_eq!(
-        w.push_one(fältare, valid).await,
+        fältare.push_one(valid).await,
         PushOutcome::Stored,
         "and the real change still goes through"
     );

@@ -4,46 +4,16 @@
 #![allow(clippy::unwrap_used)]
 
 use lagesbild_core::doc::Document;
-use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, RefusalCode, WireChange};
+use lagesbild_core::sync::wire::{PushOutcome, RefusalCode, WireChange};
 use lagesbild_core::{
     Correction, CorrectionId, Note, NoteId, Observation, ObservationDraft, ObservationId, Review,
     Status, Store,
 };
-use lagesbild_tests::{Device, TestServer, now, server_observations};
+use lagesbild_tests::{Device, TestServer, forged_edit, now, server_observations};
 
-/// A change made outside the store's own checks, as a modified client could send it.
+/// A change to the report as a modified client of the device could write it.
 fn forged(store: &Store, id: ObservationId, edit: impl FnOnce(&mut Observation)) -> WireChange {
-    let mut doc = Document::new(store.actor());
-    doc.apply(&store.document_changes(id.as_uuid()).unwrap())
-        .unwrap();
-    let mut observation: Observation = doc.read().unwrap();
-    edit(&mut observation);
-    let change = doc.update(&observation, now()).unwrap().remove(0);
-    WireChange {
-        doc: id.0,
-        hash: change.hash.to_string(),
-        bytes: change.bytes,
-    }
-}
-
-async fn push(server: &TestServer, device: &Device, change: WireChange) -> PushOutcome {
-    let response: PushResponse = reqwest::Client::new()
-        .post(format!(
-            "{}/v1/workspaces/{}/push",
-            server.url(),
-            device.workspace
-        ))
-        .bearer_auth(&device.token)
-        .json(&PushRequest {
-            changes: vec![change],
-        })
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    response.results[0].outcome.clone()
+    forged_edit(store, id, store.actor(), edit)
 }
 
 fn code(outcome: &PushOutcome) -> Option<RefusalCode> {
@@ -122,7 +92,7 @@ async fn a_reporter_cannot_review_correct_close_or_write_in_anothers_name() {
             RefusalCode::ForbiddenField,
         ),
     ] {
-        let outcome = push(&server, &faltare, change).await;
+        let outcome = faltare.push_one(change).await;
         assert_eq!(code(&outcome), Some(expected), "{what}: {outcome:?}");
     }
 
@@ -133,16 +103,13 @@ async fn a_reporter_cannot_review_correct_close_or_write_in_anothers_name() {
     observation.reporter.name = "Någon annan".into();
     observation.description = autosurgeon::Text::with_value(observation.description());
     let change = forged_new.update(&observation, now()).unwrap().remove(0);
-    let outcome = push(
-        &server,
-        &faltare,
-        WireChange {
+    let outcome = faltare
+        .push_one(WireChange {
             doc: observation.id.0,
             hash: change.hash.to_string(),
             bytes: change.bytes,
-        },
-    )
-    .await;
+        })
+        .await;
     assert_eq!(
         code(&outcome),
         Some(RefusalCode::WrongAuthor),

@@ -79,44 +79,20 @@ async fn a_narrowed_report_reaches_no_other_organisation_with_its_earlier_text()
     // A guard enrolled afterwards pages the feed one entry at a time from every
     // position, and bootstraps: no change or document of the report reaches it.
     let late_guard = Device::enroll(&server.url(), &codes[5], "väktare 2").await;
-    let client = reqwest::Client::new();
-    let base = format!("{}/v1/workspaces/{}", server.url(), late_guard.workspace);
-    let head = {
-        let page: FeedPage = client
-            .get(format!("{base}/feed?since=0&limit=1000"))
-            .bearer_auth(&late_guard.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        page.cursor
-    };
+    let head = late_guard
+        .get::<FeedPage>("feed?since=0&limit=1000")
+        .await
+        .cursor;
     let mut entries = Vec::new();
     for since in 0..=head {
         for limit in [1, 2, 3] {
-            let page: FeedPage = client
-                .get(format!("{base}/feed?since={since}&limit={limit}"))
-                .bearer_auth(&late_guard.token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page: FeedPage = late_guard
+                .get(&format!("feed?since={since}&limit={limit}"))
+                .await;
             entries.extend(page.entries);
         }
     }
-    let bootstrap: BootstrapPage = client
-        .get(format!("{base}/bootstrap?limit=1"))
-        .bearer_auth(&late_guard.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let bootstrap: BootstrapPage = late_guard.get("bootstrap?limit=1").await;
     entries.extend(bootstrap.entries);
     let mut seen = 0;
     for entry in &entries {
