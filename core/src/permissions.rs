@@ -483,6 +483,9 @@ fn assessment(writer: &Writer<'_>, b: &Assessment, a: &Assessment) -> Result<(),
 
 /// Who erases a report everywhere.
 pub const ERASURE: Writers = Writers::Coordinator;
+/// Who administers the workspace: its people, devices and enrolment codes, and the
+/// audit log of what was done.
+pub const ADMINISTRATION: Writers = Writers::Coordinator;
 
 /// What a user may do, from the table: the app shows what this allows and nothing
 /// else, so no screen decides from a role's name.
@@ -499,6 +502,8 @@ pub struct Abilities {
     pub register: bool,
     /// Erase a report everywhere.
     pub erase: bool,
+    /// Read and export the server's audit log.
+    pub audit: bool,
 }
 
 impl Abilities {
@@ -512,6 +517,7 @@ impl Abilities {
             review,
             register: role_may(role, REGISTER),
             erase: role_may(role, ERASURE),
+            audit: role_may(role, ADMINISTRATION),
         }
     }
 }

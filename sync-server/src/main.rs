@@ -105,6 +105,11 @@ enum Command {
     Devices,
     /// Revoke a device: its next request is refused.
     Revoke { device: DeviceId },
+    /// Print the audit log as CSV, oldest first: every workspace's, or one's.
+    Audit {
+        #[arg(long)]
+        workspace: Option<WorkspaceId>,
+    },
     /// Create the demo workspace with its people and reports; prints an enrolment code
     /// for each person.
     Demo {
@@ -252,6 +257,7 @@ fn main() -> Result<()> {
             }
         }
         Command::Revoke { device } => service.revoke_device(device, now())?,
+        Command::Audit { workspace } => print!("{}", service.audit_export(workspace)?),
         Command::Demo {
             reports,
             name,

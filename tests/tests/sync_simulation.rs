@@ -126,7 +126,7 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
             device_name: format!("sim {i}"),
             actor: store.actor().to_hex_string(),
         };
-        let response = service.enroll(&request, now).unwrap();
+        let response = service.enroll(&request, None, now).unwrap();
         let device = service.authenticate(&response.token).unwrap();
         let credential = Credential {
             server: "sim".into(),

@@ -56,6 +56,30 @@ pub struct EnrollResponse {
     pub me: Me,
 }
 
+/// One entry of the server's audit log: who did what, when, from where. Never what a
+/// report says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditEntry {
+    pub seq: i64,
+    /// Server time.
+    pub at: Timestamp,
+    pub workspace: Option<crate::ids::WorkspaceId>,
+    /// The person, or none for the operator's command line.
+    pub user: Option<UserId>,
+    pub user_name: Option<String>,
+    pub device: Option<DeviceId>,
+    /// The client's address, for acts that came as requests.
+    pub address: Option<String>,
+    /// What was done, such as `register.add_place`, `observation.erase`,
+    /// `device.revoke`, `enrolment.failed`, `report.correct`.
+    pub action: String,
+    /// What it was done to (an id), if anything.
+    pub target: Option<String>,
+    pub detail: String,
+}
+
 /// `GET /v1/me`: who the credential belongs to and where they are a member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

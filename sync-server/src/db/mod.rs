@@ -9,7 +9,10 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_audit.sql"),
+];
 
 #[derive(Debug)]
 pub struct Db {

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use lagesbild_core::sync::wire::{
-    BootstrapPage, EnrollRequest, EnrollResponse, ErrorBody, FeedPage, MAX_PAGE, Me, PushRequest,
-    PushResponse, Register, RegisterChange,
+    AuditEntry, BootstrapPage, EnrollRequest, EnrollResponse, ErrorBody, FeedPage, MAX_PAGE, Me,
+    PushRequest, PushResponse, Register, RegisterChange,
 };
 use lagesbild_core::{ObservationId, Timestamp, WorkspaceId};
 use serde::Deserialize;
@@ -81,6 +81,8 @@ pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router 
             "/v1/workspaces/{workspace}/observations/{id}/erase",
             post(erase),
         )
+        .route("/v1/workspaces/{workspace}/audit", get(audit))
+        .route("/v1/workspaces/{workspace}/audit.csv", get(audit_csv))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES))
@@ -255,7 +257,10 @@ impl FromRequestParts<AppState> for Authed {
                 .throttle
                 .failed(peer, "authentication", std::time::Instant::now());
         }
-        device.map(Authed)
+        device.map(|mut device| {
+            device.address = peer;
+            Authed(device)
+        })
     }
 }
 
@@ -282,7 +287,7 @@ async fn enroll(
     if let Some(peer) = peer.0 {
         state.throttle.check(peer, std::time::Instant::now())?;
     }
-    let enrolled = blocking(&state, move |s| s.enroll(&request, now())).await;
+    let enrolled = blocking(&state, move |s| s.enroll(&request, peer.0, now())).await;
     if let (Some(peer), Err(e)) = (peer.0, &enrolled)
         && e.failed_guess()
     {
@@ -349,7 +354,7 @@ async fn change_register(
     Body(change): Body<RegisterChange>,
 ) -> ApiResult<Register> {
     let member = member(&state, device, workspace).await?;
-    blocking(&state, move |s| s.change_register(&member, &change))
+    blocking(&state, move |s| s.change_register(&member, &change, now()))
         .await
         .map(Json)
 }
@@ -512,11 +517,53 @@ async fn erase(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct AuditQuery {
+    /// Entries before this `seq` (the next page of an older part of the log).
+    before: Option<i64>,
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/v1/workspaces/{workspace}/audit", tag = "coordinator", security(("device" = [])),
+    params(("workspace" = WorkspaceId, Path), AuditQuery),
+    responses((status = 200, description = "The audit log, newest first", body = Vec<AuditEntry>), (status = 403, description = "Only the coordinator reads it", body = ErrorBody)))]
+async fn audit(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path(workspace): Path<WorkspaceId>,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Vec<AuditEntry>> {
+    let member = member(&state, device, workspace).await?;
+    let limit = query.limit.unwrap_or(crate::service::MAX_AUDIT_PAGE);
+    blocking(&state, move |s| s.audit(&member, query.before, limit))
+        .await
+        .map(Json)
+}
+
+#[utoipa::path(get, path = "/v1/workspaces/{workspace}/audit.csv", tag = "coordinator", security(("device" = [])),
+    params(("workspace" = WorkspaceId, Path)),
+    responses((status = 200, description = "The whole audit log as CSV, oldest first", content_type = "text/csv", body = String), (status = 403, description = "Only the coordinator reads it", body = ErrorBody)))]
+async fn audit_csv(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path(workspace): Path<WorkspaceId>,
+) -> Result<Response, AppError> {
+    let member = member(&state, device, workspace).await?;
+    let csv = blocking(&state, move |s| s.audit_csv(&member)).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        csv,
+    )
+        .into_response())
+}
+
 /// The API description, generated from the handlers and the wire types.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
     info(title = "Lägesbild sync API", description = "Devices push their Automerge changes and pull a per-workspace feed from a cursor; see the README for the protocol."),
-    paths(health, enroll, me, register, change_register, push, feed, bootstrap, erase),
+    paths(health, enroll, me, register, change_register, push, feed, bootstrap, erase, audit, audit_csv),
     modifiers(&BearerAuth),
     tags((name = "devices"), (name = "sync"), (name = "coordinator"), (name = "server"))
 )]

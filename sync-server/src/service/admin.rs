@@ -1,6 +1,7 @@
 //! What the operator does from the command line: workspaces, organisations, places,
 //! users, enrolment codes, revocation, and the demo workspace.
 
+use super::audit::{Act, Origin, record_for_user};
 use lagesbild_core::demo::DemoWorkspace;
 use lagesbild_core::store::register;
 use lagesbild_core::sync::wire::WireChange;
@@ -173,26 +174,50 @@ impl Service {
         now: Timestamp,
     ) -> ServiceResult<String> {
         let code = new_enrolment_code()?;
-        self.db().with(|conn| {
-            conn.execute(
+        self.db().with(|conn| -> ServiceResult<()> {
+            let tx = conn.transaction()?;
+            tx.execute(
                 "INSERT INTO enrolment_codes (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
                 params![
                     hash_token(&normalise_code(&code)),
                     user,
                     now.millis() + ttl.num_milliseconds()
                 ],
-            )
+            )?;
+            let act = Act::new(
+                "enrolment.code",
+                Some(user.to_string()),
+                format!("a one-time code valid for {} minutes", ttl.num_minutes()),
+            );
+            record_for_user(&tx, user, &Origin::operator(), &act, now)?;
+            tx.commit()?;
+            Ok(())
         })?;
         Ok(code)
     }
 
     /// Revokes a device: its next request is refused, and nothing it sends is stored.
     pub fn revoke_device(&self, device: DeviceId, now: Timestamp) -> ServiceResult<()> {
-        let changed = self.db().with(|conn| {
-            conn.execute(
+        let changed = self.db().with(|conn| -> ServiceResult<usize> {
+            let tx = conn.transaction()?;
+            let changed = tx.execute(
                 "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
                 params![device, now.millis()],
-            )
+            )?;
+            if changed > 0 {
+                let user: UserId =
+                    tx.query_row("SELECT user_id FROM devices WHERE id = ?1", [device], |r| {
+                        r.get(0)
+                    })?;
+                let act = Act::new(
+                    "device.revoke",
+                    Some(device.to_string()),
+                    "revoked at the server's command line",
+                );
+                record_for_user(&tx, user, &Origin::operator(), &act, now)?;
+            }
+            tx.commit()?;
+            Ok(changed)
         })?;
         if changed == 0 {
             return Err(ServiceError::NotFound(format!("no active device {device}")));

@@ -11,6 +11,7 @@ use lagesbild_core::{DeviceId, Organisation, Timestamp, UserId, Workspace, Works
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+use super::audit::{Act, Origin, record, record_for_user};
 use super::{Device, Member, Service, ServiceError, ServiceResult};
 
 pub fn hash_token(token: &str) -> Vec<u8> {
@@ -55,7 +56,12 @@ pub(super) fn normalise_code(code: &str) -> String {
 
 impl Service {
     /// Exchanges a one-time enrolment code for the device's own credential.
-    pub fn enroll(&self, request: &EnrollRequest, now: Timestamp) -> ServiceResult<EnrollResponse> {
+    pub fn enroll(
+        &self,
+        request: &EnrollRequest,
+        address: Option<std::net::IpAddr>,
+        now: Timestamp,
+    ) -> ServiceResult<EnrollResponse> {
         let actor = automerge::ActorId::try_from(request.actor.as_str())
             .ok()
             .map(|a| a.to_bytes().to_vec())
@@ -80,10 +86,23 @@ impl Service {
                 )
                 .optional()?;
             let invalid = || ServiceError::Unauthorized("the enrolment code is not valid: it may be mistyped, used or expired; ask the coordinator for a new one".into());
-            let (user, expires_at, used_at) = found.ok_or_else(invalid)?;
-            if used_at.is_some() || expires_at <= now.millis() {
+            let failure = match found {
+                None => Some("an unknown code"),
+                Some((_, _, Some(_))) => Some("a code used before"),
+                Some((_, expires_at, None)) if expires_at <= now.millis() => Some("an expired code"),
+                Some(_) => None,
+            };
+            let (Some((user, _, _)), None) = (found, failure) else {
+                let why = failure.unwrap_or("an unknown code");
+                let act = Act::new("enrolment.failed", None, format!("{why} (device named {name:?})"));
+                match found {
+                    // A real code used again or too late: its person's coordinators see it.
+                    Some((user, _, _)) => record_for_user(&tx, user, &Origin::at(address), &act, now)?,
+                    None => record(&tx, None, &Origin::at(address), &act, now)?,
+                }
+                tx.commit()?;
                 return Err(invalid());
-            }
+            };
             tx.execute("UPDATE enrolment_codes SET used_at = ?2 WHERE code_hash = ?1", params![code_hash, now.millis()])?;
             let inserted = tx.execute(
                 "INSERT INTO devices (id, user_id, name, actor, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -93,6 +112,9 @@ impl Service {
             if inserted == 0 {
                 return Err(ServiceError::BadRequest("this actor id is enrolled already; a device needs its own".into()));
             }
+            let user_name: String = tx.query_row("SELECT name FROM users WHERE id = ?1", [user], |r| r.get(0))?;
+            let origin = Origin { user: Some((user, user_name)), device: Some(device), address };
+            record_for_user(&tx, user, &origin, &Act::new("enrolment", Some(device.to_string()), format!("device {name:?} enrolled")), now)?;
             tx.commit()?;
             Ok(user)
         })?;
@@ -102,6 +124,7 @@ impl Service {
             user,
             name: name.to_string(),
             actor,
+            address,
         };
         Ok(EnrollResponse {
             device: device.id,
@@ -124,6 +147,7 @@ impl Service {
                         user: r.get(1)?,
                         name: r.get(2)?,
                         actor: r.get(3)?,
+                        address: None,
                     },
                     r.get::<_, Option<i64>>(4)?,
                 ))

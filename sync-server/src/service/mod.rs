@@ -4,6 +4,7 @@
 
 mod access;
 mod admin;
+mod audit;
 mod auth;
 mod feed;
 mod push;
@@ -18,6 +19,7 @@ use tokio::sync::watch;
 use crate::db::Db;
 
 pub use admin::NewUser;
+pub use audit::{Act, MAX_AUDIT_PAGE, Origin};
 pub use auth::hash_token;
 
 /// A failure the client is told about. Internal causes are logged, not sent.
@@ -84,6 +86,8 @@ pub struct Device {
     pub user: UserId,
     pub name: String,
     pub actor: Vec<u8>,
+    /// Where the request came from, for the audit log; none outside a request.
+    pub address: Option<std::net::IpAddr>,
 }
 
 /// An authenticated device acting in one workspace.

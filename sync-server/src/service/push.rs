@@ -34,6 +34,7 @@ use uuid::Uuid;
 use lagesbild_core::permissions::{Denied, Record};
 
 use super::access::{audience, may_change, privileged};
+use super::audit::{self, Act, Origin};
 use super::{Member, Service, ServiceError, ServiceResult};
 
 /// The most operations one push may bring, so the documents a push checks at once stay
@@ -88,6 +89,8 @@ struct Accepted {
     org: Option<OrganisationId>,
     visibility_before: Visibility,
     visibility_after: Visibility,
+    /// What the audit log keeps of it: reviews and corrections of others' reports.
+    acts: Vec<Act>,
 }
 
 /// A document to write back: its saved bytes and what access decisions need.
@@ -333,7 +336,12 @@ impl Service {
             .record
             .as_ref()
             .map_or(visibility_after, |b| audience(b).1);
+        let acts = match (work.record.as_ref(), &after) {
+            (Some(Record::Observation(b)), Record::Observation(a)) => review_acts(b, a),
+            _ => Vec::new(),
+        };
         accepted.push(Accepted {
+            acts,
             doc: change.doc,
             kind: after.kind(),
             hash: change.hash,
@@ -553,6 +561,40 @@ fn check_record(
         .map(|e| refused(RefusalCode::InvalidRecord, e.to_string())))
 }
 
+/// What the audit log keeps of a change to a report: a review, corrections, links
+/// and status changes — who and what, never the report's text.
+fn review_acts(before: &Observation, after: &Observation) -> Vec<Act> {
+    let target = Some(after.id.to_string());
+    let mut acts = Vec::new();
+    if before.review.is_none() && after.review.is_some() {
+        acts.push(Act::new("report.review", target.clone(), "marked reviewed"));
+    }
+    for c in after
+        .corrections
+        .iter()
+        .filter(|c| !before.corrections.contains(c))
+    {
+        let detail = format!("{} corrected from {} to {}", c.field, c.from, c.to);
+        acts.push(Act::new("report.correct", target.clone(), detail));
+    }
+    for other in after
+        .links
+        .keys()
+        .filter(|k| !before.links.contains_key(*k))
+    {
+        acts.push(Act::new(
+            "report.link",
+            target.clone(),
+            format!("linked to {other}"),
+        ));
+    }
+    if before.status != after.status {
+        let detail = format!("status {} → {}", before.status.code(), after.status.code());
+        acts.push(Act::new("report.status", target.clone(), detail));
+    }
+    acts
+}
+
 /// A changed document as it will be stored, prepared without the lock.
 fn saved(doc: Uuid, record: &Record, bytes: Vec<u8>, first_seen: i64) -> ServiceResult<Saved> {
     let (org, visibility) = audience(record);
@@ -604,6 +646,11 @@ fn commit(
             a.visibility_after,
             now.millis()
         ])?;
+        if let Some(member) = member {
+            for act in &a.acts {
+                audit::record(conn, Some(workspace), &Origin::of(member), act, now)?;
+            }
+        }
     }
     for d in saved {
         conn.prepare_cached(

@@ -5,6 +5,7 @@ use lagesbild_core::sync::wire::{Register, RegisterChange};
 use lagesbild_core::{ObservationId, Timestamp, Workspace};
 use rusqlite::{OptionalExtension, params};
 
+use super::audit::{Act, Origin, record};
 use super::push::feed_head;
 use super::{Member, Service, ServiceError, ServiceResult};
 
@@ -48,6 +49,7 @@ impl Service {
         &self,
         member: &Member,
         change: &RegisterChange,
+        now: Timestamp,
     ) -> ServiceResult<Register> {
         if !member.role.is_coordinator() {
             return Err(ServiceError::Forbidden(
@@ -63,6 +65,22 @@ impl Service {
             tx.execute(
                 "UPDATE workspaces SET register_version = register_version + 1 WHERE id = ?1",
                 [member.workspace],
+            )?;
+            let detail =
+                serde_json::to_value(change).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let action = match detail.get("op").and_then(|op| op.as_str()) {
+                Some("add_place") => "register.add_place",
+                Some("rename_place") => "register.rename_place",
+                Some("merge_place") => "register.merge_place",
+                Some("add_category") => "register.add_category",
+                _ => "register.retire_category",
+            };
+            record(
+                &tx,
+                Some(member.workspace),
+                &Origin::of(member),
+                &Act::new(action, None, detail.to_string()),
+                now,
             )?;
             tx.commit()?;
             Ok(())
@@ -104,6 +122,8 @@ impl Service {
                 "INSERT INTO erased (doc_id, workspace_id, erased_at, erased_by) VALUES (?1, ?2, ?3, ?4)",
                 params![doc, member.workspace, now.millis(), member.device.user],
             )?;
+            let act = Act::new("observation.erase", Some(id.to_string()), "the report was erased everywhere; its content is gone");
+            record(&tx, Some(member.workspace), &Origin::of(member), &act, now)?;
             tx.execute(
                 "INSERT INTO feed (workspace_id, doc_id, entry, doc_kind, received_at) VALUES (?1, ?2, 'remove', 'observation', ?3)",
                 params![member.workspace, doc, now.millis()],

@@ -1,0 +1,242 @@
+//! The audit log: who did what, when and from where — every administrative act,
+//! register change, review correction, erasure, revocation and enrolment, failed ones
+//! too. Rows are only ever added (the database refuses anything else, see migration
+//! 0002); an erasure leaves an entry that it happened, never what the report said.
+
+use std::net::IpAddr;
+
+use lagesbild_core::sync::wire::AuditEntry;
+use lagesbild_core::{DeviceId, Timestamp, UserId, WorkspaceId, permissions};
+use rusqlite::{Connection, params};
+
+use super::{Member, Service, ServiceError, ServiceResult};
+
+/// Who acted: a person's device from an address, or the operator at the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub user: Option<(UserId, String)>,
+    pub device: Option<DeviceId>,
+    pub address: Option<IpAddr>,
+}
+
+impl Origin {
+    /// The operator, at the server's command line.
+    pub fn operator() -> Origin {
+        Origin::default()
+    }
+
+    /// Someone who is not known yet, at an address (a failed enrolment).
+    pub fn at(address: Option<IpAddr>) -> Origin {
+        Origin {
+            address,
+            ..Origin::default()
+        }
+    }
+
+    pub fn of(member: &Member) -> Origin {
+        Origin {
+            user: Some((member.device.user, member.name.clone())),
+            device: Some(member.device.id),
+            address: member.device.address,
+        }
+    }
+}
+
+/// What one act was, to be written with the change it made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Act {
+    pub action: &'static str,
+    pub target: Option<String>,
+    pub detail: String,
+}
+
+impl Act {
+    pub fn new(action: &'static str, target: Option<String>, detail: impl Into<String>) -> Act {
+        Act {
+            action,
+            target,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Appends `act` to the log, in the caller's transaction.
+pub(super) fn record(
+    conn: &Connection,
+    workspace: Option<WorkspaceId>,
+    origin: &Origin,
+    act: &Act,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit (workspace_id, at, user_id, user_name, device_id, address, action, target, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        workspace,
+        now.millis(),
+        origin.user.as_ref().map(|(id, _)| *id),
+        origin.user.as_ref().map(|(_, name)| name.as_str()),
+        origin.device,
+        origin.address.map(|a| a.to_string()),
+        act.action,
+        act.target,
+        act.detail,
+    ])?;
+    Ok(())
+}
+
+/// Appends `act`, which concerns `user` (their device, their enrolment), once to the
+/// log of each workspace they are a member of, so each coordinator sees it; once with no
+/// workspace when they are a member nowhere.
+pub(super) fn record_for_user(
+    conn: &Connection,
+    user: UserId,
+    origin: &Origin,
+    act: &Act,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    let workspaces: Vec<WorkspaceId> = conn
+        .prepare_cached("SELECT workspace_id FROM memberships WHERE user_id = ?1")?
+        .query_map([user], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if workspaces.is_empty() {
+        return record(conn, None, origin, act, now);
+    }
+    for workspace in workspaces {
+        record(conn, Some(workspace), origin, act, now)?;
+    }
+    Ok(())
+}
+
+/// The most entries one read returns.
+pub const MAX_AUDIT_PAGE: usize = 1000;
+
+impl Service {
+    /// Appends one act on its own (acts with no other change to write).
+    pub fn audit_act(
+        &self,
+        workspace: Option<WorkspaceId>,
+        origin: &Origin,
+        act: &Act,
+        now: Timestamp,
+    ) -> ServiceResult<()> {
+        self.db()
+            .with(|conn| record(conn, workspace, origin, act, now))?;
+        Ok(())
+    }
+
+    /// The workspace's log, newest first, before `before` (a `seq`): its own acts and
+    /// those on devices and enrolments of its members. The coordinator only.
+    pub fn audit(
+        &self,
+        member: &Member,
+        before: Option<i64>,
+        limit: usize,
+    ) -> ServiceResult<Vec<AuditEntry>> {
+        require_audit(member)?;
+        self.audit_page(Some(member.workspace), before, limit)
+    }
+
+    /// The whole log of the member's workspace as CSV. The coordinator only.
+    pub fn audit_csv(&self, member: &Member) -> ServiceResult<String> {
+        require_audit(member)?;
+        self.audit_export(Some(member.workspace))
+    }
+
+    /// A page of the log of `workspace`, or of everything (for the operator), newest first.
+    pub fn audit_page(
+        &self,
+        workspace: Option<WorkspaceId>,
+        before: Option<i64>,
+        limit: usize,
+    ) -> ServiceResult<Vec<AuditEntry>> {
+        let limit = limit.clamp(1, MAX_AUDIT_PAGE);
+        self.db().with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, at, workspace_id, user_id, user_name, device_id, address, action, target, detail
+                 FROM audit WHERE (?1 IS NULL OR workspace_id = ?1) AND seq < ?2
+                 ORDER BY seq DESC LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(
+                params![workspace, before.unwrap_or(i64::MAX), limit as i64],
+                |r| {
+                    Ok(AuditEntry {
+                        seq: r.get(0)?,
+                        at: Timestamp::from_millis(r.get(1)?)
+                            .unwrap_or(Timestamp(chrono::DateTime::UNIX_EPOCH)),
+                        workspace: r.get(2)?,
+                        user: r.get(3)?,
+                        user_name: r.get(4)?,
+                        device: r.get(5)?,
+                        address: r.get(6)?,
+                        action: r.get(7)?,
+                        target: r.get(8)?,
+                        detail: r.get(9)?,
+                    })
+                },
+            )?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// The log of `workspace`, or of everything, as CSV (RFC 4180), oldest first.
+    pub fn audit_export(&self, workspace: Option<WorkspaceId>) -> ServiceResult<String> {
+        let mut entries = Vec::new();
+        let mut before = None;
+        loop {
+            let page = self.audit_page(workspace, before, MAX_AUDIT_PAGE)?;
+            let done = page.len() < MAX_AUDIT_PAGE;
+            before = page.last().map(|e| e.seq);
+            entries.extend(page);
+            if done {
+                break;
+            }
+        }
+        entries.reverse();
+        let internal = |e: csv::Error| ServiceError::Internal(e.to_string());
+        let mut out = csv::Writer::from_writer(Vec::new());
+        out.write_record([
+            "seq",
+            "at",
+            "workspace",
+            "user",
+            "user_name",
+            "device",
+            "address",
+            "action",
+            "target",
+            "detail",
+        ])
+        .map_err(internal)?;
+        for e in entries {
+            out.write_record([
+                e.seq.to_string(),
+                e.at.0.to_rfc3339(),
+                e.workspace.map(|w| w.to_string()).unwrap_or_default(),
+                e.user.map(|u| u.to_string()).unwrap_or_default(),
+                e.user_name.unwrap_or_default(),
+                e.device.map(|d| d.to_string()).unwrap_or_default(),
+                e.address.unwrap_or_default(),
+                e.action,
+                e.target.unwrap_or_default(),
+                e.detail,
+            ])
+            .map_err(internal)?;
+        }
+        let bytes = out
+            .into_inner()
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        String::from_utf8(bytes).map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+}
+
+fn require_audit(member: &Member) -> ServiceResult<()> {
+    if permissions::Abilities::of(member.role).audit {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "only the coordinator reads the audit log".into(),
+        ))
+    }
+}

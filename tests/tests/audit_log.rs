@@ -1,0 +1,179 @@
+//! The server's audit log: who did what, when and from where, for register changes,
+//! reviews, erasure, enrolment (failed too) and revocation; append-only for everyone;
+//! read and exported as CSV by the coordinator only; never what a report says.
+#![allow(clippy::unwrap_used)]
+
+use lagesbild_core::sync::wire::{AuditEntry, EnrollRequest};
+use lagesbild_core::{ObservationDraft, ObservationPatch};
+use lagesbild_tests::{Device, TestServer, now};
+
+const CANARY: &str = "Kanariefågel-7731";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Revision");
+    let codes = server.install_demo(&demo, 0);
+    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnarens dator").await;
+    let faltare = Device::enroll(&server.url(), &codes[1], "fältarens telefon").await;
+    let client = reqwest::Client::new();
+
+    // A register change, a review with a link, and an erasure.
+    let response = client
+        .post(format!("{}/v1/workspaces/{}/register/changes", server.url(), coordinator.workspace))
+        .bearer_auth(&coordinator.token)
+        .json(&serde_json::json!({"op": "add_place", "name": "Ny park", "is_area": false, "area": null, "lat": 59.2, "lon": 17.7}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let draft = ObservationDraft {
+        category: Some("klotter".into()),
+        place: Some("Rönninge station".into()),
+        grade: Some(2),
+        description: Some(format!("Text som aldrig får hamna i loggen: {CANARY}")),
+        ..ObservationDraft::default()
+    };
+    let first = faltare.store().record(&draft, now()).unwrap().id;
+    let second = faltare.store().record(&draft, now()).unwrap().id;
+    faltare.sync().await;
+    coordinator.sync().await;
+    coordinator.store().mark_reviewed(first, now()).unwrap();
+    coordinator.store().link(&[first, second], now()).unwrap();
+    let closing = ObservationPatch {
+        status: Some("avslutad".into()),
+        ..Default::default()
+    };
+    coordinator.store().edit(first, &closing, now()).unwrap();
+    coordinator.sync().await;
+    let erased = client
+        .post(format!(
+            "{}/v1/workspaces/{}/observations/{second}/erase",
+            server.url(),
+            coordinator.workspace
+        ))
+        .bearer_auth(&coordinator.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), 204);
+
+    // A code used twice, and a revocation at the command line.
+    let code = server
+        .service
+        .enrolment_code(demo.people[2].user, chrono::Duration::hours(1), now())
+        .unwrap();
+    let _elin = Device::enroll(&server.url(), &code, "socialfältarens telefon").await;
+    let again = client
+        .post(format!("{}/v1/enroll", server.url()))
+        .json(&EnrollRequest {
+            code,
+            device_name: "en annan telefon".into(),
+            actor: automerge::ActorId::random().to_hex_string(),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401);
+    let faltare_device = server
+        .service
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "fältarens telefon")
+        .unwrap();
+    server
+        .service
+        .revoke_device(faltare_device.id, now())
+        .unwrap();
+
+    let log: Vec<AuditEntry> = coordinator.get("audit").await;
+    let find = |action: &str| {
+        log.iter().find(|e| e.action == action).unwrap_or_else(|| {
+            panic!(
+                "{action} is in the log: {:?}",
+                log.iter().map(|e| &e.action).collect::<Vec<_>>()
+            )
+        })
+    };
+    let place = find("register.add_place");
+    assert_eq!(place.user_name.as_deref(), Some("Samira Lind"));
+    assert_eq!(place.address.as_deref(), Some("127.0.0.1"));
+    assert!(place.device.is_some() && place.detail.contains("Ny park"));
+    assert_eq!(
+        find("report.review").target.as_deref(),
+        Some(first.to_string().as_str())
+    );
+    assert!(log.iter().any(|e| e.action == "report.link"
+        && e.target.as_deref() == Some(first.to_string().as_str())
+        && e.detail.contains(&second.to_string())));
+    assert!(find("report.status").detail.contains("avslutad"));
+    let erasure = find("observation.erase");
+    assert_eq!(erasure.target.as_deref(), Some(second.to_string().as_str()));
+    assert_eq!(erasure.user_name.as_deref(), Some("Samira Lind"));
+    assert!(find("enrolment.failed").detail.contains("used before"));
+    assert_eq!(
+        find("enrolment.failed").address.as_deref(),
+        Some("127.0.0.1")
+    );
+    assert_eq!(
+        find("device.revoke").target.as_deref(),
+        Some(faltare_device.id.to_string().as_str())
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.action == "enrolment" && e.detail.contains("socialfältarens telefon"))
+    );
+    assert!(log.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+
+    // The CSV export holds the same, and never what a report says.
+    let csv = client
+        .get(format!(
+            "{}/v1/workspaces/{}/audit.csv",
+            server.url(),
+            coordinator.workspace
+        ))
+        .bearer_auth(&coordinator.token)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("seq,at,workspace,user,user_name,device,address,action,target,detail"));
+    assert_eq!(
+        csv.lines().count(),
+        log.len() + 1,
+        "every entry, one row each"
+    );
+    assert!(!csv.contains(CANARY) && !log.iter().any(|e| e.detail.contains(CANARY)));
+
+    // Only the coordinator reads it.
+    let police = Device::enroll(&server.url(), &codes[3], "polisens telefon").await;
+    let refused = client
+        .get(format!(
+            "{}/v1/workspaces/{}/audit",
+            server.url(),
+            police.workspace
+        ))
+        .bearer_auth(&police.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+
+    // Append-only, whoever asks: not even the database's owner changes a row.
+    let conn = rusqlite::Connection::open(&server.db_path).unwrap();
+    for statement in ["UPDATE audit SET detail = 'ändrat'", "DELETE FROM audit"] {
+        let error = conn.execute(statement, []).unwrap_err();
+        assert!(
+            error.to_string().contains("append-only"),
+            "{statement}: {error}"
+        );
+    }
+}
