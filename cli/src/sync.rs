@@ -4,10 +4,9 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow, bail};
-use lagesbild_client::{HttpTransport, enroll as enroll_device, sync_once};
-use lagesbild_core::store::{Credential, STORE_FILE};
+use lagesbild_client::{HttpTransport, sync_once};
+use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::sync::engine::Connection;
-use lagesbild_core::sync::wire::EnrollRequest;
 use lagesbild_core::{Lang, ObservationId, Store};
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -19,26 +18,18 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 pub fn enroll(dir: &Path, server: &str, code: &str, device_name: &str) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut store = Store::open(&dir.join(STORE_FILE))?;
-    if store.credential()?.is_some() {
-        bail!("this store is enrolled already; use a new --store for another enrolment");
-    }
-    let request = EnrollRequest {
-        code: code.to_string(),
-        device_name: device_name.to_string(),
-        actor: store.actor().to_hex_string(),
-    };
-    let response = runtime()?
-        .block_on(enroll_device(server, &request))
+    let store = Mutex::new(Store::open(&dir.join(STORE_FILE))?);
+    let me = runtime()?
+        .block_on(lagesbild_client::enrol(&store, server, code, device_name))
         .map_err(|e| anyhow!(e))?;
-    let credential = Credential {
-        server: server.trim_end_matches('/').to_string(),
-        device: response.device,
-        token: response.token,
-    };
-    store.enrolled(&credential, &response.me)?;
-    println!("enrolled as {} ({})", response.me.name, response.device);
-    for m in &response.me.memberships {
+    let store = store
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match store.credential()?.map(|c| c.device) {
+        Some(device) => println!("enrolled as {} ({device})", me.name),
+        None => println!("enrolled as {}", me.name),
+    }
+    for m in &me.memberships {
         println!(
             "  {}: {}, {}",
             m.workspace.name,
@@ -104,17 +95,11 @@ pub fn sync(store: Store, json: bool, lang: Lang) -> Result<()> {
     Ok(())
 }
 
-pub fn erase(mut store: Store, id: ObservationId) -> Result<()> {
-    let credential = store
-        .credential()?
-        .ok_or_else(|| anyhow!("this store is not enrolled"))?;
-    let workspace = store.require_identity()?.workspace;
-    let transport =
-        HttpTransport::new(&credential.server, &credential.token).map_err(|e| anyhow!(e))?;
+pub fn erase(store: Store, id: ObservationId) -> Result<()> {
+    let store = Mutex::new(store);
     runtime()?
-        .block_on(transport.erase(workspace, id))
+        .block_on(lagesbild_client::erase_everywhere(&store, id))
         .map_err(|e| anyhow!(e))?;
-    store.erase_local(id.as_uuid())?;
     println!("erased {id}; every device removes it at its next sync");
     Ok(())
 }

@@ -1,9 +1,12 @@
 //! The device side of sync, shared by the command line, the app and the tests: an HTTP
-//! transport (reqwest) for core's sans-IO `SyncEngine`, and a runner that drives the
-//! engines in the background with backoff and reports their status.
+//! transport (reqwest) for core's sans-IO `SyncEngine`, a runner that drives the
+//! engines in the background with backoff and reports their status, and the flows that
+//! need the server (enrolment, erasure), written once.
 
+mod flows;
 mod runner;
 mod transport;
 
+pub use flows::{FlowError, enrol, erase_everywhere, online};
 pub use runner::{Syncer, sync_once};
 pub use transport::{HttpTransport, enroll};

@@ -4,9 +4,9 @@
 use lagesbild_core::agenda::Agenda;
 use lagesbild_core::lagesbild::Lagesbild;
 use lagesbild_core::report::PeriodReport;
-use lagesbild_core::store::{Credential, RefusedChange};
+use lagesbild_core::store::RefusedChange;
 use lagesbild_core::sync::engine::{SyncStatus, TransportError};
-use lagesbild_core::sync::wire::{EnrollRequest, Membership, RegisterChange};
+use lagesbild_core::sync::wire::{Membership, RegisterChange};
 use lagesbild_core::time::{local_midnight, parse_day};
 use lagesbild_core::{
     Assessment, Category, Decision, DecisionDraft, DecisionId, DecisionStatus, Grade, Identity,
@@ -19,6 +19,7 @@ use tauri::{AppHandle, Manager, State};
 
 use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, now};
+use lagesbild_client::FlowError;
 use lagesbild_core::ErrorCode;
 
 /// Who this device is and where it syncs: what the start screen needs.
@@ -123,27 +124,15 @@ pub async fn enroll_with(
     code: &str,
     device_name: &str,
 ) -> CommandResult<()> {
-    let (code, device_name) = (code.to_string(), device_name.to_string());
-    let actor = state.store().actor().to_hex_string();
-    let request = EnrollRequest {
-        code,
-        device_name,
-        actor,
-    };
-    let response = lagesbild_client::enroll(server, &request)
+    lagesbild_client::enrol(&state.store, server, code, device_name)
         .await
         .map_err(|e| match e {
-            TransportError::Unauthorized(body) => {
+            FlowError::Server(TransportError::Unauthorized(body)) => {
                 CommandError::new(ErrorCode::EnrolmentRefused, body.message)
             }
+            FlowError::Store(e) => CommandError::from(e),
             other => CommandError::new(ErrorCode::Unreachable, other.to_string()),
         })?;
-    let credential = Credential {
-        server: server.trim_end_matches('/').to_string(),
-        device: response.device,
-        token: response.token,
-    };
-    state.store().enrolled(&credential, &response.me)?;
     Ok(())
 }
 
@@ -336,26 +325,24 @@ pub async fn link(state: State<'_, AppState>, ids: Vec<ObservationId>) -> Comman
 /// then follows; then this device at once. Needs a connection.
 #[tauri::command]
 pub async fn erase(state: State<'_, AppState>, id: ObservationId) -> CommandResult<()> {
-    let (transport, workspace) = online(&state)?;
-    transport.erase(workspace, id).await.map_err(online_error)?;
-    state.store().erase_local(id.as_uuid())?;
-    Ok(())
+    lagesbild_client::erase_everywhere(&state.store, id)
+        .await
+        .map_err(online_error)
 }
 
 /// What a coordinator's action that needs the server (erasure, the register) calls.
 fn online(
     state: &AppState,
 ) -> CommandResult<(lagesbild_client::HttpTransport, lagesbild_core::WorkspaceId)> {
-    let store = state.store();
-    let credential = store
-        .credential()?
-        .ok_or_else(|| CommandError::new(ErrorCode::Forbidden, "the device is not enrolled"))?;
-    let transport = lagesbild_client::HttpTransport::new(&credential.server, &credential.token)
-        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
-    Ok((transport, store.require_identity()?.workspace))
+    lagesbild_client::online(&state.store()).map_err(online_error)
 }
 
-fn online_error(e: TransportError) -> CommandError {
+fn online_error(e: impl Into<FlowError>) -> CommandError {
+    let e = match e.into() {
+        FlowError::Server(e) => e,
+        FlowError::Store(e) => return CommandError::from(e),
+        other => return CommandError::new(ErrorCode::Forbidden, other.to_string()),
+    };
     match e {
         TransportError::Unauthorized(body) => CommandError::new(ErrorCode::Forbidden, body.message),
         TransportError::Rejected { status: 403, body } => {

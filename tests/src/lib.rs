@@ -6,13 +6,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use lagesbild_client::{HttpTransport, enroll, sync_once};
+use lagesbild_client::{HttpTransport, sync_once};
 use lagesbild_core::demo::DemoWorkspace;
-use lagesbild_core::store::Credential;
 use lagesbild_core::sync::engine::SyncStatus;
-use lagesbild_core::sync::wire::{
-    EnrollRequest, PushOutcome, PushRequest, PushResponse, WireChange,
-};
+use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{Store, Timestamp, WorkspaceId};
 use lagesbild_sync::Service;
 use lagesbild_sync::db::Db;
@@ -142,25 +139,17 @@ impl Device {
         Device::enroll_store(Store::open_in_memory().unwrap(), server, code, name).await
     }
 
-    pub async fn enroll_store(mut store: Store, server: &str, code: &str, name: &str) -> Device {
-        let request = EnrollRequest {
-            code: code.into(),
-            device_name: name.into(),
-            actor: store.actor().to_hex_string(),
-        };
-        let response = enroll(server, &request).await.unwrap();
-        let credential = Credential {
-            server: server.into(),
-            device: response.device,
-            token: response.token.clone(),
-        };
-        store.enrolled(&credential, &response.me).unwrap();
-        let workspace = response.me.memberships[0].workspace.id;
+    pub async fn enroll_store(store: Store, server: &str, code: &str, name: &str) -> Device {
+        let store = Arc::new(Mutex::new(store));
+        let me = lagesbild_client::enrol(&store, server, code, name)
+            .await
+            .unwrap();
+        let credential = store.lock().unwrap().credential().unwrap().unwrap();
         let device = Device {
-            store: Arc::new(Mutex::new(store)),
-            transport: HttpTransport::new(server, &response.token).unwrap(),
-            workspace,
-            token: response.token,
+            store,
+            transport: HttpTransport::new(server, &credential.token).unwrap(),
+            workspace: me.memberships[0].workspace.id,
+            token: credential.token,
             server: server.to_string(),
         };
         // The first sync brings the register (places, categories) and the reports.
