@@ -502,8 +502,9 @@ pub struct Abilities {
     pub register: bool,
     /// Erase a report everywhere.
     pub erase: bool,
-    /// Read and export the server's audit log.
-    pub audit: bool,
+    /// Administer the workspace: organisations, people, devices, enrolment codes; read
+    /// and export the audit log.
+    pub administer: bool,
 }
 
 impl Abilities {
@@ -517,7 +518,7 @@ impl Abilities {
             review,
             register: role_may(role, REGISTER),
             erase: role_may(role, ERASURE),
-            audit: role_may(role, ADMINISTRATION),
+            administer: role_may(role, ADMINISTRATION),
         }
     }
 }

@@ -152,7 +152,7 @@ fn main() -> Result<()> {
         .init();
     let db = Db::open(&config.database)
         .with_context(|| format!("cannot open the database {}", config.database.display()))?;
-    let service = Arc::new(Service::new(db));
+    let service = Arc::new(Service::new(db).with_public_url(config.public_url.clone()));
     match cli.command {
         Command::Serve { listen } => {
             let listen = listen.unwrap_or(config.listen);

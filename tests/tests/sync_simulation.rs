@@ -127,7 +127,7 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
             actor: store.actor().to_hex_string(),
         };
         let response = service.enroll(&request, None, now).unwrap();
-        let device = service.authenticate(&response.token).unwrap();
+        let device = service.authenticate(&response.token, None, now).unwrap();
         let credential = Credential {
             server: "sim".into(),
             device: response.device,

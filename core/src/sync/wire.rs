@@ -301,3 +301,119 @@ pub struct ErrorBody {
     pub code: String,
     pub message: String,
 }
+
+/// `GET /v1/workspaces/{ws}/admin`: the coordinator's view of the workspace's
+/// organisations and people, each person with their devices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct People {
+    pub organisations: Vec<Organisation>,
+    pub people: Vec<Person>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Person {
+    pub user: UserId,
+    pub name: String,
+    pub organisation: crate::ids::OrganisationId,
+    pub role: Role,
+    /// False once the coordinator deactivated the person in this workspace.
+    pub active: bool,
+    pub devices: Vec<DeviceSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeviceSummary {
+    pub id: DeviceId,
+    pub name: String,
+    pub enrolled_at: Timestamp,
+    /// The last request from it (to the minute).
+    pub last_seen: Option<Timestamp>,
+    /// The app version it last said it runs.
+    pub app_version: Option<String>,
+    pub revoked: bool,
+}
+
+/// `POST /v1/workspaces/{ws}/admin/changes`: one administrative act by the coordinator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum AdminChange {
+    AddOrganisation {
+        name: String,
+        kind: crate::codes::OrganisationKind,
+    },
+    RenameOrganisation {
+        organisation: crate::ids::OrganisationId,
+        name: String,
+    },
+    SetOrganisationKind {
+        organisation: crate::ids::OrganisationId,
+        kind: crate::codes::OrganisationKind,
+    },
+    AddPerson {
+        name: String,
+        organisation: crate::ids::OrganisationId,
+        role: Role,
+    },
+    /// A new role or organisation in this workspace.
+    ChangePerson {
+        user: UserId,
+        organisation: crate::ids::OrganisationId,
+        role: Role,
+    },
+    /// A membership in another workspace where this coordinator is coordinator too (a
+    /// police officer serves several municipalities).
+    AddMembership {
+        user: UserId,
+        workspace: crate::ids::WorkspaceId,
+        organisation: crate::ids::OrganisationId,
+        role: Role,
+    },
+    /// The person may no longer act in this workspace; their devices are refused here.
+    Deactivate {
+        user: UserId,
+    },
+    Reactivate {
+        user: UserId,
+    },
+    RevokeDevice {
+        device: DeviceId,
+    },
+    /// A one-time enrolment code for one of the person's devices (answered in `code`).
+    IssueCode {
+        user: UserId,
+        ttl_minutes: u32,
+    },
+    /// Withdraws a code not used yet.
+    WithdrawCode {
+        code: String,
+    },
+}
+
+/// What an administrative act answers: the people as they are now, and the code it
+/// issued, if it issued one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AdminOutcome {
+    pub people: People,
+    pub code: Option<IssuedCode>,
+}
+
+/// A one-time enrolment code, to be shown once (as a QR code of `link`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct IssuedCode {
+    pub code: String,
+    /// `lagesbild://enroll?server=…&code=…`, when the server knows its public address.
+    pub link: Option<String>,
+    pub expires_at: Timestamp,
+}

@@ -12,6 +12,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_audit.sql"),
+    include_str!("migrations/0003_people.sql"),
 ];
 
 #[derive(Debug)]

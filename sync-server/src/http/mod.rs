@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use lagesbild_core::sync::wire::{
-    AuditEntry, BootstrapPage, EnrollRequest, EnrollResponse, ErrorBody, FeedPage, MAX_PAGE, Me,
-    PushRequest, PushResponse, Register, RegisterChange,
+    AdminChange, AdminOutcome, AuditEntry, BootstrapPage, EnrollRequest, EnrollResponse, ErrorBody,
+    FeedPage, MAX_PAGE, Me, People, PushRequest, PushResponse, Register, RegisterChange,
 };
 use lagesbild_core::{ObservationId, Timestamp, WorkspaceId};
 use serde::Deserialize;
@@ -81,6 +81,8 @@ pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router 
             "/v1/workspaces/{workspace}/observations/{id}/erase",
             post(erase),
         )
+        .route("/v1/workspaces/{workspace}/admin", get(people))
+        .route("/v1/workspaces/{workspace}/admin/changes", post(administer))
         .route("/v1/workspaces/{workspace}/audit", get(audit))
         .route("/v1/workspaces/{workspace}/audit.csv", get(audit_csv))
         .fallback(not_found)
@@ -249,7 +251,17 @@ impl FromRequestParts<AppState> for Authed {
         if let Some(peer) = peer {
             state.throttle.check(peer, std::time::Instant::now())?;
         }
-        let device = blocking(state, move |s| s.authenticate(&token)).await;
+        // Devices say their version as `User-Agent: lagesbild/<version>`.
+        let version = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("lagesbild/"))
+            .map(str::to_string);
+        let device = blocking(state, move |s| {
+            s.authenticate(&token, version.as_deref(), now())
+        })
+        .await;
         if let (Some(peer), Err(e)) = (peer, &device)
             && e.failed_guess()
         {
@@ -517,6 +529,33 @@ async fn erase(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/v1/workspaces/{workspace}/admin", tag = "coordinator", security(("device" = [])),
+    params(("workspace" = WorkspaceId, Path)),
+    responses((status = 200, description = "Organisations and people, with their devices", body = People), (status = 403, description = "Only the coordinator administers", body = ErrorBody)))]
+async fn people(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path(workspace): Path<WorkspaceId>,
+) -> ApiResult<People> {
+    let member = member(&state, device, workspace).await?;
+    blocking(&state, move |s| s.people(&member)).await.map(Json)
+}
+
+#[utoipa::path(post, path = "/v1/workspaces/{workspace}/admin/changes", tag = "coordinator", security(("device" = [])),
+    params(("workspace" = WorkspaceId, Path)), request_body = AdminChange,
+    responses((status = 200, description = "The people as they are now, and the code issued", body = AdminOutcome), (status = 400, body = ErrorBody), (status = 403, description = "Only the coordinator administers", body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn administer(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path(workspace): Path<WorkspaceId>,
+    Body(change): Body<AdminChange>,
+) -> ApiResult<AdminOutcome> {
+    let member = member(&state, device, workspace).await?;
+    blocking(&state, move |s| s.administer(&member, &change, now()))
+        .await
+        .map(Json)
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -563,7 +602,7 @@ async fn audit_csv(
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
     info(title = "Lägesbild sync API", description = "Devices push their Automerge changes and pull a per-workspace feed from a cursor; see the README for the protocol."),
-    paths(health, enroll, me, register, change_register, push, feed, bootstrap, erase, audit, audit_csv),
+    paths(health, enroll, me, register, change_register, push, feed, bootstrap, erase, people, administer, audit, audit_csv),
     modifiers(&BearerAuth),
     tags((name = "devices"), (name = "sync"), (name = "coordinator"), (name = "server"))
 )]

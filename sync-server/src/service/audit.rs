@@ -232,7 +232,7 @@ impl Service {
 }
 
 fn require_audit(member: &Member) -> ServiceResult<()> {
-    if permissions::Abilities::of(member.role).audit {
+    if permissions::Abilities::of(member.role).administer {
         Ok(())
     } else {
         Err(ServiceError::Forbidden(

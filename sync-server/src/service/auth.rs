@@ -134,8 +134,18 @@ impl Service {
     }
 
     /// The device a bearer token belongs to. A revoked device is refused.
-    pub fn authenticate(&self, token: &str) -> ServiceResult<Device> {
+    /// Notes, at most once a minute, when the device was last seen and which app version
+    /// it says it runs.
+    pub fn authenticate(
+        &self,
+        token: &str,
+        app_version: Option<&str>,
+        now: Timestamp,
+    ) -> ServiceResult<Device> {
         let hash = hash_token(token);
+        let app_version = app_version
+            .filter(|v| records::line(Field::Name, v, 40).is_ok())
+            .map(str::to_string);
         let found = self.db().with(|conn| {
             conn.prepare_cached(
                 "SELECT id, user_id, name, actor, revoked_at FROM devices WHERE token_hash = ?1",
@@ -161,7 +171,17 @@ impl Service {
             Some((_, Some(_))) => Err(ServiceError::Revoked(
                 "this device has been revoked; ask the coordinator to enrol it again".into(),
             )),
-            Some((device, None)) => Ok(device),
+            Some((device, None)) => {
+                self.db().with(|conn| {
+                    conn.prepare_cached(
+                        "UPDATE devices SET last_seen_at = ?2, app_version = COALESCE(?3, app_version)
+                         WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?2 - 60000
+                                            OR app_version IS NOT COALESCE(?3, app_version))",
+                    )?
+                    .execute(params![device.id, now.millis(), app_version])
+                })?;
+                Ok(device)
+            }
         }
     }
 
@@ -169,19 +189,30 @@ impl Service {
     pub fn member(&self, device: &Device, workspace: WorkspaceId) -> ServiceResult<Member> {
         let found = self.db().with(|conn| {
             conn.prepare_cached(
-                "SELECT m.organisation_id, o.kind, m.role, u.name FROM memberships m
+                "SELECT m.organisation_id, o.kind, m.role, u.name, m.active FROM memberships m
                  JOIN organisations o ON o.id = m.organisation_id
                  JOIN users u ON u.id = m.user_id
                  WHERE m.user_id = ?1 AND m.workspace_id = ?2",
             )?
             .query_row(params![device.user, workspace], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get::<_, bool>(4)?,
+                ))
             })
             .optional()
         })?;
-        let (organisation, organisation_kind, role, name) = found.ok_or_else(|| {
+        let (organisation, organisation_kind, role, name, active) = found.ok_or_else(|| {
             ServiceError::Forbidden("this device is not a member of that workspace".into())
         })?;
+        if !active {
+            return Err(ServiceError::Forbidden(
+                "the coordinator has deactivated this person in that workspace".into(),
+            ));
+        }
         Ok(Member {
             device: device.clone(),
             name,
@@ -199,7 +230,7 @@ impl Service {
                 "SELECT w.id, w.name, w.grade_labels, o.id, o.name, o.kind, m.role FROM memberships m
                  JOIN workspaces w ON w.id = m.workspace_id
                  JOIN organisations o ON o.id = m.organisation_id
-                 WHERE m.user_id = ?1 ORDER BY w.name",
+                 WHERE m.user_id = ?1 AND m.active = 1 ORDER BY w.name",
             )?;
             let memberships = stmt
                 .query_map([device.user], |r| {

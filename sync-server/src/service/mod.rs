@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod auth;
 mod feed;
+mod people;
 mod push;
 mod register;
 
@@ -107,6 +108,8 @@ pub struct Member {
 pub struct Service {
     db: Db,
     heads: Mutex<HashMap<WorkspaceId, watch::Sender<i64>>>,
+    /// The address devices reach the server at, for enrolment links.
+    public_url: Option<String>,
 }
 
 impl Service {
@@ -114,7 +117,15 @@ impl Service {
         Service {
             db,
             heads: Mutex::new(HashMap::new()),
+            public_url: None,
         }
+    }
+
+    /// The address devices reach the server at: enrolment codes issued in the app then
+    /// come with their link.
+    pub fn with_public_url(mut self, url: Option<String>) -> Service {
+        self.public_url = url;
+        self
     }
 
     /// A receiver that changes whenever the workspace's feed grows.

@@ -25,7 +25,12 @@ register: boolean,
 /**
  * Erase a report everywhere.
  */
-erase: boolean, };
+erase: boolean, 
+/**
+ * Administer the workspace: organisations, people, devices, enrolment codes; read
+ * and export the audit log.
+ */
+administer: boolean, };
 
 export type AgeGroup = "barn" | "unga" | "vuxna" | "blandat";
 
