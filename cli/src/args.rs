@@ -97,6 +97,32 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Administer the workspace as its coordinator, against the server (people,
+    /// devices, enrolment codes, the audit log).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AdminCommand {
+    /// Organisations and people, each with their devices.
+    People {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A one-time enrolment code for one of a person's devices.
+    IssueCode {
+        user: String,
+        #[arg(long, default_value_t = 60)]
+        ttl_minutes: u32,
+    },
+    /// Revoke a device: its next request is refused.
+    Revoke { device: String },
+    /// Any administrative act, as the API takes it, for example
+    /// '{"op": "add_person", "name": "Nora Ek", "organisation": "<id>", "role": "vaktare"}'.
+    Apply { change: String },
+    /// The audit log as CSV, oldest first.
+    Audit,
 }
 
 #[derive(Debug, Args)]

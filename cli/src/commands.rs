@@ -53,6 +53,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Sync { json } => crate::sync::sync(open(&store_dir)?, json, lang),
         Command::Erase { id } => crate::sync::erase(open(&store_dir)?, observation_id(&id)?),
+        Command::Admin(command) => crate::admin::run(open(&store_dir)?, command),
         Command::Demo(args) => run_demo(args, lang, now),
         command => {
             let mut store = open(&store_dir)?;
@@ -245,7 +246,8 @@ fn run_on_store(command: Command, store: &mut Store, lang: Lang, now: Timestamp)
         | Command::Demo(_)
         | Command::Enroll { .. }
         | Command::Sync { .. }
-        | Command::Erase { .. } => {
+        | Command::Erase { .. }
+        | Command::Admin(_) => {
             unreachable!("handled before the store is opened")
         }
     }

@@ -1,6 +1,7 @@
 //! `lagesbild`: the command line over Lägesbild's core, for scripting, tests and power
 //! users. It works on a local store, like the app does.
 
+mod admin;
 mod args;
 mod commands;
 mod output;

@@ -9,7 +9,7 @@ use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::{Lang, ObservationId, Store};
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

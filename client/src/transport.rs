@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use lagesbild_core::sync::engine::{LONG_POLL_SECONDS, Request, Response, TransportError};
 use lagesbild_core::sync::wire::{
-    EnrollRequest, EnrollResponse, ErrorBody, Register, RegisterChange,
+    AdminChange, AdminOutcome, AuditEntry, EnrollRequest, EnrollResponse, ErrorBody, People,
+    Register, RegisterChange,
 };
 use lagesbild_core::{ObservationId, WorkspaceId};
 use serde::de::DeserializeOwned;
@@ -123,6 +124,63 @@ impl HttpTransport {
                 .bearer_auth(&self.token)
                 .timeout(Duration::from_secs(30))
                 .json(change)
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    /// The coordinator's view of the workspace's organisations, people and devices.
+    pub async fn people(&self, workspace: WorkspaceId) -> Result<People, TransportError> {
+        read(
+            self.client
+                .get(format!("{}/v1/workspaces/{workspace}/admin", self.server))
+                .bearer_auth(&self.token)
+                .timeout(Duration::from_secs(30))
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    /// One administrative act by the coordinator; the answer is the people as they are
+    /// now, with the code issued, if any.
+    pub async fn administer(
+        &self,
+        workspace: WorkspaceId,
+        change: &AdminChange,
+    ) -> Result<AdminOutcome, TransportError> {
+        read(
+            self.client
+                .post(format!(
+                    "{}/v1/workspaces/{workspace}/admin/changes",
+                    self.server
+                ))
+                .bearer_auth(&self.token)
+                .timeout(Duration::from_secs(30))
+                .json(change)
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    /// The workspace's audit log, newest first, before `before`.
+    pub async fn audit(
+        &self,
+        workspace: WorkspaceId,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, TransportError> {
+        let mut query = Vec::new();
+        if let Some(before) = before {
+            query.push(("before", before.to_string()));
+        }
+        read(
+            self.client
+                .get(format!("{}/v1/workspaces/{workspace}/audit", self.server))
+                .query(&query)
+                .bearer_auth(&self.token)
+                .timeout(Duration::from_secs(30))
                 .send()
                 .await,
         )

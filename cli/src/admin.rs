@@ -1,0 +1,117 @@
+//! `admin`: what the coordinator does in the app, scriptable from the command line
+//! against the server with the coordinator's enrolled device.
+
+use anyhow::{Context, Result, anyhow};
+use lagesbild_core::sync::wire::{AdminChange, AuditEntry};
+use lagesbild_core::{Lang, Store};
+
+use crate::args::AdminCommand;
+use crate::sync::runtime;
+
+pub fn run(store: Store, command: AdminCommand) -> Result<()> {
+    let (transport, workspace) = lagesbild_client::online(&store).map_err(|e| anyhow!(e))?;
+    let runtime = runtime()?;
+    let change = match command {
+        AdminCommand::People { json } => {
+            let people = runtime
+                .block_on(transport.people(workspace))
+                .map_err(|e| anyhow!(e))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&people)?);
+                return Ok(());
+            }
+            for person in &people.people {
+                let org = people
+                    .organisations
+                    .iter()
+                    .find(|o| o.id == person.organisation)
+                    .map_or("?", |o| o.name.as_str());
+                let state = if person.active { "" } else { "  (deactivated)" };
+                println!(
+                    "{}  {}  {}, {}{state}",
+                    person.user,
+                    person.name.escape_debug(),
+                    org.escape_debug(),
+                    person.role.label(Lang::Sv)
+                );
+                for d in &person.devices {
+                    let seen = d.last_seen.map_or("never".into(), |t| t.local_display());
+                    let state = if d.revoked { "revoked" } else { "active" };
+                    println!(
+                        "    {}  {state:<7}  {}  seen {seen}  {}",
+                        d.id,
+                        d.name.escape_debug(),
+                        d.app_version.as_deref().unwrap_or("").escape_debug()
+                    );
+                }
+            }
+            return Ok(());
+        }
+        AdminCommand::Audit => {
+            let mut entries: Vec<AuditEntry> = Vec::new();
+            let mut before = None;
+            loop {
+                let page = runtime
+                    .block_on(transport.audit(workspace, before))
+                    .map_err(|e| anyhow!(e))?;
+                before = page.last().map(|e| e.seq);
+                let done = page.is_empty();
+                entries.extend(page);
+                if done {
+                    break;
+                }
+            }
+            entries.reverse();
+            let mut out = csv::Writer::from_writer(std::io::stdout());
+            out.write_record([
+                "seq",
+                "at",
+                "user_name",
+                "address",
+                "action",
+                "target",
+                "detail",
+            ])?;
+            for e in entries {
+                out.write_record([
+                    e.seq.to_string(),
+                    e.at.0.to_rfc3339(),
+                    e.user_name.unwrap_or_default(),
+                    e.address.unwrap_or_default(),
+                    e.action,
+                    e.target.unwrap_or_default(),
+                    e.detail,
+                ])?;
+            }
+            out.flush()?;
+            return Ok(());
+        }
+        AdminCommand::IssueCode { user, ttl_minutes } => AdminChange::IssueCode {
+            user: user
+                .parse()
+                .context("the user is an id, as `admin people` lists it")?,
+            ttl_minutes,
+        },
+        AdminCommand::Revoke { device } => AdminChange::RevokeDevice {
+            device: device
+                .parse()
+                .context("the device is an id, as `admin people` lists it")?,
+        },
+        AdminCommand::Apply { change } => serde_json::from_str(&change)
+            .context("the change is one administrative act as JSON, with its \"op\"")?,
+    };
+    let outcome = runtime
+        .block_on(transport.administer(workspace, &change))
+        .map_err(|e| anyhow!(e))?;
+    match outcome.code {
+        Some(code) => {
+            println!("{}", code.code);
+            if let Some(link) = code.link {
+                println!("{link}");
+            }
+            println!("valid until {}", code.expires_at.local_display());
+        }
+        None => println!("done"),
+    }
+    Ok(())
+}
