@@ -115,32 +115,13 @@ impl HttpTransport {
         workspace: WorkspaceId,
         change: &RegisterChange,
     ) -> Result<Register, TransportError> {
-        read(
-            self.client
-                .post(format!(
-                    "{}/v1/workspaces/{workspace}/register/changes",
-                    self.server
-                ))
-                .bearer_auth(&self.token)
-                .timeout(Duration::from_secs(30))
-                .json(change)
-                .send()
-                .await,
-        )
-        .await
+        self.coordinator(workspace, "register/changes", &[], Some(change))
+            .await
     }
 
     /// The coordinator's view of the workspace's organisations, people and devices.
     pub async fn people(&self, workspace: WorkspaceId) -> Result<People, TransportError> {
-        read(
-            self.client
-                .get(format!("{}/v1/workspaces/{workspace}/admin", self.server))
-                .bearer_auth(&self.token)
-                .timeout(Duration::from_secs(30))
-                .send()
-                .await,
-        )
-        .await
+        self.coordinator(workspace, "admin", &[], None::<&()>).await
     }
 
     /// One administrative act by the coordinator; the answer is the people as they are
@@ -150,19 +131,8 @@ impl HttpTransport {
         workspace: WorkspaceId,
         change: &AdminChange,
     ) -> Result<AdminOutcome, TransportError> {
-        read(
-            self.client
-                .post(format!(
-                    "{}/v1/workspaces/{workspace}/admin/changes",
-                    self.server
-                ))
-                .bearer_auth(&self.token)
-                .timeout(Duration::from_secs(30))
-                .json(change)
-                .send()
-                .await,
-        )
-        .await
+        self.coordinator(workspace, "admin/changes", &[], Some(change))
+            .await
     }
 
     /// The workspace's audit log, newest first, before `before`.
@@ -171,14 +141,30 @@ impl HttpTransport {
         workspace: WorkspaceId,
         before: Option<i64>,
     ) -> Result<Vec<AuditEntry>, TransportError> {
-        let mut query = Vec::new();
-        if let Some(before) = before {
-            query.push(("before", before.to_string()));
-        }
+        let query: Vec<_> = before
+            .map(|b| ("before", b.to_string()))
+            .into_iter()
+            .collect();
+        self.coordinator(workspace, "audit", &query, None::<&()>)
+            .await
+    }
+
+    /// A coordinator's request that needs the server now: a `GET`, or a `POST` of `body`.
+    async fn coordinator<T: DeserializeOwned>(
+        &self,
+        workspace: WorkspaceId,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&impl serde::Serialize>,
+    ) -> Result<T, TransportError> {
+        let url = format!("{}/v1/workspaces/{workspace}/{path}", self.server);
+        let request = match body {
+            Some(body) => self.client.post(url).json(body),
+            None => self.client.get(url),
+        };
         read(
-            self.client
-                .get(format!("{}/v1/workspaces/{workspace}/audit", self.server))
-                .query(&query)
+            request
+                .query(query)
                 .bearer_auth(&self.token)
                 .timeout(Duration::from_secs(30))
                 .send()
