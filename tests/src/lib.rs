@@ -161,14 +161,19 @@ impl Device {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// A request to a path of the device's workspace (`audit.csv`), as this device.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .request(
+                method,
+                format!("{}/v1/workspaces/{}/{path}", self.server, self.workspace),
+            )
+            .bearer_auth(&self.token)
+    }
+
     /// `GET` of a path of the device's workspace (`feed?since=0`), decoded.
     pub async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
-        reqwest::Client::new()
-            .get(format!(
-                "{}/v1/workspaces/{}/{path}",
-                self.server, self.workspace
-            ))
-            .bearer_auth(&self.token)
+        self.request(reqwest::Method::GET, path)
             .send()
             .await
             .unwrap()

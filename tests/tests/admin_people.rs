@@ -9,12 +9,8 @@ use lagesbild_core::{ObservationDraft, OrganisationKind, Role};
 use lagesbild_tests::{Device, TestServer, now, server_observations};
 
 async fn administer(coordinator: &Device, change: &AdminChange) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!(
-            "{}/v1/workspaces/{}/admin/changes",
-            coordinator.server, coordinator.workspace
-        ))
-        .bearer_auth(&coordinator.token)
+    coordinator
+        .request(reqwest::Method::POST, "admin/changes")
         .json(change)
         .send()
         .await

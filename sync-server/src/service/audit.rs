@@ -113,19 +113,6 @@ pub(super) fn record_for_user(
 pub const MAX_AUDIT_PAGE: usize = 1000;
 
 impl Service {
-    /// Appends one act on its own (acts with no other change to write).
-    pub fn audit_act(
-        &self,
-        workspace: Option<WorkspaceId>,
-        origin: &Origin,
-        act: &Act,
-        now: Timestamp,
-    ) -> ServiceResult<()> {
-        self.db()
-            .with(|conn| record(conn, workspace, origin, act, now))?;
-        Ok(())
-    }
-
     /// The workspace's log, newest first, before `before` (a `seq`): its own acts and
     /// those on devices and enrolments of its members. The coordinator only.
     pub fn audit(

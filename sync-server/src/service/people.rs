@@ -131,8 +131,9 @@ fn act(
             name: n,
         } => {
             let mut org = organisation_in(tx, ws, *organisation)?;
-            let detail = format!("{} → {}", org.name, name(n)?);
-            org.name = name(n)?;
+            let renamed = name(n)?;
+            let detail = format!("{} → {renamed}", org.name);
+            org.name = renamed;
             register::save_organisation(tx, &org)?;
             bump(tx)?;
             (
