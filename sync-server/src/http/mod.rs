@@ -394,13 +394,8 @@ async fn push(
                 "a push must say its length (Content-Length)",
             )
         })?;
-    if length > MAX_BODY_BYTES as u64 {
-        return Err(AppError::with_status(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            "a push may be at most 16 MB; push fewer changes at a time",
-        ));
-    }
+    // A body past the limit is refused by the body limit as it is read, like any other.
+    let length = length.min(MAX_BODY_BYTES as u64 + 1);
     let mut turn = state.admission.push(member.device.id, length).await?;
     let Body(push) = tokio::time::timeout(
         admission::BODY_TIMEOUT,
