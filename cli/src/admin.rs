@@ -2,7 +2,7 @@
 //! against the server with the coordinator's enrolled device.
 
 use anyhow::{Context, Result, anyhow};
-use lagesbild_core::sync::wire::{AdminChange, AuditEntry};
+use lagesbild_core::sync::wire::AdminChange;
 use lagesbild_core::{Lang, Store};
 
 use crate::args::AdminCommand;
@@ -48,42 +48,11 @@ pub fn run(store: Store, command: AdminCommand) -> Result<()> {
             return Ok(());
         }
         AdminCommand::Audit => {
-            let mut entries: Vec<AuditEntry> = Vec::new();
-            let mut before = None;
-            loop {
-                let page = runtime
-                    .block_on(transport.audit(workspace, before))
-                    .map_err(|e| anyhow!(e))?;
-                before = page.last().map(|e| e.seq);
-                let done = page.is_empty();
-                entries.extend(page);
-                if done {
-                    break;
-                }
-            }
-            entries.reverse();
-            let mut out = csv::Writer::from_writer(std::io::stdout());
-            out.write_record([
-                "seq",
-                "at",
-                "user_name",
-                "address",
-                "action",
-                "target",
-                "detail",
-            ])?;
-            for e in entries {
-                out.write_record([
-                    e.seq.to_string(),
-                    e.at.0.to_rfc3339(),
-                    e.user_name.unwrap_or_default(),
-                    e.address.unwrap_or_default(),
-                    e.action,
-                    e.target.unwrap_or_default(),
-                    e.detail,
-                ])?;
-            }
-            out.flush()?;
+            // The server writes the CSV, so the app's export and this are the same file.
+            let csv = runtime
+                .block_on(transport.audit_csv(workspace))
+                .map_err(|e| anyhow!(e))?;
+            print!("{csv}");
             return Ok(());
         }
         AdminCommand::IssueCode { user, ttl_minutes } => AdminChange::IssueCode {

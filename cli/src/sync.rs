@@ -75,7 +75,9 @@ pub fn sync(store: Store, json: bool, lang: Lang) -> Result<()> {
         let state = match (&s.connection, lang) {
             (Connection::Synced { at }, Lang::Sv) => format!("synkad {}", at.local_display()),
             (Connection::Synced { at }, Lang::En) => format!("synced {}", at.local_display()),
-            (Connection::Offline { reason }, _) | (Connection::Revoked { reason }, _) => {
+            (Connection::Offline { reason }, _)
+            | (Connection::Revoked { reason }, _)
+            | (Connection::Deactivated { reason }, _) => {
                 failed = true;
                 reason.clone()
             }

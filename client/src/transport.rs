@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use lagesbild_core::sync::engine::{LONG_POLL_SECONDS, Request, Response, TransportError};
+use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::sync::wire::{
     AdminChange, AdminOutcome, AuditEntry, EnrollRequest, EnrollResponse, ErrorBody, People,
     Register, RegisterChange,
@@ -126,13 +127,25 @@ impl HttpTransport {
 
     /// One administrative act by the coordinator; the answer is the people as they are
     /// now, with the code issued, if any.
+    ///
+    /// A code comes with its enrolment link; where the server does not know its public
+    /// address, the link names the address this device reaches it at.
     pub async fn administer(
         &self,
         workspace: WorkspaceId,
         change: &AdminChange,
     ) -> Result<AdminOutcome, TransportError> {
-        self.coordinator(workspace, "admin/changes", &[], Some(change))
-            .await
+        let mut outcome: AdminOutcome = self
+            .coordinator(workspace, "admin/changes", &[], Some(change))
+            .await?;
+        if let Some(code) = outcome.code.as_mut().filter(|c| c.link.is_none()) {
+            let link = EnrolmentLink {
+                server: self.server.clone(),
+                code: code.code.clone(),
+            };
+            code.link = Some(link.to_string());
+        }
+        Ok(outcome)
     }
 
     /// The workspace's audit log, newest first, before `before`.
@@ -147,6 +160,28 @@ impl HttpTransport {
             .collect();
         self.coordinator(workspace, "audit", &query, None::<&()>)
             .await
+    }
+
+    /// The workspace's whole audit log as CSV, oldest first, as the server writes it.
+    pub async fn audit_csv(&self, workspace: WorkspaceId) -> Result<String, TransportError> {
+        let response = self
+            .client
+            .get(format!(
+                "{}/v1/workspaces/{workspace}/audit.csv",
+                self.server
+            ))
+            .bearer_auth(&self.token)
+            .timeout(Duration::from_secs(60))
+            .send()
+            .await;
+        match response {
+            Ok(r) if r.status().is_success() => r.text().await.map_err(|e| {
+                TransportError::Unreachable(format!("the response was incomplete: {e}"))
+            }),
+            other => read::<serde_json::Value>(other)
+                .await
+                .map(|_| String::new()),
+        }
     }
 
     /// A coordinator's request that needs the server now: a `GET`, or a `POST` of `body`.

@@ -171,7 +171,7 @@ fn main() -> Result<()> {
         }
         Command::Openapi => unreachable!("printed before the database is opened"),
         Command::CreateWorkspace { name } => {
-            let w = service.create_workspace(&name)?;
+            let w = service.create_workspace(&name, now())?;
             println!("{}", w.id);
         }
         Command::Workspaces => {
@@ -183,7 +183,10 @@ fn main() -> Result<()> {
             workspace,
             kind,
             name,
-        } => println!("{}", service.add_organisation(workspace, &name, kind)?.id),
+        } => println!(
+            "{}",
+            service.add_organisation(workspace, &name, kind, now())?.id
+        ),
         Command::AddPlace {
             workspace,
             lat,
@@ -193,7 +196,7 @@ fn main() -> Result<()> {
             name,
         } => {
             let place = Place::new(workspace, &name, is_area, area, lat, lon);
-            service.save_place(&place)?;
+            service.save_place(&place, now())?;
             println!("{}", place.id);
         }
         Command::AddUser {
@@ -204,12 +207,15 @@ fn main() -> Result<()> {
         } => {
             println!(
                 "{}",
-                service.add_user(&NewUser {
-                    name,
-                    workspace,
-                    organisation,
-                    role
-                })?
+                service.add_user(
+                    &NewUser {
+                        name,
+                        workspace,
+                        organisation,
+                        role
+                    },
+                    now()
+                )?
             );
         }
         Command::AddMembership {
@@ -217,7 +223,7 @@ fn main() -> Result<()> {
             workspace,
             organisation,
             role,
-        } => service.add_membership(user, workspace, organisation, role)?,
+        } => service.add_membership(user, workspace, organisation, role, now())?,
         Command::Enroll {
             user,
             ttl_minutes,

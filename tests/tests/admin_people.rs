@@ -178,9 +178,11 @@ async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_t
     let faltare_user = demo.people[1].user;
     done(&coordinator, AdminChange::Deactivate { user: faltare_user }).await;
     let status = faltare.sync().await;
-    assert!(
-        matches!(status.connection, Connection::Offline { .. }),
-        "{status:?}"
+    // As the app reads it: the state's name, not "offline".
+    assert_eq!(
+        serde_json::to_value(&status.connection).unwrap()["state"],
+        "deactivated",
+        "the device is told it was deactivated: {status:?}"
     );
     done(&coordinator, AdminChange::Reactivate { user: faltare_user }).await;
     let status = faltare.sync().await;
@@ -199,10 +201,13 @@ async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_t
     )
     .await;
     assert_eq!(response.status(), 403);
-    let other = server.service.create_workspace("Grannkommunen").unwrap();
+    let other = server
+        .service
+        .create_workspace("Grannkommunen", now())
+        .unwrap();
     let police_org = server
         .service
-        .add_organisation(other.id, "Polisen", OrganisationKind::Polis)
+        .add_organisation(other.id, "Polisen", OrganisationKind::Polis, now())
         .unwrap();
     let response = administer(
         &coordinator,

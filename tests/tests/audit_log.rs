@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use lagesbild_core::sync::wire::{AuditEntry, EnrollRequest};
-use lagesbild_core::{ObservationDraft, ObservationPatch};
+use lagesbild_core::{ObservationDraft, ObservationPatch, OrganisationKind, Role};
+use lagesbild_sync::service::NewUser;
 use lagesbild_tests::{Device, TestServer, now};
 
 const CANARY: &str = "Kanariefågel-7731";
@@ -85,6 +86,24 @@ async fn every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_chang
         .revoke_device(faltare_device.id, now())
         .unwrap();
 
+    // What the operator does at the server's command line is logged too, as nobody's.
+    let org = server
+        .service
+        .add_organisation(
+            demo.workspace.id,
+            "Trygghetsvärdarna",
+            OrganisationKind::Vaktbolag,
+            now(),
+        )
+        .unwrap();
+    let new_user = NewUser {
+        name: "Vera Vakt".into(),
+        workspace: demo.workspace.id,
+        organisation: org.id,
+        role: Role::Vaktare,
+    };
+    server.service.add_user(&new_user, now()).unwrap();
+
     let log: Vec<AuditEntry> = coordinator.get("audit").await;
     let find = |action: &str| {
         log.iter().find(|e| e.action == action).unwrap_or_else(|| {
@@ -122,6 +141,18 @@ async fn every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_chang
         log.iter()
             .any(|e| e.action == "enrolment" && e.detail.contains("socialfältarens telefon"))
     );
+    for (action, what) in [
+        ("workspace.create", "Revision"),
+        ("organisation.add", "Trygghetsvärdarna"),
+        ("person.add", "Vera Vakt"),
+    ] {
+        let entry = find(action);
+        assert!(entry.detail.contains(what), "{entry:?}");
+        assert!(
+            entry.user.is_none() && entry.device.is_none() && entry.address.is_none(),
+            "the operator: {entry:?}"
+        );
+    }
     assert!(log.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
 
     // The CSV export holds the same, and never what a report says.

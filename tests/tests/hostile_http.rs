@@ -100,7 +100,10 @@ async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps
     let codes = server.install_demo(&demo, 10);
     let attacker = Device::enroll(&server.url(), &codes[4], "väktare").await;
     let bystander = Device::enroll(&server.url(), &codes[1], "fältare").await;
-    let other = server.service.create_workspace("Grannkommunen").unwrap();
+    let other = server
+        .service
+        .create_workspace("Grannkommunen", now())
+        .unwrap();
     let draft = ObservationDraft {
         category: Some("klotter".into()),
         place: Some("Rönninge station".into()),

@@ -129,6 +129,7 @@ async fn a_police_device_syncs_every_workspace_it_serves() {
             botkyrka.workspace.id,
             police_in_botkyrka,
             Role::Polis,
+            now(),
         )
         .unwrap();
     let _ = salem_codes;

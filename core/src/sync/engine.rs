@@ -88,10 +88,21 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Connection {
-    Offline { reason: String },
+    Offline {
+        reason: String,
+    },
     Syncing,
-    Synced { at: Timestamp },
-    Revoked { reason: String },
+    Synced {
+        at: Timestamp,
+    },
+    Revoked {
+        reason: String,
+    },
+    /// The coordinator deactivated this person in the workspace. Reports stay on the
+    /// device; sync tries again now and then, as the person may be reactivated.
+    Deactivated {
+        reason: String,
+    },
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -376,6 +387,13 @@ impl SyncEngine {
                 self.connection = Connection::Revoked {
                     reason: body.message,
                 };
+            }
+            TransportError::Rejected { status: 403, body } if body.code == "deactivated" => {
+                self.retry_at = Some(after(now, MAX_BACKOFF_SECONDS));
+                self.connection = Connection::Deactivated {
+                    reason: body.message,
+                };
+                self.phase = Phase::Push;
             }
             TransportError::Rejected { status: 413, .. }
                 if matches!(request, Request::Push { .. }) && self.push_batch > 1 =>

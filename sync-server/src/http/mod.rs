@@ -162,7 +162,7 @@ impl From<ServiceError> for AppError {
     fn from(e: ServiceError) -> Self {
         let status = match &e {
             ServiceError::Unauthorized(_) | ServiceError::Revoked(_) => StatusCode::UNAUTHORIZED,
-            ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ServiceError::Forbidden(_) | ServiceError::Deactivated(_) => StatusCode::FORBIDDEN,
             ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -1,13 +1,13 @@
 //! What the operator does from the command line: workspaces, organisations, places,
 //! users, enrolment codes, revocation, and the demo workspace.
 
-use super::audit::{Act, Origin, record_for_user};
+use super::audit::{Act, Origin, record, record_for_user};
 use lagesbild_core::demo::DemoWorkspace;
 use lagesbild_core::store::register;
 use lagesbild_core::sync::wire::WireChange;
 use lagesbild_core::{
-    Category, DeviceId, Organisation, OrganisationId, OrganisationKind, Place, Role, Store,
-    Timestamp, UserId, Workspace, WorkspaceId, default_categories,
+    DeviceId, Organisation, OrganisationId, OrganisationKind, Place, Role, Store, Timestamp,
+    UserId, Workspace, WorkspaceId, default_categories,
 };
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -50,7 +50,7 @@ fn checked_name(name: &str) -> ServiceResult<String> {
 
 impl Service {
     /// A new workspace with the default category catalogue.
-    pub fn create_workspace(&self, name: &str) -> ServiceResult<Workspace> {
+    pub fn create_workspace(&self, name: &str, now: Timestamp) -> ServiceResult<Workspace> {
         let workspace = Workspace {
             id: WorkspaceId::new(),
             name: checked_name(name)?,
@@ -62,6 +62,12 @@ impl Service {
             for category in default_categories() {
                 register::save_category(&tx, workspace.id, &category)?;
             }
+            let act = Act::new(
+                "workspace.create",
+                Some(workspace.id.to_string()),
+                workspace.name.clone(),
+            );
+            record(&tx, Some(workspace.id), &Origin::operator(), &act, now)?;
             tx.commit()?;
             Ok(())
         })?;
@@ -87,6 +93,7 @@ impl Service {
         workspace: WorkspaceId,
         name: &str,
         kind: OrganisationKind,
+        now: Timestamp,
     ) -> ServiceResult<Organisation> {
         let org = Organisation {
             id: OrganisationId::new(),
@@ -95,39 +102,48 @@ impl Service {
             kind,
         };
         self.db().with(|conn| -> ServiceResult<()> {
-            register::save_organisation(conn, &org)?;
-            bump_register(conn, workspace)?;
+            let tx = conn.transaction()?;
+            register::save_organisation(&tx, &org)?;
+            bump_register(&tx, workspace)?;
+            let detail = format!("{} ({})", org.name, org.kind.code());
+            let act = Act::new("organisation.add", Some(org.id.to_string()), detail);
+            record(&tx, Some(workspace), &Origin::operator(), &act, now)?;
+            tx.commit()?;
             Ok(())
         })?;
         Ok(org)
     }
 
-    pub fn save_place(&self, place: &Place) -> ServiceResult<()> {
+    pub fn save_place(&self, place: &Place, now: Timestamp) -> ServiceResult<()> {
         checked_name(&place.name)?;
         self.db().with(|conn| -> ServiceResult<()> {
-            register::save_place(conn, place)?;
-            bump_register(conn, place.workspace)?;
+            let tx = conn.transaction()?;
+            register::save_place(&tx, place)?;
+            bump_register(&tx, place.workspace)?;
+            let act = Act::new(
+                "register.add_place",
+                Some(place.id.to_string()),
+                place.name.clone(),
+            );
+            record(&tx, Some(place.workspace), &Origin::operator(), &act, now)?;
+            tx.commit()?;
             Ok(())
         })
     }
 
-    pub fn save_category(&self, workspace: WorkspaceId, category: &Category) -> ServiceResult<()> {
-        checked_name(&category.name_sv)?;
-        checked_name(&category.name_en)?;
-        self.db().with(|conn| -> ServiceResult<()> {
-            register::save_category(conn, workspace, category)?;
-            bump_register(conn, workspace)?;
-            Ok(())
-        })
-    }
-
-    pub fn add_user(&self, user: &NewUser) -> ServiceResult<UserId> {
+    pub fn add_user(&self, user: &NewUser, now: Timestamp) -> ServiceResult<UserId> {
         let id = UserId::new();
-        self.add_user_with_id(id, user)?;
+        self.add_user_with_id(id, user, Some(("person.add", now)))?;
         Ok(id)
     }
 
-    fn add_user_with_id(&self, id: UserId, user: &NewUser) -> ServiceResult<()> {
+    /// Adds the user, or their membership; `audit` names the act and its time for the log.
+    fn add_user_with_id(
+        &self,
+        id: UserId,
+        user: &NewUser,
+        audit: Option<(&'static str, Timestamp)>,
+    ) -> ServiceResult<()> {
         checked_name(&user.name)?;
         self.db().with(|conn| -> ServiceResult<()> {
             let tx = conn.transaction()?;
@@ -137,6 +153,11 @@ impl Service {
                  ON CONFLICT (user_id, workspace_id) DO UPDATE SET organisation_id = excluded.organisation_id, role = excluded.role",
                 params![id, user.workspace, user.organisation, user.role],
             )?;
+            if let Some((action, now)) = audit {
+                let detail = format!("{}: {}", user.name.trim(), user.role.code());
+                let act = Act::new(action, Some(id.to_string()), detail);
+                record(&tx, Some(user.workspace), &Origin::operator(), &act, now)?;
+            }
             tx.commit()?;
             Ok(())
         })
@@ -149,6 +170,7 @@ impl Service {
         workspace: WorkspaceId,
         organisation: OrganisationId,
         role: Role,
+        now: Timestamp,
     ) -> ServiceResult<()> {
         let name = self.db().with(|conn| {
             conn.query_row("SELECT name FROM users WHERE id = ?1", [user], |r| {
@@ -163,6 +185,7 @@ impl Service {
                 organisation,
                 role,
             },
+            Some(("person.membership", now)),
         )
     }
 
@@ -267,6 +290,19 @@ impl Service {
             for place in &demo.places {
                 register::save_place(&tx, place)?;
             }
+            let detail = format!(
+                "{} (demo: {} organisations, {} places, {} people, {reports} reports)",
+                demo.workspace.name,
+                demo.organisations.len(),
+                demo.places.len(),
+                demo.people.len()
+            );
+            let act = Act::new(
+                "workspace.create",
+                Some(demo.workspace.id.to_string()),
+                detail,
+            );
+            record(&tx, Some(demo.workspace.id), &Origin::operator(), &act, now)?;
             tx.commit()?;
             Ok(())
         })?;
@@ -279,6 +315,7 @@ impl Service {
                     organisation: person.organisation,
                     role: person.role,
                 },
+                None,
             )?;
         }
         // The reports are made the way a device makes them, then ingested.

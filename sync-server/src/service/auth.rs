@@ -209,7 +209,7 @@ impl Service {
             ServiceError::Forbidden("this device is not a member of that workspace".into())
         })?;
         if !active {
-            return Err(ServiceError::Forbidden(
+            return Err(ServiceError::Deactivated(
                 "the coordinator has deactivated this person in that workspace".into(),
             ));
         }

@@ -33,6 +33,9 @@ pub enum ServiceError {
     Revoked(String),
     #[error("{0}")]
     Forbidden(String),
+    /// The person was deactivated in the workspace; the coordinator may reactivate them.
+    #[error("{0}")]
+    Deactivated(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -56,6 +59,7 @@ impl ServiceError {
             ServiceError::Unauthorized(_) => "unauthorized",
             ServiceError::Revoked(_) => "revoked",
             ServiceError::Forbidden(_) => "forbidden",
+            ServiceError::Deactivated(_) => "deactivated",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::BadRequest(_) => "bad_request",
             ServiceError::TooLarge(_) => "too_large",
