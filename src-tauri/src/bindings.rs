@@ -51,6 +51,7 @@ macro_rules! roots {
 /// The whole file: a header and the declarations, sorted by name so that the file
 /// changes only where a type changes.
 pub fn typescript() -> String {
+    use crate::admin::QrCode;
     use crate::commands::{Overview, SyncOverview};
     use crate::error::CommandError;
     use lagesbild_core::agenda::Agenda;
@@ -90,6 +91,11 @@ pub fn typescript() -> String {
         DecisionStatus,
         PeriodReport,
         lagesbild_core::sync::wire::RegisterChange,
+        lagesbild_core::sync::wire::People,
+        lagesbild_core::sync::wire::AdminChange,
+        lagesbild_core::sync::wire::AdminOutcome,
+        lagesbild_core::sync::wire::AuditEntry,
+        QrCode,
         // The payload of the `sync-status` event.
         BTreeMap<WorkspaceId, SyncStatus>,
     );

@@ -331,13 +331,13 @@ pub async fn erase(state: State<'_, AppState>, id: ObservationId) -> CommandResu
 }
 
 /// What a coordinator's action that needs the server (erasure, the register) calls.
-fn online(
+pub(crate) fn online(
     state: &AppState,
 ) -> CommandResult<(lagesbild_client::HttpTransport, lagesbild_core::WorkspaceId)> {
     lagesbild_client::online(&state.store()).map_err(online_error)
 }
 
-fn online_error(e: impl Into<FlowError>) -> CommandError {
+pub(crate) fn online_error(e: impl Into<FlowError>) -> CommandError {
     let e = match e.into() {
         FlowError::Server(e) => e,
         FlowError::Store(e) => return CommandError::from(e),
@@ -393,7 +393,7 @@ fn output_dir(app: &AppHandle) -> CommandResult<std::path::PathBuf> {
         .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))
 }
 
-fn write_output(app: &AppHandle, name: &str, bytes: &[u8]) -> CommandResult<String> {
+pub(crate) fn write_output(app: &AppHandle, name: &str, bytes: &[u8]) -> CommandResult<String> {
     let safe: String = name
         .chars()
         .map(|c| {

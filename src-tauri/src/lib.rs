@@ -1,6 +1,7 @@
 //! The Lägesbild app: a Tauri shell over core. Commands delegate to core; the client
 //! syncs in the background; the UI in `ui/` does the rest.
 
+mod admin;
 pub mod bindings;
 mod commands;
 mod error;
@@ -91,6 +92,11 @@ pub fn run() {
             commands::period_report,
             commands::save_report,
             commands::export,
+            admin::people,
+            admin::administer,
+            admin::audit,
+            admin::export_audit,
+            admin::qr_code,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

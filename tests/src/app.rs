@@ -514,3 +514,30 @@ impl TileServer {
             .clone()
     }
 }
+
+/// The texts of the QR codes in a PNG screenshot, read as a phone's camera would: the
+/// image's luminance, then a QR decoder.
+pub fn read_qr_codes(png_path: &Path) -> Vec<String> {
+    let file = std::fs::File::open(png_path).expect("the screenshot exists");
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a sane size")];
+    let frame = reader.next_frame(&mut pixels).expect("the PNG's pixels");
+    let channels = frame.color_type.samples();
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+        let p = y * frame.line_size + x * channels;
+        if channels >= 3 {
+            let [r, g, b] = [pixels[p], pixels[p + 1], pixels[p + 2]].map(u32::from);
+            ((r * 299 + g * 587 + b * 114) / 1000) as u8
+        } else {
+            pixels[p]
+        }
+    });
+    image
+        .detect_grids()
+        .into_iter()
+        .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
+        .collect()
+}

@@ -3,6 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import type {
+  AdminChange, AdminOutcome, AuditEntry, People, QrCode, WorkspaceId,
   Agenda, Assessment, PeriodReport, RegisterChange, Decision, DecisionDraft, DecisionStatus, Grade, Meeting,
   Category, CommandError, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
   ObservationPatch, ObservationRow, Organisation, Overview, Place, Position, SyncOverview,
@@ -47,6 +48,11 @@ export const api = {
   saveReport: (name: string, html: string) => call<string>("save_report", { name, html }),
   export: (format: "csv" | "geojson", from: string, until: string) => call<string>("export", { format, from, until }),
   changeRegister: (change: RegisterChange) => call<void>("change_register", { change }),
+  people: (workspace: WorkspaceId | null = null) => call<People>("people", { workspace }),
+  administer: (change: AdminChange) => call<AdminOutcome>("administer", { change }),
+  audit: (before: number | null) => call<AuditEntry[]>("audit", { before }),
+  exportAudit: () => call<string>("export_audit"),
+  qrCode: (text: string) => call<QrCode>("qr_code", { text }),
   agenda: (week: string | null) => call<Agenda>("agenda", { week }),
   startMeeting: (week: string) => call<Meeting>("start_meeting", { week }),
   editMeetingNotes: (id: string, text: string) => call<Meeting>("edit_meeting_notes", { id, text }),

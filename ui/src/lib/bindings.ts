@@ -32,6 +32,17 @@ erase: boolean,
  */
 administer: boolean, };
 
+/**
+ * `POST /v1/workspaces/{ws}/admin/changes`: one administrative act by the coordinator.
+ */
+export type AdminChange = { "op": "add_organisation", name: string, kind: OrganisationKind, } | { "op": "rename_organisation", organisation: OrganisationId, name: string, } | { "op": "set_organisation_kind", organisation: OrganisationId, kind: OrganisationKind, } | { "op": "add_person", name: string, organisation: OrganisationId, role: Role, } | { "op": "change_person", user: UserId, organisation: OrganisationId, role: Role, } | { "op": "add_membership", user: UserId, workspace: WorkspaceId, organisation: OrganisationId, role: Role, } | { "op": "deactivate", user: UserId, } | { "op": "reactivate", user: UserId, } | { "op": "revoke_device", device: DeviceId, } | { "op": "issue_code", user: UserId, ttl_minutes: number, } | { "op": "withdraw_code", code: string, };
+
+/**
+ * What an administrative act answers: the people as they are now, and the code it
+ * issued, if it issued one.
+ */
+export type AdminOutcome = { people: People, code: IssuedCode | null, };
+
 export type AgeGroup = "barn" | "unga" | "vuxna" | "blandat";
 
 export type Agenda = { week: IsoWeek, meetings: Array<Meeting>, items: Array<AgendaItem>, 
@@ -74,6 +85,33 @@ export type Assessment = { id: AssessmentId, workspace: WorkspaceId, area: Place
  * The document holding one area's assessments for one ISO week.
  */
 export type AssessmentId = string;
+
+/**
+ * One entry of the server's audit log: who did what, when, from where. Never what a
+ * report says.
+ */
+export type AuditEntry = { seq: number, 
+/**
+ * Server time.
+ */
+at: Timestamp, workspace: WorkspaceId | null, 
+/**
+ * The person, or none for the operator's command line.
+ */
+user: UserId | null, user_name: string | null, device: DeviceId | null, 
+/**
+ * The client's address, for acts that came as requests.
+ */
+address: string | null, 
+/**
+ * What was done, such as `register.add_place`, `observation.erase`,
+ * `device.revoke`, `enrolment.failed`, `report.correct`.
+ */
+action: string, 
+/**
+ * What it was done to (an id), if anything.
+ */
+target: string | null, detail: string, };
 
 /**
  * A category in the workspace's catalogue. Keys are stable; names may change.
@@ -145,6 +183,16 @@ export type Deployee = "faltare" | "vaktare" | "polis" | "nattvandrare" | "ovrig
 
 export type DeviceId = string;
 
+export type DeviceSummary = { id: DeviceId, name: string, enrolled_at: Timestamp, 
+/**
+ * The last request from it (to the minute).
+ */
+last_seen: Timestamp | null, 
+/**
+ * The app version it last said it runs.
+ */
+app_version: string | null, revoked: boolean, };
+
 /**
  * What a document holds; stored in every document's root.
  */
@@ -189,6 +237,15 @@ export type Identity = { workspace: WorkspaceId, device: DeviceId, user: UserId,
  * time: a report at 23:30 on a Sunday belongs to that Sunday's week.
  */
 export type IsoWeek = string;
+
+/**
+ * A one-time enrolment code, to be shown once (as a QR code of `link`).
+ */
+export type IssuedCode = { code: string, 
+/**
+ * `lagesbild://enroll?server=…&code=…`, when the server knows its public address.
+ */
+link: string | null, expires_at: Timestamp, };
 
 export type Lagesbild = { workspace: WorkspaceId, week: IsoWeek, 
 /**
@@ -357,6 +414,12 @@ waiting_for_place: Array<ObservationRow>,
  */
 abilities: Abilities, };
 
+/**
+ * `GET /v1/workspaces/{ws}/admin`: the coordinator's view of the workspace's
+ * organisations and people, each person with their devices.
+ */
+export type People = { organisations: Array<Organisation>, people: Array<Person>, };
+
 export type PeriodReport = { workspace: string, 
 /**
  * The first day of the period and the day after its last, as `2026-11-01`.
@@ -375,6 +438,12 @@ previous_reports: number, highest: Grade | null,
  * Reports per week of the period, in `PeriodReport::weeks` order.
  */
 per_week: Array<number>, };
+
+export type Person = { user: UserId, name: string, organisation: OrganisationId, role: Role, 
+/**
+ * False once the coordinator deactivated the person in this workspace.
+ */
+active: boolean, devices: Array<DeviceSummary>, };
 
 /**
  * A named place or an area. A place may lie in an area; the lägesbild rolls places up
@@ -402,6 +471,12 @@ export type Position = { lat: number, lon: number,
  * The GPS accuracy in metres, if known.
  */
 accuracy_m: number | null, };
+
+/**
+ * A QR code as its modules: `width` × `width`, row by row, `true` for dark. The UI draws
+ * it; nothing leaves the device to make it.
+ */
+export type QrCode = { width: number, dark: Array<boolean>, };
 
 /**
  * A change the server refused, kept with its reason.
@@ -493,7 +568,7 @@ refused: number,
 /**
  * Whether the engine gets news within about a second (long poll) or periodically.
  */
-live: boolean, } & ({ "state": "offline", reason: string, } | { "state": "syncing" } | { "state": "synced", at: Timestamp, } | { "state": "revoked", reason: string, });
+live: boolean, } & ({ "state": "offline", reason: string, } | { "state": "syncing" } | { "state": "synced", at: Timestamp, } | { "state": "revoked", reason: string, } | { "state": "deactivated", reason: string, });
 
 /**
  * An instant, stored with millisecond precision. In JSON it is RFC 3339 in UTC with

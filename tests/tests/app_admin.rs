@@ -1,0 +1,258 @@
+//! The coordinator administers from the app, with no terminal: adds a guard, shows an
+//! enrolment code as a QR code that a second app enrols with (read off the screenshot by
+//! a QR decoder, as a phone's camera would), deactivates and reactivates the guard,
+//! switches the guard's device off, and reads and exports the audit log. The guard's app
+//! says in Swedish why its reports stay on the device.
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use lagesbild_core::sync::link::EnrolmentLink;
+use lagesbild_core::sync::wire::EnrollRequest;
+use lagesbild_tests::TestServer;
+use lagesbild_tests::app::{App, Display, enrolment, read_qr_codes};
+
+fn stored(server: &TestServer) -> usize {
+    lagesbild_tests::server_observations(&server.db_path).len()
+}
+
+/// Waits until the server holds `n` reports.
+async fn until_stored(server: &TestServer, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while stored(server) < n {
+        assert!(
+            Instant::now() < deadline,
+            "the server holds {} reports, not {n}",
+            stored(server)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off() {
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("E2E");
+    let codes = server.install_demo(&demo, 0);
+    let exports = dir.path().join("exports");
+    let mut env = enrolment(&server, &codes[0]);
+    env.push(("LAGESBILD_EXPORT_DIR", exports.display().to_string()));
+    let coordinator = App::start(&display, &dir.path().join("coordinator"), &env).await;
+    coordinator
+        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+
+    // A new guard at one of the security companies.
+    coordinator.click("[data-testid=tab-admin]").await;
+    coordinator.click("[data-testid=add-person-open]").await;
+    coordinator
+        .type_into("[data-testid=new-person-name]", "Vera Vakt")
+        .await;
+    coordinator
+        .select(
+            "[data-testid=new-person-organisation]",
+            "Centrumvakterna AB",
+        )
+        .await;
+    coordinator
+        .select("[data-testid=new-person-role]", "Väktare")
+        .await;
+    coordinator.click("[data-testid=add-person]").await;
+    coordinator
+        .wait_for_text("[data-testid=admin-done]", |t| t.contains("tillagd"))
+        .await;
+
+    // A first code, withdrawn before use: it enrols nothing.
+    let vera = "[data-testid=person][data-name='Vera Vakt']";
+    coordinator
+        .click(&format!("{vera} [data-testid=issue-code]"))
+        .await;
+    let withdrawn = coordinator
+        .wait_for_text("[data-testid=typed-code]", |t| !t.is_empty())
+        .await;
+    coordinator.click("[data-testid=withdraw-code]").await;
+    coordinator
+        .wait_for_text("[data-testid=admin-done]", |t| t.contains("återkallad"))
+        .await;
+    let refused = reqwest::Client::new()
+        .post(format!("{}/v1/enroll", server.url()))
+        .json(&EnrollRequest {
+            code: withdrawn,
+            device_name: "Stulen".into(),
+            actor: uuid::Uuid::now_v7().simple().to_string(),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401, "a withdrawn code enrols nothing");
+
+    // The code on screen: a QR code, the typed code, the server and the expiry.
+    coordinator
+        .click(&format!("{vera} [data-testid=issue-code]"))
+        .await;
+    coordinator.wait_for("[data-testid=qr-code]").await;
+    let typed = coordinator
+        .wait_for_text("[data-testid=typed-code]", |t| !t.is_empty())
+        .await;
+    let expires = coordinator
+        .wait_for_text("[data-testid=code-expires]", |t| !t.is_empty())
+        .await;
+    assert!(expires.starts_with("20"), "the expiry as a date: {expires}");
+    let shot = coordinator.screenshot("admin-code", (820, 1180)).await;
+    let read = read_qr_codes(&shot);
+    assert_eq!(read.len(), 1, "one QR code on screen: {read:?}");
+    let link = EnrolmentLink::parse(&read[0])
+        .unwrap_or_else(|| panic!("the QR code holds an enrolment link: {}", read[0]));
+    assert_eq!(link.code, typed, "the QR code carries the code shown");
+    assert_eq!(link.server, server.url());
+
+    // The guard's phone enrols with what its camera read.
+    let guard = App::start(&display, &dir.path().join("guard"), &[]).await;
+    guard.paste("[data-testid=code]", &read[0]).await;
+    assert_eq!(guard.value("[data-testid=server]").await, server.url());
+    guard
+        .type_into("[data-testid=device-name]", "Veras telefon")
+        .await;
+    guard.click("[data-testid=enrol]").await;
+    guard
+        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    assert_eq!(
+        guard.count("[data-testid=tab-admin]").await,
+        0,
+        "administration is the coordinator's alone"
+    );
+    let before = stored(&server);
+    guard
+        .record("Rönninge station", "Ordningsstörning", 3, None)
+        .await;
+    until_stored(&server, before + 1).await;
+
+    // The coordinator sees the phone once the code is put away.
+    coordinator.click("[data-testid=close-code]").await;
+    let phone = format!("{vera} [data-testid=device][data-name='Veras telefon']");
+    let seen = coordinator
+        .wait_for_text(&phone, |t| t.contains("20"))
+        .await;
+    assert!(seen.contains("senast sedd"), "{seen}");
+
+    // Deactivated: the guard's app says so, in Swedish; reactivated, it syncs again.
+    coordinator
+        .click(&format!("{vera} [data-testid=deactivate]"))
+        .await;
+    coordinator
+        .click(&format!("{vera} [data-testid=confirm-deactivate]"))
+        .await;
+    coordinator
+        .wait_for(&format!("{vera} [data-testid=deactivated]"))
+        .await;
+    guard.click("[data-testid=sync-now]").await;
+    guard
+        .wait_for_text("[data-testid=deactivated]", |t| {
+            t.contains("avaktiverat dig")
+        })
+        .await;
+    coordinator
+        .click(&format!("{vera} [data-testid=reactivate]"))
+        .await;
+    coordinator
+        .wait_for_text("[data-testid=admin-done]", |t| t.contains("igen"))
+        .await;
+    guard.click("[data-testid=sync-now]").await;
+    guard
+        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+
+    // Switched off: at once, everywhere. The guard's next report stays on the phone.
+    coordinator
+        .click(&format!("{phone} [data-testid=revoke]"))
+        .await;
+    coordinator
+        .click(&format!("{phone} [data-testid=confirm-revoke]"))
+        .await;
+    coordinator
+        .wait_for(&format!("{phone} [data-testid=device-revoked]"))
+        .await;
+    guard
+        .record("Rönninge centrum", "Ordningsstörning", 4, None)
+        .await;
+    guard.click("[data-testid=sync-now]").await;
+    let why = guard
+        .wait_for_text("[data-testid=revoked]", |t| t.contains("stängt av"))
+        .await;
+    assert!(why.contains("finns kvar här"), "{why}");
+    guard
+        .wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(stored(&server), before + 1, "the report is never stored");
+    // A new partner organisation, renamed.
+    coordinator.click("[data-testid=admin-organisations]").await;
+    coordinator
+        .type_into("[data-testid=new-organisation-name]", "Trygghetsvärdarna")
+        .await;
+    coordinator
+        .select("[data-testid=new-organisation-kind]", "Vaktbolag")
+        .await;
+    coordinator.click("[data-testid=add-organisation]").await;
+    coordinator
+        .click("[data-testid=organisation][data-name='Trygghetsvärdarna'] [data-testid=rename-organisation]")
+        .await;
+    coordinator
+        .type_into(
+            "[data-testid=organisation-new-name]",
+            "Trygghetsvärdarna i Salem",
+        )
+        .await;
+    coordinator
+        .click("[data-testid=save-organisation-name]")
+        .await;
+    coordinator
+        .wait_for("[data-testid=organisation][data-name='Trygghetsvärdarna i Salem']")
+        .await;
+
+    // The audit log: read in the app, exported as the server's CSV.
+    coordinator.click("[data-testid=admin-log]").await;
+    for action in [
+        "organisation.add",
+        "organisation.rename",
+        "person.add",
+        "enrolment.code",
+        "enrolment.withdraw",
+        "enrolment",
+        "person.deactivate",
+        "person.reactivate",
+        "device.revoke",
+    ] {
+        coordinator
+            .wait_for(&format!(
+                "[data-testid=audit-entry][data-action='{action}']"
+            ))
+            .await;
+    }
+    let revoked = coordinator
+        .wait_for_text(
+            "[data-testid=audit-entry][data-action='device.revoke']",
+            |t| t.contains("Samira Lind"),
+        )
+        .await;
+    assert!(revoked.contains("Enhet avstängd"), "{revoked}");
+    coordinator.click("[data-testid=audit-export]").await;
+    let saved = coordinator
+        .wait_for_text("[data-testid=audit-saved]", |t| t.contains(".csv"))
+        .await;
+    let path = saved.trim_start_matches("Sparad:").trim();
+    let csv = std::fs::read_to_string(path).unwrap();
+    assert!(csv.starts_with("seq,at,"), "{csv}");
+    assert!(csv.contains(",device.revoke,"), "{csv}");
+    assert!(csv.contains("Vera Vakt"), "{csv}");
+
+    coordinator.screenshot("admin-log", (1366, 768)).await;
+    coordinator.click("[data-testid=admin-people]").await;
+    coordinator.screenshot("admin-people", (390, 844)).await;
+    coordinator.assert_fits("administration on a phone").await;
+    guard.quit().await;
+    coordinator.quit().await;
+}

@@ -1,0 +1,113 @@
+// Pure helpers for the coordinator's administration screens: the QR code's drawing,
+// the audit log's words, the people by organisation. Unit-tested.
+
+import type { Lang } from "./i18n";
+import type { AuditEntry, OrganisationKind, People, Person } from "./bindings";
+
+/**
+ * An SVG path of a QR code's dark modules, one unit a module, offset by the quiet
+ * zone (`quiet` modules of light on every side, which readers need). Each row's runs of
+ * dark modules become one rectangle, so the path stays short.
+ */
+export function qrPath(width: number, dark: boolean[], quiet = 4): string {
+  const parts: string[] = [];
+  for (let y = 0; y < width; y++) {
+    let x = 0;
+    while (x < width) {
+      if (!dark[y * width + x]) {
+        x++;
+        continue;
+      }
+      const start = x;
+      while (x < width && dark[y * width + x]) x++;
+      parts.push(`M${start + quiet} ${y + quiet}h${x - start}v1h-${x - start}z`);
+    }
+  }
+  return parts.join("");
+}
+
+/** How long a new enrolment code is valid, in minutes (the server allows up to 7 days). */
+export const CODE_LIFETIMES: { minutes: number; label: [string, string] }[] = [
+  { minutes: 15, label: ["15 minuter", "15 minutes"] },
+  { minutes: 60, label: ["1 timme", "1 hour"] },
+  { minutes: 24 * 60, label: ["1 dygn", "1 day"] },
+  { minutes: 7 * 24 * 60, label: ["7 dygn", "7 days"] },
+];
+
+const KIND_LABELS: Record<OrganisationKind, [string, string]> = {
+  kommun: ["Kommun", "Municipality"],
+  polis: ["Polis", "Police"],
+  vaktbolag: ["Vaktbolag", "Security company"],
+  fastighetsagare: ["Fastighetsägare", "Property owner"],
+  raddningstjanst: ["Räddningstjänst", "Rescue service"],
+  ideell: ["Ideell förening", "Voluntary organisation"],
+};
+export const ORGANISATION_KINDS = Object.keys(KIND_LABELS) as OrganisationKind[];
+export function kindLabel(kind: OrganisationKind, lang: Lang): string {
+  return KIND_LABELS[kind]?.[lang === "sv" ? 0 : 1] ?? kind;
+}
+
+/** What the audit log's actions (the server's names) mean, in [Swedish, English]. */
+const ACTIONS: Record<string, [string, string]> = {
+  "organisation.add": ["Organisation tillagd", "Organisation added"],
+  "organisation.rename": ["Organisation bytte namn", "Organisation renamed"],
+  "organisation.kind": ["Organisationens typ ändrad", "Organisation kind changed"],
+  "person.add": ["Person tillagd", "Person added"],
+  "person.change": ["Roll eller organisation ändrad", "Role or organisation changed"],
+  "person.membership": ["Medlemskap i annan arbetsyta", "Membership in another workspace"],
+  "person.deactivate": ["Person avaktiverad", "Person deactivated"],
+  "person.reactivate": ["Person återaktiverad", "Person reactivated"],
+  "device.revoke": ["Enhet avstängd", "Device switched off"],
+  "enrolment.code": ["Kod för ny enhet", "Enrolment code issued"],
+  "enrolment.withdraw": ["Kod återkallad", "Enrolment code withdrawn"],
+  enrolment: ["Enhet ansluten", "Device enrolled"],
+  "enrolment.failed": ["Misslyckad anslutning", "Failed enrolment"],
+  "register.add_place": ["Plats tillagd", "Place added"],
+  "register.rename_place": ["Plats bytte namn", "Place renamed"],
+  "register.merge_place": ["Platser sammanslagna", "Places merged"],
+  "register.add_category": ["Kategori tillagd", "Category added"],
+  "register.retire_category": ["Kategori avvecklad", "Category retired"],
+  "observation.erase": ["Rapport raderad", "Report erased"],
+  "report.review": ["Rapport granskad", "Report reviewed"],
+  "report.correct": ["Rapport rättad", "Report corrected"],
+  "report.status": ["Rapportens status ändrad", "Report status changed"],
+  "report.link": ["Rapporter kopplade", "Reports linked"],
+};
+
+export function actionLabel(action: string, lang: Lang): string {
+  return ACTIONS[action]?.[lang === "sv" ? 0 : 1] ?? action;
+}
+
+/** The groups the log can be narrowed to, by the action's first word. */
+export const ACTION_GROUPS = ["person", "device", "enrolment", "organisation", "register", "report"] as const;
+export type ActionGroup = (typeof ACTION_GROUPS)[number];
+
+/** Entries in `group` (all for null) whose words contain `search`, case-insensitively. */
+export function filterAudit(entries: AuditEntry[], group: ActionGroup | null, search: string, lang: Lang): AuditEntry[] {
+  const needle = search.trim().toLocaleLowerCase("sv");
+  return entries.filter((e) => {
+    const head = e.action.split(".")[0];
+    const inGroup =
+      group === null || head === group || (group === "report" && head === "observation");
+    if (!inGroup) return false;
+    if (!needle) return true;
+    return [e.user_name ?? "", e.address ?? "", e.detail, e.target ?? "", actionLabel(e.action, lang), e.action]
+      .some((s) => s.toLocaleLowerCase("sv").includes(needle));
+  });
+}
+
+/** The people of each organisation, the organisations in register order, names sorted. */
+export function byOrganisation(people: People, search = ""): { id: string; name: string; people: Person[] }[] {
+  const needle = search.trim().toLocaleLowerCase("sv");
+  return people.organisations
+    .map((o) => ({
+      id: o.id,
+      name: o.name,
+      people: people.people
+        .filter((p) => p.organisation === o.id)
+        .filter((p) => !needle || p.name.toLocaleLowerCase("sv").includes(needle)
+          || p.devices.some((d) => d.name.toLocaleLowerCase("sv").includes(needle)))
+        .sort((a, b) => a.name.localeCompare(b.name, "sv")),
+    }))
+    .filter((o) => o.people.length > 0 || !needle);
+}
