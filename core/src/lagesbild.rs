@@ -321,22 +321,31 @@ impl Store {
             );
         }
 
-        // Linked reports of one event count once.
+        // Linked reports of one event count once. An unlinked report is an event of its
+        // own, so a place's events are its reports less its linked ones plus their
+        // distinct events; only linked reports are read, from the partial index that
+        // holds just them (named: without statistics SQLite's planner takes the full
+        // index and looks every report of the week up in the table, 20× slower).
+        for summary in by_place.values_mut() {
+            summary.events = summary.reports;
+        }
         let mut params = vec![
             Value::Blob(workspace.as_uuid().as_bytes().to_vec()),
             Value::Integer(week.key()),
         ];
         let sql = format!(
-            "SELECT o.place_id, COUNT(DISTINCT COALESCE(o.event_id, o.id)) FROM observations o
-             WHERE o.workspace_id = ? AND o.week = ?{}
+            "SELECT o.place_id, COUNT(*), COUNT(DISTINCT o.event_id)
+             FROM observations o INDEXED BY observations_linked_by_week
+             WHERE o.workspace_id = ? AND o.week = ? AND o.link_count > 0{}
              GROUP BY o.place_id",
             filter.sql(workspace, &mut params)
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(params))?;
         while let Some(row) = rows.next()? {
-            entry(&mut by_place, &places, resolve(&places, row.get(0)?)).events +=
-                row.get::<_, u32>(1)?;
+            let (linked, events): (u32, u32) = (row.get(1)?, row.get(2)?);
+            let summary = entry(&mut by_place, &places, resolve(&places, row.get(0)?));
+            summary.events = summary.events.saturating_sub(linked - events);
         }
 
         let mut params = vec![Value::Blob(workspace.as_uuid().as_bytes().to_vec())];

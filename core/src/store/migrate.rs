@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_events.sql"),
+    include_str!("migrations/0003_linked_index.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
