@@ -24,8 +24,10 @@ use tower::ServiceExt;
 /// may idle between requests.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections open at once. Every device holds at most one long poll and one other
-/// request, so this serves a few hundred devices; excess connections wait to be accepted.
-pub const MAX_CONNECTIONS: usize = 1024;
+/// request, so this serves two thousand devices at once (DESIGN.md's load is 1 000);
+/// excess connections wait to be accepted. An idle connection costs the server a few
+/// kilobytes; the process needs a file limit above this (`LimitNOFILE`).
+pub const MAX_CONNECTIONS: usize = 4096;
 /// How long requests in flight may take to finish after shutdown begins.
 const DRAIN: Duration = Duration::from_secs(35);
 

@@ -1,12 +1,15 @@
 //! Lägesbild's benchmarks. Prints figures; asserts nothing.
 //!
-//!     ./scripts/bench [core] [sync] [--large]
+//!     ./scripts/bench [core] [sync] [load] [--large]
 //!
 //! `core`: recording latency against a bare SQLite insert with the same durability, the
 //! weekly lägesbild over 100 000 observations (and 1 000 000 with `--large`), and the
 //! store's size per observation.
 //! `sync`: 100 devices × 100 offline observations reconnecting at once; bootstrap of a
 //! new device and a no-op reconnect with 100 000 observations; the server's memory.
+//! `load`: 1 000 devices long-polling while each pushes a report at a steady rate (also
+//! part of `sync`); `LAGESBILD_BENCH_DEVICES`, `LAGESBILD_BENCH_PERIOD` (seconds between
+//! one device's reports) and `LAGESBILD_BENCH_SECONDS` change it.
 //! The server runs as its own release process; devices reach it through a proxy that
 //! counts the bytes on the wire. Files go to `target/bench` (the project's own disk).
 
@@ -35,7 +38,9 @@ fn main() -> Result<()> {
         core::run(large)?;
     }
     if all || args.iter().any(|a| a == "sync") {
-        sync::run()?;
+        sync::run(sync::ALL)?;
+    } else if args.iter().any(|a| a == "load") {
+        sync::run(&["load"])?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use lagesbild_core::sync::wire::{FeedEntry, PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{ListQuery, ObservationDraft};
 use lagesbild_sync::Service;
 use lagesbild_sync::db::Db;
@@ -13,10 +14,13 @@ use lagesbild_tests::Device;
 
 use crate::{Result, bench_dir, now};
 
+/// Every part: reconnecting devices, bootstrap, and the load of 1 000 devices.
+pub const ALL: &[&str] = &["many-devices", "prepare-bootstrap", "bootstrap", "load"];
+
 /// Runs each part in a process of its own, so each one's peak memory is its own.
-pub fn run() -> Result<()> {
+pub fn run(parts: &[&str]) -> Result<()> {
     println!("# Sync benchmarks\n");
-    for part in ["many-devices", "prepare-bootstrap", "bootstrap"] {
+    for part in parts {
         let status = Command::new(std::env::current_exe()?)
             .args(["--part", part])
             .status()?;
@@ -36,6 +40,7 @@ pub fn part(name: &str) -> Result<()> {
         "many-devices" => runtime.block_on(many_devices()),
         "prepare-bootstrap" => prepare_bootstrap(),
         "bootstrap" => runtime.block_on(bootstrap()),
+        "load" => runtime.block_on(load()),
         other => Err(format!("no benchmark part {other}").into()),
     }
 }
@@ -57,6 +62,8 @@ fn server_binary() -> Result<PathBuf> {
 struct Server {
     child: Child,
     proxy: String,
+    /// The server itself, not through the proxy.
+    direct: String,
     up: Arc<AtomicU64>,
     down: Arc<AtomicU64>,
 }
@@ -103,6 +110,7 @@ impl Server {
         });
         Ok(Server {
             child,
+            direct: format!("http://127.0.0.1:{port}"),
             proxy,
             up,
             down,
@@ -368,6 +376,290 @@ async fn bootstrap() -> Result<()> {
     let (rss, peak) = server.memory();
     println!(
         "  server memory: {} now, {} peak (goal: under 100 MB)\n",
+        mb(rss),
+        mb(peak)
+    );
+    Ok(())
+}
+
+/// A setting of the load benchmark from the environment, or its default.
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The server process's CPU time so far (user + system), from /proc.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are the
+    // 12th and 13th, in clock ticks of 1/100 s on Linux.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = after
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+fn quantiles(mut samples: Vec<Duration>) -> String {
+    if samples.is_empty() {
+        return "no samples".into();
+    }
+    samples.sort();
+    format!(
+        "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} samples)",
+        crate::percentile(&samples, 0.5).as_secs_f64() * 1000.0,
+        crate::percentile(&samples, 0.99).as_secs_f64() * 1000.0,
+        samples[samples.len() - 1].as_secs_f64() * 1000.0,
+        samples.len()
+    )
+}
+
+/// What the load's devices saw.
+#[derive(Default)]
+struct Seen {
+    /// When each new report was pushed, by document.
+    sent: std::collections::HashMap<uuid::Uuid, Instant>,
+    push: Vec<Duration>,
+    /// From a change's push being sent to another device's long poll receiving it.
+    pull: Vec<Duration>,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+impl Seen {
+    fn error(&mut self, what: String) {
+        self.errors += 1;
+        self.first_error.get_or_insert(what);
+    }
+}
+
+/// 1 000 devices long-poll the feed while each pushes a report at a steady rate (one
+/// per device every `LAGESBILD_BENCH_PERIOD` seconds, 120 by default), for
+/// `LAGESBILD_BENCH_SECONDS` (60): push and pull latency, errors, the server's memory and
+/// CPU. The devices talk to the server directly, over one connection pool.
+async fn load() -> Result<()> {
+    let count = setting("LAGESBILD_BENCH_DEVICES", 1000) as usize;
+    let period = Duration::from_secs(setting("LAGESBILD_BENCH_PERIOD", 120));
+    let length = Duration::from_secs(setting("LAGESBILD_BENCH_SECONDS", 60));
+    let dir = bench_dir("sync-load")?;
+    let db = dir.join("server.sqlite3");
+    let (codes, _) = prepare(&db, 0, count)?;
+    let server = Server::start(&db).await?;
+    let enrolled = Instant::now();
+    let mut devices = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        devices.push(Arc::new(
+            Device::enroll(&server.direct, code, &format!("enhet {i}")).await,
+        ));
+    }
+    println!(
+        "## {count} devices long-polling, each pushing a report every {} s ({:.1} pushes/s), for {} s",
+        period.as_secs(),
+        count as f64 / period.as_secs_f64(),
+        length.as_secs()
+    );
+    println!(
+        "  {count} devices enrolled in {:.1} s",
+        enrolled.elapsed().as_secs_f64()
+    );
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(4 * count)
+        .build()?;
+    let seen = Arc::new(std::sync::Mutex::new(Seen::default()));
+    let running = Arc::new(std::sync::atomic::AtomicBool::new(true));
+
+    // Every device long-polls from where the workspace is now.
+    let mut pollers = Vec::new();
+    for device in &devices {
+        let (device, client, seen, running) = (
+            Arc::clone(device),
+            client.clone(),
+            Arc::clone(&seen),
+            Arc::clone(&running),
+        );
+        pollers.push(tokio::spawn(async move {
+            let mut cursor = 0i64;
+            let mut wait = 0;
+            while running.load(Ordering::Relaxed) {
+                let url = format!("{}/v1/workspaces/{}/feed", device.server, device.workspace);
+                let response = client
+                    .get(url)
+                    .query(&[("since", cursor), ("wait", wait)])
+                    .bearer_auth(&device.token)
+                    .timeout(Duration::from_secs(60))
+                    .send()
+                    .await;
+                let page = match response {
+                    Ok(r) if r.status().is_success() => {
+                        r.json::<lagesbild_core::sync::wire::FeedPage>().await
+                    }
+                    Ok(r) => {
+                        seen.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .error(format!("feed: HTTP {}", r.status()));
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                    Err(e) => {
+                        seen.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .error(format!("feed: {e}"));
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                let arrived = Instant::now();
+                match page {
+                    Ok(page) => {
+                        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                        for entry in &page.entries {
+                            // A new report reaches others whole; later edits as changes.
+                            let doc = match entry {
+                                FeedEntry::Document { doc, .. } | FeedEntry::Change { doc, .. } => {
+                                    doc
+                                }
+                                _ => continue,
+                            };
+                            if let Some(sent) = seen.sent.get(doc) {
+                                let took = arrived - *sent;
+                                seen.pull.push(took);
+                            }
+                        }
+                        cursor = page.cursor;
+                        wait = 25;
+                    }
+                    Err(e) => seen
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .error(format!("feed body: {e}")),
+                }
+            }
+        }));
+    }
+    // Let every long poll settle before the clock starts.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let cpu_before = cpu_time(server.child.id());
+    let start = Instant::now();
+    let mut pushers = Vec::new();
+    for (i, device) in devices.iter().enumerate() {
+        let (device, client, seen) = (Arc::clone(device), client.clone(), Arc::clone(&seen));
+        let offset = period.mul_f64(i as f64 / count as f64);
+        pushers.push(tokio::spawn(async move {
+            let mut next = start + offset;
+            let mut n = 0usize;
+            while next < start + length {
+                tokio::time::sleep_until(next.into()).await;
+                next += period;
+                n += 1;
+                let draft = ObservationDraft {
+                    category: Some(["klotter", "brak", "alkohol", "grupperingar"][n % 4].into()),
+                    place: Some(
+                        ["Rönninge station", "Salems centrum, torget", "Säby gård"][(i + n) % 3]
+                            .into(),
+                    ),
+                    grade: Some(1 + ((i + n) % 5) as i64),
+                    description: Some(format!("Rapport {n} från enhet {i}")),
+                    ..ObservationDraft::default()
+                };
+                let pending = {
+                    let mut store = device.store();
+                    if let Err(e) = store.record(&draft, now()) {
+                        seen.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .error(format!("record: {e}"));
+                        continue;
+                    }
+                    store.pending_changes(usize::MAX).unwrap_or_default()
+                };
+                let changes: Vec<WireChange> = pending
+                    .iter()
+                    .map(|p| WireChange {
+                        doc: p.doc_id,
+                        hash: p.change.hash.to_string(),
+                        bytes: p.change.bytes.clone(),
+                    })
+                    .collect();
+                let sent = Instant::now();
+                {
+                    let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                    for c in &changes {
+                        seen.sent.entry(c.doc).or_insert(sent);
+                    }
+                }
+                let response = client
+                    .post(format!(
+                        "{}/v1/workspaces/{}/push",
+                        device.server, device.workspace
+                    ))
+                    .bearer_auth(&device.token)
+                    .timeout(Duration::from_secs(60))
+                    .json(&PushRequest { changes })
+                    .send()
+                    .await;
+                let outcome = match response {
+                    Ok(r) if r.status().is_success() => r
+                        .json::<PushResponse>()
+                        .await
+                        .map_err(|e| format!("push body: {e}")),
+                    Ok(r) => Err(format!("push: HTTP {}", r.status())),
+                    Err(e) => Err(format!("push: {e}")),
+                };
+                let took = sent.elapsed();
+                match outcome {
+                    Ok(response) => {
+                        let stored = response.results.iter().all(|r| {
+                            matches!(r.outcome, PushOutcome::Stored | PushOutcome::Duplicate)
+                        });
+                        let seqs: Vec<i64> = pending.iter().map(|p| p.seq).collect();
+                        let _ = device.store().acknowledge(&seqs, response.server_time);
+                        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                        seen.push.push(took);
+                        if !stored {
+                            seen.error(format!("push refused: {:?}", response.results));
+                        }
+                    }
+                    Err(e) => seen.lock().unwrap_or_else(|e| e.into_inner()).error(e),
+                }
+            }
+        }));
+    }
+    for pusher in pushers {
+        pusher.await?;
+    }
+    let cpu = cpu_time(server.child.id()) - cpu_before;
+    let wall = start.elapsed();
+    // The last pushes reach the long polls.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    running.store(false, Ordering::Relaxed);
+    let (rss, peak) = server.memory();
+    for poller in pollers {
+        poller.abort();
+    }
+    let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|e| e.into_inner()));
+    let pushes = seen.push.len();
+    println!("  push: {}", quantiles(seen.push));
+    println!(
+        "  pull (a push sent → another device's long poll has it): {}; {} of {} deliveries",
+        quantiles(seen.pull.clone()),
+        seen.pull.len(),
+        pushes * count.saturating_sub(1)
+    );
+    println!(
+        "  errors: {}{}   (goal: none, p99 under 100 ms)",
+        seen.errors,
+        seen.first_error
+            .map(|e| format!(" (first: {e})"))
+            .unwrap_or_default()
+    );
+    println!(
+        "  server: {:.0} % of one core over {:.0} s; memory {} now, {} peak\n",
+        cpu.as_secs_f64() / wall.as_secs_f64() * 100.0,
+        wall.as_secs_f64(),
         mb(rss),
         mb(peak)
     );
