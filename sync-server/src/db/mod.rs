@@ -32,6 +32,15 @@ impl Db {
     fn setup(mut conn: Connection, path: &str) -> anyhow::Result<Db> {
         lagesbild_core::store::configure(&conn, 32 * 1024)?;
         lagesbild_core::store::migrate::run(&mut conn, MIGRATIONS, path)?;
+        // Every statement the server runs stays prepared: rusqlite keeps 16 by default,
+        // fewer than the server's. And prepared means prepared: the bundled SQLite (built
+        // with STAT4) otherwise plans some statements again for each new bound value,
+        // which took a fifth of the server's CPU under the load benchmark.
+        conn.set_prepared_statement_cache_capacity(256);
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         Ok(Db {
             conn: Mutex::new(conn),
         })

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
@@ -54,6 +55,15 @@ pub struct AppState {
 
 /// The API's routes over `service`. `stopping` turns true when the server shuts down,
 /// so long polls return at once.
+/// Responses worth compressing: a long poll's page of one new report (a few KB) costs
+/// more to gzip (zlib's state is set up per response) than it saves on the wire, and a
+/// thousand long polls wake at once; bootstrap and feed pages of many changes shrink.
+fn compress_when() -> impl Predicate {
+    SizeAbove::new(8 * 1024)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+}
+
 pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router {
     let state = AppState {
         service,
@@ -88,7 +98,11 @@ pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router 
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES))
-        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
+        .layer(
+            CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Fastest)
+                .compress_when(compress_when()),
+        )
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let route = request
