@@ -125,3 +125,67 @@ async fn a_narrowed_report_reaches_no_other_organisation_with_its_earlier_text()
                 .contains(NAME)
     );
 }
+
+/// Devices that wake together ask for the same page, which the server reads once: each
+/// still gets only what it may read, and nothing erased since.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_read_once_for_many_devices_follows_each_reader_and_erasure() {
+    const CANARY: &str = "Kanariefågel-5521";
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Sidor");
+    let codes = server.install_demo(&demo, 0);
+    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnare").await;
+    let faltare = Device::enroll(&server.url(), &codes[1], "fältare").await;
+    let police = Device::enroll(&server.url(), &codes[3], "polis").await;
+    let guard = Device::enroll(&server.url(), &codes[4], "väktare").await;
+    for device in [&coordinator, &police, &guard] {
+        device.sync().await;
+    }
+    let cursor = guard.store().sync_state(guard.workspace).unwrap().cursor;
+    let draft = ObservationDraft {
+        category: Some("grupperingar".into()),
+        place: Some("Rönninge station".into()),
+        grade: Some(3),
+        description: Some(format!("Grupp vid perrongen: {CANARY}")),
+        visibility: Some("kommun-polis".into()),
+        ..ObservationDraft::default()
+    };
+    let id = faltare.store().record(&draft, now()).unwrap().id;
+    faltare.sync().await;
+
+    // The guard asks first, then those who may read it, then the guard again.
+    let page = |device: &Device| {
+        let device = device.clone();
+        async move {
+            let page: FeedPage = device.get(&format!("feed?since={cursor}")).await;
+            serde_json::to_string(&page).unwrap()
+        }
+    };
+    for _ in 0..2 {
+        let seen = page(&guard).await;
+        assert!(!seen.contains(CANARY), "the guard may not read it: {seen}");
+        assert!(seen.contains("restricted"), "{seen}");
+        for reader in [&coordinator, &police] {
+            assert!(page(reader).await.contains(CANARY));
+        }
+    }
+
+    // Erased: the same page, asked for again, holds its removal and not its text.
+    coordinator
+        .request(reqwest::Method::POST, &format!("observations/{id}/erase"))
+        .send()
+        .await
+        .unwrap();
+    for device in [&guard, &coordinator, &police] {
+        let seen = page(device).await;
+        assert!(!seen.contains(CANARY), "{seen}");
+        let page: FeedPage = serde_json::from_str(&seen).unwrap();
+        assert!(
+            page.entries
+                .iter()
+                .any(|e| matches!(e, FeedEntry::Remove { doc, .. } if *doc == *id.as_uuid())),
+            "{seen}"
+        );
+    }
+}

@@ -5,11 +5,12 @@
 //! device may know: the change itself, the whole document when it has just become
 //! readable, a restricted summary when it may not read it, or a removal.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, PoisonError};
 
 use lagesbild_core::store::projection::ObservationProjection;
 use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, FeedPage, MAX_PAGE};
-use lagesbild_core::{DocKind, OrganisationId, Timestamp, Visibility};
+use lagesbild_core::{DocKind, OrganisationId, Timestamp, Visibility, WorkspaceId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use uuid::Uuid;
@@ -18,6 +19,7 @@ use super::access::can_read;
 use super::push::feed_head;
 use super::{Member, Service, ServiceError, ServiceResult};
 
+#[derive(Clone)]
 struct FeedRow {
     seq: i64,
     doc: Vec<u8>,
@@ -35,6 +37,7 @@ struct FeedRow {
 }
 
 /// A document's current state, as stored.
+#[derive(Clone)]
 struct Current {
     kind: DocKind,
     bytes: Vec<u8>,
@@ -91,81 +94,204 @@ fn as_visible(member: &Member, doc: Uuid, current: Current) -> Option<FeedEntry>
     }
 }
 
+/// Pages read lately, kept for the long polls that ask for the same one: when a change
+/// lands, every device of the workspace wakes and asks for the page after the same
+/// cursor. A page holds while the workspace's feed head is what it was when it was read
+/// (every change, an erasure included, moves the head). Small pages only, few of them.
+pub(super) type Pages = Mutex<HashMap<(WorkspaceId, i64, usize), Page>>;
+
+pub(super) struct Page {
+    head: i64,
+    rows: Vec<FeedRow>,
+    /// Documents as they are, read as the members asking needed them.
+    current: HashMap<Uuid, Option<Current>>,
+}
+
+impl std::fmt::Debug for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Page")
+            .field("head", &self.head)
+            .field("rows", &self.rows.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Page {
+    fn bytes(&self) -> usize {
+        self.rows
+            .iter()
+            .map(|r| r.bytes.as_ref().map_or(0, Vec::len))
+            .sum()
+    }
+}
+
+/// Pages kept at once, and the most change bytes a kept page may hold.
+const KEPT_PAGES: usize = 64;
+const KEPT_PAGE_BYTES: usize = 256 * 1024;
+
+/// The feed's rows after `since`, with who may read each document now.
+fn read_rows(
+    conn: &Connection,
+    workspace: WorkspaceId,
+    since: i64,
+    limit: usize,
+) -> ServiceResult<Vec<FeedRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.seq, f.doc_id, f.entry, f.doc_kind, f.bytes, f.creates, f.device_id, f.org_id, f.visibility_before,
+                f.visibility_after, COALESCE(d.first_seen, f.received_at), d.id IS NOT NULL, d.org_id, d.visibility
+         FROM feed f LEFT JOIN documents d ON d.id = f.doc_id
+         WHERE f.workspace_id = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3",
+    )?;
+    let rows = stmt
+        .query_map(params![workspace, since, limit as i64], |r| {
+            Ok(FeedRow {
+                seq: r.get(0)?,
+                doc: r.get(1)?,
+                entry: r.get(2)?,
+                kind: r.get(3)?,
+                bytes: r.get(4)?,
+                creates: r.get(5)?,
+                device: r.get(6)?,
+                org: r.get(7)?,
+                before: r.get(8)?,
+                after: r.get(9)?,
+                first_seen: r.get(10)?,
+                now: if r.get(11)? {
+                    Some((r.get(12)?, r.get(13)?))
+                } else {
+                    None
+                },
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 impl Service {
     /// Entries after `since`, at most `limit` of them scanned.
     pub fn feed(&self, member: &Member, since: i64, limit: usize) -> ServiceResult<FeedPage> {
         let limit = limit.clamp(1, MAX_PAGE);
         self.db().with(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT f.seq, f.doc_id, f.entry, f.doc_kind, f.bytes, f.creates, f.device_id, f.org_id, f.visibility_before,
-                        f.visibility_after, COALESCE(d.first_seen, f.received_at), d.id IS NOT NULL, d.org_id, d.visibility
-                 FROM feed f LEFT JOIN documents d ON d.id = f.doc_id
-                 WHERE f.workspace_id = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3",
-            )?;
-            let rows: Vec<FeedRow> = stmt
-                .query_map(params![member.workspace, since, limit as i64], |r| {
-                    Ok(FeedRow {
-                        seq: r.get(0)?,
-                        doc: r.get(1)?,
-                        entry: r.get(2)?,
-                        kind: r.get(3)?,
-                        bytes: r.get(4)?,
-                        creates: r.get(5)?,
-                        device: r.get(6)?,
-                        org: r.get(7)?,
-                        before: r.get(8)?,
-                        after: r.get(9)?,
-                        first_seen: r.get(10)?,
-                        now: if r.get(11)? { Some((r.get(12)?, r.get(13)?)) } else { None },
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            let more = rows.len() == limit;
-            let cursor = rows.last().map_or(since, |r| r.seq);
+            // One read transaction: one snapshot, and one lock on the file, not one for
+            // each statement (under load those locks were a tenth of the server's time).
+            let tx = conn.transaction()?;
+            let conn = &*tx;
+            let head = feed_head(conn, member.workspace)?;
+            let key = (member.workspace, since, limit);
+            let mut pages = self.pages.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut fresh;
+            let page = match pages.get_mut(&key).filter(|p| p.head == head) {
+                Some(page) => page,
+                None => {
+                    fresh = Page {
+                        head,
+                        rows: read_rows(conn, member.workspace, since, limit)?,
+                        current: HashMap::new(),
+                    };
+                    if fresh.bytes() > KEPT_PAGE_BYTES {
+                        &mut fresh
+                    } else {
+                        if pages.len() >= KEPT_PAGES {
+                            pages.clear();
+                        }
+                        pages.entry(key).insert_entry(fresh).into_mut()
+                    }
+                }
+            };
+            let more = page.rows.len() == limit;
+            let cursor = page.rows.last().map_or(since, |r| r.seq);
             let mut entries = Vec::new();
             // Documents already sent whole (or summarised) in this page.
             let mut settled: HashSet<Uuid> = HashSet::new();
-            for FeedRow { doc, entry, kind, bytes, creates, device, org, before, after, first_seen, now, .. } in rows {
-                let doc = Uuid::from_slice(&doc).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let Page {
+                rows,
+                current: documents,
+                ..
+            } = page;
+            // Each document read once for all the members asking for this page.
+            let mut document = |doc: &Uuid| -> ServiceResult<Option<Current>> {
+                if let Some(found) = documents.get(doc) {
+                    return Ok(found.clone());
+                }
+                let found = current(conn, doc)?;
+                documents.insert(*doc, found.clone());
+                Ok(found)
+            };
+            for row in rows.iter() {
+                let FeedRow {
+                    doc,
+                    entry,
+                    kind,
+                    bytes,
+                    creates,
+                    device,
+                    org,
+                    before,
+                    after,
+                    first_seen,
+                    now,
+                    ..
+                } = row;
+                let doc =
+                    Uuid::from_slice(doc).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 if entry == "remove" {
                     settled.insert(doc);
-                    entries.push(FeedEntry::Remove { doc, restricted: None });
+                    entries.push(FeedEntry::Remove {
+                        doc,
+                        restricted: None,
+                    });
                     continue;
                 }
-                if device == Some(member.device.id) || settled.contains(&doc) {
+                if *device == Some(member.device.id) || settled.contains(&doc) {
                     continue;
                 }
                 // What this device may read is decided now, from the document's current
                 // audience, never from what was true when the change was written: a
                 // report narrowed later must not leak its earlier text to anyone.
-                let Some((now_org, now_visibility)) = now else { continue };
+                let Some((now_org, now_visibility)) = *now else {
+                    continue;
+                };
                 let readable_now = can_read(member, now_org, now_visibility);
-                let readable_before = can_read(member, org, before.unwrap_or(Visibility::Alla));
-                let readable_after = can_read(member, org, after.unwrap_or(Visibility::Alla));
+                let readable_before = can_read(member, *org, before.unwrap_or(Visibility::Alla));
+                let readable_after = can_read(member, *org, after.unwrap_or(Visibility::Alla));
                 if !readable_now {
                     settled.insert(doc);
-                    let restricted = current(conn, &doc)?.and_then(|c| c.projection).map(|p| p.restricted());
+                    let restricted = document(&doc)?
+                        .and_then(|c| c.projection)
+                        .map(|p| p.restricted());
                     if readable_before || readable_after {
                         // It may hold the text: remove it, keep what may be counted.
                         entries.push(FeedEntry::Remove { doc, restricted });
                     } else if let Some(projection) = restricted {
                         entries.push(FeedEntry::Restricted { projection });
                     }
-                } else if creates || !readable_before || !readable_after {
+                } else if *creates || !readable_before || !readable_after {
                     // A new document, or one whose readability changed here, goes whole
                     // as it is now, with its projection: the device stores it as it is.
                     settled.insert(doc);
-                    if let Some(entry) = current(conn, &doc)?.and_then(|c| as_visible(member, doc, c)) {
+                    if let Some(entry) = document(&doc)?.and_then(|c| as_visible(member, doc, c)) {
                         entries.push(entry);
                     }
                 } else if let Some(bytes) = bytes {
-                    entries.push(FeedEntry::Change { doc, kind, bytes, first_seen: stamp(first_seen) });
+                    entries.push(FeedEntry::Change {
+                        doc,
+                        kind: *kind,
+                        bytes: bytes.clone(),
+                        first_seen: stamp(*first_seen),
+                    });
                 }
             }
+            drop(pages);
             let register_version = conn
                 .prepare_cached("SELECT register_version FROM workspaces WHERE id = ?1")?
                 .query_row([member.workspace], |r| r.get(0))?;
-            Ok(FeedPage { entries, cursor, more, register_version })
+            tx.commit()?;
+            Ok(FeedPage {
+                entries,
+                cursor,
+                more,
+                register_version,
+            })
         })
     }
 

@@ -112,6 +112,8 @@ pub struct Member {
 pub struct Service {
     db: Db,
     heads: Mutex<HashMap<WorkspaceId, watch::Sender<i64>>>,
+    /// Feed pages read lately, for the long polls that wake together.
+    pages: feed::Pages,
     /// The address devices reach the server at, for enrolment links.
     public_url: Option<String>,
 }
@@ -121,6 +123,7 @@ impl Service {
         Service {
             db,
             heads: Mutex::new(HashMap::new()),
+            pages: Mutex::default(),
             public_url: None,
         }
     }
