@@ -2,6 +2,7 @@
 // the audit log's words, the people by organisation. Unit-tested.
 
 import type { Lang } from "./i18n";
+import { labeller } from "./format";
 import type { AuditEntry, OrganisationKind, People, Person } from "./bindings";
 
 /**
@@ -43,9 +44,7 @@ const KIND_LABELS: Record<OrganisationKind, [string, string]> = {
   ideell: ["Ideell förening", "Voluntary organisation"],
 };
 export const ORGANISATION_KINDS = Object.keys(KIND_LABELS) as OrganisationKind[];
-export function kindLabel(kind: OrganisationKind, lang: Lang): string {
-  return KIND_LABELS[kind]?.[lang === "sv" ? 0 : 1] ?? kind;
-}
+export const kindLabel = labeller(KIND_LABELS);
 
 /** What the audit log's actions (the server's names) mean, in [Swedish, English]. */
 const ACTIONS: Record<string, [string, string]> = {
@@ -74,9 +73,8 @@ const ACTIONS: Record<string, [string, string]> = {
   "report.link": ["Rapporter kopplade", "Reports linked"],
 };
 
-export function actionLabel(action: string, lang: Lang): string {
-  return ACTIONS[action]?.[lang === "sv" ? 0 : 1] ?? action;
-}
+/** An action's name; one the app does not know yet shows as the server names it. */
+export const actionLabel = labeller<string>(ACTIONS);
 
 /** The groups the log can be narrowed to, by the action's first word. */
 export const ACTION_GROUPS = ["person", "device", "enrolment", "organisation", "register", "report"] as const;

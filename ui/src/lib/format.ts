@@ -17,7 +17,7 @@ export function gradeLabel(grade: Grade, lang: Lang, workspaceLabels?: string[] 
 }
 
 /** Names a code in `lang` from a table of [Swedish, English]; an unknown code shows as itself. */
-function labeller<K extends string>(table: Record<K, [string, string]>): (code: K, lang: Lang) => string {
+export function labeller<K extends string>(table: Record<K, [string, string]>): (code: K, lang: Lang) => string {
   const byCode: Partial<Record<string, [string, string]>> = table;
   return (code, lang) => byCode[code]?.[lang === "sv" ? 0 : 1] ?? code;
 }
