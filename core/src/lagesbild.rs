@@ -325,7 +325,8 @@ impl Store {
         // own, so a place's events are its reports less its linked ones plus their
         // distinct events; only linked reports are read, from the partial index that
         // holds just them (named: without statistics SQLite's planner takes the full
-        // index and looks every report of the week up in the table, 20× slower).
+        // index and looks every report of the week up in the table, 20× slower). A
+        // projection from before events were counted has no event: it is its own.
         for summary in by_place.values_mut() {
             summary.events = summary.reports;
         }
@@ -334,7 +335,7 @@ impl Store {
             Value::Integer(week.key()),
         ];
         let sql = format!(
-            "SELECT o.place_id, COUNT(*), COUNT(DISTINCT o.event_id)
+            "SELECT o.place_id, COUNT(*), COUNT(DISTINCT COALESCE(o.event_id, o.id))
              FROM observations o INDEXED BY observations_linked_by_week
              WHERE o.workspace_id = ? AND o.week = ? AND o.link_count > 0{}
              GROUP BY o.place_id",
