@@ -105,6 +105,9 @@ impl App {
     pub async fn start(display: &Display, data: &Path, env: &[(&str, String)]) -> App {
         let (port, native) = (free_port(), free_port());
         let mut command = Command::new("tauri-driver");
+        // Its own process group, so that ending the app ends WebKitWebDriver and the app
+        // binary with it, also when a test fails before `quit`.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         command
             .args([
                 "--port",
@@ -415,9 +418,18 @@ impl App {
         wider.as_bool().unwrap_or(true)
     }
 
-    pub async fn quit(mut self) {
-        let _ = self.client.close().await;
-        let _ = self.driver.kill();
+    pub async fn quit(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for App {
+    /// Ends the driver's whole process group (tauri-driver, WebKitWebDriver, the app),
+    /// whether the test quit the app or failed on the way.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.wait();
     }
 }
