@@ -136,6 +136,8 @@ impl Summary {
         count: u32,
     ) {
         self.reports += count;
+        // Each report is an event until linked reports are counted once (below).
+        self.events += count;
         self.grades[usize::from(grade.value() - 1)] += count;
         *self.categories.entry(category.to_string()).or_default() += count;
         match self
@@ -327,9 +329,6 @@ impl Store {
         // holds just them (named: without statistics SQLite's planner takes the full
         // index and looks every report of the week up in the table, 20× slower). A
         // projection from before events were counted has no event: it is its own.
-        for summary in by_place.values_mut() {
-            summary.events = summary.reports;
-        }
         let mut params = vec![
             Value::Blob(workspace.as_uuid().as_bytes().to_vec()),
             Value::Integer(week.key()),

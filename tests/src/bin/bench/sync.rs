@@ -430,6 +430,12 @@ struct Seen {
     first_error: Option<String>,
 }
 
+/// The load's shared record; a panicking device task must not hide the others' figures.
+fn lock(seen: &std::sync::Mutex<Seen>) -> std::sync::MutexGuard<'_, Seen> {
+    seen.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Seen {
     fn error(&mut self, what: String) {
         self.errors += 1;
@@ -498,16 +504,12 @@ async fn load() -> Result<()> {
                         r.json::<lagesbild_core::sync::wire::FeedPage>().await
                     }
                     Ok(r) => {
-                        seen.lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .error(format!("feed: HTTP {}", r.status()));
+                        lock(&seen).error(format!("feed: HTTP {}", r.status()));
                         tokio::time::sleep(Duration::from_secs(1)).await;
                         continue;
                     }
                     Err(e) => {
-                        seen.lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .error(format!("feed: {e}"));
+                        lock(&seen).error(format!("feed: {e}"));
                         tokio::time::sleep(Duration::from_secs(1)).await;
                         continue;
                     }
@@ -515,7 +517,7 @@ async fn load() -> Result<()> {
                 let arrived = Instant::now();
                 match page {
                     Ok(page) => {
-                        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut seen = lock(&seen);
                         for entry in &page.entries {
                             // A new report reaches others whole; later edits as changes.
                             let doc = match entry {
@@ -532,10 +534,7 @@ async fn load() -> Result<()> {
                         cursor = page.cursor;
                         wait = 25;
                     }
-                    Err(e) => seen
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .error(format!("feed body: {e}")),
+                    Err(e) => lock(&seen).error(format!("feed body: {e}")),
                 }
             }
         }));
@@ -569,9 +568,7 @@ async fn load() -> Result<()> {
                 let pending = {
                     let mut store = device.store();
                     if let Err(e) = store.record(&draft, now()) {
-                        seen.lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .error(format!("record: {e}"));
+                        lock(&seen).error(format!("record: {e}"));
                         continue;
                     }
                     store.pending_changes(usize::MAX).unwrap_or_default()
@@ -586,7 +583,7 @@ async fn load() -> Result<()> {
                     .collect();
                 let sent = Instant::now();
                 {
-                    let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut seen = lock(&seen);
                     for c in &changes {
                         seen.sent.entry(c.doc).or_insert(sent);
                     }
@@ -617,13 +614,13 @@ async fn load() -> Result<()> {
                         });
                         let seqs: Vec<i64> = pending.iter().map(|p| p.seq).collect();
                         let _ = device.store().acknowledge(&seqs, response.server_time);
-                        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut seen = lock(&seen);
                         seen.push.push(took);
                         if !stored {
                             seen.error(format!("push refused: {:?}", response.results));
                         }
                     }
-                    Err(e) => seen.lock().unwrap_or_else(|e| e.into_inner()).error(e),
+                    Err(e) => lock(&seen).error(e),
                 }
             }
         }));
@@ -640,13 +637,12 @@ async fn load() -> Result<()> {
     for poller in pollers {
         poller.abort();
     }
-    let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|e| e.into_inner()));
-    let pushes = seen.push.len();
+    let seen = std::mem::take(&mut *lock(&seen));
+    let (pushes, pulls) = (seen.push.len(), seen.pull.len());
     println!("  push: {}", quantiles(seen.push));
     println!(
-        "  pull (a push sent → another device's long poll has it): {}; {} of {} deliveries",
-        quantiles(seen.pull.clone()),
-        seen.pull.len(),
+        "  pull (a push sent → another device's long poll has it): {}; {pulls} of {} deliveries",
+        quantiles(seen.pull),
         pushes * count.saturating_sub(1)
     );
     println!(
