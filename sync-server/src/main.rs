@@ -12,8 +12,8 @@ use lagesbild_core::{
 };
 use lagesbild_sync::Service;
 use lagesbild_sync::config::Config;
-use lagesbild_sync::db::Db;
 use lagesbild_sync::service::NewUser;
+use lagesbild_sync::storage;
 
 #[derive(Debug, Parser)]
 #[command(name = "lagesbild-sync", version, about = "The Lägesbild sync server")]
@@ -21,9 +21,10 @@ struct Cli {
     /// A TOML configuration file (also LAGESBILD_SYNC_CONFIG).
     #[arg(long, global = true, env = "LAGESBILD_SYNC_CONFIG")]
     config: Option<PathBuf>,
-    /// The SQLite database (overrides the configuration).
+    /// The database: a SQLite file, or a PostgreSQL URL such as
+    /// `postgres://lagesbild@db.example/lagesbild` (overrides the configuration).
     #[arg(long, global = true)]
-    database: Option<PathBuf>,
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -150,9 +151,10 @@ fn main() -> Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let db = Db::open(&config.database)
-        .with_context(|| format!("cannot open the database {}", config.database.display()))?;
-    let service = Arc::new(Service::new(db).with_public_url(config.public_url.clone()));
+    let storage = storage::open(&config.database)
+        .with_context(|| format!("cannot open the database {}", config.redacted_database()))?;
+    let service =
+        Arc::new(Service::with_storage(storage).with_public_url(config.public_url.clone()));
     match cli.command {
         Command::Serve { listen } => {
             let listen = listen.unwrap_or(config.listen);
@@ -164,7 +166,7 @@ fn main() -> Result<()> {
                 .build()?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-                tracing::info!(address = %listener.local_addr()?, database = %config.database.display(), "serving");
+                tracing::info!(address = %listener.local_addr()?, database = %config.redacted_database(), "serving");
                 lagesbild_sync::serve(listener, service, shutdown_signal()).await?;
                 anyhow::Ok(())
             })?;

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::Request;
 use lagesbild_sync::Service;
-use lagesbild_sync::db::Db;
+use lagesbild_sync::storage::Sqlite;
 use tower::ServiceExt;
 
 #[tokio::test]
 async fn the_served_description_names_every_route_and_resolves_every_reference() {
-    let service = Arc::new(Service::new(Db::open_in_memory().unwrap()));
+    let service = Arc::new(Service::new(Sqlite::open_in_memory().unwrap()));
     let (_stop, stopping) = tokio::sync::watch::channel(false);
     let app = lagesbild_sync::router(service, stopping);
     let response = app

@@ -12,7 +12,7 @@ use lagesbild_core::sync::engine::SyncStatus;
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{Store, Timestamp, WorkspaceId};
 use lagesbild_sync::Service;
-use lagesbild_sync::db::Db;
+use lagesbild_sync::storage::Sqlite;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -39,7 +39,7 @@ impl TestServer {
 
     fn start_on(listener: tokio::net::TcpListener, db_path: &Path) -> TestServer {
         let addr = listener.local_addr().unwrap();
-        let service = Arc::new(Service::new(Db::open(db_path).unwrap()));
+        let service = Arc::new(Service::new(Sqlite::open(db_path).unwrap()));
         let (stop, mut stopping) = watch::channel(false);
         let serving = Arc::clone(&service);
         let task = tokio::spawn(async move {

@@ -17,8 +17,8 @@ use lagesbild_core::sync::engine::{Action, Request, Response, SyncEngine, Transp
 use lagesbild_core::sync::wire::{EnrollRequest, ErrorBody};
 use lagesbild_core::{ListQuery, ObservationId, Store, Timestamp};
 use lagesbild_sync::Service;
-use lagesbild_sync::db::Db;
 use lagesbild_sync::service::{Member, ServiceError};
+use lagesbild_sync::storage::Sqlite;
 use lagesbild_tests::{server_observations, user_action};
 
 struct SimDevice {
@@ -108,7 +108,7 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
             .to_utc(),
     );
     let db = dir.join(format!("sim-{seed}.sqlite3"));
-    let mut service = Service::new(Db::open(&db).unwrap());
+    let mut service = Service::new(Sqlite::open(&db).unwrap());
     let demo = lagesbild_core::demo::workspace("Simulering");
     service.install_demo(&demo, 0, now).unwrap();
 
@@ -159,7 +159,7 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
             }
             90..=93 => {
                 drop(service);
-                service = Service::new(Db::open(&db).unwrap());
+                service = Service::new(Sqlite::open(&db).unwrap());
             }
             94..=97 => {
                 // The device restarts mid-sync: whatever its engine knew is gone.

@@ -324,16 +324,24 @@ pub fn categories(conn: &Connection, workspace: WorkspaceId) -> Result<Vec<Categ
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Applies a coordinator's change to the register of `workspace`, checking it first:
-/// names present and not taken, places and categories of this workspace, a merge into
-/// another live place of the same kind. The server calls this on its own database.
-pub fn apply_change(
-    conn: &Connection,
+/// What a coordinator's change to the register writes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RegisterWrite {
+    Place(Place),
+    Category(Category),
+}
+
+/// Checks a coordinator's change to the register of `workspace` against its places
+/// (`existing`) and categories (`all`) — names present and not taken, places and
+/// categories of this workspace, a merge into another live place of the same kind —
+/// and answers what to write. The server stores it; this touches no database.
+pub fn plan_change(
+    existing: &[Place],
+    all: &[Category],
     workspace: WorkspaceId,
     change: &crate::sync::wire::RegisterChange,
-) -> Result<()> {
+) -> Result<Vec<RegisterWrite>> {
     use crate::sync::wire::RegisterChange;
-    let existing = places(conn, workspace)?;
     let name_free = |name: &str, except: Option<PlaceId>| -> Result<String> {
         let name = crate::validate::records::name(Field::Name, name)?;
         let name = name.as_str();
@@ -383,16 +391,15 @@ pub fn apply_change(
                 .into());
             }
             let area = if *is_area { None } else { *area };
-            save_place(
-                conn,
-                &Place::new(workspace, &name, *is_area, area, *lat, *lon),
-            )
+            Ok(vec![RegisterWrite::Place(Place::new(
+                workspace, &name, *is_area, area, *lat, *lon,
+            ))])
         }
         RegisterChange::RenamePlace { place, name } => {
             let name = name_free(name, Some(*place))?;
             let mut renamed = live(*place)?.clone();
             renamed.name = name;
-            save_place(conn, &renamed)
+            Ok(vec![RegisterWrite::Place(renamed)])
         }
         RegisterChange::MergePlace { place, into } => {
             let (from, to) = (live(*place)?, live(*into)?);
@@ -410,14 +417,14 @@ pub fn apply_change(
             let mut merged = from.clone();
             merged.merged_into = Some(to.id);
             merged.retired = true;
-            save_place(conn, &merged)?;
+            let mut writes = vec![RegisterWrite::Place(merged)];
             // Places of a merged area now lie in the area it merged into.
             for child in existing.iter().filter(|p| p.area == Some(from.id)) {
                 let mut moved = child.clone();
                 moved.area = Some(to.id);
-                save_place(conn, &moved)?;
+                writes.push(RegisterWrite::Place(moved));
             }
-            Ok(())
+            Ok(writes)
         }
         RegisterChange::AddCategory {
             name_sv,
@@ -430,7 +437,6 @@ pub fn apply_change(
                 name_en,
                 crate::validate::records::MAX_NAME,
             )?;
-            let all = categories(conn, workspace)?;
             if let Some(parent) = parent
                 && !all.iter().any(|c| &c.key == parent && c.parent.is_none())
             {
@@ -448,24 +454,23 @@ pub fn apply_change(
                 .find(|k| all.iter().all(|c| &c.key != k))
                 .unwrap_or(base);
             let name_en = name_en.trim();
-            save_category(
-                conn,
-                workspace,
-                &Category {
-                    key,
-                    parent: parent.clone(),
-                    name_sv: name_sv.to_string(),
-                    name_en: if name_en.is_empty() { name_sv } else { name_en }.to_string(),
-                    retired: false,
-                    sort: all.iter().map(|c| c.sort).max().unwrap_or(0) + 1,
-                },
-            )
+            Ok(vec![RegisterWrite::Category(Category {
+                key,
+                parent: parent.clone(),
+                name_sv: name_sv.to_string(),
+                name_en: if name_en.is_empty() { name_sv } else { name_en }.to_string(),
+                retired: false,
+                sort: all.iter().map(|c| c.sort).max().unwrap_or(0) + 1,
+            })])
         }
         RegisterChange::RetireCategory { key } => {
-            let mut category =
-                category_by_key(conn, workspace, key)?.ok_or_else(|| unknown_category(key))?;
+            let mut category = all
+                .iter()
+                .find(|c| &c.key == key)
+                .cloned()
+                .ok_or_else(|| unknown_category(key))?;
             category.retired = true;
-            save_category(conn, workspace, &category)
+            Ok(vec![RegisterWrite::Category(category)])
         }
     }
 }

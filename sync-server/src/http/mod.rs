@@ -137,6 +137,10 @@ pub async fn serve(
     service: Arc<Service>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Other server instances on the same database wake this one's long polls.
+    service
+        .listen_to_other_instances()
+        .map_err(std::io::Error::other)?;
     let (stop, stopping) = watch::channel(false);
     let app = router(service, stopping);
     listen::accept(listener, app, async move {

@@ -1,16 +1,13 @@
 //! What the operator does from the command line: workspaces, organisations, places,
 //! users, enrolment codes, revocation, and the demo workspace.
 
-use super::audit::{Act, Origin, record, record_for_user};
+use super::audit::{Act, Origin, record_for_user};
 use lagesbild_core::demo::DemoWorkspace;
-use lagesbild_core::store::register;
 use lagesbild_core::sync::wire::WireChange;
 use lagesbild_core::{
     DeviceId, Organisation, OrganisationId, OrganisationKind, Place, Role, Store, Timestamp,
     UserId, Workspace, WorkspaceId, default_categories,
 };
-use rusqlite::{Connection, params};
-use serde::Serialize;
 
 use super::auth::{hash_token, new_enrolment_code, normalise_code};
 use super::{Service, ServiceError, ServiceResult};
@@ -24,23 +21,7 @@ pub struct NewUser {
     pub role: Role,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct DeviceInfo {
-    pub id: DeviceId,
-    pub user: UserId,
-    pub user_name: String,
-    pub name: String,
-    pub created_at: Timestamp,
-    pub revoked: bool,
-}
-
-fn bump_register(conn: &Connection, workspace: WorkspaceId) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE workspaces SET register_version = register_version + 1 WHERE id = ?1",
-        [workspace],
-    )?;
-    Ok(())
-}
+pub use crate::storage::DeviceInfo;
 
 /// A name an operator typed: one plain line (see `validate::records::name`).
 fn checked_name(name: &str) -> ServiceResult<String> {
@@ -56,36 +37,23 @@ impl Service {
             name: checked_name(name)?,
             grade_labels: None,
         };
-        self.db().with(|conn| -> ServiceResult<()> {
-            let tx = conn.transaction()?;
-            register::save_workspace(&tx, &workspace)?;
+        self.write(|tx| {
+            tx.save_workspace(&workspace)?;
             for category in default_categories() {
-                register::save_category(&tx, workspace.id, &category)?;
+                tx.save_category(workspace.id, &category)?;
             }
             let act = Act::new(
                 "workspace.create",
                 Some(workspace.id.to_string()),
                 workspace.name.clone(),
             );
-            record(&tx, Some(workspace.id), &Origin::operator(), &act, now)?;
-            tx.commit()?;
-            Ok(())
+            tx.audit(Some(workspace.id), &Origin::operator(), &act, now)
         })?;
         Ok(workspace)
     }
 
     pub fn workspaces(&self) -> ServiceResult<Vec<Workspace>> {
-        self.db().with(|conn| {
-            let mut stmt = conn.prepare("SELECT id, name FROM workspaces ORDER BY name")?;
-            let rows = stmt.query_map([], |r| {
-                Ok(Workspace {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    grade_labels: None,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
+        self.read(|tx| tx.workspaces())
     }
 
     pub fn add_organisation(
@@ -101,33 +69,32 @@ impl Service {
             name: checked_name(name)?,
             kind,
         };
-        self.db().with(|conn| -> ServiceResult<()> {
-            let tx = conn.transaction()?;
-            register::save_organisation(&tx, &org)?;
-            bump_register(&tx, workspace)?;
+        self.write(|tx| {
+            tx.save_organisation(&org)?;
+            tx.bump_register(workspace)?;
             let detail = format!("{} ({})", org.name, org.kind.code());
             let act = Act::new("organisation.add", Some(org.id.to_string()), detail);
-            record(&tx, Some(workspace), &Origin::operator(), &act, now)?;
-            tx.commit()?;
-            Ok(())
+            tx.audit(Some(workspace), &Origin::operator(), &act, now)?;
+            tx.announce(workspace)
         })?;
         Ok(org)
     }
 
     pub fn save_place(&self, place: &Place, now: Timestamp) -> ServiceResult<()> {
-        checked_name(&place.name)?;
-        self.db().with(|conn| -> ServiceResult<()> {
-            let tx = conn.transaction()?;
-            register::save_place(&tx, place)?;
-            bump_register(&tx, place.workspace)?;
+        let place = Place {
+            name: checked_name(&place.name)?,
+            ..place.clone()
+        };
+        self.write(|tx| {
+            tx.save_place(&place)?;
+            tx.bump_register(place.workspace)?;
             let act = Act::new(
                 "register.add_place",
                 Some(place.id.to_string()),
                 place.name.clone(),
             );
-            record(&tx, Some(place.workspace), &Origin::operator(), &act, now)?;
-            tx.commit()?;
-            Ok(())
+            tx.audit(Some(place.workspace), &Origin::operator(), &act, now)?;
+            tx.announce(place.workspace)
         })
     }
 
@@ -144,21 +111,15 @@ impl Service {
         user: &NewUser,
         audit: Option<(&'static str, Timestamp)>,
     ) -> ServiceResult<()> {
-        checked_name(&user.name)?;
-        self.db().with(|conn| -> ServiceResult<()> {
-            let tx = conn.transaction()?;
-            tx.execute("INSERT INTO users (id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![id, user.name.trim()])?;
-            tx.execute(
-                "INSERT INTO memberships (user_id, workspace_id, organisation_id, role) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (user_id, workspace_id) DO UPDATE SET organisation_id = excluded.organisation_id, role = excluded.role",
-                params![id, user.workspace, user.organisation, user.role],
-            )?;
+        let name = checked_name(&user.name)?;
+        self.write(|tx| {
+            tx.add_user(id, &name)?;
+            tx.put_membership(id, user.workspace, user.organisation, user.role)?;
             if let Some((action, now)) = audit {
-                let detail = format!("{}: {}", user.name.trim(), user.role.code());
+                let detail = format!("{name}: {}", user.role.code());
                 let act = Act::new(action, Some(id.to_string()), detail);
-                record(&tx, Some(user.workspace), &Origin::operator(), &act, now)?;
+                tx.audit(Some(user.workspace), &Origin::operator(), &act, now)?;
             }
-            tx.commit()?;
             Ok(())
         })
     }
@@ -172,11 +133,9 @@ impl Service {
         role: Role,
         now: Timestamp,
     ) -> ServiceResult<()> {
-        let name = self.db().with(|conn| {
-            conn.query_row("SELECT name FROM users WHERE id = ?1", [user], |r| {
-                r.get::<_, String>(0)
-            })
-        })?;
+        let name = self
+            .read(|tx| tx.user_name(user))?
+            .ok_or_else(|| ServiceError::NotFound(format!("no person {user}")))?;
         self.add_user_with_id(
             user,
             &NewUser {
@@ -197,52 +156,38 @@ impl Service {
         now: Timestamp,
     ) -> ServiceResult<String> {
         let code = new_enrolment_code()?;
-        self.db().with(|conn| -> ServiceResult<()> {
-            let tx = conn.transaction()?;
-            tx.execute(
-                "INSERT INTO enrolment_codes (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
-                params![
-                    hash_token(&normalise_code(&code)),
-                    user,
-                    now.millis() + ttl.num_milliseconds()
-                ],
+        self.write(|tx| {
+            tx.add_code(
+                &hash_token(&normalise_code(&code)),
+                user,
+                now.millis() + ttl.num_milliseconds(),
             )?;
             let act = Act::new(
                 "enrolment.code",
                 Some(user.to_string()),
                 format!("a one-time code valid for {} minutes", ttl.num_minutes()),
             );
-            record_for_user(&tx, user, &Origin::operator(), &act, now)?;
-            tx.commit()?;
-            Ok(())
+            record_for_user(tx, user, &Origin::operator(), &act, now)
         })?;
         Ok(code)
     }
 
     /// Revokes a device: its next request is refused, and nothing it sends is stored.
     pub fn revoke_device(&self, device: DeviceId, now: Timestamp) -> ServiceResult<()> {
-        let changed = self.db().with(|conn| -> ServiceResult<usize> {
-            let tx = conn.transaction()?;
-            let changed = tx.execute(
-                "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-                params![device, now.millis()],
-            )?;
-            if changed > 0 {
-                let user: UserId =
-                    tx.query_row("SELECT user_id FROM devices WHERE id = ?1", [device], |r| {
-                        r.get(0)
-                    })?;
-                let act = Act::new(
-                    "device.revoke",
-                    Some(device.to_string()),
-                    "revoked at the server's command line",
-                );
-                record_for_user(&tx, user, &Origin::operator(), &act, now)?;
-            }
-            tx.commit()?;
-            Ok(changed)
+        let changed = self.write(|tx| {
+            let Some((user, _)) = tx.active_device(device)? else {
+                return Ok(false);
+            };
+            tx.revoke_device(device, now)?;
+            let act = Act::new(
+                "device.revoke",
+                Some(device.to_string()),
+                "revoked at the server's command line",
+            );
+            record_for_user(tx, user, &Origin::operator(), &act, now)?;
+            Ok(true)
         })?;
-        if changed == 0 {
+        if !changed {
             return Err(ServiceError::NotFound(format!("no active device {device}")));
         }
         tracing::info!(%device, "device revoked");
@@ -250,24 +195,7 @@ impl Service {
     }
 
     pub fn devices(&self) -> ServiceResult<Vec<DeviceInfo>> {
-        self.db().with(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT d.id, d.user_id, u.name, d.name, d.created_at, d.revoked_at IS NOT NULL
-                 FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(DeviceInfo {
-                    id: r.get(0)?,
-                    user: r.get(1)?,
-                    user_name: r.get(2)?,
-                    name: r.get(3)?,
-                    created_at: Timestamp::from_millis(r.get(4)?)
-                        .unwrap_or(Timestamp(chrono::DateTime::UNIX_EPOCH)),
-                    revoked: r.get(5)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
+        self.read(|tx| tx.devices())
     }
 
     /// Installs a demo workspace with its people (as users) and `reports` reports over
@@ -278,17 +206,16 @@ impl Service {
         reports: usize,
         now: Timestamp,
     ) -> ServiceResult<()> {
-        self.db().with(|conn| -> ServiceResult<()> {
-            let tx = conn.transaction()?;
-            register::save_workspace(&tx, &demo.workspace)?;
+        self.write(|tx| {
+            tx.save_workspace(&demo.workspace)?;
             for org in &demo.organisations {
-                register::save_organisation(&tx, org)?;
+                tx.save_organisation(org)?;
             }
             for category in &demo.categories {
-                register::save_category(&tx, demo.workspace.id, category)?;
+                tx.save_category(demo.workspace.id, category)?;
             }
             for place in &demo.places {
-                register::save_place(&tx, place)?;
+                tx.save_place(place)?;
             }
             let detail = format!(
                 "{} (demo: {} organisations, {} places, {} people, {reports} reports)",
@@ -302,9 +229,7 @@ impl Service {
                 Some(demo.workspace.id.to_string()),
                 detail,
             );
-            record(&tx, Some(demo.workspace.id), &Origin::operator(), &act, now)?;
-            tx.commit()?;
-            Ok(())
+            tx.audit(Some(demo.workspace.id), &Origin::operator(), &act, now)
         })?;
         for person in &demo.people {
             self.add_user_with_id(

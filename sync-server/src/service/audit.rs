@@ -5,11 +5,10 @@
 
 use std::net::IpAddr;
 
+use super::{Member, Service, ServiceError, ServiceResult};
+use crate::storage::Tx;
 use lagesbild_core::sync::wire::AuditEntry;
 use lagesbild_core::{DeviceId, Timestamp, UserId, WorkspaceId, permissions};
-use rusqlite::{Connection, params};
-
-use super::{Member, Service, ServiceError, ServiceResult};
 
 /// Who acted: a person's device from an address, or the operator at the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,51 +59,22 @@ impl Act {
     }
 }
 
-/// Appends `act` to the log, in the caller's transaction.
-pub(super) fn record(
-    conn: &Connection,
-    workspace: Option<WorkspaceId>,
-    origin: &Origin,
-    act: &Act,
-    now: Timestamp,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO audit (workspace_id, at, user_id, user_name, device_id, address, action, target, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        workspace,
-        now.millis(),
-        origin.user.as_ref().map(|(id, _)| *id),
-        origin.user.as_ref().map(|(_, name)| name.as_str()),
-        origin.device,
-        origin.address.map(|a| a.to_string()),
-        act.action,
-        act.target,
-        act.detail,
-    ])?;
-    Ok(())
-}
-
 /// Appends `act`, which concerns `user` (their device, their enrolment), once to the
 /// log of each workspace they are a member of, so each coordinator sees it; once with no
 /// workspace when they are a member nowhere.
 pub(super) fn record_for_user(
-    conn: &Connection,
+    tx: &mut dyn Tx,
     user: UserId,
     origin: &Origin,
     act: &Act,
     now: Timestamp,
-) -> rusqlite::Result<()> {
-    let workspaces: Vec<WorkspaceId> = conn
-        .prepare_cached("SELECT workspace_id FROM memberships WHERE user_id = ?1")?
-        .query_map([user], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+) -> ServiceResult<()> {
+    let workspaces = tx.member_workspaces(user)?;
     if workspaces.is_empty() {
-        return record(conn, None, origin, act, now);
+        return tx.audit(None, origin, act, now);
     }
     for workspace in workspaces {
-        record(conn, Some(workspace), origin, act, now)?;
+        tx.audit(Some(workspace), origin, act, now)?;
     }
     Ok(())
 }
@@ -139,32 +109,7 @@ impl Service {
         limit: usize,
     ) -> ServiceResult<Vec<AuditEntry>> {
         let limit = limit.clamp(1, MAX_AUDIT_PAGE);
-        self.db().with(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, at, workspace_id, user_id, user_name, device_id, address, action, target, detail
-                 FROM audit WHERE (?1 IS NULL OR workspace_id = ?1) AND seq < ?2
-                 ORDER BY seq DESC LIMIT ?3",
-            )?;
-            let rows = stmt.query_map(
-                params![workspace, before.unwrap_or(i64::MAX), limit as i64],
-                |r| {
-                    Ok(AuditEntry {
-                        seq: r.get(0)?,
-                        at: Timestamp::from_millis(r.get(1)?)
-                            .unwrap_or(Timestamp(chrono::DateTime::UNIX_EPOCH)),
-                        workspace: r.get(2)?,
-                        user: r.get(3)?,
-                        user_name: r.get(4)?,
-                        device: r.get(5)?,
-                        address: r.get(6)?,
-                        action: r.get(7)?,
-                        target: r.get(8)?,
-                        detail: r.get(9)?,
-                    })
-                },
-            )?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
+        self.read(|tx| tx.audit_page(workspace, before.unwrap_or(i64::MAX), limit))
     }
 
     /// The log of `workspace`, or of everything, as CSV (RFC 4180), oldest first.

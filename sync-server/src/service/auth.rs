@@ -5,14 +5,14 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lagesbild_core::Field;
-use lagesbild_core::sync::wire::{EnrollRequest, EnrollResponse, Me, Membership};
+use lagesbild_core::sync::wire::{EnrollRequest, EnrollResponse, Me};
 use lagesbild_core::validate::records;
-use lagesbild_core::{DeviceId, Organisation, Timestamp, UserId, Workspace, WorkspaceId};
-use rusqlite::{OptionalExtension, params};
+use lagesbild_core::{DeviceId, Timestamp, UserId, WorkspaceId};
 use sha2::{Digest, Sha256};
 
-use super::audit::{Act, Origin, record, record_for_user};
+use super::audit::{Act, Origin, record_for_user};
 use super::{Device, Member, Service, ServiceError, ServiceResult};
+use crate::storage::NewDevice;
 
 pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.trim().as_bytes()).to_vec()
@@ -76,48 +76,63 @@ impl Service {
         let code_hash = hash_token(&normalise_code(&request.code));
         let token = new_token()?;
         let device = DeviceId::new();
-        let user = self.db().with(|conn| -> ServiceResult<UserId> {
-            let tx = conn.transaction()?;
-            let found: Option<(UserId, i64, Option<i64>)> = tx
-                .query_row(
-                    "SELECT user_id, expires_at, used_at FROM enrolment_codes WHERE code_hash = ?1",
-                    [&code_hash],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            let invalid = || ServiceError::Unauthorized("the enrolment code is not valid: it may be mistyped, used or expired; ask the coordinator for a new one".into());
-            let failure = match found {
-                None => Some("an unknown code"),
-                Some((_, _, Some(_))) => Some("a code used before"),
-                Some((_, expires_at, None)) if expires_at <= now.millis() => Some("an expired code"),
-                Some(_) => None,
-            };
-            let (Some((user, _, _)), None) = (found, failure) else {
-                let why = failure.unwrap_or("an unknown code");
-                let act = Act::new("enrolment.failed", None, format!("{why} (device named {name:?})"));
+        let token_hash = hash_token(&token);
+        let invalid = || {
+            ServiceError::Unauthorized("the enrolment code is not valid: it may be mistyped, used or expired; ask the coordinator for a new one".into())
+        };
+        // A failed attempt is logged too, so the write commits with an `Err` inside.
+        let user = self.write(|tx| -> ServiceResult<ServiceResult<UserId>> {
+            let Some(user) = tx.use_code(&code_hash, now)? else {
+                let found = tx.code(&code_hash)?;
+                let why = match &found {
+                    None => "an unknown code",
+                    Some(c) if c.used_at.is_some() => "a code used before",
+                    Some(_) => "an expired code",
+                };
+                let act = Act::new(
+                    "enrolment.failed",
+                    None,
+                    format!("{why} (device named {name:?})"),
+                );
                 match found {
                     // A real code used again or too late: its person's coordinators see it.
-                    Some((user, _, _)) => record_for_user(&tx, user, &Origin::at(address), &act, now)?,
-                    None => record(&tx, None, &Origin::at(address), &act, now)?,
+                    Some(c) => record_for_user(tx, c.user, &Origin::at(address), &act, now)?,
+                    None => tx.audit(None, &Origin::at(address), &act, now)?,
                 }
-                tx.commit()?;
-                return Err(invalid());
+                return Ok(Err(invalid()));
             };
-            tx.execute("UPDATE enrolment_codes SET used_at = ?2 WHERE code_hash = ?1", params![code_hash, now.millis()])?;
-            let inserted = tx.execute(
-                "INSERT INTO devices (id, user_id, name, actor, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (actor) DO NOTHING",
-                params![device, user, name, actor, hash_token(&token), now.millis()],
-            )?;
-            if inserted == 0 {
-                return Err(ServiceError::BadRequest("this actor id is enrolled already; a device needs its own".into()));
+            let added = tx.add_device(&NewDevice {
+                id: device,
+                user,
+                name,
+                actor: &actor,
+                token_hash: &token_hash,
+                created_at: now,
+            })?;
+            if !added {
+                return Err(ServiceError::BadRequest(
+                    "this actor id is enrolled already; a device needs its own".into(),
+                ));
             }
-            let user_name: String = tx.query_row("SELECT name FROM users WHERE id = ?1", [user], |r| r.get(0))?;
-            let origin = Origin { user: Some((user, user_name)), device: Some(device), address };
-            record_for_user(&tx, user, &origin, &Act::new("enrolment", Some(device.to_string()), format!("device {name:?} enrolled")), now)?;
-            tx.commit()?;
-            Ok(user)
-        })?;
+            let user_name = tx.user_name(user)?.unwrap_or_default();
+            let origin = Origin {
+                user: Some((user, user_name)),
+                device: Some(device),
+                address,
+            };
+            record_for_user(
+                tx,
+                user,
+                &origin,
+                &Act::new(
+                    "enrolment",
+                    Some(device.to_string()),
+                    format!("device {name:?} enrolled"),
+                ),
+                now,
+            )?;
+            Ok(Ok(user))
+        })??;
         tracing::info!(%device, %user, "device enrolled");
         let device = Device {
             id: device,
@@ -146,40 +161,16 @@ impl Service {
         let app_version = app_version
             .filter(|v| records::line(Field::Name, v, 40).is_ok())
             .map(str::to_string);
-        let found = self.db().with(|conn| {
-            conn.prepare_cached(
-                "SELECT id, user_id, name, actor, revoked_at FROM devices WHERE token_hash = ?1",
-            )?
-            .query_row([hash], |r| {
-                Ok((
-                    Device {
-                        id: r.get(0)?,
-                        user: r.get(1)?,
-                        name: r.get(2)?,
-                        actor: r.get(3)?,
-                        address: None,
-                    },
-                    r.get::<_, Option<i64>>(4)?,
-                ))
-            })
-            .optional()
-        })?;
+        let found = self.read(|tx| tx.device_by_token(&hash))?;
         match found {
             None => Err(ServiceError::Unauthorized(
                 "unknown credential; enrol this device".into(),
             )),
-            Some((_, Some(_))) => Err(ServiceError::Revoked(
+            Some((_, true)) => Err(ServiceError::Revoked(
                 "this device has been revoked; ask the coordinator to enrol it again".into(),
             )),
-            Some((device, None)) => {
-                self.db().with(|conn| {
-                    conn.prepare_cached(
-                        "UPDATE devices SET last_seen_at = ?2, app_version = COALESCE(?3, app_version)
-                         WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?2 - 60000
-                                            OR app_version IS NOT COALESCE(?3, app_version))",
-                    )?
-                    .execute(params![device.id, now.millis(), app_version])
-                })?;
+            Some((device, false)) => {
+                self.write(|tx| tx.device_seen(device.id, now, app_version.as_deref()))?;
                 Ok(device)
             }
         }
@@ -187,67 +178,33 @@ impl Service {
 
     /// The device acting in `workspace`, if its user is a member there.
     pub fn member(&self, device: &Device, workspace: WorkspaceId) -> ServiceResult<Member> {
-        let found = self.db().with(|conn| {
-            conn.prepare_cached(
-                "SELECT m.organisation_id, o.kind, m.role, u.name, m.active FROM memberships m
-                 JOIN organisations o ON o.id = m.organisation_id
-                 JOIN users u ON u.id = m.user_id
-                 WHERE m.user_id = ?1 AND m.workspace_id = ?2",
-            )?
-            .query_row(params![device.user, workspace], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get::<_, bool>(4)?,
-                ))
-            })
-            .optional()
-        })?;
-        let (organisation, organisation_kind, role, name, active) = found.ok_or_else(|| {
+        let found = self.read(|tx| tx.membership(device.user, workspace))?;
+        let row = found.ok_or_else(|| {
             ServiceError::Forbidden("this device is not a member of that workspace".into())
         })?;
-        if !active {
+        if !row.active {
             return Err(ServiceError::Deactivated(
                 "the coordinator has deactivated this person in that workspace".into(),
             ));
         }
         Ok(Member {
             device: device.clone(),
-            name,
+            name: row.user_name,
             workspace,
-            organisation,
-            organisation_kind,
-            role,
+            organisation: row.organisation,
+            organisation_kind: row.organisation_kind,
+            role: row.role,
         })
     }
 
     pub fn me(&self, device: &Device) -> ServiceResult<Me> {
-        self.db().with(|conn| {
-            let name: String = conn.query_row("SELECT name FROM users WHERE id = ?1", [device.user], |r| r.get(0))?;
-            let mut stmt = conn.prepare_cached(
-                "SELECT w.id, w.name, w.grade_labels, o.id, o.name, o.kind, m.role FROM memberships m
-                 JOIN workspaces w ON w.id = m.workspace_id
-                 JOIN organisations o ON o.id = m.organisation_id
-                 WHERE m.user_id = ?1 AND m.active = 1 ORDER BY w.name",
-            )?;
-            let memberships = stmt
-                .query_map([device.user], |r| {
-                    let labels: Option<String> = r.get(2)?;
-                    let workspace = Workspace {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        grade_labels: labels.and_then(|l| serde_json::from_str(&l).ok()),
-                    };
-                    Ok(Membership {
-                        organisation: Organisation { id: r.get(3)?, workspace: workspace.id, name: r.get(4)?, kind: r.get(5)? },
-                        workspace,
-                        role: r.get(6)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(Me { device: device.id, user: device.user, name, memberships })
+        self.read(|tx| {
+            Ok(Me {
+                device: device.id,
+                user: device.user,
+                name: tx.user_name(device.user)?.unwrap_or_default(),
+                memberships: tx.memberships(device.user)?,
+            })
         })
     }
 }

@@ -11,30 +11,11 @@ use std::sync::{Mutex, PoisonError};
 use lagesbild_core::store::projection::ObservationProjection;
 use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, FeedPage, MAX_PAGE};
 use lagesbild_core::{DocKind, OrganisationId, Timestamp, Visibility, WorkspaceId};
-use rusqlite::{Connection, OptionalExtension, params};
-
 use uuid::Uuid;
 
 use super::access::can_read;
-use super::push::feed_head;
 use super::{Member, Service, ServiceError, ServiceResult};
-
-#[derive(Clone)]
-struct FeedRow {
-    seq: i64,
-    doc: Vec<u8>,
-    entry: String,
-    kind: DocKind,
-    bytes: Option<Vec<u8>>,
-    creates: bool,
-    device: Option<lagesbild_core::DeviceId>,
-    org: Option<OrganisationId>,
-    before: Option<Visibility>,
-    after: Option<Visibility>,
-    first_seen: i64,
-    /// Who may read the document now; none when it is gone.
-    now: Option<(Option<OrganisationId>, Visibility)>,
-}
+use crate::storage::{FeedRow, StoredDocument};
 
 /// A document's current state, as stored.
 #[derive(Clone)]
@@ -46,35 +27,21 @@ struct Current {
     projection: Option<ObservationProjection>,
 }
 
-fn current(conn: &Connection, doc: &Uuid) -> ServiceResult<Option<Current>> {
-    let row = conn
-        .prepare_cached(
-            "SELECT kind, bytes, org_id, visibility, projection FROM documents WHERE id = ?1",
-        )?
-        .query_row([doc.as_bytes().as_slice()], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })
-        .optional()?;
-    row.map(|(kind, bytes, org, visibility, projection)| {
-        let projection = projection
+impl Current {
+    fn of(doc: Uuid, stored: StoredDocument) -> ServiceResult<Current> {
+        let projection = stored
+            .projection
             .map(|p| serde_json::from_str(&p))
             .transpose()
             .map_err(|e| ServiceError::Internal(format!("stored projection of {doc}: {e}")))?;
         Ok(Current {
-            kind,
-            bytes,
-            org,
-            visibility,
+            kind: stored.kind,
+            bytes: stored.bytes,
+            org: stored.org,
+            visibility: stored.visibility,
             projection,
         })
-    })
-    .transpose()
+    }
 }
 
 /// The whole document if `member` may read it, else its restricted summary (observations
@@ -129,54 +96,12 @@ impl Page {
 const KEPT_PAGES: usize = 64;
 const KEPT_PAGE_BYTES: usize = 256 * 1024;
 
-/// The feed's rows after `since`, with who may read each document now.
-fn read_rows(
-    conn: &Connection,
-    workspace: WorkspaceId,
-    since: i64,
-    limit: usize,
-) -> ServiceResult<Vec<FeedRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT f.seq, f.doc_id, f.entry, f.doc_kind, f.bytes, f.creates, f.device_id, f.org_id, f.visibility_before,
-                f.visibility_after, COALESCE(d.first_seen, f.received_at), d.id IS NOT NULL, d.org_id, d.visibility
-         FROM feed f LEFT JOIN documents d ON d.id = f.doc_id
-         WHERE f.workspace_id = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3",
-    )?;
-    let rows = stmt
-        .query_map(params![workspace, since, limit as i64], |r| {
-            Ok(FeedRow {
-                seq: r.get(0)?,
-                doc: r.get(1)?,
-                entry: r.get(2)?,
-                kind: r.get(3)?,
-                bytes: r.get(4)?,
-                creates: r.get(5)?,
-                device: r.get(6)?,
-                org: r.get(7)?,
-                before: r.get(8)?,
-                after: r.get(9)?,
-                first_seen: r.get(10)?,
-                now: if r.get(11)? {
-                    Some((r.get(12)?, r.get(13)?))
-                } else {
-                    None
-                },
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
-}
-
 impl Service {
     /// Entries after `since`, at most `limit` of them scanned.
     pub fn feed(&self, member: &Member, since: i64, limit: usize) -> ServiceResult<FeedPage> {
         let limit = limit.clamp(1, MAX_PAGE);
-        self.db().with(|conn| {
-            // One read transaction: one snapshot, and one lock on the file, not one for
-            // each statement (under load those locks were a tenth of the server's time).
-            let tx = conn.transaction()?;
-            let conn = &*tx;
-            let head = feed_head(conn, member.workspace)?;
+        self.read(|tx| {
+            let head = tx.feed_head(member.workspace)?;
             let key = (member.workspace, since, limit);
             let mut pages = self.pages.lock().unwrap_or_else(PoisonError::into_inner);
             let mut fresh;
@@ -185,7 +110,7 @@ impl Service {
                 None => {
                     fresh = Page {
                         head,
-                        rows: read_rows(conn, member.workspace, since, limit)?,
+                        rows: tx.feed(member.workspace, since, limit)?,
                         current: HashMap::new(),
                     };
                     if fresh.bytes() > KEPT_PAGE_BYTES {
@@ -213,14 +138,17 @@ impl Service {
                 if let Some(found) = documents.get(doc) {
                     return Ok(found.clone());
                 }
-                let found = current(conn, doc)?;
+                let found = tx
+                    .document(*doc)?
+                    .map(|d| Current::of(*doc, d))
+                    .transpose()?;
                 documents.insert(*doc, found.clone());
                 Ok(found)
             };
             for row in rows.iter() {
                 let FeedRow {
                     doc,
-                    entry,
+                    remove,
                     kind,
                     bytes,
                     creates,
@@ -232,9 +160,8 @@ impl Service {
                     now,
                     ..
                 } = row;
-                let doc =
-                    Uuid::from_slice(doc).map_err(|e| ServiceError::Internal(e.to_string()))?;
-                if entry == "remove" {
+                let doc = *doc;
+                if *remove {
                     settled.insert(doc);
                     entries.push(FeedEntry::Remove {
                         doc,
@@ -282,10 +209,9 @@ impl Service {
                 }
             }
             drop(pages);
-            let register_version = conn
-                .prepare_cached("SELECT register_version FROM workspaces WHERE id = ?1")?
-                .query_row([member.workspace], |r| r.get(0))?;
-            tx.commit()?;
+            let register_version = tx
+                .workspace(member.workspace)?
+                .map_or(0, |(_, version)| version);
             Ok(FeedPage {
                 entries,
                 cursor,
@@ -305,49 +231,18 @@ impl Service {
         limit: usize,
     ) -> ServiceResult<BootstrapPage> {
         let limit = limit.clamp(1, MAX_PAGE);
-        self.db().with(|conn| {
-            let tx = conn.transaction()?;
+        self.read(|tx| {
             let cursor = match at {
                 Some(at) => at,
-                None => feed_head(&tx, member.workspace)?,
+                None => tx.feed_head(member.workspace)?,
             };
-            let after = after.unwrap_or(Uuid::nil());
-            let mut stmt = tx.prepare_cached(
-                "SELECT id, kind, bytes, org_id, visibility, projection FROM documents
-                 WHERE workspace_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            )?;
-            let mut entries = Vec::new();
-            let mut last = None;
-            let mut rows = stmt.query(params![
-                member.workspace,
-                after.as_bytes().as_slice(),
-                limit as i64
-            ])?;
-            let mut count = 0;
-            while let Some(r) = rows.next()? {
-                count += 1;
-                let doc = Uuid::from_slice(&r.get::<_, Vec<u8>>(0)?)
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
-                last = Some(doc);
-                let projection = r
-                    .get::<_, Option<String>>(5)?
-                    .map(|p| serde_json::from_str(&p))
-                    .transpose()
-                    .map_err(|e| {
-                        ServiceError::Internal(format!("stored projection of {doc}: {e}"))
-                    })?;
-                let current = Current {
-                    kind: r.get(1)?,
-                    bytes: r.get(2)?,
-                    org: r.get(3)?,
-                    visibility: r.get(4)?,
-                    projection,
-                };
-                entries.extend(as_visible(member, doc, current));
+            let rows = tx.documents(member.workspace, after.unwrap_or(Uuid::nil()), limit)?;
+            let count = rows.len();
+            let last = rows.last().map(|(doc, _)| *doc);
+            let mut entries = Vec::with_capacity(count);
+            for (doc, stored) in rows {
+                entries.extend(as_visible(member, doc, Current::of(doc, stored)?));
             }
-            drop(rows);
-            drop(stmt);
-            tx.commit()?;
             Ok(BootstrapPage {
                 entries,
                 cursor,

@@ -1,6 +1,7 @@
-//! What the server does, as plain synchronous functions over its database: enrolment,
+//! What the server does, as plain synchronous functions over its storage: enrolment,
 //! authentication, the register, push, feed, bootstrap and erasure. The HTTP layer is a
-//! thin shell over this, and the simulated-network tests call it directly.
+//! thin shell over this, and the simulated-network tests call it directly. No SQL here:
+//! the rules call the named operations of `crate::storage`.
 
 mod access;
 mod admin;
@@ -12,12 +13,12 @@ mod push;
 mod register;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 
 use lagesbild_core::{DeviceId, OrganisationId, OrganisationKind, Role, UserId, WorkspaceId};
 use tokio::sync::watch;
 
-use crate::db::Db;
+use crate::storage::{Storage, Tx};
 
 pub use admin::NewUser;
 pub use audit::{Act, MAX_AUDIT_PAGE, Origin};
@@ -70,12 +71,6 @@ impl ServiceError {
     }
 }
 
-impl From<rusqlite::Error> for ServiceError {
-    fn from(e: rusqlite::Error) -> Self {
-        ServiceError::Internal(e.to_string())
-    }
-}
-
 impl From<lagesbild_core::Error> for ServiceError {
     fn from(e: lagesbild_core::Error) -> Self {
         ServiceError::Internal(e.to_string())
@@ -107,10 +102,10 @@ pub struct Member {
     pub role: Role,
 }
 
-/// The sync service: the database and the signal that wakes long polls.
+/// The sync service: the storage and the signal that wakes long polls.
 #[derive(Debug)]
 pub struct Service {
-    db: Db,
+    storage: Box<dyn Storage>,
     heads: Mutex<HashMap<WorkspaceId, watch::Sender<i64>>>,
     /// Feed pages read lately, for the long polls that wake together.
     pages: feed::Pages,
@@ -119,9 +114,13 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn new(db: Db) -> Service {
+    pub fn new(storage: impl Storage + 'static) -> Service {
+        Service::with_storage(Box::new(storage))
+    }
+
+    pub fn with_storage(storage: Box<dyn Storage>) -> Service {
         Service {
-            db,
+            storage,
             heads: Mutex::new(HashMap::new()),
             pages: Mutex::default(),
             public_url: None,
@@ -168,7 +167,44 @@ impl Service {
         }
     }
 
-    pub(crate) fn db(&self) -> &Db {
-        &self.db
+    /// Wakes this instance's long polls when another server instance on the same
+    /// database changes a workspace.
+    pub fn listen_to_other_instances(self: &Arc<Self>) -> ServiceResult<()> {
+        let service: Weak<Service> = Arc::downgrade(self);
+        self.storage.listen(Box::new(move |workspace| {
+            if let Some(service) = service.upgrade() {
+                service.wake(workspace);
+            }
+        }))
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.storage.backend()
+    }
+
+    /// Runs `f` in a read transaction.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        let mut tx = self.storage.read()?;
+        let value = f(&mut *tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` in a write transaction, stored whole when it returns `Ok`.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        let mut tx = self.storage.write()?;
+        let value = f(&mut *tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    pub(crate) fn storage(&self) -> &dyn Storage {
+        &*self.storage
     }
 }

@@ -19,23 +19,22 @@ use automerge::{ActorId, Change, ChangeHash};
 use lagesbild_core::chunk::bounded_change;
 use lagesbild_core::doc::{DocChange, Document};
 use lagesbild_core::store::projection::ObservationProjection;
-use lagesbild_core::store::register;
 use lagesbild_core::sync::wire::{
     MAX_PUSH_CHANGES, PushOutcome, PushRequest, PushResponse, PushResult, RefusalCode, WireChange,
 };
 use lagesbild_core::validate::{check_observation, records};
 use lagesbild_core::{
-    Assessment, Decision, DocKind, Meeting, Observation, OrganisationId, Timestamp, Visibility,
-    WorkspaceId,
+    Assessment, Category, Decision, DocKind, Meeting, Observation, Organisation, OrganisationId,
+    Place, PlaceId, Timestamp, Visibility, WorkspaceId,
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use lagesbild_core::permissions::{Denied, Record};
 
 use super::access::{audience, may_change, privileged};
-use super::audit::{self, Act, Origin};
+use super::audit::{Act, Origin};
 use super::{Member, Service, ServiceError, ServiceResult};
+use crate::storage::{NewChange, PutDocument, Tx};
 
 /// The most operations one push may bring, so the documents a push checks at once stay
 /// bounded in memory. The device halves its batch when told so; one change always fits.
@@ -177,17 +176,17 @@ impl Service {
             )));
         }
         for _ in 0..PUSH_ATTEMPTS {
-            let read = self.db().with(|conn| snapshot(conn, workspace, &decoded))?;
+            let read = self.read(|tx| snapshot(tx, workspace, &decoded))?;
             let (outcomes, accepted, saved) =
                 self.decide(workspace, member, &decoded, &read, now)?;
-            let head = self.db().with(|conn| -> ServiceResult<_> {
-                let tx = conn.transaction()?;
-                if snapshot(&tx, workspace, &decoded)? != read {
+            let head = self.write(|tx| {
+                // Held to the commit: the documents read now stay as they are, and the
+                // feed's sequence numbers commit in order.
+                tx.lock_feed(workspace)?;
+                if snapshot(tx, workspace, &decoded)? != read {
                     return Ok(None);
                 }
-                let head = commit(&tx, workspace, member, &accepted, &saved, now)?;
-                tx.commit()?;
-                Ok(Some(head))
+                commit(tx, workspace, member, &accepted, &saved, now).map(Some)
             })?;
             if let Some(head) = head {
                 if !accepted.is_empty() {
@@ -212,6 +211,7 @@ impl Service {
         now: Timestamp,
     ) -> ServiceResult<(Vec<PushOutcome>, Vec<Accepted>, Vec<Saved>)> {
         let mut working: HashMap<Uuid, Working> = HashMap::new();
+        let mut register = Lookups::default();
         let mut accepted = Vec::new();
         let mut outcomes = Vec::with_capacity(decoded.len());
         for change in decoded {
@@ -221,6 +221,7 @@ impl Service {
                     workspace,
                     member,
                     &mut working,
+                    &mut register,
                     snapshot,
                     change,
                     now,
@@ -248,6 +249,7 @@ impl Service {
         workspace: WorkspaceId,
         member: Option<&Member>,
         working: &mut HashMap<Uuid, Working>,
+        register: &mut Lookups,
         snapshot: &Snapshot,
         change: &Decoded,
         now: Timestamp,
@@ -299,9 +301,13 @@ impl Service {
                 ));
             }
         };
-        let outcome = self.db().with(|conn| {
-            check_record(conn, workspace, &change.doc, work.record.as_ref(), &after)
-        })?;
+        let outcome = self.check_record(
+            register,
+            workspace,
+            &change.doc,
+            work.record.as_ref(),
+            &after,
+        )?;
         if let Some(outcome) = outcome {
             return Ok(outcome);
         }
@@ -356,11 +362,6 @@ impl Service {
         work.changed = true;
         Ok(PushOutcome::Stored)
     }
-}
-
-pub(super) fn feed_head(conn: &Connection, workspace: WorkspaceId) -> rusqlite::Result<i64> {
-    conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM feed WHERE workspace_id = ?1")?
-        .query_row([workspace], |r| r.get(0))
 }
 
 /// The checks on a change that need no database: the bounds on untrusted bytes (before
@@ -420,40 +421,44 @@ fn decode(change: &WireChange, actor: Option<&[u8]>) -> Result<Decoded, PushOutc
 
 /// What the server holds of the documents and changes a push concerns.
 fn snapshot(
-    conn: &Connection,
+    tx: &mut dyn Tx,
     workspace: WorkspaceId,
     decoded: &[Result<Decoded, PushOutcome>],
 ) -> ServiceResult<Snapshot> {
     let mut documents = HashMap::new();
     let mut known = HashSet::new();
     for change in decoded.iter().flatten() {
-        let stored: bool = conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM feed WHERE hash = ?1)")?
-            .query_row([change.hash.0.as_slice()], |r| r.get(0))?;
-        if stored {
+        if tx.has_change(&change.hash.0)? {
             known.insert(change.hash);
         }
         if documents.contains_key(&change.doc) {
             continue;
         }
-        let id = change.doc.as_bytes().as_slice();
-        let erased: bool = conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM erased WHERE doc_id = ?1)")?
-            .query_row([id], |r| r.get(0))?;
-        let row: Option<(WorkspaceId, Vec<u8>, i64)> = conn
-            .prepare_cached("SELECT workspace_id, bytes, first_seen FROM documents WHERE id = ?1")?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        let state = match (erased, row) {
-            (true, _) => Stored::Erased,
-            (false, None) => Stored::New,
-            (false, Some((held_in, _, _))) if held_in != workspace => Stored::Elsewhere,
-            (false, Some((_, bytes, first_seen))) => Stored::Held { bytes, first_seen },
+        let state = if tx.erased(change.doc)?.is_some() {
+            Stored::Erased
+        } else {
+            match tx.held(change.doc)? {
+                None => Stored::New,
+                Some(held) if held.workspace != workspace => Stored::Elsewhere,
+                Some(held) => Stored::Held {
+                    bytes: held.bytes,
+                    first_seen: held.first_seen,
+                },
+            }
         };
         documents.insert(change.doc, state);
     }
     Ok(Snapshot { documents, known })
 }
+
+/// What one push looked up in the register, each once.
+#[derive(Default)]
+struct Lookups {
+    categories: HashMap<String, Option<Category>>,
+    places: HashMap<PlaceId, Option<Place>>,
+    organisations: Option<Vec<Organisation>>,
+}
+
 /// The document as the push read it, or a new one; an outcome when it may not be changed.
 fn load_working(
     stored: &Stored,
@@ -507,58 +512,89 @@ fn read_record(doc: &Document) -> lagesbild_core::Result<Record> {
 }
 
 /// The record's identity and content against the register; an outcome when refused.
-fn check_record(
-    conn: &Connection,
-    workspace: WorkspaceId,
-    doc: &Uuid,
-    before: Option<&Record>,
-    after: &Record,
-) -> ServiceResult<Option<PushOutcome>> {
-    let (id, record_workspace) = match after {
-        Record::Observation(o) => (o.id.0, o.workspace),
-        Record::Decision(d) => (d.id.0, d.workspace),
-        Record::Meeting(m) => (m.id.0, m.workspace),
-        Record::Assessment(a) => (a.id.0, a.workspace),
-    };
-    if id != *doc || record_workspace != workspace {
-        return Ok(Some(refused(
-            RefusalCode::WrongDocument,
-            format!("the change makes document {doc} hold record {id}"),
-        )));
-    }
-    if let (Some(b), a) = (before, after)
-        && std::mem::discriminant(b) != std::mem::discriminant(a)
-    {
-        return Ok(Some(refused(
-            RefusalCode::InvalidRecord,
-            "a change may not turn a record into another kind",
-        )));
-    }
-    let checked = match after {
-        Record::Observation(o) => {
-            let category = register::category_by_key(conn, workspace, &o.category)?;
-            let place = register::place_by_id(conn, o.place)?;
-            check_observation(o, category.as_ref(), place.as_ref())
+impl Service {
+    fn check_record(
+        &self,
+        register: &mut Lookups,
+        workspace: WorkspaceId,
+        doc: &Uuid,
+        before: Option<&Record>,
+        after: &Record,
+    ) -> ServiceResult<Option<PushOutcome>> {
+        let (id, record_workspace) = match after {
+            Record::Observation(o) => (o.id.0, o.workspace),
+            Record::Decision(d) => (d.id.0, d.workspace),
+            Record::Meeting(m) => (m.id.0, m.workspace),
+            Record::Assessment(a) => (a.id.0, a.workspace),
+        };
+        if id != *doc || record_workspace != workspace {
+            return Ok(Some(refused(
+                RefusalCode::WrongDocument,
+                format!("the change makes document {doc} hold record {id}"),
+            )));
         }
-        Record::Meeting(m) => records::check_meeting(m),
-        Record::Decision(d) => {
-            let place = register::place_by_id(conn, d.place)?;
-            let responsible = register::organisations(conn, workspace)?
-                .iter()
-                .any(|o| o.id == d.responsible);
-            if place.is_none_or(|p| p.workspace != workspace) || !responsible {
-                return Ok(Some(refused(
-                    RefusalCode::InvalidRecord,
-                    "the decision's place or responsible organisation is not in the register",
-                )));
+        if let (Some(b), a) = (before, after)
+            && std::mem::discriminant(b) != std::mem::discriminant(a)
+        {
+            return Ok(Some(refused(
+                RefusalCode::InvalidRecord,
+                "a change may not turn a record into another kind",
+            )));
+        }
+        let checked = match after {
+            Record::Observation(o) => {
+                let category = self.category(register, workspace, &o.category)?;
+                let place = self.place(register, o.place)?;
+                check_observation(o, category.as_ref(), place.as_ref())
             }
-            records::check_decision(d)
+            Record::Meeting(m) => records::check_meeting(m),
+            Record::Decision(d) => {
+                let place = self.place(register, d.place)?;
+                if register.organisations.is_none() {
+                    register.organisations = Some(self.read(|tx| tx.organisations(workspace))?);
+                }
+                let responsible = register
+                    .organisations
+                    .iter()
+                    .flatten()
+                    .any(|o| o.id == d.responsible);
+                if place.is_none_or(|p| p.workspace != workspace) || !responsible {
+                    return Ok(Some(refused(
+                        RefusalCode::InvalidRecord,
+                        "the decision's place or responsible organisation is not in the register",
+                    )));
+                }
+                records::check_decision(d)
+            }
+            Record::Assessment(a) => records::check_assessment(a),
+        };
+        Ok(checked
+            .err()
+            .map(|e| refused(RefusalCode::InvalidRecord, e.to_string())))
+    }
+
+    fn category(
+        &self,
+        register: &mut Lookups,
+        workspace: WorkspaceId,
+        key: &str,
+    ) -> ServiceResult<Option<Category>> {
+        if let Some(found) = register.categories.get(key) {
+            return Ok(found.clone());
         }
-        Record::Assessment(a) => records::check_assessment(a),
-    };
-    Ok(checked
-        .err()
-        .map(|e| refused(RefusalCode::InvalidRecord, e.to_string())))
+        let found = self.read(|tx| tx.category(workspace, key))?;
+        register.categories.insert(key.to_string(), found.clone());
+        Ok(found)
+    }
+
+    fn place(&self, register: &mut Lookups, id: PlaceId) -> ServiceResult<Option<Place>> {
+        if let Some(found) = register.places.get(&id) {
+            return Ok(found.clone());
+        }
+        let found = self.read(|tx| tx.place(id))?;
+        register.places.insert(id, found.clone());
+        Ok(found)
+    }
 }
 
 /// What the audit log keeps of a change to a report: a review, corrections, links
@@ -620,7 +656,7 @@ fn saved(doc: Uuid, record: &Record, bytes: Vec<u8>, first_seen: i64) -> Service
 /// Appends the accepted changes to the feed and writes the documents back; returns the
 /// feed's new head.
 fn commit(
-    conn: &Connection,
+    tx: &mut dyn Tx,
     workspace: WorkspaceId,
     member: Option<&Member>,
     accepted: &[Accepted],
@@ -628,38 +664,39 @@ fn commit(
     now: Timestamp,
 ) -> ServiceResult<i64> {
     for a in accepted {
-        conn.prepare_cached(
-            "INSERT INTO feed (workspace_id, doc_id, entry, doc_kind, hash, bytes, creates, device_id, org_id,
-                               visibility_before, visibility_after, received_at)
-             VALUES (?1, ?2, 'change', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )?
-        .execute(params![
+        tx.append_change(&NewChange {
             workspace,
-            a.doc.as_bytes().as_slice(),
-            a.kind,
-            a.hash.0.as_slice(),
-            a.bytes,
-            a.creates,
-            member.map(|m| m.device.id),
-            a.org,
-            a.visibility_before,
-            a.visibility_after,
-            now.millis()
-        ])?;
+            doc: a.doc,
+            kind: a.kind,
+            hash: &a.hash.0,
+            bytes: &a.bytes,
+            creates: a.creates,
+            device: member.map(|m| m.device.id),
+            org: a.org,
+            visibility_before: a.visibility_before,
+            visibility_after: a.visibility_after,
+            received_at: now,
+        })?;
         if let Some(member) = member {
             for act in &a.acts {
-                audit::record(conn, Some(workspace), &Origin::of(member), act, now)?;
+                tx.audit(Some(workspace), &Origin::of(member), act, now)?;
             }
         }
     }
     for d in saved {
-        conn.prepare_cached(
-            "INSERT INTO documents (id, workspace_id, kind, bytes, org_id, visibility, projection, first_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, org_id = excluded.org_id,
-               visibility = excluded.visibility, projection = excluded.projection",
-        )?
-        .execute(params![d.doc.as_bytes().as_slice(), workspace, d.kind, d.bytes, d.org, d.visibility, d.projection, d.first_seen])?;
+        tx.put_document(&PutDocument {
+            workspace,
+            doc: d.doc,
+            kind: d.kind,
+            bytes: &d.bytes,
+            org: d.org,
+            visibility: d.visibility,
+            projection: d.projection.as_deref(),
+            first_seen: d.first_seen,
+        })?;
     }
-    Ok(feed_head(conn, workspace)?)
+    if !accepted.is_empty() {
+        tx.announce(workspace)?;
+    }
+    tx.feed_head(workspace)
 }

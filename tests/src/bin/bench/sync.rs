@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use lagesbild_core::sync::wire::{FeedEntry, PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{ListQuery, ObservationDraft};
 use lagesbild_sync::Service;
-use lagesbild_sync::db::Db;
+use lagesbild_sync::storage::Sqlite;
 use lagesbild_tests::Device;
 
 use crate::{Result, bench_dir, now};
@@ -182,7 +182,7 @@ fn prepare(
     reports: usize,
     devices: usize,
 ) -> Result<(Vec<String>, lagesbild_core::UserId)> {
-    let service = Service::new(Db::open(db)?);
+    let service = Service::new(Sqlite::open(db)?);
     let demo = lagesbild_core::demo::workspace("Bänk");
     service.install_demo(&demo, reports, now())?;
     let codes = (0..devices)
@@ -322,7 +322,7 @@ async fn bootstrap() -> Result<()> {
     let dir = bootstrap_dir();
     // A fresh code each run, so the part can be run again on the prepared database.
     let code = {
-        let service = Service::new(Db::open(&dir.join("server.sqlite3"))?);
+        let service = Service::new(Sqlite::open(&dir.join("server.sqlite3"))?);
         let user =
             lagesbild_core::UserId(std::fs::read_to_string(dir.join("user"))?.trim().parse()?);
         service.enrolment_code(user, chrono::Duration::hours(1), now())?

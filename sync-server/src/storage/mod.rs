@@ -1,0 +1,311 @@
+//! The server's storage: one narrow interface, two implementations.
+//!
+//! The service's rules (authentication, access, push checks, the feed, the register,
+//! erasure, enrolment) call the named operations of [`Tx`]; no SQL is written outside
+//! this module. [`Sqlite`] is the embedded default, one file; [`Postgres`] serves a
+//! region from several server instances over one database. Each owns its schema and
+//! migrations.
+//!
+//! Work happens in transactions: [`Storage::read`] gives one consistent snapshot,
+//! [`Storage::write`] one unit of work that is stored whole at [`Tx::commit`] or not at
+//! all (a transaction dropped without commit is rolled back).
+
+mod sqlite;
+
+use lagesbild_core::sync::wire::{AuditEntry, Membership, Person};
+use lagesbild_core::{
+    Category, DeviceId, DocKind, Organisation, OrganisationId, OrganisationKind, Place, PlaceId,
+    Role, Timestamp, UserId, Visibility, Workspace, WorkspaceId,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::service::{Act, Device, Origin, ServiceResult};
+
+pub use sqlite::Sqlite;
+
+/// Where the server keeps its data: a SQLite file.
+pub fn open(database: &str) -> anyhow::Result<Box<dyn Storage>> {
+    Ok(Box::new(Sqlite::open(std::path::Path::new(database))?))
+}
+
+/// A backend: hands out transactions, and tells other server instances what changed.
+pub trait Storage: Send + Sync + std::fmt::Debug {
+    /// A read-only transaction: every read in it sees one snapshot.
+    fn read(&self) -> ServiceResult<Box<dyn Tx + '_>>;
+
+    /// A read-write transaction.
+    fn write(&self) -> ServiceResult<Box<dyn Tx + '_>>;
+
+    /// After an erasure: leaves no recoverable copy of deleted rows in the database's
+    /// files (SQLite: `secure_delete` overwrote the pages; this empties the log;
+    /// PostgreSQL: vacuums the tables, so the dead rows' space is reclaimed).
+    fn purge(&self) -> ServiceResult<()>;
+
+    /// Calls `changed` with each workspace whose feed or register another server
+    /// instance changed, from a thread of its own, for as long as the storage lives.
+    /// A single-process backend has no other instances and never calls it.
+    fn listen(&self, changed: Box<dyn Fn(WorkspaceId) + Send + Sync>) -> ServiceResult<()>;
+
+    /// `sqlite` or `postgres`, for logs and benchmarks.
+    fn backend(&self) -> &'static str;
+}
+
+/// One transaction's named operations.
+pub trait Tx {
+    /// Stores everything done in this transaction.
+    fn commit(self: Box<Self>) -> ServiceResult<()>;
+
+    // --- the register ---------------------------------------------------------------
+
+    /// The workspace and its register version.
+    fn workspace(&mut self, id: WorkspaceId) -> ServiceResult<Option<(Workspace, i64)>>;
+    fn workspaces(&mut self) -> ServiceResult<Vec<Workspace>>;
+    fn save_workspace(&mut self, workspace: &Workspace) -> ServiceResult<()>;
+    /// Moves the register version on, so devices fetch the register again.
+    fn bump_register(&mut self, workspace: WorkspaceId) -> ServiceResult<()>;
+    fn organisations(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Organisation>>;
+    fn save_organisation(&mut self, org: &Organisation) -> ServiceResult<()>;
+    /// Sorted by name, without regard to case.
+    fn places(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Place>>;
+    fn place(&mut self, id: PlaceId) -> ServiceResult<Option<Place>>;
+    fn save_place(&mut self, place: &Place) -> ServiceResult<()>;
+    /// Sorted by `sort`, then key.
+    fn categories(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Category>>;
+    fn category(&mut self, workspace: WorkspaceId, key: &str) -> ServiceResult<Option<Category>>;
+    fn save_category(&mut self, workspace: WorkspaceId, category: &Category) -> ServiceResult<()>;
+
+    // --- people and devices -----------------------------------------------------------
+
+    fn user_name(&mut self, user: UserId) -> ServiceResult<Option<String>>;
+    /// Adds the user unless they exist.
+    fn add_user(&mut self, user: UserId, name: &str) -> ServiceResult<()>;
+    fn membership(
+        &mut self,
+        user: UserId,
+        workspace: WorkspaceId,
+    ) -> ServiceResult<Option<MemberRow>>;
+    /// Gives the user a membership, or changes its organisation and role (a new one is
+    /// active; an existing one keeps its state).
+    fn put_membership(
+        &mut self,
+        user: UserId,
+        workspace: WorkspaceId,
+        organisation: OrganisationId,
+        role: Role,
+    ) -> ServiceResult<()>;
+    fn set_active(
+        &mut self,
+        user: UserId,
+        workspace: WorkspaceId,
+        active: bool,
+    ) -> ServiceResult<()>;
+    /// The user's active memberships, by workspace name.
+    fn memberships(&mut self, user: UserId) -> ServiceResult<Vec<Membership>>;
+    /// Every workspace the user is a member of, active or not.
+    fn member_workspaces(&mut self, user: UserId) -> ServiceResult<Vec<WorkspaceId>>;
+    /// The workspace's people by name, each with their devices by enrolment.
+    fn people(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Person>>;
+    /// Every device, by enrolment (the operator's listing).
+    fn devices(&mut self) -> ServiceResult<Vec<DeviceInfo>>;
+    /// The device a token hash belongs to, and whether it is revoked.
+    fn device_by_token(&mut self, token_hash: &[u8]) -> ServiceResult<Option<(Device, bool)>>;
+    /// Whose device it is and its name, when it is not revoked.
+    fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<(UserId, String)>>;
+    /// False when the actor id is enrolled already.
+    fn add_device(&mut self, device: &NewDevice<'_>) -> ServiceResult<bool>;
+    /// Notes when the device was last seen (at most once a minute) and its app version.
+    fn device_seen(
+        &mut self,
+        device: DeviceId,
+        now: Timestamp,
+        app_version: Option<&str>,
+    ) -> ServiceResult<()>;
+    /// False when the device was revoked already or does not exist.
+    fn revoke_device(&mut self, device: DeviceId, now: Timestamp) -> ServiceResult<bool>;
+
+    // --- enrolment codes --------------------------------------------------------------
+
+    fn add_code(&mut self, code_hash: &[u8], user: UserId, expires_at: i64) -> ServiceResult<()>;
+    fn code(&mut self, code_hash: &[u8]) -> ServiceResult<Option<CodeRow>>;
+    /// Marks the code used when it is unused and unexpired at `now`, as one step: of two
+    /// devices racing with one code, one wins. Its user, or none.
+    fn use_code(&mut self, code_hash: &[u8], now: Timestamp) -> ServiceResult<Option<UserId>>;
+    /// The user of an unused, unexpired code.
+    fn open_code(&mut self, code_hash: &[u8], now: Timestamp) -> ServiceResult<Option<UserId>>;
+    fn delete_code(&mut self, code_hash: &[u8]) -> ServiceResult<()>;
+
+    // --- the audit log ----------------------------------------------------------------
+
+    fn audit(
+        &mut self,
+        workspace: Option<WorkspaceId>,
+        origin: &Origin,
+        act: &Act,
+        now: Timestamp,
+    ) -> ServiceResult<()>;
+    /// Newest first, before `before` (a `seq`), of one workspace or of all.
+    fn audit_page(
+        &mut self,
+        workspace: Option<WorkspaceId>,
+        before: i64,
+        limit: usize,
+    ) -> ServiceResult<Vec<AuditEntry>>;
+
+    // --- documents and the feed ---------------------------------------------------------
+
+    /// Serialises the writers of the workspace's feed until this transaction ends, so
+    /// its sequence numbers commit in order: a reader that has seen one has seen every
+    /// lower one. Taken before reading what a push decides on.
+    fn lock_feed(&mut self, workspace: WorkspaceId) -> ServiceResult<()>;
+    /// The workspace's last sequence number (0 when empty).
+    fn feed_head(&mut self, workspace: WorkspaceId) -> ServiceResult<i64>;
+    /// The feed after `since`, in order, with who may read each document now.
+    fn feed(
+        &mut self,
+        workspace: WorkspaceId,
+        since: i64,
+        limit: usize,
+    ) -> ServiceResult<Vec<FeedRow>>;
+    fn document(&mut self, doc: Uuid) -> ServiceResult<Option<StoredDocument>>;
+    /// The workspace's documents by id after `after`.
+    fn documents(
+        &mut self,
+        workspace: WorkspaceId,
+        after: Uuid,
+        limit: usize,
+    ) -> ServiceResult<Vec<(Uuid, StoredDocument)>>;
+    /// What a push needs of a document: where it lives, its bytes, when it was first seen.
+    fn held(&mut self, doc: Uuid) -> ServiceResult<Option<Held>>;
+    /// Whether the change (by hash) is stored.
+    fn has_change(&mut self, hash: &[u8]) -> ServiceResult<bool>;
+    /// The workspace a document was erased in, if it was.
+    fn erased(&mut self, doc: Uuid) -> ServiceResult<Option<WorkspaceId>>;
+    /// Appends a change to the feed.
+    fn append_change(&mut self, change: &NewChange<'_>) -> ServiceResult<()>;
+    /// Writes a document as it is now.
+    fn put_document(&mut self, document: &PutDocument<'_>) -> ServiceResult<()>;
+    /// Deletes the document and every stored change of it, refuses it for ever, and
+    /// appends its removal to the feed.
+    fn erase(
+        &mut self,
+        workspace: WorkspaceId,
+        doc: Uuid,
+        by: UserId,
+        now: Timestamp,
+    ) -> ServiceResult<()>;
+    /// Tells the other server instances, when this transaction commits, that the
+    /// workspace changed (their long polls wake).
+    fn announce(&mut self, workspace: WorkspaceId) -> ServiceResult<()>;
+}
+
+/// A member's place in a workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    pub organisation: OrganisationId,
+    pub organisation_kind: OrganisationKind,
+    pub role: Role,
+    pub user_name: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRow {
+    pub user: UserId,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceInfo {
+    pub id: DeviceId,
+    pub user: UserId,
+    pub user_name: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDevice<'a> {
+    pub id: DeviceId,
+    pub user: UserId,
+    pub name: &'a str,
+    pub actor: &'a [u8],
+    pub token_hash: &'a [u8],
+    pub created_at: Timestamp,
+}
+
+/// A document as stored; `projection` is the observation's projection as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDocument {
+    pub kind: DocKind,
+    pub bytes: Vec<u8>,
+    pub org: Option<OrganisationId>,
+    pub visibility: Visibility,
+    pub projection: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub workspace: WorkspaceId,
+    pub bytes: Vec<u8>,
+    pub first_seen: i64,
+}
+
+/// One feed entry, as a device's page is made from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedRow {
+    pub seq: i64,
+    pub doc: Uuid,
+    /// A removal (an erasure) rather than a change.
+    pub remove: bool,
+    pub kind: DocKind,
+    pub bytes: Option<Vec<u8>>,
+    pub creates: bool,
+    pub device: Option<DeviceId>,
+    pub org: Option<OrganisationId>,
+    pub before: Option<Visibility>,
+    pub after: Option<Visibility>,
+    /// When the server first saw the document (or received this entry, if it is gone).
+    pub first_seen: i64,
+    /// Who may read the document now; none when it is gone.
+    pub now: Option<(Option<OrganisationId>, Visibility)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewChange<'a> {
+    pub workspace: WorkspaceId,
+    pub doc: Uuid,
+    pub kind: DocKind,
+    pub hash: &'a [u8],
+    pub bytes: &'a [u8],
+    pub creates: bool,
+    pub device: Option<DeviceId>,
+    pub org: Option<OrganisationId>,
+    pub visibility_before: Visibility,
+    pub visibility_after: Visibility,
+    pub received_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct PutDocument<'a> {
+    pub workspace: WorkspaceId,
+    pub doc: Uuid,
+    pub kind: DocKind,
+    pub bytes: &'a [u8],
+    pub org: Option<OrganisationId>,
+    pub visibility: Visibility,
+    pub projection: Option<&'a str>,
+    /// Kept from the first write.
+    pub first_seen: i64,
+}
+
+/// Places by name without regard to case (in Rust, so both backends agree).
+fn sort_places(places: &mut [Place]) {
+    places.sort_by_cached_key(|p| (p.name.to_lowercase(), p.id));
+}
+
+fn stamp(ms: i64) -> Timestamp {
+    Timestamp::from_millis(ms).unwrap_or(Timestamp(chrono::DateTime::UNIX_EPOCH))
+}
