@@ -43,3 +43,36 @@ build_ui() {
   command -v npm >/dev/null || { echo "npm is needed: install Node.js 20 first" >&2; exit 1; }
   (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build >/dev/null)
 }
+
+# PostgreSQL for the tests: the database named by LAGESBILD_TEST_POSTGRES when it is set,
+# else a throwaway cluster of Debian's PostgreSQL, run as the `postgres` user (it refuses
+# root) in a temporary directory and stopped when the calling script exits.
+ensure_postgres() {
+  if [ -n "${LAGESBILD_TEST_POSTGRES:-}" ]; then
+    return
+  fi
+  apt_install postgresql
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql postgres
+  PG_TEST_DIR=$(mktemp -d /tmp/lagesbild-pg.XXXXXX)
+  chown postgres "$PG_TEST_DIR"
+  local port=$(( 20000 + RANDOM % 20000 ))
+  step "PostgreSQL: a throwaway cluster on port $port"
+  runuser -u postgres -- "$bin/initdb" -D "$PG_TEST_DIR/data" -U lagesbild --auth=trust \
+    --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  # Durability is not what these tests are about: fsync off makes the cluster quick.
+  runuser -u postgres -- "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w \
+    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off \
+        -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+  PG_TEST_BIN=$bin
+  trap stop_postgres EXIT
+  export LAGESBILD_TEST_POSTGRES="postgres://lagesbild@127.0.0.1:$port/postgres"
+}
+
+stop_postgres() {
+  if [ -n "${PG_TEST_DIR:-}" ]; then
+    runuser -u postgres -- "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_TEST_DIR"
+  fi
+}

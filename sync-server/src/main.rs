@@ -111,6 +111,17 @@ enum Command {
         #[arg(long)]
         workspace: Option<WorkspaceId>,
     },
+    /// After erasures: write the documents and the feed anew, so no bytes of erased
+    /// reports are left in the database's files (on PostgreSQL the two tables wait for
+    /// it; run it at a quiet hour, for example nightly from a timer).
+    Purge,
+    /// Move everything from this server's SQLite database into a new, empty PostgreSQL
+    /// database, keeping every id and sequence number: devices carry on from their
+    /// cursors. Stop the server first; then serve with `--database <url>`.
+    MoveToPostgres {
+        /// The PostgreSQL database, such as `postgres://lagesbild@db.example/lagesbild`.
+        url: String,
+    },
     /// Create the demo workspace with its people and reports; prints an enrolment code
     /// for each person.
     Demo {
@@ -144,6 +155,22 @@ fn main() -> Result<()> {
     let mut config = Config::load(cli.config.as_deref())?;
     if let Some(database) = cli.database {
         config.database = database;
+    }
+    if let Command::MoveToPostgres { url } = &cli.command {
+        anyhow::ensure!(
+            storage::is_postgres_url(url),
+            "{url:?} is not a PostgreSQL URL (postgres://…)"
+        );
+        anyhow::ensure!(
+            !storage::is_postgres_url(&config.database),
+            "the database to move from is PostgreSQL already"
+        );
+        let copied = storage::copy::sqlite_to_postgres(std::path::Path::new(&config.database), url)
+            .context("the move to PostgreSQL failed; nothing was stored there")?;
+        for (table, rows) in copied {
+            println!("{table:<16} {rows:>9}");
+        }
+        return Ok(());
     }
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -265,6 +292,8 @@ fn main() -> Result<()> {
             }
         }
         Command::Revoke { device } => service.revoke_device(device, now())?,
+        Command::Purge => service.rewrite_storage()?,
+        Command::MoveToPostgres { .. } => unreachable!("moved before the database is opened"),
         Command::Audit { workspace } => print!("{}", service.audit_export(workspace)?),
         Command::Demo {
             reports,

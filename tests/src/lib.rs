@@ -203,6 +203,15 @@ impl Device {
         response.results[0].outcome.clone()
     }
 
+    /// The same device (its store and credential) talking to another server instance.
+    pub fn via(&self, server: &str) -> Device {
+        Device {
+            transport: HttpTransport::new(server, &self.token).unwrap(),
+            server: server.to_string(),
+            ..self.clone()
+        }
+    }
+
     /// Syncs until the engine would wait for news.
     pub async fn sync(&self) -> SyncStatus {
         sync_once(&self.store, &self.transport, self.workspace)
@@ -328,3 +337,92 @@ pub fn user_action(
 }
 
 pub mod app;
+pub mod postgres;
+
+/// A `lagesbild-sync` process, as it runs in production: over a SQLite file or a
+/// PostgreSQL URL. Killed (SIGKILL) when dropped.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub url: String,
+}
+
+/// The server binary, built beside the tests (`cargo build --workspace --bins`).
+pub fn server_binary() -> PathBuf {
+    let deps = std::env::current_exe().expect("the test binary has a path");
+    let debug = deps
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/debug/deps/<test>");
+    let server = debug.join("lagesbild-sync");
+    assert!(
+        server.exists(),
+        "{} is built with the workspace (cargo build -p lagesbild-sync)",
+        server.display()
+    );
+    server
+}
+
+/// Runs `lagesbild-sync --database <database> <args>` to its end; its standard output.
+pub fn server_command(database: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(server_binary())
+        .args(["--database", database])
+        .args(args)
+        .env("LAGESBILD_SYNC_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "lagesbild-sync {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+impl ServerProcess {
+    /// Serves `database` on `port` (0: any free one) and waits until it answers.
+    pub async fn start(database: &str, port: u16) -> ServerProcess {
+        let port = if port == 0 {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        } else {
+            port
+        };
+        let child = std::process::Command::new(server_binary())
+            .args(["--database", database])
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("LAGESBILD_SYNC_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut server = ServerProcess { child, url };
+        for _ in 0..400 {
+            if let Ok(r) = reqwest::get(format!("{}/health", server.url)).await
+                && r.status().is_success()
+            {
+                return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the server on {database} exited at start: {status}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the server on {database} did not answer in 10 s");
+    }
+
+    /// Ends the process at once, as a crash or `kill -9` would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

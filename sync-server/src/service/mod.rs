@@ -178,6 +178,12 @@ impl Service {
         }))
     }
 
+    /// Writes the stored documents and feed anew, leaving nothing of erased reports in
+    /// the database's files (`lagesbild-sync purge`).
+    pub fn rewrite_storage(&self) -> ServiceResult<()> {
+        self.storage.rewrite()
+    }
+
     pub fn backend(&self) -> &'static str {
         self.storage.backend()
     }

@@ -10,6 +10,8 @@
 //! [`Storage::write`] one unit of work that is stored whole at [`Tx::commit`] or not at
 //! all (a transaction dropped without commit is rolled back).
 
+pub mod copy;
+mod postgres;
 mod sqlite;
 
 use lagesbild_core::sync::wire::{AuditEntry, Membership, Person};
@@ -22,11 +24,20 @@ use uuid::Uuid;
 
 use crate::service::{Act, Device, Origin, ServiceResult};
 
+pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
-/// Where the server keeps its data: a SQLite file.
+/// Where the server keeps its data: a PostgreSQL URL, or else a SQLite file.
 pub fn open(database: &str) -> anyhow::Result<Box<dyn Storage>> {
-    Ok(Box::new(Sqlite::open(std::path::Path::new(database))?))
+    if is_postgres_url(database) {
+        Ok(Box::new(Postgres::open(database)?))
+    } else {
+        Ok(Box::new(Sqlite::open(std::path::Path::new(database))?))
+    }
+}
+
+pub fn is_postgres_url(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
 }
 
 /// A backend: hands out transactions, and tells other server instances what changed.
@@ -37,10 +48,17 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// A read-write transaction.
     fn write(&self) -> ServiceResult<Box<dyn Tx + '_>>;
 
-    /// After an erasure: leaves no recoverable copy of deleted rows in the database's
-    /// files (SQLite: `secure_delete` overwrote the pages; this empties the log;
-    /// PostgreSQL: vacuums the tables, so the dead rows' space is reclaimed).
+    /// Right after an erasure, cheaply. SQLite: `secure_delete` overwrote the pages;
+    /// this empties the log, and no copy is left in the files. PostgreSQL: vacuums the
+    /// tables, so the deleted rows are gone from their indexes and no query or dump can
+    /// see them — but their bytes may stay in the free space of the tables' pages until
+    /// those are written again; `rewrite` removes them.
     fn purge(&self) -> ServiceResult<()>;
+
+    /// Writes the documents and the feed anew, leaving no bytes of deleted rows in the
+    /// database's files (`lagesbild-sync purge`, run after erasures: on PostgreSQL it
+    /// holds the two tables for as long as the rewrite takes).
+    fn rewrite(&self) -> ServiceResult<()>;
 
     /// Calls `changed` with each workspace whose feed or register another server
     /// instance changed, from a thread of its own, for as long as the storage lives.

@@ -96,6 +96,15 @@ impl Storage for Sqlite {
         Ok(())
     }
 
+    fn rewrite(&self) -> ServiceResult<()> {
+        // Nothing of deleted rows is left (`secure_delete`); this also gives the freed
+        // pages back to the file system.
+        let conn = self.lock();
+        conn.execute_batch("VACUUM")?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     fn listen(&self, _changed: Box<dyn Fn(WorkspaceId) + Send + Sync>) -> ServiceResult<()> {
         // One file, one server process: nothing changes behind this one's back.
         Ok(())
