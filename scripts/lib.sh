@@ -61,10 +61,13 @@ ensure_postgres() {
   step "PostgreSQL: a throwaway cluster on port $port"
   runuser -u postgres -- "$bin/initdb" -D "$PG_TEST_DIR/data" -U lagesbild --auth=trust \
     --encoding=UTF8 --locale=C.UTF-8 >/dev/null
-  # Durability is not what these tests are about: fsync off makes the cluster quick.
+  # Durability is not what the tests are about: fsync off makes the cluster quick. The
+  # benchmarks (PG_DURABLE=1) keep PostgreSQL's durable defaults, as in production.
+  local speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ -n "${PG_DURABLE:-}" ] && speed="-c shared_buffers=256MB"
   runuser -u postgres -- "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w \
-    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off \
-        -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 $speed \
+        -c max_connections=300" start >/dev/null
   PG_TEST_BIN=$bin
   trap stop_postgres EXIT
   export LAGESBILD_TEST_POSTGRES="postgres://lagesbild@127.0.0.1:$port/postgres"

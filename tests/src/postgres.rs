@@ -49,10 +49,7 @@ impl TestDatabase {
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("the test user may create databases");
-        let url = match server.rsplit_once('/') {
-            Some((base, _)) => format!("{base}/{name}"),
-            None => panic!("LAGESBILD_TEST_POSTGRES must be a URL ending in /database"),
-        };
+        let url = database_url(&name);
         TestDatabase { url, name, server }
     }
 
@@ -73,5 +70,34 @@ impl Drop for TestDatabase {
             }
         })
         .join();
+    }
+}
+
+/// A database of the given name on the test server, made anew (for benchmarks, whose
+/// prepared data outlives one process); its URL.
+pub fn recreate_database(name: &str) -> String {
+    let server = server_url();
+    let name = name.to_string();
+    let url = database_url(&name);
+    std::thread::spawn(move || {
+        let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+        // One statement at a time: neither may run inside a transaction.
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+    })
+    .join()
+    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+    url
+}
+
+/// The URL of the database `name` on the test server.
+pub fn database_url(name: &str) -> String {
+    match server_url().rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("LAGESBILD_TEST_POSTGRES must be a URL ending in /database"),
     }
 }

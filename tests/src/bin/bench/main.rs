@@ -1,15 +1,20 @@
 //! Lägesbild's benchmarks. Prints figures; asserts nothing.
 //!
-//!     ./scripts/bench [core] [sync] [load] [--large]
+//!     ./scripts/bench [core] [sync] [load] [--large] [--backend sqlite|postgres]
 //!
 //! `core`: recording latency against a bare SQLite insert with the same durability, the
 //! weekly lägesbild over 100 000 observations (and 1 000 000 with `--large`), and the
 //! store's size per observation.
 //! `sync`: 100 devices × 100 offline observations reconnecting at once; bootstrap of a
-//! new device and a no-op reconnect with 100 000 observations; the server's memory.
+//! new device and a no-op reconnect with 100 000 observations (1 000 000 with
+//! `--large`); the server's memory.
 //! `load`: 1 000 devices long-polling while each pushes a report at a steady rate (also
-//! part of `sync`); `LAGESBILD_BENCH_DEVICES`, `LAGESBILD_BENCH_PERIOD` (seconds between
-//! one device's reports) and `LAGESBILD_BENCH_SECONDS` change it.
+//! part of `sync`), and on PostgreSQL the same over two server instances;
+//! `LAGESBILD_BENCH_DEVICES`, `LAGESBILD_BENCH_PERIOD` (seconds between one device's
+//! reports) and `LAGESBILD_BENCH_SECONDS` change it.
+//! Each sync part runs with the server on SQLite and then on PostgreSQL (`--backend`
+//! picks one); `scripts/bench` starts a PostgreSQL unless `LAGESBILD_TEST_POSTGRES`
+//! names one.
 //! The server runs as its own release process; devices reach it through a proxy that
 //! counts the bytes on the wire. Files go to `target/bench` (the project's own disk).
 
@@ -26,21 +31,33 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let large = args.iter().any(|a| a == "--large");
-    if let Some(part) = args
-        .iter()
-        .position(|a| a == "--part")
-        .and_then(|i| args.get(i + 1))
-    {
-        return sync::part(part);
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    if let Some(part) = value("--part") {
+        let backend = value("--backend").unwrap_or_else(|| "sqlite".into());
+        return sync::part(&part, &backend, large);
     }
-    let all = !args.iter().any(|a| !a.starts_with("--"));
-    if all || args.iter().any(|a| a == "core") {
+    let backend = value("--backend");
+    let backends: Vec<&str> = match &backend {
+        Some(b) => vec![b.as_str()],
+        None => sync::BACKENDS.to_vec(),
+    };
+    let words: Vec<&String> = args
+        .iter()
+        .filter(|a| !a.starts_with("--") && Some(*a) != backend.as_ref())
+        .collect();
+    let all = words.is_empty();
+    if all || words.iter().any(|a| *a == "core") {
         core::run(large)?;
     }
-    if all || args.iter().any(|a| a == "sync") {
-        sync::run(sync::ALL)?;
-    } else if args.iter().any(|a| a == "load") {
-        sync::run(&["load"])?;
+    if all || words.iter().any(|a| *a == "sync") {
+        sync::run(sync::ALL, &backends, large)?;
+    } else if words.iter().any(|a| *a == "load") {
+        sync::run(&["load", "load-two"], &backends, large)?;
     }
     Ok(())
 }

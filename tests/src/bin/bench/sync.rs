@@ -9,39 +9,115 @@ use std::time::{Duration, Instant};
 use lagesbild_core::sync::wire::{FeedEntry, PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{ListQuery, ObservationDraft};
 use lagesbild_sync::Service;
-use lagesbild_sync::storage::Sqlite;
+use lagesbild_sync::storage::{self, Sqlite};
 use lagesbild_tests::Device;
+use lagesbild_tests::postgres::TestDatabase;
 
 use crate::{Result, bench_dir, now};
 
-/// Every part: reconnecting devices, bootstrap, and the load of 1 000 devices.
-pub const ALL: &[&str] = &["many-devices", "prepare-bootstrap", "bootstrap", "load"];
+/// Every part: reconnecting devices, bootstrap, the load of 1 000 devices, and (on
+/// PostgreSQL) that load over two server instances.
+pub const ALL: &[&str] = &[
+    "many-devices",
+    "prepare-bootstrap",
+    "bootstrap",
+    "load",
+    "load-two",
+];
 
-/// Runs each part in a process of its own, so each one's peak memory is its own.
-pub fn run(parts: &[&str]) -> Result<()> {
-    println!("# Sync benchmarks\n");
-    for part in parts {
-        let status = Command::new(std::env::current_exe()?)
-            .args(["--part", part])
-            .status()?;
-        if !status.success() {
-            return Err(format!("the {part} benchmark failed").into());
+/// The backends the parts run on, in order.
+pub const BACKENDS: &[&str] = &["sqlite", "postgres"];
+
+/// Runs each part on each backend in a process of its own, so each one's peak memory is
+/// its own. `large`: the bootstrap with 1 000 000 observations rather than 100 000.
+pub fn run(parts: &[&str], backends: &[&str], large: bool) -> Result<()> {
+    for backend in backends {
+        println!("# Sync benchmarks: the server on {backend}\n");
+        for part in parts {
+            if *part == "load-two" && *backend == "sqlite" {
+                continue;
+            }
+            let mut command = Command::new(std::env::current_exe()?);
+            command.args(["--part", part, "--backend", backend]);
+            if large {
+                command.arg("--large");
+            }
+            if !command.status()?.success() {
+                return Err(format!("the {part} benchmark on {backend} failed").into());
+            }
         }
     }
     Ok(())
 }
 
-pub fn part(name: &str) -> Result<()> {
+pub fn part(name: &str, backend: &str, large: bool) -> Result<()> {
+    let backend = match backend {
+        "sqlite" => Backend::Sqlite,
+        "postgres" => Backend::Postgres,
+        other => return Err(format!("no backend {other}").into()),
+    };
+    let reports = if large { 1_000_000 } else { 100_000 };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     match name {
-        "many-devices" => runtime.block_on(many_devices()),
-        "prepare-bootstrap" => prepare_bootstrap(),
-        "bootstrap" => runtime.block_on(bootstrap()),
-        "load" => runtime.block_on(load()),
+        "many-devices" => runtime.block_on(many_devices(backend)),
+        "prepare-bootstrap" => prepare_bootstrap(backend, reports),
+        "bootstrap" => runtime.block_on(bootstrap(backend, reports)),
+        "load" => runtime.block_on(load(backend, 1)),
+        "load-two" => runtime.block_on(load(backend, 2)),
         other => Err(format!("no benchmark part {other}").into()),
+    }
+}
+
+/// Where a part's server keeps its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A part's database: a SQLite file in the part's directory, or a PostgreSQL database
+/// of its own on the server `LAGESBILD_TEST_POSTGRES` names (`scripts/bench` starts one).
+struct Database {
+    url: String,
+    _scratch: Option<TestDatabase>,
+}
+
+impl Database {
+    fn new(backend: Backend, dir: &Path) -> Database {
+        match backend {
+            Backend::Sqlite => Database {
+                url: dir.join("server.sqlite3").display().to_string(),
+                _scratch: None,
+            },
+            Backend::Postgres => {
+                let scratch = TestDatabase::create();
+                Database {
+                    url: scratch.url.clone(),
+                    _scratch: Some(scratch),
+                }
+            }
+        }
+    }
+
+    fn service(&self) -> Result<Service> {
+        Ok(Service::with_storage(storage::open(&self.url)?))
+    }
+
+    /// How many documents the server holds (read beside it, as an operator would).
+    async fn documents(&self) -> Result<i64> {
+        tokio::task::block_in_place(|| -> Result<i64> {
+            const COUNT: &str = "SELECT COUNT(*) FROM documents";
+            if storage::is_postgres_url(&self.url) {
+                let mut client = postgres::Client::connect(&self.url, postgres::NoTls)?;
+                Ok(client.query_one(COUNT, &[])?.get(0))
+            } else {
+                let conn = rusqlite::Connection::open(&self.url)?;
+                Ok(conn.query_row(COUNT, [], |r| r.get(0))?)
+            }
+        })
     }
 }
 
@@ -69,14 +145,13 @@ struct Server {
 }
 
 impl Server {
-    async fn start(db: &Path) -> Result<Server> {
+    async fn start(db: &str) -> Result<Server> {
         let port = {
             let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
             probe.local_addr()?.port()
         };
         let child = Command::new(server_binary()?)
-            .args(["--database"])
-            .arg(db)
+            .args(["--database", db])
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("LAGESBILD_SYNC_LOG", "warn")
             .stdout(Stdio::null())
@@ -178,11 +253,10 @@ fn kb_of_bytes(bytes: u64) -> String {
 /// Prepares a server database with the demo workspace, `reports` reports and
 /// `devices` enrolment codes, all for the field worker.
 fn prepare(
-    db: &Path,
+    service: &Service,
     reports: usize,
     devices: usize,
 ) -> Result<(Vec<String>, lagesbild_core::UserId)> {
-    let service = Service::new(Sqlite::open(db)?);
     let demo = lagesbild_core::demo::workspace("Bänk");
     service.install_demo(&demo, reports, now())?;
     let codes = (0..devices)
@@ -197,13 +271,14 @@ fn prepare(
     Ok((codes, demo.people[1].user))
 }
 
-async fn many_devices() -> Result<()> {
+async fn many_devices(backend: Backend) -> Result<()> {
     const DEVICES: usize = 100;
     const EACH: usize = 100;
     let dir = bench_dir("sync-many")?;
-    let db = dir.join("server.sqlite3");
-    let (codes, _) = prepare(&db, 0, DEVICES)?;
-    let server = Server::start(&db).await?;
+    let db = Database::new(backend, &dir);
+    // The blocking PostgreSQL client may not run on the runtime's own threads.
+    let (codes, _) = tokio::task::block_in_place(|| prepare(&db.service()?, 0, DEVICES))?;
+    let server = Server::start(&db.url).await?;
     let mut devices = Vec::new();
     for (i, code) in codes.iter().enumerate() {
         devices.push(Device::enroll(&server.proxy, code, &format!("enhet {i}")).await);
@@ -253,15 +328,11 @@ async fn many_devices() -> Result<()> {
         }));
     }
     // When the server has stored every report (what DESIGN.md compares with).
-    let stored = {
-        let conn = rusqlite::Connection::open(&db)?;
-        loop {
-            let n: i64 = conn.query_row("SELECT COUNT(*) FROM documents", [], |r| r.get(0))?;
-            if n as usize >= total {
-                break start.elapsed();
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+    let stored = loop {
+        if db.documents().await? as usize >= total {
+            break start.elapsed();
         }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     };
     for task in tasks {
         task.await?;
@@ -299,38 +370,65 @@ async fn many_devices() -> Result<()> {
     Ok(())
 }
 
-const REPORTS: usize = 100_000;
-
-fn bootstrap_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench/sync-bootstrap")
+fn bootstrap_dir(reports: usize) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench/sync-bootstrap-{reports}"))
 }
 
-/// The server's database with 100 000 reports, made in a process of its own.
-fn prepare_bootstrap() -> Result<()> {
-    let dir = bench_dir("sync-bootstrap")?;
+/// The PostgreSQL database the bootstrap part reads, kept between its two processes.
+fn bootstrap_database(reports: usize) -> String {
+    lagesbild_tests::postgres::database_url(&format!("lagesbild_bench_bootstrap_{reports}"))
+}
+
+/// The server's database with `reports` reports, made in a process of its own. On
+/// PostgreSQL it is the SQLite one moved there (`move-to-postgres`), made first if the
+/// SQLite part has not run.
+fn prepare_bootstrap(backend: Backend, reports: usize) -> Result<()> {
+    let dir = bootstrap_dir(reports);
+    let sqlite = dir.join("server.sqlite3");
     let prepared = Instant::now();
-    let (_, user) = prepare(&dir.join("server.sqlite3"), REPORTS, 0)?;
-    std::fs::write(dir.join("user"), user.to_string())?;
-    println!(
-        "## A new device and {REPORTS} observations (server prepared in {:.0} s)",
-        prepared.elapsed().as_secs_f64()
-    );
+    if backend == Backend::Sqlite || !sqlite.exists() {
+        let dir = bench_dir(&format!("sync-bootstrap-{reports}"))?;
+        let service = Service::new(Sqlite::open(&dir.join("server.sqlite3"))?);
+        let (_, user) = prepare(&service, reports, 0)?;
+        std::fs::write(dir.join("user"), user.to_string())?;
+        println!(
+            "## A new device and {reports} observations (SQLite prepared in {:.0} s)",
+            prepared.elapsed().as_secs_f64()
+        );
+    }
+    if backend == Backend::Postgres {
+        let url = lagesbild_tests::postgres::recreate_database(&format!(
+            "lagesbild_bench_bootstrap_{reports}"
+        ));
+        let moved = Instant::now();
+        storage::copy::sqlite_to_postgres(&sqlite, &url)?;
+        println!(
+            "## A new device and {reports} observations (moved from SQLite with move-to-postgres in {:.1} s)",
+            moved.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
 }
 
-async fn bootstrap() -> Result<()> {
-    let dir = bootstrap_dir();
+async fn bootstrap(backend: Backend, reports: usize) -> Result<()> {
+    let dir = bootstrap_dir(reports);
+    let database = match backend {
+        Backend::Sqlite => dir.join("server.sqlite3").display().to_string(),
+        Backend::Postgres => bootstrap_database(reports),
+    };
     // A fresh code each run, so the part can be run again on the prepared database.
     let code = {
-        let service = Service::new(Sqlite::open(&dir.join("server.sqlite3"))?);
-        let user =
-            lagesbild_core::UserId(std::fs::read_to_string(dir.join("user"))?.trim().parse()?);
-        service.enrolment_code(user, chrono::Duration::hours(1), now())?
+        let user = std::fs::read_to_string(dir.join("user"))?;
+        tokio::task::block_in_place(|| -> Result<String> {
+            let service = Service::with_storage(storage::open(&database)?);
+            let user = lagesbild_core::UserId(user.trim().parse()?);
+            Ok(service.enrolment_code(user, chrono::Duration::hours(1), now())?)
+        })?
     };
     for file in ["device.sqlite3", "device.sqlite3-wal", "device.sqlite3-shm"] {
         let _ = std::fs::remove_file(dir.join(file));
     }
-    let server = Server::start(&dir.join("server.sqlite3")).await?;
+    let server = Server::start(&database).await?;
     let (before_rss, _) = memory_of("/proc/self/status");
     let start = Instant::now();
     let store = lagesbild_core::Store::open(&dir.join("device.sqlite3"))?;
@@ -370,7 +468,7 @@ async fn bootstrap() -> Result<()> {
     let (up, down) = server.bytes();
     let per = (up - up0 + down - down0) / 10;
     println!(
-        "  no-op reconnect with {REPORTS} observations: {per} B on the wire (goal: under 1 KB), median {:.2} ms (goal: under 10 ms)",
+        "  no-op reconnect with {reports} observations: {per} B on the wire (goal: under 1 KB), median {:.2} ms (goal: under 10 ms)",
         times[5].as_secs_f64() * 1000.0
     );
     let (rss, peak) = server.memory();
@@ -446,27 +544,37 @@ impl Seen {
 /// 1 000 devices long-poll the feed while each pushes a report at a steady rate (one
 /// per device every `LAGESBILD_BENCH_PERIOD` seconds, 120 by default), for
 /// `LAGESBILD_BENCH_SECONDS` (60): push and pull latency, errors, the server's memory and
-/// CPU. The devices talk to the server directly, over one connection pool.
-async fn load() -> Result<()> {
+/// CPU. The devices talk to the server directly, over one connection pool; with several
+/// `instances` (on one PostgreSQL), device i talks to instance i mod n.
+async fn load(backend: Backend, instances: usize) -> Result<()> {
     let count = setting("LAGESBILD_BENCH_DEVICES", 1000) as usize;
     let period = Duration::from_secs(setting("LAGESBILD_BENCH_PERIOD", 120));
     let length = Duration::from_secs(setting("LAGESBILD_BENCH_SECONDS", 60));
     let dir = bench_dir("sync-load")?;
-    let db = dir.join("server.sqlite3");
-    let (codes, _) = prepare(&db, 0, count)?;
-    let server = Server::start(&db).await?;
+    let db = Database::new(backend, &dir);
+    let (codes, _) = tokio::task::block_in_place(|| prepare(&db.service()?, 0, count))?;
+    let mut servers = Vec::new();
+    for _ in 0..instances {
+        servers.push(Server::start(&db.url).await?);
+    }
     let enrolled = Instant::now();
     let mut devices = Vec::new();
     for (i, code) in codes.iter().enumerate() {
+        let server = &servers[i % instances].direct;
         devices.push(Arc::new(
-            Device::enroll(&server.direct, code, &format!("enhet {i}")).await,
+            Device::enroll(server, code, &format!("enhet {i}")).await,
         ));
     }
     println!(
-        "## {count} devices long-polling, each pushing a report every {} s ({:.1} pushes/s), for {} s",
+        "## {count} devices long-polling, each pushing a report every {} s ({:.1} pushes/s), for {} s, {}",
         period.as_secs(),
         count as f64 / period.as_secs_f64(),
-        length.as_secs()
+        length.as_secs(),
+        if instances == 1 {
+            "one server instance".to_string()
+        } else {
+            format!("{instances} server instances on one database")
+        }
     );
     println!(
         "  {count} devices enrolled in {:.1} s",
@@ -542,7 +650,13 @@ async fn load() -> Result<()> {
     // Let every long poll settle before the clock starts.
     tokio::time::sleep(Duration::from_secs(3)).await;
 
-    let cpu_before = cpu_time(server.child.id());
+    let cpu_of = |servers: &[Server]| {
+        servers
+            .iter()
+            .map(|s| cpu_time(s.child.id()))
+            .sum::<Duration>()
+    };
+    let cpu_before = cpu_of(&servers);
     let start = Instant::now();
     let mut pushers = Vec::new();
     for (i, device) in devices.iter().enumerate() {
@@ -628,12 +742,15 @@ async fn load() -> Result<()> {
     for pusher in pushers {
         pusher.await?;
     }
-    let cpu = cpu_time(server.child.id()) - cpu_before;
+    let cpu = cpu_of(&servers) - cpu_before;
     let wall = start.elapsed();
     // The last pushes reach the long polls.
     tokio::time::sleep(Duration::from_secs(2)).await;
     running.store(false, Ordering::Relaxed);
-    let (rss, peak) = server.memory();
+    let (rss, peak) = servers
+        .iter()
+        .map(Server::memory)
+        .fold((0, 0), |(r, p), (r1, p1)| (r + r1, p + p1));
     for poller in pollers {
         poller.abort();
     }
@@ -653,7 +770,8 @@ async fn load() -> Result<()> {
             .unwrap_or_default()
     );
     println!(
-        "  server: {:.0} % of one core over {:.0} s; memory {} now, {} peak\n",
+        "  server{}: {:.0} % of one core over {:.0} s; memory {} now, {} peak\n",
+        if instances == 1 { "" } else { "s together" },
         cpu.as_secs_f64() / wall.as_secs_f64() * 100.0,
         wall.as_secs_f64(),
         mb(rss),
