@@ -185,11 +185,17 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Serve { listen } => {
             let listen = listen.unwrap_or(config.listen);
-            // Database work runs on blocking threads around one connection: a few
-            // threads are plenty, and each extra one costs memory.
+            // Database work runs on blocking threads: around SQLite's one connection a
+            // few are plenty, and each extra one costs memory; on PostgreSQL a request
+            // mostly waits on the network, so one per pooled connection.
+            let threads = if service.backend() == "postgres" {
+                16
+            } else {
+                8
+            };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
-                .max_blocking_threads(8)
+                .max_blocking_threads(threads)
                 .build()?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;

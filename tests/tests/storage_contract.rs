@@ -336,9 +336,14 @@ fn people_memberships_and_devices_follow_every_change(backend: &Backend) {
         ..new.clone()
     };
     assert!(!tx.add_device(&again).unwrap(), "one actor, one device");
-    let (found, revoked) = tx.device_by_token(&[1; 32]).unwrap().unwrap();
+    let found = tx.device_by_token(&[1; 32]).unwrap().unwrap();
     assert_eq!(
-        (found.id, found.user, found.actor.as_slice(), revoked),
+        (
+            found.device.id,
+            found.device.user,
+            found.device.actor.as_slice(),
+            found.revoked
+        ),
         (device, user, &[7u8; 16][..], false)
     );
     assert_eq!(tx.device_by_token(&[2; 32]).unwrap(), None);
@@ -371,7 +376,12 @@ fn people_memberships_and_devices_follow_every_change(backend: &Backend) {
     );
     assert!(tx.revoke_device(device, at(200_000)).unwrap());
     assert!(!tx.revoke_device(device, at(300_000)).unwrap());
-    assert!(tx.device_by_token(&[1; 32]).unwrap().unwrap().1);
+    let found = tx.device_by_token(&[1; 32]).unwrap().unwrap();
+    assert!(found.revoked);
+    assert_eq!(
+        (found.last_seen_at, found.app_version.as_deref()),
+        (Some(at(100_000).millis()), Some("1.3.0"))
+    );
     assert_eq!(tx.active_device(device).unwrap(), None);
     let listed = tx.devices().unwrap();
     assert_eq!(listed.len(), 1);

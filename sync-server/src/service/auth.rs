@@ -166,12 +166,19 @@ impl Service {
             None => Err(ServiceError::Unauthorized(
                 "unknown credential; enrol this device".into(),
             )),
-            Some((_, true)) => Err(ServiceError::Revoked(
+            Some(row) if row.revoked => Err(ServiceError::Revoked(
                 "this device has been revoked; ask the coordinator to enrol it again".into(),
             )),
-            Some((device, false)) => {
-                self.write(|tx| tx.device_seen(device.id, now, app_version.as_deref()))?;
-                Ok(device)
+            Some(row) => {
+                // Written only when it says something new: most requests write nothing.
+                let stale = row
+                    .last_seen_at
+                    .is_none_or(|seen| seen < now.millis() - 60_000);
+                let upgraded = app_version.is_some() && app_version != row.app_version;
+                if stale || upgraded {
+                    self.write(|tx| tx.device_seen(row.device.id, now, app_version.as_deref()))?;
+                }
+                Ok(row.device)
             }
         }
     }

@@ -126,8 +126,9 @@ pub trait Tx {
     fn people(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Person>>;
     /// Every device, by enrolment (the operator's listing).
     fn devices(&mut self) -> ServiceResult<Vec<DeviceInfo>>;
-    /// The device a token hash belongs to, and whether it is revoked.
-    fn device_by_token(&mut self, token_hash: &[u8]) -> ServiceResult<Option<(Device, bool)>>;
+    /// The device a token hash belongs to, whether it is revoked, and when it was last
+    /// seen with which app version.
+    fn device_by_token(&mut self, token_hash: &[u8]) -> ServiceResult<Option<TokenRow>>;
     /// Whose device it is and its name, when it is not revoked.
     fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<(UserId, String)>>;
     /// False when the actor id is enrolled already.
@@ -225,6 +226,14 @@ pub struct MemberRow {
     pub role: Role,
     pub user_name: String,
     pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub device: Device,
+    pub revoked: bool,
+    pub last_seen_at: Option<i64>,
+    pub app_version: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use super::{
     CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, PutDocument, Storage,
-    StoredDocument, Tx, stamp,
+    StoredDocument, TokenRow, Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 
@@ -783,23 +783,24 @@ impl Tx for PgTx {
             .collect())
     }
 
-    fn device_by_token(&mut self, token_hash: &[u8]) -> ServiceResult<Option<(Device, bool)>> {
+    fn device_by_token(&mut self, token_hash: &[u8]) -> ServiceResult<Option<TokenRow>> {
         Ok(self
             .row(
-                "SELECT id, user_id, name, actor, revoked_at IS NOT NULL FROM devices WHERE token_hash = $1",
+                "SELECT id, user_id, name, actor, revoked_at IS NOT NULL, last_seen_at, app_version
+                 FROM devices WHERE token_hash = $1",
                 &[&token_hash],
             )?
-            .map(|r| {
-                (
-                    Device {
-                        id: DeviceId(r.get(0)),
-                        user: UserId(r.get(1)),
-                        name: r.get(2),
-                        actor: r.get(3),
-                        address: None,
-                    },
-                    r.get(4),
-                )
+            .map(|r| TokenRow {
+                device: Device {
+                    id: DeviceId(r.get(0)),
+                    user: UserId(r.get(1)),
+                    name: r.get(2),
+                    actor: r.get(3),
+                    address: None,
+                },
+                revoked: r.get(4),
+                last_seen_at: r.get(5),
+                app_version: r.get(6),
             }))
     }
 
