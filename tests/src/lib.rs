@@ -203,6 +203,36 @@ impl Device {
         response.results[0].outcome.clone()
     }
 
+    /// Records a report of damage at Rönninge station saying `text`.
+    pub fn report(&self, text: &str) -> lagesbild_core::Observation {
+        self.store()
+            .record(
+                &lagesbild_core::ObservationDraft {
+                    category: Some("skadegorelse".into()),
+                    place: Some("Rönninge station".into()),
+                    grade: Some(3),
+                    description: Some(text.into()),
+                    ..Default::default()
+                },
+                now(),
+            )
+            .unwrap()
+    }
+
+    /// The ids of every report the device holds in its workspace.
+    pub fn report_ids(&self) -> std::collections::BTreeSet<uuid::Uuid> {
+        self.store()
+            .list(&lagesbild_core::ListQuery {
+                workspace: Some(self.workspace),
+                limit: Some(1_000_000),
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|o| o.id.0)
+            .collect()
+    }
+
     /// The same device (its store and credential) talking to another server instance.
     pub fn via(&self, server: &str) -> Device {
         Device {
@@ -218,6 +248,34 @@ impl Device {
             .await
             .unwrap()
     }
+}
+
+/// `count` demo reports made on a scratch device of `demo`'s workspace, as the changes a
+/// device would push (one each), observed around `at`.
+pub fn report_changes(demo: &DemoWorkspace, count: usize, at: Timestamp) -> Vec<WireChange> {
+    let mut scratch = Store::open_in_memory().unwrap();
+    let identity = demo.install(&mut scratch, 0).unwrap();
+    let recorded = scratch
+        .record_many(identity.workspace, &demo.reports(count, 1, at, 48), at)
+        .unwrap();
+    recorded
+        .iter()
+        .flat_map(|o| wire_changes(&scratch, o.id.0))
+        .collect()
+}
+
+/// Every change a store holds of a document, as a device pushes them.
+pub fn wire_changes(store: &Store, doc: uuid::Uuid) -> Vec<WireChange> {
+    store
+        .document_changes(&doc)
+        .unwrap()
+        .into_iter()
+        .map(|c| WireChange {
+            doc,
+            hash: c.hash.to_string(),
+            bytes: c.bytes,
+        })
+        .collect()
 }
 
 /// This process's resident and peak resident memory in MB (a test's server runs in it).

@@ -12,15 +12,16 @@ use std::path::PathBuf;
 use std::sync::Barrier;
 
 use lagesbild_core::demo::DemoWorkspace;
-use lagesbild_core::sync::wire::{EnrollRequest, FeedEntry, PushOutcome, WireChange};
+use lagesbild_core::sync::wire::{EnrollRequest, FeedEntry, PushOutcome};
 use lagesbild_core::{
     Category, DeviceId, DocKind, Organisation, OrganisationId, OrganisationKind, Place, Role,
-    Store, Timestamp, UserId, Visibility, Workspace, WorkspaceId,
+    Timestamp, UserId, Visibility, Workspace, WorkspaceId,
 };
 use lagesbild_sync::Service;
 use lagesbild_sync::service::{Act, Origin, ServiceError};
 use lagesbild_sync::storage::{NewChange, NewDevice, Postgres, PutDocument, Sqlite, Storage};
 use lagesbild_tests::postgres::TestDatabase;
+use lagesbild_tests::report_changes;
 use uuid::Uuid;
 
 /// A backend with a database of its own, and a way to look under it.
@@ -853,25 +854,7 @@ fn pushes_are_idempotent_and_feeds_page_through_everything(backend: &Backend) {
     assert_eq!(bootstrap.cursor, cursor);
 
     // The same changes again: every one a duplicate, and the feed does not move.
-    let mut scratch = Store::open_in_memory().unwrap();
-    let identity = demo.install(&mut scratch, 0).unwrap();
-    let recorded = scratch
-        .record_many(identity.workspace, &demo.reports(3, 1, at(0), 48), at(0))
-        .unwrap();
-    let changes: Vec<WireChange> = recorded
-        .iter()
-        .flat_map(|o| {
-            scratch
-                .document_changes(&o.id.0)
-                .unwrap()
-                .into_iter()
-                .map(|c| WireChange {
-                    doc: o.id.0,
-                    hash: c.hash.to_string(),
-                    bytes: c.bytes,
-                })
-        })
-        .collect();
+    let changes = report_changes(&demo, 3, at(0));
     let first = service
         .ingest_changes(demo.workspace.id, &changes, at(3))
         .unwrap();

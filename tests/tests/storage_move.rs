@@ -3,38 +3,10 @@
 //! was erased stays erased.
 #![allow(clippy::unwrap_used)]
 
-use lagesbild_core::sync::wire::{FeedEntry, FeedPage, PushOutcome, WireChange};
-use lagesbild_core::{ListQuery, ObservationDraft, Role};
+use lagesbild_core::Role;
+use lagesbild_core::sync::wire::{FeedEntry, FeedPage, PushOutcome};
 use lagesbild_tests::postgres::TestDatabase;
-use lagesbild_tests::{Device, ServerProcess, TestServer, now, server_command};
-
-fn report(device: &Device, text: &str) -> lagesbild_core::Observation {
-    device
-        .store()
-        .record(
-            &ObservationDraft {
-                category: Some("skadegorelse".into()),
-                place: Some("Rönninge station".into()),
-                grade: Some(3),
-                description: Some(text.into()),
-                ..Default::default()
-            },
-            now(),
-        )
-        .unwrap()
-}
-
-fn count(device: &Device) -> usize {
-    device
-        .store()
-        .list(&ListQuery {
-            workspace: Some(device.workspace),
-            limit: Some(100_000),
-            ..ListQuery::default()
-        })
-        .unwrap()
-        .len()
-}
+use lagesbild_tests::{Device, ServerProcess, TestServer, server_command, wire_changes};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_municipality_moves_from_sqlite_to_postgres_and_its_devices_carry_on() {
@@ -51,19 +23,9 @@ async fn a_municipality_moves_from_sqlite_to_postgres_and_its_devices_carry_on()
     let reporter = (coordinator + 1) % demo.people.len();
     let coordinator = Device::enroll(&server.url(), &codes[coordinator], "Laptop").await;
     let reporter = Device::enroll(&server.url(), &codes[reporter], "Telefon").await;
-    let erased = report(&reporter, "Sprayat på perrongen");
-    let kept = report(&reporter, "Krossad ruta i väntkuren");
-    let erased_changes: Vec<WireChange> = reporter
-        .store()
-        .document_changes(&erased.id.0)
-        .unwrap()
-        .into_iter()
-        .map(|c| WireChange {
-            doc: erased.id.0,
-            hash: c.hash.to_string(),
-            bytes: c.bytes,
-        })
-        .collect();
+    let erased = reporter.report("Sprayat på perrongen");
+    let kept = reporter.report("Krossad ruta i väntkuren");
+    let erased_changes = wire_changes(&reporter.store(), erased.id.0);
     reporter.sync().await;
     coordinator.sync().await;
     coordinator
@@ -73,8 +35,8 @@ async fn a_municipality_moves_from_sqlite_to_postgres_and_its_devices_carry_on()
         .unwrap();
     coordinator.sync().await;
     reporter.sync().await;
-    let before = count(&coordinator);
-    assert_eq!(count(&reporter), before);
+    let before = coordinator.report_ids().len();
+    assert_eq!(reporter.report_ids().len(), before);
     let cursor = coordinator
         .store()
         .sync_state(coordinator.workspace)
@@ -101,7 +63,7 @@ async fn a_municipality_moves_from_sqlite_to_postgres_and_its_devices_carry_on()
 
     // The reporter's new report reaches the coordinator through the feed, from the
     // cursor it had: one new entry, no bootstrap.
-    let fresh = report(&reporter, "Brand i papperskorg");
+    let fresh = reporter.report("Brand i papperskorg");
     reporter.sync().await;
     let page: FeedPage = coordinator.get(&format!("feed?since={cursor}")).await;
     let docs: Vec<_> = page
@@ -118,7 +80,7 @@ async fn a_municipality_moves_from_sqlite_to_postgres_and_its_devices_carry_on()
         page.entries
     );
     coordinator.sync().await;
-    assert_eq!(count(&coordinator), before + 1);
+    assert_eq!(coordinator.report_ids().len(), before + 1);
     let state = coordinator
         .store()
         .sync_state(coordinator.workspace)
@@ -144,7 +106,7 @@ async fn a_municipality_moves_from_sqlite_to_postgres_and_its_devices_carry_on()
     let code = server_command(&db.url, &["enroll", "--user", &police.user.to_string()]);
     let code = code.lines().next().unwrap().trim().to_string();
     let newcomer = Device::enroll(&pg.url, &code, "Polisens platta").await;
-    assert!(count(&newcomer) > 0);
+    assert!(!newcomer.report_ids().is_empty());
     let audit_after = coordinator
         .request(reqwest::Method::GET, "audit.csv")
         .send()

@@ -8,43 +8,12 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use lagesbild_core::sync::wire::{FeedPage, WireChange};
+use lagesbild_core::sync::wire::FeedPage;
 use lagesbild_core::{DocKind, Visibility};
-use lagesbild_core::{ListQuery, ObservationDraft, Store};
 use lagesbild_sync::Service;
 use lagesbild_sync::storage::{NewChange, Postgres, Storage};
 use lagesbild_tests::postgres::TestDatabase;
-use lagesbild_tests::{Device, ServerProcess, now, server_command};
-
-fn report(device: &Device, text: &str) -> lagesbild_core::Observation {
-    device
-        .store()
-        .record(
-            &ObservationDraft {
-                category: Some("skadegorelse".into()),
-                place: Some("Rönninge station".into()),
-                grade: Some(2),
-                description: Some(text.into()),
-                ..Default::default()
-            },
-            now(),
-        )
-        .unwrap()
-}
-
-fn ids(device: &Device) -> BTreeSet<uuid::Uuid> {
-    device
-        .store()
-        .list(&ListQuery {
-            workspace: Some(device.workspace),
-            limit: Some(100_000),
-            ..ListQuery::default()
-        })
-        .unwrap()
-        .into_iter()
-        .map(|o| o.id.0)
-        .collect()
-}
+use lagesbild_tests::{Device, ServerProcess, now, report_changes, server_command};
 
 /// The demo workspace on `database`; an enrolment code per demo person, in order.
 fn demo(database: &str, reports: usize) -> Vec<String> {
@@ -89,7 +58,7 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
         (started.elapsed(), page)
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let news = report(&devices[1], "Nyhet via den andra instansen");
+    let news = devices[1].report("Nyhet via den andra instansen");
     devices[1].sync().await;
     let (waited, page) = waiting.await.unwrap();
     assert!(!page.entries.is_empty(), "the long poll ended empty");
@@ -103,7 +72,8 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
     for round in 0..3 {
         for (n, device) in devices.iter().enumerate() {
             made.insert(
-                report(device, &format!("Rapport {round} från enhet {n}"))
+                device
+                    .report(&format!("Rapport {round} från enhet {n}"))
                     .id
                     .0,
             );
@@ -141,14 +111,18 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
             device.sync().await;
         }
     }
-    let first = ids(&spread[0]);
+    let first = spread[0].report_ids();
     assert!(
         made.is_subset(&first),
         "missing: {:?}",
         made.difference(&first)
     );
     for device in &spread {
-        assert_eq!(ids(device), first, "every device holds the same reports");
+        assert_eq!(
+            device.report_ids(),
+            first,
+            "every device holds the same reports"
+        );
         let status = device.sync().await;
         assert_eq!((status.waiting, status.refused), (0, 0), "{status:?}");
     }
@@ -281,25 +255,7 @@ fn a_reader_following_the_feed_sees_every_change_pushed_through_two_instances() 
     first.install_demo(&demo, 0, now()).unwrap();
     let ws = demo.workspace.id;
     // Reports made on a device, one change each.
-    let mut scratch = Store::open_in_memory().unwrap();
-    let identity = demo.install(&mut scratch, 0).unwrap();
-    let recorded = scratch
-        .record_many(identity.workspace, &demo.reports(600, 1, now(), 48), now())
-        .unwrap();
-    let changes: Vec<WireChange> = recorded
-        .iter()
-        .flat_map(|o| {
-            scratch
-                .document_changes(&o.id.0)
-                .unwrap()
-                .into_iter()
-                .map(|c| WireChange {
-                    doc: o.id.0,
-                    hash: c.hash.to_string(),
-                    bytes: c.bytes,
-                })
-        })
-        .collect();
+    let changes = report_changes(&demo, 600, now());
     let reader: Box<dyn Storage> = Box::new(Postgres::open(&db.url).unwrap());
     let done = AtomicBool::new(false);
     let seen = std::thread::scope(|scope| {
