@@ -692,8 +692,16 @@ fn a_transaction_stores_all_or_nothing(backend: &Backend) {
     );
     drop(tx);
     let mut tx = storage.read().unwrap();
-    assert_eq!(tx.feed(ws.id, 0, 10).unwrap().len(), 1);
+    let feed = tx.feed(ws.id, 0, 10).unwrap();
+    assert_eq!(feed.len(), 1);
     assert_eq!(tx.workspace(ws.id).unwrap().unwrap().1, 1);
+    drop(tx);
+    // Outside a transaction, each read sees what has committed. (PostgreSQL's numbers
+    // taken by transactions that rolled back are not given out again; SQLite's are.)
+    let mut single = storage.single().unwrap();
+    assert_eq!(single.feed_head(ws.id).unwrap(), feed[0].seq);
+    assert_eq!(single.workspace(ws.id).unwrap().unwrap().1, 1);
+    single.commit().unwrap();
 }
 
 fn an_erased_document_is_gone_from_the_files(backend: &Backend) {

@@ -161,7 +161,7 @@ impl Service {
         let app_version = app_version
             .filter(|v| records::line(Field::Name, v, 40).is_ok())
             .map(str::to_string);
-        let found = self.read(|tx| tx.device_by_token(&hash))?;
+        let found = self.single(|tx| tx.device_by_token(&hash))?;
         match found {
             None => Err(ServiceError::Unauthorized(
                 "unknown credential; enrol this device".into(),
@@ -185,7 +185,7 @@ impl Service {
 
     /// The device acting in `workspace`, if its user is a member there.
     pub fn member(&self, device: &Device, workspace: WorkspaceId) -> ServiceResult<Member> {
-        let found = self.read(|tx| tx.membership(device.user, workspace))?;
+        let found = self.single(|tx| tx.membership(device.user, workspace))?;
         let row = found.ok_or_else(|| {
             ServiceError::Forbidden("this device is not a member of that workspace".into())
         })?;

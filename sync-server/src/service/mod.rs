@@ -199,6 +199,14 @@ impl Service {
         Ok(value)
     }
 
+    /// Runs `f`, a single statement's work, outside a transaction.
+    pub(crate) fn single<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        f(&mut *self.storage.single()?)
+    }
+
     /// Runs `f` in a write transaction, stored whole when it returns `Ok`.
     pub(crate) fn write<T>(
         &self,

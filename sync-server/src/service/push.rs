@@ -551,7 +551,7 @@ impl Service {
             Record::Decision(d) => {
                 let place = self.place(register, d.place)?;
                 if register.organisations.is_none() {
-                    register.organisations = Some(self.read(|tx| tx.organisations(workspace))?);
+                    register.organisations = Some(self.single(|tx| tx.organisations(workspace))?);
                 }
                 let responsible = register
                     .organisations
@@ -582,7 +582,7 @@ impl Service {
         if let Some(found) = register.categories.get(key) {
             return Ok(found.clone());
         }
-        let found = self.read(|tx| tx.category(workspace, key))?;
+        let found = self.single(|tx| tx.category(workspace, key))?;
         register.categories.insert(key.to_string(), found.clone());
         Ok(found)
     }
@@ -591,7 +591,7 @@ impl Service {
         if let Some(found) = register.places.get(&id) {
             return Ok(found.clone());
         }
-        let found = self.read(|tx| tx.place(id))?;
+        let found = self.single(|tx| tx.place(id))?;
         register.places.insert(id, found.clone());
         Ok(found)
     }

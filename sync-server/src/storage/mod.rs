@@ -45,6 +45,11 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// A read-only transaction: every read in it sees one snapshot.
     fn read(&self) -> ServiceResult<Box<dyn Tx + '_>>;
 
+    /// Reads in which each statement sees what has committed when it runs, with no
+    /// transaction around them: for work of a single statement, where a transaction
+    /// would only add round trips (authenticating a request, finding its membership).
+    fn single(&self) -> ServiceResult<Box<dyn Tx + '_>>;
+
     /// A read-write transaction.
     fn write(&self) -> ServiceResult<Box<dyn Tx + '_>>;
 

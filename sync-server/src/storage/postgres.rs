@@ -105,10 +105,15 @@ impl Postgres {
         })
     }
 
-    fn begin(&self, sql: &str) -> ServiceResult<Box<dyn Tx + '_>> {
+    fn begin(&self, sql: Option<&str>) -> ServiceResult<Box<dyn Tx + '_>> {
         let mut conn = self.pool.get()?;
-        conn.client()?.batch_execute(sql)?;
-        Ok(Box::new(PgTx { conn, open: true }))
+        if let Some(sql) = sql {
+            conn.client()?.batch_execute(sql)?;
+        }
+        Ok(Box::new(PgTx {
+            conn,
+            open: sql.is_some(),
+        }))
     }
 }
 
@@ -208,12 +213,16 @@ impl r2d2::ManageConnection for Manager {
 impl Storage for Postgres {
     fn read(&self) -> ServiceResult<Box<dyn Tx + '_>> {
         // One snapshot for every statement, as a feed page needs.
-        self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        self.begin(Some("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+    }
+
+    fn single(&self) -> ServiceResult<Box<dyn Tx + '_>> {
+        self.begin(None)
     }
 
     fn write(&self) -> ServiceResult<Box<dyn Tx + '_>> {
         // READ COMMITTED: after `lock_feed`, each statement sees what committed before.
-        self.begin("BEGIN")
+        self.begin(Some("BEGIN"))
     }
 
     fn purge(&self) -> ServiceResult<()> {
@@ -448,8 +457,10 @@ impl PgTx {
 
 impl Tx for PgTx {
     fn commit(mut self: Box<Self>) -> ServiceResult<()> {
-        self.conn.client()?.batch_execute("COMMIT")?;
-        self.open = false;
+        if self.open {
+            self.conn.client()?.batch_execute("COMMIT")?;
+            self.open = false;
+        }
         Ok(())
     }
 

@@ -71,10 +71,15 @@ impl Sqlite {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn begin(&self, sql: &str) -> ServiceResult<Box<dyn Tx + '_>> {
+    fn begin(&self, sql: Option<&str>) -> ServiceResult<Box<dyn Tx + '_>> {
         let conn = self.lock();
-        conn.execute_batch(sql)?;
-        Ok(Box::new(SqliteTx { conn, open: true }))
+        if let Some(sql) = sql {
+            conn.execute_batch(sql)?;
+        }
+        Ok(Box::new(SqliteTx {
+            conn,
+            open: sql.is_some(),
+        }))
     }
 }
 
@@ -82,11 +87,15 @@ impl Storage for Sqlite {
     fn read(&self) -> ServiceResult<Box<dyn Tx + '_>> {
         // One read transaction: one snapshot, and one lock on the file, not one for each
         // statement (under load those locks were a tenth of the server's time).
-        self.begin("BEGIN DEFERRED")
+        self.begin(Some("BEGIN DEFERRED"))
+    }
+
+    fn single(&self) -> ServiceResult<Box<dyn Tx + '_>> {
+        self.begin(None)
     }
 
     fn write(&self) -> ServiceResult<Box<dyn Tx + '_>> {
-        self.begin("BEGIN IMMEDIATE")
+        self.begin(Some("BEGIN IMMEDIATE"))
     }
 
     fn purge(&self) -> ServiceResult<()> {
@@ -218,8 +227,10 @@ impl SqliteTx<'_> {
 
 impl Tx for SqliteTx<'_> {
     fn commit(mut self: Box<Self>) -> ServiceResult<()> {
-        self.conn.execute_batch("COMMIT")?;
-        self.open = false;
+        if self.open {
+            self.conn.execute_batch("COMMIT")?;
+            self.open = false;
+        }
         Ok(())
     }
 
