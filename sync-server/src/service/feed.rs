@@ -100,9 +100,37 @@ impl Service {
     /// Entries after `since`, at most `limit` of them scanned.
     pub fn feed(&self, member: &Member, since: i64, limit: usize) -> ServiceResult<FeedPage> {
         let limit = limit.clamp(1, MAX_PAGE);
+        let key = (member.workspace, since, limit);
+        // When a change lands, every device of the workspace wakes and asks for the
+        // same page: while the workspace's head is known and the page was read at it,
+        // it is answered from memory (documents it lacks are read one statement each).
+        if let Some(known) = self.known(member.workspace) {
+            let mut pages = self.pages.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(page) = pages.get_mut(&key).filter(|p| p.head == known.head) {
+                let mut reads = None;
+                let entries = visible_entries(member, page, |doc| {
+                    if reads.is_none() {
+                        reads = Some(self.storage().single()?);
+                    }
+                    match reads.as_mut() {
+                        Some(tx) => tx.document(*doc),
+                        None => Ok(None),
+                    }
+                })?;
+                return Ok(FeedPage {
+                    more: page.rows.len() == limit,
+                    cursor: page.rows.last().map_or(since, |r| r.seq),
+                    entries,
+                    register_version: known.register_version,
+                });
+            }
+        }
+        let epoch = self.epoch();
         self.read(|tx| {
             let head = tx.feed_head(member.workspace)?;
-            let key = (member.workspace, since, limit);
+            let register_version = tx
+                .workspace(member.workspace)?
+                .map_or(0, |(_, version)| version);
             let mut pages = self.pages.lock().unwrap_or_else(PoisonError::into_inner);
             let mut fresh;
             let page = match pages.get_mut(&key).filter(|p| p.head == head) {
@@ -123,101 +151,16 @@ impl Service {
                     }
                 }
             };
-            let more = page.rows.len() == limit;
-            let cursor = page.rows.last().map_or(since, |r| r.seq);
-            let mut entries = Vec::new();
-            // Documents already sent whole (or summarised) in this page.
-            let mut settled: HashSet<Uuid> = HashSet::new();
-            let Page {
-                rows,
-                current: documents,
-                ..
-            } = page;
-            // Each document read once for all the members asking for this page.
-            let mut document = |doc: &Uuid| -> ServiceResult<Option<Current>> {
-                if let Some(found) = documents.get(doc) {
-                    return Ok(found.clone());
-                }
-                let found = tx
-                    .document(*doc)?
-                    .map(|d| Current::of(*doc, d))
-                    .transpose()?;
-                documents.insert(*doc, found.clone());
-                Ok(found)
-            };
-            for row in rows.iter() {
-                let FeedRow {
-                    doc,
-                    remove,
-                    kind,
-                    bytes,
-                    creates,
-                    device,
-                    org,
-                    before,
-                    after,
-                    first_seen,
-                    now,
-                    ..
-                } = row;
-                let doc = *doc;
-                if *remove {
-                    settled.insert(doc);
-                    entries.push(FeedEntry::Remove {
-                        doc,
-                        restricted: None,
-                    });
-                    continue;
-                }
-                if *device == Some(member.device.id) || settled.contains(&doc) {
-                    continue;
-                }
-                // What this device may read is decided now, from the document's current
-                // audience, never from what was true when the change was written: a
-                // report narrowed later must not leak its earlier text to anyone.
-                let Some((now_org, now_visibility)) = *now else {
-                    continue;
-                };
-                let readable_now = can_read(member, now_org, now_visibility);
-                let readable_before = can_read(member, *org, before.unwrap_or(Visibility::Alla));
-                let readable_after = can_read(member, *org, after.unwrap_or(Visibility::Alla));
-                if !readable_now {
-                    settled.insert(doc);
-                    let restricted = document(&doc)?
-                        .and_then(|c| c.projection)
-                        .map(|p| p.restricted());
-                    if readable_before || readable_after {
-                        // It may hold the text: remove it, keep what may be counted.
-                        entries.push(FeedEntry::Remove { doc, restricted });
-                    } else if let Some(projection) = restricted {
-                        entries.push(FeedEntry::Restricted { projection });
-                    }
-                } else if *creates || !readable_before || !readable_after {
-                    // A new document, or one whose readability changed here, goes whole
-                    // as it is now, with its projection: the device stores it as it is.
-                    settled.insert(doc);
-                    if let Some(entry) = document(&doc)?.and_then(|c| as_visible(member, doc, c)) {
-                        entries.push(entry);
-                    }
-                } else if let Some(bytes) = bytes {
-                    entries.push(FeedEntry::Change {
-                        doc,
-                        kind: *kind,
-                        bytes: bytes.clone(),
-                        first_seen: stamp(*first_seen),
-                    });
-                }
-            }
-            drop(pages);
-            let register_version = tx
-                .workspace(member.workspace)?
-                .map_or(0, |(_, version)| version);
-            Ok(FeedPage {
+            let entries = visible_entries(member, page, |doc| tx.document(*doc))?;
+            let page = FeedPage {
+                more: page.rows.len() == limit,
+                cursor: page.rows.last().map_or(since, |r| r.seq),
                 entries,
-                cursor,
-                more,
                 register_version,
-            })
+            };
+            drop(pages);
+            self.learn(member.workspace, head, register_version, epoch);
+            Ok(page)
         })
     }
 
@@ -250,6 +193,95 @@ impl Service {
             })
         })
     }
+}
+
+/// What `member` may know of a page's rows; `read` reads a document the page has not
+/// read yet (each is read once for all the members asking for the page).
+fn visible_entries(
+    member: &Member,
+    page: &mut Page,
+    mut read: impl FnMut(&Uuid) -> ServiceResult<Option<StoredDocument>>,
+) -> ServiceResult<Vec<FeedEntry>> {
+    let mut entries = Vec::new();
+    // Documents already sent whole (or summarised) in this page.
+    let mut settled: HashSet<Uuid> = HashSet::new();
+    let Page {
+        rows,
+        current: documents,
+        ..
+    } = page;
+    let mut document = |doc: &Uuid| -> ServiceResult<Option<Current>> {
+        if let Some(found) = documents.get(doc) {
+            return Ok(found.clone());
+        }
+        let found = read(doc)?.map(|d| Current::of(*doc, d)).transpose()?;
+        documents.insert(*doc, found.clone());
+        Ok(found)
+    };
+    for row in rows.iter() {
+        let FeedRow {
+            doc,
+            remove,
+            kind,
+            bytes,
+            creates,
+            device,
+            org,
+            before,
+            after,
+            first_seen,
+            now,
+            ..
+        } = row;
+        let doc = *doc;
+        if *remove {
+            settled.insert(doc);
+            entries.push(FeedEntry::Remove {
+                doc,
+                restricted: None,
+            });
+            continue;
+        }
+        if *device == Some(member.device.id) || settled.contains(&doc) {
+            continue;
+        }
+        // What this device may read is decided now, from the document's current
+        // audience, never from what was true when the change was written: a report
+        // narrowed later must not leak its earlier text to anyone.
+        let Some((now_org, now_visibility)) = *now else {
+            continue;
+        };
+        let readable_now = can_read(member, now_org, now_visibility);
+        let readable_before = can_read(member, *org, before.unwrap_or(Visibility::Alla));
+        let readable_after = can_read(member, *org, after.unwrap_or(Visibility::Alla));
+        if !readable_now {
+            settled.insert(doc);
+            let restricted = document(&doc)?
+                .and_then(|c| c.projection)
+                .map(|p| p.restricted());
+            if readable_before || readable_after {
+                // It may hold the text: remove it, keep what may be counted.
+                entries.push(FeedEntry::Remove { doc, restricted });
+            } else if let Some(projection) = restricted {
+                entries.push(FeedEntry::Restricted { projection });
+            }
+        } else if *creates || !readable_before || !readable_after {
+            // A new document, or one whose readability changed here, goes whole as it
+            // is now, with its projection: the device stores it as it is.
+            settled.insert(doc);
+            if let Some(entry) = document(&doc)?.and_then(|c| as_visible(member, doc, c)) {
+                entries.push(entry);
+            }
+        } else if let Some(bytes) = bytes {
+            entries.push(FeedEntry::Change {
+                doc,
+                kind: *kind,
+                bytes: bytes.clone(),
+                first_seen: stamp(*first_seen),
+            });
+        }
+    }
+    Ok(entries)
 }
 
 fn stamp(ms: i64) -> Timestamp {

@@ -13,7 +13,8 @@ mod push;
 mod register;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant};
 
 use lagesbild_core::{DeviceId, OrganisationId, OrganisationKind, Role, UserId, WorkspaceId};
 use tokio::sync::watch;
@@ -102,6 +103,19 @@ pub struct Member {
     pub role: Role,
 }
 
+/// How long a workspace's head, as read, answers for it without the database. Changes
+/// made here and on other instances (told by the database) end it at once; this bounds
+/// how stale it can be should such word be lost.
+const KNOWN_FOR: Duration = Duration::from_millis(250);
+
+/// A workspace's feed head and register version, and when they were read.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    head: i64,
+    register_version: i64,
+    at: Instant,
+}
+
 /// The sync service: the storage and the signal that wakes long polls.
 #[derive(Debug)]
 pub struct Service {
@@ -109,6 +123,11 @@ pub struct Service {
     heads: Mutex<HashMap<WorkspaceId, watch::Sender<i64>>>,
     /// Feed pages read lately, for the long polls that wake together.
     pages: feed::Pages,
+    /// Each workspace's feed head and register version as last read, until a change
+    /// (here or, told by the database, on another instance) or `KNOWN_FOR` passes.
+    known: Mutex<HashMap<WorkspaceId, Known>>,
+    /// Moves on with every change: what was read before one is not kept as known.
+    epoch: std::sync::atomic::AtomicU64,
     /// The address devices reach the server at, for enrolment links.
     public_url: Option<String>,
 }
@@ -123,6 +142,8 @@ impl Service {
             storage,
             heads: Mutex::new(HashMap::new()),
             pages: Mutex::default(),
+            known: Mutex::default(),
+            epoch: std::sync::atomic::AtomicU64::new(0),
             public_url: None,
         }
     }
@@ -136,32 +157,63 @@ impl Service {
 
     /// A receiver that changes whenever the workspace's feed grows.
     pub fn watch(&self, workspace: WorkspaceId) -> watch::Receiver<i64> {
-        let mut heads = self
-            .heads
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut heads = self.heads.lock().unwrap_or_else(PoisonError::into_inner);
         heads
             .entry(workspace)
             .or_insert_with(|| watch::channel(0).0)
             .subscribe()
     }
 
+    /// What is known of the workspace now, if it is fresh.
+    fn known(&self, workspace: WorkspaceId) -> Option<Known> {
+        let known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        known
+            .get(&workspace)
+            .filter(|k| k.at.elapsed() < KNOWN_FOR)
+            .copied()
+    }
+
+    /// The epoch to read under, for `learn`.
+    fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Keeps what was read as known, unless a change came since `epoch` (what was read
+    /// may then be older than the change, and long polls woken by it must not get it).
+    fn learn(&self, workspace: WorkspaceId, head: i64, register_version: i64, epoch: u64) {
+        let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.epoch() != epoch {
+            return;
+        }
+        known.insert(
+            workspace,
+            Known {
+                head,
+                register_version,
+                at: Instant::now(),
+            },
+        );
+    }
+
+    fn forget(&self, workspace: WorkspaceId) {
+        let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        known.remove(&workspace);
+    }
+
     fn feed_grew(&self, workspace: WorkspaceId, head: i64) {
-        let heads = self
-            .heads
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.forget(workspace);
+        let heads = self.heads.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(sender) = heads.get(&workspace) {
             sender.send_replace(head);
         }
     }
 
-    /// Wakes the workspace's long polls without a new feed entry (the register changed).
+    /// Wakes the workspace's long polls (the register changed, or another instance
+    /// changed the workspace).
     fn wake(&self, workspace: WorkspaceId) {
-        let heads = self
-            .heads
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.forget(workspace);
+        let heads = self.heads.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(sender) = heads.get(&workspace) {
             sender.send_modify(|_| {});
         }
