@@ -171,6 +171,42 @@ async fn a_page_read_once_for_many_devices_follows_each_reader_and_erasure() {
         }
     }
 
+    // An edit: those who may read the report get the change alone (no document is read
+    // for them); the guard, asking the same page next (answered from memory when it
+    // can be), still gets the report's restricted summary, never the edit.
+    for device in [&coordinator, &police, &guard] {
+        device.sync().await;
+    }
+    let cursor = police.store().sync_state(police.workspace).unwrap().cursor;
+    let edit = ObservationPatch {
+        description: Some(format!("Gruppen kvar vid perrongen: {CANARY}")),
+        ..ObservationPatch::default()
+    };
+    faltare.store().edit(id, &edit, now()).unwrap();
+    faltare.sync().await;
+    let since = |device: &Device| {
+        let device = device.clone();
+        async move {
+            let page: FeedPage = device.get(&format!("feed?since={cursor}")).await;
+            page
+        }
+    };
+    let read = since(&police).await;
+    assert!(
+        read.entries
+            .iter()
+            .any(|e| matches!(e, FeedEntry::Change { doc, .. } if *doc == *id.as_uuid())),
+        "{:?}",
+        read.entries
+    );
+    let summary = since(&guard).await;
+    assert!(
+        matches!(&summary.entries[..], [FeedEntry::Restricted { .. }]),
+        "the guard gets the summary, and only it: {:?}",
+        summary.entries
+    );
+    assert!(!serde_json::to_string(&summary).unwrap().contains(CANARY));
+
     // Erased: the same page, asked for again, holds its removal and not its text.
     coordinator
         .request(reqwest::Method::POST, &format!("observations/{id}/erase"))

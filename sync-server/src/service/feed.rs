@@ -103,20 +103,14 @@ impl Service {
         let key = (member.workspace, since, limit);
         // When a change lands, every device of the workspace wakes and asks for the
         // same page: while the workspace's head is known and the page was read at it,
-        // it is answered from memory (documents it lacks are read one statement each).
+        // it is answered from memory. A page that lacks a document this member needs is
+        // read from the database below (never while the pages are held: the database
+        // path takes its connection first, then the pages).
         if let Some(known) = self.known(member.workspace) {
             let mut pages = self.pages.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(page) = pages.get_mut(&key).filter(|p| p.head == known.head) {
-                let mut reads = None;
-                let entries = visible_entries(member, page, |doc| {
-                    if reads.is_none() {
-                        reads = Some(self.storage().single()?);
-                    }
-                    match reads.as_mut() {
-                        Some(tx) => tx.document(*doc),
-                        None => Ok(None),
-                    }
-                })?;
+            if let Some(page) = pages.get_mut(&key).filter(|p| p.head == known.head)
+                && let Some(entries) = visible_entries(member, page, |_| Ok(None))?
+            {
                 return Ok(FeedPage {
                     more: page.rows.len() == limit,
                     cursor: page.rows.last().map_or(since, |r| r.seq),
@@ -151,7 +145,8 @@ impl Service {
                     }
                 }
             };
-            let entries = visible_entries(member, page, |doc| tx.document(*doc))?;
+            let entries = visible_entries(member, page, |doc| tx.document(*doc).map(Some))?
+                .unwrap_or_default();
             let page = FeedPage {
                 more: page.rows.len() == limit,
                 cursor: page.rows.last().map_or(since, |r| r.seq),
@@ -196,12 +191,13 @@ impl Service {
 }
 
 /// What `member` may know of a page's rows; `read` reads a document the page has not
-/// read yet (each is read once for all the members asking for the page).
+/// read yet (each is read once for all the members asking for the page), or answers
+/// `None` when it cannot, and then so does this.
 fn visible_entries(
     member: &Member,
     page: &mut Page,
-    mut read: impl FnMut(&Uuid) -> ServiceResult<Option<StoredDocument>>,
-) -> ServiceResult<Vec<FeedEntry>> {
+    mut read: impl FnMut(&Uuid) -> ServiceResult<Option<Option<StoredDocument>>>,
+) -> ServiceResult<Option<Vec<FeedEntry>>> {
     let mut entries = Vec::new();
     // Documents already sent whole (or summarised) in this page.
     let mut settled: HashSet<Uuid> = HashSet::new();
@@ -210,11 +206,16 @@ fn visible_entries(
         current: documents,
         ..
     } = page;
-    let mut document = |doc: &Uuid| -> ServiceResult<Option<Current>> {
+    // `Err(None)`: the document is not at hand here.
+    let mut document = |doc: &Uuid| -> Result<Option<Current>, Option<ServiceError>> {
         if let Some(found) = documents.get(doc) {
             return Ok(found.clone());
         }
-        let found = read(doc)?.map(|d| Current::of(*doc, d)).transpose()?;
+        let stored = read(doc).map_err(Some)?.ok_or(None)?;
+        let found = stored
+            .map(|d| Current::of(*doc, d))
+            .transpose()
+            .map_err(Some)?;
         documents.insert(*doc, found.clone());
         Ok(found)
     };
@@ -256,9 +257,11 @@ fn visible_entries(
         let readable_after = can_read(member, *org, after.unwrap_or(Visibility::Alla));
         if !readable_now {
             settled.insert(doc);
-            let restricted = document(&doc)?
-                .and_then(|c| c.projection)
-                .map(|p| p.restricted());
+            let restricted = match document(&doc) {
+                Ok(current) => current.and_then(|c| c.projection).map(|p| p.restricted()),
+                Err(None) => return Ok(None),
+                Err(Some(e)) => return Err(e),
+            };
             if readable_before || readable_after {
                 // It may hold the text: remove it, keep what may be counted.
                 entries.push(FeedEntry::Remove { doc, restricted });
@@ -269,7 +272,12 @@ fn visible_entries(
             // A new document, or one whose readability changed here, goes whole as it
             // is now, with its projection: the device stores it as it is.
             settled.insert(doc);
-            if let Some(entry) = document(&doc)?.and_then(|c| as_visible(member, doc, c)) {
+            let current = match document(&doc) {
+                Ok(current) => current,
+                Err(None) => return Ok(None),
+                Err(Some(e)) => return Err(e),
+            };
+            if let Some(entry) = current.and_then(|c| as_visible(member, doc, c)) {
                 entries.push(entry);
             }
         } else if let Some(bytes) = bytes {
@@ -281,7 +289,7 @@ fn visible_entries(
             });
         }
     }
-    Ok(entries)
+    Ok(Some(entries))
 }
 
 fn stamp(ms: i64) -> Timestamp {
