@@ -8,6 +8,18 @@ use lagesbild_core::sync::wire::{FeedEntry, FeedPage, PushOutcome};
 use lagesbild_tests::postgres::TestDatabase;
 use lagesbild_tests::{Device, ServerProcess, TestServer, server_command, wire_changes};
 
+/// The workspace's audit log as the coordinator's device reads it.
+async fn audit_csv(coordinator: &Device) -> String {
+    coordinator
+        .request(reqwest::Method::GET, "audit.csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_municipality_moves_from_sqlite_to_postgres_and_its_devices_carry_on() {
     let dir = tempfile::tempdir().unwrap();
@@ -43,14 +55,7 @@ async fn a_municipality_moves_from_sqlite_to_postgres_and_its_devices_carry_on()
         .unwrap()
         .cursor;
     assert!(cursor > 0);
-    let audit_before = coordinator
-        .request(reqwest::Method::GET, "audit.csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let audit_before = audit_csv(&coordinator).await;
     server.stop().await;
     let port = server.addr.port();
     drop(server);
@@ -107,14 +112,7 @@ async fn a_municipality_moves_from_sqlite_to_postgres_and_its_devices_carry_on()
     let code = code.lines().next().unwrap().trim().to_string();
     let newcomer = Device::enroll(&pg.url, &code, "Polisens platta").await;
     assert!(!newcomer.report_ids().is_empty());
-    let audit_after = coordinator
-        .request(reqwest::Method::GET, "audit.csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let audit_after = audit_csv(&coordinator).await;
     assert!(
         audit_after.starts_with(audit_before.trim_end()),
         "the log kept its order"
