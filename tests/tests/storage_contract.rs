@@ -645,7 +645,10 @@ fn the_feed_is_ordered_per_workspace_and_read_from_any_cursor(backend: &Backend)
         )
     );
     let held = tx.held(docs[0]).unwrap().unwrap();
-    assert_eq!((held.workspace, held.first_seen), (ws.id, 0));
+    assert_eq!(
+        (held.workspace, held.kind, held.first_seen),
+        (ws.id, DocKind::Observation, 0)
+    );
     assert_eq!(tx.held(docs[2]).unwrap().unwrap().workspace, other.id);
     assert_eq!(tx.document(Uuid::now_v7()).unwrap(), None);
     // The workspace's documents by id, a page at a time.

@@ -93,11 +93,13 @@ impl Service {
             if tx.erased(id.0)? == Some(ws) {
                 return Ok(None);
             }
-            let here = tx.held(id.0)?.is_some_and(|h| h.workspace == ws);
-            let doc = tx.document(id.0)?.filter(|_| here).ok_or_else(|| {
-                ServiceError::NotFound(format!("no observation {id} in this workspace"))
-            })?;
-            if doc.kind != lagesbild_core::DocKind::Observation {
+            let held = tx
+                .held(id.0)?
+                .filter(|h| h.workspace == ws)
+                .ok_or_else(|| {
+                    ServiceError::NotFound(format!("no observation {id} in this workspace"))
+                })?;
+            if held.kind != lagesbild_core::DocKind::Observation {
                 return Err(ServiceError::BadRequest(
                     "only observations are erased this way".into(),
                 ));

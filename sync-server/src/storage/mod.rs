@@ -281,6 +281,7 @@ pub struct StoredDocument {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Held {
     pub workspace: WorkspaceId,
+    pub kind: DocKind,
     pub bytes: Vec<u8>,
     pub first_seen: i64,
 }

@@ -1047,16 +1047,19 @@ impl Tx for PgTx {
     }
 
     fn held(&mut self, doc: Uuid) -> ServiceResult<Option<Held>> {
-        Ok(self
-            .row(
-                "SELECT workspace_id, bytes, first_seen FROM documents WHERE id = $1",
-                &[&doc],
-            )?
-            .map(|r| Held {
+        self.row(
+            "SELECT workspace_id, kind, bytes, first_seen FROM documents WHERE id = $1",
+            &[&doc],
+        )?
+        .map(|r| {
+            Ok(Held {
                 workspace: WorkspaceId(r.get(0)),
-                bytes: r.get(1),
-                first_seen: r.get(2),
-            }))
+                kind: doc_kind(&r, 1)?,
+                bytes: r.get(2),
+                first_seen: r.get(3),
+            })
+        })
+        .transpose()
     }
 
     fn has_change(&mut self, hash: &[u8]) -> ServiceResult<bool> {

@@ -759,13 +759,14 @@ impl Tx for SqliteTx<'_> {
 
     fn held(&mut self, doc: Uuid) -> ServiceResult<Option<Held>> {
         self.one(
-            "SELECT workspace_id, bytes, first_seen FROM documents WHERE id = ?1",
+            "SELECT workspace_id, kind, bytes, first_seen FROM documents WHERE id = ?1",
             [doc.as_bytes().as_slice()],
             |r| {
                 Ok(Held {
                     workspace: r.get(0)?,
-                    bytes: r.get(1)?,
-                    first_seen: r.get(2)?,
+                    kind: r.get(1)?,
+                    bytes: r.get(2)?,
+                    first_seen: r.get(3)?,
                 })
             },
         )
