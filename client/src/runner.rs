@@ -44,8 +44,9 @@ pub async fn sync_once(
     engine.status(&lock(store))
 }
 
-/// Fetches the next bootstrap page while the device stores the current one, so the
-/// network, the server and the device's disk work at the same time.
+/// Fetches the next bootstrap page (of projections, then of documents) while the device
+/// stores the current one, so the network, the server and the device's disk work at
+/// the same time.
 #[derive(Debug, Default)]
 struct Prefetch {
     ahead: Option<(Request, JoinHandle<Result<Response, TransportError>>)>,
@@ -69,13 +70,27 @@ impl Prefetch {
                 transport.send(workspace, request).await
             }
         };
-        if let Ok(Response::Bootstrap(page)) = &outcome
-            && let Some(next) = page.next
-        {
-            let ahead = Request::Bootstrap {
-                after: Some(next),
-                at: Some(page.cursor),
-            };
+        let ahead = match (request, &outcome) {
+            (Request::Projections { at, .. }, Ok(Response::Projections(page))) => {
+                let at = at.unwrap_or(page.cursor);
+                Some(match page.next {
+                    Some(next) => Request::Projections {
+                        before: Some(next),
+                        at: Some(at),
+                    },
+                    // The documents come next.
+                    None => Request::Bootstrap { after: None, at },
+                })
+            }
+            (Request::Bootstrap { at, .. }, Ok(Response::Bootstrap(page))) => {
+                page.next.map(|next| Request::Bootstrap {
+                    after: Some(next),
+                    at: *at,
+                })
+            }
+            _ => None,
+        };
+        if let Some(ahead) = ahead {
             let (transport, next_request) = (transport.clone(), ahead.clone());
             self.ahead = Some((
                 ahead,

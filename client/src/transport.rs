@@ -229,13 +229,23 @@ impl HttpTransport {
                     .await
                     .map(Response::Register)
             }
-            Request::Bootstrap { after, at } => {
+            Request::Projections { before, at } => {
                 let mut query = Vec::new();
-                if let Some(after) = after {
-                    query.push(("after", after.to_string()));
+                if let Some(before) = before {
+                    query.push(("before", before.observed_at.to_string()));
+                    query.push(("before_doc", before.doc.to_string()));
                 }
                 if let Some(at) = at {
                     query.push(("at", at.to_string()));
+                }
+                read(get("projections", query, normal).await)
+                    .await
+                    .map(Response::Projections)
+            }
+            Request::Bootstrap { after, at } => {
+                let mut query = vec![("at", at.to_string()), ("projections", "false".into())];
+                if let Some(after) = after {
+                    query.push(("after", after.to_string()));
                 }
                 read(get("bootstrap", query, normal).await)
                     .await

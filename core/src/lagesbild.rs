@@ -32,6 +32,10 @@ pub struct Lagesbild {
     pub places: Vec<Summary>,
     /// The same, rolled up per area.
     pub areas: Vec<Summary>,
+    /// Every report of these weeks is on this device. False only while a new device's
+    /// bootstrap is still bringing in reports this far back.
+    #[serde(default)]
+    pub complete: bool,
 }
 
 /// One place's or area's week.
@@ -405,6 +409,7 @@ impl Store {
             total_reports,
             places: places_list,
             areas,
+            complete: self.covers(workspace, previous_weeks[TREND_WEEKS - 1].bounds().0)?,
         })
     }
 }

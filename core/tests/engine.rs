@@ -33,6 +33,14 @@ fn settle(
                 places: vec![],
                 categories: vec![],
             }),
+            Action::Send(Request::Projections { .. }) => {
+                Response::Projections(lagesbild_core::sync::wire::ProjectionPage {
+                    projections: vec![],
+                    cursor: 0,
+                    next: None,
+                    total: Some(0),
+                })
+            }
             Action::Send(Request::Bootstrap { .. }) => {
                 Response::Bootstrap(lagesbild_core::sync::wire::BootstrapPage {
                     entries: vec![],

@@ -140,21 +140,30 @@ impl Device {
     }
 
     pub async fn enroll_store(store: Store, server: &str, code: &str, name: &str) -> Device {
-        let store = Arc::new(Mutex::new(store));
+        let device = Device::enroll_only(Arc::new(Mutex::new(store)), server, code, name).await;
+        // The first sync brings the register (places, categories) and the reports.
+        device.sync().await;
+        device
+    }
+
+    /// Enrols without syncing.
+    pub async fn enroll_only(
+        store: Arc<Mutex<Store>>,
+        server: &str,
+        code: &str,
+        name: &str,
+    ) -> Device {
         let me = lagesbild_client::enrol(&store, server, code, name)
             .await
             .unwrap();
         let credential = store.lock().unwrap().credential().unwrap().unwrap();
-        let device = Device {
+        Device {
             store,
             transport: HttpTransport::new(server, &credential.token).unwrap(),
             workspace: me.memberships[0].workspace.id,
             token: credential.token,
             server: server.to_string(),
-        };
-        // The first sync brings the register (places, categories) and the reports.
-        device.sync().await;
-        device
+        }
     }
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use std::sync::Barrier;
 
 use lagesbild_core::demo::DemoWorkspace;
-use lagesbild_core::sync::wire::{EnrollRequest, FeedEntry, PushOutcome};
+use lagesbild_core::store::projection::ObservationProjection;
+use lagesbild_core::sync::wire::{EnrollRequest, FeedEntry, ProjectionPage, PushOutcome};
 use lagesbild_core::{
     Category, DeviceId, DocKind, Organisation, OrganisationId, OrganisationKind, Place, Role,
     Timestamp, UserId, Visibility, Workspace, WorkspaceId,
@@ -147,6 +148,7 @@ contract!(
     an_enrolment_code_works_once_even_when_devices_race,
     the_audit_log_pages_newest_first_and_cannot_be_changed,
     the_feed_is_ordered_per_workspace_and_read_from_any_cursor,
+    observations_are_read_newest_first_a_page_at_a_time,
     a_transaction_stores_all_or_nothing,
     an_erased_document_is_gone_from_the_files,
     pushes_are_idempotent_and_feeds_page_through_everything,
@@ -548,8 +550,72 @@ fn document<'a>(
         org: None,
         visibility: Visibility::Alla,
         projection,
+        observed_at: None,
         first_seen,
     }
+}
+
+fn observations_are_read_newest_first_a_page_at_a_time(backend: &Backend) {
+    let storage = backend.open();
+    let (ws, org) = workspace(&*storage, "Salem");
+    let (other, _) = workspace(&*storage, "Nykvarn");
+    // Observed at 0, 10, 10, 10, 20, …: ties broken by id, newest id first.
+    let mut docs: Vec<(i64, Uuid)> = (0..9)
+        .map(|n| {
+            (
+                if (1..4).contains(&n) { 10 } else { n * 10 },
+                Uuid::now_v7(),
+            )
+        })
+        .collect();
+    let mut tx = storage.write().unwrap();
+    for (n, (observed, doc)) in docs.iter().enumerate() {
+        let projection = format!("{{\"n\":{n}}}");
+        let mut put = document(ws.id, *doc, b"doc", Some(&projection), 0);
+        put.observed_at = Some(*observed);
+        if n == 4 {
+            put.org = Some(org.id);
+            put.visibility = Visibility::EgenOrganisation;
+        }
+        tx.put_document(&put).unwrap();
+    }
+    // Not observations: a meeting, and another workspace's report.
+    tx.put_document(&document(ws.id, Uuid::now_v7(), b"meeting", None, 0))
+        .unwrap();
+    let mut elsewhere = document(other.id, Uuid::now_v7(), b"doc", Some("{}"), 0);
+    elsewhere.observed_at = Some(5);
+    tx.put_document(&elsewhere).unwrap();
+    tx.commit().unwrap();
+
+    docs.sort_by(|a, b| b.cmp(a));
+    let mut tx = storage.read().unwrap();
+    assert_eq!(tx.observation_count(ws.id).unwrap(), 9);
+    assert_eq!(tx.observation_count(other.id).unwrap(), 1);
+    let all = tx.projections(ws.id, None, 100).unwrap();
+    let order: Vec<(i64, Uuid)> = all.iter().map(|r| (r.observed_at, r.doc)).collect();
+    assert_eq!(order, docs, "newest first, ties by id");
+    let narrowed = all.iter().find(|r| r.org.is_some()).unwrap();
+    assert_eq!(
+        (narrowed.visibility, narrowed.projection.as_str()),
+        (Visibility::EgenOrganisation, "{\"n\":4}")
+    );
+    // One at a time from each key, across the ties: the same rows.
+    let mut before = None;
+    let mut paged = Vec::new();
+    while let Some(row) = tx.projections(ws.id, before, 1).unwrap().pop() {
+        before = Some((row.observed_at, row.doc));
+        paged.push(row);
+    }
+    assert_eq!(paged, all);
+    // A moved report moves in the order.
+    drop(tx);
+    let mut tx = storage.write().unwrap();
+    let mut moved = document(ws.id, docs[8].1, b"doc", Some("{}"), 0);
+    moved.observed_at = Some(1_000);
+    tx.put_document(&moved).unwrap();
+    tx.commit().unwrap();
+    let first = storage.read().unwrap().projections(ws.id, None, 1).unwrap();
+    assert_eq!((first[0].doc, first[0].observed_at), (docs[8].1, 1_000));
 }
 
 fn the_feed_is_ordered_per_workspace_and_read_from_any_cursor(backend: &Backend) {
@@ -851,7 +917,7 @@ fn pushes_are_idempotent_and_feeds_page_through_everything(backend: &Backend) {
         }
     }
     assert!(pages > 3, "{pages} pages");
-    let bootstrap = service.bootstrap(&member, None, None, 1000).unwrap();
+    let bootstrap = service.bootstrap(&member, None, None, 1000, true).unwrap();
     assert_eq!(
         bootstrap.entries.len(),
         documents.len(),
@@ -863,6 +929,54 @@ fn pushes_are_idempotent_and_feeds_page_through_everything(backend: &Backend) {
         "the feed and the bootstrap agree"
     );
     assert_eq!(bootstrap.cursor, cursor);
+    // The projections first, newest observed first, seven at a time: the same as the
+    // bootstrap's, and then the documents without them.
+    let whole: Vec<ObservationProjection> = bootstrap
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            FeedEntry::Document { projection, .. } => projection.clone(),
+            _ => None,
+        })
+        .collect();
+    let mut paged: Vec<ObservationProjection> = Vec::new();
+    let (mut before, mut from, mut total) = (None, None, None);
+    loop {
+        let page: ProjectionPage = serde_json::from_str(
+            &serde_json::to_string(&service.projections(&member, before, from, 7).unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(page.cursor, cursor);
+        total = total.or(page.total);
+        from = Some(page.cursor);
+        paged.extend(page.projections);
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(total, Some(whole.len() as u64));
+    assert!(
+        paged
+            .windows(2)
+            .all(|w| (w[0].observed_at, w[0].id) > (w[1].observed_at, w[1].id)),
+        "newest first"
+    );
+    paged.sort_by_key(|p| p.id);
+    let mut expected = whole.clone();
+    expected.sort_by_key(|p| p.id);
+    assert_eq!(paged, expected);
+    let documents_only = service
+        .bootstrap(&member, None, Some(cursor), 1000, false)
+        .unwrap();
+    assert_eq!(ids(&documents_only.entries), documents);
+    assert!(
+        documents_only
+            .entries
+            .iter()
+            .all(|e| matches!(e, FeedEntry::Document { projection, .. } if projection.is_none()))
+    );
 
     // The same changes again: every one a duplicate, and the feed does not move.
     let changes = report_changes(&demo, 3, at(0));

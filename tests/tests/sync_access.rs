@@ -8,7 +8,8 @@ use automerge::transaction::Transactable;
 use lagesbild_core::doc::Document;
 use lagesbild_core::sync::wire::{PushOutcome, PushResponse, RefusalCode, WireChange};
 use lagesbild_core::{
-    ListQuery, Observation, ObservationDraft, ObservationId, OrganisationId, Visibility,
+    ListQuery, Observation, ObservationDraft, ObservationId, ObservationRow, OrganisationId,
+    Visibility,
 };
 use lagesbild_tests::{Device, TestServer, forged_edit, now, server_observations};
 
@@ -136,19 +137,26 @@ async fn every_role_sees_exactly_what_each_visibility_allows() {
             .enrolment_code(person.user, chrono::Duration::hours(1), now())
             .unwrap();
         let fresh = Device::enroll(&w.server.url(), &code, "ny enhet").await;
-        let restricted: BTreeMap<ObservationId, bool> = fresh
+        // Projections first (restricted where it may not read), then the documents.
+        let rows: BTreeMap<ObservationId, ObservationRow> = fresh
             .store()
             .list(&ListQuery::default())
             .unwrap()
             .into_iter()
-            .map(|r| (r.id, r.restricted))
+            .map(|r| (r.id, r))
             .collect();
         for (id, author, visibility) in &w.reports {
+            let readable = w.may_read(reader, *author, *visibility);
+            let row = &rows[id];
+            assert_eq!(row.restricted, !readable, "bootstrapped device {reader}");
             assert_eq!(
-                restricted[id],
-                !w.may_read(reader, *author, *visibility),
-                "bootstrapped device {reader}"
+                fresh.store().observation(*id).is_ok(),
+                readable,
+                "bootstrapped device {reader} holds the document only when it may read it"
             );
+            if !readable {
+                assert!(row.description.is_empty() && row.reporter_name.is_empty());
+            }
         }
     }
 }

@@ -35,8 +35,12 @@ fn serve(
 ) -> Result<Response, TransportError> {
     let result = match request {
         Request::Register { since } => service.register(member, *since).map(Response::Register),
+        // Through JSON, as on the wire: the server sends stored projections as they are.
+        Request::Projections { before, at } => service
+            .projections(member, *before, *at, 50)
+            .map(|page| Response::Projections(through_json(&page))),
         Request::Bootstrap { after, at } => service
-            .bootstrap(member, *after, *at, 50)
+            .bootstrap(member, *after, Some(*at), 50, false)
             .map(Response::Bootstrap),
         Request::Push { request, .. } => service.push(member, request, now).map(Response::Push),
         // No one waits in a simulation: a long poll answers at once.
@@ -59,6 +63,10 @@ fn serve(
             },
         },
     })
+}
+
+fn through_json<T: serde::de::DeserializeOwned>(value: &impl serde::Serialize) -> T {
+    serde_json::from_str(&serde_json::to_string(value).unwrap()).unwrap()
 }
 
 /// One network step for `device`: poll its engine and deliver what it asks, with faults.

@@ -19,6 +19,13 @@ pub(super) fn load(conn: &Connection, id: &Uuid, actor: &ActorId) -> Result<Opti
     bytes.map(|b| Document::load(&b, actor)).transpose()
 }
 
+/// Whether the device holds the document.
+pub(super) fn exists(conn: &Connection, id: &Uuid) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM documents WHERE id = ?1")?
+        .exists([id.as_bytes().as_slice()])?)
+}
+
 /// Every document of one kind in a workspace, read as `T`, in id (creation) order.
 pub(super) fn read_all<T: autosurgeon::Hydrate>(
     conn: &Connection,

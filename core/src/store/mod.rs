@@ -5,6 +5,7 @@
 //! Durability: `synchronous=FULL` makes every commit reach the disk before it returns,
 //! so a call that returned `Ok` survives a crash, kill -9 or power loss.
 
+mod bootstrap;
 mod documents;
 mod filter;
 mod local;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use crate::error::{Error, Result};
 use crate::model::Identity;
 
+pub use bootstrap::{BootstrapProgress, BootstrapStage};
 pub use documents::{PendingChange, SizeStats};
 pub use local::Rehomed;
 pub use meetings::DecisionDraft;

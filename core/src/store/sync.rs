@@ -234,61 +234,30 @@ impl Store {
         self.checkpoint()
     }
 
-    /// Applies a page of the feed (or of a bootstrap) and moves the cursor, in one
-    /// transaction. An entry that cannot be applied is reported and skipped, so one bad
-    /// entry cannot stall the device.
+    /// Applies a page of the feed and moves the cursor, in one transaction. An entry
+    /// that cannot be applied is reported and skipped, so one bad entry cannot stall
+    /// the device.
     pub fn apply_feed(
         &mut self,
         workspace: WorkspaceId,
         entries: &[FeedEntry],
         cursor: i64,
-        bootstrapped: Option<bool>,
         now: Timestamp,
     ) -> Result<Applied> {
-        let mut applied = Applied::default();
-        let mut removed = false;
-        let mut tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // The whole page at once; only if an entry fails, again entry by entry, each in
-        // a savepoint, so the bad one is skipped and the rest is kept.
-        let all_at_once = (|| -> Result<bool> {
-            let savepoint = tx.savepoint()?;
-            let mut removed = false;
-            for entry in entries {
-                removed |= apply_entry(&savepoint, &self.actor, workspace, entry, now)?;
-            }
-            savepoint.commit()?;
-            Ok(removed)
-        })();
-        match all_at_once {
-            Ok(was_removal) => {
-                removed = was_removal;
-                applied.entries = entries.len();
-            }
-            Err(_) => {
-                for entry in entries {
-                    let savepoint = tx.savepoint()?;
-                    match apply_entry(&savepoint, &self.actor, workspace, entry, now) {
-                        Ok(was_removal) => {
-                            savepoint.commit()?;
-                            removed |= was_removal;
-                            applied.entries += 1;
-                        }
-                        Err(e) => {
-                            drop(savepoint);
-                            applied.failed.push(e.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        ensure_sync_row(&tx, workspace)?;
-        tx.execute(
-            "UPDATE sync_state SET cursor = MAX(cursor, ?2), bootstrapped = COALESCE(?3, bootstrapped) WHERE workspace_id = ?1",
-            params![workspace, cursor, bootstrapped],
+        let Store { conn, actor, .. } = self;
+        let (applied, removed) = apply_page(
+            conn,
+            entries,
+            |conn, entry| apply_entry(conn, actor, workspace, entry, now),
+            |conn| {
+                ensure_sync_row(conn, workspace)?;
+                conn.prepare_cached(
+                    "UPDATE sync_state SET cursor = MAX(cursor, ?2) WHERE workspace_id = ?1",
+                )?
+                .execute(params![workspace, cursor])?;
+                Ok(())
+            },
         )?;
-        tx.commit()?;
         if removed {
             self.checkpoint()?;
         }
@@ -296,8 +265,58 @@ impl Store {
     }
 }
 
+/// Applies a page in one immediate transaction, and `finish` in the same one; `apply`
+/// answers whether an entry removed content. The whole page at once and without a
+/// savepoint (under one, SQLite first copies every page it touches to a sub-journal);
+/// only if an entry fails is that transaction rolled back and the page applied again
+/// entry by entry, each in a savepoint, so that the bad one is skipped and the rest
+/// kept. Returns what was applied and whether content was removed.
+pub(super) fn apply_page<E>(
+    conn: &mut Connection,
+    entries: &[E],
+    mut apply: impl FnMut(&Connection, &E) -> Result<bool>,
+    finish: impl FnOnce(&Connection) -> Result<()>,
+) -> Result<(Applied, bool)> {
+    {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let all_at_once = entries.iter().try_fold(false, |removed, entry| {
+            Ok::<_, Error>(apply(&tx, entry)? | removed)
+        });
+        if let Ok(removed) = all_at_once {
+            finish(&tx)?;
+            tx.commit()?;
+            let applied = Applied {
+                entries: entries.len(),
+                failed: Vec::new(),
+            };
+            return Ok((applied, removed));
+        }
+        // Dropped here: rolled back.
+    }
+    let mut applied = Applied::default();
+    let mut removed = false;
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for entry in entries {
+        let savepoint = tx.savepoint()?;
+        match apply(&savepoint, entry) {
+            Ok(was_removal) => {
+                savepoint.commit()?;
+                removed |= was_removal;
+                applied.entries += 1;
+            }
+            Err(e) => {
+                drop(savepoint);
+                applied.failed.push(e.to_string());
+            }
+        }
+    }
+    finish(&tx)?;
+    tx.commit()?;
+    Ok((applied, removed))
+}
+
 /// Applies one entry; returns whether it removed content.
-fn apply_entry(
+pub(super) fn apply_entry(
     conn: &Connection,
     actor: &ActorId,
     workspace: WorkspaceId,
@@ -382,7 +401,7 @@ fn set_first_seen(conn: &Connection, doc: &Uuid, at: Timestamp) -> Result<()> {
     Ok(())
 }
 
-fn ensure_sync_row(conn: &Connection, workspace: WorkspaceId) -> Result<()> {
+pub(super) fn ensure_sync_row(conn: &Connection, workspace: WorkspaceId) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO sync_state (workspace_id) VALUES (?1) ON CONFLICT DO NOTHING",
     )?

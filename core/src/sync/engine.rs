@@ -2,8 +2,9 @@
 //! long to wait, and digests each response or failure. Time and randomness come in as
 //! arguments, so the engine runs the same on a real network and on a simulated one.
 //!
-//! A round: refresh the register, bootstrap if this device has nothing yet, push local
-//! changes, pull the feed until it is drained. Then stay live: long-poll the feed, and
+//! A round: refresh the register, bootstrap if this device has nothing yet (the
+//! reports' projections first, newest first, so the app is usable early; then the
+//! documents), push local changes, pull the feed until it is drained. Then stay live: long-poll the feed, and
 //! push as soon as the user records something. After repeated long-poll failures the
 //! engine falls back to a plain sync every `PERIODIC` until long polls work again.
 
@@ -11,12 +12,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::wire::{
-    BootstrapPage, ErrorBody, FeedPage, MAX_PUSH_CHANGES, PushOutcome, PushRequest, PushResponse,
-    Register, WireChange,
+    BootstrapPage, ErrorBody, FeedPage, MAX_PUSH_CHANGES, ProjectionKey, ProjectionPage,
+    PushOutcome, PushRequest, PushResponse, Register, WireChange,
 };
 use crate::error::Result;
 use crate::ids::WorkspaceId;
-use crate::store::Store;
+use crate::store::{BootstrapProgress, BootstrapStage, Store};
 use crate::time::Timestamp;
 
 /// How long a long poll waits on the server.
@@ -31,9 +32,15 @@ pub enum Request {
     Register {
         since: i64,
     },
+    /// A page of the reports' projections, newest first.
+    Projections {
+        before: Option<ProjectionKey>,
+        at: Option<i64>,
+    },
+    /// A page of documents, after the projections.
     Bootstrap {
         after: Option<Uuid>,
-        at: Option<i64>,
+        at: i64,
     },
     Push {
         request: PushRequest,
@@ -48,6 +55,7 @@ pub enum Request {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
     Register(Register),
+    Projections(ProjectionPage),
     Bootstrap(BootstrapPage),
     Push(PushResponse),
     Feed(FeedPage),
@@ -116,6 +124,8 @@ pub struct SyncStatus {
     pub refused: u64,
     /// Whether the engine gets news within about a second (long poll) or periodically.
     pub live: bool,
+    /// A new device's bootstrap under way.
+    pub bootstrap: Option<BootstrapProgress>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +146,6 @@ pub struct SyncEngine {
     retry_at: Option<Timestamp>,
     /// The feed said the register changed since this device fetched it.
     register_stale: bool,
-    bootstrap: Option<(Uuid, i64)>,
     live: bool,
     long_poll_failures: u32,
     periodic_successes: u32,
@@ -159,7 +168,6 @@ impl SyncEngine {
             failures: 0,
             retry_at: None,
             register_stale: false,
-            bootstrap: None,
             live: true,
             long_poll_failures: 0,
             periodic_successes: 0,
@@ -188,6 +196,7 @@ impl SyncEngine {
             waiting: store.pending_count_for(self.workspace)?,
             refused: store.refused_changes()?.len() as u64,
             live: self.live,
+            bootstrap: store.bootstrap_progress(self.workspace)?,
         })
     }
 
@@ -213,16 +222,27 @@ impl SyncEngine {
                     }));
                 }
                 Phase::Bootstrap => {
-                    // Not the cursor: the first bootstrap page already sets it.
                     if state.bootstrapped {
                         self.phase = Phase::Push;
                         continue;
                     }
-                    let (after, at) = match self.bootstrap {
-                        Some((after, at)) => (Some(after), Some(at)),
-                        None => (None, None),
+                    self.connection = Connection::Syncing;
+                    // Where it stopped, if it began: progress is kept with the pages.
+                    let request = match store.bootstrap_progress(self.workspace)? {
+                        None => Request::Projections {
+                            before: None,
+                            at: None,
+                        },
+                        Some(p) if p.stage == BootstrapStage::Projections => Request::Projections {
+                            before: p.next_projection,
+                            at: Some(p.at),
+                        },
+                        Some(p) => Request::Bootstrap {
+                            after: p.next_document,
+                            at: p.at,
+                        },
                     };
-                    return Ok(Action::Send(Request::Bootstrap { after, at }));
+                    return Ok(Action::Send(request));
                 }
                 Phase::Push => {
                     let pending = store.pending_for(self.workspace, self.push_batch)?;
@@ -298,11 +318,12 @@ impl SyncEngine {
                 self.register_stale = false;
                 self.phase = Phase::Bootstrap;
             }
+            (Request::Projections { .. }, Response::Projections(page)) => {
+                store.apply_projections(self.workspace, &page, now)?;
+            }
             (Request::Bootstrap { .. }, Response::Bootstrap(page)) => {
-                let done = page.next.is_none();
-                store.apply_feed(self.workspace, &page.entries, page.cursor, Some(done), now)?;
-                self.bootstrap = page.next.map(|next| (next, page.cursor));
-                if done {
+                store.apply_documents(self.workspace, &page, now)?;
+                if page.next.is_none() {
                     self.phase = Phase::Push;
                 }
             }
@@ -311,7 +332,7 @@ impl SyncEngine {
                 self.digest_push(store, request, seqs, &response)?;
             }
             (Request::Feed { wait, .. }, Response::Feed(page)) => {
-                store.apply_feed(self.workspace, &page.entries, page.cursor, None, now)?;
+                store.apply_feed(self.workspace, &page.entries, page.cursor, now)?;
                 if page.register_version > store.sync_state(self.workspace)?.register_version {
                     self.register_stale = true;
                 }

@@ -282,9 +282,11 @@ pub enum FeedEntry {
     },
 }
 
-/// `GET /v1/workspaces/{ws}/bootstrap?after=<doc>&limit=<n>`: the workspace's documents
-/// as they are now, in pages. The first page's `cursor` is where the feed continues
-/// once every page is in.
+/// `GET /v1/workspaces/{ws}/bootstrap?after=<doc>&at=<cursor>&limit=<n>&projections=<bool>`:
+/// the workspace's documents as they are now, in pages. The first page's `cursor` is
+/// where the feed continues once every page is in. A device that stored the
+/// projections first (`projections` below) asks with `projections=false`: then the
+/// pages hold only the documents it may read, without their projections.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BootstrapPage {
@@ -292,6 +294,34 @@ pub struct BootstrapPage {
     pub cursor: i64,
     /// Pass as `after` for the next page; none when this was the last.
     pub next: Option<Uuid>,
+}
+
+/// `GET /v1/workspaces/{ws}/projections?before=<ms>&before_doc=<doc>&at=<cursor>&limit=<n>`:
+/// a new device's first pass. Every observation's projection as this device may see it
+/// (whole, or restricted), the most recently observed first, so that the lägesbild,
+/// lists and map work from the first pages while older reports and then the documents
+/// come in behind. The first page's `cursor` (the feed's head) is passed back as `at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectionPage {
+    pub projections: Vec<ObservationProjection>,
+    pub cursor: i64,
+    /// Where the next page starts; none when this was the last.
+    pub next: Option<ProjectionKey>,
+    /// Observations in the workspace, counted for the first page only.
+    #[serde(default)]
+    pub total: Option<u64>,
+}
+
+/// A place in the newest-first order of observations: when observed, then id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProjectionKey {
+    /// Milliseconds since 1970.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub observed_at: i64,
+    pub doc: Uuid,
 }
 
 /// Every error the server sends: a stable code and a message for people.

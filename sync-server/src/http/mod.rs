@@ -13,7 +13,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use lagesbild_core::sync::wire::{
     AdminChange, AdminOutcome, AuditEntry, BootstrapPage, EnrollRequest, EnrollResponse, ErrorBody,
-    FeedPage, MAX_PAGE, Me, People, PushRequest, PushResponse, Register, RegisterChange,
+    FeedPage, MAX_PAGE, Me, People, ProjectionKey, ProjectionPage, PushRequest, PushResponse,
+    Register, RegisterChange,
 };
 use lagesbild_core::{ObservationId, Timestamp, WorkspaceId};
 use serde::Deserialize;
@@ -24,7 +25,7 @@ use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove
 use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
-use crate::service::{Device, Member, Service, ServiceError};
+use crate::service::{Device, Member, Projections, Service, ServiceError};
 
 mod admission;
 mod extract;
@@ -87,6 +88,7 @@ pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router 
         )
         .route("/v1/workspaces/{workspace}/feed", get(feed))
         .route("/v1/workspaces/{workspace}/bootstrap", get(bootstrap))
+        .route("/v1/workspaces/{workspace}/projections", get(projections))
         .route(
             "/v1/workspaces/{workspace}/observations/{id}/erase",
             post(erase),
@@ -499,6 +501,52 @@ struct BootstrapQuery {
     after: Option<Uuid>,
     at: Option<i64>,
     limit: Option<usize>,
+    /// `false`: only the documents this device may read, without projections (it has
+    /// them from `projections`). Default `true`.
+    projections: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct ProjectionsQuery {
+    /// With `before_doc`: the next page starts after this one (`next` of the last page).
+    before: Option<i64>,
+    before_doc: Option<Uuid>,
+    at: Option<i64>,
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/v1/workspaces/{workspace}/projections", tag = "sync", security(("device" = [])),
+    params(("workspace" = WorkspaceId, Path), ProjectionsQuery),
+    responses((status = 200, body = ProjectionPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn projections(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path(workspace): Path<WorkspaceId>,
+    Query(query): Query<ProjectionsQuery>,
+) -> ApiResult<Projections> {
+    let member = member(&state, device, workspace).await?;
+    let before = match (query.before, query.before_doc) {
+        (Some(observed_at), Some(doc)) => Some(ProjectionKey { observed_at, doc }),
+        (None, None) => None,
+        _ => {
+            return Err(
+                ServiceError::BadRequest("`before` and `before_doc` go together".into()).into(),
+            );
+        }
+    };
+    if query.at.is_some_and(|at| at < 0) || query.limit == Some(0) {
+        return Err(ServiceError::BadRequest(
+            "`at` is a cursor (0 or more) and `limit` at least 1".into(),
+        )
+        .into());
+    }
+    blocking(&state, move |s| {
+        s.projections(&member, before, query.at, query.limit.unwrap_or(MAX_PAGE))
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(get, path = "/v1/workspaces/{workspace}/bootstrap", tag = "sync", security(("device" = [])),
@@ -523,6 +571,7 @@ async fn bootstrap(
             query.after,
             query.at,
             query.limit.unwrap_or(MAX_PAGE),
+            query.projections.unwrap_or(true),
         )
     })
     .await
@@ -615,7 +664,7 @@ async fn audit_csv(
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
     info(title = "Lägesbild sync API", description = "Devices push their Automerge changes and pull a per-workspace feed from a cursor; see the README for the protocol."),
-    paths(health, enroll, me, register, change_register, push, feed, bootstrap, erase, people, administer, audit, audit_csv),
+    paths(health, enroll, me, register, change_register, push, feed, bootstrap, projections, erase, people, administer, audit, audit_csv),
     modifiers(&BearerAuth),
     tags((name = "devices"), (name = "sync"), (name = "coordinator"), (name = "server"))
 )]

@@ -206,6 +206,18 @@ impl Service {
         reports: usize,
         now: Timestamp,
     ) -> ServiceResult<()> {
+        self.install_demo_over(demo, reports, 6, now)
+    }
+
+    /// The demo workspace with `reports` reports spread over the `weeks` weeks up to
+    /// `now`.
+    pub fn install_demo_over(
+        &self,
+        demo: &DemoWorkspace,
+        reports: usize,
+        weeks: u32,
+        now: Timestamp,
+    ) -> ServiceResult<()> {
         self.write(|tx| {
             tx.save_workspace(&demo.workspace)?;
             for org in &demo.organisations {
@@ -248,8 +260,11 @@ impl Service {
         // meetings and decisions are the coordinator's.
         let mut scratch = Store::open_in_memory()?;
         let identity = demo.install(&mut scratch, 0)?;
-        let recorded =
-            scratch.record_many(identity.workspace, &demo.reports(reports, 6, now, 48), now)?;
+        let recorded = scratch.record_many(
+            identity.workspace,
+            &demo.reports(reports, weeks, now, 48),
+            now,
+        )?;
         let mut docs: Vec<uuid::Uuid> = recorded.iter().map(|o| o.id.0).collect();
         if reports > 0 {
             docs.extend(demo.meeting_history(&mut scratch, now)?);

@@ -9,8 +9,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 
 use lagesbild_core::store::projection::ObservationProjection;
-use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, FeedPage, MAX_PAGE};
+use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, FeedPage, MAX_PAGE, ProjectionKey};
 use lagesbild_core::{DocKind, OrganisationId, Timestamp, Visibility, WorkspaceId};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::access::can_read;
@@ -59,6 +61,16 @@ fn as_visible(member: &Member, doc: Uuid, current: Current) -> Option<FeedEntry>
             projection: p.restricted(),
         })
     }
+}
+
+/// A page of projections as sent (`ProjectionPage` on the wire). Those the device may
+/// read go out as stored, without being parsed and written again.
+#[derive(Debug, Serialize)]
+pub struct Projections {
+    pub projections: Vec<Box<RawValue>>,
+    pub cursor: i64,
+    pub next: Option<ProjectionKey>,
+    pub total: Option<u64>,
 }
 
 /// Pages read lately, kept for the long polls that ask for the same one: when a change
@@ -159,14 +171,72 @@ impl Service {
         })
     }
 
+    /// The workspace's observations' projections as `member` may see them, the most
+    /// recently observed first, after `before`. `at` is the cursor from the first page;
+    /// the first page sets it to the feed's head and counts the observations.
+    pub fn projections(
+        &self,
+        member: &Member,
+        before: Option<ProjectionKey>,
+        at: Option<i64>,
+        limit: usize,
+    ) -> ServiceResult<Projections> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        self.read(|tx| {
+            let (cursor, total) = match at {
+                Some(at) => (at, None),
+                None => (
+                    tx.feed_head(member.workspace)?,
+                    Some(tx.observation_count(member.workspace)?),
+                ),
+            };
+            let rows = tx.projections(
+                member.workspace,
+                before.map(|k| (k.observed_at, k.doc)),
+                limit,
+            )?;
+            let next = (rows.len() == limit)
+                .then(|| rows.last())
+                .flatten()
+                .map(|r| ProjectionKey {
+                    observed_at: r.observed_at,
+                    doc: r.doc,
+                });
+            let projections = rows
+                .into_iter()
+                .map(|row| {
+                    let broken = |e: serde_json::Error| {
+                        ServiceError::Internal(format!("stored projection of {}: {e}", row.doc))
+                    };
+                    if can_read(member, row.org, row.visibility) {
+                        RawValue::from_string(row.projection.clone()).map_err(broken)
+                    } else {
+                        let whole: ObservationProjection =
+                            serde_json::from_str(&row.projection).map_err(broken)?;
+                        serde_json::value::to_raw_value(&whole.restricted()).map_err(broken)
+                    }
+                })
+                .collect::<ServiceResult<_>>()?;
+            Ok(Projections {
+                projections,
+                cursor,
+                next,
+                total,
+            })
+        })
+    }
+
     /// The workspace's documents as they are now, by id after `after`. `at` is the
-    /// cursor from the first page; the first page sets it to the feed's head.
+    /// cursor from the first page; the first page sets it to the feed's head. Without
+    /// `projections`, only the documents `member` may read, without their projections
+    /// (a device that stored the projections first).
     pub fn bootstrap(
         &self,
         member: &Member,
         after: Option<Uuid>,
         at: Option<i64>,
         limit: usize,
+        projections: bool,
     ) -> ServiceResult<BootstrapPage> {
         let limit = limit.clamp(1, MAX_PAGE);
         self.read(|tx| {
@@ -179,7 +249,16 @@ impl Service {
             let last = rows.last().map(|(doc, _)| *doc);
             let mut entries = Vec::with_capacity(count);
             for (doc, stored) in rows {
-                entries.extend(as_visible(member, doc, Current::of(doc, stored)?));
+                if projections {
+                    entries.extend(as_visible(member, doc, Current::of(doc, stored)?));
+                } else if can_read(member, stored.org, stored.visibility) {
+                    entries.push(FeedEntry::Document {
+                        doc,
+                        kind: stored.kind,
+                        bytes: stored.bytes,
+                        projection: None,
+                    });
+                }
             }
             Ok(BootstrapPage {
                 entries,

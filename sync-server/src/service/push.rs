@@ -100,6 +100,7 @@ struct Saved {
     org: Option<OrganisationId>,
     visibility: Visibility,
     projection: Option<String>,
+    observed_at: Option<i64>,
     first_seen: i64,
 }
 
@@ -634,13 +635,15 @@ fn review_acts(before: &Observation, after: &Observation) -> Vec<Act> {
 /// A changed document as it will be stored, prepared without the lock.
 fn saved(doc: Uuid, record: &Record, bytes: Vec<u8>, first_seen: i64) -> ServiceResult<Saved> {
     let (org, visibility) = audience(record);
-    let projection = match record {
+    let (projection, observed_at) = match record {
         Record::Observation(o) => {
             let mut p = ObservationProjection::of(o);
             p.server_seen_at = Timestamp::from_millis(first_seen);
-            Some(serde_json::to_string(&p).map_err(|e| ServiceError::Internal(e.to_string()))?)
+            let json =
+                serde_json::to_string(&p).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            (Some(json), Some(o.observed_at.millis()))
         }
-        _ => None,
+        _ => (None, None),
     };
     Ok(Saved {
         doc,
@@ -649,6 +652,7 @@ fn saved(doc: Uuid, record: &Record, bytes: Vec<u8>, first_seen: i64) -> Service
         org,
         visibility,
         projection,
+        observed_at,
         first_seen,
     })
 }
@@ -692,6 +696,7 @@ fn commit(
             org: d.org,
             visibility: d.visibility,
             projection: d.projection.as_deref(),
+            observed_at: d.observed_at,
             first_seen: d.first_seen,
         })?;
     }

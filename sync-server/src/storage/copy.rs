@@ -120,6 +120,7 @@ const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("visibility", Text),
             ("projection", Text),
             ("first_seen", Int),
+            ("observed_at", Int),
         ],
     ),
     (

@@ -199,6 +199,16 @@ pub trait Tx {
         after: Uuid,
         limit: usize,
     ) -> ServiceResult<Vec<(Uuid, StoredDocument)>>;
+    /// The workspace's observations' projections (JSON), newest observed first, after
+    /// `before` (observed at, id) in that order.
+    fn projections(
+        &mut self,
+        workspace: WorkspaceId,
+        before: Option<(i64, Uuid)>,
+        limit: usize,
+    ) -> ServiceResult<Vec<ProjectionRow>>;
+    /// How many observations the workspace holds.
+    fn observation_count(&mut self, workspace: WorkspaceId) -> ServiceResult<u64>;
     /// What a push needs of a document: where it lives, its bytes, when it was first seen.
     fn held(&mut self, doc: Uuid) -> ServiceResult<Option<Held>>;
     /// Whether the change (by hash) is stored.
@@ -278,6 +288,16 @@ pub struct StoredDocument {
     pub projection: Option<String>,
 }
 
+/// An observation's projection as stored, with what decides who may read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectionRow {
+    pub doc: Uuid,
+    pub observed_at: i64,
+    pub org: Option<OrganisationId>,
+    pub visibility: Visibility,
+    pub projection: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Held {
     pub workspace: WorkspaceId,
@@ -330,6 +350,8 @@ pub struct PutDocument<'a> {
     pub org: Option<OrganisationId>,
     pub visibility: Visibility,
     pub projection: Option<&'a str>,
+    /// When an observation was observed (ms): the order a new device gets summaries in.
+    pub observed_at: Option<i64>,
     /// Kept from the first write.
     pub first_seen: i64,
 }

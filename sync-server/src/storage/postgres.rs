@@ -26,13 +26,16 @@ use postgres::{Client, NoTls, Row, Statement};
 use uuid::Uuid;
 
 use super::{
-    CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, PutDocument, Storage,
-    StoredDocument, TokenRow, Tx, stamp,
+    CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, ProjectionRow,
+    PutDocument, Storage, StoredDocument, TokenRow, Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 
 /// The schema, one migration per entry; `schema_migrations` records which are applied.
-const MIGRATIONS: &[&str] = &[include_str!("postgres/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("postgres/0001_initial.sql"),
+    include_str!("postgres/0002_newest_first.sql"),
+];
 
 /// The channel instances tell each other on; the payload is a workspace id.
 const CHANNEL: &str = "lagesbild_changes";
@@ -1046,6 +1049,42 @@ impl Tx for PgTx {
         .collect()
     }
 
+    fn projections(
+        &mut self,
+        workspace: WorkspaceId,
+        before: Option<(i64, Uuid)>,
+        limit: usize,
+    ) -> ServiceResult<Vec<ProjectionRow>> {
+        let (at, id) = before.unwrap_or((i64::MAX, Uuid::max()));
+        self.rows(
+            "SELECT id, observed_at, org_id, visibility, projection FROM documents
+             WHERE workspace_id = $1 AND observed_at IS NOT NULL AND (observed_at, id) < ($2, $3)
+             ORDER BY observed_at DESC, id DESC LIMIT $4",
+            &[&workspace.0, &at, &id, &(limit as i64)],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(ProjectionRow {
+                doc: r.get(0),
+                observed_at: r.get(1),
+                org: r.get::<_, Option<Uuid>>(2).map(OrganisationId),
+                visibility: visibility(r, 3)?,
+                projection: r.get(4),
+            })
+        })
+        .collect()
+    }
+
+    fn observation_count(&mut self, workspace: WorkspaceId) -> ServiceResult<u64> {
+        let count: i64 = self
+            .row(
+                "SELECT COUNT(*) FROM documents WHERE workspace_id = $1 AND observed_at IS NOT NULL",
+                &[&workspace.0],
+            )?
+            .map_or(0, |r| r.get(0));
+        Ok(count as u64)
+    }
+
     fn held(&mut self, doc: Uuid) -> ServiceResult<Option<Held>> {
         self.row(
             "SELECT workspace_id, kind, bytes, first_seen FROM documents WHERE id = $1",
@@ -1101,10 +1140,11 @@ impl Tx for PgTx {
 
     fn put_document(&mut self, d: &PutDocument<'_>) -> ServiceResult<()> {
         self.run(
-            "INSERT INTO documents (id, workspace_id, kind, bytes, org_id, visibility, projection, first_seen)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            "INSERT INTO documents (id, workspace_id, kind, bytes, org_id, visibility, projection, first_seen, observed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, org_id = excluded.org_id,
-               visibility = excluded.visibility, projection = excluded.projection",
+               visibility = excluded.visibility, projection = excluded.projection,
+               observed_at = excluded.observed_at",
             &[
                 &d.doc,
                 &d.workspace.0,
@@ -1114,6 +1154,7 @@ impl Tx for PgTx {
                 &d.visibility.code(),
                 &d.projection,
                 &d.first_seen,
+                &d.observed_at,
             ],
         )?;
         Ok(())

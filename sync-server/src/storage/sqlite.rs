@@ -16,8 +16,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::{
-    CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, PutDocument, Storage,
-    StoredDocument, TokenRow, Tx, stamp,
+    CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, ProjectionRow,
+    PutDocument, Storage, StoredDocument, TokenRow, Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 
@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0001_initial.sql"),
     include_str!("sqlite/0002_audit.sql"),
     include_str!("sqlite/0003_people.sql"),
+    include_str!("sqlite/0004_newest_first.sql"),
 ];
 
 impl From<rusqlite::Error> for ServiceError {
@@ -757,6 +758,40 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
+    fn projections(
+        &mut self,
+        workspace: WorkspaceId,
+        before: Option<(i64, Uuid)>,
+        limit: usize,
+    ) -> ServiceResult<Vec<ProjectionRow>> {
+        let (at, id) = before.unwrap_or((i64::MAX, Uuid::max()));
+        self.all(
+            "SELECT id, observed_at, org_id, visibility, projection FROM documents
+             WHERE workspace_id = ?1 AND observed_at IS NOT NULL AND (observed_at, id) < (?2, ?3)
+             ORDER BY observed_at DESC, id DESC LIMIT ?4",
+            params![workspace, at, id.as_bytes().as_slice(), limit as i64],
+            |r| {
+                Ok(ProjectionRow {
+                    doc: uuid(&r.get::<_, Vec<u8>>(0)?)?,
+                    observed_at: r.get(1)?,
+                    org: r.get(2)?,
+                    visibility: r.get(3)?,
+                    projection: r.get(4)?,
+                })
+            },
+        )
+    }
+
+    fn observation_count(&mut self, workspace: WorkspaceId) -> ServiceResult<u64> {
+        Ok(self
+            .one(
+                "SELECT COUNT(*) FROM documents WHERE workspace_id = ?1 AND observed_at IS NOT NULL",
+                [workspace],
+                |r| r.get::<_, i64>(0),
+            )?
+            .unwrap_or(0) as u64)
+    }
+
     fn held(&mut self, doc: Uuid) -> ServiceResult<Option<Held>> {
         self.one(
             "SELECT workspace_id, kind, bytes, first_seen FROM documents WHERE id = ?1",
@@ -814,10 +849,11 @@ impl Tx for SqliteTx<'_> {
 
     fn put_document(&mut self, d: &PutDocument<'_>) -> ServiceResult<()> {
         self.run(
-            "INSERT INTO documents (id, workspace_id, kind, bytes, org_id, visibility, projection, first_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO documents (id, workspace_id, kind, bytes, org_id, visibility, projection, first_seen, observed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, org_id = excluded.org_id,
-               visibility = excluded.visibility, projection = excluded.projection",
+               visibility = excluded.visibility, projection = excluded.projection,
+               observed_at = excluded.observed_at",
             params![
                 d.doc.as_bytes().as_slice(),
                 d.workspace,
@@ -826,7 +862,8 @@ impl Tx for SqliteTx<'_> {
                 d.org,
                 d.visibility,
                 d.projection,
-                d.first_seen
+                d.first_seen,
+                d.observed_at
             ],
         )?;
         Ok(())
@@ -856,5 +893,78 @@ impl Tx for SqliteTx<'_> {
 
     fn announce(&mut self, _workspace: WorkspaceId) -> ServiceResult<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use lagesbild_core::Timestamp;
+    use lagesbild_core::store::projection::ObservationProjection;
+    use rusqlite::Connection;
+    use uuid::Uuid;
+
+    use super::MIGRATIONS;
+
+    /// A server from before migration 4 keeps its documents, and its observations are
+    /// given the time they were observed, to the millisecond, from their projections.
+    #[test]
+    fn documents_of_an_older_server_are_kept_and_learn_when_they_were_observed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.sqlite3");
+        let mut conn = Connection::open(&path).unwrap();
+        lagesbild_core::store::migrate::run(&mut conn, &MIGRATIONS[..3], "old").unwrap();
+        let demo = lagesbild_core::demo::workspace("Salem");
+        let mut scratch = lagesbild_core::Store::open_in_memory().unwrap();
+        let identity = demo.install(&mut scratch, 0).unwrap();
+        let now = Timestamp::from_millis(1_795_000_123_456).unwrap();
+        let recorded = scratch
+            .record_many(identity.workspace, &demo.reports(3, 2, now, 7), now)
+            .unwrap();
+        conn.execute(
+            "INSERT INTO workspaces (id, name, grade_labels, register_version) VALUES (?1, 'Salem', '[]', 0)",
+            [identity.workspace],
+        )
+        .unwrap();
+        let meeting = Uuid::now_v7();
+        for (doc, kind, projection) in recorded
+            .iter()
+            .map(|o| {
+                let json = serde_json::to_string(&ObservationProjection::of(o)).unwrap();
+                (o.id.0, "observation", Some(json))
+            })
+            .chain([(meeting, "meeting", None)])
+        {
+            conn.execute(
+                "INSERT INTO documents (id, workspace_id, kind, bytes, org_id, visibility, projection, first_seen)
+                 VALUES (?1, ?2, ?3, x'0102', NULL, 'alla', ?4, 5)",
+                rusqlite::params![doc.as_bytes().as_slice(), identity.workspace, kind, projection],
+            )
+            .unwrap();
+        }
+        drop(conn);
+
+        let storage = super::Sqlite::open(&path).unwrap();
+        let conn = storage.lock();
+        for o in &recorded {
+            let (observed, bytes, first_seen): (Option<i64>, Vec<u8>, i64) = conn
+                .query_row(
+                    "SELECT observed_at, bytes, first_seen FROM documents WHERE id = ?1",
+                    [o.id.0.as_bytes().as_slice()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(observed, Some(o.observed_at.millis()));
+            assert_eq!((bytes, first_seen), (vec![1, 2], 5));
+        }
+        let meeting_observed: Option<i64> = conn
+            .query_row(
+                "SELECT observed_at FROM documents WHERE id = ?1",
+                [meeting.as_bytes().as_slice()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(meeting_observed, None);
     }
 }
