@@ -114,6 +114,41 @@ action: string,
 target: string | null, detail: string, };
 
 /**
+ * How far a bootstrap under way has come.
+ */
+export type BootstrapProgress = { stage: BootstrapStage, 
+/**
+ * The feed's head when the bootstrap began: the feed continues from it.
+ */
+at: number, 
+/**
+ * Where the next page of projections starts.
+ */
+next_projection: ProjectionKey | null, 
+/**
+ * Where the next page of documents starts.
+ */
+next_document: string | null, 
+/**
+ * Observations in the workspace when the bootstrap began.
+ */
+total: number, 
+/**
+ * Projections stored so far.
+ */
+projections: number, 
+/**
+ * Documents stored so far.
+ */
+documents: number, 
+/**
+ * While projections come in: every report observed at or after this is here.
+ */
+complete_since: Timestamp | null, };
+
+export type BootstrapStage = "projections" | "documents";
+
+/**
  * A category in the workspace's catalogue. Keys are stable; names may change.
  */
 export type Category = { key: string, parent: string | null, name_sv: string, name_en: string, 
@@ -259,7 +294,12 @@ places: Array<Summary>,
 /**
  * The same, rolled up per area.
  */
-areas: Array<Summary>, };
+areas: Array<Summary>, 
+/**
+ * Every report of these weeks is on this device. False only while a new device's
+ * bootstrap is still bringing in reports this far back.
+ */
+complete: boolean, };
 
 export type Link = { by: UserId, at: Timestamp, };
 
@@ -473,6 +513,15 @@ export type Position = { lat: number, lon: number,
 accuracy_m: number | null, };
 
 /**
+ * A place in the newest-first order of observations: when observed, then id.
+ */
+export type ProjectionKey = { 
+/**
+ * Milliseconds since 1970.
+ */
+observed_at: number, doc: string, };
+
+/**
  * A QR code as its modules: `width` × `width`, row by row, `true` for dark. The UI draws
  * it; nothing leaves the device to make it.
  */
@@ -568,7 +617,11 @@ refused: number,
 /**
  * Whether the engine gets news within about a second (long poll) or periodically.
  */
-live: boolean, } & ({ "state": "offline", reason: string, } | { "state": "syncing" } | { "state": "synced", at: Timestamp, } | { "state": "revoked", reason: string, } | { "state": "deactivated", reason: string, });
+live: boolean, 
+/**
+ * A new device's bootstrap under way.
+ */
+bootstrap: BootstrapProgress | null, } & ({ "state": "offline", reason: string, } | { "state": "syncing" } | { "state": "synced", at: Timestamp, } | { "state": "revoked", reason: string, } | { "state": "deactivated", reason: string, });
 
 /**
  * An instant, stored with millisecond precision. In JSON it is RFC 3339 in UTC with

@@ -254,6 +254,10 @@ const sv = {
   logEnrolment: "Anslutningar och koder",
   deactivatedState: "Avaktiverad",
   deactivatedText: "Samordnaren har avaktiverat dig i den här arbetsytan. Rapporterna finns kvar här men skickas inte. Kontakta samordnaren.",
+  bootstrapSummaries: "Hämtar lägesbilden, nyaste först:",
+  bootstrapDocuments: "Hämtar rapporternas innehåll:",
+  of: "av",
+  pictureIncomplete: "Äldre rapporter hämtas fortfarande. Jämförelsen med tidigare veckor blir klar om en stund.",
 };
 
 type Texts = typeof sv;
@@ -509,6 +513,10 @@ const en: Partial<Texts> = {
   logEnrolment: "Enrolments and codes",
   deactivatedState: "Deactivated",
   deactivatedText: "The coordinator has deactivated you in this workspace. Your reports are kept here but not sent. Contact the coordinator.",
+  bootstrapSummaries: "Fetching the situation, newest first:",
+  bootstrapDocuments: "Fetching the reports' contents:",
+  of: "of",
+  pictureIncomplete: "Older reports are still being fetched. The comparison with earlier weeks will be complete shortly.",
 };
 
 export function text(lang: Lang, key: TextKey): string {
