@@ -203,7 +203,7 @@ impl DemoWorkspace {
             "Nedskräpning och tomma flaskor efter helgen.",
             "Evenemang på torget, mycket folk men god stämning.",
         ];
-        (0..count)
+        let mut reports: Vec<(Timestamp, (Reporter, ObservationDraft))> = (0..count)
             .map(|i| {
                 let reporter = self.people[1 + rng.usize(..self.people.len() - 1)].clone();
                 // 0 is this week, 1 last week, …
@@ -259,9 +259,13 @@ impl DemoWorkspace {
                     ),
                     ..ObservationDraft::default()
                 };
-                (reporter, draft)
+                (at, (reporter, draft))
             })
-            .collect()
+            .collect();
+        // In the order they happened, as reports are made in the field: ids, which are
+        // time-ordered, then follow the time observed as they do in real use.
+        reports.sort_by_key(|(at, _)| *at);
+        reports.into_iter().map(|(_, report)| report).collect()
     }
 
     /// Last weeks' meetings and decisions, made in `store` by its identity (the demo's
