@@ -185,6 +185,16 @@ impl Document {
             .collect()
     }
 
+    /// The changes `actor` made.
+    pub fn changes_by(&mut self, actor: &ActorId) -> Vec<DocChange> {
+        self.doc
+            .get_changes(&[])
+            .into_iter()
+            .filter(|c| c.actor_id() == actor)
+            .map(DocChange::from)
+            .collect()
+    }
+
     pub fn merge(&mut self, other: &mut Document) -> Result<()> {
         self.doc.merge(&mut other.doc)?;
         Ok(())

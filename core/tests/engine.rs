@@ -13,6 +13,7 @@ fn feed_page(cursor: i64) -> Response {
         cursor,
         more: false,
         register_version: 1,
+        timeline: None,
     })
 }
 

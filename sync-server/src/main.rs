@@ -122,6 +122,15 @@ enum Command {
         /// The PostgreSQL database, such as `postgres://lagesbild@db.example/lagesbild`.
         url: String,
     },
+    /// Write a consistent copy of the SQLite database to FILE while the server serves
+    /// (on PostgreSQL, use its own tools: pg_dump, or pg_basebackup with WAL archiving).
+    Backup { file: PathBuf },
+    /// Restore a backup into the database (a SQLite file that does not exist yet, or an
+    /// empty PostgreSQL database), with every server instance stopped. Starts a new
+    /// timeline: devices send again what they made after the backup. Without FILE, on
+    /// PostgreSQL: the database was restored with PostgreSQL's tools; only start the new
+    /// timeline.
+    Restore { file: Option<PathBuf> },
     /// Create the demo workspace with its people and reports; prints an enrolment code
     /// for each person.
     Demo {
@@ -155,6 +164,28 @@ fn main() -> Result<()> {
     let mut config = Config::load(cli.config.as_deref())?;
     if let Some(database) = cli.database {
         config.database = database;
+    }
+    match &cli.command {
+        Command::Backup { file } => {
+            let summary = storage::backup::backup(&config.database, file)?;
+            println!(
+                "{}: {} documents, feed at {}, {} bytes",
+                file.display(),
+                summary.documents,
+                summary.feed_head,
+                summary.bytes
+            );
+            return Ok(());
+        }
+        Command::Restore { file } => {
+            let (timeline, summary) = storage::backup::restore(file.as_deref(), &config.database)?;
+            println!(
+                "restored {} documents, feed at {}; new timeline {} from {}: devices send again what they made after the backup",
+                summary.documents, summary.feed_head, timeline.id, timeline.restored_head
+            );
+            return Ok(());
+        }
+        _ => {}
     }
     if let Command::MoveToPostgres { url } = &cli.command {
         anyhow::ensure!(
@@ -299,7 +330,9 @@ fn main() -> Result<()> {
         }
         Command::Revoke { device } => service.revoke_device(device, now())?,
         Command::Purge => service.rewrite_storage()?,
-        Command::MoveToPostgres { .. } => unreachable!("moved before the database is opened"),
+        Command::MoveToPostgres { .. } | Command::Backup { .. } | Command::Restore { .. } => {
+            unreachable!("done before the database is opened")
+        }
         Command::Audit { workspace } => print!("{}", service.audit_export(workspace)?),
         Command::Demo {
             reports,

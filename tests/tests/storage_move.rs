@@ -56,6 +56,11 @@ async fn a_municipality_moves_from_sqlite_to_postgres_and_its_devices_carry_on()
         .cursor;
     assert!(cursor > 0);
     let audit_before = audit_csv(&coordinator).await;
+    let timeline = coordinator
+        .get::<FeedPage>(&format!("feed?since={cursor}"))
+        .await
+        .timeline;
+    assert!(timeline.is_some());
     server.stop().await;
     let port = server.addr.port();
     drop(server);
@@ -71,6 +76,7 @@ async fn a_municipality_moves_from_sqlite_to_postgres_and_its_devices_carry_on()
     let fresh = reporter.report("Brand i papperskorg");
     reporter.sync().await;
     let page: FeedPage = coordinator.get(&format!("feed?since={cursor}")).await;
+    assert_eq!(page.timeline, timeline, "the same history goes on");
     let docs: Vec<_> = page
         .entries
         .iter()

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_events.sql"),
     include_str!("migrations/0003_linked_index.sql"),
     include_str!("migrations/0004_bootstrap_progress.sql"),
+    include_str!("migrations/0005_timeline.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {

@@ -12,7 +12,7 @@ use super::{Store, register, set_setting};
 use crate::doc::{DocChange, Document};
 use crate::error::{Error, Result};
 use crate::ids::WorkspaceId;
-use crate::sync::wire::{FeedEntry, Me, Membership, Register};
+use crate::sync::wire::{FeedEntry, Me, Membership, Register, Timeline};
 use crate::time::Timestamp;
 
 /// Where this device syncs one workspace, and how far it has come.
@@ -69,6 +69,42 @@ impl Store {
             })
             .optional()?
             .unwrap_or(SyncState { cursor: 0, register_version: 0, bootstrapped: false, last_synced_at: None }))
+    }
+
+    /// Follows the server's timeline. A new one means the server was restored from a
+    /// backup: everything up to `restored_head` is as it was, so the cursor goes back
+    /// there, and every change this device made is queued to be sent again (the server
+    /// answers `duplicate` for those the backup holds). Answers whether it was new.
+    pub fn follow_timeline(&mut self, workspace: WorkspaceId, timeline: &Timeline) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        ensure_sync_row(&tx, workspace)?;
+        let known: Option<Vec<u8>> = tx.query_row(
+            "SELECT timeline FROM sync_state WHERE workspace_id = ?1",
+            [workspace],
+            |r| r.get(0),
+        )?;
+        let id = timeline.id.as_bytes().as_slice();
+        let restored = match known {
+            Some(known) if known == id => return Ok(false),
+            // The first timeline this device sees of the workspace.
+            None => false,
+            Some(_) => {
+                tx.execute(
+                    "UPDATE sync_state SET cursor = MIN(cursor, ?2) WHERE workspace_id = ?1",
+                    params![workspace, timeline.restored_head],
+                )?;
+                requeue_own_changes(&tx, &self.actor, workspace)?;
+                true
+            }
+        };
+        tx.execute(
+            "UPDATE sync_state SET timeline = ?2 WHERE workspace_id = ?1",
+            params![workspace, id],
+        )?;
+        tx.commit()?;
+        Ok(restored)
     }
 
     pub fn mark_synced(&mut self, workspace: WorkspaceId, now: Timestamp) -> Result<()> {
@@ -255,6 +291,15 @@ impl Store {
                     "UPDATE sync_state SET cursor = MAX(cursor, ?2) WHERE workspace_id = ?1",
                 )?
                 .execute(params![workspace, cursor])?;
+                if !entries.is_empty() {
+                    // What a refused change was missing may have arrived (after a
+                    // restore, other devices send theirs again): it goes once more.
+                    conn.prepare_cached(
+                        "UPDATE pending_changes SET refused = NULL
+                         WHERE json_extract(refused, '$.code') = 'missing_dependencies'",
+                    )?
+                    .execute([])?;
+                }
                 Ok(())
             },
         )?;
@@ -263,6 +308,33 @@ impl Store {
         }
         Ok(applied)
     }
+}
+
+/// Queues every change this device made to the workspace's documents that is not
+/// queued already.
+fn requeue_own_changes(conn: &Connection, actor: &ActorId, workspace: WorkspaceId) -> Result<()> {
+    let mut docs = conn.prepare("SELECT id, bytes FROM documents WHERE workspace_id = ?1")?;
+    let docs: Vec<(Vec<u8>, Vec<u8>)> = docs
+        .query_map([workspace], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut queued = conn.prepare_cached("SELECT hash FROM pending_changes WHERE doc_id = ?1")?;
+    let mut queue = conn
+        .prepare_cached("INSERT INTO pending_changes (doc_id, hash, bytes) VALUES (?1, ?2, ?3)")?;
+    for (id, bytes) in docs {
+        let mine = Document::load(&bytes, actor)?.changes_by(actor);
+        if mine.is_empty() {
+            continue;
+        }
+        let already: std::collections::HashSet<Vec<u8>> = queued
+            .query_map([&id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for change in mine {
+            if !already.contains(change.hash.0.as_slice()) {
+                queue.execute(params![id, change.hash.0.as_slice(), change.bytes])?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Applies a page in one immediate transaction, and `finish` in the same one; `apply`

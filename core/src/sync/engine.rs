@@ -332,6 +332,15 @@ impl SyncEngine {
                 self.digest_push(store, request, seqs, &response)?;
             }
             (Request::Feed { wait, .. }, Response::Feed(page)) => {
+                if let Some(timeline) = &page.timeline
+                    && store.follow_timeline(self.workspace, timeline)?
+                {
+                    // The server was restored from a backup: this page was read from a
+                    // cursor it never reached. Send again what this device made, then
+                    // pull from where the backup ends.
+                    self.phase = Phase::Push;
+                    return Ok(());
+                }
                 store.apply_feed(self.workspace, &page.entries, page.cursor, now)?;
                 if page.register_version > store.sync_state(self.workspace)?.register_version {
                     self.register_stale = true;

@@ -244,6 +244,21 @@ pub struct FeedPage {
     /// The register's version now: a device fetches the register when it has an older one.
     #[serde(default)]
     pub register_version: i64,
+    /// Which history the server holds; a new one after the server was restored from a
+    /// backup.
+    #[serde(default)]
+    pub timeline: Option<Timeline>,
+}
+
+/// Which history a server's database holds. Restoring a backup starts a new timeline:
+/// a device that sees one goes back to `restored_head` (everything up to it is as it
+/// was) and sends again the changes it made itself, which the backup may lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Timeline {
+    pub id: Uuid,
+    /// The feed's head when the backup was restored; 0 if it never was.
+    pub restored_head: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -113,6 +113,8 @@ impl Service {
     pub fn feed(&self, member: &Member, since: i64, limit: usize) -> ServiceResult<FeedPage> {
         let limit = limit.clamp(1, MAX_PAGE);
         let key = (member.workspace, since, limit);
+        // Read once per process, and never under the pages' lock.
+        let timeline = self.timeline()?;
         // When a change lands, every device of the workspace wakes and asks for the
         // same page: while the workspace's head is known and the page was read at it,
         // it is answered from memory. A page that lacks a document this member needs is
@@ -128,6 +130,7 @@ impl Service {
                     cursor: page.rows.last().map_or(since, |r| r.seq),
                     entries,
                     register_version: known.register_version,
+                    timeline: Some(timeline),
                 });
             }
         }
@@ -164,6 +167,7 @@ impl Service {
                 cursor: page.rows.last().map_or(since, |r| r.seq),
                 entries,
                 register_version,
+                timeline: Some(timeline),
             };
             drop(pages);
             self.learn(member.workspace, head, register_version, epoch);

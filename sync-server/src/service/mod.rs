@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
+use lagesbild_core::sync::wire::Timeline;
 use lagesbild_core::{DeviceId, OrganisationId, OrganisationKind, Role, UserId, WorkspaceId};
 use tokio::sync::watch;
 
@@ -131,6 +132,9 @@ pub struct Service {
     epoch: std::sync::atomic::AtomicU64,
     /// The address devices reach the server at, for enrolment links.
     public_url: Option<String>,
+    /// Which history the database holds; read once (a restore happens with every
+    /// instance stopped).
+    timeline: std::sync::OnceLock<Timeline>,
 }
 
 impl Service {
@@ -145,8 +149,24 @@ impl Service {
             pages: Mutex::default(),
             known: Mutex::default(),
             epoch: std::sync::atomic::AtomicU64::new(0),
+            timeline: std::sync::OnceLock::new(),
             public_url: None,
         }
+    }
+
+    /// Which history the database holds.
+    pub fn timeline(&self) -> ServiceResult<Timeline> {
+        if let Some(timeline) = self.timeline.get() {
+            return Ok(*timeline);
+        }
+        let timeline = self.single(|tx| tx.timeline())?;
+        Ok(*self.timeline.get_or_init(|| timeline))
+    }
+
+    /// After the database was restored from a backup (with every instance stopped):
+    /// starts a new timeline, so devices send again what the backup lacks.
+    pub fn start_timeline(&self) -> ServiceResult<Timeline> {
+        self.write(|tx| tx.start_timeline())
     }
 
     /// The address devices reach the server at: enrolment codes issued in the app then

@@ -165,6 +165,8 @@ const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("detail", Text),
         ],
     ),
+    // The same history goes on: devices carry on without noticing the move.
+    ("timeline", &[("id", Column::Uuid), ("restored_head", Int)]),
 ];
 
 impl Column {
@@ -231,6 +233,8 @@ pub fn sqlite_to_postgres(from: &Path, to: &str) -> Result<Copied> {
     }
     let mut target = postgres::Client::connect(to, postgres::NoTls)?;
     let mut tx = target.transaction()?;
+    // A new database's timeline is replaced by the one moved.
+    tx.execute("DELETE FROM timeline", &[])?;
     for (table, _) in TABLES {
         let rows: i64 = tx
             .query_one(&format!("SELECT count(*) FROM {table}"), &[])?

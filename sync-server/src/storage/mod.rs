@@ -10,11 +10,12 @@
 //! [`Storage::write`] one unit of work that is stored whole at [`Tx::commit`] or not at
 //! all (a transaction dropped without commit is rolled back).
 
+pub mod backup;
 pub mod copy;
 mod postgres;
 mod sqlite;
 
-use lagesbild_core::sync::wire::{AuditEntry, Membership, Person};
+use lagesbild_core::sync::wire::{AuditEntry, Membership, Person, Timeline};
 use lagesbild_core::{
     Category, DeviceId, DocKind, Organisation, OrganisationId, OrganisationKind, Place, PlaceId,
     Role, Timestamp, UserId, Visibility, Workspace, WorkspaceId,
@@ -207,6 +208,10 @@ pub trait Tx {
         before: Option<(i64, Uuid)>,
         limit: usize,
     ) -> ServiceResult<Vec<ProjectionRow>>;
+    /// Which history the database holds.
+    fn timeline(&mut self) -> ServiceResult<Timeline>;
+    /// Starts a new timeline after a restore, at the feed's head as restored.
+    fn start_timeline(&mut self) -> ServiceResult<Timeline>;
     /// How many observations the workspace holds.
     fn observation_count(&mut self, workspace: WorkspaceId) -> ServiceResult<u64>;
     /// What a push needs of a document: where it lives, its bytes, when it was first seen.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use lagesbild_core::sync::wire::{AuditEntry, DeviceSummary, Membership, Person};
+use lagesbild_core::sync::wire::{AuditEntry, DeviceSummary, Membership, Person, Timeline};
 use lagesbild_core::{
     Category, DeviceId, DocKind, Organisation, OrganisationId, OrganisationKind, Place, PlaceId,
     PlaceKind, Role, Timestamp, UserId, Visibility, Workspace, WorkspaceId,
@@ -35,6 +35,7 @@ use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0001_initial.sql"),
     include_str!("postgres/0002_newest_first.sql"),
+    include_str!("postgres/0003_timeline.sql"),
 ];
 
 /// The channel instances tell each other on; the payload is a workspace id.
@@ -1073,6 +1074,30 @@ impl Tx for PgTx {
             })
         })
         .collect()
+    }
+
+    fn timeline(&mut self) -> ServiceResult<Timeline> {
+        self.row("SELECT id, restored_head FROM timeline", &[])?
+            .map(|r| Timeline {
+                id: r.get(0),
+                restored_head: r.get(1),
+            })
+            .ok_or_else(|| ServiceError::Internal("the database has no timeline".into()))
+    }
+
+    fn start_timeline(&mut self) -> ServiceResult<Timeline> {
+        let head: i64 = self
+            .row("SELECT COALESCE(MAX(seq), 0) FROM feed", &[])?
+            .map_or(0, |r| r.get(0));
+        let timeline = Timeline {
+            id: Uuid::now_v7(),
+            restored_head: head,
+        };
+        self.run(
+            "UPDATE timeline SET id = $1, restored_head = $2",
+            &[&timeline.id, &head],
+        )?;
+        Ok(timeline)
     }
 
     fn observation_count(&mut self, workspace: WorkspaceId) -> ServiceResult<u64> {

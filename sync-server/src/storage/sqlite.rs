@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use lagesbild_core::sync::wire::{AuditEntry, DeviceSummary, Membership, Person};
+use lagesbild_core::sync::wire::{AuditEntry, DeviceSummary, Membership, Person, Timeline};
 use lagesbild_core::{
     Category, DeviceId, Organisation, OrganisationId, Place, PlaceId, Role, Timestamp, UserId,
     Workspace, WorkspaceId,
@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0002_audit.sql"),
     include_str!("sqlite/0003_people.sql"),
     include_str!("sqlite/0004_newest_first.sql"),
+    include_str!("sqlite/0005_timeline.sql"),
 ];
 
 impl From<rusqlite::Error> for ServiceError {
@@ -780,6 +781,31 @@ impl Tx for SqliteTx<'_> {
                 })
             },
         )
+    }
+
+    fn timeline(&mut self) -> ServiceResult<Timeline> {
+        self.one("SELECT id, restored_head FROM timeline", [], |r| {
+            Ok(Timeline {
+                id: uuid(&r.get::<_, Vec<u8>>(0)?)?,
+                restored_head: r.get(1)?,
+            })
+        })?
+        .ok_or_else(|| ServiceError::Internal("the database has no timeline".into()))
+    }
+
+    fn start_timeline(&mut self) -> ServiceResult<Timeline> {
+        let head: i64 = self
+            .one("SELECT COALESCE(MAX(seq), 0) FROM feed", [], |r| r.get(0))?
+            .unwrap_or(0);
+        let timeline = Timeline {
+            id: Uuid::now_v7(),
+            restored_head: head,
+        };
+        self.run(
+            "UPDATE timeline SET id = ?1, restored_head = ?2",
+            params![timeline.id.as_bytes().as_slice(), head],
+        )?;
+        Ok(timeline)
     }
 
     fn observation_count(&mut self, workspace: WorkspaceId) -> ServiceResult<u64> {
