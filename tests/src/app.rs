@@ -291,16 +291,19 @@ impl App {
     /// Waits until the text of `css` satisfies `check`; returns it.
     pub async fn wait_for_text(&self, css: &str, check: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
+        let mut last = None;
         loop {
             if let Ok(element) = self.client.find(Locator::Css(css)).await
                 && let Ok(text) = element.text().await
-                && check(&text)
             {
-                return text;
+                if check(&text) {
+                    return text;
+                }
+                last = Some(text);
             }
             assert!(
                 Instant::now() < deadline,
-                "{css} never showed the expected text"
+                "{css} never showed the expected text (last: {last:?})"
             );
             tokio::time::sleep(Duration::from_millis(150)).await;
         }

@@ -137,13 +137,24 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     field
         .select("[data-testid=visibility]", "Egen organisation")
         .await;
-    let now = chrono::Local::now();
-    let started = (now - chrono::Duration::minutes(50))
-        .format("%Y-%m-%dT%H:%M")
-        .to_string();
-    let ended = (now - chrono::Duration::minutes(10))
-        .format("%Y-%m-%dT%H:%M")
-        .to_string();
+    // From 50 to 10 minutes ago, within this Swedish week (the week the guard's
+    // lägesbild shows), entered in Swedish time to the minute.
+    let week_start = lagesbild_tests::now().week().bounds().0.0;
+    while chrono::Utc::now() - week_start < chrono::Duration::minutes(3) {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
+    let now = chrono::Utc::now();
+    let minute = |t: chrono::DateTime<chrono::Utc>| {
+        lagesbild_core::Timestamp::from(t)
+            .local_display()
+            .replace(' ', "T")
+    };
+    let from = (now - chrono::Duration::minutes(50)).max(week_start + chrono::Duration::minutes(1));
+    let until = (now - chrono::Duration::minutes(10)).max(from + chrono::Duration::minutes(1));
+    let (started, ended) = (minute(from), minute(until));
+    let as_entered =
+        |text: &str| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").unwrap();
+    let minutes = (as_entered(&ended) - as_entered(&started)).num_minutes();
     field.paste("[data-testid=when]", &started).await;
     field.paste("[data-testid=until]", &ended).await;
     field.screenshot("report-details", (390, 844)).await;
@@ -162,7 +173,7 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     assert_eq!(narrowed.place_detail.as_deref(), Some("vid entrén"));
     assert_eq!(narrowed.people, Some(6));
     let span = narrowed.observed_until.expect("the span's end").0 - narrowed.observed_at.0;
-    assert_eq!(span.num_minutes(), 40, "the span as entered");
+    assert_eq!(span.num_minutes(), minutes, "the span as entered");
     // The field worker's own list shows the details back.
     field.click("[data-testid=tab-mine]").await;
     field.click_text("[data-testid=my-report]", "Alkohol").await;

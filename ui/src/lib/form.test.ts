@@ -12,9 +12,10 @@ const observation: Observation = {
 };
 
 describe("the report form", () => {
-  it("round-trips a time through the datetime-local input", () => {
-    const local = toLocalInput(observation.observed_at);
-    expect(new Date(local).toISOString()).toBe(observation.observed_at);
+  it("shows a time in Swedish time, whatever the device's zone", () => {
+    // 20:30 UTC in November is 21:30 in Sweden; in June, 22:30.
+    expect(toLocalInput(observation.observed_at)).toBe("2026-11-24T21:30");
+    expect(toLocalInput("2026-06-10T20:30:00.000Z")).toBe("2026-06-10T22:30");
   });
   it("sends nothing when nothing changed", () => {
     expect(patchOf(observation, formOf(observation), false)).toBeNull();

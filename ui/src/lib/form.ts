@@ -3,6 +3,7 @@
 // change to another field). Unit-tested.
 
 import type { Grade, Observation, ObservationDraft, ObservationPatch, Position, Visibility } from "./bindings";
+import { swedishTime } from "./format";
 
 export interface FormValues {
   place: string | null;
@@ -27,11 +28,12 @@ export const emptyForm = (): FormValues => ({
   until: "", placeDetail: "", visibility: "alla",
 });
 
-/** An instant as a `datetime-local` input shows it, in the device's time zone. */
+/**
+ * An instant as a `datetime-local` input shows it: Swedish time, which is how the core
+ * reads the text back, whatever zone the device is set to.
+ */
 export function toLocalInput(iso: string): string {
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return swedishTime(new Date(iso)).replace(" ", "T");
 }
 
 export function formOf(o: Observation): FormValues {

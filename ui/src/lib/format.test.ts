@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorText, refusalText, gradeLabel, isWordy, isoWeek, deploymentDays, summarise, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
+import { errorText, refusalText, gradeLabel, isWordy, isoWeek, deploymentDays, currentWeek, summarise, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
 import { text } from "./i18n";
 import type { Place } from "./bindings";
 
@@ -16,6 +16,12 @@ describe("weeks", () => {
   it("names the ISO week of a date", () => {
     expect(isoWeek(new Date(Date.UTC(2026, 10, 25)))).toBe("2026-W48");
     expect(isoWeek(new Date(Date.UTC(2027, 0, 1)))).toBe("2026-W53");
+  });
+  it("counts this week in Swedish time, whatever the device's zone", () => {
+    // Sunday 23:30 UTC is Monday 00:30 in Sweden (winter), Monday 01:30 in summer.
+    expect(currentWeek(new Date("2026-11-29T23:30:00Z"))).toBe("2026-W49");
+    expect(currentWeek(new Date("2026-11-29T22:30:00Z"))).toBe("2026-W48");
+    expect(currentWeek(new Date("2026-06-14T22:30:00Z"))).toBe("2026-W25");
   });
 });
 

@@ -147,6 +147,23 @@ function mondayOf(week: string): Date | null {
   return new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * DAY + (number - 1) * 7 * DAY);
 }
 
+/**
+ * The calendar day in Sweden at `instant`, as a UTC-midnight Date: weeks and periods
+ * are Swedish weeks (as the core counts them), whatever zone the device is set to.
+ */
+export function swedishDay(instant: Date): Date {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Europe/Stockholm", year: "numeric", month: "2-digit", day: "2-digit",
+  }).formatToParts(instant);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return new Date(Date.UTC(part("year"), part("month") - 1, part("day")));
+}
+
+/** This week in Sweden, as `2026-W48`. */
+export function currentWeek(now: Date = new Date()): string {
+  return isoWeek(swedishDay(now));
+}
+
 /** The ISO week of a date (its UTC calendar day). */
 export function isoWeek(date: Date): string {
   const day = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
@@ -158,11 +175,19 @@ export function isoWeek(date: Date): string {
   return `${year}-W${String(week).padStart(2, "0")}`;
 }
 
-/** Local time as people read it: `2026-11-24 21:30`. */
+/** Swedish time as people read it: `2026-11-24 21:30`. */
+export function swedishTime(instant: Date): string {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Europe/Stockholm", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(instant);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}`;
+}
+
+/** Local (Swedish) time as people read it: `2026-11-24 21:30`. */
 export function localTime(iso: string): string {
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return swedishTime(new Date(iso));
 }
 
 /** Distance in metres between two points (haversine). */
