@@ -477,11 +477,12 @@ async fn bootstrap(backend: Backend, reports: usize) -> Result<()> {
     device.sync().await;
     let took = start.elapsed();
     let (usable, projections) = watch.join().map_err(|_| "the watcher failed")??;
+    // Before the listing below, which holds every row at once.
+    let (_, peak) = memory_of("/proc/self/status");
     let rows = device.store().list(&ListQuery::default())?.len();
     let picture = device
         .store()
         .lagesbild(device.workspace, week, &Default::default())?;
-    let (_, peak) = memory_of("/proc/self/status");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (up, down) = server.bytes();
     println!(
