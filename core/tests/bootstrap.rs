@@ -5,14 +5,12 @@
 
 mod common;
 
-use common::{demo_store, now, second_store};
+use common::{demo_store, now, second_store, unchanged_register};
 use lagesbild_core::lagesbild::TREND_WEEKS;
 use lagesbild_core::store::projection::ObservationProjection;
 use lagesbild_core::store::{BootstrapStage, Store};
 use lagesbild_core::sync::engine::{Action, Request, Response, SyncEngine};
-use lagesbild_core::sync::wire::{
-    BootstrapPage, FeedEntry, ProjectionKey, ProjectionPage, Register,
-};
+use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, ProjectionKey, ProjectionPage};
 use lagesbild_core::{Grade, ListQuery, Observation};
 
 /// The server's side, from a store holding every report: projections newest first and
@@ -150,14 +148,7 @@ fn recent_weeks_are_complete_first_and_a_restart_resumes_where_it_stopped() {
     let Action::Send(register) = engine.poll(&device, now()).unwrap() else {
         panic!("no register request");
     };
-    let response = Response::Register(Register {
-        version: 1,
-        unchanged: true,
-        workspace: None,
-        organisations: vec![],
-        places: vec![],
-        categories: vec![],
-    });
+    let response = Response::Register(unchanged_register());
     engine
         .handle(&mut device, &register, Ok(response), now())
         .unwrap();

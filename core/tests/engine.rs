@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{at, demo_store};
+use common::{at, demo_store, unchanged_register};
 use lagesbild_core::sync::engine::{Action, Request, Response, SyncEngine, TransportError};
-use lagesbild_core::sync::wire::{FeedPage, Register};
+use lagesbild_core::sync::wire::FeedPage;
 
 fn feed_page(cursor: i64) -> Response {
     Response::Feed(FeedPage {
@@ -26,14 +26,7 @@ fn settle(
     for _ in 0..10 {
         let action = engine.poll(store, now).unwrap();
         let response = match &action {
-            Action::Send(Request::Register { .. }) => Response::Register(Register {
-                version: 1,
-                unchanged: true,
-                workspace: None,
-                organisations: vec![],
-                places: vec![],
-                categories: vec![],
-            }),
+            Action::Send(Request::Register { .. }) => Response::Register(unchanged_register()),
             Action::Send(Request::Projections { .. }) => {
                 Response::Projections(lagesbild_core::sync::wire::ProjectionPage {
                     projections: vec![],

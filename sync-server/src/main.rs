@@ -179,9 +179,15 @@ fn main() -> Result<()> {
         }
         Command::Restore { file } => {
             let (timeline, summary) = storage::backup::restore(file.as_deref(), &config.database)?;
+            if let Some(summary) = summary {
+                println!(
+                    "restored {} documents, feed at {}",
+                    summary.documents, summary.feed_head
+                );
+            }
             println!(
-                "restored {} documents, feed at {}; new timeline {} from {}: devices send again what they made after the backup",
-                summary.documents, summary.feed_head, timeline.id, timeline.restored_head
+                "new timeline {} from {}: devices send again what they made after the backup",
+                timeline.id, timeline.restored_head
             );
             return Ok(());
         }

@@ -3,6 +3,7 @@
 
 use chrono::DateTime;
 use lagesbild_core::demo::{self, DemoWorkspace};
+use lagesbild_core::sync::wire::Register;
 use lagesbild_core::{Identity, ObservationDraft, Store, Timestamp};
 
 pub fn at(rfc3339: &str) -> Timestamp {
@@ -42,4 +43,16 @@ pub fn draft(place: &str, category: &str, grade: i64) -> ObservationDraft {
 pub fn counts(store: &Store) -> (u64, u64) {
     let rows = store.list(&Default::default()).unwrap().len() as u64;
     (rows, store.pending_count().unwrap())
+}
+
+/// The server's answer that the register has not changed.
+pub fn unchanged_register() -> Register {
+    Register {
+        version: 1,
+        unchanged: true,
+        workspace: None,
+        organisations: vec![],
+        places: vec![],
+        categories: vec![],
+    }
 }

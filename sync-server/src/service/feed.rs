@@ -209,11 +209,12 @@ impl Service {
             let projections = rows
                 .into_iter()
                 .map(|row| {
+                    let doc = row.doc;
                     let broken = |e: serde_json::Error| {
-                        ServiceError::Internal(format!("stored projection of {}: {e}", row.doc))
+                        ServiceError::Internal(format!("stored projection of {doc}: {e}"))
                     };
                     if can_read(member, row.org, row.visibility) {
-                        RawValue::from_string(row.projection.clone()).map_err(broken)
+                        RawValue::from_string(row.projection).map_err(broken)
                     } else {
                         let whole: ObservationProjection =
                             serde_json::from_str(&row.projection).map_err(broken)?;

@@ -61,7 +61,8 @@ pub fn backup(database: &str, to: &Path) -> Result<Summary> {
 /// Restores the backup `from` into `database`: a SQLite file that does not exist yet,
 /// or an empty PostgreSQL database. Without `from`, `database` is a PostgreSQL database
 /// its operators restored with PostgreSQL's tools: only the new timeline is started.
-pub fn restore(from: Option<&Path>, database: &str) -> Result<(Timeline, Summary)> {
+/// Answers the timeline and what the backup held.
+pub fn restore(from: Option<&Path>, database: &str) -> Result<(Timeline, Option<Summary>)> {
     let summary = match (from, is_postgres_url(database)) {
         (Some(from), false) => {
             let summary = check(from)?;
@@ -77,19 +78,15 @@ pub fn restore(from: Option<&Path>, database: &str) -> Result<(Timeline, Summary
             std::fs::copy(from, &partial)?;
             std::fs::File::open(&partial)?.sync_all()?;
             std::fs::rename(&partial, target)?;
-            summary
+            Some(summary)
         }
         (Some(from), true) => {
             let summary = check(from)?;
             super::copy::sqlite_to_postgres(from, database)
                 .context("the restore into PostgreSQL failed; nothing was stored there")?;
-            summary
+            Some(summary)
         }
-        (None, true) => Summary {
-            documents: 0,
-            feed_head: 0,
-            bytes: 0,
-        },
+        (None, true) => None,
         (None, false) => bail!("name the backup file to restore"),
     };
     let service = match is_postgres_url(database) {
