@@ -156,8 +156,13 @@ async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_t
         Some(env!("CARGO_PKG_VERSION"))
     );
 
-    // Revoked: the next report stays on the phone, which is told why.
+    // Revoked: the next report stays on the phone, which is told why. Its long poll is
+    // refused at once too, though the server knew its credential a moment ago.
+    let feed = |device: &Device| device.request(reqwest::Method::GET, "feed").send();
+    assert_eq!(feed(&guard).await.unwrap().status(), 200);
     done(&coordinator, AdminChange::RevokeDevice { device: phone.id }).await;
+    let refused = feed(&guard).await.unwrap();
+    assert_eq!(refused.status(), 401, "the long poll of a revoked device");
     let after = guard.store().record(&draft, now()).unwrap().id;
     let status = guard.sync().await;
     assert!(
@@ -176,7 +181,10 @@ async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_t
 
     // Deactivated: the field worker's device is refused in the workspace, until reactivated.
     let faltare_user = demo.people[1].user;
+    assert_eq!(feed(&faltare).await.unwrap().status(), 200);
     done(&coordinator, AdminChange::Deactivate { user: faltare_user }).await;
+    let refused = feed(&faltare).await.unwrap();
+    assert_eq!(refused.status(), 403, "the long poll of a deactivated person");
     let status = faltare.sync().await;
     // As the app reads it: the state's name, not "offline".
     assert_eq!(

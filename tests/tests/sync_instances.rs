@@ -163,6 +163,15 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
     let listed = server_command(&db.url, &["devices"]);
     let line = listed.lines().find(|l| l.contains("Enhet 3")).unwrap();
     let id = line.split_whitespace().next().unwrap();
+    for server in [&one.url, &two.url] {
+        let polled = devices[3]
+            .via(server)
+            .request(reqwest::Method::GET, "feed")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(polled.status(), 200, "{server}");
+    }
     server_command(&db.url, &["revoke", id]);
     for server in [&one.url, &two.url] {
         let response = devices[3]
@@ -174,6 +183,26 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
         assert_eq!(response.status(), 401, "{server}");
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["code"], "revoked", "{server}: {body}");
+        // Long polls present their credential often, and each instance knows it for a
+        // moment: the database's word of the revocation ends that. It travels beside the
+        // request, so it is given a moment too (not the two seconds a credential lasts).
+        let asked = std::time::Instant::now();
+        loop {
+            let response = devices[3]
+                .via(server)
+                .request(reqwest::Method::GET, "feed")
+                .send()
+                .await
+                .unwrap();
+            if response.status() == 401 {
+                break;
+            }
+            assert!(
+                asked.elapsed() < Duration::from_millis(500),
+                "{server} still serves the revoked device's long poll"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
     drop((one, two));
 }

@@ -29,6 +29,7 @@ use crate::service::{Device, Member, Projections, Service, ServiceError};
 
 mod admission;
 mod extract;
+mod flights;
 mod listen;
 mod throttle;
 
@@ -52,10 +53,9 @@ pub struct AppState {
     stopping: watch::Receiver<bool>,
     admission: Arc<Admission>,
     throttle: Arc<Throttle>,
+    flights: Arc<flights::Flights>,
 }
 
-/// The API's routes over `service`. `stopping` turns true when the server shuts down,
-/// so long polls return at once.
 /// Responses worth compressing: a long poll's page of one new report (a few KB) costs
 /// more to gzip (zlib's state is set up per response) than it saves on the wire, and a
 /// thousand long polls wake at once; bootstrap and feed pages of many changes shrink.
@@ -65,12 +65,15 @@ fn compress_when() -> impl Predicate {
         .and(NotForContentType::IMAGES)
 }
 
+/// The API's routes over `service`. `stopping` turns true when the server shuts down,
+/// so long polls return at once.
 pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router {
     let state = AppState {
         service,
         stopping,
         admission: Arc::new(Admission::default()),
         throttle: Arc::new(Throttle::default()),
+        flights: Arc::default(),
     };
     Router::new()
         .route("/health", get(health))
@@ -234,6 +237,7 @@ fn now() -> Timestamp {
     Timestamp::from(chrono::Utc::now())
 }
 
+/// Runs `f`, which blocks on the database, on tokio's blocking pool.
 async fn blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Service) -> Result<T, ServiceError> + Send + 'static,
@@ -256,6 +260,92 @@ impl FromRequestParts<AppState> for Authed {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        authenticate(parts, state, |_, device| Ok(device))
+            .await
+            .map(Authed)
+    }
+}
+
+/// The device behind the request's bearer token, acting in the workspace the path names:
+/// the credential and the membership are read in one trip to the database.
+#[derive(Debug)]
+pub struct InWorkspace(Member);
+
+/// The path of every route under `/v1/workspaces/{workspace}`.
+#[derive(Deserialize)]
+struct WorkspacePath {
+    workspace: WorkspaceId,
+}
+
+impl FromRequestParts<AppState> for InWorkspace {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let workspace = workspace_of(parts, state).await?;
+        authenticate(parts, state, move |s, device| s.member(&device, workspace))
+            .await
+            .map(InWorkspace)
+    }
+}
+
+/// `InWorkspace` for the long polls: a credential presented lately is answered for from
+/// memory (see `Service::known_member`).
+#[derive(Debug)]
+pub struct Polling(Member);
+
+impl FromRequestParts<AppState> for Polling {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let workspace = workspace_of(parts, state).await?;
+        let credential = Credential::of(parts, state)?;
+        let service = &state.service;
+        if let Some(mut member) =
+            service.known_member(&credential.token, credential.version.as_deref(), workspace)
+        {
+            member.device.address = credential.peer;
+            return Ok(Polling(member));
+        }
+        let reading = service.reading();
+        let (token, version) = (credential.token.clone(), credential.version.clone());
+        let member = credential
+            .check(state, move |s, device| s.member(&device, workspace))
+            .await?;
+        service.remember_member(&token, version.as_deref(), &member, reading);
+        Ok(Polling(member))
+    }
+}
+
+/// The workspace the path names. A path that names none is refused after the
+/// credential is checked, as everywhere.
+async fn workspace_of(parts: &mut Parts, state: &AppState) -> Result<WorkspaceId, AppError> {
+    match Path::<WorkspacePath>::from_request_parts(parts, state).await {
+        Ok(Path(path)) => Ok(path.workspace),
+        Err(e) => {
+            Authed::from_request_parts(parts, state).await?;
+            Err(e)
+        }
+    }
+}
+
+/// What a request presents to say which device sends it.
+struct Credential {
+    token: String,
+    peer: Option<std::net::IpAddr>,
+    /// Devices say their version as `User-Agent: lagesbild/<version>`.
+    version: Option<String>,
+}
+
+impl Credential {
+    /// The request's credential, refused at once when missing or when its address has
+    /// guessed too often.
+    fn of(parts: &Parts, state: &AppState) -> Result<Credential, AppError> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -271,37 +361,55 @@ impl FromRequestParts<AppState> for Authed {
         if let Some(peer) = peer {
             state.throttle.check(peer, std::time::Instant::now())?;
         }
-        // Devices say their version as `User-Agent: lagesbild/<version>`.
         let version = parts
             .headers
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("lagesbild/"))
             .map(str::to_string);
-        let device = blocking(state, move |s| {
-            s.authenticate(&token, version.as_deref(), now())
+        Ok(Credential {
+            token,
+            peer,
+            version,
+        })
+    }
+
+    /// Finds the device in the database and then, in the same blocking call, what
+    /// `then` reads for it. Failed guesses count against the caller's address.
+    async fn check<T: Send + 'static>(
+        self,
+        state: &AppState,
+        then: impl FnOnce(&Service, Device) -> Result<T, ServiceError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let Credential {
+            token,
+            peer,
+            version,
+        } = self;
+        let found = blocking(state, move |s| {
+            let mut device = s.authenticate(&token, version.as_deref(), now())?;
+            device.address = peer;
+            then(s, device)
         })
         .await;
-        if let (Some(peer), Err(e)) = (peer, &device)
+        if let (Some(peer), Err(e)) = (peer, &found)
             && e.failed_guess()
         {
             state
                 .throttle
                 .failed(peer, "authentication", std::time::Instant::now());
         }
-        device.map(|mut device| {
-            device.address = peer;
-            Authed(device)
-        })
+        found
     }
 }
 
-async fn member(
+/// Finds the device behind the request's bearer token and then what `then` reads for it.
+async fn authenticate<T: Send + 'static>(
+    parts: &Parts,
     state: &AppState,
-    device: Device,
-    workspace: WorkspaceId,
-) -> Result<Member, AppError> {
-    blocking(state, move |s| s.member(&device, workspace)).await
+    then: impl FnOnce(&Service, Device) -> Result<T, ServiceError> + Send + 'static,
+) -> Result<T, AppError> {
+    Credential::of(parts, state)?.check(state, then).await
 }
 
 #[utoipa::path(get, path = "/health", tag = "server", responses((status = 200, description = "The server is up")))]
@@ -361,11 +469,9 @@ struct RegisterQuery {
     responses((status = 200, body = Register), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(workspace): Path<WorkspaceId>,
+    InWorkspace(member): InWorkspace,
     Query(query): Query<RegisterQuery>,
 ) -> ApiResult<Register> {
-    let member = member(&state, device, workspace).await?;
     if query.since < 0 {
         return Err(
             ServiceError::BadRequest("`since` is a register version (0 or more)".into()).into(),
@@ -381,11 +487,9 @@ async fn register(
     responses((status = 200, description = "The changed register", body = Register), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, description = "Only the coordinator may", body = ErrorBody)))]
 async fn change_register(
     State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(workspace): Path<WorkspaceId>,
+    InWorkspace(member): InWorkspace,
     Body(change): Body<RegisterChange>,
 ) -> ApiResult<Register> {
-    let member = member(&state, device, workspace).await?;
     blocking(&state, move |s| s.change_register(&member, &change, now()))
         .await
         .map(Json)
@@ -396,11 +500,9 @@ async fn change_register(
     responses((status = 200, description = "One outcome per change, in order", body = PushResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, description = "The request is too large")))]
 async fn push(
     State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(workspace): Path<WorkspaceId>,
+    InWorkspace(member): InWorkspace,
     request: axum::extract::Request,
 ) -> ApiResult<PushResponse> {
-    let member = member(&state, device, workspace).await?;
     // Room for the body comes before it is read, so waiting pushes buffer nothing.
     let length = request
         .headers()
@@ -452,28 +554,25 @@ struct FeedQuery {
     responses((status = 200, body = FeedPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn feed(
     State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(workspace): Path<WorkspaceId>,
+    Polling(member): Polling,
     Query(query): Query<FeedQuery>,
 ) -> ApiResult<FeedPage> {
-    let member = member(&state, device, workspace).await?;
     if query.since < 0 || query.limit == Some(0) {
         return Err(ServiceError::BadRequest(
             "`since` is a cursor (0 or more) and `limit` at least 1".into(),
         )
         .into());
     }
-    let limit = query.limit.unwrap_or(MAX_PAGE);
+    let limit = query.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(query.wait.min(MAX_WAIT_SECONDS));
     // Subscribe before reading, so nothing that lands in between is missed.
-    let mut grew = state.service.watch(workspace);
+    let mut grew = state.service.watch(member.workspace);
     let mut stopping = state.stopping.clone();
     let mut since = query.since;
     let mut register_version = None;
     loop {
-        let m = member.clone();
-        let page = blocking(&state, move |s| s.feed(&m, since, limit)).await?;
+        let page = read_feed(&state, &member, since, limit).await?;
         let register_changed =
             *register_version.get_or_insert(page.register_version) != page.register_version;
         if !page.entries.is_empty()
@@ -492,6 +591,26 @@ async fn feed(
             _ = tokio::time::sleep_until(deadline) => {}
         }
     }
+}
+
+/// The page after `since`: from memory when the long polls that woke with this one had
+/// it read, else read once for all of them.
+async fn read_feed(
+    state: &AppState,
+    member: &Member,
+    since: i64,
+    limit: usize,
+) -> Result<FeedPage, AppError> {
+    if let Some(page) = state.service.feed_from_memory(member, since, limit)? {
+        return Ok(page);
+    }
+    let flight = state.flights.of((member.workspace, since, limit));
+    let _turn = flight.lock().await;
+    if let Some(page) = state.service.feed_from_memory(member, since, limit)? {
+        return Ok(page);
+    }
+    let member = member.clone();
+    blocking(state, move |s| s.feed(&member, since, limit)).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -522,11 +641,9 @@ struct ProjectionsQuery {
     responses((status = 200, body = ProjectionPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn projections(
     State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(workspace): Path<WorkspaceId>,
+    InWorkspace(member): InWorkspace,
     Query(query): Query<ProjectionsQuery>,
 ) -> ApiResult<Projections> {
-    let member = member(&state, device, workspace).await?;
     let before = match (query.before, query.before_doc) {
         (Some(observed_at), Some(doc)) => Some(ProjectionKey { observed_at, doc }),
         (None, None) => None,
@@ -554,11 +671,9 @@ async fn projections(
     responses((status = 200, body = BootstrapPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn bootstrap(
     State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(workspace): Path<WorkspaceId>,
+    InWorkspace(member): InWorkspace,
     Query(query): Query<BootstrapQuery>,
 ) -> ApiResult<BootstrapPage> {
-    let member = member(&state, device, workspace).await?;
     if query.at.is_some_and(|at| at < 0) || query.limit == Some(0) {
         return Err(ServiceError::BadRequest(
             "`at` is a cursor (0 or more) and `limit` at least 1".into(),
@@ -583,10 +698,9 @@ async fn bootstrap(
     responses((status = 204, description = "Erased (or erased before)"), (status = 403, description = "Only the coordinator erases", body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn erase(
     State(state): State<AppState>,
-    Authed(device): Authed,
-    Path((workspace, id)): Path<(WorkspaceId, ObservationId)>,
+    InWorkspace(member): InWorkspace,
+    Path((_, id)): Path<(WorkspaceId, ObservationId)>,
 ) -> Result<StatusCode, AppError> {
-    let member = member(&state, device, workspace).await?;
     blocking(&state, move |s| s.erase(&member, id, now())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -596,10 +710,8 @@ async fn erase(
     responses((status = 200, description = "Organisations and people, with their devices", body = People), (status = 403, description = "Only the coordinator administers", body = ErrorBody)))]
 async fn people(
     State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(workspace): Path<WorkspaceId>,
+    InWorkspace(member): InWorkspace,
 ) -> ApiResult<People> {
-    let member = member(&state, device, workspace).await?;
     blocking(&state, move |s| s.people(&member)).await.map(Json)
 }
 
@@ -608,11 +720,9 @@ async fn people(
     responses((status = 200, description = "The people as they are now, and the code issued", body = AdminOutcome), (status = 400, body = ErrorBody), (status = 403, description = "Only the coordinator administers", body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn administer(
     State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(workspace): Path<WorkspaceId>,
+    InWorkspace(member): InWorkspace,
     Body(change): Body<AdminChange>,
 ) -> ApiResult<AdminOutcome> {
-    let member = member(&state, device, workspace).await?;
     blocking(&state, move |s| s.administer(&member, &change, now()))
         .await
         .map(Json)
@@ -632,11 +742,9 @@ struct AuditQuery {
     responses((status = 200, description = "The audit log, newest first", body = Vec<AuditEntry>), (status = 403, description = "Only the coordinator reads it", body = ErrorBody)))]
 async fn audit(
     State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(workspace): Path<WorkspaceId>,
+    InWorkspace(member): InWorkspace,
     Query(query): Query<AuditQuery>,
 ) -> ApiResult<Vec<AuditEntry>> {
-    let member = member(&state, device, workspace).await?;
     let limit = query.limit.unwrap_or(crate::service::MAX_AUDIT_PAGE);
     blocking(&state, move |s| s.audit(&member, query.before, limit))
         .await
@@ -648,10 +756,8 @@ async fn audit(
     responses((status = 200, description = "The whole audit log as CSV, oldest first", content_type = "text/csv", body = String), (status = 403, description = "Only the coordinator reads it", body = ErrorBody)))]
 async fn audit_csv(
     State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(workspace): Path<WorkspaceId>,
+    InWorkspace(member): InWorkspace,
 ) -> Result<Response, AppError> {
-    let member = member(&state, device, workspace).await?;
     let csv = blocking(&state, move |s| s.audit_csv(&member)).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],

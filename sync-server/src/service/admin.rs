@@ -120,8 +120,10 @@ impl Service {
                 let act = Act::new(action, Some(id.to_string()), detail);
                 tx.audit(Some(user.workspace), &Origin::operator(), &act, now)?;
             }
-            Ok(())
-        })
+            tx.announce_access()
+        })?;
+        self.access_changed();
+        Ok(())
     }
 
     /// Adds an existing user to another workspace (a police officer serves several).
@@ -185,8 +187,10 @@ impl Service {
                 "revoked at the server's command line",
             );
             record_for_user(tx, user, &Origin::operator(), &act, now)?;
+            tx.announce_access()?;
             Ok(true)
         })?;
+        self.access_changed();
         if !changed {
             return Err(ServiceError::NotFound(format!("no active device {device}")));
         }

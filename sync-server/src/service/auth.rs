@@ -9,6 +9,10 @@ use lagesbild_core::sync::wire::{EnrollRequest, EnrollResponse, Me};
 use lagesbild_core::validate::records;
 use lagesbild_core::{DeviceId, Timestamp, UserId, WorkspaceId};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use super::audit::{Act, Origin, record_for_user};
 use super::{Device, Member, Service, ServiceError, ServiceResult};
@@ -54,7 +58,101 @@ pub(super) fn normalise_code(code: &str) -> String {
         .collect()
 }
 
+/// How long a credential found for a long poll answers for it from memory. A revocation
+/// or a change of membership made through any server instance ends it at once (the
+/// others are told by the database); this bounds one made at the command line beside a
+/// running server on SQLite, or whose word to the other instances was lost.
+const CREDENTIAL_FOR: Duration = Duration::from_secs(2);
+
+/// Credentials kept at most; past this they are all forgotten.
+const MOST_CREDENTIALS: usize = 100_000;
+
+/// Credentials the long polls presented lately: when a change lands, a thousand devices
+/// receive it and ask again at once, and each would otherwise take a trip to the
+/// database to prove again who it is. Only the feed uses them; every other request reads
+/// the database.
+#[derive(Debug, Default)]
+pub(crate) struct Credentials {
+    known: Mutex<HashMap<(Vec<u8>, WorkspaceId), Credential>>,
+    /// Moves on whenever access changes: what was read before is not kept.
+    generation: AtomicU64,
+}
+
+#[derive(Debug)]
+struct Credential {
+    member: Member,
+    app_version: Option<String>,
+    at: Instant,
+}
+
+impl Credentials {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Vec<u8>, WorkspaceId), Credential>> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Forgets every credential (a device was revoked, or someone's membership changed).
+    pub(crate) fn forget(&self) {
+        let mut known = self.lock();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        known.clear();
+    }
+}
+
+/// Where a credential was read: the generation when the reading began.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading(u64);
+
 impl Service {
+    /// The member behind `token` in `workspace`, from memory, if it was found lately and
+    /// nothing about access changed since (and the device still says the same version).
+    pub fn known_member(
+        &self,
+        token: &str,
+        app_version: Option<&str>,
+        workspace: WorkspaceId,
+    ) -> Option<Member> {
+        let known = self.credentials.lock();
+        known
+            .get(&(hash_token(token), workspace))
+            .filter(|c| c.at.elapsed() < CREDENTIAL_FOR && c.app_version.as_deref() == app_version)
+            .map(|c| c.member.clone())
+    }
+
+    /// Begins reading a credential to remember.
+    pub fn reading(&self) -> Reading {
+        Reading(self.credentials.generation.load(Ordering::Acquire))
+    }
+
+    /// Keeps `member`, read since `reading` began, unless access changed meanwhile.
+    pub fn remember_member(
+        &self,
+        token: &str,
+        app_version: Option<&str>,
+        member: &Member,
+        reading: Reading,
+    ) {
+        let mut known = self.credentials.lock();
+        if self.credentials.generation.load(Ordering::Acquire) != reading.0 {
+            return;
+        }
+        if known.len() >= MOST_CREDENTIALS {
+            known.clear();
+        }
+        known.insert(
+            (hash_token(token), member.workspace),
+            Credential {
+                member: member.clone(),
+                app_version: app_version.map(str::to_string),
+                at: Instant::now(),
+            },
+        );
+    }
+
+    /// Access changed here: forget what is known, and tell the other instances.
+    pub(super) fn access_changed(&self) {
+        self.credentials.forget();
+    }
+
     /// Exchanges a one-time enrolment code for the device's own credential.
     pub fn enroll(
         &self,

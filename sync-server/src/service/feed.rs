@@ -109,6 +109,40 @@ const KEPT_PAGES: usize = 64;
 const KEPT_PAGE_BYTES: usize = 256 * 1024;
 
 impl Service {
+    /// The page after `since` from memory, when the long polls that woke with this one
+    /// had it read already: no database, no blocking. `None`: read it with `feed`.
+    pub fn feed_from_memory(
+        &self,
+        member: &Member,
+        since: i64,
+        limit: usize,
+    ) -> ServiceResult<Option<FeedPage>> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let (Some(known), Some(timeline)) = (self.known(member.workspace), self.timeline.get())
+        else {
+            return Ok(None);
+        };
+        // A page holds while the workspace's head is what it was read at; one that lacks
+        // a document this member needs is read from the database by `feed` (never while
+        // the pages are held: the database path takes its connection first, then them).
+        let mut pages = self.pages.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(page) = pages
+            .get_mut(&(member.workspace, since, limit))
+            .filter(|p| p.head == known.head)
+        else {
+            return Ok(None);
+        };
+        Ok(
+            visible_entries(member, page, |_| Ok(None))?.map(|entries| FeedPage {
+                more: page.rows.len() == limit,
+                cursor: page.rows.last().map_or(since, |r| r.seq),
+                entries,
+                register_version: known.register_version,
+                timeline: Some(*timeline),
+            }),
+        )
+    }
+
     /// Entries after `since`, at most `limit` of them scanned.
     pub fn feed(&self, member: &Member, since: i64, limit: usize) -> ServiceResult<FeedPage> {
         let limit = limit.clamp(1, MAX_PAGE);
@@ -116,23 +150,9 @@ impl Service {
         // Read once per process, and never under the pages' lock.
         let timeline = self.timeline()?;
         // When a change lands, every device of the workspace wakes and asks for the
-        // same page: while the workspace's head is known and the page was read at it,
-        // it is answered from memory. A page that lacks a document this member needs is
-        // read from the database below (never while the pages are held: the database
-        // path takes its connection first, then the pages).
-        if let Some(known) = self.known(member.workspace) {
-            let mut pages = self.pages.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(page) = pages.get_mut(&key).filter(|p| p.head == known.head)
-                && let Some(entries) = visible_entries(member, page, |_| Ok(None))?
-            {
-                return Ok(FeedPage {
-                    more: page.rows.len() == limit,
-                    cursor: page.rows.last().map_or(since, |r| r.seq),
-                    entries,
-                    register_version: known.register_version,
-                    timeline: Some(timeline),
-                });
-            }
+        // same page: it is read once, and the others are answered from memory.
+        if let Some(page) = self.feed_from_memory(member, since, limit)? {
+            return Ok(page);
         }
         let epoch = self.epoch();
         self.read(|tx| {

@@ -20,7 +20,7 @@ use lagesbild_core::sync::wire::Timeline;
 use lagesbild_core::{DeviceId, OrganisationId, OrganisationKind, Role, UserId, WorkspaceId};
 use tokio::sync::watch;
 
-use crate::storage::{Storage, Tx};
+use crate::storage::{Changed, Storage, Tx};
 
 pub use admin::NewUser;
 pub use audit::{Act, MAX_AUDIT_PAGE, Origin};
@@ -122,7 +122,7 @@ struct Known {
 #[derive(Debug)]
 pub struct Service {
     storage: Box<dyn Storage>,
-    heads: Mutex<HashMap<WorkspaceId, watch::Sender<i64>>>,
+    heads: Mutex<HashMap<WorkspaceId, Arc<watch::Sender<i64>>>>,
     /// Feed pages read lately, for the long polls that wake together.
     pages: feed::Pages,
     /// Each workspace's feed head and register version as last read, until a change
@@ -135,6 +135,8 @@ pub struct Service {
     /// Which history the database holds; read once (a restore happens with every
     /// instance stopped).
     timeline: std::sync::OnceLock<Timeline>,
+    /// Credentials the long polls presented lately, until access changes.
+    credentials: auth::Credentials,
 }
 
 impl Service {
@@ -151,6 +153,7 @@ impl Service {
             epoch: std::sync::atomic::AtomicU64::new(0),
             timeline: std::sync::OnceLock::new(),
             public_url: None,
+            credentials: auth::Credentials::default(),
         }
     }
 
@@ -181,7 +184,7 @@ impl Service {
         let mut heads = self.heads.lock().unwrap_or_else(PoisonError::into_inner);
         heads
             .entry(workspace)
-            .or_insert_with(|| watch::channel(0).0)
+            .or_insert_with(|| Arc::new(watch::channel(0).0))
             .subscribe()
     }
 
@@ -222,11 +225,27 @@ impl Service {
         known.remove(&workspace);
     }
 
+    /// Wakes the workspace's long polls, from a task of the runtime's when there is one.
+    /// A push stores its changes on a blocking thread; a thousand long polls woken from
+    /// there would be queued ahead of the push's own answer, which then waited for them
+    /// all to answer (50 ms under the load benchmark). Woken from a task, they queue
+    /// behind it.
     fn feed_grew(&self, workspace: WorkspaceId, head: i64) {
         self.forget(workspace);
         let heads = self.heads.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(sender) = heads.get(&workspace) {
-            sender.send_replace(head);
+        let Some(sender) = heads.get(&workspace) else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let sender = Arc::clone(sender);
+                runtime.spawn(async move {
+                    sender.send_replace(head);
+                });
+            }
+            Err(_) => {
+                sender.send_replace(head);
+            }
         }
     }
 
@@ -244,9 +263,12 @@ impl Service {
     /// database changes a workspace.
     pub fn listen_to_other_instances(self: &Arc<Self>) -> ServiceResult<()> {
         let service: Weak<Service> = Arc::downgrade(self);
-        self.storage.listen(Box::new(move |workspace| {
+        self.storage.listen(Box::new(move |changed| {
             if let Some(service) = service.upgrade() {
-                service.wake(workspace);
+                match changed {
+                    Changed::Workspace(workspace) => service.wake(workspace),
+                    Changed::Access => service.credentials.forget(),
+                }
             }
         }))
     }

@@ -73,8 +73,12 @@ impl Service {
             if woke {
                 tx.announce(member.workspace)?;
             }
+            // Most acts change who may do what (a device revoked, a person deactivated
+            // or moved); every one is taken as such, as they are few.
+            tx.announce_access()?;
             Ok((code, woke))
         })?;
+        self.access_changed();
         if woke {
             self.wake(member.workspace);
         }

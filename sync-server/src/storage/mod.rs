@@ -66,10 +66,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// holds the two tables for as long as the rewrite takes).
     fn rewrite(&self) -> ServiceResult<()>;
 
-    /// Calls `changed` with each workspace whose feed or register another server
-    /// instance changed, from a thread of its own, for as long as the storage lives.
-    /// A single-process backend has no other instances and never calls it.
-    fn listen(&self, changed: Box<dyn Fn(WorkspaceId) + Send + Sync>) -> ServiceResult<()>;
+    /// Calls `changed` with what another server instance (or the command line) changed:
+    /// a workspace's feed or register, or who may sign in; from a thread of its own, for
+    /// as long as the storage lives. A single-process backend never calls it.
+    fn listen(&self, changed: Box<dyn Fn(Changed) + Send + Sync>) -> ServiceResult<()>;
 
     /// `sqlite` or `postgres`, for logs and benchmarks.
     fn backend(&self) -> &'static str;
@@ -236,6 +236,16 @@ pub trait Tx {
     /// Tells the other server instances, when this transaction commits, that the
     /// workspace changed (their long polls wake).
     fn announce(&mut self, workspace: WorkspaceId) -> ServiceResult<()>;
+    /// Tells the other server instances, when this transaction commits, that a device
+    /// or a person's membership changed (they forget the credentials they know).
+    fn announce_access(&mut self) -> ServiceResult<()>;
+}
+
+/// What another instance said it changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    Workspace(WorkspaceId),
+    Access,
 }
 
 /// A member's place in a workspace.

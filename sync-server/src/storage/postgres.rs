@@ -26,7 +26,7 @@ use postgres::{Client, NoTls, Row, Statement};
 use uuid::Uuid;
 
 use super::{
-    CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, ProjectionRow,
+    Changed, CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, ProjectionRow,
     PutDocument, Storage, StoredDocument, TokenRow, Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
@@ -40,6 +40,9 @@ const MIGRATIONS: &[&str] = &[
 
 /// The channel instances tell each other on; the payload is a workspace id.
 const CHANNEL: &str = "lagesbild_changes";
+/// The notification's payload when a device or a membership changed; otherwise it is
+/// the workspace's id.
+const ACCESS_CHANGED: &str = "access";
 
 /// The advisory lock migrations run under, so instances starting together migrate once.
 const MIGRATION_LOCK: i64 = 0x6c61_6765_7362_696c; // "lagesbil"
@@ -247,7 +250,7 @@ impl Storage for Postgres {
         Ok(())
     }
 
-    fn listen(&self, changed: Box<dyn Fn(WorkspaceId) + Send + Sync>) -> ServiceResult<()> {
+    fn listen(&self, changed: Box<dyn Fn(Changed) + Send + Sync>) -> ServiceResult<()> {
         let config = self.config.clone();
         let stopped = Arc::clone(&self.stopped);
         // The first connection is made on the listening thread (the blocking client may
@@ -282,13 +285,14 @@ fn listener(config: &postgres::Config) -> Result<Client, postgres::Error> {
 }
 
 /// Passes on every notification until the storage is dropped; reconnects when the
-/// connection is lost, and then wakes nobody in particular: long polls end by their
+/// connection is lost, and then forgets the credentials it knew (a revocation may
+/// have been missed) but wakes nobody in particular: long polls end by their
 /// deadline anyway, and the next request reads the database.
 fn listen(
     mut client: Client,
     config: &postgres::Config,
     stopped: &AtomicBool,
-    changed: &(dyn Fn(WorkspaceId) + Send + Sync),
+    changed: &(dyn Fn(Changed) + Send + Sync),
 ) {
     while !stopped.load(Ordering::Relaxed) {
         let mut lost = false;
@@ -298,8 +302,10 @@ fn listen(
             loop {
                 match postgres::fallible_iterator::FallibleIterator::next(&mut waiting) {
                     Ok(Some(n)) => {
-                        if let Ok(workspace) = n.payload().parse::<Uuid>() {
-                            changed(WorkspaceId(workspace));
+                        if n.payload() == ACCESS_CHANGED {
+                            changed(Changed::Access);
+                        } else if let Ok(workspace) = n.payload().parse::<Uuid>() {
+                            changed(Changed::Workspace(WorkspaceId(workspace)));
                         }
                     }
                     Ok(None) => break,
@@ -319,6 +325,7 @@ fn listen(
                 match listener(config) {
                     Ok(c) => {
                         client = c;
+                        changed(Changed::Access);
                         break;
                     }
                     Err(_) => std::thread::sleep(Duration::from_secs(1)),
@@ -1210,6 +1217,14 @@ impl Tx for PgTx {
         self.run(
             "SELECT pg_notify('lagesbild_changes', $1)",
             &[&workspace.0.to_string()],
+        )?;
+        Ok(())
+    }
+
+    fn announce_access(&mut self) -> ServiceResult<()> {
+        self.run(
+            "SELECT pg_notify('lagesbild_changes', $1)",
+            &[&ACCESS_CHANGED],
         )?;
         Ok(())
     }

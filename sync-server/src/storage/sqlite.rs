@@ -1,8 +1,10 @@
 //! The embedded backend: one SQLite file in WAL mode, `synchronous=FULL` (a push the
 //! server acknowledged is on disk), `secure_delete` (erased text is overwritten).
 //!
-//! One connection behind a mutex: SQLite has one writer at a time anyway, and every
-//! request's work is short. Callers run it on tokio's blocking pool.
+//! One connection writes (SQLite has one writer at a time anyway); a few more, opened
+//! read-only, read, so a push never waits behind the long polls that wake together and
+//! read while it writes (WAL lets readers and the writer run at once). Every request's
+//! work is short; callers run it on tokio's blocking pool.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -16,7 +18,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::{
-    CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, ProjectionRow,
+    Changed, CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, ProjectionRow,
     PutDocument, Storage, StoredDocument, TokenRow, Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
@@ -35,14 +37,35 @@ impl From<rusqlite::Error> for ServiceError {
     }
 }
 
+/// Connections that only read: as many as there are cores to read on.
+fn readers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4))
+}
+
 #[derive(Debug)]
 pub struct Sqlite {
     conn: Mutex<Connection>,
+    /// Read-only connections to the same file; none for a database in memory, which
+    /// reads on `conn`.
+    readers: Vec<Mutex<Connection>>,
+    /// Where the next reader is looked for first.
+    next_reader: std::sync::atomic::AtomicUsize,
 }
 
 impl Sqlite {
     pub fn open(path: &Path) -> anyhow::Result<Sqlite> {
-        Sqlite::setup(Connection::open(path)?, &path.display().to_string())
+        let mut sqlite = Sqlite::setup(Connection::open(path)?, &path.display().to_string())?;
+        for _ in 0..readers() {
+            let conn = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            conn.execute_batch("PRAGMA cache_size = -8192;")?;
+            sqlite.readers.push(Mutex::new(Sqlite::prepared(conn)?));
+        }
+        Ok(sqlite)
     }
 
     pub fn open_in_memory() -> anyhow::Result<Sqlite> {
@@ -52,6 +75,14 @@ impl Sqlite {
     fn setup(mut conn: Connection, path: &str) -> anyhow::Result<Sqlite> {
         lagesbild_core::store::configure(&conn, 32 * 1024)?;
         lagesbild_core::store::migrate::run(&mut conn, MIGRATIONS, path)?;
+        Ok(Sqlite {
+            conn: Mutex::new(Sqlite::prepared(conn)?),
+            readers: Vec::new(),
+            next_reader: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    fn prepared(conn: Connection) -> anyhow::Result<Connection> {
         // Every statement the server runs stays prepared: rusqlite keeps 16 by default,
         // fewer than the server's. And prepared means prepared: the bundled SQLite (built
         // with STAT4) otherwise plans some statements again for each new bound value,
@@ -61,9 +92,7 @@ impl Sqlite {
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
             true,
         )?;
-        Ok(Sqlite {
-            conn: Mutex::new(conn),
-        })
+        Ok(conn)
     }
 
     /// The connection. A panic while it was held leaves it consistent (SQLite rolls
@@ -73,8 +102,36 @@ impl Sqlite {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// A reader: a free one if there is, else the next in turn.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        if self.readers.is_empty() {
+            return self.lock();
+        }
+        let start = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let n = self.readers.len();
+        for i in 0..n {
+            match self.readers[(start + i) % n].try_lock() {
+                Ok(conn) => return conn,
+                Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        self.readers[start % n]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn begin(&self, sql: Option<&str>) -> ServiceResult<Box<dyn Tx + '_>> {
-        let conn = self.lock();
+        self.begin_on(self.lock(), sql)
+    }
+
+    fn begin_on<'a>(
+        &'a self,
+        conn: MutexGuard<'a, Connection>,
+        sql: Option<&str>,
+    ) -> ServiceResult<Box<dyn Tx + 'a>> {
         if let Some(sql) = sql {
             conn.execute_batch(sql)?;
         }
@@ -89,11 +146,11 @@ impl Storage for Sqlite {
     fn read(&self) -> ServiceResult<Box<dyn Tx + '_>> {
         // One read transaction: one snapshot, and one lock on the file, not one for each
         // statement (under load those locks were a tenth of the server's time).
-        self.begin(Some("BEGIN DEFERRED"))
+        self.begin_on(self.reader(), Some("BEGIN DEFERRED"))
     }
 
     fn single(&self) -> ServiceResult<Box<dyn Tx + '_>> {
-        self.begin(None)
+        self.begin_on(self.reader(), None)
     }
 
     fn write(&self) -> ServiceResult<Box<dyn Tx + '_>> {
@@ -116,8 +173,9 @@ impl Storage for Sqlite {
         Ok(())
     }
 
-    fn listen(&self, _changed: Box<dyn Fn(WorkspaceId) + Send + Sync>) -> ServiceResult<()> {
-        // One file, one server process: nothing changes behind this one's back.
+    fn listen(&self, _changed: Box<dyn Fn(Changed) + Send + Sync>) -> ServiceResult<()> {
+        // One file, one server process. The command line may change devices behind its
+        // back: the credentials it knows for long polls expire quickly for that.
         Ok(())
     }
 
@@ -918,6 +976,10 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn announce(&mut self, _workspace: WorkspaceId) -> ServiceResult<()> {
+        Ok(())
+    }
+
+    fn announce_access(&mut self) -> ServiceResult<()> {
         Ok(())
     }
 }

@@ -706,11 +706,21 @@ async fn load(backend: Backend, instances: usize) -> Result<()> {
     };
     let cpu_before = cpu_of(&servers);
     let start = Instant::now();
+    // Each device is a phone of its own: its push must not queue behind the other
+    // devices' long polls in this one process, so the pushes run on a runtime and a
+    // connection pool of their own.
+    let push_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let push_client = reqwest::Client::builder()
+        .pool_max_idle_per_host(count)
+        .build()?;
     let mut pushers = Vec::new();
     for (i, device) in devices.iter().enumerate() {
-        let (device, client, seen) = (Arc::clone(device), client.clone(), Arc::clone(&seen));
+        let (device, client, seen) = (Arc::clone(device), push_client.clone(), Arc::clone(&seen));
         let offset = period.mul_f64(i as f64 / count as f64);
-        pushers.push(tokio::spawn(async move {
+        pushers.push(push_runtime.spawn(async move {
             let mut next = start + offset;
             let mut n = 0usize;
             while next < start + length {
@@ -790,6 +800,7 @@ async fn load(backend: Backend, instances: usize) -> Result<()> {
     for pusher in pushers {
         pusher.await?;
     }
+    push_runtime.shutdown_background();
     let cpu = cpu_of(&servers) - cpu_before;
     let wall = start.elapsed();
     // The last pushes reach the long polls.
