@@ -184,7 +184,11 @@ async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_t
     assert_eq!(feed(&faltare).await.unwrap().status(), 200);
     done(&coordinator, AdminChange::Deactivate { user: faltare_user }).await;
     let refused = feed(&faltare).await.unwrap();
-    assert_eq!(refused.status(), 403, "the long poll of a deactivated person");
+    assert_eq!(
+        refused.status(),
+        403,
+        "the long poll of a deactivated person"
+    );
     let status = faltare.sync().await;
     // As the app reads it: the state's name, not "offline".
     assert_eq!(

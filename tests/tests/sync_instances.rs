@@ -186,7 +186,7 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
         // Long polls present their credential often, and each instance knows it for a
         // moment: the database's word of the revocation ends that. It travels beside the
         // request, so it is given a moment too (not the two seconds a credential lasts).
-        let asked = std::time::Instant::now();
+        let asked = Instant::now();
         loop {
             let response = devices[3]
                 .via(server)
