@@ -2,7 +2,7 @@
 //! then command-line flags (applied by `main`).
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -18,6 +18,15 @@ pub struct Config {
     /// The address devices reach the server at (behind a proxy it is the proxy's), such
     /// as `https://lagesbild.salem.se`; enrolment links and QR codes carry it.
     pub public_url: Option<String>,
+    /// The server's certificate chain (PEM, the server's own first): with `tls_key`, the
+    /// server speaks HTTPS itself.
+    pub tls_certificate: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// A TLS proxy in front terminates HTTPS: plain HTTP may then be served on an address
+    /// other machines reach. Without it (and without a certificate) the server serves
+    /// plain HTTP only on a loopback address.
+    pub behind_tls_proxy: bool,
 }
 
 impl Default for Config {
@@ -27,6 +36,9 @@ impl Default for Config {
             database: "lagesbild-sync.sqlite3".into(),
             log: "info".into(),
             public_url: None,
+            tls_certificate: None,
+            tls_key: None,
+            behind_tls_proxy: false,
         }
     }
 }
@@ -38,7 +50,9 @@ impl Config {
     }
 
     /// Defaults, overridden by `file` (if given) and then by `LAGESBILD_SYNC_LISTEN`,
-    /// `LAGESBILD_SYNC_DATABASE`, `LAGESBILD_SYNC_LOG` and `LAGESBILD_SYNC_PUBLIC_URL`.
+    /// `LAGESBILD_SYNC_DATABASE`, `LAGESBILD_SYNC_LOG`, `LAGESBILD_SYNC_PUBLIC_URL`,
+    /// `LAGESBILD_SYNC_TLS_CERTIFICATE`, `LAGESBILD_SYNC_TLS_KEY` and
+    /// `LAGESBILD_SYNC_BEHIND_TLS_PROXY` (`true` or `false`).
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         use anyhow::Context;
         let mut config = match file {
@@ -64,7 +78,40 @@ impl Config {
         if let Ok(url) = std::env::var("LAGESBILD_SYNC_PUBLIC_URL") {
             config.public_url = Some(url);
         }
+        if let Ok(path) = std::env::var("LAGESBILD_SYNC_TLS_CERTIFICATE") {
+            config.tls_certificate = Some(path.into());
+        }
+        if let Ok(path) = std::env::var("LAGESBILD_SYNC_TLS_KEY") {
+            config.tls_key = Some(path.into());
+        }
+        if let Ok(proxy) = std::env::var("LAGESBILD_SYNC_BEHIND_TLS_PROXY") {
+            config.behind_tls_proxy = proxy.parse().with_context(|| {
+                format!("LAGESBILD_SYNC_BEHIND_TLS_PROXY={proxy} is neither true nor false")
+            })?;
+        }
         Ok(config)
+    }
+
+    /// How `serve` is to listen on `listen`: with TLS from the certificate and key, or
+    /// plain HTTP where that is safe. Plain HTTP on an address other machines reach
+    /// would carry the devices' credentials and reports in the clear: refused unless a
+    /// TLS proxy is said to be in front.
+    pub fn tls(&self, listen: SocketAddr) -> anyhow::Result<Option<(&Path, &Path)>> {
+        match (&self.tls_certificate, &self.tls_key) {
+            (Some(certificate), Some(key)) => Ok(Some((certificate, key))),
+            (Some(_), None) | (None, Some(_)) => {
+                anyhow::bail!("HTTPS needs both tls_certificate and tls_key")
+            }
+            (None, None) if listen.ip().is_loopback() || self.behind_tls_proxy => Ok(None),
+            (None, None) => anyhow::bail!(
+                "refusing to serve plain HTTP on {listen}, which other machines reach: the \
+                 devices' credentials and reports would cross the network in the clear. \
+                 Give tls_certificate and tls_key (LAGESBILD_SYNC_TLS_CERTIFICATE, \
+                 LAGESBILD_SYNC_TLS_KEY), or set behind_tls_proxy = true \
+                 (LAGESBILD_SYNC_BEHIND_TLS_PROXY=true) when a TLS proxy in front \
+                 terminates HTTPS"
+            ),
+        }
     }
 }
 
@@ -89,6 +136,38 @@ fn redact(database: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::Config;
+
+    #[test]
+    fn plain_http_only_on_loopback_or_behind_a_proxy() {
+        let config = Config::default();
+        let at = |a: &str| a.parse().unwrap();
+        assert!(config.tls(at("127.0.0.1:8787")).unwrap().is_none());
+        assert!(config.tls(at("[::1]:8787")).unwrap().is_none());
+        let refused = config.tls(at("0.0.0.0:8787")).unwrap_err().to_string();
+        assert!(
+            refused.contains("refusing to serve plain HTTP"),
+            "{refused}"
+        );
+        assert!(config.tls(at("10.1.2.3:8787")).is_err());
+        let proxied = Config {
+            behind_tls_proxy: true,
+            ..Config::default()
+        };
+        assert!(proxied.tls(at("0.0.0.0:8787")).unwrap().is_none());
+        let half = Config {
+            tls_certificate: Some("cert.pem".into()),
+            ..Config::default()
+        };
+        assert!(half.tls(at("127.0.0.1:8787")).is_err());
+        let tls = Config {
+            tls_certificate: Some("cert.pem".into()),
+            tls_key: Some("key.pem".into()),
+            ..Config::default()
+        };
+        assert!(tls.tls(at("0.0.0.0:443")).unwrap().is_some());
+    }
+
     #[test]
     fn a_database_url_is_logged_without_its_password() {
         assert_eq!(

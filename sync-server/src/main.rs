@@ -222,6 +222,10 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Serve { listen } => {
             let listen = listen.unwrap_or(config.listen);
+            let tls = config
+                .tls(listen)?
+                .map(|(certificate, key)| lagesbild_sync::http::tls::acceptor(certificate, key))
+                .transpose()?;
             // Database work runs on blocking threads: around SQLite's one connection a
             // few are plenty, and each extra one costs memory; on PostgreSQL a request
             // mostly waits on the network, so one per pooled connection.
@@ -236,8 +240,9 @@ fn main() -> Result<()> {
                 .build()?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-                tracing::info!(address = %listener.local_addr()?, database = %config.redacted_database(), "serving");
-                lagesbild_sync::serve(listener, service, shutdown_signal()).await?;
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                tracing::info!(address = %listener.local_addr()?, scheme, database = %config.redacted_database(), "serving");
+                lagesbild_sync::http::serve_with(listener, service, tls, shutdown_signal()).await?;
                 anyhow::Ok(())
             })?;
         }

@@ -3,7 +3,8 @@
 //! `HEADER_TIMEOUT` to send each request's headers (so one that sends half its headers,
 //! or idles between requests, is closed), at most `MAX_CONNECTIONS` are open at once
 //! (the next ones wait in the kernel's backlog), and each request carries its peer's
-//! address for the per-address limits.
+//! address for the per-address limits. With a TLS acceptor, each connection is HTTPS,
+//! and its handshake must finish within `HEADER_TIMEOUT` too.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,10 +15,12 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 /// How long a client has to send a request's headers, and the longest a connection
@@ -36,6 +39,7 @@ const DRAIN: Duration = Duration::from_secs(35);
 pub async fn accept(
     listener: TcpListener,
     app: Router,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
@@ -62,21 +66,17 @@ pub async fn accept(
             () = &mut shutdown => break,
         };
         let _ = socket.set_nodelay(true);
-        let service = app
-            .clone()
-            .map_request(move |mut request: axum::http::Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request
-            });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT)
-            .max_headers(64)
-            .serve_connection(TokioIo::new(socket), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
+        let (app, watcher, tls) = (app.clone(), graceful.watcher(), tls.clone());
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(%peer, error = %e, "connection ended");
+            match tls {
+                None => serve(socket, peer, app, watcher).await,
+                Some(tls) => match tokio::time::timeout(HEADER_TIMEOUT, tls.accept(socket)).await {
+                    Ok(Ok(stream)) => serve(stream, peer, app, watcher).await,
+                    // A client that does not trust the certificate ends here, as does one
+                    // that speaks plain HTTP or nothing at all.
+                    Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                },
             }
             drop(slot);
         });
@@ -89,6 +89,25 @@ pub async fn accept(
         tracing::warn!("requests still in flight after {DRAIN:?}; stopping anyway");
     }
     Ok(())
+}
+
+/// Serves one connection's requests until it closes (or the server shuts down).
+async fn serve<S>(stream: S, peer: SocketAddr, app: Router, watcher: Watcher)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = app.map_request(move |mut request: axum::http::Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_headers(64)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+    if let Err(e) = watcher.watch(connection).await {
+        tracing::debug!(%peer, error = %e, "connection ended");
+    }
 }
 
 /// The peer address of a request served by `accept`; none when the router is called

@@ -32,6 +32,7 @@ mod extract;
 mod flights;
 mod listen;
 mod throttle;
+pub mod tls;
 
 use throttle::Throttle;
 
@@ -142,13 +143,23 @@ pub async fn serve(
     service: Arc<Service>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, service, None, shutdown).await
+}
+
+/// `serve`, over HTTPS when given a TLS acceptor (`tls::acceptor`).
+pub async fn serve_with(
+    listener: TcpListener,
+    service: Arc<Service>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     // Other server instances on the same database wake this one's long polls.
     service
         .listen_to_other_instances()
         .map_err(std::io::Error::other)?;
     let (stop, stopping) = watch::channel(false);
     let app = router(service, stopping);
-    listen::accept(listener, app, async move {
+    listen::accept(listener, app, tls, async move {
         shutdown.await;
         tracing::info!("shutting down");
         // Long polls answer at once, so the connections drain.

@@ -1,0 +1,189 @@
+//! HTTPS in the server itself, with a certificate made at test time by a CA of the
+//! test's own (as a municipality runs its own): a client that trusts the CA is served,
+//! one that does not is refused in the handshake, and the server refuses to serve plain
+//! HTTP on an address other machines reach unless told a TLS proxy is in front.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use lagesbild_tests::server_binary;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+
+/// A CA's certificate (PEM), and a certificate it issued for `localhost` and
+/// 127.0.0.1 with its key, written to `dir` as `server.pem` and `server.key`.
+fn certificates(dir: &Path, ca_name: &str) -> String {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name
+        .push(DnType::CommonName, format!("{ca_name} CA"));
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_certificate = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    std::fs::write(dir.join("server.pem"), server.pem()).unwrap();
+    std::fs::write(dir.join("server.key"), key.serialize_pem()).unwrap();
+    ca_certificate.pem()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A client as a device has it: the system's roots, plus `ca` when given.
+fn client(ca: Option<&str>) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(5));
+    if let Some(ca) = ca {
+        builder =
+            builder.add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap());
+    }
+    builder.build().unwrap()
+}
+
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(dir: &Path, listen: &str, env: &[(&str, &Path)]) -> Child {
+    let mut command = Command::new(server_binary());
+    command
+        .args([
+            "--database",
+            &dir.join("sync.sqlite3").display().to_string(),
+        ])
+        .args(["serve", "--listen", listen])
+        .env("LAGESBILD_SYNC_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    Child(command.spawn().unwrap())
+}
+
+/// The server's certificate error, as a client reports it.
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut chain = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    chain
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_speaks_https_to_devices_that_trust_its_ca_and_to_no_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = certificates(dir.path(), "Salems kommun");
+    let port = free_port();
+    let (certificate, key) = (dir.path().join("server.pem"), dir.path().join("server.key"));
+    let mut server = serve(
+        dir.path(),
+        &format!("127.0.0.1:{port}"),
+        &[
+            ("LAGESBILD_SYNC_TLS_CERTIFICATE", &certificate),
+            ("LAGESBILD_SYNC_TLS_KEY", &key),
+        ],
+    );
+    let trusting = client(Some(&ca));
+    let url = format!("https://localhost:{port}/health");
+    let mut up = false;
+    for _ in 0..400 {
+        if let Ok(r) = trusting.get(&url).send().await {
+            assert_eq!(r.status(), 200);
+            up = true;
+            break;
+        }
+        assert!(server.0.try_wait().unwrap().is_none(), "the server exited");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(up, "the server did not answer over HTTPS in 10 s");
+    let by_address = trusting
+        .get(format!("https://127.0.0.1:{port}/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_address.status(),
+        200,
+        "the certificate names the address"
+    );
+
+    // The system's roots alone do not know the municipality's CA; nor does another CA.
+    let untrusted = client(None).get(&url).send().await.unwrap_err();
+    let why = error_chain(&untrusted);
+    assert!(why.to_lowercase().contains("certificate"), "{why}");
+    let other = tempfile::tempdir().unwrap();
+    let other_ca = certificates(other.path(), "Någon annan");
+    let refused = client(Some(&other_ca)).get(&url).send().await.unwrap_err();
+    assert!(error_chain(&refused).to_lowercase().contains("certificate"));
+
+    // Plain HTTP to the HTTPS port gets no answer.
+    assert!(
+        client(None)
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .send()
+            .await
+            .is_err()
+    );
+}
+
+#[test]
+fn plain_http_is_refused_where_other_machines_reach_it_unless_a_proxy_is_in_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut refused = serve(dir.path(), &format!("0.0.0.0:{port}"), &[]);
+    let status = refused.0.wait().unwrap();
+    assert!(!status.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(refused.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("refusing to serve plain HTTP"), "{stderr}");
+
+    // Told that a TLS proxy terminates HTTPS in front, it serves.
+    let mut command = Command::new(server_binary());
+    let mut proxied = Child(
+        command
+            .args([
+                "--database",
+                &dir.path().join("sync.sqlite3").display().to_string(),
+            ])
+            .args(["serve", "--listen", &format!("0.0.0.0:{port}")])
+            .env("LAGESBILD_SYNC_LOG", "warn")
+            .env("LAGESBILD_SYNC_BEHIND_TLS_PROXY", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut answered = false;
+    for _ in 0..400 {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            stream
+                .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            answered = answer.starts_with("HTTP/1.1 200");
+            break;
+        }
+        assert!(proxied.0.try_wait().unwrap().is_none(), "the server exited");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert!(answered, "served behind a TLS proxy");
+}
