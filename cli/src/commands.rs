@@ -39,9 +39,9 @@ pub fn run(cli: Cli) -> Result<()> {
             code,
             device_name,
         } => {
-            let (server, code) = match (EnrolmentLink::parse(&server), code) {
-                (Some(link), None) => (link.server, link.code),
-                (None, Some(code)) => (server, code),
+            let (server, code, ca) = match (EnrolmentLink::parse(&server), code) {
+                (Some(link), None) => (link.server, link.code, link.ca),
+                (None, Some(code)) => (server, code, None),
                 (Some(_), Some(_)) => {
                     bail!("an enrolment link already holds the code; give the link alone")
                 }
@@ -49,7 +49,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     bail!("give the server's address and the code, or the enrolment link")
                 }
             };
-            crate::sync::enroll(&store_dir, &server, &code, &device_name)
+            crate::sync::enroll(&store_dir, &server, &code, ca.as_deref(), &device_name)
         }
         Command::Sync { json } => crate::sync::sync(open(&store_dir)?, json, lang),
         Command::Erase { id } => crate::sync::erase(open(&store_dir)?, observation_id(&id)?),

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow, bail};
-use lagesbild_client::{HttpTransport, sync_once};
+use lagesbild_client::sync_once;
 use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::{Lang, ObservationId, Store};
@@ -16,11 +16,23 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the network runtime")
 }
 
-pub fn enroll(dir: &Path, server: &str, code: &str, device_name: &str) -> Result<()> {
+pub fn enroll(
+    dir: &Path,
+    server: &str,
+    code: &str,
+    ca: Option<&str>,
+    device_name: &str,
+) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let store = Mutex::new(Store::open(&dir.join(STORE_FILE))?);
     let me = runtime()?
-        .block_on(lagesbild_client::enrol(&store, server, code, device_name))
+        .block_on(lagesbild_client::enrol(
+            &store,
+            server,
+            code,
+            ca,
+            device_name,
+        ))
         .map_err(|e| anyhow!(e))?;
     let store = store
         .into_inner()
@@ -45,8 +57,7 @@ pub fn sync(store: Store, json: bool, lang: Lang) -> Result<()> {
     let credential = store.credential()?.ok_or_else(|| {
         anyhow!("this store is not enrolled; run `lagesbild enroll <server> <code>` first")
     })?;
-    let transport =
-        HttpTransport::new(&credential.server, &credential.token).map_err(|e| anyhow!(e))?;
+    let transport = lagesbild_client::credential_transport(&credential).map_err(|e| anyhow!(e))?;
     let workspaces: Vec<_> = store
         .memberships()?
         .into_iter()

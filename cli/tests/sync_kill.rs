@@ -43,6 +43,7 @@ async fn sync_killed_at_random_moments_resumes_and_completes() {
     let link = lagesbild_core::sync::link::EnrolmentLink {
         server: server.url(),
         code: codes[1].clone(),
+        ca: None,
     };
     let enrolled = lagesbild(&store)
         .args(["enroll", &link.to_string()])

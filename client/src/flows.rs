@@ -31,10 +31,12 @@ fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
 
 /// Exchanges a one-time enrolment code for this device's own credential and keeps it
 /// with the memberships it brings. The store is not held while the server answers.
+/// `ca` is the CA the enrolment link names, if any (see `EnrolmentLink`).
 pub async fn enrol(
     store: &Mutex<Store>,
     server: &str,
     code: &str,
+    ca: Option<&str>,
     device_name: &str,
 ) -> Result<Me, FlowError> {
     let request = {
@@ -48,21 +50,31 @@ pub async fn enrol(
             actor: store.actor().to_hex_string(),
         }
     };
-    let response = enroll(server, &request).await?;
+    let response = enroll(server, ca, &request).await?;
     let credential = Credential {
         server: server.trim().trim_end_matches('/').to_string(),
         device: response.device,
         token: response.token,
+        ca: ca.map(str::to_string),
     };
     lock(store).enrolled(&credential, &response.me)?;
     Ok(response.me)
+}
+
+/// The way to the server with this device's credential.
+pub fn credential_transport(credential: &Credential) -> Result<HttpTransport, TransportError> {
+    HttpTransport::new(
+        &credential.server,
+        &credential.token,
+        credential.ca.as_deref(),
+    )
 }
 
 /// The way to the server for an action that needs it (erasure, the register): the
 /// device's credential, and the workspace it acts in.
 pub fn online(store: &Store) -> Result<(HttpTransport, WorkspaceId), FlowError> {
     let credential = store.credential()?.ok_or(FlowError::NotEnrolled)?;
-    let transport = HttpTransport::new(&credential.server, &credential.token)?;
+    let transport = credential_transport(&credential)?;
     Ok((transport, store.require_identity()?.workspace))
 }
 

@@ -7,6 +7,6 @@ mod flows;
 mod runner;
 mod transport;
 
-pub use flows::{FlowError, enrol, erase_everywhere, online};
+pub use flows::{FlowError, credential_transport, enrol, erase_everywhere, online};
 pub use runner::{Syncer, sync_once};
 pub use transport::{HttpTransport, enroll};

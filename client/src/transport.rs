@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use base64::Engine;
+
 use lagesbild_core::sync::engine::{LONG_POLL_SECONDS, Request, Response, TransportError};
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::sync::wire::{
@@ -16,14 +18,54 @@ pub struct HttpTransport {
     client: reqwest::Client,
     server: String,
     token: String,
+    /// The CA besides the system's roots, handed on in the enrolment links it makes.
+    ca: Option<String>,
 }
 
-fn client() -> Result<reqwest::Client, TransportError> {
-    reqwest::Client::builder()
+/// A client that verifies the server's certificate against the system's roots and, when
+/// given, the municipality's own CA (DER in base64url, as the enrolment link has it).
+fn client(ca: Option<&str>) -> Result<reqwest::Client, TransportError> {
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
-        .user_agent(concat!("lagesbild/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("lagesbild/", env!("CARGO_PKG_VERSION")));
+    if let Some(ca) = ca {
+        let invalid = |e: &dyn std::fmt::Display| {
+            TransportError::Unreachable(format!(
+                "CA-certifikatet i inbjudningslänken går inte att läsa ({e})"
+            ))
+        };
+        let der = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(ca.trim_end_matches('='))
+            .map_err(|e| invalid(&e))?;
+        let certificate = reqwest::Certificate::from_der(&der).map_err(|e| invalid(&e))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder
         .build()
         .map_err(|e| TransportError::Unreachable(e.to_string()))
+}
+
+/// Why a request failed, in words: a server whose certificate is not trusted is named
+/// as such (in Swedish, as the app shows it), not as one that cannot be reached.
+fn failure(e: &reqwest::Error) -> TransportError {
+    let mut chain = e.to_string();
+    let mut source = std::error::Error::source(e);
+    let mut certificate = false;
+    while let Some(s) = source {
+        let text = s.to_string();
+        certificate |= text.contains("certificate");
+        chain.push_str(": ");
+        chain.push_str(&text);
+        source = s.source();
+    }
+    TransportError::Unreachable(if certificate {
+        format!(
+            "Servern kunde inte styrka att den är den rätta: dess certifikat är inte betrott. \
+             Fråga samordnaren efter en ny inbjudningslänk. ({chain})"
+        )
+    } else {
+        chain
+    })
 }
 
 fn base(server: &str) -> String {
@@ -33,7 +75,7 @@ fn base(server: &str) -> String {
 async fn read<T: DeserializeOwned>(
     response: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<T, TransportError> {
-    let response = response.map_err(|e| TransportError::Unreachable(e.to_string()))?;
+    let response = response.map_err(|e| failure(&e))?;
     let status = response.status();
     if status.is_success() {
         // A body cut short fails to decode: treat it like a dropped connection.
@@ -60,9 +102,10 @@ async fn read<T: DeserializeOwned>(
 /// Exchanges an enrolment code for this device's credential.
 pub async fn enroll(
     server: &str,
+    ca: Option<&str>,
     request: &EnrollRequest,
 ) -> Result<EnrollResponse, TransportError> {
-    let client = client()?;
+    let client = client(ca)?;
     read(
         client
             .post(format!("{}/v1/enroll", base(server)))
@@ -75,11 +118,16 @@ pub async fn enroll(
 }
 
 impl HttpTransport {
-    pub fn new(server: &str, token: &str) -> Result<HttpTransport, TransportError> {
+    pub fn new(
+        server: &str,
+        token: &str,
+        ca: Option<&str>,
+    ) -> Result<HttpTransport, TransportError> {
         Ok(HttpTransport {
-            client: client()?,
+            client: client(ca)?,
             server: base(server),
             token: token.to_string(),
+            ca: ca.map(str::to_string),
         })
     }
 
@@ -142,6 +190,7 @@ impl HttpTransport {
             let link = EnrolmentLink {
                 server: self.server.clone(),
                 code: code.code.clone(),
+                ca: self.ca.clone(),
             };
             code.link = Some(link.to_string());
         }

@@ -110,9 +110,10 @@ pub async fn enroll(
     state: State<'_, AppState>,
     server: String,
     code: String,
+    ca: Option<String>,
     device_name: String,
 ) -> CommandResult<Overview> {
-    enroll_with(&state, &server, &code, &device_name).await?;
+    enroll_with(&state, &server, &code, ca.as_deref(), &device_name).await?;
     state.start_sync(&app)?;
     overview(state).await
 }
@@ -122,9 +123,10 @@ pub async fn enroll_with(
     state: &AppState,
     server: &str,
     code: &str,
+    ca: Option<&str>,
     device_name: &str,
 ) -> CommandResult<()> {
-    lagesbild_client::enrol(&state.store, server, code, device_name)
+    lagesbild_client::enrol(&state.store, server, code, ca, device_name)
         .await
         .map_err(|e| match e {
             FlowError::Server(TransportError::Unauthorized(body)) => {

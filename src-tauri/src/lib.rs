@@ -51,6 +51,7 @@ pub fn run() {
                     &state,
                     &server,
                     &code,
+                    None,
                     "Lägesbild",
                 ));
                 if let Err(e) = enrolled {

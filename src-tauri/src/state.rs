@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use lagesbild_client::{HttpTransport, Syncer};
+use lagesbild_client::Syncer;
 use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::{Store, Timestamp};
 use tauri::{AppHandle, Emitter};
@@ -58,7 +58,7 @@ impl AppState {
                 .collect();
             (credential, workspaces)
         };
-        let transport = HttpTransport::new(&credential.server, &credential.token)
+        let transport = lagesbild_client::credential_transport(&credential)
             .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
         let runtime = tauri::async_runtime::handle();
         let syncer = Syncer::start(

@@ -23,6 +23,10 @@ pub struct Config {
     pub tls_certificate: Option<PathBuf>,
     /// The certificate's private key (PEM).
     pub tls_key: Option<PathBuf>,
+    /// The CA certificate (PEM) the server's certificate is issued by, when the systems'
+    /// roots do not know it (a municipality's own CA): enrolment links carry it, and
+    /// devices trust it for this server besides the system's roots.
+    pub tls_ca: Option<PathBuf>,
     /// A TLS proxy in front terminates HTTPS: plain HTTP may then be served on an address
     /// other machines reach. Without it (and without a certificate) the server serves
     /// plain HTTP only on a loopback address.
@@ -38,6 +42,7 @@ impl Default for Config {
             public_url: None,
             tls_certificate: None,
             tls_key: None,
+            tls_ca: None,
             behind_tls_proxy: false,
         }
     }
@@ -51,7 +56,7 @@ impl Config {
 
     /// Defaults, overridden by `file` (if given) and then by `LAGESBILD_SYNC_LISTEN`,
     /// `LAGESBILD_SYNC_DATABASE`, `LAGESBILD_SYNC_LOG`, `LAGESBILD_SYNC_PUBLIC_URL`,
-    /// `LAGESBILD_SYNC_TLS_CERTIFICATE`, `LAGESBILD_SYNC_TLS_KEY` and
+    /// `LAGESBILD_SYNC_TLS_CERTIFICATE`, `LAGESBILD_SYNC_TLS_KEY`, `LAGESBILD_SYNC_TLS_CA` and
     /// `LAGESBILD_SYNC_BEHIND_TLS_PROXY` (`true` or `false`).
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         use anyhow::Context;
@@ -84,12 +89,32 @@ impl Config {
         if let Ok(path) = std::env::var("LAGESBILD_SYNC_TLS_KEY") {
             config.tls_key = Some(path.into());
         }
+        if let Ok(path) = std::env::var("LAGESBILD_SYNC_TLS_CA") {
+            config.tls_ca = Some(path.into());
+        }
         if let Ok(proxy) = std::env::var("LAGESBILD_SYNC_BEHIND_TLS_PROXY") {
             config.behind_tls_proxy = proxy.parse().with_context(|| {
                 format!("LAGESBILD_SYNC_BEHIND_TLS_PROXY={proxy} is neither true nor false")
             })?;
         }
         Ok(config)
+    }
+
+    /// The CA devices are handed in enrolment links (`tls_ca`): its first certificate,
+    /// DER in base64url.
+    pub fn device_ca(&self) -> anyhow::Result<Option<String>> {
+        use anyhow::Context;
+        use base64::Engine;
+        use tokio_rustls::rustls::pki_types::CertificateDer;
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        let Some(path) = &self.tls_ca else {
+            return Ok(None);
+        };
+        let ca = CertificateDer::from_pem_file(path)
+            .with_context(|| format!("cannot read the CA certificate {}", path.display()))?;
+        Ok(Some(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(ca.as_ref()),
+        ))
     }
 
     /// How `serve` is to listen on `listen`: with TLS from the certificate and key, or

@@ -217,8 +217,11 @@ fn main() -> Result<()> {
         .init();
     let storage = storage::open(&config.database)
         .with_context(|| format!("cannot open the database {}", config.redacted_database()))?;
-    let service =
-        Arc::new(Service::with_storage(storage).with_public_url(config.public_url.clone()));
+    let service = Arc::new(
+        Service::with_storage(storage)
+            .with_public_url(config.public_url.clone())
+            .with_device_ca(config.device_ca()?),
+    );
     match cli.command {
         Command::Serve { listen } => {
             let listen = listen.unwrap_or(config.listen);
@@ -320,7 +323,12 @@ fn main() -> Result<()> {
                 service.enrolment_code(user, chrono::Duration::minutes(ttl_minutes), now())?;
             println!("{code}");
             if let Some(server) = server {
-                let link = EnrolmentLink { server, code }.to_string();
+                let link = EnrolmentLink {
+                    server,
+                    code,
+                    ca: config.device_ca()?,
+                }
+                .to_string();
                 println!("{link}");
                 if qr {
                     println!("{}", qr_code(&link)?);
@@ -351,6 +359,7 @@ fn main() -> Result<()> {
             codes,
             server_url,
         } => {
+            let device_ca = config.device_ca()?;
             let server = public_url(server_url, &config)?;
             let demo = lagesbild_core::demo::workspace(&name);
             service
@@ -370,6 +379,7 @@ fn main() -> Result<()> {
                     EnrolmentLink {
                         server,
                         code: code.clone(),
+                        ca: device_ca.clone(),
                     }
                     .to_string()
                 });
@@ -395,6 +405,7 @@ fn public_url(flag: Option<String>, config: &Config) -> Result<Option<String>> {
     let link = EnrolmentLink {
         server,
         code: "-".into(),
+        ca: None,
     };
     match EnrolmentLink::parse(&link.to_string()) {
         Some(link) => Ok(Some(link.server)),

@@ -105,6 +105,7 @@ fn enroll_prints_a_link_and_a_qr_code_that_carry_the_code_and_the_server() {
     let expected = EnrolmentLink {
         server: "https://lagesbild.salem.se".into(),
         code: code.into(),
+        ca: None,
     };
     assert_eq!(
         EnrolmentLink::parse(link),

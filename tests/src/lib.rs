@@ -153,13 +153,13 @@ impl Device {
         code: &str,
         name: &str,
     ) -> Device {
-        let me = lagesbild_client::enrol(&store, server, code, name)
+        let me = lagesbild_client::enrol(&store, server, code, None, name)
             .await
             .unwrap();
         let credential = store.lock().unwrap().credential().unwrap().unwrap();
         Device {
             store,
-            transport: HttpTransport::new(server, &credential.token).unwrap(),
+            transport: HttpTransport::new(server, &credential.token, None).unwrap(),
             workspace: me.memberships[0].workspace.id,
             token: credential.token,
             server: server.to_string(),
@@ -245,7 +245,7 @@ impl Device {
     /// The same device (its store and credential) talking to another server instance.
     pub fn via(&self, server: &str) -> Device {
         Device {
-            transport: HttpTransport::new(server, &self.token).unwrap(),
+            transport: HttpTransport::new(server, &self.token, None).unwrap(),
             server: server.to_string(),
             ..self.clone()
         }

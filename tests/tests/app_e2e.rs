@@ -328,6 +328,7 @@ async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
     let link = EnrolmentLink {
         server: server.url(),
         code: codes[1].clone(),
+        ca: None,
     };
     app.paste("[data-testid=code]", &link.to_string()).await;
     assert_eq!(app.value("[data-testid=server]").await, server.url());

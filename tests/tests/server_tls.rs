@@ -8,11 +8,15 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use lagesbild_core::sync::engine::Connection;
+use lagesbild_core::sync::link::EnrolmentLink;
+use lagesbild_core::{ListQuery, Store};
 use lagesbild_tests::server_binary;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
-/// A CA's certificate (PEM), and a certificate it issued for `localhost` and
-/// 127.0.0.1 with its key, written to `dir` as `server.pem` and `server.key`.
+/// A CA's certificate (PEM, also written to `dir` as `ca.pem`), and a certificate it
+/// issued for `localhost` and 127.0.0.1 with its key, written as `server.pem` and
+/// `server.key`.
 fn certificates(dir: &Path, ca_name: &str) -> String {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -28,6 +32,7 @@ fn certificates(dir: &Path, ca_name: &str) -> String {
         .unwrap();
     std::fs::write(dir.join("server.pem"), server.pem()).unwrap();
     std::fs::write(dir.join("server.key"), key.serialize_pem()).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca_certificate.pem()).unwrap();
     ca_certificate.pem()
 }
 
@@ -141,6 +146,87 @@ async fn the_server_speaks_https_to_devices_that_trust_its_ca_and_to_no_others()
             .await
             .is_err()
     );
+
+    // A device enrols from the link the server prints, which carries the CA, and syncs.
+    let codes = dir.path().join("codes.json");
+    let demo = Command::new(server_binary())
+        .args([
+            "--database",
+            &dir.path().join("sync.sqlite3").display().to_string(),
+        ])
+        .args([
+            "demo",
+            "--reports",
+            "3",
+            "--server-url",
+            &format!("https://localhost:{port}"),
+        ])
+        .args(["--codes", &codes.display().to_string()])
+        .env("LAGESBILD_SYNC_LOG", "warn")
+        .env("LAGESBILD_SYNC_TLS_CA", dir.path().join("ca.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let codes: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&codes).unwrap()).unwrap();
+    let links: Vec<EnrolmentLink> = codes
+        .iter()
+        .map(|c| EnrolmentLink::parse(c["link"].as_str().unwrap()).unwrap())
+        .collect();
+    assert!(
+        links.iter().all(|l| l.ca.is_some()),
+        "every link carries the CA"
+    );
+    let store = std::sync::Mutex::new(Store::open_in_memory().unwrap());
+    let link = &links[1];
+    lagesbild_client::enrol(
+        &store,
+        &link.server,
+        &link.code,
+        link.ca.as_deref(),
+        "telefon",
+    )
+    .await
+    .unwrap();
+    let credential = store.lock().unwrap().credential().unwrap().unwrap();
+    assert_eq!(
+        credential.ca, link.ca,
+        "the device keeps the CA for this server"
+    );
+    let transport = lagesbild_client::credential_transport(&credential).unwrap();
+    let workspace = store.lock().unwrap().memberships().unwrap()[0].workspace.id;
+    let status = lagesbild_client::sync_once(&store, &transport, workspace)
+        .await
+        .unwrap();
+    assert!(
+        matches!(status.connection, Connection::Synced { .. }),
+        "{status:?}"
+    );
+    let held = store
+        .lock()
+        .unwrap()
+        .list(&ListQuery::default())
+        .unwrap()
+        .len();
+    assert!(held >= 3, "the reports came over HTTPS: {held}");
+
+    // The same code through a link without the CA: the device refuses the server, and
+    // says why in Swedish.
+    let refused = lagesbild_client::enrol(
+        &std::sync::Mutex::new(Store::open_in_memory().unwrap()),
+        &links[2].server,
+        &links[2].code,
+        None,
+        "telefon",
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(refused.contains("certifikat är inte betrott"), "{refused}");
 }
 
 #[test]

@@ -216,7 +216,7 @@ async fn status_shows_offline_and_what_waits() {
     .await;
     server.crash_and_restart().await;
     let unreachable =
-        lagesbild_client::HttpTransport::new("http://127.0.0.1:9", &device.token).unwrap();
+        lagesbild_client::HttpTransport::new("http://127.0.0.1:9", &device.token, None).unwrap();
     let offline = Device {
         transport: unreachable,
         ..device.clone()

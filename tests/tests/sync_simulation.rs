@@ -140,6 +140,7 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
             server: "sim".into(),
             device: response.device,
             token: response.token,
+            ca: None,
         };
         store.enrolled(&credential, &response.me).unwrap();
         let member = service.member(&device, demo.workspace.id).unwrap();

@@ -41,6 +41,10 @@ pub struct Credential {
     pub server: String,
     pub device: crate::ids::DeviceId,
     pub token: String,
+    /// The CA the server's certificate is issued by, trusted besides the system's roots
+    /// (DER in base64url, from the enrolment link), when the municipality runs its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<String>,
 }
 
 /// What applying a feed page did.

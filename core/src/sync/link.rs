@@ -1,17 +1,23 @@
 //! The enrolment link a coordinator hands a device as text or as a QR code:
-//! `lagesbild://enroll?server=<address>&code=<code>`. The server's `enroll` command
-//! prints it, the command line's `enroll` takes it, and the app's enrolment form
-//! (`ui/src/lib/enrolment.ts`) fills both its fields from it.
+//! `lagesbild://enroll?server=<address>&code=<code>[&ca=<certificate>]`. The server's
+//! `enroll` command prints it, the command line's `enroll` takes it, and the app's
+//! enrolment form (`ui/src/lib/enrolment.ts`) fills its fields from it. `ca` is the
+//! municipality's own CA certificate (DER, base64url), when the server's certificate is
+//! issued by one the system does not know: the device then trusts it besides the
+//! system's roots, for this server.
 
 use std::fmt;
 
 const PREFIX: &str = "lagesbild://enroll?";
 
-/// A server address and a one-time enrolment code, together.
+/// A server address and a one-time enrolment code, together, and the CA the server's
+/// certificate is issued by when the device must be told it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnrolmentLink {
     pub server: String,
     pub code: String,
+    /// A CA certificate, DER in base64url (no padding).
+    pub ca: Option<String>,
 }
 
 impl EnrolmentLink {
@@ -24,11 +30,12 @@ impl EnrolmentLink {
             .get(..PREFIX.len())
             .filter(|head| head.eq_ignore_ascii_case(PREFIX))
             .map(|_| &text[PREFIX.len()..])?;
-        let (mut server, mut code) = (None, None);
+        let (mut server, mut code, mut ca) = (None, None, None);
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             match key.as_ref() {
                 "server" => server = Some(value.trim().to_string()),
                 "code" => code = Some(value.trim().to_string()),
+                "ca" => ca = Some(value.trim().to_string()),
                 _ => {}
             }
         }
@@ -38,19 +45,30 @@ impl EnrolmentLink {
                 .get(..scheme.len())
                 .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
         });
+        let ca_valid = ca.as_deref().is_none_or(|ca| {
+            !ca.is_empty()
+                && ca
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
         (web && server.len() > "https://".len()
             && !server.contains(char::is_whitespace)
-            && !code.is_empty())
-        .then_some(EnrolmentLink { server, code })
+            && !code.is_empty()
+            && ca_valid)
+            .then_some(EnrolmentLink { server, code, ca })
     }
 }
 
 impl fmt::Display for EnrolmentLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let query = form_urlencoded::Serializer::new(String::new())
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
             .append_pair("server", &self.server)
-            .append_pair("code", &self.code)
-            .finish();
+            .append_pair("code", &self.code);
+        if let Some(ca) = &self.ca {
+            query.append_pair("ca", ca);
+        }
+        let query = query.finish();
         write!(f, "{PREFIX}{query}")
     }
 }
@@ -63,7 +81,26 @@ mod tests {
         EnrolmentLink {
             server: server.into(),
             code: code.into(),
+            ca: None,
         }
+    }
+
+    #[test]
+    fn a_link_carries_the_municipality_s_ca_when_it_has_one() {
+        let original = EnrolmentLink {
+            ca: Some("MIIBkTCCATegAwIBAgIU-_x".into()),
+            ..link("https://lagesbild.salem.se", "K7QX-M2PA-9RTW")
+        };
+        let text = original.to_string();
+        assert!(text.ends_with("&ca=MIIBkTCCATegAwIBAgIU-_x"), "{text}");
+        assert_eq!(EnrolmentLink::parse(&text), Some(original));
+        // Not base64url: not a link this app made.
+        assert_eq!(
+            EnrolmentLink::parse(
+                "lagesbild://enroll?server=https%3A%2F%2Fa.se&code=K7QX&ca=%3Cscript%3E"
+            ),
+            None
+        );
     }
 
     #[test]

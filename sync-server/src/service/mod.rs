@@ -132,6 +132,8 @@ pub struct Service {
     epoch: std::sync::atomic::AtomicU64,
     /// The address devices reach the server at, for enrolment links.
     public_url: Option<String>,
+    /// The CA the enrolment links hand devices (DER, base64url), if any.
+    device_ca: Option<String>,
     /// Which history the database holds; read once (a restore happens with every
     /// instance stopped).
     timeline: std::sync::OnceLock<Timeline>,
@@ -153,6 +155,7 @@ impl Service {
             epoch: std::sync::atomic::AtomicU64::new(0),
             timeline: std::sync::OnceLock::new(),
             public_url: None,
+            device_ca: None,
             credentials: auth::Credentials::default(),
         }
     }
@@ -176,6 +179,13 @@ impl Service {
     /// come with their link.
     pub fn with_public_url(mut self, url: Option<String>) -> Service {
         self.public_url = url;
+        self
+    }
+
+    /// The municipality's own CA (DER, base64url), handed to devices in enrolment links
+    /// when the server's certificate is issued by one the systems' roots do not know.
+    pub fn with_device_ca(mut self, ca: Option<String>) -> Service {
+        self.device_ca = ca;
         self
     }
 

@@ -66,9 +66,12 @@ impl Service {
         now: Timestamp,
     ) -> ServiceResult<AdminOutcome> {
         require_administer(member)?;
-        let public_url = self.public_url.clone();
+        let link = self
+            .public_url
+            .as_deref()
+            .map(|server| (server, self.device_ca.as_deref()));
         let (code, woke) = self.write(|tx| {
-            let (act, code, woke) = act(tx, member, change, public_url.as_deref(), now)?;
+            let (act, code, woke) = act(tx, member, change, link, now)?;
             tx.audit(Some(member.workspace), &Origin::of(member), &act, now)?;
             if woke {
                 tx.announce(member.workspace)?;
@@ -95,7 +98,8 @@ fn act(
     tx: &mut dyn Tx,
     member: &Member,
     change: &AdminChange,
-    public_url: Option<&str>,
+    // The server's address and the CA to hand devices, for enrolment links.
+    link: Option<(&str, Option<&str>)>,
     now: Timestamp,
 ) -> ServiceResult<(Act, Option<IssuedCode>, bool)> {
     let ws = member.workspace;
@@ -260,10 +264,11 @@ fn act(
             let expires_at = now.millis() + i64::from(*ttl_minutes) * 60_000;
             tx.add_code(&hash_token(&normalise_code(&code)), *user, expires_at)?;
             let issued = IssuedCode {
-                link: public_url.map(|server| {
+                link: link.map(|(server, ca)| {
                     EnrolmentLink {
                         server: server.to_string(),
                         code: code.clone(),
+                        ca: ca.map(str::to_string),
                     }
                     .to_string()
                 }),

@@ -24,8 +24,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const api = {
   overview: () => call<Overview>("overview"),
-  enroll: (server: string, code: string, deviceName: string) =>
-    call<Overview>("enroll", { server, code, deviceName }),
+  enroll: (server: string, code: string, ca: string | null, deviceName: string) =>
+    call<Overview>("enroll", { server, code, ca, deviceName }),
   startLocal: (name: string) => call<Overview>("start_local", { name }),
   addLocalPlace: (name: string, position: Position | null) => call<Place>("add_local_place", { name, position }),
   rehome: (id: string, place: string) => call<Observation>("rehome", { id, place }),

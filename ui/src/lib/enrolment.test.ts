@@ -27,4 +27,11 @@ describe("enrolment links", () => {
       server: "http://10.0.0.5:8787", code: "ABCD",
     });
   });
+
+  it("carries the municipality's CA when the link has one", () => {
+    expect(parseEnrolmentLink("lagesbild://enroll?server=https://a.se&code=K7QX&ca=MIIBkTCC-_x")).toEqual({
+      server: "https://a.se", code: "K7QX", ca: "MIIBkTCC-_x",
+    });
+    expect(parseEnrolmentLink("lagesbild://enroll?server=https://a.se&code=K7QX&ca=%3Cscript%3E")).toBeNull();
+  });
 });
