@@ -102,23 +102,23 @@ impl Sqlite {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A reader: a free one if there is, else the next in turn.
+    /// A reader: the first free one, so that one client reading page after page keeps
+    /// to one connection and its warm cache; when all are busy, the next in turn.
     fn reader(&self) -> MutexGuard<'_, Connection> {
         if self.readers.is_empty() {
             return self.lock();
         }
-        let start = self
-            .next_reader
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let n = self.readers.len();
-        for i in 0..n {
-            match self.readers[(start + i) % n].try_lock() {
+        for reader in &self.readers {
+            match reader.try_lock() {
                 Ok(conn) => return conn,
                 Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
                 Err(std::sync::TryLockError::WouldBlock) => {}
             }
         }
-        self.readers[start % n]
+        let next = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.readers[next % self.readers.len()]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
