@@ -217,10 +217,12 @@ fn main() -> Result<()> {
         .init();
     let storage = storage::open(&config.database)
         .with_context(|| format!("cannot open the database {}", config.redacted_database()))?;
+    // The CA enrolment links hand devices, read once.
+    let device_ca = config.device_ca()?;
     let service = Arc::new(
         Service::with_storage(storage)
             .with_public_url(config.public_url.clone())
-            .with_device_ca(config.device_ca()?),
+            .with_device_ca(device_ca.clone()),
     );
     match cli.command {
         Command::Serve { listen } => {
@@ -326,7 +328,7 @@ fn main() -> Result<()> {
                 let link = EnrolmentLink {
                     server,
                     code,
-                    ca: config.device_ca()?,
+                    ca: device_ca.clone(),
                 }
                 .to_string();
                 println!("{link}");
@@ -359,7 +361,6 @@ fn main() -> Result<()> {
             codes,
             server_url,
         } => {
-            let device_ca = config.device_ca()?;
             let server = public_url(server_url, &config)?;
             let demo = lagesbild_core::demo::workspace(&name);
             service

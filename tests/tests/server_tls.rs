@@ -4,6 +4,7 @@
 //! HTTP on an address other machines reach unless told a TLS proxy is in front.
 #![allow(clippy::unwrap_used)]
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -63,7 +64,7 @@ impl Drop for Child {
     }
 }
 
-fn serve(dir: &Path, listen: &str, env: &[(&str, &Path)]) -> Child {
+fn serve(dir: &Path, listen: &str, env: &[(&str, &OsStr)]) -> Child {
     let mut command = Command::new(server_binary());
     command
         .args([
@@ -101,8 +102,8 @@ async fn the_server_speaks_https_to_devices_that_trust_its_ca_and_to_no_others()
         dir.path(),
         &format!("127.0.0.1:{port}"),
         &[
-            ("LAGESBILD_SYNC_TLS_CERTIFICATE", &certificate),
-            ("LAGESBILD_SYNC_TLS_KEY", &key),
+            ("LAGESBILD_SYNC_TLS_CERTIFICATE", certificate.as_os_str()),
+            ("LAGESBILD_SYNC_TLS_KEY", key.as_os_str()),
         ],
     );
     let trusting = client(Some(&ca));
@@ -241,20 +242,10 @@ fn plain_http_is_refused_where_other_machines_reach_it_unless_a_proxy_is_in_fron
     assert!(stderr.contains("refusing to serve plain HTTP"), "{stderr}");
 
     // Told that a TLS proxy terminates HTTPS in front, it serves.
-    let mut command = Command::new(server_binary());
-    let mut proxied = Child(
-        command
-            .args([
-                "--database",
-                &dir.path().join("sync.sqlite3").display().to_string(),
-            ])
-            .args(["serve", "--listen", &format!("0.0.0.0:{port}")])
-            .env("LAGESBILD_SYNC_LOG", "warn")
-            .env("LAGESBILD_SYNC_BEHIND_TLS_PROXY", "true")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let mut proxied = serve(
+        dir.path(),
+        &format!("0.0.0.0:{port}"),
+        &[("LAGESBILD_SYNC_BEHIND_TLS_PROXY", "true".as_ref())],
     );
     let mut answered = false;
     for _ in 0..400 {

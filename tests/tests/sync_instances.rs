@@ -163,13 +163,14 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
     let listed = server_command(&db.url, &["devices"]);
     let line = listed.lines().find(|l| l.contains("Enhet 3")).unwrap();
     let id = line.split_whitespace().next().unwrap();
-    for server in [&one.url, &two.url] {
-        let polled = devices[3]
+    let poll = |server: &str| {
+        devices[3]
             .via(server)
             .request(reqwest::Method::GET, "feed")
             .send()
-            .await
-            .unwrap();
+    };
+    for server in [&one.url, &two.url] {
+        let polled = poll(server).await.unwrap();
         assert_eq!(polled.status(), 200, "{server}");
     }
     server_command(&db.url, &["revoke", id]);
@@ -188,12 +189,7 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
         // request, so it is given a moment too (not the two seconds a credential lasts).
         let asked = Instant::now();
         loop {
-            let response = devices[3]
-                .via(server)
-                .request(reqwest::Method::GET, "feed")
-                .send()
-                .await
-                .unwrap();
+            let response = poll(server).await.unwrap();
             if response.status() == 401 {
                 break;
             }

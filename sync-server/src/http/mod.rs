@@ -271,7 +271,8 @@ impl FromRequestParts<AppState> for Authed {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(parts, state, |_, device| Ok(device))
+        Credential::of(parts, state)?
+            .check(state, |_, device| Ok(device))
             .await
             .map(Authed)
     }
@@ -296,7 +297,8 @@ impl FromRequestParts<AppState> for InWorkspace {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let workspace = workspace_of(parts, state).await?;
-        authenticate(parts, state, move |s, device| s.member(&device, workspace))
+        Credential::of(parts, state)?
+            .check(state, move |s, device| s.member(&device, workspace))
             .await
             .map(InWorkspace)
     }
@@ -412,15 +414,6 @@ impl Credential {
         }
         found
     }
-}
-
-/// Finds the device behind the request's bearer token and then what `then` reads for it.
-async fn authenticate<T: Send + 'static>(
-    parts: &Parts,
-    state: &AppState,
-    then: impl FnOnce(&Service, Device) -> Result<T, ServiceError> + Send + 'static,
-) -> Result<T, AppError> {
-    Credential::of(parts, state)?.check(state, then).await
 }
 
 #[utoipa::path(get, path = "/health", tag = "server", responses((status = 200, description = "The server is up")))]

@@ -148,7 +148,8 @@ impl Service {
         );
     }
 
-    /// Access changed here: forget what is known, and tell the other instances.
+    /// Access changed here (and was announced to the other instances in its
+    /// transaction, `Tx::announce_access`): forget what is known.
     pub(super) fn access_changed(&self) {
         self.credentials.forget();
     }
