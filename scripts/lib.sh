@@ -2,6 +2,13 @@
 
 step() { printf '\n== %s\n' "$*"; }
 
+# Commands run when the calling script exits, last added first.
+EXIT_HOOKS=()
+on_exit() {
+  EXIT_HOOKS=("$*" "${EXIT_HOOKS[@]}")
+  trap 'for hook in "${EXIT_HOOKS[@]}"; do eval "$hook"; done' EXIT
+}
+
 apt_install() {
   local missing=()
   for pkg in "$@"; do
@@ -69,7 +76,7 @@ ensure_postgres() {
     -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 $speed \
         -c max_connections=300" start >/dev/null
   PG_TEST_BIN=$bin
-  trap stop_postgres EXIT
+  on_exit stop_postgres
   export LAGESBILD_TEST_POSTGRES="postgres://lagesbild@127.0.0.1:$port/postgres"
 }
 
@@ -78,4 +85,30 @@ stop_postgres() {
     runuser -u postgres -- "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$PG_TEST_DIR"
   fi
+}
+
+# A key store for the app's and the command line's store keys: a session bus of its own
+# with an unlocked GNOME keyring (Secret Service), in a throwaway directory, both stopped
+# when the calling script exits. The tests use it; so does the demo when no session bus
+# is running. A desktop session's own keyring is used as it is.
+ensure_keyring() {
+  apt_install dbus-daemon dbus-bin gnome-keyring
+  KEYRING_DIR=$(mktemp -d /tmp/lagesbild-keyring.XXXXXX)
+  local bus="unix:path=$KEYRING_DIR/bus"
+  dbus-daemon --session --fork --address="$bus" --print-pid >"$KEYRING_DIR/bus.pid"
+  on_exit 'kill "$(cat "$KEYRING_DIR/bus.pid")" 2>/dev/null; rm -rf "$KEYRING_DIR"'
+  export DBUS_SESSION_BUS_ADDRESS="$bus"
+  # The keyring's password only unlocks this throwaway keyring.
+  printf 'lagesbild-test' | XDG_DATA_HOME="$KEYRING_DIR" XDG_RUNTIME_DIR="$KEYRING_DIR" \
+    gnome-keyring-daemon --foreground --unlock --components=secrets >"$KEYRING_DIR/log" 2>&1 &
+  KEYRING_PID=$!
+  on_exit 'kill "$KEYRING_PID" 2>/dev/null'
+  for _ in $(seq 100); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null |
+      grep -q 'boolean true' && return
+    sleep 0.1
+  done
+  echo "the GNOME keyring did not start: $(cat "$KEYRING_DIR/log")" >&2
+  exit 1
 }

@@ -282,7 +282,16 @@ pub(crate) fn open(dir: &Path) -> Result<Store> {
             dir.display()
         );
     }
-    Ok(Store::open(&path)?)
+    open_path(&path)
+}
+
+/// Opens (creating) the encrypted store file at `path`, with the key the environment
+/// names or the one in the platform's key store.
+pub(crate) fn open_path(path: &Path) -> Result<Store> {
+    Ok(lagesbild_client::keystore::open_store(
+        path,
+        lagesbild_client::keystore::Unlock::KeyStore,
+    )?)
 }
 
 fn init(args: InitArgs, default_dir: &Path, now: Timestamp) -> Result<()> {
@@ -295,7 +304,7 @@ fn init(args: InitArgs, default_dir: &Path, now: Timestamp) -> Result<()> {
         bail!("{} already holds a store", dir.display());
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut store = Store::open(&path)?;
+    let mut store = open_path(&path)?;
     if args.demo {
         let demo = demo::workspace(&args.workspace);
         let identity = demo.install(&mut store, 1)?;
@@ -351,7 +360,7 @@ fn run_demo(args: DemoArgs, lang: Lang, now: Timestamp) -> Result<()> {
             .with_context(|| format!("cannot replace {}", args.dir.display()))?;
     }
     std::fs::create_dir_all(&args.dir)?;
-    let mut store = Store::open(&args.dir.join(STORE_FILE))?;
+    let mut store = open_path(&args.dir.join(STORE_FILE))?;
     let demo = demo::workspace("Salem (demo)");
     let identity = demo.install(&mut store, 1)?;
     store.record_many(

@@ -8,8 +8,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use lagesbild_client::keystore::{Unlock, open_store};
 use lagesbild_core::store::STORE_FILE;
-use lagesbild_core::{ObservationDraft, ObservationId, Store};
+use lagesbild_core::{ObservationDraft, ObservationId};
 use lagesbild_tests::{TestServer, now, server_observations};
 
 fn lagesbild(store: &Path) -> Command {
@@ -19,7 +20,7 @@ fn lagesbild(store: &Path) -> Command {
 }
 
 fn record(store: &Path, n: usize, recorded: &mut Vec<ObservationId>) {
-    let mut store = Store::open(&store.join(STORE_FILE)).unwrap();
+    let mut store = open_store(&store.join(STORE_FILE), Unlock::KeyStore).unwrap();
     for i in 0..n {
         let draft = ObservationDraft {
             category: Some("klotter".into()),
@@ -72,7 +73,7 @@ async fn sync_killed_at_random_moments_resumes_and_completes() {
         }
         child.kill().ok(); // SIGKILL
         child.wait().unwrap();
-        let store = Store::open(&store.join(STORE_FILE)).unwrap();
+        let store = open_store(&store.join(STORE_FILE), Unlock::KeyStore).unwrap();
         assert_eq!(store.integrity_check().unwrap(), "ok");
     }
     assert!(
@@ -98,7 +99,7 @@ async fn sync_killed_at_random_moments_resumes_and_completes() {
         "every report reached the server exactly once"
     );
     assert!(recorded.iter().all(|id| unique.contains(id)));
-    let device = Store::open(&store.join(STORE_FILE)).unwrap();
+    let device = open_store(&store.join(STORE_FILE), Unlock::KeyStore).unwrap();
     assert_eq!(device.pending_count().unwrap(), 0);
     assert_eq!(
         device.list(&Default::default()).unwrap().len(),

@@ -1,9 +1,11 @@
 //! The device side of sync, shared by the command line, the app and the tests: an HTTP
 //! transport (reqwest) for core's sans-IO `SyncEngine`, a runner that drives the
 //! engines in the background with backoff and reports their status, and the flows that
-//! need the server (enrolment, erasure), written once.
+//! need the server (enrolment, erasure), written once; and where the key of the device's
+//! encrypted store comes from.
 
 mod flows;
+pub mod keystore;
 mod runner;
 mod transport;
 

@@ -197,6 +197,14 @@ pub enum Error {
         found: i64,
         supported: i64,
     },
+    #[error("the store at {path} does not open with this key or passphrase")]
+    WrongKey { path: String },
+    #[error("a passphrase needs at least {min} characters")]
+    WeakPassphrase { min: usize },
+    #[error(
+        "this build of Lägesbild has no encryption (SQLite without SQLCipher) and will not write a store in plain text"
+    )]
+    NoEncryption,
     #[error("the store is damaged: {0}")]
     Corrupt(String),
     #[error("document error: {0}")]
@@ -219,12 +227,18 @@ pub enum ErrorCode {
     NoIdentity,
     Forbidden,
     StoreTooNew,
+    /// The store did not open with the key or passphrase given.
+    WrongKey,
+    /// A passphrase too short to protect the store.
+    WeakPassphrase,
     Corrupt,
     Internal,
     /// The server did not accept an enrolment code.
     EnrolmentRefused,
     /// The server could not be reached.
     Unreachable,
+    /// The server's certificate is not trusted.
+    Untrusted,
 }
 
 impl Error {
@@ -236,8 +250,12 @@ impl Error {
             Error::NoIdentity => ErrorCode::NoIdentity,
             Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::StoreTooNew { .. } => ErrorCode::StoreTooNew,
+            Error::WrongKey { .. } => ErrorCode::WrongKey,
+            Error::WeakPassphrase { .. } => ErrorCode::WeakPassphrase,
             Error::Corrupt(_) => ErrorCode::Corrupt,
-            Error::Document(_) | Error::Sqlite(_) | Error::Io(_) => ErrorCode::Internal,
+            Error::NoEncryption | Error::Document(_) | Error::Sqlite(_) | Error::Io(_) => {
+                ErrorCode::Internal
+            }
         }
     }
 

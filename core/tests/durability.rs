@@ -33,7 +33,7 @@ fn durability_child_writer() {
         .unwrap()
         .parse()
         .unwrap();
-    let mut store = Store::open(Path::new(&path)).unwrap();
+    let mut store = Store::open(Path::new(&path), &common::key()).unwrap();
     let stdout = std::io::stdout();
     for i in 0.. {
         let n = seed * 1_000_000 + i;
@@ -103,7 +103,7 @@ fn observations_reported_saved_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let path = store_path(&dir);
     {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = Store::open(&path, &common::key()).unwrap();
         lagesbild_core::demo::workspace("Hållbarhet")
             .install(&mut store, 1)
             .unwrap();
@@ -115,7 +115,7 @@ fn observations_reported_saved_survive_sigkill() {
         let after = Duration::from_micros(rng.u64(0..60_000));
         reported.extend(spawn_and_kill(&path, seed, after));
 
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&path, &common::key()).unwrap();
         assert_eq!(store.integrity_check().unwrap(), "ok", "after kill {seed}");
         if seed % 20 == 19 || seed + 1 == kills {
             check_all(&store, &reported);

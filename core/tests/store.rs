@@ -234,14 +234,14 @@ fn a_store_opens_again_and_keeps_its_actor_and_data() {
     let path = dir.path().join("s.sqlite3");
     let demo = lagesbild_core::demo::workspace("Test");
     let (actor, id) = {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = Store::open(&path, &common::key()).unwrap();
         demo.install(&mut store, 1).unwrap();
         let o = store
             .record(&draft("Rönninge station", "klotter", 2), now())
             .unwrap();
         (store.actor().clone(), o.id)
     };
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, &common::key()).unwrap();
     assert_eq!(
         store.actor(),
         &actor,
@@ -255,11 +255,13 @@ fn a_store_opens_again_and_keeps_its_actor_and_data() {
 fn a_store_written_by_a_newer_version_is_refused_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.sqlite3");
-    drop(Store::open(&path).unwrap());
+    drop(Store::open(&path, &common::key()).unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "key", format!("x'{}'", "5a".repeat(32)))
+        .unwrap();
     conn.pragma_update(None, "user_version", 999).unwrap();
     drop(conn);
-    let err = Store::open(&path).unwrap_err();
+    let err = Store::open(&path, &common::key()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::StoreTooNew);
     let message = err.to_string();
     assert!(

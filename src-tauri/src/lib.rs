@@ -6,12 +6,11 @@ pub mod bindings;
 mod commands;
 mod error;
 mod state;
+mod unlock;
 
 use std::path::PathBuf;
 
 use tauri::Manager;
-
-use crate::state::AppState;
 
 /// Where the store lives: `LAGESBILD_APP_DATA` if set (tests run several apps side by
 /// side), else the platform's app data directory.
@@ -40,29 +39,12 @@ pub fn run() {
                 .min_inner_size(360.0, 600.0)
                 .data_directory(dir.join("webview"))
                 .build()?;
-            let state = AppState::open(&dir)?;
-            // Enrolment handed over by whoever started the app (the demo, the tests).
-            if let (Ok(server), Ok(code)) = (
-                std::env::var("LAGESBILD_SERVER"),
-                std::env::var("LAGESBILD_ENROLMENT_CODE"),
-            ) && state.store().credential()?.is_none()
-            {
-                let enrolled = tauri::async_runtime::block_on(commands::enroll_with(
-                    &state,
-                    &server,
-                    &code,
-                    None,
-                    "Lägesbild",
-                ));
-                if let Err(e) = enrolled {
-                    tracing::error!(error = ?e, "enrolment from the environment failed");
-                }
-            }
-            state.start_sync(app.handle()).map_err(|e| e.message)?;
-            app.manage(state);
+            unlock::open_at_start(app.handle(), dir)?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            unlock::store_lock,
+            unlock::unlock,
             commands::overview,
             commands::enroll,
             commands::start_local,

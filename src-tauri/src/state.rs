@@ -1,10 +1,8 @@
 //! What the app holds while it runs: the store, and background sync once enrolled.
 
-use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use lagesbild_client::Syncer;
-use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::{Store, Timestamp};
 use tauri::{AppHandle, Emitter};
 use tokio::sync::watch;
@@ -29,14 +27,12 @@ pub fn now() -> Timestamp {
 }
 
 impl AppState {
-    pub fn open(dir: &Path) -> lagesbild_core::Result<AppState> {
-        std::fs::create_dir_all(dir)?;
-        let store = Store::open(&dir.join(STORE_FILE))?;
-        Ok(AppState {
+    pub fn new(store: Store) -> AppState {
+        AppState {
             store: Arc::new(Mutex::new(store)),
             syncer: Mutex::new(None),
             stop: watch::channel(false).0,
-        })
+        }
     }
 
     pub fn store(&self) -> MutexGuard<'_, Store> {

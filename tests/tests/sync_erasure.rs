@@ -1,10 +1,12 @@
 //! Erasure: the coordinator erases a report; it disappears from the server and from
 //! every device at its next sync, a device that was offline cannot bring it back, and
-//! its text cannot be read from any SQLite file afterwards.
+//! its text cannot be read from any SQLite file afterwards. The devices' files are
+//! encrypted, so their bytes never show it; the server's file shows it until erasure.
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 
+use lagesbild_core::store::StoreKey;
 use lagesbild_core::{ListQuery, ObservationDraft, Store};
 use lagesbild_tests::{Device, TestServer, now, server_observations};
 
@@ -33,7 +35,11 @@ async fn an_erased_report_is_gone_everywhere_and_stays_gone() {
     let codes = server.install_demo(&demo, 5);
     let mut devices = Vec::new();
     for (i, person) in [0, 1, 2, 3].into_iter().enumerate() {
-        let store = Store::open(&dir.path().join(format!("device-{i}.sqlite3"))).unwrap();
+        let store = Store::open(
+            &dir.path().join(format!("device-{i}.sqlite3")),
+            &StoreKey::random().unwrap(),
+        )
+        .unwrap();
         devices.push(Device::enroll_store(store, &server.url(), &codes[person], "enhet").await);
     }
     let [coordinator, reporter, offline, police] = &devices[..] else {
@@ -67,9 +73,14 @@ async fn an_erased_report_is_gone_everywhere_and_stays_gone() {
         .add_note(secret.id, "Följt upp på plats", false, now())
         .unwrap();
 
+    let holding = files_holding(dir.path(), SECRET);
     assert!(
-        files_holding(dir.path(), SECRET).len() >= 4,
-        "before erasure the text is in the files (the check can see it)"
+        holding.iter().any(|f| f.contains("server")),
+        "before erasure the text is in the server's files (the check can see it): {holding:?}"
+    );
+    assert!(
+        holding.iter().all(|f| !f.contains("device-")),
+        "a device's encrypted files never show it: {holding:?}"
     );
 
     coordinator

@@ -1,6 +1,6 @@
 //! The device's local store: one SQLite file in WAL mode holding documents, the changes
 //! not yet acknowledged by a server, projections for queries, the register, settings
-//! and the sync cursor.
+//! and the sync cursor. The file is encrypted with SQLCipher (see `key`).
 //!
 //! Durability: `synchronous=FULL` makes every commit reach the disk before it returns,
 //! so a call that returned `Ok` survives a crash, kill -9 or power loss.
@@ -8,6 +8,7 @@
 mod bootstrap;
 mod documents;
 mod filter;
+mod key;
 mod local;
 mod meetings;
 pub mod migrate;
@@ -26,6 +27,7 @@ use crate::model::Identity;
 
 pub use bootstrap::{BootstrapProgress, BootstrapStage};
 pub use documents::{PendingChange, SizeStats};
+pub use key::{MIN_PASSPHRASE, StoreKey, is_encrypted};
 pub use local::Rehomed;
 pub use meetings::DecisionDraft;
 pub use observations::{ListQuery, ObservationFilter, ObservationRow};
@@ -42,9 +44,11 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store file at `path`.
-    pub fn open(path: &Path) -> Result<Store> {
-        let conn = Connection::open(path)?;
+    /// Opens (creating if needed) the encrypted store file at `path` with `key`. A plain
+    /// file from before encryption is encrypted in place first; a wrong key is
+    /// `Error::WrongKey`.
+    pub fn open(path: &Path, key: &StoreKey) -> Result<Store> {
+        let conn = key::open_keyed(path, key)?;
         Store::setup(conn, path.display().to_string())
     }
 

@@ -56,3 +56,9 @@ pub fn unchanged_register() -> Register {
         categories: vec![],
     }
 }
+
+/// The key of the tests' store files.
+#[allow(dead_code)]
+pub fn key() -> lagesbild_core::store::StoreKey {
+    lagesbild_core::store::StoreKey::from_hex(&"5a".repeat(32)).unwrap()
+}

@@ -6,7 +6,7 @@ import type {
   AdminChange, AdminOutcome, AuditEntry, People, QrCode, WorkspaceId,
   Agenda, Assessment, PeriodReport, RegisterChange, Decision, DecisionDraft, DecisionStatus, Grade, Meeting,
   Category, CommandError, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
-  ObservationPatch, ObservationRow, Organisation, Overview, Place, Position, SyncOverview,
+  ObservationPatch, ObservationRow, Organisation, Overview, Place, Position, StoreLock, SyncOverview,
 } from "./bindings";
 
 export function isCommandError(e: unknown): e is CommandError {
@@ -23,6 +23,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export const api = {
+  storeLock: () => call<StoreLock>("store_lock"),
+  unlock: (passphrase: string) => call<void>("unlock", { passphrase }),
   overview: () => call<Overview>("overview"),
   enroll: (server: string, code: string, ca: string | null, deviceName: string) =>
     call<Overview>("enroll", { server, code, ca, deviceName }),

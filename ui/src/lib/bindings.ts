@@ -237,7 +237,7 @@ export type DocKind = "observation" | "decision" | "meeting" | "assessment";
  * The stable codes of `Error`, and of a device's failures to reach its server; the app's
  * UI matches on them.
  */
-export type ErrorCode = "invalid" | "needs_confirmation" | "not_found" | "no_identity" | "forbidden" | "store_too_new" | "corrupt" | "internal" | "enrolment_refused" | "unreachable";
+export type ErrorCode = "invalid" | "needs_confirmation" | "not_found" | "no_identity" | "forbidden" | "store_too_new" | "wrong_key" | "weak_passphrase" | "corrupt" | "internal" | "enrolment_refused" | "unreachable" | "untrusted";
 
 /**
  * A field of a record, named in validation errors.
@@ -573,6 +573,19 @@ export type Source = "sjalv-sett" | "uppgift-fran-annan" | "rykte";
  * Where an observation is in its handling.
  */
 export type Status = "ny" | "bedomd" | "atgard-beslutad" | "avslutad";
+
+/**
+ * Whether the store is still locked, as the UI asks at start.
+ */
+export type StoreLock = { locked: boolean, 
+/**
+ * There is an encrypted store to open (else a passphrase creates one).
+ */
+exists: boolean, 
+/**
+ * Why no key was at hand (English, for the details line).
+ */
+reason: string, };
 
 /**
  * One place's or area's week.

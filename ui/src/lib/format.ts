@@ -255,6 +255,12 @@ export function errorText(code: ErrorCode): TextKey {
       return "errorNotFound";
     case "forbidden":
       return "errorForbidden";
+    case "untrusted":
+      return "errorUntrusted";
+    case "wrong_key":
+      return "errorWrongKey";
+    case "weak_passphrase":
+      return "errorWeakPassphrase";
     default:
       return "errorGeneric";
   }

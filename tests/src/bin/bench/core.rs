@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lagesbild_core::demo::{self, DemoWorkspace};
-use lagesbild_core::store::STORE_FILE;
+use lagesbild_core::store::{STORE_FILE, StoreKey};
 use lagesbild_core::{Grade, ObservationFilter, Store};
 
 use crate::{Result, bench_dir, ms, now, percentile};
@@ -27,7 +27,7 @@ fn recording_latency() -> Result<()> {
     const SAMPLES: usize = 1000;
     let dir = bench_dir("record")?;
     let demo = demo::workspace("Bench");
-    let mut store = Store::open(&dir.join(STORE_FILE))?;
+    let mut store = Store::open(&dir.join(STORE_FILE), &StoreKey::random()?)?;
     demo.install(&mut store, 1)?;
     let drafts: Vec<_> = demo
         .reports(SAMPLES, 4, now(), 7)
@@ -91,7 +91,7 @@ fn lagesbild_over(count: usize) -> Result<()> {
     let dir = bench_dir(&format!("lagesbild-{count}"))?;
     let path = dir.join(STORE_FILE);
     let demo = demo::workspace("Bench");
-    let mut store = Store::open(&path)?;
+    let mut store = Store::open(&path, &StoreKey::random()?)?;
     let identity = demo.install(&mut store, 0)?;
     let now = now();
     let start = Instant::now();

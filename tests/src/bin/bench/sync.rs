@@ -441,6 +441,7 @@ async fn bootstrap(backend: Backend, reports: usize) -> Result<()> {
     let start = Instant::now();
     let store = Arc::new(std::sync::Mutex::new(lagesbild_core::Store::open(
         &dir.join("device.sqlite3"),
+        &lagesbild_core::store::StoreKey::random()?,
     )?));
     let device = Device::enroll_only(Arc::clone(&store), &server.proxy, &code, "ny enhet").await;
     // Usable: this week's lägesbild and the weeks it compares with are in (what the
