@@ -58,14 +58,14 @@ fn failure(e: &reqwest::Error) -> TransportError {
         chain.push_str(&text);
         source = s.source();
     }
-    TransportError::Unreachable(if certificate {
-        format!(
+    if certificate {
+        TransportError::Untrusted(format!(
             "Servern kunde inte styrka att den är den rätta: dess certifikat är inte betrott. \
              Fråga samordnaren efter en ny inbjudningslänk. ({chain})"
-        )
+        ))
     } else {
-        chain
-    })
+        TransportError::Unreachable(chain)
+    }
 }
 
 fn base(server: &str) -> String {

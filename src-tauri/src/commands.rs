@@ -132,6 +132,9 @@ pub async fn enroll_with(
             FlowError::Server(TransportError::Unauthorized(body)) => {
                 CommandError::new(ErrorCode::EnrolmentRefused, body.message)
             }
+            FlowError::Server(TransportError::Untrusted(message)) => {
+                CommandError::new(ErrorCode::Untrusted, message)
+            }
             FlowError::Store(e) => CommandError::from(e),
             other => CommandError::new(ErrorCode::Unreachable, other.to_string()),
         })?;
@@ -353,6 +356,7 @@ pub(crate) fn online_error(e: impl Into<FlowError>) -> CommandError {
         TransportError::Rejected { body, .. } => {
             CommandError::new(ErrorCode::Invalid, body.message)
         }
+        TransportError::Untrusted(message) => CommandError::new(ErrorCode::Untrusted, message),
         other => CommandError::new(ErrorCode::Unreachable, other.to_string()),
     }
 }

@@ -1,7 +1,8 @@
 //! HTTPS in the server itself, with a certificate made at test time by a CA of the
 //! test's own (as a municipality runs its own): a client that trusts the CA is served,
 //! one that does not is refused in the handshake, and the server refuses to serve plain
-//! HTTP on an address other machines reach unless told a TLS proxy is in front.
+//! HTTP on an address other machines reach unless told a TLS proxy is in front. The app
+//! enrols from the link the server prints, and refuses the server without its CA.
 #![allow(clippy::unwrap_used)]
 
 use std::ffi::OsStr;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::{ListQuery, Store};
+use lagesbild_tests::app::{App, Display};
 use lagesbild_tests::server_binary;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
@@ -228,6 +230,26 @@ async fn the_server_speaks_https_to_devices_that_trust_its_ca_and_to_no_others()
     .unwrap_err()
     .to_string();
     assert!(refused.contains("certifikat är inte betrott"), "{refused}");
+
+    // The same in the app: a link without the CA is refused with the Swedish text; the
+    // link the server printed enrols the app, which then syncs over HTTPS.
+    let display = Display::start();
+    let app = App::start(&display, &dir.path().join("app"), &[]).await;
+    let printed = codes[3]["link"].as_str().unwrap();
+    let without_ca = printed.split("&ca=").next().unwrap();
+    assert_ne!(without_ca, printed, "the printed link carries the CA");
+    app.paste("[data-testid=code]", without_ca).await;
+    app.click("[data-testid=enrol]").await;
+    let error = app.wait_for_text(".enrol .error", |t| !t.is_empty()).await;
+    assert!(
+        error.starts_with("Servern kunde inte styrka att den är den rätta"),
+        "{error}"
+    );
+    app.paste("[data-testid=code]", printed).await;
+    app.click("[data-testid=enrol]").await;
+    app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    app.quit().await;
 }
 
 #[test]

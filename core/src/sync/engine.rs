@@ -67,6 +67,10 @@ pub enum TransportError {
     /// No connection, a timeout, a response cut short: try again later.
     #[error("the server cannot be reached: {0}")]
     Unreachable(String),
+    /// The server's certificate is not trusted: not the right server, or the device
+    /// lacks the municipality's CA. The text says so in Swedish, as the device shows it.
+    #[error("{0}")]
+    Untrusted(String),
     /// The credential is not (or no longer) valid: the device was revoked.
     #[error("the server does not accept this device: {}", .0.message)]
     Unauthorized(ErrorBody),
