@@ -103,6 +103,16 @@ pub fn enrolment(server: &crate::TestServer, code: &str) -> Vec<(&'static str, S
 impl App {
     /// Starts the app with its store in `data` and the given environment.
     pub async fn start(display: &Display, data: &Path, env: &[(&str, String)]) -> App {
+        App::start_binary(display, &app_binary(), data, env).await
+    }
+
+    /// Starts the app binary at `binary` (an installed one, say).
+    pub async fn start_binary(
+        display: &Display,
+        binary: &Path,
+        data: &Path,
+        env: &[(&str, String)],
+    ) -> App {
         let (port, native) = (free_port(), free_port());
         let mut command = Command::new("tauri-driver");
         // Its own process group, so that ending the app ends WebKitWebDriver and the app
@@ -135,7 +145,7 @@ impl App {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        let capabilities = json!({ "tauri:options": { "application": app_binary() } });
+        let capabilities = json!({ "tauri:options": { "application": binary } });
         let serde_json::Value::Object(capabilities) = capabilities else {
             unreachable!()
         };
