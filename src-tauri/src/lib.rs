@@ -21,6 +21,9 @@ fn data_dir(app: &tauri::App) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("lagesbild-data"))
 }
 
+/// The app's one entry point: `main` on desktops; on Android and iOS the mobile runtime
+/// calls it (`tauri::mobile_entry_point`).
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -28,7 +31,13 @@ pub fn run() {
                 .unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let result = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    // Phones: position and QR scanning through Tauri's official plugins.
+    #[cfg(mobile)]
+    let builder = builder
+        .plugin(tauri_plugin_geolocation::init())
+        .plugin(tauri_plugin_barcode_scanner::init());
+    let result = builder
         .setup(|app| {
             let dir = data_dir(app);
             // The window is made here rather than in tauri.conf.json so that its web
