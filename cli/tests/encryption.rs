@@ -27,6 +27,24 @@ fn lagesbild(store: &Path, args: &[&str], env: &[(&str, &str)], remove: &[&str])
     command.output().unwrap()
 }
 
+/// `lagesbild init` of a field worker's store.
+fn init(store: &Path, env: &[(&str, &str)], remove: &[&str]) -> Output {
+    lagesbild(
+        store,
+        &[
+            "init",
+            "--name",
+            "Jonas Berg",
+            "--organisation",
+            "Fältgruppen",
+            "--role",
+            "fritidsfaltare",
+        ],
+        env,
+        remove,
+    )
+}
+
 fn ok(out: Output) -> String {
     assert!(
         out.status.success(),
@@ -51,20 +69,7 @@ fn the_store_is_encrypted_with_a_key_from_the_key_store_and_locked_without_one()
     );
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path();
-    ok(lagesbild(
-        store,
-        &[
-            "init",
-            "--name",
-            "Jonas Berg",
-            "--organisation",
-            "Fältgruppen",
-            "--role",
-            "fritidsfaltare",
-        ],
-        &[],
-        &[],
-    ));
+    ok(init(store, &[], &[]));
     ok(lagesbild(
         store,
         &[
@@ -134,20 +139,7 @@ fn a_passphrase_store_needs_no_key_store() {
     let store = dir.path();
     let pass = [("LAGESBILD_STORE_PASSPHRASE", "en lång lösenfras")];
     let none = ["DBUS_SESSION_BUS_ADDRESS"];
-    ok(lagesbild(
-        store,
-        &[
-            "init",
-            "--name",
-            "Jonas Berg",
-            "--organisation",
-            "Fältgruppen",
-            "--role",
-            "fritidsfaltare",
-        ],
-        &pass,
-        &none,
-    ));
+    ok(init(store, &pass, &none));
     assert_eq!(is_encrypted(&store.join(STORE_FILE)).unwrap(), Some(true));
     ok(lagesbild(store, &["places"], &pass, &none));
     let wrong = lagesbild(

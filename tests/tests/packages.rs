@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use lagesbild_tests::app::{App, Display};
+use lagesbild_tests::app::{App, Display, free_port};
 
 const UNIT: &str = "/lib/systemd/system/lagesbild-sync.service";
 const CONFIG: &str = "/etc/lagesbild/sync.toml";
@@ -66,14 +66,6 @@ fn unit_value(unit: &str, key: &str) -> String {
         .find_map(|l| l.strip_prefix(&format!("{key}=")))
         .unwrap_or_else(|| panic!("the unit sets {key}"))
         .to_string()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

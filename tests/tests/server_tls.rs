@@ -13,6 +13,7 @@ use std::time::Duration;
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::{ListQuery, Store};
+use lagesbild_tests::app::free_port;
 use lagesbild_tests::app::{App, Display};
 use lagesbild_tests::server_binary;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
@@ -37,14 +38,6 @@ fn certificates(dir: &Path, ca_name: &str) -> String {
     std::fs::write(dir.join("server.key"), key.serialize_pem()).unwrap();
     std::fs::write(dir.join("ca.pem"), ca_certificate.pem()).unwrap();
     ca_certificate.pem()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A client as a device has it: the system's roots, plus `ca` when given.
