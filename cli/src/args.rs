@@ -73,6 +73,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The lägesrapport for a period (default: last month), as HTML, CSV or JSON.
+    Report(ReportArgs),
     /// Write observations as CSV or GeoJSON.
     Export(ExportArgs),
     /// Record observations from a CSV file (all lines, or none if any is bad).
@@ -301,6 +303,41 @@ pub struct ExportArgs {
     pub filter: FilterArgs,
     /// Write to this file instead of standard output.
     #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("period").args(["month", "quarter", "from"]))]
+pub struct ReportArgs {
+    /// A month, as 2026-11 (alone: last month).
+    #[arg(long, num_args = 0..=1, default_missing_value = "")]
+    pub month: Option<String>,
+    /// A quarter, as 2026-Q4 (alone: last quarter).
+    #[arg(long, num_args = 0..=1, default_missing_value = "")]
+    pub quarter: Option<String>,
+    /// The first day, as 2026-11-01.
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// The last day, included, as 2026-11-30.
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// The version for politicians: counts protected, so no one can be singled out.
+    #[arg(long)]
+    pub politicians: bool,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// The same as --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
 }
 

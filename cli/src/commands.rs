@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use lagesbild_core::demo;
 use lagesbild_core::exchange::read_csv;
+use lagesbild_core::report::Period;
 use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::{
@@ -17,7 +18,7 @@ use lagesbild_core::{
 
 use crate::args::{
     Cli, Command, DemoArgs, ExportFormat, FilterArgs, InitArgs, LangArg, ObservationFields,
-    PlacesCommand,
+    PlacesCommand, ReportArgs, ReportFormat,
 };
 use crate::output;
 
@@ -219,6 +220,7 @@ fn run_on_store(command: Command, store: &mut Store, lang: Lang, now: Timestamp)
             };
             let _ = count;
         }
+        Command::Report(args) => report(store, &args, lang, now, out)?,
         Command::Import(args) => {
             let identity = store.require_identity()?;
             let mut reporter = identity.reporter();
@@ -250,6 +252,60 @@ fn run_on_store(command: Command, store: &mut Store, lang: Lang, now: Timestamp)
         | Command::Admin(_) => {
             unreachable!("handled before the store is opened")
         }
+    }
+    Ok(())
+}
+
+/// The lägesrapport of the period the arguments name, in their format.
+fn report(
+    store: &Store,
+    args: &ReportArgs,
+    lang: Lang,
+    now: Timestamp,
+    out: &mut impl Write,
+) -> Result<()> {
+    // `--month` alone is given as "": last month.
+    fn named(text: &str) -> Option<&str> {
+        Some(text).filter(|t| !t.is_empty())
+    }
+    let period = match (&args.quarter, &args.from, &args.to) {
+        (Some(quarter), _, _) => Period::quarter(named(quarter), now)?,
+        (_, Some(from), Some(to)) => Period::days(from, to)?,
+        _ => Period::month(args.month.as_deref().and_then(named), now)?,
+    };
+    let (from, until) = (period.from.to_string(), period.until.to_string());
+    let format = if args.json {
+        ReportFormat::Json
+    } else {
+        args.format
+    };
+    let text = if args.politicians {
+        let report = store.politicians_report(&from, &until, now)?;
+        match format {
+            ReportFormat::Html => report.html(lang),
+            ReportFormat::Csv => report.csv(lang),
+            ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        }
+    } else {
+        let report = store.period_report(&from, &until, now)?;
+        match format {
+            ReportFormat::Html => report.html(lang),
+            ReportFormat::Csv => report.csv(lang),
+            ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        }
+    };
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "wrote the lägesrapport {} – {} to {}",
+                period.from,
+                period.last(),
+                path.display()
+            );
+        }
+        None => out.write_all(text.as_bytes())?,
     }
     Ok(())
 }

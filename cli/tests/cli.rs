@@ -241,3 +241,170 @@ fn commands_without_a_store_say_how_to_make_one() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("lagesbild init"));
 }
+
+#[test]
+fn the_period_report_for_the_board_and_for_politicians() {
+    let dir = new_store();
+    let store = dir.path();
+    ok(
+        store,
+        &[
+            "places",
+            "add",
+            "Salems centrum",
+            "--lat",
+            "59.201",
+            "--lon",
+            "17.770",
+            "--is-area",
+        ],
+    );
+    ok(
+        store,
+        &[
+            "places",
+            "add",
+            "Salems centrum, torget",
+            "--lat",
+            "59.2012",
+            "--lon",
+            "17.7705",
+            "--area",
+            "Salems centrum",
+        ],
+    );
+    let record = |place: &str, grade: &str, at: &str| {
+        ok(
+            store,
+            &[
+                "record", "-c", "klotter", "-p", place, "-g", grade, "--at", at,
+            ],
+        );
+    };
+    // November: Rönninge 5, Salems centrum 2; October: 4 at Rönninge.
+    for day in 2..7 {
+        record("Rönninge station", "2", &format!("2026-11-0{day} 20:00"));
+    }
+    record("Salems centrum, torget", "4", "2026-11-10 21:00");
+    record("Salems centrum, torget", "4", "2026-11-11 21:00");
+    for day in 10..14 {
+        record("Rönninge station", "3", &format!("2026-10-{day} 20:00"));
+    }
+
+    let full = json(store, &["report", "--month", "2026-11", "--json"]);
+    assert_eq!(full["from"], "2026-11-01");
+    assert_eq!(full["until"], "2026-12-01");
+    assert_eq!(full["reports"], 7);
+    assert_eq!(full["previous_reports"], 4);
+    let salem = full["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "Salems centrum")
+        .unwrap();
+    assert_eq!(salem["reports"], 2);
+    assert_eq!(salem["highest"], 4);
+
+    // The same period named by its days, and by default (the month before --now's).
+    let csv = ok(store, &["report", "--month", "2026-11", "--format", "csv"]);
+    assert_eq!(
+        ok(
+            store,
+            &[
+                "report",
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-11-30",
+                "--format",
+                "csv"
+            ]
+        ),
+        csv
+    );
+    assert!(
+        csv.starts_with(
+            "table,key,name,reports,events,previous_reports,change_percent,highest,2026-W44"
+        ),
+        "{csv}"
+    );
+    assert!(csv.contains("total,,november 2026,7,7,4,75,"), "{csv}");
+    let october = json(store, &["report", "--json"]);
+    assert_eq!(october["from"], "2026-10-01");
+    assert_eq!(october["reports"], 4);
+    let quarter = json(store, &["report", "--quarter", "2026-Q4", "--json"]);
+    assert_eq!(
+        (quarter["from"].as_str(), quarter["until"].as_str()),
+        (Some("2026-10-01"), Some("2027-01-01"))
+    );
+    assert_eq!(quarter["reports"], 11);
+
+    // For politicians: Salems centrum's 2 is withheld, and so is what would give it away.
+    let politicians = json(
+        store,
+        &["report", "--month", "2026-11", "--politicians", "--json"],
+    );
+    let rows = politicians["areas"].as_array().unwrap();
+    let salem = rows.iter().find(|a| a["name"] == "Salems centrum").unwrap();
+    assert!(
+        salem["reports"].is_null() && salem["highest"].is_null(),
+        "{salem}"
+    );
+    let ronninge = rows.iter().find(|a| a["name"] == "Rönninge").unwrap();
+    assert!(
+        ronninge["reports"].is_null() || politicians["reports"].is_null(),
+        "7 − 5 = 2: {politicians}"
+    );
+    assert!(politicians.get("events").is_none());
+
+    let page = dir.path().join("lagesrapport.html");
+    ok(
+        store,
+        &[
+            "report",
+            "--month",
+            "2026-11",
+            "--politicians",
+            "-o",
+            page.to_str().unwrap(),
+        ],
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(html.contains("Lägesrapport") && html.contains("november 2026"));
+    assert!(
+        html.contains("antal på 1 eller 2 redovisas inte"),
+        "no footnote"
+    );
+    assert!(html.contains(">..</td>"));
+    let english = ok(
+        store,
+        &[
+            "--lang",
+            "en",
+            "report",
+            "--month",
+            "2026-11",
+            "--politicians",
+        ],
+    );
+    assert!(english.contains("Situation report") && english.contains("counts of 1 or 2"));
+
+    // Periods that do not exist are refused, naming what was expected.
+    for args in [
+        &["report", "--month", "2026-13"][..],
+        &["report", "--quarter", "2026-Q5"],
+        &["report", "--from", "2026-11-30", "--to", "2026-11-01"],
+    ] {
+        let out = lagesbild(store, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    assert!(
+        !lagesbild(
+            store,
+            &["report", "--month", "2026-11", "--quarter", "2026-Q4"]
+        )
+        .status
+        .success()
+    );
+}

@@ -57,6 +57,11 @@ impl Timestamp {
             .to_string()
     }
 
+    /// The day it falls on in Swedish time.
+    pub fn local_date(self) -> NaiveDate {
+        self.0.with_timezone(&Stockholm).date_naive()
+    }
+
     pub fn week(self) -> IsoWeek {
         IsoWeek::containing(self)
     }

@@ -2,6 +2,14 @@
 //! management council — reports and events per area and category, week by week, against
 //! the period before; the decisions taken and their follow-up. Built from the
 //! projection, so it holds counts, never what a report says or who made it.
+//!
+//! The version for politicians (`politicians`) is disclosure-controlled
+//! (`disclosure`); both are rendered as HTML and CSV by `render`, for the app and the
+//! command line alike.
+
+pub mod disclosure;
+pub mod politicians;
+pub mod render;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,6 +24,8 @@ use crate::ids::PlaceId;
 use crate::store::Store;
 use crate::time::{IsoWeek, Timestamp, local_midnight as midnight, parse_day};
 
+use chrono::{Datelike, Months, NaiveDate};
+
 /// One row of the report: an area (or a place outside every area), or a main category.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,7 +34,7 @@ pub struct PeriodRow {
     pub name: String,
     pub reports: u32,
     pub events: u32,
-    /// Reports in the period of the same length just before.
+    /// Reports in the period before (`previous_period`).
     pub previous_reports: u32,
     pub highest: Option<Grade>,
     /// Reports per week of the period, in `PeriodReport::weeks` order.
@@ -66,7 +76,123 @@ pub struct PeriodReport {
     pub decisions: Vec<DecisionOutcome>,
 }
 
+/// A period of whole days in Swedish time: `from` up to (not including) `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+}
+
+impl Period {
+    /// A month written `2026-11`; without one, the last whole month before `now`.
+    pub fn month(text: Option<&str>, now: Timestamp) -> Result<Period> {
+        let first = match text {
+            Some(text) => NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d")
+                .map_err(|_| unparseable(text, "a month such as 2026-11"))?,
+            None => {
+                let today = now.local_date();
+                let this = today.with_day(1).unwrap_or(today);
+                this.checked_sub_months(Months::new(1)).unwrap_or(this)
+            }
+        };
+        Ok(Period::months(first, 1))
+    }
+
+    /// A quarter written `2026-Q4` (or `2026Q4`); without one, the last whole quarter
+    /// before `now`.
+    pub fn quarter(text: Option<&str>, now: Timestamp) -> Result<Period> {
+        let first = match text {
+            Some(text) => {
+                let bad = || unparseable(text, "a quarter such as 2026-Q4");
+                let upper = text.trim().to_uppercase();
+                let (year, q) = upper.split_once('Q').ok_or_else(bad)?;
+                let year: i32 = year.trim_end_matches('-').parse().map_err(|_| bad())?;
+                let q: u32 = q.parse().map_err(|_| bad())?;
+                if !(1..=4).contains(&q) {
+                    return Err(bad());
+                }
+                NaiveDate::from_ymd_opt(year, (q - 1) * 3 + 1, 1).ok_or_else(bad)?
+            }
+            None => {
+                let today = now.local_date();
+                let this = NaiveDate::from_ymd_opt(today.year(), today.month0() / 3 * 3 + 1, 1)
+                    .unwrap_or(today);
+                this.checked_sub_months(Months::new(3)).unwrap_or(this)
+            }
+        };
+        Ok(Period::months(first, 3))
+    }
+
+    /// From the day `first` to the day `last`, both included, written `2026-11-01`.
+    pub fn days(first: &str, last: &str) -> Result<Period> {
+        let (from, last) = (parse_day(first)?, parse_day(last)?);
+        match last.succ_opt() {
+            Some(until) if until > from => Ok(Period { from, until }),
+            _ => Err(ValidationError::new(
+                Field::Week,
+                Problem::OutOfRange {
+                    value: format!("{first} – {last}"),
+                    allowed: "the last day must not come before the first".into(),
+                },
+            )
+            .into()),
+        }
+    }
+
+    fn months(first: NaiveDate, n: u32) -> Period {
+        Period {
+            from: first,
+            until: first.checked_add_months(Months::new(n)).unwrap_or(first),
+        }
+    }
+
+    /// The last day of the period.
+    pub fn last(&self) -> NaiveDate {
+        self.until.pred_opt().unwrap_or(self.until)
+    }
+}
+
+fn unparseable(value: &str, expected: &str) -> crate::Error {
+    ValidationError::new(
+        Field::Week,
+        Problem::Unparseable {
+            value: value.to_string(),
+            expected: expected.into(),
+        },
+    )
+    .into()
+}
+
+/// The period just before `first`..`end`: as many whole months before, when the period
+/// is whole months (November's period before is October, a quarter's the quarter
+/// before), else as many days before.
+pub fn previous_period(first: NaiveDate, end: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let months = (end.year() - first.year()) * 12 + end.month() as i32 - first.month() as i32;
+    if first.day() == 1 && end.day() == 1 && months > 0 {
+        let back = first.checked_sub_months(Months::new(months.unsigned_abs()));
+        if let Some(back) = back {
+            return (back, first);
+        }
+    }
+    (first - (end - first), first)
+}
+
 impl Store {
+    /// The lägesrapport's version for politicians from `from` up to (not including)
+    /// `until`: see `politicians`.
+    pub fn politicians_report(
+        &self,
+        from: &str,
+        until: &str,
+        now: Timestamp,
+    ) -> Result<politicians::PoliticiansReport> {
+        let report = self.period_report(from, until, now)?;
+        let (first, end) = (parse_day(from)?, parse_day(until)?);
+        let (before_first, before_end) = previous_period(first, end);
+        let before = self.period_report(&before_first.to_string(), &before_end.to_string(), now)?;
+        Ok(report.for_politicians(&before))
+    }
+
     /// The lägesrapport from `from` up to (not including) `until`, dates in Swedish time.
     pub fn period_report(&self, from: &str, until: &str, now: Timestamp) -> Result<PeriodReport> {
         let identity = self.require_identity()?;
@@ -82,9 +208,8 @@ impl Store {
             )
             .into());
         }
-        let length = end - first;
         let (start, stop) = (midnight(first), midnight(end));
-        let previous_start = midnight(first - length);
+        let previous_start = midnight(previous_period(first, end).0);
         let mut weeks = Vec::new();
         let mut week = IsoWeek::containing_date(first);
         let last = IsoWeek::containing_date(end.pred_opt().unwrap_or(end));
@@ -255,5 +380,75 @@ impl Store {
             categories: finish(cats),
             decisions,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        parse_day(text).unwrap()
+    }
+
+    fn at(text: &str) -> Timestamp {
+        crate::time::parse_time(text, Timestamp::from(chrono::Utc::now())).unwrap()
+    }
+
+    #[test]
+    fn periods_are_read_as_people_write_them() {
+        let now = at("2026-12-04T10:00:00Z");
+        let nov = Period::month(None, now).unwrap();
+        assert_eq!(
+            (nov.from, nov.until),
+            (day("2026-11-01"), day("2026-12-01"))
+        );
+        let dec = Period::month(Some("2026-12"), now).unwrap();
+        assert_eq!(
+            (dec.from, dec.until),
+            (day("2026-12-01"), day("2027-01-01"))
+        );
+        let q3 = Period::quarter(None, now).unwrap();
+        assert_eq!((q3.from, q3.until), (day("2026-07-01"), day("2026-10-01")));
+        let q1 = Period::quarter(Some("2027q1"), now).unwrap();
+        assert_eq!((q1.from, q1.until), (day("2027-01-01"), day("2027-04-01")));
+        let days = Period::days("2026-11-03", "2026-11-09").unwrap();
+        assert_eq!(
+            (days.from, days.until),
+            (day("2026-11-03"), day("2026-11-10"))
+        );
+        assert_eq!(days.last(), day("2026-11-09"));
+        // 23:30 UTC on 31 December is already January in Sweden: last month is December.
+        let new_year = Period::month(None, at("2026-12-31T23:30:00Z")).unwrap();
+        assert_eq!(new_year.from, day("2026-12-01"));
+        for bad in ["2026-13", "november"] {
+            assert!(Period::month(Some(bad), now).is_err(), "{bad}");
+        }
+        for bad in ["2026-Q5", "2026", "Q4"] {
+            assert!(Period::quarter(Some(bad), now).is_err(), "{bad}");
+        }
+        assert!(Period::days("2026-11-09", "2026-11-03").is_err());
+    }
+
+    #[test]
+    fn the_period_before_is_as_long() {
+        let before = |a, b| previous_period(day(a), day(b));
+        assert_eq!(
+            before("2026-11-01", "2026-12-01"),
+            (day("2026-10-01"), day("2026-11-01"))
+        );
+        assert_eq!(
+            before("2026-10-01", "2027-01-01"),
+            (day("2026-07-01"), day("2026-10-01"))
+        );
+        assert_eq!(
+            before("2026-03-01", "2026-04-01"),
+            (day("2026-02-01"), day("2026-03-01"))
+        );
+        assert_eq!(
+            before("2026-11-03", "2026-11-10"),
+            (day("2026-10-27"), day("2026-11-03"))
+        );
     }
 }

@@ -1,0 +1,685 @@
+//! The lägesrapport as people and scripts read it: an HTML page to print or send, and
+//! CSV of its tables. One rendering for the app and the command line, so both say the
+//! same in the same words. Swedish or English.
+
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::politicians::{PoliticiansReport, Published};
+use super::{PeriodReport, PeriodRow};
+use crate::Lang;
+use crate::agenda::WeekPoint;
+use crate::grade::Grade;
+use crate::time::IsoWeek;
+
+/// What `suppressed` counts are shown as, in HTML and CSV: the symbol of official
+/// statistics for a figure withheld.
+pub const WITHHELD: &str = "..";
+
+/// One value in a table.
+#[derive(Debug, Clone, Copy)]
+enum Value {
+    Count(Published),
+    /// The change against the period before, in per cent; `None`: nothing before.
+    Change(Option<i64>),
+    Highest(Option<Grade>),
+}
+
+impl Value {
+    fn text(self, lang: Lang) -> String {
+        match self {
+            Value::Count(Some(n)) => n.to_string(),
+            Value::Count(None) => WITHHELD.into(),
+            Value::Change(None) => words(lang).new.into(),
+            Value::Change(Some(0)) => "±0\u{a0}%".into(),
+            Value::Change(Some(p)) => {
+                format!("{}{}\u{a0}%", if p > 0 { "+" } else { "−" }, p.abs())
+            }
+            Value::Highest(g) => g.map_or("–".into(), |g| g.value().to_string()),
+        }
+    }
+
+    fn csv(self) -> String {
+        match self {
+            Value::Count(Some(n)) => n.to_string(),
+            Value::Count(None) => WITHHELD.into(),
+            Value::Change(p) => p.map_or(String::new(), |p| p.to_string()),
+            Value::Highest(g) => g.map_or(String::new(), |g| g.value().to_string()),
+        }
+    }
+}
+
+struct Row {
+    key: String,
+    name: String,
+    values: Vec<Value>,
+}
+
+struct Table {
+    /// `area` or `category`.
+    kind: &'static str,
+    heading: &'static str,
+    /// (header, CSV column, class)
+    columns: Vec<(String, String, &'static str)>,
+    rows: Vec<Row>,
+}
+
+struct Decision {
+    week: IsoWeek,
+    what: String,
+    why: String,
+    status: String,
+    /// Before and after, where counts are published.
+    counts: Option<String>,
+}
+
+/// What both versions show, laid out.
+struct Sheet {
+    lang: Lang,
+    title: String,
+    period: String,
+    generated: String,
+    totals: Vec<(&'static str, &'static str, Value)>,
+    tables: Vec<Table>,
+    decisions: Vec<Decision>,
+    footnote: Option<String>,
+}
+
+/// The words of the report.
+struct Words {
+    title: &'static str,
+    politicians: &'static str,
+    generated: &'static str,
+    reports: &'static str,
+    events: &'static str,
+    previous: &'static str,
+    change: &'static str,
+    highest: &'static str,
+    by_area: &'static str,
+    by_category: &'static str,
+    decisions: &'static str,
+    no_decisions: &'static str,
+    week: &'static str,
+    before: &'static str,
+    after: &'static str,
+    per_week: &'static str,
+    new: &'static str,
+    quarter: &'static str,
+    months: [&'static str; 12],
+    footnote: &'static str,
+}
+
+const SV: Words = Words {
+    title: "Lägesrapport",
+    politicians: "för politiker",
+    generated: "Sammanställd",
+    reports: "Rapporter",
+    events: "Händelser",
+    previous: "Perioden före",
+    change: "Förändring",
+    highest: "Högsta bedömning",
+    by_area: "Per område",
+    by_category: "Per kategori",
+    decisions: "Beslut och uppföljning",
+    no_decisions: "Inga beslut under perioden.",
+    week: "v.",
+    before: "Före",
+    after: "Efter",
+    per_week: "per vecka",
+    new: "ny",
+    quarter: "kvartal",
+    months: [
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    footnote: "Antal skyddas så att ingen kan pekas ut: antal på 1 eller 2 redovisas inte \
+        (visas som ..), och inte heller andra antal som annars skulle göra det möjligt att \
+        räkna fram dem ur summor, rader, kolumner, den andra tabellen eller perioden före. \
+        Där ett områdes eller en kategoris antal inte redovisas visas inte heller dess högsta \
+        bedömning. Raderna står i bokstavsordning. Perioden före redovisas som i dess egen \
+        rapport.",
+};
+
+const EN: Words = Words {
+    title: "Situation report",
+    politicians: "for politicians",
+    generated: "Compiled",
+    reports: "Reports",
+    events: "Events",
+    previous: "Period before",
+    change: "Change",
+    highest: "Highest grade",
+    by_area: "By area",
+    by_category: "By category",
+    decisions: "Decisions and follow-up",
+    no_decisions: "No decisions in the period.",
+    week: "w.",
+    before: "Before",
+    after: "After",
+    per_week: "per week",
+    new: "new",
+    quarter: "quarter",
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    footnote: "Counts are protected so that no one can be singled out: counts of 1 or 2 are \
+        not published (shown as ..), nor any other count that would let them be worked out \
+        from totals, rows, columns, the other table or the period before. Where an area's or \
+        a category's count is not published, its highest grade is not shown either. Rows are \
+        in alphabetical order. The period before is published as in its own report.",
+};
+
+fn words(lang: Lang) -> &'static Words {
+    match lang {
+        Lang::Sv => &SV,
+        Lang::En => &EN,
+    }
+}
+
+/// A period as people name it: "november 2026", "kvartal 4 2026", or its first and
+/// last day.
+pub fn period_name(from: &str, until: &str, lang: Lang) -> String {
+    let w = words(lang);
+    let (Ok(first), Ok(end)) = (
+        NaiveDate::parse_from_str(from, "%Y-%m-%d"),
+        NaiveDate::parse_from_str(until, "%Y-%m-%d"),
+    ) else {
+        return format!("{from} – {until}");
+    };
+    let months = (end.year() - first.year()) * 12 + end.month() as i32 - first.month() as i32;
+    if first.day() == 1 && end.day() == 1 {
+        if months == 1 {
+            return format!("{} {}", w.months[first.month0() as usize], first.year());
+        }
+        if months == 3 && first.month0() % 3 == 0 {
+            let q = first.month0() / 3 + 1;
+            return match lang {
+                Lang::Sv => format!("{} {q} {}", w.quarter, first.year()),
+                Lang::En => format!("Q{q} {}", first.year()),
+            };
+        }
+    }
+    let last = end.pred_opt().unwrap_or(end);
+    format!("{first} – {last}")
+}
+
+fn week_header(week: IsoWeek, lang: Lang) -> String {
+    format!("{}\u{a0}{}", words(lang).week, week.week())
+}
+
+fn change(now: u32, before: u32) -> Value {
+    if before == 0 {
+        return if now == 0 {
+            Value::Change(Some(0))
+        } else {
+            Value::Change(None)
+        };
+    }
+    let pct = (f64::from(now) - f64::from(before)) / f64::from(before) * 100.0;
+    Value::Change(Some(pct.round() as i64))
+}
+
+fn sum(points: &[WeekPoint]) -> u32 {
+    points.iter().map(|p| p.reports).sum()
+}
+
+fn decision_what(
+    place: &str,
+    deployees: &[crate::Deployee],
+    responsible: &str,
+    lang: Lang,
+) -> String {
+    let whom: Vec<&str> = deployees.iter().map(|d| d.label(lang)).collect();
+    format!("{place} · {} · {responsible}", whom.join(", "))
+}
+
+fn decision_status(status: crate::DecisionStatus, note: &str, lang: Lang) -> String {
+    if note.is_empty() {
+        status.label(lang).to_string()
+    } else {
+        format!("{}: {note}", status.label(lang))
+    }
+}
+
+impl PeriodReport {
+    fn sheet(&self, lang: Lang) -> Sheet {
+        let w = words(lang);
+        let week_columns = || {
+            self.weeks
+                .iter()
+                .map(|&wk| (week_header(wk, lang), wk.to_string(), "n week"))
+                .collect::<Vec<_>>()
+        };
+        let table = |kind, heading, rows: &[PeriodRow]| {
+            let mut columns = vec![
+                (w.reports.to_string(), "reports".to_string(), "n reports"),
+                (w.events.to_string(), "events".into(), "n events"),
+                (
+                    w.previous.to_string(),
+                    "previous_reports".into(),
+                    "n previous",
+                ),
+                (w.change.to_string(), "change_percent".into(), "n change"),
+                (w.highest.to_string(), "highest".into(), "n highest"),
+            ];
+            columns.extend(week_columns());
+            Table {
+                kind,
+                heading,
+                columns,
+                rows: rows
+                    .iter()
+                    .map(|r| Row {
+                        key: r.key.clone(),
+                        name: r.name.clone(),
+                        values: [
+                            Value::Count(Some(r.reports)),
+                            Value::Count(Some(r.events)),
+                            Value::Count(Some(r.previous_reports)),
+                            change(r.reports, r.previous_reports),
+                            Value::Highest(r.highest),
+                        ]
+                        .into_iter()
+                        .chain(r.per_week.iter().map(|&n| Value::Count(Some(n))))
+                        .collect(),
+                    })
+                    .collect(),
+            }
+        };
+        let average = |points: &[WeekPoint]| {
+            let n = points.len().max(1) as f64;
+            let highest = points.iter().filter_map(|p| p.highest).max();
+            format!(
+                "{:.1} {}, {} {}",
+                f64::from(sum(points)) / n,
+                w.per_week,
+                w.highest.to_lowercase(),
+                highest.map_or("–".into(), |g| g.value().to_string())
+            )
+        };
+        Sheet {
+            lang,
+            title: format!("{} {}", w.title, self.workspace),
+            period: period_name(&self.from, &self.until, lang),
+            generated: self.generated_at.local_display(),
+            totals: vec![
+                (w.reports, "reports", Value::Count(Some(self.reports))),
+                (w.events, "events", Value::Count(Some(self.events))),
+                (
+                    w.previous,
+                    "previous_reports",
+                    Value::Count(Some(self.previous_reports)),
+                ),
+                (
+                    w.change,
+                    "change_percent",
+                    change(self.reports, self.previous_reports),
+                ),
+            ],
+            tables: vec![
+                table("area", w.by_area, &self.areas),
+                table("category", w.by_category, &self.categories),
+            ],
+            decisions: self
+                .decisions
+                .iter()
+                .map(|d| Decision {
+                    week: d.decided_week,
+                    what: decision_what(&d.place, &d.deployees, &d.responsible, lang),
+                    why: d.why.clone(),
+                    status: decision_status(d.status, &d.note, lang),
+                    counts: Some(format!(
+                        "{} {} ({}) · {} {} ({})",
+                        w.before,
+                        sum(&d.before),
+                        average(&d.before),
+                        w.after,
+                        sum(&d.after),
+                        average(&d.after)
+                    )),
+                })
+                .collect(),
+            footnote: None,
+        }
+    }
+
+    /// The report as a whole HTML page.
+    pub fn html(&self, lang: Lang) -> String {
+        self.sheet(lang).document()
+    }
+
+    /// The report as its HTML element alone, for showing inside the app.
+    pub fn html_fragment(&self, lang: Lang) -> String {
+        self.sheet(lang).fragment()
+    }
+
+    /// The report's tables as CSV.
+    pub fn csv(&self, lang: Lang) -> String {
+        self.sheet(lang).csv()
+    }
+}
+
+impl PoliticiansReport {
+    fn sheet(&self, lang: Lang) -> Sheet {
+        let w = words(lang);
+        let table = |kind, heading, rows: &[super::politicians::PublishedRow]| {
+            let mut columns = vec![
+                (w.reports.to_string(), "reports".to_string(), "n reports"),
+                (
+                    w.previous.to_string(),
+                    "previous_reports".into(),
+                    "n previous",
+                ),
+                (w.highest.to_string(), "highest".into(), "n highest"),
+            ];
+            columns.extend(
+                self.weeks
+                    .iter()
+                    .map(|&wk| (week_header(wk, lang), wk.to_string(), "n week")),
+            );
+            Table {
+                kind,
+                heading,
+                columns,
+                rows: rows
+                    .iter()
+                    .map(|r| Row {
+                        key: r.key.clone(),
+                        name: r.name.clone(),
+                        values: [
+                            Value::Count(r.reports),
+                            Value::Count(r.previous_reports),
+                            Value::Highest(r.highest),
+                        ]
+                        .into_iter()
+                        .chain(r.per_week.iter().map(|&n| Value::Count(n)))
+                        .collect(),
+                    })
+                    .collect(),
+            }
+        };
+        Sheet {
+            lang,
+            title: format!("{} {} – {}", w.title, self.workspace, w.politicians),
+            period: period_name(&self.from, &self.until, lang),
+            generated: self.generated_at.local_display(),
+            totals: vec![
+                (w.reports, "reports", Value::Count(self.reports)),
+                (
+                    w.previous,
+                    "previous_reports",
+                    Value::Count(self.previous_reports),
+                ),
+            ],
+            tables: vec![
+                table("area", w.by_area, &self.areas),
+                table("category", w.by_category, &self.categories),
+            ],
+            decisions: self
+                .decisions
+                .iter()
+                .map(|d| Decision {
+                    week: d.decided_week,
+                    what: decision_what(&d.place, &d.deployees, &d.responsible, lang),
+                    why: d.why.clone(),
+                    status: decision_status(d.status, &d.note, lang),
+                    counts: None,
+                })
+                .collect(),
+            footnote: Some(w.footnote.to_string()),
+        }
+    }
+
+    /// The report as a whole HTML page.
+    pub fn html(&self, lang: Lang) -> String {
+        self.sheet(lang).document()
+    }
+
+    /// The report as its HTML element alone, for showing inside the app.
+    pub fn html_fragment(&self, lang: Lang) -> String {
+        self.sheet(lang).fragment()
+    }
+
+    /// The report's tables as CSV; a suppressed count is `..`.
+    pub fn csv(&self, lang: Lang) -> String {
+        self.sheet(lang).csv()
+    }
+}
+
+/// Text made safe for HTML, in content and in attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The page's own styles: plain, printable, readable without the app.
+const CSS: &str = "\
+body { font: 15px/1.45 system-ui, sans-serif; color: #111; background: #fff; max-width: 960px; margin: 24px auto; padding: 0 16px; }
+h1 { font-size: 1.4rem; margin: 0 0 4px; } h2 { font-size: 1.1rem; margin-top: 24px; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0; }
+th, td { border-bottom: 1px solid #bbb; padding: 4px 6px; text-align: left; vertical-align: top; }
+.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.date, .period { white-space: nowrap; }
+.muted, .footnote { color: #444; }
+.footnote { font-size: 0.9rem; border-top: 1px solid #bbb; padding-top: 8px; margin-top: 24px; }
+.scroll { overflow-x: auto; }
+";
+
+impl Sheet {
+    fn document(&self) -> String {
+        let lang = match self.lang {
+            Lang::Sv => "sv",
+            Lang::En => "en",
+        };
+        format!(
+            "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{} – {}</title><style>{CSS}</style></head><body>{}</body></html>\n",
+            escape(&self.title),
+            escape(&self.period),
+            self.fragment()
+        )
+    }
+
+    fn fragment(&self) -> String {
+        let w = words(self.lang);
+        let mut h = String::new();
+        let _ = write!(
+            h,
+            "<article class=\"sheet period-report\"><h1>{} <span class=\"period\">{}</span></h1>\
+             <p class=\"muted\">{} <span class=\"date\">{}</span></p><p class=\"totals\">",
+            escape(&self.title),
+            escape(&self.period),
+            w.generated,
+            escape(&self.generated)
+        );
+        let totals: Vec<String> = self
+            .totals
+            .iter()
+            .map(|(label, key, value)| {
+                format!(
+                    "<span class=\"total\" data-measure=\"{key}\">{label}:\u{a0}<strong>{}</strong></span>",
+                    escape(&value.text(self.lang))
+                )
+            })
+            .collect();
+        h.push_str(&totals.join(" · "));
+        h.push_str("</p>");
+        for table in &self.tables {
+            let _ = write!(
+                h,
+                "<h2>{}</h2><div class=\"scroll\"><table class=\"{}\"><thead><tr><th></th>",
+                table.heading, table.kind
+            );
+            for (header, _, class) in &table.columns {
+                let _ = write!(
+                    h,
+                    "<th class=\"{class}\" scope=\"col\">{}</th>",
+                    escape(header)
+                );
+            }
+            h.push_str("</tr></thead><tbody>");
+            for row in &table.rows {
+                let _ = write!(
+                    h,
+                    "<tr data-key=\"{}\" data-name=\"{}\"><th scope=\"row\">{}</th>",
+                    escape(&row.key),
+                    escape(&row.name),
+                    escape(&row.name)
+                );
+                for (value, (_, column, class)) in row.values.iter().zip(&table.columns) {
+                    let _ = write!(
+                        h,
+                        "<td class=\"{class}\" data-measure=\"{column}\">{}</td>",
+                        escape(&value.text(self.lang))
+                    );
+                }
+                h.push_str("</tr>");
+            }
+            h.push_str("</tbody></table></div>");
+        }
+        let _ = write!(h, "<h2>{}</h2>", w.decisions);
+        if self.decisions.is_empty() {
+            let _ = write!(h, "<p class=\"muted\">{}</p>", w.no_decisions);
+        } else {
+            h.push_str("<table class=\"decisions\"><tbody>");
+            for d in &self.decisions {
+                let _ = write!(
+                    h,
+                    "<tr><td class=\"date\">{}</td><td><strong>{}</strong><br><span class=\"muted\">{}</span></td><td>{}</td>",
+                    week_header(d.week, self.lang),
+                    escape(&d.what),
+                    escape(&d.why),
+                    escape(&d.status)
+                );
+                if let Some(counts) = &d.counts {
+                    let _ = write!(h, "<td>{}</td>", escape(counts));
+                }
+                h.push_str("</tr>");
+            }
+            h.push_str("</tbody></table>");
+        }
+        if let Some(note) = &self.footnote {
+            let _ = write!(h, "<p class=\"footnote\">{}</p>", escape(note));
+        }
+        h.push_str("</article>");
+        h
+    }
+
+    /// Every table in one CSV: a column naming the table, then the rows; the totals
+    /// first, as the table `total`. Column names are stable codes, for scripts.
+    fn csv(&self) -> String {
+        let mut columns: Vec<String> = Vec::new();
+        for table in &self.tables {
+            for (_, column, _) in &table.columns {
+                if !columns.contains(column) {
+                    columns.push(column.clone());
+                }
+            }
+        }
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let header: Vec<&str> = ["table", "key", "name"]
+            .into_iter()
+            .chain(columns.iter().map(String::as_str))
+            .collect();
+        let _ = out.write_record(&header);
+        let mut total = vec![String::new(); columns.len()];
+        for (_, key, value) in &self.totals {
+            if let Some(i) = columns.iter().position(|c| c == key) {
+                total[i] = value.csv();
+            }
+        }
+        let _ = out.write_record(
+            ["total", "", &self.period]
+                .into_iter()
+                .map(str::to_string)
+                .chain(total),
+        );
+        for table in &self.tables {
+            for row in &table.rows {
+                let mut fields = vec![String::new(); columns.len()];
+                for (value, (_, column, _)) in row.values.iter().zip(&table.columns) {
+                    if let Some(i) = columns.iter().position(|c| c == column) {
+                        fields[i] = value.csv();
+                    }
+                }
+                let _ = out.write_record(
+                    [table.kind.to_string(), row.key.clone(), row.name.clone()]
+                        .into_iter()
+                        .chain(fields),
+                );
+            }
+        }
+        String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_are_named_as_people_name_them() {
+        assert_eq!(
+            period_name("2026-11-01", "2026-12-01", Lang::Sv),
+            "november 2026"
+        );
+        assert_eq!(
+            period_name("2026-10-01", "2027-01-01", Lang::Sv),
+            "kvartal 4 2026"
+        );
+        assert_eq!(period_name("2026-10-01", "2027-01-01", Lang::En), "Q4 2026");
+        assert_eq!(
+            period_name("2026-11-03", "2026-11-10", Lang::Sv),
+            "2026-11-03 – 2026-11-09"
+        );
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape("<b a=\"x\">&'"),
+            "&lt;b a=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn changes_read_as_per_cent() {
+        assert_eq!(change(5, 4).text(Lang::Sv), "+25\u{a0}%");
+        assert_eq!(change(3, 5).text(Lang::Sv), "−40\u{a0}%");
+        assert_eq!(change(2, 0).text(Lang::Sv), "ny");
+        assert_eq!(change(0, 0).text(Lang::En), "±0\u{a0}%");
+    }
+}
