@@ -56,7 +56,6 @@ pub fn typescript() -> String {
     use crate::error::CommandError;
     use lagesbild_core::agenda::Agenda;
     use lagesbild_core::lagesbild::Lagesbild;
-    use lagesbild_core::report::PeriodReport;
     use lagesbild_core::sync::engine::SyncStatus;
     use lagesbild_core::{
         Assessment, Category, DecisionDraft, DecisionStatus, ListQuery, Meeting, Observation,
@@ -89,7 +88,6 @@ pub fn typescript() -> String {
         Meeting,
         DecisionDraft,
         DecisionStatus,
-        PeriodReport,
         lagesbild_core::sync::wire::RegisterChange,
         lagesbild_core::sync::wire::People,
         lagesbild_core::sync::wire::AdminChange,

@@ -3,14 +3,13 @@
 
 use lagesbild_core::agenda::Agenda;
 use lagesbild_core::lagesbild::Lagesbild;
-use lagesbild_core::report::PeriodReport;
 use lagesbild_core::store::RefusedChange;
 use lagesbild_core::sync::engine::{SyncStatus, TransportError};
 use lagesbild_core::sync::wire::{Membership, RegisterChange};
 use lagesbild_core::time::{local_midnight, parse_day};
 use lagesbild_core::{
     Assessment, Category, Decision, DecisionDraft, DecisionId, DecisionStatus, Grade, Identity,
-    IsoWeek, ListQuery, Meeting, MeetingId, Observation, ObservationDraft, ObservationFilter,
+    IsoWeek, Lang, ListQuery, Meeting, MeetingId, Observation, ObservationDraft, ObservationFilter,
     ObservationId, ObservationPatch, ObservationRow, Organisation, Place, PlaceId, Position,
     Workspace,
 };
@@ -377,16 +376,6 @@ pub async fn change_register(
     Ok(())
 }
 
-/// The lägesrapport for a period, dates as `2026-11-01` (the end not included).
-#[tauri::command]
-pub async fn period_report(
-    state: State<'_, AppState>,
-    from: String,
-    until: String,
-) -> CommandResult<PeriodReport> {
-    Ok(state.store().period_report(&from, &until, now())?)
-}
-
 /// Where files the user makes (reports, exports) are written: the downloads folder, or
 /// the app's own data folder where there is none (phones).
 fn output_dir(app: &AppHandle) -> CommandResult<std::path::PathBuf> {
@@ -417,10 +406,65 @@ pub(crate) fn write_output(app: &AppHandle, name: &str, bytes: &[u8]) -> Command
     Ok(dir.join(safe).display().to_string())
 }
 
-/// Saves a report the UI rendered (a whole HTML page) as a file; returns its path.
+/// The lägesrapport from `from` up to (not including) `until` as the app shows it: the
+/// HTML the core renders for it (the command line's `lagesbild report` gives the same),
+/// in the version for politicians when asked, whose counts are protected.
 #[tauri::command]
-pub async fn save_report(app: AppHandle, name: String, html: String) -> CommandResult<String> {
-    write_output(&app, &name, html.as_bytes())
+pub async fn report_sheet(
+    state: State<'_, AppState>,
+    from: String,
+    until: String,
+    politicians: bool,
+    lang: Lang,
+) -> CommandResult<String> {
+    let store = state.store();
+    Ok(if politicians {
+        store
+            .politicians_report(&from, &until, now())?
+            .html_fragment(lang)
+    } else {
+        store
+            .period_report(&from, &until, now())?
+            .html_fragment(lang)
+    })
+}
+
+/// Saves the lägesrapport as a file to send, `html` (a whole page) or `csv`; returns
+/// its path.
+#[tauri::command]
+pub async fn save_report(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    from: String,
+    until: String,
+    politicians: bool,
+    lang: Lang,
+    format: String,
+) -> CommandResult<String> {
+    let store = state.store();
+    let (html, csv) = if politicians {
+        let report = store.politicians_report(&from, &until, now())?;
+        (report.html(lang), report.csv(lang))
+    } else {
+        let report = store.period_report(&from, &until, now())?;
+        (report.html(lang), report.csv(lang))
+    };
+    let text = match format.as_str() {
+        "html" => html,
+        "csv" => csv,
+        other => {
+            return Err(CommandError::new(
+                ErrorCode::Invalid,
+                format!("unknown format '{other}'; expected html or csv"),
+            ));
+        }
+    };
+    let until_last = parse_day(&until)?
+        .pred_opt()
+        .map_or(until.clone(), |d| d.to_string());
+    let whom = if politicians { "-politiker" } else { "" };
+    let name = format!("lagesrapport-{from}-{until_last}{whom}.{format}");
+    write_output(&app, &name, text.as_bytes())
 }
 
 /// Exports the reports of a period as CSV or GeoJSON; returns the file's path.

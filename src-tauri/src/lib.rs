@@ -81,7 +81,7 @@ pub fn run() {
             commands::link,
             commands::erase,
             commands::change_register,
-            commands::period_report,
+            commands::report_sheet,
             commands::save_report,
             commands::export,
             admin::people,

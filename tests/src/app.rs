@@ -115,17 +115,24 @@ impl App {
         env: &[(&str, String)],
     ) -> App {
         let (port, native) = (free_port(), free_port());
-        let mut command = Command::new("tauri-driver");
-        // Its own process group, so that ending the app ends WebKitWebDriver and the app
-        // binary with it, also when a test fails before `quit`.
+        // tauri-driver in a process group of its own, so that ending the app ends
+        // WebKitWebDriver and the app binary with it, also when a test fails before
+        // `quit` (`Drop`). The group's leader watches this test process and ends the
+        // group when it is gone without dropping the app: killed by a timeout, or
+        // failed before the app was started.
+        let mut command = Command::new("sh");
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         command
             .args([
+                "-c",
+                "tauri-driver \"$@\" & while kill -0 \"$LAGESBILD_TEST_PID\" 2>/dev/null; do sleep 1; done; kill -KILL 0",
+                "sh",
                 "--port",
                 &port.to_string(),
                 "--native-port",
                 &native.to_string(),
             ])
+            .env("LAGESBILD_TEST_PID", std::process::id().to_string())
             .env("DISPLAY", &display.name)
             .env("LAGESBILD_APP_DATA", data)
             .env_remove("LAGESBILD_SERVER")

@@ -144,16 +144,13 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
         tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }
     let now = chrono::Utc::now();
-    let minute = |t: chrono::DateTime<chrono::Utc>| {
-        lagesbild_core::Timestamp::from(t)
-            .local_display()
-            .replace(' ', "T")
-    };
+    let minute =
+        |t: chrono::DateTime<chrono::Utc>| lagesbild_core::Timestamp::from(t).local_display();
     let from = (now - chrono::Duration::minutes(50)).max(week_start + chrono::Duration::minutes(1));
     let until = (now - chrono::Duration::minutes(10)).max(from + chrono::Duration::minutes(1));
     let (started, ended) = (minute(from), minute(until));
     let as_entered =
-        |text: &str| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").unwrap();
+        |text: &str| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
     let minutes = (as_entered(&ended) - as_entered(&started)).num_minutes();
     field.paste("[data-testid=when]", &started).await;
     field.paste("[data-testid=until]", &ended).await;

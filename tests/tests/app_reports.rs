@@ -1,6 +1,6 @@
 //! The coordinator's lägesrapport through the real app: last month's numbers checked
-//! against the reports that went in, the version for politicians with "<3", the file
-//! saved to send, a CSV export, and the meeting's one-page sheet.
+//! against the reports that went in, the version for politicians with its counts
+//! protected, the file saved to send, a CSV export, and the meeting's one-page sheet.
 #![allow(clippy::unwrap_used)]
 
 use chrono::{Datelike, Duration, NaiveDate};
@@ -76,46 +76,64 @@ async fn the_period_report_counts_what_went_in() {
         .await;
     app.click("[data-testid=tab-reports]").await;
     app.click("[data-testid=period-last-month]").await;
-    app.wait_for_text("[data-testid=total-reports]", |t| t == "7")
-        .await;
-    let totals = app
-        .wait_for_text("[data-testid=totals]", |t| !t.is_empty())
-        .await;
-    assert!(totals.contains("Perioden före: 3"), "{totals}");
-    let row =
-        |name: &str| format!("[data-testid=trend-row][data-name='{name}'] [data-testid=reports]");
-    assert_eq!(
-        app.wait_for_text(&row("Rönninge"), |t| !t.is_empty()).await,
-        "5"
-    );
-    assert_eq!(
-        app.wait_for_text(&row("Salems centrum"), |t| !t.is_empty())
-            .await,
-        "2"
-    );
-    assert_eq!(
-        app.wait_for_text(&row("Skadegörelse"), |t| !t.is_empty())
-            .await,
-        "5"
-    );
-    assert_eq!(
-        app.wait_for_text(&row("Ordningsstörning"), |t| !t.is_empty())
-            .await,
-        "2"
-    );
+    let total = "[data-testid=period-report] .total[data-measure=reports] strong";
+    app.wait_for_text(total, |t| t == "7").await;
+    let previous = "[data-testid=period-report] .total[data-measure=previous_reports]";
+    let previous = app.wait_for_text(previous, |t| !t.is_empty()).await;
+    assert_eq!(previous.replace('\u{a0}', " "), "Föregående period: 3");
+    let row = |name: &str| {
+        format!("[data-testid=period-report] tr[data-name='{name}'] td[data-measure=reports]")
+    };
+    for (name, count) in [
+        ("Rönninge", "5"),
+        ("Salems centrum", "2"),
+        ("Skadegörelse", "5"),
+        ("Ordningsstörning", "2"),
+    ] {
+        assert_eq!(
+            app.wait_for_text(&row(name), |t| !t.is_empty()).await,
+            count,
+            "{name}"
+        );
+    }
     for size in [(1366, 768), (390, 844)] {
         app.screenshot("period-report", size).await;
         app.assert_fits(&format!("the period report at {size:?}"))
             .await;
     }
 
-    // The version for politicians: small counts hidden.
-    app.click("[data-testid=politician]").await;
-    app.wait_for_text(&row("Salems centrum"), |t| t == "<3")
+    // A period typed the Swedish way: the first ten days of last month hold the five.
+    app.paste("[data-testid=period-from]", &last_month.to_string())
         .await;
-    assert_eq!(
-        app.wait_for_text(&row("Rönninge"), |t| !t.is_empty()).await,
-        "5"
+    app.paste(
+        "[data-testid=period-until]",
+        &(last_month + Duration::days(9)).to_string(),
+    )
+    .await;
+    app.wait_for_text(total, |t| t == "5").await;
+    app.click("[data-testid=period-last-month]").await;
+    app.wait_for_text(total, |t| t == "7").await;
+
+    // The version for politicians: Salems centrum's 2 withheld with its grade, and so
+    // is what would give it away by subtraction (7 − 5).
+    app.click("[data-testid=politician]").await;
+    app.wait_for_text(&row("Salems centrum"), |t| t == "..")
+        .await;
+    let highest =
+        "[data-testid=period-report] tr[data-name='Salems centrum'] td[data-measure=highest]";
+    assert_eq!(app.wait_for_text(highest, |t| !t.is_empty()).await, "–");
+    let ronninge = app.wait_for_text(&row("Rönninge"), |t| !t.is_empty()).await;
+    let sum = app.wait_for_text(total, |t| !t.is_empty()).await;
+    assert!(
+        ronninge == ".." || sum == "..",
+        "Rönninge {ronninge} of {sum}"
+    );
+    let footnote = app
+        .wait_for_text("[data-testid=period-report] .footnote", |t| !t.is_empty())
+        .await;
+    assert!(
+        footnote.contains("antal på 1 eller 2 redovisas inte"),
+        "{footnote}"
     );
     app.screenshot("period-report-politicians", (820, 1180))
         .await;
@@ -131,10 +149,17 @@ async fn the_period_report_counts_what_went_in() {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "html"))
         .unwrap_or_else(|| panic!("no report file; the app said {path}"));
+    assert!(
+        file.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .ends_with("-politiker.html")
+    );
     let html = std::fs::read_to_string(&file).unwrap();
     assert!(html.starts_with("<!doctype html>"));
     assert!(
-        html.contains("Salems centrum") && html.contains("&lt;3"),
+        html.contains("Salems centrum") && html.contains(">..</td>"),
         "{html}"
     );
     assert!(

@@ -116,7 +116,7 @@ const SV: Words = Words {
     generated: "Sammanställd",
     reports: "Rapporter",
     events: "Händelser",
-    previous: "Perioden före",
+    previous: "Föregående period",
     change: "Förändring",
     highest: "Högsta bedömning",
     by_area: "Per område",
@@ -145,9 +145,9 @@ const SV: Words = Words {
     ],
     footnote: "Antal skyddas så att ingen kan pekas ut: antal på 1 eller 2 redovisas inte \
         (visas som ..), och inte heller andra antal som annars skulle göra det möjligt att \
-        räkna fram dem ur summor, rader, kolumner, den andra tabellen eller perioden före. \
+        räkna fram dem ur summor, rader, kolumner, den andra tabellen eller föregående period. \
         Där ett områdes eller en kategoris antal inte redovisas visas inte heller dess högsta \
-        bedömning. Raderna står i bokstavsordning. Perioden före redovisas som i dess egen \
+        bedömning. Raderna står i bokstavsordning. Föregående period redovisas som i dess egen \
         rapport.",
 };
 

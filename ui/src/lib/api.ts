@@ -4,10 +4,11 @@
 import { invoke } from "@tauri-apps/api/core";
 import type {
   AdminChange, AdminOutcome, AuditEntry, People, QrCode, WorkspaceId,
-  Agenda, Assessment, PeriodReport, RegisterChange, Decision, DecisionDraft, DecisionStatus, Grade, Meeting,
+  Agenda, Assessment, RegisterChange, Decision, DecisionDraft, DecisionStatus, Grade, Meeting,
   Category, CommandError, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
   ObservationPatch, ObservationRow, Organisation, Overview, Place, Position, StoreLock, SyncOverview,
 } from "./bindings";
+import type { Lang } from "./i18n";
 
 export function isCommandError(e: unknown): e is CommandError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
@@ -46,8 +47,10 @@ export const api = {
   markReviewed: (id: string) => call<Observation>("mark_reviewed", { id }),
   link: (ids: string[]) => call<void>("link", { ids }),
   erase: (id: string) => call<void>("erase", { id }),
-  periodReport: (from: string, until: string) => call<PeriodReport>("period_report", { from, until }),
-  saveReport: (name: string, html: string) => call<string>("save_report", { name, html }),
+  reportSheet: (from: string, until: string, politicians: boolean, lang: Lang) =>
+    call<string>("report_sheet", { from, until, politicians, lang }),
+  saveReport: (from: string, until: string, politicians: boolean, lang: Lang, format: "html" | "csv") =>
+    call<string>("save_report", { from, until, politicians, lang, format }),
   export: (format: "csv" | "geojson", from: string, until: string) => call<string>("export", { format, from, until }),
   changeRegister: (change: RegisterChange) => call<void>("change_register", { change }),
   people: (workspace: WorkspaceId | null = null) => call<People>("people", { workspace }),

@@ -196,17 +196,6 @@ from: string | null, to: string | null, why: string, responsible: OrganisationId
 
 export type DecisionId = string;
 
-export type DecisionOutcome = { place: string, deployees: Array<Deployee>, days: Array<string>, why: string, responsible: string, status: DecisionStatus, 
-/**
- * The latest status note.
- */
-note: string, decided_week: IsoWeek, 
-/**
- * Reports per week at the place in the four weeks up to the decision, and after it
- * (up to four weeks, within the period's end).
- */
-before: Array<WeekPoint>, after: Array<WeekPoint>, };
-
 export type DecisionStatus = "planerad" | "genomford" | "inte-genomford" | "uppfoljd";
 
 export type DecisionStatusChange = { id: NoteId, status: DecisionStatus, note: string, by: Reporter, at: Timestamp, };
@@ -459,25 +448,6 @@ abilities: Abilities, };
  * organisations and people, each person with their devices.
  */
 export type People = { organisations: Array<Organisation>, people: Array<Person>, };
-
-export type PeriodReport = { workspace: string, 
-/**
- * The first day of the period and the day after its last, as `2026-11-01`.
- */
-from: string, until: string, generated_at: Timestamp, weeks: Array<IsoWeek>, reports: number, events: number, previous_reports: number, areas: Array<PeriodRow>, categories: Array<PeriodRow>, decisions: Array<DecisionOutcome>, };
-
-/**
- * One row of the report: an area (or a place outside every area), or a main category.
- */
-export type PeriodRow = { key: string, name: string, reports: number, events: number, 
-/**
- * Reports in the period of the same length just before.
- */
-previous_reports: number, highest: Grade | null, 
-/**
- * Reports per week of the period, in `PeriodReport::weeks` order.
- */
-per_week: Array<number>, };
 
 export type Person = { user: UserId, name: string, organisation: OrganisationId, role: Role, 
 /**

@@ -14,8 +14,8 @@ const observation: Observation = {
 describe("the report form", () => {
   it("shows a time in Swedish time, whatever the device's zone", () => {
     // 20:30 UTC in November is 21:30 in Sweden; in June, 22:30.
-    expect(toLocalInput(observation.observed_at)).toBe("2026-11-24T21:30");
-    expect(toLocalInput("2026-06-10T20:30:00.000Z")).toBe("2026-06-10T22:30");
+    expect(toLocalInput(observation.observed_at)).toBe("2026-11-24 21:30");
+    expect(toLocalInput("2026-06-10T20:30:00.000Z")).toBe("2026-06-10 22:30");
   });
   it("sends nothing when nothing changed", () => {
     expect(patchOf(observation, formOf(observation), false)).toBeNull();
@@ -39,9 +39,9 @@ describe("the report form", () => {
     expect(draft.grade).toBe(3);
   });
   it("sends a narrowed visibility, a place detail and the end of a span, and clears the span", () => {
-    const form = { ...formOf(observation), visibility: "kommun-polis" as const, placeDetail: " vid cykelstället ", until: "2026-11-24T23:00" };
+    const form = { ...formOf(observation), visibility: "kommun-polis" as const, placeDetail: " vid cykelstället ", until: "2026-11-24 23:00" };
     expect(patchOf(observation, form, false)).toEqual({
-      visibility: "kommun-polis", place_detail: "vid cykelstället", observed_until: "2026-11-24T23:00",
+      visibility: "kommun-polis", place_detail: "vid cykelstället", observed_until: "2026-11-24 23:00",
     });
     const spanned = { ...observation, observed_until: "2026-11-24T22:00:00.000Z" };
     expect(patchOf(spanned, { ...formOf(spanned), until: "" }, false)).toEqual({ observed_until: null });

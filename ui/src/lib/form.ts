@@ -13,7 +13,7 @@ export interface FormValues {
   ageGroup: string;
   source: string;
   description: string;
-  /** `datetime-local` text in the device's time zone; empty means now. */
+  /** Swedish time as typed, `2026-11-24 21:30` or `21:30`; empty means now. */
   when: string;
   /** The end of a span, as `when`; empty when the observation was a moment. */
   until: string;
@@ -29,11 +29,11 @@ export const emptyForm = (): FormValues => ({
 });
 
 /**
- * An instant as a `datetime-local` input shows it: Swedish time, which is how the core
- * reads the text back, whatever zone the device is set to.
+ * An instant as the form shows it: Swedish time, `2026-11-24 21:30`, which is how the
+ * core reads the text back, whatever zone or locale the device is set to.
  */
 export function toLocalInput(iso: string): string {
-  return swedishTime(new Date(iso)).replace(" ", "T");
+  return swedishTime(new Date(iso));
 }
 
 export function formOf(o: Observation): FormValues {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorText, refusalText, gradeLabel, isWordy, isoWeek, deploymentDays, currentWeek, summarise, labelAnchor, orderPlaces, remember, roleLabel, stepWeek } from "./format";
+import { errorText, refusalText, gradeLabel, isWordy, isoWeek, deploymentDays, currentWeek, summarise, labelAnchor, orderPlaces, remember, roleLabel, stepWeek, readDay, readClock, readMoment, dayAfter } from "./format";
 import { text } from "./i18n";
 import type { Place } from "./bindings";
 
@@ -99,5 +99,33 @@ describe("the meeting", () => {
     expect(summarise([{ reports: 3, highest: 4 }, { reports: 0, highest: null }, { reports: 2, highest: 5 }]))
       .toEqual({ perWeek: 1.7, highest: 5 });
     expect(summarise([])).toEqual({ perWeek: 0, highest: null });
+  });
+});
+
+describe("dates and times typed the Swedish way", () => {
+  it("reads days, whatever the system's locale", () => {
+    expect(readDay("2026-11-30")).toBe("2026-11-30");
+    expect(readDay(" 20261130 ")).toBe("2026-11-30");
+    expect(readDay("2026-02-30")).toBeNull();
+    expect(readDay("11/30/2026")).toBeNull();
+    expect(readDay("")).toBeNull();
+  });
+  it("reads times of day on the 24-hour clock", () => {
+    expect(readClock("21:30")).toBe("21:30");
+    expect(readClock("9.05")).toBe("09:05");
+    expect(readClock("2130")).toBe("21:30");
+    expect(readClock("24:00")).toBeNull();
+    expect(readClock("9:30 PM")).toBeNull();
+  });
+  it("reads moments as the core reads them", () => {
+    expect(readMoment("")).toBe("");
+    expect(readMoment("21:30")).toBe("21:30");
+    expect(readMoment("2026-11-24 21:30")).toBe("2026-11-24 21:30");
+    expect(readMoment("2026-11-24T21:30")).toBe("2026-11-24 21:30");
+    expect(readMoment("24/11 21:30")).toBeNull();
+  });
+  it("steps days across months", () => {
+    expect(dayAfter("2026-11-30")).toBe("2026-12-01");
+    expect(dayAfter("2026-12-01", -1)).toBe("2026-11-30");
   });
 });

@@ -265,3 +265,44 @@ export function errorText(code: ErrorCode): TextKey {
       return "errorGeneric";
   }
 }
+
+/**
+ * A day as typed in Sweden, `2026-11-30` (or `20261130`), as `2026-11-30`; `null` when
+ * it is no day. Inputs are text, not the system's date picker, so that dates read the
+ * Swedish way whatever the system's locale.
+ */
+export function readDay(text: string): string | null {
+  const m = /^\s*(\d{4})-?(\d{2})-?(\d{2})\s*$/.exec(text);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  return `${m[1]}-${m[2]}-${m[3]}`;
+}
+
+/** A time of day, `21:30` (or `2130`, `21.30`), as `21:30`; `null` when it is none. */
+export function readClock(text: string): string | null {
+  const [, h = "", min = ""] = /^\s*(\d{1,2})[:.]?(\d{2})\s*$/.exec(text) ?? [];
+  if (!h || Number(h) > 23 || Number(min) > 59) return null;
+  return `${h.padStart(2, "0")}:${min}`;
+}
+
+/**
+ * A moment as typed, Swedish time: `2026-11-24 21:30`, or `21:30` for today; `""` when
+ * empty (now), `null` when it cannot be read. Given to the core as it reads it.
+ */
+export function readMoment(text: string): string | null {
+  const trimmed = text.trim();
+  if (trimmed === "") return "";
+  const clock = readClock(trimmed);
+  if (clock) return clock;
+  const [, d = "", c = ""] = /^(\S+)[ T]+(\S+)$/.exec(trimmed) ?? [];
+  const day = readDay(d);
+  const time = readClock(c);
+  return day && time ? `${day} ${time}` : null;
+}
+
+/** The day before `day` (`2026-12-01` → `2026-11-30`), and the day after. */
+export function dayAfter(day: string, n = 1): string {
+  return new Date(new Date(day + "T12:00:00Z").getTime() + n * 86400000).toISOString().slice(0, 10);
+}
