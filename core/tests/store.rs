@@ -269,3 +269,49 @@ fn a_store_written_by_a_newer_version_is_refused_with_a_clear_message() {
         "{message}"
     );
 }
+
+#[test]
+fn each_report_says_whether_it_waits_was_sent_or_was_refused() {
+    use lagesbild_core::store::Delivery;
+    let (mut store, _, _) = demo_store(1);
+    let a = store
+        .record(&draft("Salemhallen", "klotter", 2), now())
+        .unwrap()
+        .id;
+    let b = store
+        .record(&draft("Salemhallen", "brak", 3), now())
+        .unwrap()
+        .id;
+    let c = store
+        .record(&draft("Salemhallen", "hot", 4), now())
+        .unwrap()
+        .id;
+    assert_eq!(
+        store.delivery(&[a, b, c]).unwrap(),
+        vec![Delivery::Waiting; 3]
+    );
+
+    let pending = store.pending_changes(100).unwrap();
+    let of = |id: lagesbild_core::ObservationId| {
+        pending
+            .iter()
+            .filter(|p| p.doc_id == *id.as_uuid())
+            .map(|p| p.seq)
+            .collect::<Vec<_>>()
+    };
+    store.acknowledge(&of(a), now()).unwrap();
+    store
+        .refuse(of(c)[0], "forbidden", "the category is retired")
+        .unwrap();
+    assert_eq!(
+        store.delivery(&[a, b, c]).unwrap(),
+        vec![
+            Delivery::Sent { at: Some(now()) },
+            Delivery::Waiting,
+            Delivery::Refused {
+                code: "forbidden".into(),
+                message: "the category is retired".into()
+            },
+        ]
+    );
+}

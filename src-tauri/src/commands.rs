@@ -219,6 +219,7 @@ pub async fn lagesbild(
 pub struct SyncOverview {
     /// None before enrolment: the app records locally only.
     pub status: Option<SyncStatus>,
+    /// Reports (documents) with changes still to send.
     pub waiting: u64,
     pub refused: Vec<RefusedChange>,
 }
@@ -230,9 +231,18 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncOvervi
     let status = workspace.and_then(|w| state.sync_status().and_then(|all| all.get(&w).cloned()));
     Ok(SyncOverview {
         status,
-        waiting: store.pending_count()?,
+        waiting: store.pending_document_count()?,
         refused: store.refused_changes()?,
     })
+}
+
+/// Where each of these reports stands with the server, for *Mina rapporter*.
+#[tauri::command]
+pub async fn delivery(
+    state: State<'_, AppState>,
+    ids: Vec<ObservationId>,
+) -> CommandResult<Vec<lagesbild_core::store::Delivery>> {
+    Ok(state.store().delivery(&ids)?)
 }
 
 #[tauri::command]

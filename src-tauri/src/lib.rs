@@ -82,6 +82,7 @@ pub fn run() {
             commands::erase,
             commands::change_register,
             commands::report_sheet,
+            commands::delivery,
             commands::save_report,
             commands::export,
             admin::people,

@@ -307,7 +307,16 @@ async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
         app.click("[data-testid=save]").await;
         app.wait_for("[data-testid=saved]").await;
     }
+    // Both wait, counted as soon as they are saved, and each says so in Mina rapporter.
+    app.wait_for_text("[data-testid=waiting]", |t| t == "2 rapporter väntar")
+        .await;
     app.screenshot("local-report", (390, 844)).await;
+    app.click("[data-testid=tab-mine]").await;
+    app.wait_for_text("[data-testid=my-reports]", |t| {
+        t.matches("väntar på anslutning").count() == 2
+    })
+    .await;
+    app.click("[data-testid=tab-report]").await;
 
     // Connect. A mistyped code is refused in Swedish, with what to do.
     app.click("[data-testid=connect]").await;
@@ -351,9 +360,14 @@ async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
     app.select("[data-testid=pick-place]", "Salemhallen").await;
     app.wait_for_text("[data-testid=my-reports]", |t| t.contains("Salemhallen"))
         .await;
-    app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
+    app.wait_for_text("[data-testid=waiting]", |t| t == "0 rapporter väntar")
         .await;
     on_server(&server, 2).await;
+    // Each report now says when the server had it.
+    app.wait_for_text("[data-testid=my-reports]", |t| {
+        t.matches("skickad ").count() == 2
+    })
+    .await;
 
     // Edit: the grade of the report at Rönninge station goes up, and the server has it.
     app.click_text("[data-testid=my-report]", "Rönninge station")

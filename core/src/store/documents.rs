@@ -150,6 +150,18 @@ impl Store {
         Ok(count.unsigned_abs())
     }
 
+    /// How many documents (reports, mostly) have changes still to send: what the user
+    /// reads as "reports waiting".
+    pub fn pending_document_count(&self) -> Result<u64> {
+        let count: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(DISTINCT doc_id) FROM pending_changes WHERE refused IS NULL",
+            )?
+            .query_row([], |r| r.get(0))?;
+        Ok(count.unsigned_abs())
+    }
+
     /// Every change of a document as this store holds it: for tests and for handing a
     /// document to another device.
     pub fn document_changes(&self, id: &Uuid) -> Result<Vec<DocChange>> {

@@ -31,7 +31,7 @@ pub use key::{MIN_PASSPHRASE, StoreKey, is_encrypted};
 pub use local::Rehomed;
 pub use meetings::DecisionDraft;
 pub use observations::{ListQuery, ObservationFilter, ObservationRow};
-pub use sync::{Applied, Credential, RefusedChange, SyncState};
+pub use sync::{Applied, Credential, Delivery, RefusedChange, SyncState};
 
 /// The file name of a store inside its directory.
 pub const STORE_FILE: &str = "lagesbild.sqlite3";

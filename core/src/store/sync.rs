@@ -25,6 +25,19 @@ pub struct SyncState {
     pub last_synced_at: Option<Timestamp>,
 }
 
+/// Where one of this device's reports stands with the server, as its reporter reads it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Delivery {
+    /// Changes of it are still to be sent (also before the device is enrolled).
+    Waiting,
+    /// The server has it all; it first saw the report `at`.
+    Sent { at: Option<Timestamp> },
+    /// The server refused a change of it, for this reason; it is kept here.
+    Refused { code: String, message: String },
+}
+
 /// A change the server refused, kept with its reason.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,6 +224,43 @@ impl Store {
             )?
             .query_row([workspace], |r| r.get(0))?;
         Ok(n.unsigned_abs())
+    }
+
+    /// Where each of `ids` stands with the server: refused if any change of it was,
+    /// waiting while any is unsent, else sent.
+    pub fn delivery(&self, ids: &[crate::ids::ObservationId]) -> Result<Vec<Delivery>> {
+        let mut refused = self.conn.prepare_cached(
+            "SELECT refused FROM pending_changes WHERE doc_id = ?1 AND refused IS NOT NULL
+             ORDER BY seq LIMIT 1",
+        )?;
+        let mut waiting = self.conn.prepare_cached(
+            "SELECT 1 FROM pending_changes WHERE doc_id = ?1 AND refused IS NULL LIMIT 1",
+        )?;
+        let mut seen = self
+            .conn
+            .prepare_cached("SELECT server_seen_at FROM observations WHERE id = ?1")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(reason) = refused
+                .query_row([id], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                let reason: serde_json::Value = serde_json::from_str(&reason).unwrap_or_default();
+                let text = |k: &str| reason[k].as_str().unwrap_or_default().to_string();
+                out.push(Delivery::Refused {
+                    code: text("code"),
+                    message: text("message"),
+                });
+            } else if waiting.exists([id])? {
+                out.push(Delivery::Waiting);
+            } else {
+                let at: Option<i64> = seen.query_row([id], |r| r.get(0)).optional()?.flatten();
+                out.push(Delivery::Sent {
+                    at: at.and_then(Timestamp::from_millis),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The server stored these changes (or had them): forget them here, and note when the

@@ -5,7 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type {
   AdminChange, AdminOutcome, AuditEntry, People, QrCode, WorkspaceId,
   Agenda, Assessment, RegisterChange, Decision, DecisionDraft, DecisionStatus, Grade, Meeting,
-  Category, CommandError, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
+  Category, CommandError, Delivery, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
   ObservationPatch, ObservationRow, Organisation, Overview, Place, Position, StoreLock, SyncOverview,
 } from "./bindings";
 import type { Lang } from "./i18n";
@@ -23,6 +23,17 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+/** Said on the window after every change this device makes, so that what counts the
+ * unsent changes (the status bar, *Mina rapporter*) looks again at once. */
+export const LOCAL_CHANGE = "lagesbild:local-change";
+
+/** A call that changes the store: when it succeeds, `LOCAL_CHANGE` is said. */
+async function change<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  const result = await call<T>(command, args);
+  window.dispatchEvent(new Event(LOCAL_CHANGE));
+  return result;
+}
+
 export const api = {
   storeLock: () => call<StoreLock>("store_lock"),
   unlock: (passphrase: string) => call<void>("unlock", { passphrase }),
@@ -31,18 +42,19 @@ export const api = {
     call<Overview>("enroll", { server, code, ca, deviceName }),
   startLocal: (name: string) => call<Overview>("start_local", { name }),
   addLocalPlace: (name: string, position: Position | null) => call<Place>("add_local_place", { name, position }),
-  rehome: (id: string, place: string) => call<Observation>("rehome", { id, place }),
+  rehome: (id: string, place: string) => change<Observation>("rehome", { id, place }),
   categories: () => call<Category[]>("categories"),
   places: () => call<Place[]>("places"),
   organisations: () => call<Organisation[]>("organisations"),
-  record: (draft: ObservationDraft) => call<Observation>("record", { draft }),
-  edit: (id: string, patch: ObservationPatch) => call<Observation>("edit", { id, patch }),
+  record: (draft: ObservationDraft) => change<Observation>("record", { draft }),
+  edit: (id: string, patch: ObservationPatch) => change<Observation>("edit", { id, patch }),
   addNote: (id: string, text: string, acknowledgePersonnummer = false) =>
-    call<Observation>("add_note", { id, text, acknowledgePersonnummer }),
+    change<Observation>("add_note", { id, text, acknowledgePersonnummer }),
   observation: (id: string) => call<Observation>("observation", { id }),
   list: (query: ListQuery) => call<ObservationRow[]>("list", { query }),
   lagesbild: (week: string | null, filter: ObservationFilter) => call<Lagesbild>("lagesbild", { week, filter }),
   syncStatus: () => call<SyncOverview>("sync_status"),
+  delivery: (ids: string[]) => call<Delivery[]>("delivery", { ids }),
   syncNow: () => call<void>("sync_now"),
   markReviewed: (id: string) => call<Observation>("mark_reviewed", { id }),
   link: (ids: string[]) => call<void>("link", { ids }),

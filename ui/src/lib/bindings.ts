@@ -201,6 +201,11 @@ export type DecisionStatus = "planerad" | "genomford" | "inte-genomford" | "uppf
 export type DecisionStatusChange = { id: NoteId, status: DecisionStatus, note: string, by: Reporter, at: Timestamp, };
 
 /**
+ * Where one of this device's reports stands with the server, as its reporter reads it.
+ */
+export type Delivery = { "state": "waiting" } | { "state": "sent", at: Timestamp | null, } | { "state": "refused", code: string, message: string, };
+
+/**
  * Who a deployment sends.
  */
 export type Deployee = "faltare" | "vaktare" | "polis" | "nattvandrare" | "ovrigt";
