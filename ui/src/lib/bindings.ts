@@ -591,7 +591,11 @@ export type SyncOverview = {
 /**
  * None before enrolment: the app records locally only.
  */
-status: SyncStatus | null, waiting: number, refused: Array<RefusedChange>, };
+status: SyncStatus | null, 
+/**
+ * Reports (documents) with changes still to send.
+ */
+waiting: number, refused: Array<RefusedChange>, };
 
 export type SyncStatus = { 
 /**
