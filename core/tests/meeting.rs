@@ -282,6 +282,46 @@ fn the_official_assessment_stands_beside_the_reports_and_each_organisations_view
 }
 
 #[test]
+fn notes_written_on_two_laptops_from_nothing_stay_on_lines_of_their_own() {
+    let (mut a, demo, me) = demo_store(0);
+    let mut b = second_store(&demo, 1);
+    let start = at("2026-11-25T17:00:00Z");
+    let meeting = a.start_meeting(week("2026-W48"), start).unwrap();
+    let id = meeting.id.as_uuid();
+    b.receive(me.workspace, id, &a.document_changes(id).unwrap(), start)
+        .unwrap();
+
+    // Offline, each writes one sentence into the empty notes, as people type them.
+    a.edit_meeting_notes(
+        meeting.id,
+        "Beslut: fältare och väktare till hallen.",
+        start,
+    )
+    .unwrap();
+    b.edit_meeting_notes(meeting.id, "Läget: oroligt vid stationen.", start)
+        .unwrap();
+    let (from_a, from_b) = (
+        a.document_changes(id).unwrap(),
+        b.document_changes(id).unwrap(),
+    );
+    b.receive(me.workspace, id, &from_a, start).unwrap();
+    a.receive(me.workspace, id, &from_b, start).unwrap();
+
+    let notes = a.meeting(meeting.id).unwrap().notes.as_str().to_string();
+    assert_eq!(notes, b.meeting(meeting.id).unwrap().notes.as_str());
+    let mut lines: Vec<&str> = notes.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "Beslut: fältare och väktare till hallen.",
+            "Läget: oroligt vid stationen."
+        ],
+        "each laptop's text on its own line, not run together: {notes:?}"
+    );
+}
+
+#[test]
 fn two_laptops_edit_the_same_meeting_offline_and_converge() {
     let (mut a, demo, me) = demo_store(0);
     let mut b = second_store(&demo, 1);
@@ -370,7 +410,7 @@ fn two_laptops_that_both_start_the_meeting_offline_keep_both() {
     let notes: Vec<&str> = on_a.iter().map(|m| m.notes.as_str()).collect();
     assert_eq!(
         notes,
-        ["A:s anteckningar", "B:s anteckningar"],
+        ["A:s anteckningar\n", "B:s anteckningar\n"],
         "neither is lost"
     );
     assert_eq!(a.agenda(w).unwrap().meetings.len(), 2);

@@ -94,8 +94,15 @@ impl Store {
         if length > MAX_NOTES {
             return Err(too_long(Field::Note, length, MAX_NOTES));
         }
+        // Notes end with a line break: two laptops that write at the same place offline
+        // (the end, most often) then merge into lines of their own, not one run-on line.
+        let text = if text.is_empty() || text.ends_with('\n') {
+            text.to_string()
+        } else {
+            format!("{text}\n")
+        };
         self.change(id.0, "meeting", now, |m: &mut Meeting| {
-            m.notes.update(text);
+            m.notes.update(&text);
             Ok(())
         })
     }
