@@ -180,17 +180,33 @@ impl App {
     }
 
     pub async fn click(&self, css: &str) {
-        self.wait_for(css)
-            .await
+        let element = self.wait_for(css).await;
+        self.scroll_to(&element).await;
+        element
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Scrolls `element` to the middle of the screen, as a person scrolls to what they
+    /// tap: the driver's own scrolling leaves it at an edge, under the phone's tab bar.
+    async fn scroll_to(&self, element: &fantoccini::elements::Element) {
+        let _ = self
+            .client
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' });",
+                vec![serde_json::to_value(element).expect("an element reference")],
+            )
+            .await;
+    }
+
     /// Records a report through the report screen, as a user would.
     pub async fn record(&self, place: &str, category: &str, grade: u8, description: Option<&str>) {
         self.click("[data-testid=tab-report]").await;
+        // The form offers a few places; the rest are found by searching, as people do.
+        self.type_into("[data-testid=place-search]", place).await;
         self.click_text("[data-testid=place]", place).await;
+        self.type_into("[data-testid=place-search]", "").await;
         self.click_text("[data-testid=category]", category).await;
         self.click(&format!("[data-testid=grade-{grade}]")).await;
         if let Some(description) = description {
@@ -212,6 +228,7 @@ impl App {
                 .await
                 .unwrap_or_default();
             if let Some(element) = all.get(n) {
+                self.scroll_to(element).await;
                 element
                     .click()
                     .await
@@ -234,6 +251,7 @@ impl App {
                 .unwrap_or_default()
             {
                 if element.text().await.unwrap_or_default().contains(text) {
+                    self.scroll_to(&element).await;
                     element
                         .click()
                         .await
@@ -290,8 +308,9 @@ impl App {
 
     /// Picks the option labelled `label` in the first `select` matching `css`.
     pub async fn select(&self, css: &str, label: &str) {
-        self.wait_for(css)
-            .await
+        let element = self.wait_for(css).await;
+        self.scroll_to(&element).await;
+        element
             .select_by_label(label)
             .await
             .unwrap_or_else(|e| panic!("select {label} in {css}: {e}"));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorText, refusalText, gradeLabel, isWordy, isoWeek, deploymentDays, currentWeek, summarise, labelAnchor, orderPlaces, remember, roleLabel, stepWeek, readDay, readClock, readMoment, dayAfter } from "./format";
+import { errorText, refusalText, gradeLabel, isWordy, isoWeek, deploymentDays, currentWeek, summarise, labelAnchor, orderPlaces, placeGroups, remember, roleLabel, stepWeek, readDay, readClock, readMoment, dayAfter, weekTitle } from "./format";
 import { text } from "./i18n";
 import type { Place } from "./bindings";
 
@@ -39,6 +39,20 @@ describe("places", () => {
   });
   it("falls back to names without a position", () => {
     expect(orderPlaces(places, [], null).map((p) => p.name)).toEqual(["Rönninge station", "Salemhallen", "Säby gård"]);
+  });
+  it("groups the places: recently used, nearest, then the rest, within the limit", () => {
+    const groups = placeGroups(places, ["c"], { lat: 59.1935, lon: 17.751 }, "", { max: 3, perGroup: 1 });
+    expect(groups.map((g) => [g.key, g.places.map((p) => p.id)])).toEqual([
+      ["recent", ["c"]], ["nearest", ["b"]], ["other", ["a"]],
+    ]);
+    // No position and nothing used yet: the places by name.
+    expect(placeGroups(places, [], null, "").map((g) => g.key)).toEqual(["other"]);
+    // A place used earlier that is now retired is not offered.
+    expect(placeGroups(places, ["e"], null, "")[0]?.key).toEqual("other");
+  });
+  it("shows a search's matches alone, ignoring case", () => {
+    const groups = placeGroups(places, ["c"], null, "rÖnn");
+    expect(groups.map((g) => [g.key, g.places.map((p) => p.name)])).toEqual([["found", ["Rönninge station"]]]);
   });
   it("remembers the latest places without repeats", () => {
     expect(remember(["a", "b", "c"], "b")).toEqual(["b", "a", "c"]);
@@ -127,5 +141,16 @@ describe("dates and times typed the Swedish way", () => {
   it("steps days across months", () => {
     expect(dayAfter("2026-11-30")).toBe("2026-12-01");
     expect(dayAfter("2026-12-01", -1)).toBe("2026-11-30");
+  });
+});
+
+describe("weekTitle", () => {
+  it("names the week with its days and year", () => {
+    expect(weekTitle("2026-W48", "sv")).toBe("v. 48, 23–29 nov 2026");
+    expect(weekTitle("2026-W48", "en")).toBe("w. 48, 23–29 Nov 2026");
+  });
+  it("says the month or the year where it changes", () => {
+    expect(weekTitle("2026-W49", "sv")).toBe("v. 49, 30 nov–6 dec 2026");
+    expect(weekTitle("2026-W01", "sv")).toBe("v. 1, 29 dec 2025–4 jan 2026");
   });
 });

@@ -96,6 +96,27 @@ export function deploymentDays(week: string): string[] {
   return Array.from({ length: 14 }, (_, i) => new Date(monday.getTime() + i * DAY).toISOString().slice(0, 10));
 }
 
+const MONTHS: Record<Lang, string[]> = {
+  sv: ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+  en: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+};
+
+/**
+ * A week as people name it: its number, its days and the year, "v. 48, 23–29 nov 2026";
+ * the month and the year are said only where they change ("v. 1, 29 dec 2025–4 jan 2026").
+ */
+export function weekTitle(week: string, lang: Lang): string {
+  const monday = mondayOf(week);
+  if (!monday) return week;
+  const sunday = new Date(monday.getTime() + 6 * DAY);
+  const number = Number(week.slice(-2));
+  const [d1, m1, y1] = [monday.getUTCDate(), monday.getUTCMonth(), monday.getUTCFullYear()];
+  const [d2, m2, y2] = [sunday.getUTCDate(), sunday.getUTCMonth(), sunday.getUTCFullYear()];
+  const month = (m: number) => MONTHS[lang][m];
+  const start = y1 !== y2 ? `${d1} ${month(m1)} ${y1}` : m1 !== m2 ? `${d1} ${month(m1)}` : `${d1}`;
+  return `${lang === "sv" ? "v." : "w."} ${number}, ${start}–${d2} ${month(m2)} ${y2}`;
+}
+
 /** Average reports per week and the highest grade over a run of weeks. */
 export function summarise(points: { reports: number; highest: Grade | null }[]): { perWeek: number; highest: Grade | null } {
   if (points.length === 0) return { perWeek: 0, highest: null };
@@ -218,6 +239,45 @@ export function orderPlaces(places: Place[], recent: string[], position: { lat: 
     }
     return a.name.localeCompare(b.name, "sv");
   });
+}
+
+/** A labelled group of places on the report form. */
+export interface PlaceGroup {
+  key: "recent" | "nearest" | "other" | "found";
+  places: Place[];
+}
+
+/**
+ * The places the report form offers, in labelled groups that fit a phone's screen:
+ * the recently used, then the nearest (when a position is known), then the rest by
+ * name, `max` places in all. A search shows its matches instead, in the same order.
+ */
+export function placeGroups(
+  places: Place[], recent: string[], position: { lat: number; lon: number } | null, search: string,
+  { max = 6, perGroup = 3 } = {},
+): PlaceGroup[] {
+  const ordered = orderPlaces(places, recent, position);
+  const needle = search.trim().toLocaleLowerCase("sv");
+  if (needle) {
+    const found = ordered.filter((p) => p.name.toLocaleLowerCase("sv").includes(needle));
+    return [{ key: "found", places: found.slice(0, 12) }];
+  }
+  const used = ordered.filter((p) => recent.includes(p.id)).slice(0, perGroup);
+  const rest = ordered.filter((p) => !used.includes(p));
+  const near = position
+    ? [...rest].sort((a, b) => distance(position, a) - distance(position, b)).slice(0, perGroup)
+    : [];
+  const shown = used.length + near.length;
+  const other = rest
+    .filter((p) => !near.includes(p))
+    .sort((a, b) => a.name.localeCompare(b.name, "sv"))
+    .slice(0, Math.max(0, max - shown));
+  const groups: PlaceGroup[] = [
+    { key: "recent", places: used },
+    { key: "nearest", places: near },
+    { key: "other", places: other },
+  ];
+  return groups.filter((g) => g.places.length > 0);
 }
 
 /** Keeps the most recent first, without repeats, at most `max`. */
