@@ -390,6 +390,14 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// What `script` (the body of a function) returns in the page.
+    pub async fn evaluate(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .expect("a script in the page")
+    }
+
     /// Switches the theme with the app's own button.
     pub async fn set_theme(&self, theme: &str) {
         let current = self

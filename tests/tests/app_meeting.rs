@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use chrono::Datelike;
+
 use lagesbild_core::{DecisionDraft, Deployee, ObservationDraft, Timestamp};
 use lagesbild_tests::app::{App, Display, enrolment};
 use lagesbild_tests::{Device, TestServer, now};
@@ -169,6 +171,56 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
         t.contains("Lugnare efter insatsen")
     })
     .await;
+    // On the projector: no app chrome, the agenda first, type read from the back of the
+    // room, the week named with its dates and year, and the areas × weeks grid.
+    a.click("[data-testid=projector]").await;
+    a.wait_for("[data-testid=grade-grid]").await;
+    let seen = a.evaluate(PROJECTOR_FACTS).await;
+    assert_eq!(
+        seen["chrome"],
+        serde_json::json!([]),
+        "chrome on the projector: {seen}"
+    );
+    assert!(seen["body"].as_f64().unwrap() >= 24.0, "{seen}");
+    assert!(
+        seen["smallest"].as_f64().unwrap() >= 20.0,
+        "text too small to read from the back: {seen}"
+    );
+    assert!(
+        seen["agendaFirst"].as_bool().unwrap(),
+        "the agenda comes before the meeting card: {seen}"
+    );
+    let week = now()
+        .0
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .iso_week();
+    let title = seen["week"].as_str().unwrap();
+    assert!(
+        title.contains(&format!("v. {}, ", week.week()))
+            && title.contains(&week.year().to_string())
+            && title.contains('–'),
+        "{title}"
+    );
+    // Rönninge: six weeks, this week's official 3 without the asterisk of an implied grade.
+    let row = "[data-testid=grid-row][data-area='Rönninge'] td";
+    assert_eq!(a.count(row).await, 6);
+    let cells = a
+        .evaluate(&format!(
+            "return [...document.querySelectorAll(\"{row}\")].map((c) => c.textContent.trim());"
+        ))
+        .await;
+    assert_eq!(cells[5], "3", "{cells}");
+    a.screenshot("meeting-projector", (1366, 768)).await;
+    a.click("[data-testid=projector-off]").await;
+    a.wait_for("[data-testid=tab-meeting]").await;
+    assert_eq!(
+        a.evaluate(PROJECTOR_FACTS).await["chrome"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
     for size in [(1366, 768), (820, 1180), (390, 844)] {
         a.screenshot("meeting", size).await;
         a.assert_fits(&format!("meeting at {size:?}")).await;
@@ -234,3 +286,30 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     a.quit().await;
     b.quit().await;
 }
+
+/// On the meeting screen: which of the app's chrome shows, the meeting's and the smallest
+/// visible text's font size in px, whether the agenda comes before the meeting card, and
+/// the week's title.
+const PROJECTOR_FACTS: &str = r#"
+    const shown = (e) => e && e.getBoundingClientRect().height > 0 && getComputedStyle(e).visibility !== "hidden";
+    const chrome = [".top", ".tabs", ".status"].filter((s) => shown(document.querySelector(s)));
+    const meeting = document.querySelector("[data-testid=meeting]");
+    const sizes = [...meeting.querySelectorAll("*")]
+        .filter((e) => shown(e) && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+        .map((e) => {
+            // Text in a drawing is as large as the drawing is scaled.
+            const svg = e.closest("svg");
+            const scale = svg && svg.viewBox.baseVal.width ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1;
+            return [parseFloat(getComputedStyle(e).fontSize) * scale, e.textContent.trim().slice(0, 30)];
+        });
+    sizes.sort((x, y) => x[0] - y[0]);
+    const top = (s) => document.querySelector(s)?.getBoundingClientRect().top ?? -1;
+    return {
+        chrome,
+        body: parseFloat(getComputedStyle(meeting).fontSize),
+        smallest: sizes.length ? sizes[0][0] : 0,
+        smallestText: sizes.length ? sizes[0][1] : "",
+        agendaFirst: top("[data-testid=agenda]") < top(".meeting-card"),
+        week: document.querySelector("[data-testid=meeting-week]").textContent.trim(),
+    };
+"#;
