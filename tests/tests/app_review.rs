@@ -211,6 +211,23 @@ async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
     coordinator
         .wait_for("[data-testid=register-place][data-place='Säby gård, parkeringen']")
         .await;
+    // Moved: the car park is across the road from the farm.
+    let parking = "[data-testid=register-place][data-place='Säby gård, parkeringen']";
+    coordinator
+        .click(&format!("{parking} [data-testid=move]"))
+        .await;
+    coordinator
+        .type_into("[data-testid=place-lat]", "59.2051")
+        .await;
+    coordinator
+        .type_into("[data-testid=place-lon]", "17.7702")
+        .await;
+    coordinator.click("[data-testid=save-position]").await;
+    coordinator
+        .wait_for_text("[data-testid=register-done]", |t| t.contains("Positionen"))
+        .await;
+    assert_eq!(coordinator.attribute(parking, "data-lat").await, "59.2051");
+    assert_eq!(coordinator.attribute(parking, "data-lon").await, "17.7702");
     // Merged.
     let school = "[data-testid=register-place][data-place='Skogsängsskolan']";
     coordinator

@@ -118,6 +118,37 @@ async fn the_coordinator_keeps_the_register_and_devices_follow() {
         )
         .await
         .unwrap();
+    // The sports ground lies elsewhere than first set; a position off the earth is refused.
+    let moved = coordinator
+        .transport
+        .change_register(
+            ws,
+            &RegisterChange::MovePlace {
+                place: sports.id,
+                lat: 59.2051,
+                lon: 17.7702,
+            },
+        )
+        .await
+        .unwrap();
+    let at = moved.places.iter().find(|p| p.id == sports.id).unwrap();
+    assert_eq!((at.lat, at.lon), (59.2051, 17.7702));
+    let off = coordinator
+        .transport
+        .change_register(
+            ws,
+            &RegisterChange::MovePlace {
+                place: sports.id,
+                lat: 95.0,
+                lon: 17.7,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(off, TransportError::Rejected { status: 400, .. }),
+        "{off:?}"
+    );
     coordinator
         .transport
         .change_register(
@@ -161,11 +192,11 @@ async fn the_coordinator_keeps_the_register_and_devices_follow() {
     field.sync().await;
     let store = field.store();
     let places = store.places(ws).unwrap();
-    assert!(
-        places
-            .iter()
-            .any(|p| p.name == "Salems idrottsplats och hall")
-    );
+    let sports_ground = places
+        .iter()
+        .find(|p| p.name == "Salems idrottsplats och hall")
+        .unwrap();
+    assert_eq!((sports_ground.lat, sports_ground.lon), (59.2051, 17.7702));
     let merged = places.iter().find(|p| p.id == hall.id).unwrap();
     assert_eq!(merged.merged_into, Some(sports.id));
     drop(store);

@@ -331,6 +331,21 @@ pub enum RegisterWrite {
     Category(Category),
 }
 
+/// A position on the earth: latitude and longitude in degrees (WGS 84).
+fn position(lat: f64, lon: f64) -> Result<()> {
+    if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
+        return Ok(());
+    }
+    Err(ValidationError::new(
+        Field::Position,
+        Problem::OutOfRange {
+            value: format!("{lat}, {lon}"),
+            allowed: "a latitude and longitude".into(),
+        },
+    )
+    .into())
+}
+
 /// Checks a coordinator's change to the register of `workspace` against its places
 /// (`existing`) and categories (`all`) — names present and not taken, places and
 /// categories of this workspace, a merge into another live place of the same kind —
@@ -380,16 +395,7 @@ pub fn plan_change(
             {
                 return Err(unknown_place(&area.to_string()).into());
             }
-            if !(-90.0..=90.0).contains(lat) || !(-180.0..=180.0).contains(lon) {
-                return Err(ValidationError::new(
-                    Field::Position,
-                    Problem::OutOfRange {
-                        value: format!("{lat}, {lon}"),
-                        allowed: "a latitude and longitude".into(),
-                    },
-                )
-                .into());
-            }
+            position(*lat, *lon)?;
             let area = if *is_area { None } else { *area };
             Ok(vec![RegisterWrite::Place(Place::new(
                 workspace, &name, *is_area, area, *lat, *lon,
@@ -400,6 +406,12 @@ pub fn plan_change(
             let mut renamed = live(*place)?.clone();
             renamed.name = name;
             Ok(vec![RegisterWrite::Place(renamed)])
+        }
+        RegisterChange::MovePlace { place, lat, lon } => {
+            position(*lat, *lon)?;
+            let mut moved = live(*place)?.clone();
+            (moved.lat, moved.lon) = (*lat, *lon);
+            Ok(vec![RegisterWrite::Place(moved)])
         }
         RegisterChange::MergePlace { place, into } => {
             let (from, to) = (live(*place)?, live(*into)?);

@@ -136,6 +136,13 @@ pub enum RegisterChange {
         place: PlaceId,
         name: String,
     },
+    /// The place (or area) lies at another position: set where it was guessed, or
+    /// corrected by the coordinator. Its reports keep their place.
+    MovePlace {
+        place: PlaceId,
+        lat: f64,
+        lon: f64,
+    },
     /// `place` is the same as `into`: its reports count for `into` from now on, and it
     /// takes no new reports. The reports keep their place.
     MergePlace {

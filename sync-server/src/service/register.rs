@@ -66,6 +66,7 @@ impl Service {
             let action = match detail.get("op").and_then(|op| op.as_str()) {
                 Some("add_place") => "register.add_place",
                 Some("rename_place") => "register.rename_place",
+                Some("move_place") => "register.move_place",
                 Some("merge_place") => "register.merge_place",
                 Some("add_category") => "register.add_category",
                 _ => "register.retire_category",

@@ -63,6 +63,7 @@ const ACTIONS: Record<string, [string, string]> = {
   "enrolment.failed": ["Misslyckad anslutning", "Failed enrolment"],
   "register.add_place": ["Plats tillagd", "Place added"],
   "register.rename_place": ["Plats bytte namn", "Place renamed"],
+  "register.move_place": ["Plats flyttad", "Place moved"],
   "register.merge_place": ["Platser sammanslagna", "Places merged"],
   "register.add_category": ["Kategori tillagd", "Category added"],
   "register.retire_category": ["Kategori avvecklad", "Category retired"],

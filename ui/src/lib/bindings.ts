@@ -512,7 +512,7 @@ export type RefusedChange = { seq: number, doc: string, code: string, message: s
  * answer is the whole new register; other devices fetch it when the feed shows its new
  * version.
  */
-export type RegisterChange = { "op": "add_place", name: string, is_area: boolean, area: PlaceId | null, lat: number, lon: number, } | { "op": "rename_place", place: PlaceId, name: string, } | { "op": "merge_place", place: PlaceId, into: PlaceId, } | { "op": "add_category", name_sv: string, name_en: string, parent: string | null, } | { "op": "retire_category", key: string, };
+export type RegisterChange = { "op": "add_place", name: string, is_area: boolean, area: PlaceId | null, lat: number, lon: number, } | { "op": "rename_place", place: PlaceId, name: string, } | { "op": "move_place", place: PlaceId, lat: number, lon: number, } | { "op": "merge_place", place: PlaceId, into: PlaceId, } | { "op": "add_category", name_sv: string, name_en: string, parent: string | null, } | { "op": "retire_category", key: string, };
 
 /**
  * Who made a report or an edit: taken from the device's enrolment, never typed.
