@@ -94,6 +94,7 @@ pub fn typescript() -> String {
         lagesbild_core::sync::wire::AdminOutcome,
         lagesbild_core::sync::wire::AuditEntry,
         QrCode,
+        crate::basemap::BasemapInfo,
         lagesbild_core::store::Delivery,
         crate::unlock::StoreLock,
         // The payload of the `sync-status` event.

@@ -2,6 +2,7 @@
 //! syncs in the background; the UI in `ui/` does the rest.
 
 mod admin;
+mod basemap;
 pub mod bindings;
 mod commands;
 mod error;
@@ -38,6 +39,15 @@ pub fn run() {
         .plugin(tauri_plugin_geolocation::init())
         .plugin(tauri_plugin_barcode_scanner::init());
     let result = builder
+        // The offline basemap's tiles, read from its MBTiles file off the UI's thread.
+        .register_asynchronous_uri_scheme_protocol("basemap", |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            let path = request.uri().path().to_owned();
+            tauri::async_runtime::spawn_blocking(move || {
+                let basemap = app.state::<basemap::Basemap>();
+                responder.respond(basemap::serve(&basemap, &path));
+            });
+        })
         .setup(|app| {
             let dir = data_dir(app);
             // The window is made here rather than in tauri.conf.json so that its web
@@ -48,6 +58,7 @@ pub fn run() {
                 .min_inner_size(360.0, 600.0)
                 .data_directory(dir.join("webview"))
                 .build()?;
+            app.manage(basemap::Basemap::at(dir.join("basemap.mbtiles")));
             unlock::open_at_start(app.handle(), dir)?;
             Ok(())
         })
@@ -90,6 +101,9 @@ pub fn run() {
             admin::audit,
             admin::export_audit,
             admin::qr_code,
+            basemap::basemap,
+            basemap::basemap_upload,
+            basemap::remove_basemap,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

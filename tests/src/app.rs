@@ -370,6 +370,15 @@ impl App {
         path
     }
 
+    /// Chooses the file at `path` in the file input `css`, as the file picker does.
+    pub async fn choose_file(&self, css: &str, path: &Path) {
+        self.wait_for(css)
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("choose {} in {css}: {e}", path.display()));
+    }
+
     /// How many elements match `css` now.
     pub async fn count(&self, css: &str) -> usize {
         self.client
@@ -573,6 +582,83 @@ impl TileServer {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
+}
+
+/// An MBTiles file (SQLite, rows counted from the south) of one solid `colour` tile
+/// everywhere in the box west, south, east, north at zooms `zooms`, as the coordinator
+/// would export one from QGIS for the municipality.
+pub fn make_mbtiles(
+    path: &Path,
+    name: &str,
+    [west, south, east, north]: [f64; 4],
+    zooms: std::ops::RangeInclusive<u8>,
+    colour: [u8; 3],
+) {
+    let mut tile = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut tile, 256, 256);
+        encoder.set_color(png::ColorType::Rgb);
+        let mut writer = encoder.write_header().expect("PNG header");
+        writer
+            .write_image_data(&colour.repeat(256 * 256))
+            .expect("PNG data");
+    }
+    let conn = rusqlite::Connection::open(path).expect("create the MBTiles file");
+    conn.execute_batch(
+        "CREATE TABLE metadata (name TEXT, value TEXT);
+         CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
+         CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);",
+    )
+    .expect("MBTiles schema");
+    let bounds = format!("{west},{south},{east},{north}");
+    for (key, value) in [("name", name), ("format", "png"), ("bounds", &bounds)] {
+        conn.execute("INSERT INTO metadata VALUES (?1, ?2)", [key, value])
+            .expect("metadata");
+    }
+    for z in zooms {
+        let n = f64::from(1u32 << z);
+        let column = |lon: f64| ((lon + 180.0) / 360.0 * n).floor() as u32;
+        let row = |lat: f64| {
+            let lat = lat.to_radians();
+            ((1.0 - lat.tan().asinh() / std::f64::consts::PI) / 2.0 * n).floor() as u32
+        };
+        for x in column(west)..=column(east) {
+            for y in row(north)..=row(south) {
+                conn.execute(
+                    "INSERT INTO tiles VALUES (?1, ?2, ?3, ?4)",
+                    rusqlite::params![z, x, (1u32 << z) - 1 - y, tile],
+                )
+                .expect("a tile");
+            }
+        }
+    }
+}
+
+/// The share of the pixels inside `rect` (left, top, width, height) of a PNG screenshot
+/// that are within a few steps of `colour`.
+pub fn share_of_colour(
+    png_path: &Path,
+    [left, top, width, height]: [usize; 4],
+    colour: [u8; 3],
+) -> f64 {
+    let file = std::fs::File::open(png_path).expect("the screenshot exists");
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a sane size")];
+    let frame = reader.next_frame(&mut pixels).expect("the PNG's pixels");
+    let channels = frame.color_type.samples();
+    let (mut like, mut all) = (0usize, 0usize);
+    for y in top..(top + height).min(frame.height as usize) {
+        for x in left..(left + width).min(frame.width as usize) {
+            let p = y * frame.line_size + x * channels;
+            all += 1;
+            if (0..3).all(|c| pixels[p + c].abs_diff(colour[c]) <= 6) {
+                like += 1;
+            }
+        }
+    }
+    like as f64 / all.max(1) as f64
 }
 
 /// The texts of the QR codes in a PNG screenshot, read as a phone's camera would: the

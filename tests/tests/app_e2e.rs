@@ -7,7 +7,7 @@
 
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_tests::TestServer;
-use lagesbild_tests::app::{App, Display, TileServer, enrolment};
+use lagesbild_tests::app::{App, Display, TileServer, enrolment, make_mbtiles, share_of_colour};
 
 const SIZES: [(u32, u32); 3] = [(390, 844), (820, 1180), (1366, 768)];
 
@@ -237,14 +237,54 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     guard.screenshot("meeting-demo", (1366, 768)).await;
     guard.click("[data-testid=tab-picture]").await;
     guard.click("[data-testid=view-map]").await;
+    let hall = "[data-testid=map-place][data-place='Salemhallen']";
+    guard.wait_for(hall).await;
+    // Each marker shows its grade as a number as well as a colour, and the legend says
+    // what the numbers and colours mean.
+    let grade = guard.wait_for_text(hall, |t| !t.is_empty()).await;
+    assert!(
+        matches!(grade.trim(), "1" | "2" | "3" | "4" | "5"),
+        "the marker shows its grade: {grade:?}"
+    );
+    assert_eq!(
+        guard.count("[data-testid=map-legend] .badge").await,
+        5,
+        "the legend has the five grades"
+    );
+    // No label covers another place's marker, nor another label.
+    let covered = guard
+        .evaluate(
+            "const box = (e) => e.getBoundingClientRect();
+             const over = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+             const pins = [...document.querySelectorAll('[data-testid=map-place]')];
+             const labels = [...document.querySelectorAll('[data-testid=map-label], [data-testid=map-area]')];
+             const out = [];
+             for (const l of labels) {
+               for (const p of pins) if (over(box(l), box(p))) out.push(l.textContent + ' covers ' + p.dataset.place);
+               for (const m of labels) if (m !== l && over(box(l), box(m))) out.push(l.textContent + ' covers ' + m.textContent);
+             }
+             return { covered: out, labels: labels.length, areas: document.querySelectorAll('[data-testid=map-area]').length };",
+        )
+        .await;
+    assert_eq!(covered["covered"], serde_json::json!([]), "{covered}");
+    assert!(covered["labels"].as_u64().unwrap() >= 3, "{covered}");
+    assert!(
+        covered["areas"].as_u64().unwrap() >= 1,
+        "areas are outlined and named: {covered}"
+    );
+    // A tap on a marker opens the place's reports under the map.
+    guard.click(hall).await;
     guard
-        .wait_for("[data-testid=map-place][data-place='Salemhallen']")
+        .wait_for_text("[data-testid=map-rows] h3", |t| t.contains("Salemhallen"))
+        .await;
+    guard
+        .wait_for("[data-testid=map-rows] [data-testid=place-row]")
         .await;
     guard.screenshot("map", (1366, 768)).await;
     assert_eq!(
-        guard.count("[data-testid=map-tile]").await,
-        0,
-        "no tiles unless a tile URL is configured"
+        guard.attribute("[data-testid=map]", "data-tiles").await,
+        "0",
+        "no tiles unless a basemap or a tile URL is configured"
     );
 
     // With a tile URL, the places sit on tiles fetched from it.
@@ -253,8 +293,6 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     guard
         .type_into("[data-testid=tile-url]", &tile_server.url)
         .await;
-    guard.wait_for("[data-testid=map-tile]").await;
-    let zoom = guard.attribute("[data-testid=map]", "data-zoom").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while tile_server.requested().is_empty() {
         assert!(std::time::Instant::now() < deadline, "no tile was fetched");
@@ -262,15 +300,55 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     }
     let fetched = tile_server.requested();
     assert!(
-        fetched.iter().all(|p| p.starts_with(&format!("{zoom}/"))),
-        "tiles of the map's zoom {zoom}: {fetched:?}"
-    );
-    assert!(
-        zoom.parse::<u32>().unwrap() >= 12,
-        "zoomed in on the municipality"
+        fetched
+            .iter()
+            .all(|p| p.split('/').next().unwrap().parse::<u32>().unwrap() >= 12),
+        "zoomed in on the municipality: {fetched:?}"
     );
     guard.screenshot("map-tiles", (1366, 768)).await;
     guard.type_into("[data-testid=tile-url]", "").await;
+
+    // The offline basemap: one MBTiles file, loaded once, drawn with no server at all.
+    let map_file = dir.path().join("salem.mbtiles");
+    let tile_colour = [0xb0, 0x40, 0x90];
+    make_mbtiles(
+        &map_file,
+        "Salem testkarta",
+        [17.70, 59.17, 17.86, 59.25],
+        8..=15,
+        tile_colour,
+    );
+    guard
+        .choose_file("[data-testid=basemap-file]", &map_file)
+        .await;
+    guard
+        .wait_for_text("[data-testid=basemap-info]", |t| {
+            t.contains("Salem testkarta") && t.contains("8–15")
+        })
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while guard.attribute("[data-testid=map]", "data-tiles").await == "0" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no tile came from the basemap file"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let shot = guard.screenshot("map-basemap", (1366, 768)).await;
+    let rect = guard
+        .evaluate(
+            "const r = document.querySelector('[data-testid=map]').getBoundingClientRect();
+             return [r.left, r.top, r.width, r.height].map(Math.round);",
+        )
+        .await;
+    let rect: [usize; 4] = serde_json::from_value(rect).expect("the map's box");
+    let share = share_of_colour(&shot, rect, tile_colour);
+    assert!(
+        share > 0.3,
+        "the basemap's tiles fill the map: {share:.2} of it has their colour"
+    );
+    guard.click("[data-testid=basemap-remove]").await;
+    assert_eq!(guard.count("[data-testid=basemap-info]").await, 0);
     guard.click("[data-testid=theme]").await;
     guard.screenshot("lagesbild-dark", (390, 844)).await;
     field.quit().await;

@@ -114,6 +114,23 @@ action: string,
 target: string | null, detail: string, };
 
 /**
+ * What the UI shows of the loaded basemap and needs to draw it.
+ */
+export type BasemapInfo = { 
+/**
+ * The file's own name for itself (`metadata.name`), else the uploaded file's name.
+ */
+name: string, 
+/**
+ * The tiles' image format: png, jpg or webp.
+ */
+format: string, min_zoom: number, max_zoom: number, 
+/**
+ * West, south, east, north in degrees, when the file says.
+ */
+bounds: [number, number, number, number] | null, attribution: string | null, bytes: number, };
+
+/**
  * How far a bootstrap under way has come.
  */
 export type BootstrapProgress = { stage: BootstrapStage, 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorText, refusalText, gradeLabel, isWordy, isoWeek, deploymentDays, currentWeek, summarise, labelAnchor, orderPlaces, placeGroups, remember, roleLabel, stepWeek, readDay, readClock, readMoment, dayAfter, weekTitle } from "./format";
+import { errorText, refusalText, gradeLabel, isWordy, isoWeek, deploymentDays, currentWeek, summarise, orderPlaces, placeGroups, remember, roleLabel, stepWeek, readDay, readClock, readMoment, dayAfter, weekTitle } from "./format";
 import { text } from "./i18n";
 import type { Place } from "./bindings";
 
@@ -69,11 +69,6 @@ describe("words", () => {
   it("names roles in both languages", () => {
     expect(roleLabel("samordnare", "sv")).toBe("Säkerhetssamordnare");
     expect(roleLabel("polis", "en")).toBe("Police");
-  });
-  it("keeps map labels inside the map", () => {
-    expect(labelAnchor(20, 1000)).toBe("start");
-    expect(labelAnchor(500, 1000)).toBe("middle");
-    expect(labelAnchor(990, 1000)).toBe("end");
   });
   it("explains every error with what to do next", () => {
     expect(text("sv", errorText("unreachable"))).toMatch(/försök igen/);

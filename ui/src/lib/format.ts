@@ -125,13 +125,6 @@ export function summarise(points: { reports: number; highest: Grade | null }[]):
   return { perWeek: Math.round((total / points.length) * 10) / 10, highest };
 }
 
-/** Where a map label sits: it grows away from the nearer edge, so it stays inside. */
-export function labelAnchor(x: number, width: number): "start" | "middle" | "end" {
-  if (x < width * 0.2) return "start";
-  if (x > width * 0.8) return "end";
-  return "middle";
-}
-
 /**
  * Whether a label holds a word too long for a half-width button on a phone. Swedish
  * compounds ("narkotikaförsäljning") are long and WebKitGTK has no Swedish hyphenation,

@@ -1,47 +1,81 @@
 import { describe, expect, it } from "vitest";
-import { TILE, fit, isTileTemplate, project, tiles } from "./map";
+import { hull, isTileTemplate, mapStyle, outline, placeLabels, type Marker } from "./map";
 
-const salem = [
-  { lat: 59.2004, lon: 17.7704 },
-  { lat: 59.1934, lon: 17.7508 },
-  { lat: 59.2301, lon: 17.8199 },
-];
+const view = { width: 800, height: 600 };
+const marker = (id: string, x: number, y: number, width = 100): Marker => ({ id, x, y, r: 14, width, height: 20 });
 
-describe("the map", () => {
-  it("projects as tile servers do", () => {
-    // Stockholm lies in tile 563/301 at zoom 10 (the slippy-map formula with asinh).
-    const p = project({ lat: 59.3293, lon: 18.0686 }, 10);
-    expect(Math.floor(p.x / TILE)).toBe(563);
-    expect(Math.floor(p.y / TILE)).toBe(301);
+describe("the map's labels", () => {
+  it("go to the right of a marker when nothing is there", () => {
+    const labels = placeLabels([marker("a", 100, 100)], view);
+    expect(labels.get("a")).toEqual({ side: "right", left: 118, top: 90 });
   });
-  it("zooms in as far as the places allow", () => {
-    const view = fit(salem);
-    const xy = salem.map((p) => project(p, view.z));
-    for (const p of xy) {
-      expect(p.x - view.left).toBeGreaterThanOrEqual(0);
-      expect(p.x - view.left).toBeLessThanOrEqual(view.width);
-      expect(p.y - view.top).toBeGreaterThanOrEqual(0);
-      expect(p.y - view.top).toBeLessThanOrEqual(view.height);
+  it("cover no other marker: a neighbour on the right sends the label left", () => {
+    const labels = placeLabels([marker("a", 300, 300), marker("b", 360, 300)], view);
+    expect(labels.get("a")?.side).not.toBe("right");
+    // No label box overlaps either marker's circle.
+    for (const [id, l] of labels) {
+      const w = 100;
+      for (const m of [marker("a", 300, 300), marker("b", 360, 300)]) {
+        const apart = l.left + w <= m.x - m.r || m.x + m.r <= l.left || l.top + 20 <= m.y - m.r || m.y + m.r <= l.top;
+        expect(apart, `${id} covers ${m.id}`).toBe(true);
+      }
     }
-    const closer = fit(salem, 1000, 700, 80);
-    expect(closer.z).toBe(view.z);
-    // One more zoom level would not fit.
-    const wider = salem.map((p) => project(p, view.z + 1));
-    const w = Math.max(...wider.map((p) => p.x)) - Math.min(...wider.map((p) => p.x));
-    const h = Math.max(...wider.map((p) => p.y)) - Math.min(...wider.map((p) => p.y));
-    expect(w + 160 > 1000 || h + 160 > 700).toBe(true);
   });
-  it("covers the view with tiles and fills in the template", () => {
-    const view = fit(salem);
-    const covering = tiles(view, "https://tiles.example/{z}/{x}/{y}.png");
-    expect(covering.length).toBeGreaterThan(0);
-    for (const t of covering) {
-      expect(t.url).toMatch(new RegExp(`^https://tiles.example/${view.z}/\\d+/\\d+\\.png$`));
-      expect(t.x).toBeGreaterThan(-TILE);
-      expect(t.x).toBeLessThan(view.width);
+  it("cover no other label, and are left out where there is no room", () => {
+    // A tight cluster: three markers in a row, each 30 px apart, wide labels.
+    const cluster = [marker("a", 400, 300, 200), marker("b", 430, 300, 200), marker("c", 460, 300, 200), marker("d", 430, 270, 200), marker("e", 430, 330, 200)];
+    const labels = placeLabels(cluster, view);
+    const boxes = [...labels.values()].map((l) => ({ l: l.left, t: l.top, r: l.left + 200, b: l.top + 20 }));
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [p, q] = [boxes[i]!, boxes[j]!];
+        expect(p.l < q.r && q.l < p.r && p.t < q.b && q.t < p.b).toBe(false);
+      }
+    expect(labels.size).toBeLessThan(cluster.length);
+    // The first (most serious) is always labelled when it can be.
+    expect(labels.has("a")).toBe(true);
+  });
+  it("stay inside the view: a marker at the right edge is labelled on its left", () => {
+    expect(placeLabels([marker("a", 790, 300)], view).get("a")?.side).toBe("left");
+  });
+});
+
+describe("area outlines", () => {
+  it("the hull keeps the corners and drops the inside", () => {
+    const h = hull([[0, 0], [2, 0], [1, 1], [2, 2], [0, 2], [1, 0.5]]);
+    expect(h).toHaveLength(4);
+    expect(h).toEqual(expect.arrayContaining([[0, 0], [2, 0], [2, 2], [0, 2]]));
+  });
+  it("an area of one place still has a closed shape around it", () => {
+    const ring = outline([{ lat: 59.2, lon: 17.77 }], 250);
+    expect(ring.length).toBeGreaterThanOrEqual(5);
+    expect(ring[0]).toEqual(ring[ring.length - 1]);
+    const lats = ring.map((p) => p[1]);
+    expect(Math.min(...lats)).toBeLessThan(59.2);
+    expect(Math.max(...lats)).toBeGreaterThan(59.2);
+    // About 250 m: 0.0022° of latitude.
+    expect(Math.max(...lats) - 59.2).toBeCloseTo(0.00225 * Math.sin((3 * Math.PI) / 8), 4);
+  });
+  it("encloses every place of the area", () => {
+    const places = [{ lat: 59.2004, lon: 17.7704 }, { lat: 59.1934, lon: 17.7508 }, { lat: 59.2301, lon: 17.8199 }];
+    const ring = outline(places);
+    for (const p of places) {
+      // Inside a counter-clockwise convex ring: left of every edge.
+      for (let i = 0; i + 1 < ring.length; i++) {
+        const [a, b] = [ring[i]!, ring[i + 1]!];
+        expect((b[0] - a[0]) * (p.lat - a[1]) - (b[1] - a[1]) * (p.lon - a[0])).toBeGreaterThan(0);
+      }
     }
-    const area = covering.length * TILE * TILE;
-    expect(area).toBeGreaterThanOrEqual(view.width * view.height);
+  });
+});
+
+describe("the map's style", () => {
+  it("has tiles only when a source is given, under the area outlines", () => {
+    const plain = mapStyle(null, { background: "#fff", area: "#333" }, []);
+    expect(plain.sources.basemap).toBeUndefined();
+    const tiled = mapStyle({ tiles: "basemap://localhost/{z}/{x}/{y}", maxzoom: 14 }, { background: "#fff", area: "#333" }, [{ id: "a", name: "Säby", ring: [] }]);
+    expect(tiled.layers.map((l) => l.id)).toEqual(["background", "basemap", "area-fill", "area-line"]);
+    expect(tiled.sources.basemap).toMatchObject({ type: "raster", tiles: ["basemap://localhost/{z}/{x}/{y}"], maxzoom: 14 });
   });
   it("accepts only templates with zoom, column and row", () => {
     expect(isTileTemplate("https://tile.openstreetmap.org/{z}/{x}/{y}.png")).toBe(true);

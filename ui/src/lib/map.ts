@@ -1,63 +1,142 @@
-// Web Mercator, as map tile servers cut the world: places and tiles share one
-// projection, so pins sit on the tiles when a tile URL is configured and on a plain
-// background when not. Unit-tested.
+// What the map draws besides the map library's own work: where each place's label goes
+// so that it covers no other marker or label, the outline of an area around its places,
+// and the map's style (a plain background, an online tile URL or the offline basemap
+// file). Unit-tested; MapLibre GL JS draws the result.
 
-export const TILE = 256;
-const MAX_ZOOM = 18;
+import type { StyleSpecification } from "maplibre-gl";
 
-export interface Point { lat: number; lon: number }
-
-/** World pixel coordinates of a point at zoom `z`. */
-export function project({ lat, lon }: Point, z: number): { x: number; y: number } {
-  const scale = TILE * 2 ** z;
-  const sin = Math.sin((Math.max(-85, Math.min(85, lat)) * Math.PI) / 180);
-  return {
-    x: ((lon + 180) / 360) * scale,
-    y: (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)) * scale,
-  };
+/** Whether a tile URL template names all three of zoom, column and row. */
+export function isTileTemplate(template: string): boolean {
+  return /^https?:\/\//.test(template) && ["{z}", "{x}", "{y}"].every((p) => template.includes(p));
 }
 
-export interface View { z: number; left: number; top: number; width: number; height: number }
+/** A marker on the screen: a circle at `x`, `y` with radius `r`, and its label's size. */
+export interface Marker { id: string; x: number; y: number; r: number; width: number; height: number }
+
+export interface Box { left: number; top: number; right: number; bottom: number }
+
+export type Side = "right" | "left" | "above" | "below";
+export interface Label { side: Side; left: number; top: number }
+
+const GAP = 4;
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}
+
+function candidates(m: Marker): Label[] {
+  const { x, y, r, width: w, height: h } = m;
+  return [
+    { side: "right", left: x + r + GAP, top: y - h / 2 },
+    { side: "left", left: x - r - GAP - w, top: y - h / 2 },
+    { side: "above", left: x - w / 2, top: y - r - GAP - h },
+    { side: "below", left: x - w / 2, top: y + r + GAP },
+  ];
+}
 
 /**
- * The closest zoom at which every point fits in `width` × at most `maxHeight` pixels
- * with `pad` to spare, and the window onto the world at that zoom.
+ * Places labels greedily, the markers first in the order given (the most serious first):
+ * each takes the first of right, left, above and below that stays inside the view and
+ * covers no marker and no label placed before it; a label with no such place is left
+ * out (the marker still names its place when tapped). Markers themselves may overlap.
  */
-export function fit(points: Point[], width = 1000, maxHeight = 700, pad = 80): View {
-  if (points.length === 0) return { z: 0, left: 0, top: 0, width, height: maxHeight };
-  let z = MAX_ZOOM;
-  for (; z > 0; z--) {
-    const xy = points.map((p) => project(p, z));
-    const w = Math.max(...xy.map((p) => p.x)) - Math.min(...xy.map((p) => p.x));
-    const h = Math.max(...xy.map((p) => p.y)) - Math.min(...xy.map((p) => p.y));
-    if (w + 2 * pad <= width && h + 2 * pad <= maxHeight) break;
-  }
-  const xy = points.map((p) => project(p, z));
-  const [minX, maxX] = [Math.min(...xy.map((p) => p.x)), Math.max(...xy.map((p) => p.x))];
-  const [minY, maxY] = [Math.min(...xy.map((p) => p.y)), Math.max(...xy.map((p) => p.y))];
-  const height = Math.min(maxHeight, Math.max(maxY - minY + 2 * pad, width * 0.5));
-  return { z, left: (minX + maxX) / 2 - width / 2, top: (minY + maxY) / 2 - height / 2, width, height };
-}
-
-export interface Tile { url: string; x: number; y: number; key: string }
-
-/** The tiles covering the view, from a template such as `https://…/{z}/{x}/{y}.png`. */
-export function tiles(view: View, template: string): Tile[] {
-  const count = 2 ** view.z;
-  const out: Tile[] = [];
-  const [x0, x1] = [Math.floor(view.left / TILE), Math.floor((view.left + view.width) / TILE)];
-  const [y0, y1] = [Math.floor(view.top / TILE), Math.floor((view.top + view.height) / TILE)];
-  for (let ty = Math.max(0, y0); ty <= Math.min(count - 1, y1); ty++) {
-    for (let tx = x0; tx <= x1; tx++) {
-      const wrapped = ((tx % count) + count) % count;
-      const url = template.replace("{z}", String(view.z)).replace("{x}", String(wrapped)).replace("{y}", String(ty));
-      out.push({ url, x: tx * TILE - view.left, y: ty * TILE - view.top, key: `${view.z}/${tx}/${ty}` });
+export function placeLabels(markers: Marker[], view: { width: number; height: number }): Map<string, Label> {
+  const circles: Box[] = markers.map((m) => ({ left: m.x - m.r, top: m.y - m.r, right: m.x + m.r, bottom: m.y + m.r }));
+  const taken: Box[] = [];
+  const out = new Map<string, Label>();
+  for (const m of markers) {
+    for (const c of candidates(m)) {
+      const box = { left: c.left, top: c.top, right: c.left + m.width, bottom: c.top + m.height };
+      const inside = box.left >= 0 && box.top >= 0 && box.right <= view.width && box.bottom <= view.height;
+      if (inside && !circles.some((o) => overlaps(box, o)) && !taken.some((o) => overlaps(box, o))) {
+        taken.push(box);
+        out.set(m.id, c);
+        break;
+      }
     }
   }
   return out;
 }
 
-/** Whether a tile URL template names all three of zoom, column and row. */
-export function isTileTemplate(template: string): boolean {
-  return /^https?:\/\//.test(template) && ["{z}", "{x}", "{y}"].every((p) => template.includes(p));
+type LonLat = [number, number];
+
+function cross(o: LonLat, a: LonLat, b: LonLat): number {
+  return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+}
+
+/** The convex hull of `points` (Andrew's monotone chain), counter-clockwise. */
+export function hull(points: LonLat[]): LonLat[] {
+  const sorted = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (sorted.length < 3) return sorted;
+  const half = (list: LonLat[]) => {
+    const out: LonLat[] = [];
+    for (const p of list) {
+      while (out.length >= 2 && cross(out[out.length - 2]!, out[out.length - 1]!, p) <= 0) out.pop();
+      out.push(p);
+    }
+    out.pop();
+    return out;
+  };
+  return [...half(sorted), ...half([...sorted].reverse())];
+}
+
+/**
+ * An area's outline: the hull of its places, each widened by `metres` (an octagon around
+ * each), so that an area of one or two places still has a shape. A closed ring.
+ */
+export function outline(places: { lat: number; lon: number }[], metres = 250): LonLat[] {
+  const around: LonLat[] = [];
+  for (const { lat, lon } of places) {
+    const dLat = metres / 111_320;
+    const dLon = dLat / Math.max(0.01, Math.cos((lat * Math.PI) / 180));
+    for (let i = 0; i < 8; i++) {
+      const a = (i * Math.PI) / 4 + Math.PI / 8;
+      around.push([lon + dLon * Math.cos(a), lat + dLat * Math.sin(a)]);
+    }
+  }
+  const ring = hull(around);
+  return ring.length ? [...ring, ring[0]!] : ring;
+}
+
+/** Where the map's tiles come from: the offline file, an online template, or nowhere. */
+export interface TileSource { tiles: string; minzoom?: number; maxzoom?: number; attribution?: string }
+
+export interface AreaShape { id: string; name: string; ring: LonLat[] }
+
+/** The map's style: a background in the theme's colour, the tiles, and area outlines. */
+export function mapStyle(source: TileSource | null, colours: { background: string; area: string }, areas: AreaShape[]): StyleSpecification {
+  const style: StyleSpecification = {
+    version: 8,
+    sources: {
+      areas: {
+        type: "geojson",
+        data: {
+          type: "FeatureCollection",
+          features: areas.map((a) => ({
+            type: "Feature",
+            id: a.id,
+            properties: { name: a.name },
+            geometry: { type: "Polygon", coordinates: [a.ring] },
+          })),
+        },
+      },
+    },
+    layers: [{ id: "background", type: "background", paint: { "background-color": colours.background } }],
+  };
+  if (source) {
+    style.sources.basemap = {
+      type: "raster",
+      tiles: [source.tiles],
+      tileSize: 256,
+      minzoom: source.minzoom ?? 0,
+      maxzoom: source.maxzoom ?? 19,
+      attribution: source.attribution,
+    };
+    style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
+  }
+  style.layers.push(
+    { id: "area-fill", type: "fill", source: "areas", paint: { "fill-color": colours.area, "fill-opacity": 0.08 } },
+    { id: "area-line", type: "line", source: "areas", paint: { "line-color": colours.area, "line-width": 2, "line-dasharray": [3, 2] } },
+  );
+  return style;
 }
