@@ -306,6 +306,22 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// Waits until the field `css` holds a value `check` accepts; returns it.
+    pub async fn wait_for_value(&self, css: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let value = self.value(css).await;
+            if check(&value) {
+                return value;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} never held the expected value (last: {value:?})"
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
     /// Picks the option labelled `label` in the first `select` matching `css`.
     pub async fn select(&self, css: &str, label: &str) {
         let element = self.wait_for(css).await;
@@ -368,6 +384,31 @@ impl App {
         let path = dir.join(format!("{name}-{width}x{height}.png"));
         std::fs::write(&path, png).expect("write screenshot");
         path
+    }
+
+    /// Clicks `x`, `y` pixels from the middle of `css` (right and down), as a tap on a
+    /// map somewhere other than its centre.
+    pub async fn click_at(&self, css: &str, x: f64, y: f64) {
+        use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+        let element = self.wait_for(css).await;
+        self.scroll_to(&element).await;
+        let tap = MouseActions::new("mouse".to_owned())
+            .then(PointerAction::MoveToElement {
+                element,
+                duration: None,
+                x,
+                y,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        self.client
+            .perform_actions(tap)
+            .await
+            .unwrap_or_else(|e| panic!("click in {css} at {x}, {y}: {e}"));
     }
 
     /// Chooses the file at `path` in the file input `css`, as the file picker does.

@@ -216,6 +216,39 @@ async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
     coordinator
         .click(&format!("{parking} [data-testid=move]"))
         .await;
+    // A tap on the map north-east of the place moves it there...
+    let before: f64 = coordinator
+        .value("[data-testid=place-lat]")
+        .await
+        .parse()
+        .expect("a latitude");
+    let before_lon: f64 = coordinator
+        .value("[data-testid=place-lon]")
+        .await
+        .parse()
+        .expect("a longitude");
+    coordinator
+        .wait_for("[data-testid=position-map] canvas")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    coordinator
+        .click_at("[data-testid=position-map]", 80.0, -50.0)
+        .await;
+    let moved = coordinator
+        .wait_for_value("[data-testid=place-lat]", |v| {
+            v.parse::<f64>().is_ok_and(|lat| lat > before)
+        })
+        .await;
+    let lon: f64 = coordinator
+        .value("[data-testid=place-lon]")
+        .await
+        .parse()
+        .expect("a longitude");
+    assert!(lon > before_lon, "east: {lon} after {before_lon}");
+    // At zoom 15, 50 px is about 70 m: the tap lands near the place, not across town.
+    let lat: f64 = moved.parse().unwrap();
+    assert!(lat - before < 0.005, "{lat} after {before}");
+    // ...and typed coordinates correct it exactly.
     coordinator
         .type_into("[data-testid=place-lat]", "59.2051")
         .await;
