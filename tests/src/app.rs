@@ -188,6 +188,79 @@ impl App {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Taps the first element matching `css` as a person does: at once if it is on the
+    /// screen and nothing covers its top, middle or bottom, else after scrolling it into
+    /// view. Answers whether
+    /// that took a scroll, so a test can count them.
+    pub async fn tap(&self, css: &str) -> bool {
+        let element = self.wait_for(css).await;
+        let reachable = self
+            .client
+            .execute(
+                "const e = arguments[0], r = e.getBoundingClientRect();
+                 if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) return false;
+                 const x = r.left + r.width / 2;
+                 return [r.top + 3, r.top + r.height / 2, r.bottom - 3].every((y) => {
+                   const hit = document.elementFromPoint(x, y);
+                   return hit !== null && (hit === e || e.contains(hit));
+                 });",
+                vec![serde_json::to_value(&element).expect("an element reference")],
+            )
+            .await
+            .expect("where the element is")
+            .as_bool()
+            .unwrap_or(false);
+        if !reachable {
+            self.scroll_to(&element).await;
+        }
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("tap {css}: {e}"));
+        !reachable
+    }
+
+    /// The serious and critical accessibility violations axe-core finds on the page as
+    /// it is now, as "rule: help (where)".
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let axe = AXE.get_or_init(|| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../ui/node_modules/axe-core/axe.min.js");
+            std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} (scripts/test installs the UI's packages)",
+                    path.display()
+                )
+            })
+        });
+        let loaded = self
+            .client
+            .execute("return typeof window.axe === 'object';", vec![])
+            .await
+            .expect("look for axe");
+        if loaded.as_bool() != Some(true) {
+            self.client
+                .execute(&format!("{axe}\nreturn typeof window.axe;"), vec![])
+                .await
+                .expect("load axe-core into the page");
+        }
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                   .then((r) => done(r.violations
+                     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                     .map((v) => v.id + ': ' + v.help + ' (' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ') + ')')))
+                   .catch((e) => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .expect("axe-core runs");
+        serde_json::from_value(found).expect("a list of violations")
+    }
+
     /// Scrolls `element` to the middle of the screen, as a person scrolls to what they
     /// tap: the driver's own scrolling leaves it at an edge, under the phone's tab bar.
     async fn scroll_to(&self, element: &fantoccini::elements::Element) {
@@ -380,8 +453,8 @@ impl App {
             .and_then(Path::parent)
             .map(|t| t.join("screenshots"))
             .expect("target dir");
-        std::fs::create_dir_all(&dir).expect("screenshot dir");
         let path = dir.join(format!("{name}-{width}x{height}.png"));
+        std::fs::create_dir_all(path.parent().expect("a directory")).expect("screenshot dir");
         std::fs::write(&path, png).expect("write screenshot");
         path
     }

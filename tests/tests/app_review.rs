@@ -347,6 +347,8 @@ async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
         !subs.contains("Klotter"),
         "a retired category takes no new reports: {subs}"
     );
+    // Another category: the chosen one opens the grid again.
+    field.click("[data-testid=change-category]").await;
     field
         .click_text("[data-testid=category]", "Buskörning")
         .await;

@@ -518,7 +518,7 @@ impl Sheet {
         let mut h = String::new();
         let _ = write!(
             h,
-            "<article class=\"sheet period-report\"><h1>{} <span class=\"period\">{}</span></h1>\
+            "<article class=\"sheet period-report\" tabindex=\"0\"><h1>{} <span class=\"period\">{}</span></h1>\
              <p class=\"muted\">{} <span class=\"date\">{}</span></p><p class=\"totals\">",
             escape(&self.title),
             escape(&self.period),
@@ -540,8 +540,9 @@ impl Sheet {
         for table in &self.tables {
             let _ = write!(
                 h,
-                "<h2>{}</h2><div class=\"scroll\"><table class=\"{}\"><thead><tr><th></th>",
-                table.heading, table.kind
+                // Focusable, so that a table wider than a phone scrolls by keyboard too.
+                "<h2>{}</h2><div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{}\"><table class=\"{}\"><thead><tr><th></th>",
+                table.heading, table.heading, table.kind
             );
             for (header, _, class) in &table.columns {
                 let _ = write!(

@@ -1,0 +1,162 @@
+//! Every screen of the real app, checked by a machine and saved for eyes: at a phone's,
+//! a tablet's and a laptop's size, in the light and the dark theme, each screen is saved
+//! under `target/screenshots/screens/` and axe-core looks for serious and critical
+//! accessibility violations. And the phone's common report — place, category, grade,
+//! save — is tapped through with its taps and scrolls counted.
+#![allow(clippy::unwrap_used)]
+
+use lagesbild_tests::TestServer;
+use lagesbild_tests::app::{App, Display};
+
+const SIZES: [(u32, u32); 3] = [(390, 844), (820, 1180), (1366, 768)];
+const THEMES: [&str; 2] = ["light", "dark"];
+
+/// Opens a screen from the tabs and waits until it shows what it is for.
+async fn open(app: &App, screen: &str) {
+    let (tab, ready) = match screen {
+        "report" => ("report", "[data-testid=grade-3]"),
+        "lagesbild" => ("picture", "[data-testid=summary]"),
+        "map" => ("picture", "[data-testid=map-place]"),
+        "mine" => ("mine", "[data-testid=tab-mine][aria-current=page]"),
+        "meeting" => ("meeting", "[data-testid=agenda]"),
+        "review" => ("review", "[data-testid=tab-review][aria-current=page]"),
+        "reports" => ("reports", "[data-testid=tab-reports][aria-current=page]"),
+        "register" => ("register", "[data-testid=register-place]"),
+        "admin" => ("admin", "[data-testid=tab-admin][aria-current=page]"),
+        other => panic!("no screen {other}"),
+    };
+    app.click(&format!("[data-testid=tab-{tab}]")).await;
+    match screen {
+        "map" => app.click("[data-testid=view-map]").await,
+        "lagesbild" => app.click("[data-testid=view-list]").await,
+        _ => {}
+    }
+    app.wait_for(ready).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_screen_at_three_sizes_in_both_themes_passes_axe() {
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Skärmar");
+    let codes = server.install_demo(&demo, 300);
+    let env = [
+        ("LAGESBILD_SERVER", server.url()),
+        ("LAGESBILD_ENROLMENT_CODE", codes[0].clone()),
+    ];
+    // The coordinator sees every screen.
+    let app = App::start(&display, &dir.path().join("coordinator"), &env).await;
+    app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    // A device before enrolment shows the enrolment screen.
+    let new = App::start(&display, &dir.path().join("new"), &[]).await;
+    new.wait_for("[data-testid=code]").await;
+
+    let screens = [
+        "report",
+        "lagesbild",
+        "map",
+        "mine",
+        "meeting",
+        "review",
+        "reports",
+        "register",
+        "admin",
+    ];
+    let mut violations = Vec::new();
+    let mut saved = 0;
+    for theme in THEMES {
+        app.set_theme(theme).await;
+        new.set_theme(theme).await;
+        for size in SIZES {
+            for screen in screens {
+                open(&app, screen).await;
+                app.screenshot(&format!("screens/{screen}-{theme}"), size)
+                    .await;
+                saved += 1;
+                for v in app.accessibility_violations().await {
+                    violations.push(format!("{screen} {theme} {size:?}: {v}"));
+                }
+                if app.scrolls_sideways().await {
+                    violations.push(format!("{screen} {theme} {size:?}: scrolls sideways"));
+                }
+            }
+            new.screenshot(&format!("screens/enrol-{theme}"), size)
+                .await;
+            saved += 1;
+            for v in new.accessibility_violations().await {
+                violations.push(format!("enrol {theme} {size:?}: {v}"));
+            }
+        }
+    }
+    assert_eq!(saved, (screens.len() + 1) * SIZES.len() * THEMES.len());
+    assert!(
+        violations.is_empty(),
+        "{} problems:\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+    new.quit().await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_common_report_is_four_taps_and_no_scroll() {
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+    let demo = lagesbild_core::demo::workspace("Telefon");
+    let codes = server.install_demo(&demo, 0);
+    // A field worker's phone.
+    let env = [
+        ("LAGESBILD_SERVER", server.url()),
+        ("LAGESBILD_ENROLMENT_CODE", codes[1].clone()),
+    ];
+    let phone = App::start(&display, &dir.path().join("phone"), &env).await;
+    phone
+        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    phone.screenshot("phone-report-start", (390, 844)).await;
+
+    // Twice: the first report picks the place from the list, the second from the places
+    // used last, which the form now offers first.
+    for (round, place) in [
+        "[data-testid=place-group-other] [data-testid=place]",
+        "[data-testid=place-group-recent] [data-testid=place]",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (mut taps, mut scrolls) = (0, Vec::new());
+        for target in [
+            place,
+            "[data-testid=category]",
+            "[data-testid=grade-3]",
+            "[data-testid=save]",
+        ] {
+            taps += 1;
+            if phone.tap(target).await {
+                scrolls.push(target);
+            }
+        }
+        let saved = phone
+            .wait_for_text("[data-testid=saved]", |t| t.contains("Sparad"))
+            .await;
+        phone
+            .screenshot(&format!("phone-report-saved-{}", round + 1), (390, 844))
+            .await;
+        assert_eq!(
+            (taps, scrolls.len()),
+            (4, 0),
+            "report {}: four taps and no scroll ({saved}); scrolled to {scrolls:?}",
+            round + 1
+        );
+    }
+    assert_eq!(
+        phone.count("[data-testid=place-group-recent]").await,
+        1,
+        "the place reported from is offered first"
+    );
+    phone.quit().await;
+}
