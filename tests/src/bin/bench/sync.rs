@@ -176,6 +176,10 @@ impl Server {
                     let Ok(server) = tokio::net::TcpStream::connect(&target).await else {
                         return;
                     };
+                    // As the server and any real proxy do (nginx's tcp_nodelay): without
+                    // it, Nagle's algorithm holds a response's last segment for the
+                    // client's delayed ACK, 40 ms on Linux, in a quarter of the pages.
+                    let _ = (client.set_nodelay(true), server.set_nodelay(true));
                     let (client_read, client_write) = client.into_split();
                     let (server_read, server_write) = server.into_split();
                     tokio::join!(
