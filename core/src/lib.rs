@@ -7,6 +7,7 @@ pub mod chunk;
 pub mod codes;
 pub mod demo;
 pub mod doc;
+pub mod effect;
 pub mod error;
 pub mod exchange;
 pub mod grade;
