@@ -502,6 +502,23 @@ impl App {
             .unwrap_or(0)
     }
 
+    /// Waits until exactly `n` elements match `css` (the page answers a click a moment
+    /// later, never at once).
+    pub async fn wait_for_count(&self, css: &str, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let count = self.count(css).await;
+            if count == n {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} matched {count} elements, never {n}"
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
     /// The attribute `name` of the first element matching `css`.
     pub async fn attribute(&self, css: &str, name: &str) -> String {
         self.wait_for(css)
