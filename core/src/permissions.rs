@@ -826,10 +826,7 @@ mod tests {
         let none = Administrators::count([(Role::Samordnare, false, 1), (Role::Polis, true, 1)]);
         let deviceless = Administrators::count([(Role::Samordnare, true, 0)]);
         assert_eq!(two.kept(one), Ok(()));
-        assert_eq!(
-            one.kept(none),
-            Err(AdministrationRefusal::LastCoordinator)
-        );
+        assert_eq!(one.kept(none), Err(AdministrationRefusal::LastCoordinator));
         assert_eq!(
             one.kept(deviceless),
             Err(AdministrationRefusal::LastCoordinator),

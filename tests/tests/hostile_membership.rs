@@ -157,7 +157,11 @@ fn serve(service: Arc<Service>) -> (tokio::runtime::Runtime, String) {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(lagesbild_sync::serve(listener, service, std::future::pending()));
+    runtime.spawn(lagesbild_sync::serve(
+        listener,
+        service,
+        std::future::pending(),
+    ));
     (runtime, url)
 }
 
@@ -385,7 +389,10 @@ fn nobody_changes_their_own_organisation_role_or_membership(backend: &Backend) {
                 role: Role::Polis,
             },
         ),
-        ("deactivates themselves", AdminChange::Deactivate { user: me }),
+        (
+            "deactivates themselves",
+            AdminChange::Deactivate { user: me },
+        ),
     ];
     for (what, change) in attempts {
         let why = refused(
@@ -398,9 +405,7 @@ fn nobody_changes_their_own_organisation_role_or_membership(backend: &Backend) {
             "the refusal names the rule ({what}): {why}"
         );
     }
-    let row = service
-        .member(&coordinator.device, a.workspace.id)
-        .unwrap();
+    let row = service.member(&coordinator.device, a.workspace.id).unwrap();
     assert_eq!(
         (row.organisation, row.role),
         (a.organisations[0].id, Role::Samordnare),
@@ -439,7 +444,10 @@ fn the_last_coordinator_cannot_be_demoted_deactivated_or_removed_by_any_path(bac
                 role: Role::Fritidsfaltare,
             },
         ),
-        ("deactivates themselves", AdminChange::Deactivate { user: last }),
+        (
+            "deactivates themselves",
+            AdminChange::Deactivate { user: last },
+        ),
         (
             "revokes the only device they act from",
             AdminChange::RevokeDevice {
@@ -484,7 +492,12 @@ fn the_last_coordinator_cannot_be_demoted_deactivated_or_removed_by_any_path(bac
             at(4),
         )
         .unwrap();
-    let second = member(&service, fieldworker, a.workspace.id, "Andra samordnarens dator");
+    let second = member(
+        &service,
+        fieldworker,
+        a.workspace.id,
+        "Andra samordnarens dator",
+    );
     service
         .administer(
             &second,
@@ -530,7 +543,9 @@ fn two_coordinators_removing_each_other_at_once_leave_one(backend: &Backend) {
     // Another server instance on the same database.
     let two = backend.service();
     for round in 0..6 {
-        let ws = one.create_workspace(&format!("Kommun {round}"), at(0)).unwrap();
+        let ws = one
+            .create_workspace(&format!("Kommun {round}"), at(0))
+            .unwrap();
         let org = one
             .add_organisation(ws.id, "Fältgruppen", OrganisationKind::Kommun, at(0))
             .unwrap();
@@ -655,7 +670,11 @@ fn five_hundred_failed_enrolments_leave_a_bounded_trace_that_counts_them(backend
             })
             .sum()
     };
-    assert_eq!(counted(None), 500, "the log still says how many guesses failed");
+    assert_eq!(
+        counted(None),
+        500,
+        "the log still says how many guesses failed"
+    );
     assert_eq!(
         counted(Some(a.workspace.id)),
         20,
@@ -693,7 +712,10 @@ fn concurrent_merges_of_two_places_into_each_other_leave_one_merged(backend: &Ba
         register.places.iter().find(|p| p.name == name).unwrap().id
     };
     for round in 0..8 {
-        let (x, y) = (add(&format!("Plats X{round}")), add(&format!("Plats Y{round}")));
+        let (x, y) = (
+            add(&format!("Plats X{round}")),
+            add(&format!("Plats Y{round}")),
+        );
         let barrier = Barrier::new(2);
         let outcomes: Vec<bool> = std::thread::scope(|s| {
             let merges: Vec<_> = [(&one, x, y), (&two, y, x)]
@@ -723,6 +745,10 @@ fn concurrent_merges_of_two_places_into_each_other_leave_one_merged(backend: &Ba
             "round {round}: X→Y and Y→X at once must leave exactly one merged, into a live \
              place ({merged:?}, outcomes {outcomes:?})"
         );
-        assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "round {round}");
+        assert_eq!(
+            outcomes.iter().filter(|ok| **ok).count(),
+            1,
+            "round {round}"
+        );
     }
 }

@@ -484,8 +484,14 @@ fn failed_enrolments_are_counted_per_minute_and_taken_once(backend: &Backend) {
             .unwrap()
     };
     let a = Some("192.0.2.1");
-    assert_eq!(count(&mut *tx, minute, None, FailedEnrolment::Unknown, a), 1);
-    assert_eq!(count(&mut *tx, minute, None, FailedEnrolment::Unknown, a), 2);
+    assert_eq!(
+        count(&mut *tx, minute, None, FailedEnrolment::Unknown, a),
+        1
+    );
+    assert_eq!(
+        count(&mut *tx, minute, None, FailedEnrolment::Unknown, a),
+        2
+    );
     for n in 2..7 {
         let address = format!("192.0.2.{n}");
         count(
@@ -501,7 +507,13 @@ fn failed_enrolments_are_counted_per_minute_and_taken_once(backend: &Backend) {
         1,
         "each workspace counts its own"
     );
-    count(&mut *tx, minute, Some(ws.id), FailedEnrolment::Expired, None);
+    count(
+        &mut *tx,
+        minute,
+        Some(ws.id),
+        FailedEnrolment::Expired,
+        None,
+    );
     count(
         &mut *tx,
         minute + 60_000,

@@ -205,7 +205,11 @@ async fn a_police_officer_serving_two_workspaces_syncs_each_on_the_device_it_enr
             .unwrap()
             .len()
     };
-    assert_eq!(salem_rows(&salem_tablet), 2, "Salem's reports arrive in Salem");
+    assert_eq!(
+        salem_rows(&salem_tablet),
+        2,
+        "Salem's reports arrive in Salem"
+    );
     assert_eq!(
         salem_rows(&police),
         0,

@@ -26,8 +26,9 @@ use postgres::{Client, NoTls, Row, Statement};
 use uuid::Uuid;
 
 use super::{
-    ActiveDevice, Changed, CodeRow, DeviceInfo, FailedEnrolment, FailedEnrolments, FeedRow, Held, MemberRow, NewChange, NewDevice, ProjectionRow,
-    PutDocument, Storage, StoredDocument, TokenRow, Tx, stamp,
+    ActiveDevice, Changed, CodeRow, DeviceInfo, FailedEnrolment, FailedEnrolments, FeedRow, Held,
+    MemberRow, NewChange, NewDevice, ProjectionRow, PutDocument, Storage, StoredDocument, TokenRow,
+    Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 

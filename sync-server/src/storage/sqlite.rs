@@ -18,8 +18,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::{
-    ActiveDevice, Changed, CodeRow, DeviceInfo, FailedEnrolment, FailedEnrolments, FeedRow, Held, MemberRow, NewChange, NewDevice, ProjectionRow,
-    PutDocument, Storage, StoredDocument, TokenRow, Tx, stamp,
+    ActiveDevice, Changed, CodeRow, DeviceInfo, FailedEnrolment, FailedEnrolments, FeedRow, Held,
+    MemberRow, NewChange, NewDevice, ProjectionRow, PutDocument, Storage, StoredDocument, TokenRow,
+    Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 
@@ -629,7 +630,15 @@ impl Tx for SqliteTx<'_> {
             "INSERT INTO devices (id, user_id, name, actor, token_hash, created_at, workspace_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (actor) DO NOTHING",
-            params![d.id, d.user, d.name, d.actor, d.token_hash, d.created_at.millis(), d.workspace],
+            params![
+                d.id,
+                d.user,
+                d.name,
+                d.actor,
+                d.token_hash,
+                d.created_at.millis(),
+                d.workspace
+            ],
         )?;
         Ok(inserted > 0)
     }
@@ -1162,7 +1171,7 @@ mod tests {
     /// the person has one membership; a person with several must enrol again.
     #[test]
     fn older_devices_belong_to_their_persons_only_workspace() {
-        use crate::storage::{Storage, Tx as _};
+        use crate::storage::Storage;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.sqlite3");
         let mut conn = Connection::open(&path).unwrap();
@@ -1220,7 +1229,11 @@ mod tests {
                 .workspace
                 .map(|w| w.0)
         };
-        assert_eq!(workspace(&mut *tx, &one), Some(a), "one membership: its workspace");
+        assert_eq!(
+            workspace(&mut *tx, &one),
+            Some(a),
+            "one membership: its workspace"
+        );
         assert_eq!(workspace(&mut *tx, &two), None, "several: enrol again");
         let now = Timestamp::from_millis(1_795_000_000_000).unwrap();
         assert_eq!(
