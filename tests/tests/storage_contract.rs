@@ -344,6 +344,11 @@ fn people_memberships_and_devices_follow_every_change(backend: &Backend) {
         ..new.clone()
     };
     assert!(!tx.add_device(&again).unwrap(), "one actor, one device");
+    assert_eq!(
+        tx.member_roles(other.id).unwrap(),
+        [(Role::Samordnare, true, 1)],
+        "a coordinator with a device that acts in the workspace"
+    );
     let found = tx.device_by_token(&[1; 32]).unwrap().unwrap();
     assert_eq!(
         (
@@ -411,6 +416,11 @@ fn people_memberships_and_devices_follow_every_change(backend: &Backend) {
     assert!(
         people[0].devices.is_empty(),
         "a workspace lists the devices it enrolled, not its people's others"
+    );
+    assert_eq!(
+        tx.member_roles(ws.id).unwrap(),
+        [(Role::Vaktare, false, 0)],
+        "the device is the other workspace's"
     );
     tx.commit().unwrap();
 }

@@ -40,10 +40,7 @@ pub(super) fn administrators(
     workspace: WorkspaceId,
 ) -> ServiceResult<permissions::Administrators> {
     Ok(permissions::Administrators::count(
-        tx.people(workspace)?.iter().map(|p| {
-            let devices = p.devices.iter().filter(|d| !d.revoked).count();
-            (p.role, p.active, devices)
-        }),
+        tx.member_roles(workspace)?,
     ))
 }
 

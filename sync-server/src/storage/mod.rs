@@ -128,6 +128,11 @@ pub trait Tx {
     fn memberships(&mut self, user: UserId) -> ServiceResult<Vec<Membership>>;
     /// Every workspace the user is a member of, active or not.
     fn member_workspaces(&mut self, user: UserId) -> ServiceResult<Vec<WorkspaceId>>;
+    /// Each member of the workspace's role, whether they are active, and how many of
+    /// their devices that may act there are not revoked (devices of this workspace, and
+    /// those enrolled before devices belonged to one): in one query, for the rule that
+    /// every act keeps a coordinator.
+    fn member_roles(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<(Role, bool, usize)>>;
     /// The workspace's people by name, each with their devices by enrolment.
     fn people(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Person>>;
     /// Every device, by enrolment (the operator's listing).

@@ -747,6 +747,23 @@ impl Tx for PgTx {
             .collect())
     }
 
+    fn member_roles(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<(Role, bool, usize)>> {
+        self.rows(
+            "SELECT m.role, m.active,
+                    (SELECT count(*) FROM devices d WHERE d.user_id = m.user_id
+                       AND d.revoked_at IS NULL
+                       AND (d.workspace_id = m.workspace_id OR d.workspace_id IS NULL))
+             FROM memberships m WHERE m.workspace_id = $1",
+            &[&workspace.0],
+        )?
+        .iter()
+        .map(|r| {
+            let devices: i64 = r.get(2);
+            Ok((role(r, 0)?, r.get(1), devices.try_into().unwrap_or(0)))
+        })
+        .collect()
+    }
+
     fn people(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Person>> {
         let mut people = self
             .rows(

@@ -530,6 +530,24 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
+    fn member_roles(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<(Role, bool, usize)>> {
+        self.all(
+            "SELECT m.role, m.active,
+                    (SELECT count(*) FROM devices d WHERE d.user_id = m.user_id
+                       AND d.revoked_at IS NULL
+                       AND (d.workspace_id = m.workspace_id OR d.workspace_id IS NULL))
+             FROM memberships m WHERE m.workspace_id = ?1",
+            [workspace],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get::<_, i64>(2)?.try_into().unwrap_or(0),
+                ))
+            },
+        )
+    }
+
     fn people(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Person>> {
         let mut people = self.all(
             "SELECT u.id, u.name, m.organisation_id, m.role, m.active FROM memberships m
