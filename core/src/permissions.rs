@@ -487,6 +487,68 @@ pub const ERASURE: Writers = Writers::Coordinator;
 /// audit log of what was done.
 pub const ADMINISTRATION: Writers = Writers::Coordinator;
 
+/// Why an administrative act is refused whoever makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AdministrationRefusal {
+    /// A coordinator who could change their own membership could move into the police
+    /// to read its own reports and move back, or step down and leave no one.
+    #[error(
+        "nobody changes their own organisation, role or membership, nor deactivates themselves; another coordinator does"
+    )]
+    OwnMembership,
+    #[error(
+        "a workspace keeps an active coordinator with a device: make someone else coordinator first"
+    )]
+    LastCoordinator,
+}
+
+/// Whether `actor` may change `person`'s organisation, role or membership, or
+/// (de)activate them: anyone's but their own.
+pub fn may_change_membership(
+    actor: crate::ids::UserId,
+    person: crate::ids::UserId,
+) -> Result<(), AdministrationRefusal> {
+    if actor == person {
+        Err(AdministrationRefusal::OwnMembership)
+    } else {
+        Ok(())
+    }
+}
+
+/// Who can administer a workspace, counted before and after an act: the active members
+/// whose role administers, and those of them with a device that can act there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Administrators {
+    pub active: usize,
+    pub with_device: usize,
+}
+
+impl Administrators {
+    /// Counts `(role, active, devices that can act)` of each member.
+    pub fn count(members: impl IntoIterator<Item = (Role, bool, usize)>) -> Administrators {
+        members
+            .into_iter()
+            .filter(|(role, active, _)| *active && role_may(*role, ADMINISTRATION))
+            .fold(Administrators::default(), |n, (_, _, devices)| {
+                Administrators {
+                    active: n.active + 1,
+                    with_device: n.with_device + usize::from(devices > 0),
+                }
+            })
+    }
+
+    /// No act leaves a workspace that had an active coordinator (one with a device)
+    /// without one.
+    pub fn kept(self, after: Administrators) -> Result<(), AdministrationRefusal> {
+        let lost = |before: usize, after: usize| before > 0 && after == 0;
+        if lost(self.active, after.active) || lost(self.with_device, after.with_device) {
+            Err(AdministrationRefusal::LastCoordinator)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// What a user may do, from the table: the app shows what this allows and nothing
 /// else, so no screen decides from a role's name.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -737,5 +799,43 @@ mod tests {
                 "{role:?} may not set an official grade in another's name"
             );
         }
+    }
+
+    #[test]
+    fn nobody_changes_their_own_membership_and_no_act_leaves_no_coordinator() {
+        let (me, other) = (UserId::new(), UserId::new());
+        assert_eq!(
+            may_change_membership(me, me),
+            Err(AdministrationRefusal::OwnMembership)
+        );
+        assert_eq!(may_change_membership(me, other), Ok(()));
+
+        let two = Administrators::count([
+            (Role::Samordnare, true, 1),
+            (Role::Samordnare, true, 0),
+            (Role::Polis, true, 3),
+        ]);
+        assert_eq!(
+            two,
+            Administrators {
+                active: 2,
+                with_device: 1
+            }
+        );
+        let one = Administrators::count([(Role::Samordnare, true, 1)]);
+        let none = Administrators::count([(Role::Samordnare, false, 1), (Role::Polis, true, 1)]);
+        let deviceless = Administrators::count([(Role::Samordnare, true, 0)]);
+        assert_eq!(two.kept(one), Ok(()));
+        assert_eq!(one.kept(none), Err(AdministrationRefusal::LastCoordinator));
+        assert_eq!(
+            one.kept(deviceless),
+            Err(AdministrationRefusal::LastCoordinator),
+            "the last coordinator's last device is not revoked by anyone in the app"
+        );
+        assert_eq!(
+            Administrators::default().kept(none),
+            Ok(()),
+            "a new workspace gets its people before its coordinator"
+        );
     }
 }

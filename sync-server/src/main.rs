@@ -91,6 +91,10 @@ enum Command {
     Enroll {
         #[arg(long)]
         user: UserId,
+        /// The workspace the device is for: it acts there and nowhere else. May be left
+        /// out when the user is a member of one workspace only.
+        #[arg(long)]
+        workspace: Option<WorkspaceId>,
         /// How long the code is valid.
         #[arg(long, default_value_t = 60)]
         ttl_minutes: i64,
@@ -308,6 +312,7 @@ fn main() -> Result<()> {
         } => service.add_membership(user, workspace, organisation, role, now())?,
         Command::Enroll {
             user,
+            workspace,
             ttl_minutes,
             server_url,
             qr,
@@ -321,8 +326,12 @@ fn main() -> Result<()> {
                     "--qr needs the address devices reach the server at: --server-url, or public_url in the configuration"
                 );
             }
-            let code =
-                service.enrolment_code(user, chrono::Duration::minutes(ttl_minutes), now())?;
+            let code = service.enrolment_code_in(
+                user,
+                workspace,
+                chrono::Duration::minutes(ttl_minutes),
+                now(),
+            )?;
             println!("{code}");
             if let Some(server) = server {
                 let link = EnrolmentLink {
@@ -341,8 +350,11 @@ fn main() -> Result<()> {
             for d in service.devices()? {
                 let state = if d.revoked { "revoked" } else { "active" };
                 // Names are checked when they are set; escaped here too, as rows written before were not.
+                let workspace = d
+                    .workspace
+                    .map_or_else(|| "no workspace: enrol again".into(), |w| w.to_string());
                 println!(
-                    "{}  {state:<7}  {}  ({})",
+                    "{}  {state:<7}  {}  ({})  {workspace}",
                     d.id,
                     d.name.escape_debug(),
                     d.user_name.escape_debug()
@@ -369,8 +381,12 @@ fn main() -> Result<()> {
             println!("workspace {}  {}", demo.workspace.id, demo.workspace.name);
             let mut all = Vec::new();
             for person in &demo.people {
-                let code =
-                    service.enrolment_code(person.user, chrono::Duration::hours(24), now())?;
+                let code = service.enrolment_code_in(
+                    person.user,
+                    Some(demo.workspace.id),
+                    chrono::Duration::hours(24),
+                    now(),
+                )?;
                 println!(
                     "{code}  {} ({})",
                     person.name,

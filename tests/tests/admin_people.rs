@@ -255,7 +255,7 @@ async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_t
     .await;
     assert_eq!(
         response.status(),
-        400,
+        403,
         "a coordinator does not lock themselves out"
     );
 

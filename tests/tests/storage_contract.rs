@@ -20,7 +20,10 @@ use lagesbild_core::{
 };
 use lagesbild_sync::Service;
 use lagesbild_sync::service::{Act, Origin, ServiceError};
-use lagesbild_sync::storage::{NewChange, NewDevice, Postgres, PutDocument, Sqlite, Storage};
+use lagesbild_sync::storage::{
+    ActiveDevice, FailedEnrolment, FailedEnrolments, NewChange, NewDevice, Postgres, PutDocument,
+    Sqlite, Storage,
+};
 use lagesbild_tests::postgres::TestDatabase;
 use lagesbild_tests::report_changes;
 use uuid::Uuid;
@@ -146,6 +149,7 @@ contract!(
     the_register_is_stored_and_read_back_in_order,
     people_memberships_and_devices_follow_every_change,
     an_enrolment_code_works_once_even_when_devices_race,
+    failed_enrolments_are_counted_per_minute_and_taken_once,
     the_audit_log_pages_newest_first_and_cannot_be_changed,
     the_feed_is_ordered_per_workspace_and_read_from_any_cursor,
     observations_are_read_newest_first_a_page_at_a_time,
@@ -327,6 +331,7 @@ fn people_memberships_and_devices_follow_every_change(backend: &Backend) {
     let new = NewDevice {
         id: device,
         user,
+        workspace: other.id,
         name: "Samiras telefon",
         actor: &[7; 16],
         token_hash: &[1; 32],
@@ -339,15 +344,21 @@ fn people_memberships_and_devices_follow_every_change(backend: &Backend) {
         ..new.clone()
     };
     assert!(!tx.add_device(&again).unwrap(), "one actor, one device");
+    assert_eq!(
+        tx.member_roles(other.id).unwrap(),
+        [(Role::Samordnare, true, 1)],
+        "a coordinator with a device that acts in the workspace"
+    );
     let found = tx.device_by_token(&[1; 32]).unwrap().unwrap();
     assert_eq!(
         (
             found.device.id,
             found.device.user,
             found.device.actor.as_slice(),
+            found.device.workspace,
             found.revoked
         ),
-        (device, user, &[7u8; 16][..], false)
+        (device, user, &[7u8; 16][..], Some(other.id), false)
     );
     assert_eq!(tx.device_by_token(&[2; 32]).unwrap(), None);
     tx.device_seen(device, at(1_000), Some("1.2.0")).unwrap();
@@ -375,7 +386,11 @@ fn people_memberships_and_devices_follow_every_change(backend: &Backend) {
     );
     assert_eq!(
         tx.active_device(device).unwrap(),
-        Some((user, "Samiras telefon".into()))
+        Some(ActiveDevice {
+            user,
+            name: "Samiras telefon".into(),
+            workspace: Some(other.id)
+        })
     );
     assert!(tx.revoke_device(device, at(200_000)).unwrap());
     assert!(!tx.revoke_device(device, at(300_000)).unwrap());
@@ -392,10 +407,20 @@ fn people_memberships_and_devices_follow_every_change(backend: &Backend) {
         (listed[0].user_name.as_str(), listed[0].revoked),
         ("Samira Lind", true)
     );
+    assert_eq!(listed[0].workspace, Some(other.id));
     let people = tx.people(ws.id).unwrap();
     assert_eq!(
         (people.len(), people[0].active, people[0].role),
         (1, false, Role::Vaktare)
+    );
+    assert!(
+        people[0].devices.is_empty(),
+        "a workspace lists the devices it enrolled, not its people's others"
+    );
+    assert_eq!(
+        tx.member_roles(ws.id).unwrap(),
+        [(Role::Vaktare, false, 0)],
+        "the device is the other workspace's"
     );
     tx.commit().unwrap();
 }
@@ -408,21 +433,26 @@ fn an_enrolment_code_works_once_even_when_devices_race(backend: &Backend) {
     tx.add_user(user, "Vera Vakt").unwrap();
     tx.put_membership(user, ws.id, org.id, Role::Vaktare)
         .unwrap();
-    tx.add_code(b"fresh", user, at(60_000).millis()).unwrap();
-    tx.add_code(b"stale", user, at(-1).millis()).unwrap();
+    tx.add_code(b"fresh", user, ws.id, at(60_000).millis())
+        .unwrap();
+    tx.add_code(b"stale", user, ws.id, at(-1).millis()).unwrap();
     assert_eq!(tx.open_code(b"fresh", at(0)).unwrap(), Some(user));
     assert_eq!(tx.open_code(b"stale", at(0)).unwrap(), None);
     assert_eq!(tx.use_code(b"stale", at(0)).unwrap(), None, "expired");
-    assert_eq!(tx.use_code(b"fresh", at(0)).unwrap(), Some(user));
+    assert_eq!(tx.use_code(b"fresh", at(0)).unwrap(), Some((user, ws.id)));
     assert_eq!(tx.use_code(b"fresh", at(1)).unwrap(), None, "used");
     assert_eq!(tx.open_code(b"fresh", at(1)).unwrap(), None);
     let used = tx.code(b"fresh").unwrap().unwrap();
-    assert_eq!((used.user, used.used_at), (user, Some(at(0).millis())));
+    assert_eq!(
+        (used.user, used.workspace, used.used_at),
+        (user, Some(ws.id), Some(at(0).millis()))
+    );
     assert_eq!(tx.code(b"stale").unwrap().unwrap().used_at, None);
     tx.delete_code(b"stale").unwrap();
     assert_eq!(tx.code(b"stale").unwrap(), None);
     for n in 0..5u8 {
-        tx.add_code(&[b'r', n], user, at(60_000).millis()).unwrap();
+        tx.add_code(&[b'r', n], user, ws.id, at(60_000).millis())
+            .unwrap();
     }
     tx.commit().unwrap();
 
@@ -448,6 +478,97 @@ fn an_enrolment_code_works_once_even_when_devices_race(backend: &Backend) {
         });
         assert_eq!(winners, 1, "code {n} was used {winners} times");
     }
+}
+
+fn failed_enrolments_are_counted_per_minute_and_taken_once(backend: &Backend) {
+    let storage = backend.open();
+    let (ws, _) = workspace(&*storage, "Salem");
+    let mut tx = storage.write().unwrap();
+    let minute = at(0).millis();
+    let count = |tx: &mut dyn lagesbild_sync::storage::Tx,
+                 window: i64,
+                 workspace: Option<WorkspaceId>,
+                 why: FailedEnrolment,
+                 address: Option<&str>| {
+        tx.count_failed_enrolment(window, workspace, why, address, 3)
+            .unwrap()
+    };
+    let a = Some("192.0.2.1");
+    assert_eq!(
+        count(&mut *tx, minute, None, FailedEnrolment::Unknown, a),
+        1
+    );
+    assert_eq!(
+        count(&mut *tx, minute, None, FailedEnrolment::Unknown, a),
+        2
+    );
+    for n in 2..7 {
+        let address = format!("192.0.2.{n}");
+        count(
+            &mut *tx,
+            minute,
+            None,
+            FailedEnrolment::Unknown,
+            Some(&address),
+        );
+    }
+    assert_eq!(
+        count(&mut *tx, minute, Some(ws.id), FailedEnrolment::Used, a),
+        1,
+        "each workspace counts its own"
+    );
+    count(
+        &mut *tx,
+        minute,
+        Some(ws.id),
+        FailedEnrolment::Expired,
+        None,
+    );
+    count(
+        &mut *tx,
+        minute + 60_000,
+        None,
+        FailedEnrolment::Unknown,
+        None,
+    );
+    tx.commit().unwrap();
+
+    let mut tx = storage.write().unwrap();
+    let taken = tx.take_failed_enrolments(minute + 60_000).unwrap();
+    assert_eq!(
+        taken,
+        [
+            FailedEnrolments {
+                window: minute,
+                workspace: None,
+                unknown: 7,
+                used: 0,
+                expired: 0,
+                addresses: 3,
+            },
+            FailedEnrolments {
+                window: minute,
+                workspace: Some(ws.id),
+                unknown: 0,
+                used: 1,
+                expired: 1,
+                addresses: 1,
+            },
+        ],
+        "the minute that is over, per workspace, with distinct addresses up to the bound"
+    );
+    assert!(
+        tx.take_failed_enrolments(minute + 60_000)
+            .unwrap()
+            .is_empty(),
+        "taken once"
+    );
+    assert_eq!(
+        tx.take_failed_enrolments(i64::MAX).unwrap().len(),
+        1,
+        "the next minute is still there"
+    );
+    tx.commit().unwrap();
 }
 
 fn the_audit_log_pages_newest_first_and_cannot_be_changed(backend: &Backend) {

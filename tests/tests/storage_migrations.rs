@@ -72,3 +72,95 @@ fn observations_of_an_older_database_learn_when_they_were_observed() {
         .unwrap();
     assert_eq!(row.get::<_, Option<i64>>(0), None);
 }
+
+/// Devices and codes stored before migration 4 belong to their person's workspace when
+/// the person has one membership; a device of a person with several acts nowhere until
+/// it is enrolled again, and their code enrols nothing.
+#[test]
+fn older_devices_belong_to_their_persons_only_workspace() {
+    use lagesbild_sync::storage::Storage;
+    let database = TestDatabase::create();
+    let mut client = database.connect();
+    for migration in [
+        include_str!("../../sync-server/src/storage/postgres/0001_initial.sql"),
+        include_str!("../../sync-server/src/storage/postgres/0002_newest_first.sql"),
+        include_str!("../../sync-server/src/storage/postgres/0003_timeline.sql"),
+    ] {
+        client.batch_execute(migration).unwrap();
+    }
+    client
+        .batch_execute(
+            "CREATE TABLE schema_migrations (version integer PRIMARY KEY,
+                 applied_at timestamptz NOT NULL DEFAULT now());
+             INSERT INTO schema_migrations (version) VALUES (1), (2), (3);",
+        )
+        .unwrap();
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let (one, two) = (Uuid::now_v7(), Uuid::now_v7());
+    for (ws, name) in [(a, "Salem"), (b, "Botkyrka")] {
+        client
+            .execute(
+                "INSERT INTO workspaces (id, name) VALUES ($1, $2)",
+                &[&ws, &name],
+            )
+            .unwrap();
+        client
+            .execute(
+                "INSERT INTO organisations (id, workspace_id, name, kind) VALUES ($1, $1, 'Fält', 'kommun')",
+                &[&ws],
+            )
+            .unwrap();
+    }
+    for (user, workspaces) in [(one, vec![a]), (two, vec![a, b])] {
+        let token = user.as_bytes().to_vec();
+        client
+            .execute("INSERT INTO users (id, name) VALUES ($1, 'X')", &[&user])
+            .unwrap();
+        for ws in workspaces {
+            client
+                .execute(
+                    "INSERT INTO memberships (user_id, workspace_id, organisation_id, role)
+                     VALUES ($1, $2, $2, 'samordnare')",
+                    &[&user, &ws],
+                )
+                .unwrap();
+        }
+        client
+            .execute(
+                "INSERT INTO devices (id, user_id, name, actor, token_hash, created_at)
+                 VALUES ($1, $1, 'Telefon', $2, $2, 0)",
+                &[&user, &token],
+            )
+            .unwrap();
+        client
+            .execute(
+                "INSERT INTO enrolment_codes (code_hash, user_id, expires_at)
+                 VALUES ($1, $2, 9000000000000000)",
+                &[&token, &user],
+            )
+            .unwrap();
+    }
+
+    let storage = Postgres::open(&database.url).unwrap();
+    let mut tx = storage.write().unwrap();
+    let mut workspace = |user: &Uuid| {
+        tx.device_by_token(user.as_bytes())
+            .unwrap()
+            .unwrap()
+            .device
+            .workspace
+            .map(|w| w.0)
+    };
+    assert_eq!(workspace(&one), Some(a), "one membership: its workspace");
+    assert_eq!(workspace(&two), None, "several: enrol again");
+    let now = Timestamp::from_millis(1_795_000_000_000).unwrap();
+    assert_eq!(
+        tx.use_code(one.as_bytes(), now).unwrap().map(|(_, w)| w.0),
+        Some(a)
+    );
+    assert_eq!(
+        tx.use_code(two.as_bytes(), now).unwrap(),
+        None,
+        "a code of a person with several memberships enrols nothing"
+    );
+}

@@ -10,6 +10,7 @@ use lagesbild_core::{
 };
 
 use super::auth::{hash_token, new_enrolment_code, normalise_code};
+use super::people::{administrators, refused};
 use super::{Service, ServiceError, ServiceResult};
 
 /// A person to add, with their place in a workspace.
@@ -113,8 +114,13 @@ impl Service {
     ) -> ServiceResult<()> {
         let name = checked_name(&user.name)?;
         self.write(|tx| {
+            tx.lock_workspace(user.workspace)?;
+            let before = administrators(tx, user.workspace)?;
             tx.add_user(id, &name)?;
             tx.put_membership(id, user.workspace, user.organisation, user.role)?;
+            before
+                .kept(administrators(tx, user.workspace)?)
+                .map_err(refused)?;
             if let Some((action, now)) = audit {
                 let detail = format!("{name}: {}", user.role.code());
                 let act = Act::new(action, Some(id.to_string()), detail);
@@ -150,18 +156,52 @@ impl Service {
         )
     }
 
-    /// A one-time code the user's device exchanges for its credential, valid for `ttl`.
+    /// A one-time code the user's device exchanges for its credential, valid for `ttl`,
+    /// in the user's only workspace.
     pub fn enrolment_code(
         &self,
         user: UserId,
         ttl: chrono::Duration,
         now: Timestamp,
     ) -> ServiceResult<String> {
+        self.enrolment_code_in(user, None, ttl, now)
+    }
+
+    /// A one-time code for a device of the user's that acts in `workspace` (and only
+    /// there), valid for `ttl`. Without a workspace, the user's only one.
+    pub fn enrolment_code_in(
+        &self,
+        user: UserId,
+        workspace: Option<WorkspaceId>,
+        ttl: chrono::Duration,
+        now: Timestamp,
+    ) -> ServiceResult<String> {
         let code = new_enrolment_code()?;
         self.write(|tx| {
+            let theirs = tx.member_workspaces(user)?;
+            let workspace = match (workspace, theirs.as_slice()) {
+                (Some(workspace), theirs) if theirs.contains(&workspace) => workspace,
+                (Some(workspace), _) => {
+                    return Err(ServiceError::NotFound(format!(
+                        "{user} is not a member of workspace {workspace}"
+                    )));
+                }
+                (None, [only]) => *only,
+                (None, []) => {
+                    return Err(ServiceError::NotFound(format!(
+                        "{user} is not a member of any workspace"
+                    )));
+                }
+                (None, _) => {
+                    return Err(ServiceError::BadRequest(format!(
+                        "{user} is a member of several workspaces: name the one the device is for (--workspace)"
+                    )));
+                }
+            };
             tx.add_code(
                 &hash_token(&normalise_code(&code)),
                 user,
+                workspace,
                 now.millis() + ttl.num_milliseconds(),
             )?;
             let act = Act::new(
@@ -169,7 +209,7 @@ impl Service {
                 Some(user.to_string()),
                 format!("a one-time code valid for {} minutes", ttl.num_minutes()),
             );
-            record_for_user(tx, user, &Origin::operator(), &act, now)
+            tx.audit(Some(workspace), &Origin::operator(), &act, now)
         })?;
         Ok(code)
     }
@@ -177,7 +217,7 @@ impl Service {
     /// Revokes a device: its next request is refused, and nothing it sends is stored.
     pub fn revoke_device(&self, device: DeviceId, now: Timestamp) -> ServiceResult<()> {
         let changed = self.write(|tx| {
-            let Some((user, _)) = tx.active_device(device)? else {
+            let Some(found) = tx.active_device(device)? else {
                 return Ok(false);
             };
             tx.revoke_device(device, now)?;
@@ -186,7 +226,10 @@ impl Service {
                 Some(device.to_string()),
                 "revoked at the server's command line",
             );
-            record_for_user(tx, user, &Origin::operator(), &act, now)?;
+            match found.workspace {
+                Some(workspace) => tx.audit(Some(workspace), &Origin::operator(), &act, now)?,
+                None => record_for_user(tx, found.user, &Origin::operator(), &act, now)?,
+            }
             tx.announce_access()?;
             Ok(true)
         })?;

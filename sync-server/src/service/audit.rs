@@ -2,11 +2,18 @@
 //! register change, review correction, erasure, revocation and enrolment, failed ones
 //! too. Rows are only ever added (the database refuses anything else, see migration
 //! 0002); an erasure leaves an entry that it happened, never what the report said.
+//!
+//! Failed enrolments are counted, not listed: anyone can fail, as often as the throttle
+//! lets them, and a row each would let them fill the log. Per minute and per workspace
+//! (the workspace of a real code tried again or too late; the server's for unknown
+//! codes) the first failure is written as it happens, with its address and reason, and
+//! one row counts them all (by reason, and from how many addresses) once the minute is
+//! over: at most two rows per workspace and minute, and two for the server.
 
 use std::net::IpAddr;
 
 use super::{Member, Service, ServiceError, ServiceResult};
-use crate::storage::Tx;
+use crate::storage::{FailedEnrolment, FailedEnrolments, Tx};
 use lagesbild_core::sync::wire::AuditEntry;
 use lagesbild_core::{DeviceId, Timestamp, UserId, WorkspaceId, permissions};
 
@@ -79,6 +86,82 @@ pub(super) fn record_for_user(
     Ok(())
 }
 
+/// The minute failed enrolments are counted in (ms).
+pub const FAILURE_WINDOW: i64 = 60_000;
+
+/// Distinct addresses counted per minute and workspace; the log says "at least" past it.
+pub const MOST_FAILURE_ADDRESSES: i64 = 1_000;
+
+fn window_of(now: Timestamp) -> i64 {
+    now.millis() - now.millis().rem_euclid(FAILURE_WINDOW)
+}
+
+/// Counts a failed enrolment (in `workspace`, or with none the server's), writing `act`
+/// when it is the first of its minute there; and first writes the counts of the
+/// minutes that are over.
+pub(super) fn count_failed_enrolment(
+    tx: &mut dyn Tx,
+    workspace: Option<WorkspaceId>,
+    why: FailedEnrolment,
+    address: Option<IpAddr>,
+    act: &Act,
+    now: Timestamp,
+) -> ServiceResult<()> {
+    settle_failed_enrolments(tx, now)?;
+    let failed = tx.count_failed_enrolment(
+        window_of(now),
+        workspace,
+        why,
+        address.map(|a| a.to_string()).as_deref(),
+        MOST_FAILURE_ADDRESSES,
+    )?;
+    if failed == 1 {
+        tx.audit(workspace, &Origin::at(address), act, now)?;
+    }
+    Ok(())
+}
+
+/// Writes one row for each minute and workspace before `now`'s minute in which more
+/// than one enrolment failed (a single failure was written as it happened).
+fn settle_failed_enrolments(tx: &mut dyn Tx, now: Timestamp) -> ServiceResult<()> {
+    for minute in tx.take_failed_enrolments(window_of(now))? {
+        let failed = minute.unknown + minute.used + minute.expired;
+        if failed > 1 {
+            let end = Timestamp::from_millis(minute.window + FAILURE_WINDOW).unwrap_or(now);
+            let act = Act::new("enrolment.failures", None, failures_detail(&minute));
+            tx.audit(minute.workspace, &Origin::operator(), &act, end)?;
+        }
+    }
+    Ok(())
+}
+
+/// "390 failed enrolments in the minute from 17:05 UTC (388 with an unknown code, 2 with
+/// a code used before), from 50 addresses": the count leads.
+fn failures_detail(minute: &FailedEnrolments) -> String {
+    let failed = minute.unknown + minute.used + minute.expired;
+    let from = Timestamp::from_millis(minute.window)
+        .map(|t| t.0.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default();
+    let reasons: Vec<String> = [
+        (minute.unknown, "with an unknown code"),
+        (minute.used, "with a code used before"),
+        (minute.expired, "with an expired code"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, why)| format!("{n} {why}"))
+    .collect();
+    let addresses = if minute.addresses >= MOST_FAILURE_ADDRESSES {
+        format!("at least {MOST_FAILURE_ADDRESSES} addresses")
+    } else {
+        format!("{} addresses", minute.addresses)
+    };
+    format!(
+        "{failed} failed enrolments in the minute from {from} UTC ({}), from {addresses}",
+        reasons.join(", ")
+    )
+}
+
 /// The most entries one read returns.
 pub const MAX_AUDIT_PAGE: usize = 1000;
 
@@ -108,16 +191,34 @@ impl Service {
         before: Option<i64>,
         limit: usize,
     ) -> ServiceResult<Vec<AuditEntry>> {
+        self.settle_failed_enrolments()?;
+        self.read_audit_page(workspace, before, limit)
+    }
+
+    /// Writes the counts of failed enrolments of the minutes that are over by the
+    /// server's clock, so that a reader sees them.
+    fn settle_failed_enrolments(&self) -> ServiceResult<()> {
+        let now = Timestamp::from(chrono::Utc::now());
+        self.write(|tx| settle_failed_enrolments(tx, now))
+    }
+
+    fn read_audit_page(
+        &self,
+        workspace: Option<WorkspaceId>,
+        before: Option<i64>,
+        limit: usize,
+    ) -> ServiceResult<Vec<AuditEntry>> {
         let limit = limit.clamp(1, MAX_AUDIT_PAGE);
         self.read(|tx| tx.audit_page(workspace, before.unwrap_or(i64::MAX), limit))
     }
 
     /// The log of `workspace`, or of everything, as CSV (RFC 4180), oldest first.
     pub fn audit_export(&self, workspace: Option<WorkspaceId>) -> ServiceResult<String> {
+        self.settle_failed_enrolments()?;
         let mut entries = Vec::new();
         let mut before = None;
         loop {
-            let page = self.audit_page(workspace, before, MAX_AUDIT_PAGE)?;
+            let page = self.read_audit_page(workspace, before, MAX_AUDIT_PAGE)?;
             let done = page.len() < MAX_AUDIT_PAGE;
             before = page.last().map(|e| e.seq);
             entries.extend(page);

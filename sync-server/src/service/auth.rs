@@ -14,9 +14,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::audit::{Act, Origin, record_for_user};
+use super::audit::{Act, Origin, count_failed_enrolment};
 use super::{Device, Member, Service, ServiceError, ServiceResult};
-use crate::storage::NewDevice;
+use crate::storage::{FailedEnrolment, NewDevice};
 
 pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.trim().as_bytes()).to_vec()
@@ -179,65 +179,73 @@ impl Service {
         let invalid = || {
             ServiceError::Unauthorized("the enrolment code is not valid: it may be mistyped, used or expired; ask the coordinator for a new one".into())
         };
-        // A failed attempt is logged too, so the write commits with an `Err` inside.
-        let user = self.write(|tx| -> ServiceResult<ServiceResult<UserId>> {
-            let Some(user) = tx.use_code(&code_hash, now)? else {
-                let found = tx.code(&code_hash)?;
-                let why = match &found {
-                    None => "an unknown code",
-                    Some(c) if c.used_at.is_some() => "a code used before",
-                    Some(_) => "an expired code",
+        // A failed attempt is counted too, so the write commits with an `Err` inside.
+        let (user, workspace) = self.write(
+            |tx| -> ServiceResult<ServiceResult<(UserId, WorkspaceId)>> {
+                let Some((user, workspace)) = tx.use_code(&code_hash, now)? else {
+                    let found = tx.code(&code_hash)?;
+                    let (why, reason) = match &found {
+                        None => (FailedEnrolment::Unknown, "an unknown code"),
+                        Some(c) if c.used_at.is_some() => {
+                            (FailedEnrolment::Used, "a code used before")
+                        }
+                        Some(c) if c.workspace.is_none() => (
+                            FailedEnrolment::Expired,
+                            "a code from before codes named their workspace",
+                        ),
+                        Some(_) => (FailedEnrolment::Expired, "an expired code"),
+                    };
+                    let act = Act::new(
+                        "enrolment.failed",
+                        None,
+                        format!("{reason} (device named {name:?})"),
+                    );
+                    // A real code used again or too late: its workspace's coordinators
+                    // see it. An unknown code is the server's.
+                    let workspace = found.and_then(|c| c.workspace);
+                    count_failed_enrolment(tx, workspace, why, address, &act, now)?;
+                    return Ok(Err(invalid()));
                 };
-                let act = Act::new(
-                    "enrolment.failed",
-                    None,
-                    format!("{why} (device named {name:?})"),
-                );
-                match found {
-                    // A real code used again or too late: its person's coordinators see it.
-                    Some(c) => record_for_user(tx, c.user, &Origin::at(address), &act, now)?,
-                    None => tx.audit(None, &Origin::at(address), &act, now)?,
+                let added = tx.add_device(&NewDevice {
+                    id: device,
+                    user,
+                    workspace,
+                    name,
+                    actor: &actor,
+                    token_hash: &token_hash,
+                    created_at: now,
+                })?;
+                if !added {
+                    return Err(ServiceError::BadRequest(
+                        "this actor id is enrolled already; a device needs its own".into(),
+                    ));
                 }
-                return Ok(Err(invalid()));
-            };
-            let added = tx.add_device(&NewDevice {
-                id: device,
-                user,
-                name,
-                actor: &actor,
-                token_hash: &token_hash,
-                created_at: now,
-            })?;
-            if !added {
-                return Err(ServiceError::BadRequest(
-                    "this actor id is enrolled already; a device needs its own".into(),
-                ));
-            }
-            let user_name = tx.user_name(user)?.unwrap_or_default();
-            let origin = Origin {
-                user: Some((user, user_name)),
-                device: Some(device),
-                address,
-            };
-            record_for_user(
-                tx,
-                user,
-                &origin,
-                &Act::new(
-                    "enrolment",
-                    Some(device.to_string()),
-                    format!("device {name:?} enrolled"),
-                ),
-                now,
-            )?;
-            Ok(Ok(user))
-        })??;
+                let user_name = tx.user_name(user)?.unwrap_or_default();
+                let origin = Origin {
+                    user: Some((user, user_name)),
+                    device: Some(device),
+                    address,
+                };
+                tx.audit(
+                    Some(workspace),
+                    &origin,
+                    &Act::new(
+                        "enrolment",
+                        Some(device.to_string()),
+                        format!("device {name:?} enrolled"),
+                    ),
+                    now,
+                )?;
+                Ok(Ok((user, workspace)))
+            },
+        )??;
         tracing::info!(%device, %user, "device enrolled");
         let device = Device {
             id: device,
             user,
             name: name.to_string(),
             actor,
+            workspace: Some(workspace),
             address,
         };
         Ok(EnrollResponse {
@@ -282,8 +290,15 @@ impl Service {
         }
     }
 
-    /// The device acting in `workspace`, if its user is a member there.
+    /// The device acting in `workspace`, if that workspace enrolled it and its user is a
+    /// member there.
     pub fn member(&self, device: &Device, workspace: WorkspaceId) -> ServiceResult<Member> {
+        if device.workspace != Some(workspace) {
+            return Err(ServiceError::Forbidden(match device.workspace {
+                Some(_) => "this device was enrolled in another workspace and acts only there; ask this workspace's coordinator for a code to enrol it here".into(),
+                None => "this device was enrolled before devices belonged to one workspace, and its person is a member of several; enrol it again with a code from the coordinator of the workspace it is for".into(),
+            }));
+        }
         let found = self.single(|tx| tx.membership(device.user, workspace))?;
         let row = found.ok_or_else(|| {
             ServiceError::Forbidden("this device is not a member of that workspace".into())
@@ -309,7 +324,12 @@ impl Service {
                 device: device.id,
                 user: device.user,
                 name: tx.user_name(device.user)?.unwrap_or_default(),
-                memberships: tx.memberships(device.user)?,
+                // Only the workspace that enrolled the device: it acts nowhere else.
+                memberships: tx
+                    .memberships(device.user)?
+                    .into_iter()
+                    .filter(|m| Some(m.workspace.id) == device.workspace)
+                    .collect(),
             })
         })
     }

@@ -89,6 +89,9 @@ pub struct Device {
     pub user: UserId,
     pub name: String,
     pub actor: Vec<u8>,
+    /// The workspace that enrolled it, the only one it acts in; none for a device
+    /// enrolled before devices belonged to a workspace whose person has several.
+    pub workspace: Option<WorkspaceId>,
     /// Where the request came from, for the audit log; none outside a request.
     pub address: Option<std::net::IpAddr>,
 }

@@ -28,6 +28,33 @@ fn require_administer(member: &Member) -> ServiceResult<()> {
     }
 }
 
+/// A rule of administration that no role lifts.
+pub(super) fn refused(refusal: permissions::AdministrationRefusal) -> ServiceError {
+    ServiceError::Forbidden(refusal.to_string())
+}
+
+/// Who can administer `workspace` now: its active coordinators, and those of them with
+/// a device that is not revoked.
+pub(super) fn administrators(
+    tx: &mut dyn Tx,
+    workspace: WorkspaceId,
+) -> ServiceResult<permissions::Administrators> {
+    Ok(permissions::Administrators::count(
+        tx.member_roles(workspace)?,
+    ))
+}
+
+/// The workspaces an act changes the people of, in the order their locks are taken.
+fn changed_workspaces(workspace: WorkspaceId, change: &AdminChange) -> Vec<WorkspaceId> {
+    let mut changed = vec![workspace];
+    if let AdminChange::AddMembership { workspace, .. } = change {
+        changed.push(*workspace);
+    }
+    changed.sort_by_key(|w| w.0);
+    changed.dedup();
+    changed
+}
+
 fn name(text: &str) -> ServiceResult<String> {
     records::name(Field::Name, text).map_err(|e| ServiceError::BadRequest(e.to_string()))
 }
@@ -71,7 +98,20 @@ impl Service {
             .as_deref()
             .map(|server| (server, self.device_ca.as_deref()));
         let (code, woke) = self.write(|tx| {
+            // What the act is planned on holds until it commits: of two coordinators
+            // removing each other at once, the second sees the first's act.
+            let changed = changed_workspaces(member.workspace, change);
+            let mut before = Vec::new();
+            for workspace in &changed {
+                tx.lock_workspace(*workspace)?;
+                before.push(administrators(tx, *workspace)?);
+            }
             let (act, code, woke) = act(tx, member, change, link, now)?;
+            for (workspace, before) in changed.iter().zip(before) {
+                before
+                    .kept(administrators(tx, *workspace)?)
+                    .map_err(refused)?;
+            }
             tx.audit(Some(member.workspace), &Origin::of(member), &act, now)?;
             if woke {
                 tx.announce(member.workspace)?;
@@ -170,13 +210,9 @@ fn act(
             organisation,
             role,
         } => {
+            permissions::may_change_membership(member.device.user, *user).map_err(refused)?;
             let n = member_name(tx, ws, *user)?;
             let org = organisation_in(tx, ws, *organisation)?;
-            if *user == member.device.user && !role.is_coordinator() {
-                return Err(ServiceError::BadRequest(
-                    "a coordinator cannot take away their own role; another coordinator can".into(),
-                ));
-            }
             tx.put_membership(*user, ws, org.id, *role)?;
             let detail = format!("{n}: {}, {}", org.name, role.code());
             (
@@ -191,6 +227,7 @@ fn act(
             organisation,
             role,
         } => {
+            permissions::may_change_membership(member.device.user, *user).map_err(refused)?;
             let n = member_name(tx, ws, *user)?;
             let theirs = tx.membership(member.device.user, *workspace)?;
             if !theirs.is_some_and(|m| m.active && permissions::Abilities::of(m.role).administer) {
@@ -225,12 +262,8 @@ fn act(
         }
         AdminChange::Deactivate { user } | AdminChange::Reactivate { user } => {
             let active = matches!(change, AdminChange::Reactivate { .. });
+            permissions::may_change_membership(member.device.user, *user).map_err(refused)?;
             let n = member_name(tx, ws, *user)?;
-            if *user == member.device.user {
-                return Err(ServiceError::BadRequest(
-                    "a coordinator cannot deactivate themselves".into(),
-                ));
-            }
             tx.set_active(*user, ws, active)?;
             let action = if active {
                 "person.reactivate"
@@ -240,13 +273,16 @@ fn act(
             (Act::new(action, Some(user.to_string()), n), None, false)
         }
         AdminChange::RevokeDevice { device } => {
-            let (owner, device_name) = tx
+            let unknown = || ServiceError::NotFound("no active device with that id".into());
+            // A device of this workspace (or, enrolled before devices belonged to one, of
+            // one of its people): another workspace's devices are its coordinators'.
+            let found = tx
                 .active_device(*device)?
-                .ok_or_else(|| ServiceError::NotFound("no active device with that id".into()))?;
-            let n = member_name(tx, ws, owner)
-                .map_err(|_| ServiceError::NotFound("no active device with that id".into()))?;
+                .filter(|d| d.workspace.is_none_or(|w| w == ws))
+                .ok_or_else(unknown)?;
+            let n = member_name(tx, ws, found.user).map_err(|_| unknown())?;
             tx.revoke_device(*device, now)?;
-            let detail = format!("{device_name:?} of {n}");
+            let detail = format!("{:?} of {n}", found.name);
             (
                 Act::new("device.revoke", Some(device.to_string()), detail),
                 None,
@@ -262,7 +298,7 @@ fn act(
             }
             let code = new_enrolment_code()?;
             let expires_at = now.millis() + i64::from(*ttl_minutes) * 60_000;
-            tx.add_code(&hash_token(&normalise_code(&code)), *user, expires_at)?;
+            tx.add_code(&hash_token(&normalise_code(&code)), *user, ws, expires_at)?;
             let issued = IssuedCode {
                 link: link.map(|(server, ca)| {
                     EnrolmentLink {
@@ -284,7 +320,10 @@ fn act(
         }
         AdminChange::WithdrawCode { code } => {
             let hash = hash_token(&normalise_code(code));
-            let user: Option<UserId> = tx.open_code(&hash, now)?;
+            let ours = tx
+                .code(&hash)?
+                .is_some_and(|c| c.workspace.is_none_or(|w| w == ws));
+            let user: Option<UserId> = tx.open_code(&hash, now)?.filter(|_| ours);
             let n = user
                 .and_then(|u| member_name(tx, ws, u).ok())
                 .ok_or_else(|| {

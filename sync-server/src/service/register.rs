@@ -49,6 +49,9 @@ impl Service {
         }
         self.write(|tx| {
             let ws = member.workspace;
+            // Planned on the register as it stands when it commits: two merges into
+            // each other at once would otherwise both pass.
+            tx.lock_workspace(ws)?;
             let writes = register::plan_change(&tx.places(ws)?, &tx.categories(ws)?, ws, change)
                 .map_err(|e| match e {
                     lagesbild_core::Error::Invalid(v) => ServiceError::BadRequest(v.to_string()),

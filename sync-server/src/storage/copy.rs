@@ -98,6 +98,7 @@ const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("revoked_at", Int),
             ("last_seen_at", Int),
             ("app_version", Text),
+            ("workspace_id", Column::Uuid),
         ],
     ),
     (
@@ -107,6 +108,7 @@ const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("user_id", Column::Uuid),
             ("expires_at", Int),
             ("used_at", Int),
+            ("workspace_id", Column::Uuid),
         ],
     ),
     (
@@ -167,6 +169,26 @@ const TABLES: &[(&str, &[(&str, Column)])] = &[
     ),
     // The same history goes on: devices carry on without noticing the move.
     ("timeline", &[("id", Column::Uuid), ("restored_head", Int)]),
+    // The failed enrolments of the minutes not yet counted in the audit log.
+    (
+        "failed_enrolments",
+        &[
+            ("window_start", Int),
+            ("scope", Column::Uuid),
+            ("unknown", Int),
+            ("used", Int),
+            ("expired", Int),
+            ("addresses", Int),
+        ],
+    ),
+    (
+        "failed_enrolment_addresses",
+        &[
+            ("window_start", Int),
+            ("scope", Column::Uuid),
+            ("address", Text),
+        ],
+    ),
 ];
 
 impl Column {

@@ -128,6 +128,11 @@ pub trait Tx {
     fn memberships(&mut self, user: UserId) -> ServiceResult<Vec<Membership>>;
     /// Every workspace the user is a member of, active or not.
     fn member_workspaces(&mut self, user: UserId) -> ServiceResult<Vec<WorkspaceId>>;
+    /// Each member of the workspace's role, whether they are active, and how many of
+    /// their devices that may act there are not revoked (devices of this workspace, and
+    /// those enrolled before devices belonged to one): in one query, for the rule that
+    /// every act keeps a coordinator.
+    fn member_roles(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<(Role, bool, usize)>>;
     /// The workspace's people by name, each with their devices by enrolment.
     fn people(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Person>>;
     /// Every device, by enrolment (the operator's listing).
@@ -135,8 +140,9 @@ pub trait Tx {
     /// The device a token hash belongs to, whether it is revoked, and when it was last
     /// seen with which app version.
     fn device_by_token(&mut self, token_hash: &[u8]) -> ServiceResult<Option<TokenRow>>;
-    /// Whose device it is and its name, when it is not revoked.
-    fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<(UserId, String)>>;
+    /// Whose device it is, its name and the workspace that enrolled it, when it is not
+    /// revoked.
+    fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<ActiveDevice>>;
     /// False when the actor id is enrolled already.
     fn add_device(&mut self, device: &NewDevice<'_>) -> ServiceResult<bool>;
     /// Notes when the device was last seen (at most once a minute) and its app version.
@@ -151,11 +157,23 @@ pub trait Tx {
 
     // --- enrolment codes --------------------------------------------------------------
 
-    fn add_code(&mut self, code_hash: &[u8], user: UserId, expires_at: i64) -> ServiceResult<()>;
+    /// A code for `user`'s device in `workspace`.
+    fn add_code(
+        &mut self,
+        code_hash: &[u8],
+        user: UserId,
+        workspace: WorkspaceId,
+        expires_at: i64,
+    ) -> ServiceResult<()>;
     fn code(&mut self, code_hash: &[u8]) -> ServiceResult<Option<CodeRow>>;
-    /// Marks the code used when it is unused and unexpired at `now`, as one step: of two
-    /// devices racing with one code, one wins. Its user, or none.
-    fn use_code(&mut self, code_hash: &[u8], now: Timestamp) -> ServiceResult<Option<UserId>>;
+    /// Marks the code used when it is unused, unexpired at `now` and names its workspace,
+    /// as one step: of two devices racing with one code, one wins. Its user and
+    /// workspace, or none.
+    fn use_code(
+        &mut self,
+        code_hash: &[u8],
+        now: Timestamp,
+    ) -> ServiceResult<Option<(UserId, WorkspaceId)>>;
     /// The user of an unused, unexpired code.
     fn open_code(&mut self, code_hash: &[u8], now: Timestamp) -> ServiceResult<Option<UserId>>;
     fn delete_code(&mut self, code_hash: &[u8]) -> ServiceResult<()>;
@@ -169,6 +187,21 @@ pub trait Tx {
         act: &Act,
         now: Timestamp,
     ) -> ServiceResult<()>;
+    /// Counts a failed enrolment in the minute that starts at `window` (ms), in
+    /// `workspace`'s count or, with none, the server's; `address` is counted among the
+    /// minute's distinct addresses while there are fewer than `most_addresses`. Answers
+    /// how many failed in that minute and count so far, this one included.
+    fn count_failed_enrolment(
+        &mut self,
+        window: i64,
+        workspace: Option<WorkspaceId>,
+        why: FailedEnrolment,
+        address: Option<&str>,
+        most_addresses: i64,
+    ) -> ServiceResult<i64>;
+    /// Takes (deletes and answers) the counts of the minutes that started before
+    /// `before`, oldest first: of two instances taking at once, one gets each.
+    fn take_failed_enrolments(&mut self, before: i64) -> ServiceResult<Vec<FailedEnrolments>>;
     /// Newest first, before `before` (a `seq`), of one workspace or of all.
     fn audit_page(
         &mut self,
@@ -183,6 +216,10 @@ pub trait Tx {
     /// its sequence numbers commit in order: a reader that has seen one has seen every
     /// lower one. Taken before reading what a push decides on.
     fn lock_feed(&mut self, workspace: WorkspaceId) -> ServiceResult<()>;
+    /// Serialises the changes of the workspace's register and people until this
+    /// transaction ends, so that what a change is planned on stays true until it
+    /// commits (two merges into each other, two coordinators removing each other).
+    fn lock_workspace(&mut self, workspace: WorkspaceId) -> ServiceResult<()>;
     /// The workspace's last sequence number (0 when empty).
     fn feed_head(&mut self, workspace: WorkspaceId) -> ServiceResult<i64>;
     /// The feed after `since`, in order, with who may read each document now.
@@ -269,8 +306,38 @@ pub struct TokenRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeRow {
     pub user: UserId,
+    /// None for a code issued before codes named their workspace.
+    pub workspace: Option<WorkspaceId>,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveDevice {
+    pub user: UserId,
+    pub name: String,
+    /// None for a device enrolled before devices belonged to a workspace.
+    pub workspace: Option<WorkspaceId>,
+}
+
+/// Why an enrolment failed, as counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedEnrolment {
+    Unknown,
+    Used,
+    Expired,
+}
+
+/// A minute's failed enrolments in one workspace (or, with none, the server's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedEnrolments {
+    /// When the minute started (ms).
+    pub window: i64,
+    pub workspace: Option<WorkspaceId>,
+    pub unknown: i64,
+    pub used: i64,
+    pub expired: i64,
+    pub addresses: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -278,6 +345,7 @@ pub struct DeviceInfo {
     pub id: DeviceId,
     pub user: UserId,
     pub user_name: String,
+    pub workspace: Option<WorkspaceId>,
     pub name: String,
     pub created_at: Timestamp,
     pub revoked: bool,
@@ -287,6 +355,8 @@ pub struct DeviceInfo {
 pub struct NewDevice<'a> {
     pub id: DeviceId,
     pub user: UserId,
+    /// The workspace that enrolled it: the only one it acts in.
+    pub workspace: WorkspaceId,
     pub name: &'a str,
     pub actor: &'a [u8],
     pub token_hash: &'a [u8],

@@ -26,8 +26,9 @@ use postgres::{Client, NoTls, Row, Statement};
 use uuid::Uuid;
 
 use super::{
-    Changed, CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, ProjectionRow,
-    PutDocument, Storage, StoredDocument, TokenRow, Tx, stamp,
+    ActiveDevice, Changed, CodeRow, DeviceInfo, FailedEnrolment, FailedEnrolments, FeedRow, Held,
+    MemberRow, NewChange, NewDevice, ProjectionRow, PutDocument, Storage, StoredDocument, TokenRow,
+    Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 
@@ -36,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0001_initial.sql"),
     include_str!("postgres/0002_newest_first.sql"),
     include_str!("postgres/0003_timeline.sql"),
+    include_str!("postgres/0004_device_workspace.sql"),
 ];
 
 /// The channel instances tell each other on; the payload is a workspace id.
@@ -745,6 +747,23 @@ impl Tx for PgTx {
             .collect())
     }
 
+    fn member_roles(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<(Role, bool, usize)>> {
+        self.rows(
+            "SELECT m.role, m.active,
+                    (SELECT count(*) FROM devices d WHERE d.user_id = m.user_id
+                       AND d.revoked_at IS NULL
+                       AND (d.workspace_id = m.workspace_id OR d.workspace_id IS NULL))
+             FROM memberships m WHERE m.workspace_id = $1",
+            &[&workspace.0],
+        )?
+        .iter()
+        .map(|r| {
+            let devices: i64 = r.get(2);
+            Ok((role(r, 0)?, r.get(1), devices.try_into().unwrap_or(0)))
+        })
+        .collect()
+    }
+
     fn people(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Person>> {
         let mut people = self
             .rows(
@@ -769,8 +788,9 @@ impl Tx for PgTx {
             person.devices = self
                 .rows(
                     "SELECT id, name, created_at, last_seen_at, app_version, revoked_at IS NOT NULL
-                     FROM devices WHERE user_id = $1 ORDER BY created_at, id",
-                    &[&person.user.0],
+                     FROM devices WHERE user_id = $1 AND (workspace_id = $2 OR workspace_id IS NULL)
+                     ORDER BY created_at, id",
+                    &[&person.user.0, &workspace.0],
                 )?
                 .iter()
                 .map(|r| DeviceSummary {
@@ -789,7 +809,8 @@ impl Tx for PgTx {
     fn devices(&mut self) -> ServiceResult<Vec<DeviceInfo>> {
         Ok(self
             .rows(
-                "SELECT d.id, d.user_id, u.name, d.name, d.created_at, d.revoked_at IS NOT NULL
+                "SELECT d.id, d.user_id, u.name, d.name, d.created_at, d.revoked_at IS NOT NULL,
+                        d.workspace_id
                  FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at, d.id",
                 &[],
             )?
@@ -801,6 +822,7 @@ impl Tx for PgTx {
                 name: r.get(3),
                 created_at: stamp(r.get(4)),
                 revoked: r.get(5),
+                workspace: r.get::<_, Option<Uuid>>(6).map(WorkspaceId),
             })
             .collect())
     }
@@ -808,7 +830,8 @@ impl Tx for PgTx {
     fn device_by_token(&mut self, token_hash: &[u8]) -> ServiceResult<Option<TokenRow>> {
         Ok(self
             .row(
-                "SELECT id, user_id, name, actor, revoked_at IS NOT NULL, last_seen_at, app_version
+                "SELECT id, user_id, name, actor, revoked_at IS NOT NULL, last_seen_at, app_version,
+                        workspace_id
                  FROM devices WHERE token_hash = $1",
                 &[&token_hash],
             )?
@@ -818,6 +841,7 @@ impl Tx for PgTx {
                     user: UserId(r.get(1)),
                     name: r.get(2),
                     actor: r.get(3),
+                    workspace: r.get::<_, Option<Uuid>>(7).map(WorkspaceId),
                     address: None,
                 },
                 revoked: r.get(4),
@@ -826,18 +850,23 @@ impl Tx for PgTx {
             }))
     }
 
-    fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<(UserId, String)>> {
+    fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<ActiveDevice>> {
         Ok(self
             .row(
-                "SELECT user_id, name FROM devices WHERE id = $1 AND revoked_at IS NULL",
+                "SELECT user_id, name, workspace_id FROM devices WHERE id = $1 AND revoked_at IS NULL",
                 &[&device.0],
             )?
-            .map(|r| (UserId(r.get(0)), r.get(1))))
+            .map(|r| ActiveDevice {
+                user: UserId(r.get(0)),
+                name: r.get(1),
+                workspace: r.get::<_, Option<Uuid>>(2).map(WorkspaceId),
+            }))
     }
 
     fn add_device(&mut self, d: &NewDevice<'_>) -> ServiceResult<bool> {
         let inserted = self.run(
-            "INSERT INTO devices (id, user_id, name, actor, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+            "INSERT INTO devices (id, user_id, name, actor, token_hash, created_at, workspace_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (actor) DO NOTHING",
             &[
                 &d.id.0,
@@ -846,6 +875,7 @@ impl Tx for PgTx {
                 &d.actor,
                 &d.token_hash,
                 &d.created_at.millis(),
+                &d.workspace.0,
             ],
         )?;
         Ok(inserted > 0)
@@ -874,10 +904,16 @@ impl Tx for PgTx {
         Ok(changed > 0)
     }
 
-    fn add_code(&mut self, code_hash: &[u8], user: UserId, expires_at: i64) -> ServiceResult<()> {
+    fn add_code(
+        &mut self,
+        code_hash: &[u8],
+        user: UserId,
+        workspace: WorkspaceId,
+        expires_at: i64,
+    ) -> ServiceResult<()> {
         self.run(
-            "INSERT INTO enrolment_codes (code_hash, user_id, expires_at) VALUES ($1, $2, $3)",
-            &[&code_hash, &user.0, &expires_at],
+            "INSERT INTO enrolment_codes (code_hash, user_id, workspace_id, expires_at) VALUES ($1, $2, $3, $4)",
+            &[&code_hash, &user.0, &workspace.0, &expires_at],
         )?;
         Ok(())
     }
@@ -885,24 +921,31 @@ impl Tx for PgTx {
     fn code(&mut self, code_hash: &[u8]) -> ServiceResult<Option<CodeRow>> {
         Ok(self
             .row(
-                "SELECT user_id, expires_at, used_at FROM enrolment_codes WHERE code_hash = $1",
+                "SELECT user_id, expires_at, used_at, workspace_id FROM enrolment_codes WHERE code_hash = $1",
                 &[&code_hash],
             )?
             .map(|r| CodeRow {
                 user: UserId(r.get(0)),
+                workspace: r.get::<_, Option<Uuid>>(3).map(WorkspaceId),
                 expires_at: r.get(1),
                 used_at: r.get(2),
             }))
     }
 
-    fn use_code(&mut self, code_hash: &[u8], now: Timestamp) -> ServiceResult<Option<UserId>> {
+    fn use_code(
+        &mut self,
+        code_hash: &[u8],
+        now: Timestamp,
+    ) -> ServiceResult<Option<(UserId, WorkspaceId)>> {
         Ok(self
             .row(
                 "UPDATE enrolment_codes SET used_at = $2
-                 WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id",
+                 WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2
+                   AND workspace_id IS NOT NULL
+                 RETURNING user_id, workspace_id",
                 &[&code_hash, &now.millis()],
             )?
-            .map(|r| UserId(r.get(0))))
+            .map(|r| (UserId(r.get(0)), WorkspaceId(r.get(1)))))
     }
 
     fn open_code(&mut self, code_hash: &[u8], now: Timestamp) -> ServiceResult<Option<UserId>> {
@@ -947,6 +990,80 @@ impl Tx for PgTx {
         Ok(())
     }
 
+    fn count_failed_enrolment(
+        &mut self,
+        window: i64,
+        workspace: Option<WorkspaceId>,
+        why: FailedEnrolment,
+        address: Option<&str>,
+        most_addresses: i64,
+    ) -> ServiceResult<i64> {
+        let scope = workspace.map_or(Uuid::nil(), |w| w.0);
+        let sql = match why {
+            FailedEnrolment::Unknown => {
+                "INSERT INTO failed_enrolments AS f (window_start, scope, unknown) VALUES ($1, $2, 1)
+                 ON CONFLICT (window_start, scope) DO UPDATE SET unknown = f.unknown + 1
+                 RETURNING f.unknown + f.used + f.expired, f.addresses"
+            }
+            FailedEnrolment::Used => {
+                "INSERT INTO failed_enrolments AS f (window_start, scope, used) VALUES ($1, $2, 1)
+                 ON CONFLICT (window_start, scope) DO UPDATE SET used = f.used + 1
+                 RETURNING f.unknown + f.used + f.expired, f.addresses"
+            }
+            FailedEnrolment::Expired => {
+                "INSERT INTO failed_enrolments AS f (window_start, scope, expired) VALUES ($1, $2, 1)
+                 ON CONFLICT (window_start, scope) DO UPDATE SET expired = f.expired + 1
+                 RETURNING f.unknown + f.used + f.expired, f.addresses"
+            }
+        };
+        let (failed, addresses): (i64, i64) = self
+            .row(sql, &[&window, &scope])?
+            .map_or((0, 0), |r| (r.get(0), r.get(1)));
+        if let Some(address) = address.filter(|_| addresses < most_addresses) {
+            let new = self.run(
+                "INSERT INTO failed_enrolment_addresses (window_start, scope, address)
+                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&window, &scope, &address],
+            )?;
+            if new > 0 {
+                self.run(
+                    "UPDATE failed_enrolments SET addresses = addresses + 1
+                     WHERE window_start = $1 AND scope = $2",
+                    &[&window, &scope],
+                )?;
+            }
+        }
+        Ok(failed)
+    }
+
+    fn take_failed_enrolments(&mut self, before: i64) -> ServiceResult<Vec<FailedEnrolments>> {
+        self.run(
+            "DELETE FROM failed_enrolment_addresses WHERE window_start < $1",
+            &[&before],
+        )?;
+        let mut taken: Vec<FailedEnrolments> = self
+            .rows(
+                "DELETE FROM failed_enrolments WHERE window_start < $1
+                 RETURNING window_start, scope, unknown, used, expired, addresses",
+                &[&before],
+            )?
+            .iter()
+            .map(|r| {
+                let scope: Uuid = r.get(1);
+                FailedEnrolments {
+                    window: r.get(0),
+                    workspace: (!scope.is_nil()).then_some(WorkspaceId(scope)),
+                    unknown: r.get(2),
+                    used: r.get(3),
+                    expired: r.get(4),
+                    addresses: r.get(5),
+                }
+            })
+            .collect();
+        taken.sort_by_key(|t| (t.window, t.workspace.map(|w| w.0)));
+        Ok(taken)
+    }
+
     fn audit_page(
         &mut self,
         workspace: Option<WorkspaceId>,
@@ -974,6 +1091,15 @@ impl Tx for PgTx {
                 detail: r.get(9),
             })
             .collect())
+    }
+
+    fn lock_workspace(&mut self, workspace: WorkspaceId) -> ServiceResult<()> {
+        // NO KEY UPDATE: pushes, whose rows refer to the workspace (KEY SHARE), go on.
+        self.run(
+            "SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE",
+            &[&workspace.0],
+        )?;
+        Ok(())
     }
 
     fn lock_feed(&mut self, workspace: WorkspaceId) -> ServiceResult<()> {

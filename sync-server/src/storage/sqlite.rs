@@ -18,8 +18,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::{
-    Changed, CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, ProjectionRow,
-    PutDocument, Storage, StoredDocument, TokenRow, Tx, stamp,
+    ActiveDevice, Changed, CodeRow, DeviceInfo, FailedEnrolment, FailedEnrolments, FeedRow, Held,
+    MemberRow, NewChange, NewDevice, ProjectionRow, PutDocument, Storage, StoredDocument, TokenRow,
+    Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0003_people.sql"),
     include_str!("sqlite/0004_newest_first.sql"),
     include_str!("sqlite/0005_timeline.sql"),
+    include_str!("sqlite/0006_device_workspace.sql"),
 ];
 
 impl From<rusqlite::Error> for ServiceError {
@@ -528,6 +530,24 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
+    fn member_roles(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<(Role, bool, usize)>> {
+        self.all(
+            "SELECT m.role, m.active,
+                    (SELECT count(*) FROM devices d WHERE d.user_id = m.user_id
+                       AND d.revoked_at IS NULL
+                       AND (d.workspace_id = m.workspace_id OR d.workspace_id IS NULL))
+             FROM memberships m WHERE m.workspace_id = ?1",
+            [workspace],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get::<_, i64>(2)?.try_into().unwrap_or(0),
+                ))
+            },
+        )
+    }
+
     fn people(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Person>> {
         let mut people = self.all(
             "SELECT u.id, u.name, m.organisation_id, m.role, m.active FROM memberships m
@@ -547,8 +567,9 @@ impl Tx for SqliteTx<'_> {
         for person in &mut people {
             person.devices = self.all(
                 "SELECT id, name, created_at, last_seen_at, app_version, revoked_at IS NOT NULL
-                 FROM devices WHERE user_id = ?1 ORDER BY created_at, id",
-                [person.user],
+                 FROM devices WHERE user_id = ?1 AND (workspace_id = ?2 OR workspace_id IS NULL)
+                 ORDER BY created_at, id",
+                params![person.user, workspace],
                 |r| {
                     Ok(DeviceSummary {
                         id: r.get::<_, DeviceId>(0)?,
@@ -566,7 +587,8 @@ impl Tx for SqliteTx<'_> {
 
     fn devices(&mut self) -> ServiceResult<Vec<DeviceInfo>> {
         self.all(
-            "SELECT d.id, d.user_id, u.name, d.name, d.created_at, d.revoked_at IS NOT NULL
+            "SELECT d.id, d.user_id, u.name, d.name, d.created_at, d.revoked_at IS NOT NULL,
+                    d.workspace_id
              FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at, d.id",
             [],
             |r| {
@@ -577,6 +599,7 @@ impl Tx for SqliteTx<'_> {
                     name: r.get(3)?,
                     created_at: stamp(r.get(4)?),
                     revoked: r.get(5)?,
+                    workspace: r.get(6)?,
                 })
             },
         )
@@ -584,7 +607,8 @@ impl Tx for SqliteTx<'_> {
 
     fn device_by_token(&mut self, token_hash: &[u8]) -> ServiceResult<Option<TokenRow>> {
         self.one(
-            "SELECT id, user_id, name, actor, revoked_at IS NOT NULL, last_seen_at, app_version
+            "SELECT id, user_id, name, actor, revoked_at IS NOT NULL, last_seen_at, app_version,
+                    workspace_id
                  FROM devices WHERE token_hash = ?1",
             [token_hash],
             |r| {
@@ -594,6 +618,7 @@ impl Tx for SqliteTx<'_> {
                         user: r.get(1)?,
                         name: r.get(2)?,
                         actor: r.get(3)?,
+                        workspace: r.get(7)?,
                         address: None,
                     },
                     revoked: r.get(4)?,
@@ -604,19 +629,34 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
-    fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<(UserId, String)>> {
+    fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<ActiveDevice>> {
         self.one(
-            "SELECT user_id, name FROM devices WHERE id = ?1 AND revoked_at IS NULL",
+            "SELECT user_id, name, workspace_id FROM devices WHERE id = ?1 AND revoked_at IS NULL",
             [device],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| {
+                Ok(ActiveDevice {
+                    user: r.get(0)?,
+                    name: r.get(1)?,
+                    workspace: r.get(2)?,
+                })
+            },
         )
     }
 
     fn add_device(&mut self, d: &NewDevice<'_>) -> ServiceResult<bool> {
         let inserted = self.run(
-            "INSERT INTO devices (id, user_id, name, actor, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO devices (id, user_id, name, actor, token_hash, created_at, workspace_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (actor) DO NOTHING",
-            params![d.id, d.user, d.name, d.actor, d.token_hash, d.created_at.millis()],
+            params![
+                d.id,
+                d.user,
+                d.name,
+                d.actor,
+                d.token_hash,
+                d.created_at.millis(),
+                d.workspace
+            ],
         )?;
         Ok(inserted > 0)
     }
@@ -644,21 +684,28 @@ impl Tx for SqliteTx<'_> {
         Ok(changed > 0)
     }
 
-    fn add_code(&mut self, code_hash: &[u8], user: UserId, expires_at: i64) -> ServiceResult<()> {
+    fn add_code(
+        &mut self,
+        code_hash: &[u8],
+        user: UserId,
+        workspace: WorkspaceId,
+        expires_at: i64,
+    ) -> ServiceResult<()> {
         self.run(
-            "INSERT INTO enrolment_codes (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
-            params![code_hash, user, expires_at],
+            "INSERT INTO enrolment_codes (code_hash, user_id, workspace_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![code_hash, user, workspace, expires_at],
         )?;
         Ok(())
     }
 
     fn code(&mut self, code_hash: &[u8]) -> ServiceResult<Option<CodeRow>> {
         self.one(
-            "SELECT user_id, expires_at, used_at FROM enrolment_codes WHERE code_hash = ?1",
+            "SELECT user_id, expires_at, used_at, workspace_id FROM enrolment_codes WHERE code_hash = ?1",
             [code_hash],
             |r| {
                 Ok(CodeRow {
                     user: r.get(0)?,
+                    workspace: r.get(3)?,
                     expires_at: r.get(1)?,
                     used_at: r.get(2)?,
                 })
@@ -666,12 +713,18 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
-    fn use_code(&mut self, code_hash: &[u8], now: Timestamp) -> ServiceResult<Option<UserId>> {
+    fn use_code(
+        &mut self,
+        code_hash: &[u8],
+        now: Timestamp,
+    ) -> ServiceResult<Option<(UserId, WorkspaceId)>> {
         self.one(
             "UPDATE enrolment_codes SET used_at = ?2
-             WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING user_id",
+             WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+               AND workspace_id IS NOT NULL
+             RETURNING user_id, workspace_id",
             params![code_hash, now.millis()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
     }
 
@@ -716,6 +769,77 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn count_failed_enrolment(
+        &mut self,
+        window: i64,
+        workspace: Option<WorkspaceId>,
+        why: FailedEnrolment,
+        address: Option<&str>,
+        most_addresses: i64,
+    ) -> ServiceResult<i64> {
+        let scope = workspace.unwrap_or(WorkspaceId(Uuid::nil()));
+        let sql = match why {
+            FailedEnrolment::Unknown => {
+                "INSERT INTO failed_enrolments (window_start, scope, unknown) VALUES (?1, ?2, 1)
+                 ON CONFLICT DO UPDATE SET unknown = unknown + 1
+                 RETURNING unknown + used + expired, addresses"
+            }
+            FailedEnrolment::Used => {
+                "INSERT INTO failed_enrolments (window_start, scope, used) VALUES (?1, ?2, 1)
+                 ON CONFLICT DO UPDATE SET used = used + 1
+                 RETURNING unknown + used + expired, addresses"
+            }
+            FailedEnrolment::Expired => {
+                "INSERT INTO failed_enrolments (window_start, scope, expired) VALUES (?1, ?2, 1)
+                 ON CONFLICT DO UPDATE SET expired = expired + 1
+                 RETURNING unknown + used + expired, addresses"
+            }
+        };
+        let (failed, addresses): (i64, i64) = self
+            .one(sql, params![window, scope], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .unwrap_or_default();
+        if let Some(address) = address.filter(|_| addresses < most_addresses) {
+            let new = self.run(
+                "INSERT INTO failed_enrolment_addresses (window_start, scope, address)
+                 VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![window, scope, address],
+            )?;
+            if new > 0 {
+                self.run(
+                    "UPDATE failed_enrolments SET addresses = addresses + 1
+                     WHERE window_start = ?1 AND scope = ?2",
+                    params![window, scope],
+                )?;
+            }
+        }
+        Ok(failed)
+    }
+
+    fn take_failed_enrolments(&mut self, before: i64) -> ServiceResult<Vec<FailedEnrolments>> {
+        self.run(
+            "DELETE FROM failed_enrolment_addresses WHERE window_start < ?1",
+            [before],
+        )?;
+        let mut taken = self.all(
+            "DELETE FROM failed_enrolments WHERE window_start < ?1
+             RETURNING window_start, scope, unknown, used, expired, addresses",
+            [before],
+            |r| {
+                let scope: WorkspaceId = r.get(1)?;
+                Ok(FailedEnrolments {
+                    window: r.get(0)?,
+                    workspace: (!scope.0.is_nil()).then_some(scope),
+                    unknown: r.get(2)?,
+                    used: r.get(3)?,
+                    expired: r.get(4)?,
+                    addresses: r.get(5)?,
+                })
+            },
+        )?;
+        taken.sort_by_key(|t| (t.window, t.workspace.map(|w| w.0)));
+        Ok(taken)
+    }
+
     fn audit_page(
         &mut self,
         workspace: Option<WorkspaceId>,
@@ -745,6 +869,11 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn lock_feed(&mut self, _workspace: WorkspaceId) -> ServiceResult<()> {
+        // A write transaction here is `BEGIN IMMEDIATE`: it holds the only write lock.
+        Ok(())
+    }
+
+    fn lock_workspace(&mut self, _workspace: WorkspaceId) -> ServiceResult<()> {
         // A write transaction here is `BEGIN IMMEDIATE`: it holds the only write lock.
         Ok(())
     }
@@ -1054,5 +1183,85 @@ mod tests {
             )
             .unwrap();
         assert_eq!(meeting_observed, None);
+    }
+
+    /// Devices and codes from before migration 6 belong to their person's workspace when
+    /// the person has one membership; a person with several must enrol again.
+    #[test]
+    fn older_devices_belong_to_their_persons_only_workspace() {
+        use crate::storage::Storage;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.sqlite3");
+        let mut conn = Connection::open(&path).unwrap();
+        lagesbild_core::store::migrate::run(&mut conn, &MIGRATIONS[..5], "old").unwrap();
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let (one, two) = (Uuid::now_v7(), Uuid::now_v7());
+        let bytes = |u: &Uuid| u.as_bytes().to_vec();
+        for (ws, name) in [(a, "Salem"), (b, "Botkyrka")] {
+            conn.execute(
+                "INSERT INTO workspaces (id, name) VALUES (?1, ?2)",
+                rusqlite::params![bytes(&ws), name],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO organisations (id, workspace_id, name, kind) VALUES (?1, ?1, 'Fält', 'kommun')",
+                [bytes(&ws)],
+            )
+            .unwrap();
+        }
+        for (user, workspaces) in [(one, vec![a]), (two, vec![a, b])] {
+            conn.execute(
+                "INSERT INTO users (id, name) VALUES (?1, 'X')",
+                [bytes(&user)],
+            )
+            .unwrap();
+            for ws in workspaces {
+                conn.execute(
+                    "INSERT INTO memberships (user_id, workspace_id, organisation_id, role)
+                     VALUES (?1, ?2, ?2, 'samordnare')",
+                    [bytes(&user), bytes(&ws)],
+                )
+                .unwrap();
+            }
+            conn.execute(
+                "INSERT INTO devices (id, user_id, name, actor, token_hash, created_at)
+                 VALUES (?1, ?1, 'Telefon', ?1, ?1, 0)",
+                [bytes(&user)],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO enrolment_codes (code_hash, user_id, expires_at) VALUES (?1, ?1, 9000000000000000)",
+                [bytes(&user)],
+            )
+            .unwrap();
+        }
+        drop(conn);
+
+        let storage = super::Sqlite::open(&path).unwrap();
+        let mut tx = storage.write().unwrap();
+        let workspace = |tx: &mut dyn crate::storage::Tx, user: &Uuid| {
+            tx.device_by_token(user.as_bytes())
+                .unwrap()
+                .unwrap()
+                .device
+                .workspace
+                .map(|w| w.0)
+        };
+        assert_eq!(
+            workspace(&mut *tx, &one),
+            Some(a),
+            "one membership: its workspace"
+        );
+        assert_eq!(workspace(&mut *tx, &two), None, "several: enrol again");
+        let now = Timestamp::from_millis(1_795_000_000_000).unwrap();
+        assert_eq!(
+            tx.use_code(one.as_bytes(), now).unwrap().map(|(_, w)| w.0),
+            Some(a)
+        );
+        assert_eq!(
+            tx.use_code(two.as_bytes(), now).unwrap(),
+            None,
+            "a code of a person with several memberships enrols nothing"
+        );
     }
 }
