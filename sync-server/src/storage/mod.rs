@@ -137,6 +137,11 @@ pub trait Tx {
     fn device_by_token(&mut self, token_hash: &[u8]) -> ServiceResult<Option<TokenRow>>;
     /// Whose device it is and its name, when it is not revoked.
     fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<(UserId, String)>>;
+    /// Where the device stands in the workspace, read in a write transaction so that it
+    /// holds until the transaction ends: a revocation or change of membership made
+    /// meanwhile waits for it (PostgreSQL locks the rows read; SQLite's writer holds the
+    /// whole database), so nothing commits for a device revoked before the commit.
+    fn standing(&mut self, device: DeviceId, workspace: WorkspaceId) -> ServiceResult<Standing>;
     /// False when the actor id is enrolled already.
     fn add_device(&mut self, device: &NewDevice<'_>) -> ServiceResult<bool>;
     /// Notes when the device was last seen (at most once a minute) and its app version.
@@ -246,6 +251,15 @@ pub trait Tx {
 pub enum Changed {
     Workspace(WorkspaceId),
     Access,
+}
+
+/// Where a device stands in a workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    Revoked,
+    /// Its person is not a member of the workspace.
+    Outside,
+    Member(MemberRow),
 }
 
 /// A member's place in a workspace.

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::{
     Changed, CodeRow, DeviceInfo, FeedRow, Held, MemberRow, NewChange, NewDevice, ProjectionRow,
-    PutDocument, Storage, StoredDocument, TokenRow, Tx, stamp,
+    PutDocument, Standing, Storage, StoredDocument, TokenRow, Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 
@@ -602,6 +602,16 @@ impl Tx for SqliteTx<'_> {
                 })
             },
         )
+    }
+
+    fn standing(&mut self, device: DeviceId, workspace: WorkspaceId) -> ServiceResult<Standing> {
+        // A write transaction here is `BEGIN IMMEDIATE`: nothing changes either meanwhile.
+        let Some((user, _)) = self.active_device(device)? else {
+            return Ok(Standing::Revoked);
+        };
+        Ok(self
+            .membership(user, workspace)?
+            .map_or(Standing::Outside, Standing::Member))
     }
 
     fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<(UserId, String)>> {
