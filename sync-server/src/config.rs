@@ -1,7 +1,7 @@
 //! The server's configuration: defaults, then a TOML file, then environment variables,
 //! then command-line flags (applied by `main`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -31,6 +31,10 @@ pub struct Config {
     /// other machines reach. Without it (and without a certificate) the server serves
     /// plain HTTP only on a loopback address.
     pub behind_tls_proxy: bool,
+    /// Proxies in front (their addresses, such as `127.0.0.1`) trusted to name the client
+    /// in `X-Forwarded-For` or `Forwarded`: the limits per address then count each
+    /// client, not the proxy. A header from any other peer is ignored.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for Config {
@@ -44,6 +48,7 @@ impl Default for Config {
             tls_key: None,
             tls_ca: None,
             behind_tls_proxy: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -56,8 +61,9 @@ impl Config {
 
     /// Defaults, overridden by `file` (if given) and then by `LAGESBILD_SYNC_LISTEN`,
     /// `LAGESBILD_SYNC_DATABASE`, `LAGESBILD_SYNC_LOG`, `LAGESBILD_SYNC_PUBLIC_URL`,
-    /// `LAGESBILD_SYNC_TLS_CERTIFICATE`, `LAGESBILD_SYNC_TLS_KEY`, `LAGESBILD_SYNC_TLS_CA` and
-    /// `LAGESBILD_SYNC_BEHIND_TLS_PROXY` (`true` or `false`).
+    /// `LAGESBILD_SYNC_TLS_CERTIFICATE`, `LAGESBILD_SYNC_TLS_KEY`, `LAGESBILD_SYNC_TLS_CA`,
+    /// `LAGESBILD_SYNC_BEHIND_TLS_PROXY` (`true` or `false`) and
+    /// `LAGESBILD_SYNC_TRUSTED_PROXIES` (addresses separated by commas; empty for none).
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         use anyhow::Context;
         let mut config = match file {
@@ -95,6 +101,11 @@ impl Config {
         if let Ok(proxy) = std::env::var("LAGESBILD_SYNC_BEHIND_TLS_PROXY") {
             config.behind_tls_proxy = proxy.parse().with_context(|| {
                 format!("LAGESBILD_SYNC_BEHIND_TLS_PROXY={proxy} is neither true nor false")
+            })?;
+        }
+        if let Ok(proxies) = std::env::var("LAGESBILD_SYNC_TRUSTED_PROXIES") {
+            config.trusted_proxies = parse_addresses(&proxies).with_context(|| {
+                format!("LAGESBILD_SYNC_TRUSTED_PROXIES={proxies} is not a list of addresses")
             })?;
         }
         Ok(config)
@@ -138,6 +149,15 @@ impl Config {
             ),
         }
     }
+}
+
+/// `127.0.0.1, ::1` as addresses; an empty list is none.
+fn parse_addresses(list: &str) -> Result<Vec<IpAddr>, std::net::AddrParseError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::parse)
+        .collect()
 }
 
 /// `postgres://user:secret@host/db` as `postgres://user:…@host/db`.
@@ -191,6 +211,24 @@ mod tests {
             ..Config::default()
         };
         assert!(tls.tls(at("0.0.0.0:443")).unwrap().is_some());
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_list_of_addresses() {
+        assert_eq!(
+            super::parse_addresses("127.0.0.1, ::1").unwrap(),
+            vec![
+                std::net::IpAddr::from([127, 0, 0, 1]),
+                std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)
+            ]
+        );
+        assert!(super::parse_addresses("").unwrap().is_empty());
+        assert!(super::parse_addresses("10.0.0.0/8").is_err());
+        let file: Config = toml::from_str("trusted_proxies = [\"127.0.0.1\"]").unwrap();
+        assert_eq!(
+            file.trusted_proxies,
+            vec![std::net::IpAddr::from([127, 0, 0, 1])]
+        );
     }
 
     #[test]

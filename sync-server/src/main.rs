@@ -251,7 +251,8 @@ fn main() -> Result<()> {
                 let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
                 let scheme = if tls.is_some() { "https" } else { "http" };
                 tracing::info!(address = %listener.local_addr()?, scheme, database = %config.redacted_database(), "serving");
-                lagesbild_sync::http::serve_with(listener, service, tls, shutdown_signal()).await?;
+                let edge = lagesbild_sync::http::Edge { tls, trusted_proxies: config.trusted_proxies.clone() };
+                lagesbild_sync::http::serve_with(listener, service, edge, shutdown_signal()).await?;
                 anyhow::Ok(())
             })?;
         }

@@ -23,7 +23,7 @@ pub const PUSHES_AT_ONCE: usize = 2;
 /// device whose earlier push was cut off retries while the server still checks it).
 const PER_DEVICE: usize = 2;
 /// How long a push waits for its turn before it is answered `busy`.
-const WAIT_FOR_TURN: Duration = Duration::from_secs(20);
+pub const WAIT_FOR_TURN: Duration = Duration::from_secs(20);
 /// Push bodies buffered at once, in all.
 pub const BODY_BUDGET: usize = 48 * 1024 * 1024;
 /// How long a client has to send a push's body once it is let in.

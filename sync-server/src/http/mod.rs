@@ -16,7 +16,7 @@ use lagesbild_core::sync::wire::{
     FeedPage, MAX_PAGE, Me, People, ProjectionKey, ProjectionPage, PushRequest, PushResponse,
     Register, RegisterChange,
 };
-use lagesbild_core::{ObservationId, Timestamp, WorkspaceId};
+use lagesbild_core::{DeviceId, ObservationId, Timestamp, WorkspaceId};
 use serde::Deserialize;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -25,18 +25,27 @@ use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove
 use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
-use crate::service::{Device, Member, Projections, Service, ServiceError};
+use crate::service::{Device, Member, Projections, Reading, Service, ServiceError};
 
 mod admission;
+mod deadline;
 mod extract;
 mod flights;
 mod listen;
+mod share;
 mod throttle;
 pub mod tls;
 
-use throttle::Throttle;
+use share::{Hold, Link, Shares};
+use throttle::{Throttle, Tried};
 
+pub use deadline::{BODY_TIMEOUT, POLL_TIMEOUT, PUSH_TIMEOUT, REQUEST_TIMEOUT};
 pub use listen::{HEADER_TIMEOUT, MAX_CONNECTIONS};
+pub use share::{
+    MAX_CONNECTIONS_PER_DEVICE, MAX_POLLS_PER_DEVICE, MAX_REQUESTS_PER_DEVICE,
+    MAX_UNPROVEN_PER_PEER,
+};
+pub use throttle::{ENROLMENT_FAILURES_ALLOWED, FAILURES_ALLOWED, WINDOW};
 
 use admission::Admission;
 use extract::{Body, Path, Query};
@@ -55,6 +64,7 @@ pub struct AppState {
     admission: Arc<Admission>,
     throttle: Arc<Throttle>,
     flights: Arc<flights::Flights>,
+    shares: Arc<Shares>,
 }
 
 /// Responses worth compressing: a long poll's page of one new report (a few KB) costs
@@ -69,12 +79,22 @@ fn compress_when() -> impl Predicate {
 /// The API's routes over `service`. `stopping` turns true when the server shuts down,
 /// so long polls return at once.
 pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router {
+    router_with(service, stopping, Arc::default())
+}
+
+/// `router`, counting devices' shares in `shares` (which the connections count in too).
+fn router_with(
+    service: Arc<Service>,
+    stopping: watch::Receiver<bool>,
+    shares: Arc<Shares>,
+) -> Router {
     let state = AppState {
         service,
         stopping,
         admission: Arc::new(Admission::default()),
         throttle: Arc::new(Throttle::default()),
         flights: Arc::default(),
+        shares,
     };
     Router::new()
         .route("/health", get(health))
@@ -104,6 +124,7 @@ pub fn router(service: Arc<Service>, stopping: watch::Receiver<bool>) -> Router 
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES))
+        .layer(axum::middleware::from_fn(deadline::layer))
         .layer(
             CompressionLayer::new()
                 .quality(tower_http::CompressionLevel::Fastest)
@@ -143,14 +164,34 @@ pub async fn serve(
     service: Arc<Service>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with(listener, service, None, shutdown).await
+    serve_with(listener, service, Edge::default(), shutdown).await
 }
 
-/// `serve`, over HTTPS when given a TLS acceptor (`tls::acceptor`).
+/// How the server meets the network.
+#[derive(Clone, Default)]
+pub struct Edge {
+    /// HTTPS with this acceptor (`tls::acceptor`); plain HTTP without.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Proxies whose `X-Forwarded-For` (or `Forwarded`) names the client: the limits
+    /// per address then count the client, and the proxy's connections are not limited
+    /// as one address's.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl std::fmt::Debug for Edge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edge")
+            .field("tls", &self.tls.is_some())
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish()
+    }
+}
+
+/// `serve`, as `edge` says.
 pub async fn serve_with(
     listener: TcpListener,
     service: Arc<Service>,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    edge: Edge,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Other server instances on the same database wake this one's long polls.
@@ -158,8 +199,10 @@ pub async fn serve_with(
         .listen_to_other_instances()
         .map_err(std::io::Error::other)?;
     let (stop, stopping) = watch::channel(false);
-    let app = router(service, stopping);
-    listen::accept(listener, app, tls, async move {
+    let shares = Arc::new(Shares::default());
+    let app = router_with(service, stopping, Arc::clone(&shares));
+    let trusted = edge.trusted_proxies.into();
+    listen::accept(listener, app, edge.tls, trusted, shares, async move {
         shutdown.await;
         tracing::info!("shutting down");
         // Long polls answer at once, so the connections drain.
@@ -271,10 +314,11 @@ impl FromRequestParts<AppState> for Authed {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Credential::of(parts, state)?
+        let device = Credential::of(parts)?
             .check(state, |_, device| Ok(device))
-            .await
-            .map(Authed)
+            .await?;
+        admit(parts, state, device.id)?;
+        Ok(Authed(device))
     }
 }
 
@@ -297,17 +341,24 @@ impl FromRequestParts<AppState> for InWorkspace {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let workspace = workspace_of(parts, state).await?;
-        Credential::of(parts, state)?
+        let member = Credential::of(parts)?
             .check(state, move |s, device| s.member(&device, workspace))
-            .await
-            .map(InWorkspace)
+            .await?;
+        admit(parts, state, member.device.id)?;
+        Ok(InWorkspace(member))
     }
 }
 
 /// `InWorkspace` for the long polls: a credential presented lately is answered for from
-/// memory (see `Service::known_member`).
+/// memory (see `Service::known_member`). The credential is kept, so the long poll can
+/// check again that it still stands when access changes while it waits.
 #[derive(Debug)]
-pub struct Polling(Member);
+pub struct Polling {
+    member: Member,
+    credential: Credential,
+    /// When `member` was known to stand.
+    reading: Reading,
+}
 
 impl FromRequestParts<AppState> for Polling {
     type Rejection = AppError;
@@ -317,22 +368,34 @@ impl FromRequestParts<AppState> for Polling {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let workspace = workspace_of(parts, state).await?;
-        let credential = Credential::of(parts, state)?;
-        let service = &state.service;
-        if let Some(mut member) =
-            service.known_member(&credential.token, credential.version.as_deref(), workspace)
-        {
-            member.device.address = credential.peer;
-            return Ok(Polling(member));
-        }
-        let reading = service.reading();
-        let (token, version) = (credential.token.clone(), credential.version.clone());
-        let member = credential
-            .check(state, move |s, device| s.member(&device, workspace))
-            .await?;
-        service.remember_member(&token, version.as_deref(), &member, reading);
-        Ok(Polling(member))
+        let credential = Credential::of(parts)?;
+        let (member, reading) = credential.member(state, workspace).await?;
+        admit(parts, state, member.device.id)?;
+        Ok(Polling {
+            member,
+            credential,
+            reading,
+        })
     }
+}
+
+/// Counts the request against `device`'s share: its connection and its requests under
+/// way. A connection refused for its device's share is closed after the answer.
+fn admit(parts: &Parts, state: &AppState, device: DeviceId) -> Result<(), AppError> {
+    let hold = parts.extensions.get::<Arc<Hold>>();
+    if let Some(link) = parts.extensions.get::<Arc<Link>>()
+        && let Err(e) = link.prove(device)
+    {
+        if let Some(hold) = hold {
+            hold.close();
+        }
+        return Err(e.into());
+    }
+    let request = state.shares.request(device)?;
+    if let Some(hold) = hold {
+        hold.keep(request);
+    }
+    Ok(())
 }
 
 /// The workspace the path names. A path that names none is refused after the
@@ -348,6 +411,7 @@ async fn workspace_of(parts: &mut Parts, state: &AppState) -> Result<WorkspaceId
 }
 
 /// What a request presents to say which device sends it.
+#[derive(Clone)]
 struct Credential {
     token: String,
     peer: Option<std::net::IpAddr>,
@@ -355,10 +419,19 @@ struct Credential {
     version: Option<String>,
 }
 
+/// Without the token, which is the device's secret.
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("peer", &self.peer)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Credential {
-    /// The request's credential, refused at once when missing or when its address has
-    /// guessed too often.
-    fn of(parts: &Parts, state: &AppState) -> Result<Credential, AppError> {
+    /// The request's credential, refused at once when missing.
+    fn of(parts: &Parts) -> Result<Credential, AppError> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -370,10 +443,6 @@ impl Credential {
                     "send the device's credential as `Authorization: Bearer <token>`".into(),
                 ))
             })?;
-        let peer = listen::peer_of(&parts.extensions);
-        if let Some(peer) = peer {
-            state.throttle.check(peer, std::time::Instant::now())?;
-        }
         let version = parts
             .headers
             .get(axum::http::header::USER_AGENT)
@@ -382,37 +451,58 @@ impl Credential {
             .map(str::to_string);
         Ok(Credential {
             token,
-            peer,
+            peer: listen::peer_of(&parts.extensions),
             version,
         })
     }
 
     /// Finds the device in the database and then, in the same blocking call, what
-    /// `then` reads for it. Failed guesses count against the caller's address.
+    /// `then` reads for it. A valid credential is never refused for failures, its
+    /// address's or anyone's; a failed guess counts against the address, and past its
+    /// limit is answered `429`.
     async fn check<T: Send + 'static>(
-        self,
+        &self,
         state: &AppState,
         then: impl FnOnce(&Service, Device) -> Result<T, ServiceError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let Credential {
-            token,
-            peer,
-            version,
-        } = self;
+        let (token, peer, version) = (self.token.clone(), self.peer, self.version.clone());
         let found = blocking(state, move |s| {
             let mut device = s.authenticate(&token, version.as_deref(), now())?;
             device.address = peer;
             then(s, device)
         })
         .await;
-        if let (Some(peer), Err(e)) = (peer, &found)
+        if let Err(e) = &found
             && e.failed_guess()
         {
             state
                 .throttle
-                .failed(peer, "authentication", std::time::Instant::now());
+                .failed(Tried::Credential, peer, std::time::Instant::now())?;
         }
         found
+    }
+
+    /// The member behind the credential in `workspace`, from memory when it was found
+    /// lately, and since when it is known to stand.
+    async fn member(
+        &self,
+        state: &AppState,
+        workspace: WorkspaceId,
+    ) -> Result<(Member, Reading), AppError> {
+        let service = &state.service;
+        // Taken first: access that changes from here on is seen as changed.
+        let reading = service.reading();
+        if let Some(mut member) =
+            service.known_member(&self.token, self.version.as_deref(), workspace)
+        {
+            member.device.address = self.peer;
+            return Ok((member, reading));
+        }
+        let member = self
+            .check(state, move |s, device| s.member(&device, workspace))
+            .await?;
+        service.remember_member(&self.token, self.version.as_deref(), &member, reading);
+        Ok((member, reading))
     }
 }
 
@@ -428,16 +518,16 @@ async fn enroll(
     peer: Peer,
     Body(request): Body<EnrollRequest>,
 ) -> ApiResult<EnrollResponse> {
-    if let Some(peer) = peer.0 {
-        state.throttle.check(peer, std::time::Instant::now())?;
-    }
+    state
+        .throttle
+        .admit_enrolment(peer.0, std::time::Instant::now())?;
     let enrolled = blocking(&state, move |s| s.enroll(&request, peer.0, now())).await;
-    if let (Some(peer), Err(e)) = (peer.0, &enrolled)
+    if let Err(e) = &enrolled
         && e.failed_guess()
     {
         state
             .throttle
-            .failed(peer, "enrolment", std::time::Instant::now());
+            .failed(Tried::EnrolmentCode, peer.0, std::time::Instant::now())?;
     }
     enrolled.map(Json)
 }
@@ -558,9 +648,14 @@ struct FeedQuery {
     responses((status = 200, body = FeedPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn feed(
     State(state): State<AppState>,
-    Polling(member): Polling,
+    polling: Polling,
     Query(query): Query<FeedQuery>,
 ) -> ApiResult<FeedPage> {
+    let Polling {
+        mut member,
+        credential,
+        mut reading,
+    } = polling;
     if query.since < 0 || query.limit == Some(0) {
         return Err(ServiceError::BadRequest(
             "`since` is a cursor (0 or more) and `limit` at least 1".into(),
@@ -572,10 +667,30 @@ async fn feed(
         tokio::time::Instant::now() + Duration::from_secs(query.wait.min(MAX_WAIT_SECONDS));
     // Subscribe before reading, so nothing that lands in between is missed.
     let mut grew = state.service.watch(member.workspace);
+    let mut access = state.service.watch_access();
     let mut stopping = state.stopping.clone();
+    // A device holds its share of long polls; past it, its oldest answers now.
+    let turn = (query.wait > 0).then(|| state.shares.poll(member.device.id));
+    let superseded = async {
+        match &turn {
+            Some(turn) => turn.superseded().await,
+            None => std::future::pending().await,
+        }
+    };
+    let mut superseded = std::pin::pin!(superseded);
+    let mut answer_now = false;
     let mut since = query.since;
     let mut register_version = None;
     loop {
+        // Access changed since the member was read (a device revoked, a person
+        // deactivated or moved): nothing is read for it before it is found again.
+        if state.service.access_changed_since(reading) {
+            reading = state.service.reading();
+            let workspace = member.workspace;
+            member = credential
+                .check(&state, move |s, device| s.member(&device, workspace))
+                .await?;
+        }
         let page = read_feed(&state, &member, since, limit).await?;
         let register_changed =
             *register_version.get_or_insert(page.register_version) != page.register_version;
@@ -584,6 +699,7 @@ async fn feed(
             || register_changed
             || tokio::time::Instant::now() >= deadline
             || *stopping.borrow()
+            || answer_now
         {
             return Ok(Json(page));
         }
@@ -591,7 +707,9 @@ async fn feed(
         since = page.cursor;
         tokio::select! {
             _ = grew.changed() => {}
+            _ = access.changed() => {}
             _ = stopping.changed() => {}
+            () = &mut superseded => answer_now = true,
             _ = tokio::time::sleep_until(deadline) => {}
         }
     }

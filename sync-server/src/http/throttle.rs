@@ -1,8 +1,20 @@
-//! Failed authentication and enrolment, slowed per client address: after
-//! `FAILURES_ALLOWED` failures within `WINDOW`, an address is answered `429` until the
-//! window has passed, so credentials and enrolment codes cannot be guessed at speed.
-//! Every failure is logged with its address. Behind a proxy every client shares the
-//! proxy's address; the limit then holds for all together.
+//! Failed guesses at credentials and enrolment codes, slowed by who guessed, never by
+//! refusing what is valid.
+//!
+//! - A credential is looked up first: a valid one is always served, whatever others at
+//!   its address have tried. Past `FAILURES_ALLOWED` failures within `WINDOW`, an
+//!   address's further failures are answered `429` rather than `401`.
+//! - An enrolment code costs a write to try, so an address past its limit is refused
+//!   before its code is tried. Failed enrolments are also counted from all addresses
+//!   together: past `ENROLMENT_FAILURES_ALLOWED` in a window, an address that has
+//!   failed in it is refused before its code is tried, so guesses spread over many
+//!   addresses are bounded too (by that budget and one per fresh address), while a
+//!   person at an address that guessed nothing still enrols.
+//!
+//! The address is the client's: behind a trusted proxy, the one it names
+//! (`listen::client_of`). IPv6 addresses count by their /64, which one host is given.
+//! A failure is logged when an address starts failing and when it passes its limit,
+//! not once per guess.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -11,41 +23,157 @@ use std::time::{Duration, Instant};
 
 use crate::service::ServiceError;
 
+/// Failures one address may have within a window before it is slowed.
 pub const FAILURES_ALLOWED: u32 = 10;
 pub const WINDOW: Duration = Duration::from_secs(60);
-/// Addresses remembered at once; the oldest windows are dropped past this.
+/// Failed enrolments within a window, from all addresses together, before addresses
+/// that failed are refused without trying their code.
+pub const ENROLMENT_FAILURES_ALLOWED: u32 = 100;
+/// Addresses remembered at once; past this, new ones are counted only together.
 const REMEMBERED: usize = 10_000;
 
-#[derive(Debug, Default)]
-pub struct Throttle {
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+/// What was tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tried {
+    Credential,
+    EnrolmentCode,
 }
 
-impl Throttle {
-    /// Refuses an address that failed too often in the current window.
-    pub fn check(&self, peer: IpAddr, now: Instant) -> Result<(), ServiceError> {
-        let failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        match failures.get(&peer) {
-            Some((count, since)) if *count >= FAILURES_ALLOWED && now < *since + WINDOW => {
-                Err(ServiceError::TooManyRequests(
-                    "too many failed attempts from this address; wait a minute".into(),
-                ))
-            }
-            _ => Ok(()),
+impl Tried {
+    fn name(self) -> &'static str {
+        match self {
+            Tried::Credential => "authentication",
+            Tried::EnrolmentCode => "enrolment",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    failures: u32,
+    since: Instant,
+}
+
+impl Window {
+    fn new(now: Instant) -> Window {
+        Window {
+            failures: 0,
+            since: now,
         }
     }
 
-    pub fn failed(&self, peer: IpAddr, what: &str, now: Instant) {
-        tracing::warn!(%peer, what, "failed attempt");
-        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        if failures.len() >= REMEMBERED {
-            failures.retain(|_, (_, since)| now < *since + WINDOW);
+    fn current(&self, now: Instant) -> bool {
+        now < self.since + WINDOW
+    }
+}
+
+#[derive(Debug)]
+struct Failures {
+    peers: HashMap<IpAddr, Window>,
+    enrolments: Window,
+}
+
+#[derive(Debug)]
+pub struct Throttle(Mutex<Failures>);
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle(Mutex::new(Failures {
+            peers: HashMap::new(),
+            enrolments: Window::new(Instant::now()),
+        }))
+    }
+}
+
+/// The address failures are counted under: an IPv6 host's /64, an IPv4 address as is.
+fn key(peer: IpAddr) -> IpAddr {
+    match peer.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
         }
-        let entry = failures.entry(peer).or_insert((0, now));
-        if now >= entry.1 + WINDOW {
-            *entry = (0, now);
+        v4 => v4,
+    }
+}
+
+fn slow_down() -> ServiceError {
+    ServiceError::TooManyRequests(
+        "too many failed attempts from this address; wait a minute".into(),
+    )
+}
+
+impl Throttle {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Failures> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Before an enrolment code is tried: refuses an address past its limit, and while
+    /// failed enrolments from everywhere are past theirs, one that failed in the window.
+    pub fn admit_enrolment(&self, peer: Option<IpAddr>, now: Instant) -> Result<(), ServiceError> {
+        let failures = self.lock();
+        let Some(window) = peer.and_then(|p| failures.peers.get(&key(p))) else {
+            return Ok(());
+        };
+        if !window.current(now) {
+            return Ok(());
         }
-        entry.0 += 1;
+        let flooded = failures.enrolments.current(now)
+            && failures.enrolments.failures >= ENROLMENT_FAILURES_ALLOWED;
+        if window.failures >= FAILURES_ALLOWED || (flooded && window.failures > 0) {
+            return Err(slow_down());
+        }
+        Ok(())
+    }
+
+    /// Counts a failed attempt. `Err` when the address is now past its limit: the
+    /// answer to give instead of the failure.
+    pub fn failed(
+        &self,
+        tried: Tried,
+        peer: Option<IpAddr>,
+        now: Instant,
+    ) -> Result<(), ServiceError> {
+        let mut failures = self.lock();
+        if tried == Tried::EnrolmentCode {
+            let all = &mut failures.enrolments;
+            if !all.current(now) {
+                *all = Window::new(now);
+            }
+            all.failures += 1;
+            if all.failures == ENROLMENT_FAILURES_ALLOWED {
+                tracing::warn!(
+                    failures = all.failures,
+                    "failed enrolments from many addresses; addresses that failed wait until the window ends"
+                );
+            }
+        }
+        let Some(peer) = peer else {
+            return Ok(());
+        };
+        let at = key(peer);
+        if failures.peers.len() >= REMEMBERED && !failures.peers.contains_key(&at) {
+            failures.peers.retain(|_, w| w.current(now));
+            if failures.peers.len() >= REMEMBERED {
+                return Ok(());
+            }
+        }
+        let window = failures.peers.entry(at).or_insert_with(|| Window::new(now));
+        if !window.current(now) {
+            *window = Window::new(now);
+        }
+        window.failures += 1;
+        let what = tried.name();
+        match window.failures {
+            1 => tracing::warn!(%peer, what, "failed attempt"),
+            n if n == FAILURES_ALLOWED + 1 => {
+                tracing::warn!(%peer, what, failures = n, "too many failed attempts; slowed for the window");
+            }
+            _ => tracing::debug!(%peer, what, "failed attempt"),
+        }
+        if window.failures > FAILURES_ALLOWED {
+            return Err(slow_down());
+        }
+        Ok(())
     }
 }
 
@@ -54,25 +182,78 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_address_is_refused_after_ten_failures_until_the_window_passes() {
+    fn an_address_past_ten_failures_is_slowed_until_the_window_passes() {
         let throttle = Throttle::default();
         let (a, b) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
         let start = Instant::now();
         for _ in 0..FAILURES_ALLOWED {
-            assert!(throttle.check(a, start).is_ok());
-            throttle.failed(a, "test", start);
+            assert!(throttle.failed(Tried::Credential, Some(a), start).is_ok());
         }
-        assert!(
-            throttle.check(a, start).is_err(),
-            "the eleventh attempt waits"
+        let slowed = throttle
+            .failed(Tried::Credential, Some(a), start)
+            .unwrap_err();
+        assert_eq!(
+            slowed.code(),
+            "too_many_requests",
+            "the eleventh failure waits"
         );
         assert!(
-            throttle.check(b, start).is_ok(),
+            throttle.admit_enrolment(Some(a), start).is_err(),
+            "and so do its enrolments"
+        );
+        assert!(
+            throttle.admit_enrolment(Some(b), start).is_ok(),
             "other addresses are not affected"
         );
         assert!(
-            throttle.check(a, start + WINDOW).is_ok(),
+            throttle.admit_enrolment(Some(a), start + WINDOW).is_ok(),
             "a minute later it may try again"
         );
+    }
+
+    #[test]
+    fn failed_enrolments_from_many_addresses_stop_the_guessers_not_the_uninvolved() {
+        let throttle = Throttle::default();
+        let start = Instant::now();
+        let guessers: Vec<IpAddr> = (1..=50u8).map(|n| IpAddr::from([10, 0, 1, n])).collect();
+        let mut tried = 0;
+        for _ in 0..10 {
+            for &guesser in &guessers {
+                if throttle.admit_enrolment(Some(guesser), start).is_ok() {
+                    tried += 1;
+                    let _ = throttle.failed(Tried::EnrolmentCode, Some(guesser), start);
+                }
+            }
+        }
+        assert_eq!(
+            tried, ENROLMENT_FAILURES_ALLOWED,
+            "500 guesses, a window's budget tried"
+        );
+        assert!(
+            throttle
+                .admit_enrolment(Some(IpAddr::from([10, 0, 2, 1])), start)
+                .is_ok(),
+            "an address that guessed nothing is heard"
+        );
+        assert!(
+            throttle
+                .admit_enrolment(Some(guessers[0]), start + WINDOW)
+                .is_ok(),
+            "the next window starts afresh"
+        );
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_by_its_64() {
+        let throttle = Throttle::default();
+        let start = Instant::now();
+        for n in 0..=FAILURES_ALLOWED {
+            let host: IpAddr = format!("2001:db8:1:2::{n:x}").parse().unwrap();
+            let _ = throttle.failed(Tried::Credential, Some(host), start);
+        }
+        let same: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(throttle.admit_enrolment(Some(same), start).is_err());
+        assert!(throttle.admit_enrolment(Some(other), start).is_ok());
     }
 }

@@ -5,7 +5,8 @@
 use lagesbild_core::permissions::{self, Denied, Record, Writer};
 use lagesbild_core::{OrganisationId, Reporter, Visibility};
 
-use super::Member;
+use super::{Member, ServiceError, ServiceResult};
+use crate::storage::{Standing, Tx};
 
 /// The organisation whose visibility rules apply to a record, and the visibility.
 pub(super) fn audience(record: &Record) -> (Option<OrganisationId>, Visibility) {
@@ -60,4 +61,31 @@ pub(super) fn may_change(
         can_read(member, org, visibility)
     });
     permissions::check(&Writer { me: &me, may_read }, before, after)
+}
+
+/// Refuses to write for `member` unless it still stands as it was read when its request
+/// was authenticated: its device not revoked, its person active in the workspace, in the
+/// same organisation with the same role. Read in the transaction that writes, so a
+/// revocation or change of membership that commits first is obeyed (`Tx::standing`).
+pub(super) fn still_stands(tx: &mut dyn Tx, member: &Member) -> ServiceResult<()> {
+    match tx.standing(member.device.id, member.workspace)? {
+        Standing::Revoked => Err(ServiceError::Revoked(
+            "this device has been revoked; ask the coordinator to enrol it again".into(),
+        )),
+        Standing::Outside => Err(ServiceError::Forbidden(
+            "this device is not a member of that workspace".into(),
+        )),
+        Standing::Member(row) if !row.active => Err(ServiceError::Deactivated(
+            "the coordinator has deactivated this person in that workspace".into(),
+        )),
+        Standing::Member(row)
+            if (row.organisation, row.organisation_kind, row.role)
+                != (member.organisation, member.organisation_kind, member.role) =>
+        {
+            Err(ServiceError::Forbidden(
+                "this person's organisation or role changed while the request was under way; send it again".into(),
+            ))
+        }
+        Standing::Member(_) => Ok(()),
+    }
 }

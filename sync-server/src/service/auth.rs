@@ -71,11 +71,23 @@ const MOST_CREDENTIALS: usize = 100_000;
 /// receive it and ask again at once, and each would otherwise take a trip to the
 /// database to prove again who it is. Only the feed uses them; every other request reads
 /// the database.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Credentials {
     known: Mutex<HashMap<(Vec<u8>, WorkspaceId), Credential>>,
     /// Moves on whenever access changes: what was read before is not kept.
     generation: AtomicU64,
+    /// Told the generation whenever access changes: long polls wake to check theirs.
+    changes: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Credentials {
+            known: Mutex::default(),
+            generation: AtomicU64::new(0),
+            changes: tokio::sync::watch::channel(0).0,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -93,8 +105,10 @@ impl Credentials {
     /// Forgets every credential (a device was revoked, or someone's membership changed).
     pub(crate) fn forget(&self) {
         let mut known = self.lock();
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         known.clear();
+        drop(known);
+        self.changes.send_replace(generation);
     }
 }
 
@@ -121,6 +135,17 @@ impl Service {
     /// Begins reading a credential to remember.
     pub fn reading(&self) -> Reading {
         Reading(self.credentials.generation.load(Ordering::Acquire))
+    }
+
+    /// Whether access changed (here, or announced by another instance) since `reading`
+    /// began: a member read before may no longer stand as read.
+    pub fn access_changed_since(&self, reading: Reading) -> bool {
+        self.credentials.generation.load(Ordering::Acquire) != reading.0
+    }
+
+    /// A receiver that changes whenever access changes.
+    pub fn watch_access(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.credentials.changes.subscribe()
     }
 
     /// Keeps `member`, read since `reading` began, unless access changed meanwhile.

@@ -24,7 +24,7 @@ use crate::storage::{Changed, Storage, Tx};
 
 pub use admin::NewUser;
 pub use audit::{Act, MAX_AUDIT_PAGE, Origin};
-pub use auth::hash_token;
+pub use auth::{Reading, hash_token};
 pub use feed::Projections;
 
 /// A failure the client is told about. Internal causes are logged, not sent.

@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use lagesbild_core::permissions::{Denied, Record};
 
-use super::access::{audience, may_change, privileged};
+use super::access::{audience, may_change, privileged, still_stands};
 use super::audit::{Act, Origin};
 use super::{Member, Service, ServiceError, ServiceResult};
 use crate::storage::{NewChange, PutDocument, Tx};
@@ -181,6 +181,12 @@ impl Service {
             let (outcomes, accepted, saved) =
                 self.decide(workspace, member, &decoded, &read, now)?;
             let head = self.write(|tx| {
+                // Revoked or moved while the push was under way: nothing is stored. Read
+                // before the feed's lock is taken, so a push that waits here for a change
+                // of membership to commit does not hold up the workspace's other pushes.
+                if let Some(member) = member {
+                    still_stands(tx, member)?;
+                }
                 // Held to the commit: the documents read now stay as they are, and the
                 // feed's sequence numbers commit in order.
                 tx.lock_feed(workspace)?;

@@ -143,6 +143,11 @@ pub trait Tx {
     /// Whose device it is, its name and the workspace that enrolled it, when it is not
     /// revoked.
     fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<ActiveDevice>>;
+    /// Where the device stands in the workspace, read in a write transaction so that it
+    /// holds until the transaction ends: a revocation or change of membership made
+    /// meanwhile waits for it (PostgreSQL locks the rows read; SQLite's writer holds the
+    /// whole database), so nothing commits for a device revoked before the commit.
+    fn standing(&mut self, device: DeviceId, workspace: WorkspaceId) -> ServiceResult<Standing>;
     /// False when the actor id is enrolled already.
     fn add_device(&mut self, device: &NewDevice<'_>) -> ServiceResult<bool>;
     /// Notes when the device was last seen (at most once a minute) and its app version.
@@ -283,6 +288,15 @@ pub trait Tx {
 pub enum Changed {
     Workspace(WorkspaceId),
     Access,
+}
+
+/// Where a device stands in a workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    Revoked,
+    /// Its person is not a member of the workspace.
+    Outside,
+    Member(MemberRow),
 }
 
 /// A member's place in a workspace.

@@ -27,8 +27,8 @@ use uuid::Uuid;
 
 use super::{
     ActiveDevice, Changed, CodeRow, DeviceInfo, FailedEnrolment, FailedEnrolments, FeedRow, Held,
-    MemberRow, NewChange, NewDevice, ProjectionRow, PutDocument, Storage, StoredDocument, TokenRow,
-    Tx, stamp,
+    MemberRow, NewChange, NewDevice, ProjectionRow, PutDocument, Standing, Storage, StoredDocument,
+    TokenRow, Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 
@@ -848,6 +848,41 @@ impl Tx for PgTx {
                 last_seen_at: r.get(5),
                 app_version: r.get(6),
             }))
+    }
+
+    fn standing(&mut self, device: DeviceId, workspace: WorkspaceId) -> ServiceResult<Standing> {
+        // FOR SHARE: a revocation or change of membership waits until this transaction
+        // ends, and one under way is waited for and then seen.
+        let Some((user, enrolled_in)) = self
+            .row(
+                "SELECT user_id, workspace_id FROM devices WHERE id = $1 AND revoked_at IS NULL FOR SHARE",
+                &[&device.0],
+            )?
+            .map(|r| (UserId(r.get(0)), r.get::<_, Option<Uuid>>(1).map(WorkspaceId)))
+        else {
+            return Ok(Standing::Revoked);
+        };
+        // A device acts only in the workspace that enrolled it.
+        if enrolled_in != Some(workspace) {
+            return Ok(Standing::Outside);
+        }
+        self.row(
+            "SELECT m.organisation_id, o.kind, m.role, u.name, m.active FROM memberships m
+             JOIN organisations o ON o.id = m.organisation_id
+             JOIN users u ON u.id = m.user_id
+             WHERE m.user_id = $1 AND m.workspace_id = $2 FOR SHARE OF m, o",
+            &[&user.0, &workspace.0],
+        )?
+        .map(|r| {
+            Ok(Standing::Member(MemberRow {
+                organisation: OrganisationId(r.get(0)),
+                organisation_kind: org_kind(&r, 1)?,
+                role: role(&r, 2)?,
+                user_name: r.get(3),
+                active: r.get(4),
+            }))
+        })
+        .unwrap_or(Ok(Standing::Outside))
     }
 
     fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<ActiveDevice>> {

@@ -19,8 +19,8 @@ use uuid::Uuid;
 
 use super::{
     ActiveDevice, Changed, CodeRow, DeviceInfo, FailedEnrolment, FailedEnrolments, FeedRow, Held,
-    MemberRow, NewChange, NewDevice, ProjectionRow, PutDocument, Storage, StoredDocument, TokenRow,
-    Tx, stamp,
+    MemberRow, NewChange, NewDevice, ProjectionRow, PutDocument, Standing, Storage, StoredDocument,
+    TokenRow, Tx, stamp,
 };
 use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 
@@ -627,6 +627,20 @@ impl Tx for SqliteTx<'_> {
                 })
             },
         )
+    }
+
+    fn standing(&mut self, device: DeviceId, workspace: WorkspaceId) -> ServiceResult<Standing> {
+        // A write transaction here is `BEGIN IMMEDIATE`: nothing changes either meanwhile.
+        let Some(active) = self.active_device(device)? else {
+            return Ok(Standing::Revoked);
+        };
+        // A device acts only in the workspace that enrolled it.
+        if active.workspace != Some(workspace) {
+            return Ok(Standing::Outside);
+        }
+        Ok(self
+            .membership(active.user, workspace)?
+            .map_or(Standing::Outside, Standing::Member))
     }
 
     fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<ActiveDevice>> {
