@@ -385,6 +385,45 @@ async fn bad_tokens_from_one_address_do_not_lock_out_a_valid_device_behind_it() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_enrolment_code_is_taken_from_an_address_that_guessed_too_often() {
+    // A municipality's NAT: someone behind it mistypes (or guesses) codes, then a
+    // colleague behind the same address enrols with the code the coordinator gave them.
+    let server = Server::start(Backend::Sqlite).await;
+    let (_, codes) = server.demo("Delad adress vid inskrivning").await;
+    let client = client_from([127, 0, 0, 1].into());
+    let enrol = |code: &str, actor: &str| serde_json::json!({"code": code, "device_name": "platta", "actor": actor});
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let response = client
+            .post(format!("{}/v1/enroll", server.url()))
+            .json(&enrol(&format!("AAAA-BBBB-CC{i:02}"), "00ff"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(&statuses[10..], &[429, 429], "the guesser is slowed");
+    let valid = client
+        .post(format!("{}/v1/enroll", server.url()))
+        .json(&enrol(&codes[1], "0a0b0c0d"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        valid.status(),
+        200,
+        "a valid code is never refused for someone else's failures"
+    );
+    let again = client
+        .post(format!("{}/v1/enroll", server.url()))
+        .json(&enrol("AAAA-BBBB-CC99", "00fe"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 429, "and guesses are still slowed after it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_a_trusted_proxy_the_real_address_is_throttled_not_the_proxy() {
     // The packaged set-up: a TLS proxy on this machine, trusted to say who the client is.
     let server = Server::start_with(Backend::Sqlite, vec![[127, 0, 0, 1].into()]).await;

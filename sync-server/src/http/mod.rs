@@ -518,9 +518,17 @@ async fn enroll(
     peer: Peer,
     Body(request): Body<EnrollRequest>,
 ) -> ApiResult<EnrollResponse> {
-    state
+    // Guessing is slowed without refusing a valid code: one held back is looked up
+    // (without writing) and let through when it would enrol.
+    if let Err(slowed) = state
         .throttle
-        .admit_enrolment(peer.0, std::time::Instant::now())?;
+        .admit_enrolment(peer.0, std::time::Instant::now())
+    {
+        let code = request.code.clone();
+        if !blocking(&state, move |s| s.code_is_usable(&code, now())).await? {
+            return Err(slowed.into());
+        }
+    }
     let enrolled = blocking(&state, move |s| s.enroll(&request, peer.0, now())).await;
     if let Err(e) = &enrolled
         && e.failed_guess()

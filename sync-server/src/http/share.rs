@@ -90,9 +90,11 @@ impl Shares {
     }
 
     /// A new connection from `peer`, or none when connections are contended and the
-    /// peer holds its share of unproven ones already. A trusted proxy's (`proxy`) count
+    /// peer (an IPv4 address, or an IPv6 /64) holds its share of unproven ones already. A trusted proxy's (`proxy`) count
     /// against no address.
     pub fn connect(self: &Arc<Self>, peer: IpAddr, proxy: bool) -> Option<Arc<Link>> {
+        // An IPv6 client holds a whole /64: its addresses count as one, as in the throttle.
+        let peer = super::throttle::key(peer);
         let mut counts = self.lock();
         if !proxy {
             let contended = counts.open >= self.contended;
@@ -296,6 +298,30 @@ mod tests {
         );
         drop(links);
         assert!(shares.lock().unproven.len() <= 1);
+    }
+
+    #[test]
+    fn the_addresses_of_one_ipv6_network_share_one_share() {
+        let shares = Arc::new(Shares::contended_from(0));
+        let base = u128::from(std::net::Ipv6Addr::new(0x2001, 0xdb8, 7, 9, 0, 0, 0, 0));
+        // Every connection from an address of its own in the same /64.
+        let links: Vec<_> = (0..MAX_UNPROVEN_PER_PEER as u128)
+            .map(|i| {
+                let peer = IpAddr::V6((base + i + 1).into());
+                shares.connect(peer, false).unwrap()
+            })
+            .collect();
+        let fresh = IpAddr::V6((base + 0xffff).into());
+        assert!(
+            shares.connect(fresh, false).is_none(),
+            "a new address of the same /64 is the same client"
+        );
+        let other = IpAddr::V6((base + (1u128 << 64)).into());
+        assert!(
+            shares.connect(other, false).is_some(),
+            "the next /64 is another client"
+        );
+        drop(links);
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl Default for Throttle {
 }
 
 /// The address failures are counted under: an IPv6 host's /64, an IPv4 address as is.
-fn key(peer: IpAddr) -> IpAddr {
+pub(super) fn key(peer: IpAddr) -> IpAddr {
     match peer.to_canonical() {
         IpAddr::V6(v6) => {
             let bits = u128::from(v6) & !((1u128 << 64) - 1);

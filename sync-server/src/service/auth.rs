@@ -179,6 +179,17 @@ impl Service {
         self.credentials.forget();
     }
 
+    /// Whether `code` would enrol a device now, read without writing: a client held back
+    /// for failed guesses (its own or its address's) may still use a valid code, since a
+    /// valid credential is never refused for someone else's failures.
+    pub fn code_is_usable(&self, code: &str, now: Timestamp) -> ServiceResult<bool> {
+        let hash = hash_token(&normalise_code(code));
+        let found = self.single(|tx| tx.code(&hash))?;
+        Ok(found.is_some_and(|c| {
+            c.used_at.is_none() && c.workspace.is_some() && c.expires_at > now.millis()
+        }))
+    }
+
     /// Exchanges a one-time enrolment code for the device's own credential.
     pub fn enroll(
         &self,

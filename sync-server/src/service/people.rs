@@ -10,6 +10,7 @@ use lagesbild_core::{
     Field, Organisation, OrganisationId, Timestamp, UserId, WorkspaceId, permissions,
 };
 
+use super::access::still_stands;
 use super::audit::{Act, Origin};
 use super::auth::{hash_token, new_enrolment_code, normalise_code};
 use super::{Member, Service, ServiceError, ServiceResult};
@@ -106,6 +107,10 @@ impl Service {
                 tx.lock_workspace(*workspace)?;
                 before.push(administrators(tx, *workspace)?);
             }
+            // Revoked, deactivated or moved while the request was under way: nothing is
+            // done. Read after the workspace's lock, which every act takes first, so two
+            // acts never wait on each other's rows.
+            still_stands(tx, member)?;
             let (act, code, woke) = act(tx, member, change, link, now)?;
             for (workspace, before) in changed.iter().zip(before) {
                 before

@@ -4,6 +4,7 @@ use lagesbild_core::store::register::{self, RegisterWrite};
 use lagesbild_core::sync::wire::{Register, RegisterChange};
 use lagesbild_core::{ObservationId, Timestamp};
 
+use super::access::still_stands;
 use super::audit::{Act, Origin};
 use super::{Member, Service, ServiceError, ServiceResult};
 
@@ -52,6 +53,8 @@ impl Service {
             // Planned on the register as it stands when it commits: two merges into
             // each other at once would otherwise both pass.
             tx.lock_workspace(ws)?;
+            // Revoked, deactivated or moved while the request was under way: no change.
+            still_stands(tx, member)?;
             let writes = register::plan_change(&tx.places(ws)?, &tx.categories(ws)?, ws, change)
                 .map_err(|e| match e {
                     lagesbild_core::Error::Invalid(v) => ServiceError::BadRequest(v.to_string()),
@@ -93,6 +96,8 @@ impl Service {
         }
         let ws = member.workspace;
         let head = self.write(|tx| -> ServiceResult<Option<i64>> {
+            // As a push: read before the feed's lock, so a wait here holds up no push.
+            still_stands(tx, member)?;
             tx.lock_feed(ws)?;
             if tx.erased(id.0)? == Some(ws) {
                 return Ok(None);

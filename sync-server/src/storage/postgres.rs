@@ -752,7 +752,7 @@ impl Tx for PgTx {
             "SELECT m.role, m.active,
                     (SELECT count(*) FROM devices d WHERE d.user_id = m.user_id
                        AND d.revoked_at IS NULL
-                       AND (d.workspace_id = m.workspace_id OR d.workspace_id IS NULL))
+                       AND d.workspace_id = m.workspace_id)
              FROM memberships m WHERE m.workspace_id = $1",
             &[&workspace.0],
         )?
