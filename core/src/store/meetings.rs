@@ -292,7 +292,8 @@ impl Store {
                 &Record::Assessment(Box::new(assessment.clone())),
             )
             .map_err(|denied| Error::Forbidden(denied.to_string()))?;
-            let changes = doc.update(&assessment, now)?;
+            let changes =
+                documents::update_checked(&mut doc, &assessment, DocKind::Assessment, now)?;
             documents::save(
                 tx,
                 &id.0,
@@ -364,7 +365,7 @@ impl Store {
                 &record.record(),
             )
             .map_err(|denied| Error::Forbidden(denied.to_string()))?;
-            let changes = doc.update(&record, now)?;
+            let changes = documents::update_checked(&mut doc, &record, before.kind(), now)?;
             if !changes.is_empty() {
                 let kind = doc.kind()?;
                 documents::save(tx, &id, record.workspace(), kind, &mut doc, &changes, now)?;
