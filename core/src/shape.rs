@@ -23,7 +23,9 @@ mod samples;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
-use automerge::{ActorId, AutoCommit, ObjId, ObjType, Prop, ROOT, ReadDoc, Value};
+use automerge::{
+    ActorId, AutoCommit, ObjId, ObjType, Prop, ROOT, ReadDoc, ScalarValueRef, Value, ValueRef,
+};
 
 use crate::codes::DocKind;
 use crate::doc::Document;
@@ -296,28 +298,90 @@ impl Path {
     }
 }
 
+/// The kind of a value, none for a null.
+fn kind_of(value: &ValueRef<'_>) -> Option<Kind> {
+    match value {
+        ValueRef::Scalar(ScalarValueRef::Null) => None,
+        ValueRef::Scalar(_) => Some(Kind::Scalar),
+        ValueRef::Object(ObjType::Text) => Some(Kind::Text),
+        ValueRef::Object(ObjType::List) => Some(Kind::List),
+        ValueRef::Object(ObjType::Map | ObjType::Table) => Some(Kind::Map),
+    }
+}
+
+fn kind_of_value(value: &Value<'_>) -> Option<Kind> {
+    match value {
+        Value::Scalar(s) if s.is_null() => None,
+        _ => Some(Kind::of(value)),
+    }
+}
+
+/// A value's kind (none: a null) and, for an object, its id.
+type Found = (Option<Kind>, ObjId);
+
+/// The kind of the value shown, and its id if it is an object (a scalar's is not needed).
+fn shown(value: &ValueRef<'_>, id: impl FnOnce() -> ObjId) -> Found {
+    let kind = kind_of(value);
+    match value {
+        ValueRef::Object(_) => (kind, id()),
+        ValueRef::Scalar(_) => (kind, ROOT),
+    }
+}
+
+/// The values at one property: the one shown, or all of them when they conflict.
+fn values(doc: &AutoCommit, obj: &ObjId, prop: &Prop, shown: Found, conflict: bool) -> Vec<Found> {
+    if !conflict {
+        return vec![shown];
+    }
+    doc.get_all(obj, prop.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(value, id)| (kind_of_value(&value), id))
+        .collect()
+}
+
 /// Every value under `obj` (conflicting ones included) is of the kind `shape` gives
-/// it, at every depth; a null passes anywhere.
+/// it, at every depth; a null passes anywhere. One pass over each object; conflicting
+/// values are looked up only where there are some.
 fn conforms(doc: &AutoCommit, obj: &ObjId, shape: &Shape, path: &mut Path) -> Result<(), Refusal> {
-    let props: Vec<(Prop, &Shape)> = match shape {
-        Shape::Map { .. } => doc
-            .keys(obj)
-            .map(|key| match shape.field(&key) {
-                Some(inner) => Ok((Prop::from(key), inner)),
-                None => Err(path.refuse(Some(&Prop::from(key)), Fault::UnknownKey)),
+    let entries: Vec<(Prop, &Shape, Vec<Found>)> = match shape {
+        Shape::Map { .. } => {
+            let mut entries = Vec::new();
+            for item in doc.map_range(obj, ..) {
+                let prop = Prop::from(item.key.as_ref());
+                let Some(inner) = shape.field(&item.key) else {
+                    return Err(path.refuse(Some(&prop), Fault::UnknownKey));
+                };
+                let found = values(
+                    doc,
+                    obj,
+                    &prop,
+                    shown(&item.value, || item.id()),
+                    item.conflict,
+                );
+                entries.push((prop, inner, found));
+            }
+            entries
+        }
+        Shape::List(element) => doc
+            .list_range(obj, ..)
+            .map(|item| {
+                let prop = Prop::from(item.index);
+                let found = values(
+                    doc,
+                    obj,
+                    &prop,
+                    shown(&item.value, || item.id()),
+                    item.conflict,
+                );
+                (prop, element.as_ref(), found)
             })
-            .collect::<Result<_, _>>()?,
-        Shape::List(element) => (0..doc.length(obj))
-            .map(|i| (Prop::from(i), element.as_ref()))
             .collect(),
         Shape::Scalar | Shape::Text => Vec::new(),
     };
-    for (prop, inner) in props {
-        for (value, id) in doc.get_all(obj, prop.clone()).unwrap_or_default() {
-            let found = Kind::of(&value);
-            if matches!(&value, Value::Scalar(s) if s.is_null()) {
-                continue;
-            }
+    for (prop, inner, found) in entries {
+        for (kind, id) in found {
+            let Some(found) = kind else { continue };
             if found != inner.kind() {
                 return Err(path.refuse(
                     Some(&prop),
@@ -348,9 +412,25 @@ fn objects(doc: &AutoCommit, obj: &ObjId, prop: Prop) -> Vec<(Prop, Kind, ObjId)
         .collect()
 }
 
+/// The objects among the values of a list, with their indexes.
+fn list_objects(doc: &AutoCommit, obj: &ObjId) -> Vec<(Prop, Kind, ObjId)> {
+    let mut found = Vec::new();
+    for item in doc.list_range(obj, ..) {
+        let prop = Prop::from(item.index);
+        if item.conflict {
+            found.extend(objects(doc, obj, prop));
+        } else if let ValueRef::Object(_) = item.value
+            && let Some(kind) = kind_of(&item.value)
+        {
+            found.push((prop, kind, item.id()));
+        }
+    }
+    found
+}
+
 /// Every object of `before` under `obj` is still an object of `after` at the same key
 /// (in a list: in the same list), unless it was removed and no new object took its
-/// place (an option set to none).
+/// place (an option set to none). Only keys that hold objects are looked up in `after`.
 fn kept(
     before: &AutoCommit,
     after: &AutoCommit,
@@ -359,26 +439,29 @@ fn kept(
 ) -> Result<(), Refusal> {
     match before.object_type(&obj) {
         Ok(ObjType::Map | ObjType::Table) => {
-            for key in before.keys(&obj).collect::<Vec<_>>() {
-                let prop = Prop::from(key);
-                let old = objects(before, &obj, prop.clone());
-                if old.is_empty() {
-                    continue;
+            let mut places = Vec::new();
+            for item in before.map_range(&obj, ..) {
+                let prop = Prop::from(item.key.as_ref());
+                if item.conflict {
+                    places.push(objects(before, &obj, prop));
+                } else if let ValueRef::Object(_) = item.value
+                    && let Some(kind) = kind_of(&item.value)
+                {
+                    places.push(vec![(prop, kind, item.id())]);
                 }
+            }
+            for old in places.into_iter().filter(|old| !old.is_empty()) {
+                let prop = old[0].0.clone();
                 let new = objects(after, &obj, prop.clone());
                 descend(before, after, &old, &new, Some(&prop), path)?;
             }
         }
         Ok(ObjType::List) => {
-            let old: Vec<_> = (0..before.length(&obj))
-                .flat_map(|i| objects(before, &obj, Prop::from(i)))
-                .collect();
+            let old = list_objects(before, &obj);
             if old.is_empty() {
                 return Ok(());
             }
-            let new: Vec<_> = (0..after.length(&obj))
-                .flat_map(|i| objects(after, &obj, Prop::from(i)))
-                .collect();
+            let new = list_objects(after, &obj);
             descend(before, after, &old, &new, None, path)?;
         }
         _ => {}
