@@ -109,6 +109,11 @@ impl Document {
             .collect())
     }
 
+    /// The Automerge document itself, for checks that read it as it is.
+    pub(crate) fn automerge(&self) -> &AutoCommit {
+        &self.doc
+    }
+
     pub fn read<T: Hydrate>(&self) -> Result<T> {
         Ok(hydrate(&self.doc)?)
     }

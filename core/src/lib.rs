@@ -17,6 +17,7 @@ pub mod model;
 pub mod permissions;
 pub mod personnummer;
 pub mod report;
+pub mod shape;
 pub mod store;
 pub mod sync;
 pub mod time;

@@ -16,6 +16,8 @@ use crate::model::{Assessment, Decision, Meeting, Observation, Reporter};
 pub enum Writers {
     /// Set when the record is made, never changed (ids, the reporter, creation times).
     Nobody,
+    /// Every member of the workspace.
+    Members,
     /// The coordinator.
     Coordinator,
     /// The report's reporter and the coordinator.
@@ -96,6 +98,23 @@ pub const FIELDS: &[(DocKind, &str, Writers)] = &[
     ),
 ];
 
+/// Who may make a new record of each kind, in their own name. An assessment holds the
+/// deployment group's grades, so only the group starts one.
+pub const CREATORS: &[(DocKind, Writers)] = &[
+    (DocKind::Observation, Writers::Members),
+    (DocKind::Decision, Writers::MeetingGroup),
+    (DocKind::Meeting, Writers::MeetingGroup),
+    (DocKind::Assessment, Writers::MeetingGroup),
+];
+
+/// Who may make a new record of `kind`; `Nobody` for a kind not in the table.
+pub fn creators(kind: DocKind) -> Writers {
+    CREATORS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(Writers::Nobody, |(_, w)| *w)
+}
+
 /// The register: places, categories and organisations.
 pub const REGISTER: Writers = Writers::Coordinator;
 
@@ -136,7 +155,7 @@ pub fn role_may(role: Role, writers: Writers) -> bool {
         Writers::MeetingGroup | Writers::MeetingGroupAppends | Writers::OwnOrganisation => {
             role.in_meeting_group()
         }
-        Writers::ReadersAppend => true,
+        Writers::Members | Writers::ReadersAppend => true,
     }
 }
 
@@ -150,6 +169,16 @@ pub enum Record {
 }
 
 impl Record {
+    /// The record a document holds, by the kind it says it is.
+    pub fn read(doc: &crate::doc::Document) -> crate::Result<Record> {
+        Ok(match doc.kind()? {
+            DocKind::Observation => Record::Observation(Box::new(doc.read()?)),
+            DocKind::Decision => Record::Decision(Box::new(doc.read()?)),
+            DocKind::Meeting => Record::Meeting(Box::new(doc.read()?)),
+            DocKind::Assessment => Record::Assessment(Box::new(doc.read()?)),
+        })
+    }
+
     pub fn kind(&self) -> DocKind {
         match self {
             Record::Observation(_) => DocKind::Observation,
@@ -189,19 +218,18 @@ pub fn check(writer: &Writer<'_>, before: Option<&Record>, after: &Record) -> Re
     if before.is_some() && !writer.may_read {
         return Err(Denied::Unreadable);
     }
+    if before.is_none() {
+        may_create(writer, after.kind())?;
+    }
     match (before, after) {
         (None, Record::Observation(a)) => new_observation(writer, a),
         (Some(Record::Observation(b)), Record::Observation(a)) => observation(writer, b, a),
         (None, Record::Decision(a)) => {
-            in_meeting_group(writer, "decision")?;
             named(writer, &a.created_by, "created_by")?;
             appended(writer, &[], &a.history, |h| &h.by, |x, y| x == y, "history")
         }
         (Some(Record::Decision(b)), Record::Decision(a)) => decision(writer, b, a),
-        (None, Record::Meeting(a)) => {
-            in_meeting_group(writer, "meeting")?;
-            named(writer, &a.created_by, "created_by")
-        }
+        (None, Record::Meeting(a)) => named(writer, &a.created_by, "created_by"),
         (Some(Record::Meeting(b)), Record::Meeting(a)) => meeting(writer, b, a),
         (None, Record::Assessment(a)) => {
             let empty = Assessment::new(a.workspace, a.area, a.week);
@@ -232,6 +260,7 @@ fn may_write(
 ) -> Result<(), Denied> {
     let allowed = match writers(kind, name) {
         Writers::Nobody => false,
+        Writers::Members => true,
         Writers::Coordinator => writer.coordinator(),
         Writers::Reporter => reporter || writer.coordinator(),
         Writers::MeetingGroup => writer.meeting_group(),
@@ -287,6 +316,28 @@ fn appended<T>(
         named(writer, by(entry), name)?;
     }
     Ok(())
+}
+
+/// Whether the writer may make a new record of `kind`, by `CREATORS`.
+fn may_create(writer: &Writer<'_>, kind: DocKind) -> Result<(), Denied> {
+    let allowed = match creators(kind) {
+        Writers::Members => true,
+        Writers::MeetingGroup => writer.meeting_group(),
+        Writers::Coordinator => writer.coordinator(),
+        _ => false,
+    };
+    let who = match creators(kind) {
+        Writers::Coordinator => "the coordinator",
+        _ => "the deployment group",
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(field(
+            "record",
+            format!("a new {} is made by {who}", kind.code()),
+        ))
+    }
 }
 
 fn in_meeting_group(writer: &Writer<'_>, what: &str) -> Result<(), Denied> {
@@ -691,6 +742,43 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Every record kind has creators in the table; a night walker starts no assessment,
+    /// meeting or decision, and every role may start a report.
+    #[test]
+    fn who_may_start_each_record_kind_is_the_tables_creators() {
+        for kind in DocKind::ALL {
+            assert_ne!(creators(*kind), Writers::Nobody, "{kind:?} has creators");
+        }
+        let workspace = crate::ids::WorkspaceId::new();
+        for role in Role::ALL {
+            let me = person(*role);
+            let writer = Writer {
+                me: &me,
+                may_read: true,
+            };
+            let assessment = Assessment::new(
+                workspace,
+                crate::ids::PlaceId::new(),
+                "2026-W48".parse().unwrap(),
+            );
+            let outcome = check(&writer, None, &Record::Assessment(Box::new(assessment)));
+            if role.in_meeting_group() {
+                assert_eq!(outcome, Ok(()), "{role:?} starting an assessment");
+            } else {
+                assert!(
+                    matches!(&outcome, Err(Denied::Field { field: "record", message }) if message.contains("deployment group")),
+                    "{role:?} starting an assessment: {outcome:?}"
+                );
+            }
+            let report = report(&me);
+            assert_eq!(
+                check(&writer, None, &Record::Observation(Box::new(report))),
+                Ok(()),
+                "{role:?} starting a report"
+            );
         }
     }
 

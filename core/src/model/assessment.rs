@@ -1,7 +1,9 @@
 use std::collections::BTreeMap;
 
 use autosurgeon::reconcile::MapReconciler;
-use autosurgeon::{Hydrate, HydrateError, Prop, ReadDoc, Reconcile, Reconciler, hydrate_prop};
+use autosurgeon::{
+    Hydrate, HydrateError, MaybeMissing, Prop, ReadDoc, Reconcile, Reconciler, hydrate_prop,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -120,7 +122,11 @@ impl Hydrate for Assessment {
             workspace: hydrate_prop(doc, obj, "workspace")?,
             area: hydrate_prop(doc, obj, "area")?,
             week,
-            official: hydrate_prop(doc, obj, "official")?,
+            // Written only once set: an organisation's own grade may come first.
+            official: match hydrate_prop(doc, obj, "official")? {
+                MaybeMissing::Missing => None,
+                MaybeMissing::Present(official) => official,
+            },
             by_organisation,
         })
     }

@@ -199,6 +199,24 @@ impl Store {
     }
 }
 
+/// Writes `value`, a record of `kind`, into `doc` as one change, and checks the document
+/// it leaves as the server will: only the record's fields, in their shapes, with every
+/// list, map and text kept as the same object (`shape::check`).
+pub(super) fn update_checked<T: autosurgeon::Reconcile>(
+    doc: &mut Document,
+    value: &T,
+    kind: DocKind,
+    now: Timestamp,
+) -> Result<Vec<DocChange>> {
+    let before = doc.clone();
+    let changes = doc.update(value, now)?;
+    if !changes.is_empty() {
+        crate::shape::check(Some(&before), doc, kind)
+            .map_err(|refusal| Error::Forbidden(refusal.to_string()))?;
+    }
+    Ok(changes)
+}
+
 /// Applies changes to a stored (or new) document and updates its projection.
 pub(super) fn apply_changes(
     conn: &Connection,

@@ -266,17 +266,18 @@ impl Store {
         };
         let id = crate::ids::AssessmentId::for_area_week(workspace, place.id, week);
         self.write(|tx, actor| {
-            let (mut doc, mut assessment) = match documents::load(tx, &id.0, actor)? {
+            let (mut doc, mut assessment, before) = match documents::load(tx, &id.0, actor)? {
                 Some(doc) => {
                     let a: Assessment = doc.read()?;
-                    (doc, a)
+                    let before = Record::Assessment(Box::new(a.clone()));
+                    (doc, a, Some(before))
                 }
                 None => (
                     Document::new(actor),
                     Assessment::new(workspace, place.id, week),
+                    None,
                 ),
             };
-            let before = Record::Assessment(Box::new(assessment.clone()));
             if official {
                 assessment.official = Some(value);
             } else {
@@ -287,11 +288,12 @@ impl Store {
                     me: &by,
                     may_read: true,
                 },
-                Some(&before),
+                before.as_ref(),
                 &Record::Assessment(Box::new(assessment.clone())),
             )
             .map_err(|denied| Error::Forbidden(denied.to_string()))?;
-            let changes = doc.update(&assessment, now)?;
+            let changes =
+                documents::update_checked(&mut doc, &assessment, DocKind::Assessment, now)?;
             documents::save(
                 tx,
                 &id.0,
@@ -363,7 +365,7 @@ impl Store {
                 &record.record(),
             )
             .map_err(|denied| Error::Forbidden(denied.to_string()))?;
-            let changes = doc.update(&record, now)?;
+            let changes = documents::update_checked(&mut doc, &record, before.kind(), now)?;
             if !changes.is_empty() {
                 let kind = doc.kind()?;
                 documents::save(tx, &id, record.workspace(), kind, &mut doc, &changes, now)?;

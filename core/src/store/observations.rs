@@ -246,7 +246,8 @@ impl Store {
                 &Record::Observation(Box::new(observation.clone())),
             )
             .map_err(|denied| Error::Forbidden(denied.to_string()))?;
-            let changes = doc.update(&observation, now)?;
+            let changes =
+                documents::update_checked(&mut doc, &observation, DocKind::Observation, now)?;
             if !changes.is_empty() {
                 documents::save(
                     tx,

@@ -228,7 +228,10 @@ pub enum RefusalCode {
     WrongAuthor,
     /// The change needs changes the server has not stored (for example refused ones).
     MissingDependencies,
-    /// The document would no longer be a valid record.
+    /// The document would no longer be a valid record: a value is invalid, or the
+    /// change writes a key the record's type does not have, a value of another shape,
+    /// or a new list, map or text in place of one that is there (`shape`); the message
+    /// names the field.
     InvalidRecord,
     /// The device's role may not make this change.
     Forbidden,

@@ -1,7 +1,8 @@
 //! Push: every change is checked before it is stored. It must be within the bounds on
 //! untrusted bytes, decode, match its hash, come from the authenticated device's actor,
 //! build on changes the server has, belong to the document it claims in this
-//! workspace, leave that document a valid record, and be allowed for the device's role.
+//! workspace, leave that document a valid record of its type's shape (no other keys, no
+//! replaced lists, maps or texts), and be allowed for the device's role.
 //! Anything else is refused with a precise reason and stores nothing.
 //!
 //! No untrusted bytes are decoded while the database lock is held (DESIGN.md
@@ -18,6 +19,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use automerge::{ActorId, Change, ChangeHash};
 use lagesbild_core::chunk::bounded_change;
 use lagesbild_core::doc::{DocChange, Document};
+use lagesbild_core::shape;
 use lagesbild_core::store::projection::ObservationProjection;
 use lagesbild_core::sync::wire::{
     MAX_PUSH_CHANGES, PushOutcome, PushRequest, PushResponse, PushResult, RefusalCode, WireChange,
@@ -341,6 +343,23 @@ impl Service {
                 return Ok(refused(
                     RefusalCode::Forbidden,
                     "the change writes, concurrently with others, to what only the reporter or the coordinator may change",
+                ));
+            }
+        }
+        // Closed-world documents: hydrating ignores unknown keys and new objects that
+        // read as the old ones, so the document itself is checked against its type.
+        let shaped = catch_unwind(AssertUnwindSafe(|| {
+            shape::check(Some(&work.doc), &candidate, after.kind())
+        }));
+        match shaped {
+            Ok(Ok(())) => {}
+            Ok(Err(refusal)) => {
+                return Ok(refused(RefusalCode::InvalidRecord, refusal.to_string()));
+            }
+            Err(_) => {
+                return Ok(refused(
+                    RefusalCode::InvalidRecord,
+                    "the document's shape could not be checked",
                 ));
             }
         }

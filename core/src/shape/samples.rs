@@ -1,0 +1,161 @@
+//! Two records of each kind with every field filled, written by the types' own
+//! `Reconcile`: what the shapes are derived from. They differ in every id, so the keys
+//! that are ids (a report's links, an assessment's organisations) differ between them
+//! and are told apart from the fields.
+
+use std::collections::BTreeMap;
+
+use automerge::AutoCommit;
+use autosurgeon::{ReconcileError, Text, reconcile};
+use uuid::Uuid;
+
+use super::scratch;
+use crate::codes::{AgeGroup, DecisionStatus, Deployee, DocKind, Role, Source, Status, Visibility};
+use crate::grade::Grade;
+use crate::ids::{
+    AssessmentId, CorrectionId, DecisionId, MeetingId, NoteId, ObservationId, OrganisationId,
+    PlaceId, UserId, WorkspaceId,
+};
+use crate::model::{
+    AreaGrade, Assessment, Correction, Decision, DecisionStatusChange, Link, Meeting, Note,
+    Observation, Position, Reporter, Review, Schedule,
+};
+use crate::time::{IsoWeek, Timestamp};
+
+/// The two samples of `kind`, each in a document of its own.
+pub(super) fn written(kind: DocKind) -> Result<[AutoCommit; 2], ReconcileError> {
+    let mut docs = [scratch(), scratch()];
+    for (doc, n) in docs.iter_mut().zip([0x00, 0xff]) {
+        let at = Timestamp(chrono::DateTime::UNIX_EPOCH);
+        match kind {
+            DocKind::Observation => reconcile(doc, observation(n, at))?,
+            DocKind::Decision => reconcile(doc, decision(n, at))?,
+            DocKind::Meeting => reconcile(doc, meeting(n, at))?,
+            DocKind::Assessment => reconcile(doc, assessment(n, at))?,
+        }
+    }
+    Ok(docs)
+}
+
+fn uuid(n: u8) -> Uuid {
+    Uuid::from_bytes([n; 16])
+}
+
+fn reporter(n: u8) -> Reporter {
+    Reporter {
+        user: UserId(uuid(n)),
+        name: "Namn".into(),
+        role: Role::Samordnare,
+        organisation: OrganisationId(uuid(n)),
+    }
+}
+
+fn observation(n: u8, at: Timestamp) -> Observation {
+    Observation {
+        kind: DocKind::Observation,
+        id: ObservationId(uuid(n)),
+        workspace: WorkspaceId(uuid(n)),
+        category: "annat".into(),
+        place: PlaceId(uuid(n)),
+        position: Some(Position {
+            lat: 59.0,
+            lon: 17.0,
+            accuracy_m: Some(5.0),
+        }),
+        place_detail: Some("detalj".into()),
+        observed_at: at,
+        observed_until: Some(at),
+        recorded_at: at,
+        grade: Grade::ALL[0],
+        people: Some(1),
+        age_group: Some(AgeGroup::ALL[0]),
+        source: Some(Source::ALL[0]),
+        description: Text::with_value("text"),
+        reporter: reporter(n),
+        visibility: Visibility::Alla,
+        status: Status::Ny,
+        notes: vec![Note {
+            id: NoteId(uuid(n)),
+            author: reporter(n),
+            at,
+            text: "anteckning".into(),
+        }],
+        links: BTreeMap::from([(
+            ObservationId(uuid(n)).to_string(),
+            Link {
+                by: UserId(uuid(n)),
+                at,
+            },
+        )]),
+        review: Some(Review {
+            by: reporter(n),
+            at,
+        }),
+        corrections: vec![Correction {
+            id: CorrectionId(uuid(n)),
+            by: reporter(n),
+            at,
+            field: "place".into(),
+            from: "a".into(),
+            to: "b".into(),
+        }],
+    }
+}
+
+fn decision(n: u8, at: Timestamp) -> Decision {
+    Decision {
+        kind: DocKind::Decision,
+        id: DecisionId(uuid(n)),
+        workspace: WorkspaceId(uuid(n)),
+        meeting: Some(MeetingId(uuid(n))),
+        place: PlaceId(uuid(n)),
+        deployees: vec![Deployee::ALL[0]],
+        schedule: Schedule {
+            days: vec!["2026-11-27".into()],
+            from: Some("18:00".into()),
+            to: Some("23:00".into()),
+        },
+        why: Text::with_value("varför"),
+        responsible: OrganisationId(uuid(n)),
+        status: DecisionStatus::ALL[0],
+        history: vec![DecisionStatusChange {
+            id: NoteId(uuid(n)),
+            status: DecisionStatus::ALL[0],
+            note: "notering".into(),
+            by: reporter(n),
+            at,
+        }],
+        created_by: reporter(n),
+        created_at: at,
+    }
+}
+
+fn meeting(n: u8, at: Timestamp) -> Meeting {
+    Meeting {
+        kind: DocKind::Meeting,
+        id: MeetingId(uuid(n)),
+        workspace: WorkspaceId(uuid(n)),
+        week: "2026-W48".into(),
+        held_at: at,
+        attendees: vec!["Deltagare".into()],
+        notes: Text::with_value("anteckningar"),
+        created_by: reporter(n),
+    }
+}
+
+fn assessment(n: u8, at: Timestamp) -> Assessment {
+    let grade = AreaGrade {
+        grade: Grade::ALL[0],
+        motivation: "motivering".into(),
+        by: reporter(n),
+        at,
+    };
+    Assessment {
+        id: AssessmentId(uuid(n)),
+        workspace: WorkspaceId(uuid(n)),
+        area: PlaceId(uuid(n)),
+        week: IsoWeek::containing(at),
+        official: Some(grade.clone()),
+        by_organisation: BTreeMap::from([(OrganisationId(uuid(n)), grade)]),
+    }
+}

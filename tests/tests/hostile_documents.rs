@@ -1,0 +1,626 @@
+//! Documents are closed-world: a change may write only the fields its record's type has,
+//! in the shapes it has. Keys a type does not have, and lists, maps or texts replaced by
+//! new objects (even identical ones), are refused with the field named and store nothing
+//! — so nobody grows another's report, concurrent notes are never orphaned, and the same
+//! holds for meetings, decisions and assessments. Only the deployment group starts an
+//! assessment. Honest concurrent edits still merge. Every case runs on SQLite and on
+//! PostgreSQL.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, Change, ObjId, ObjType, Prop, ROOT, ReadDoc, ScalarValue};
+use lagesbild_core::sync::wire::{PushOutcome, RefusalCode, WireChange};
+use lagesbild_core::{
+    Assessment, DecisionDraft, Deployee, Grade, IsoWeek, Observation, ObservationDraft,
+    ObservationId, PlaceKind, WorkspaceId,
+};
+use lagesbild_sync::Service;
+use lagesbild_sync::storage::{self, Storage};
+use lagesbild_tests::postgres::TestDatabase;
+use lagesbild_tests::{Device, now};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A server on loopback over a backend, with a handle of the test's own on the same
+/// database to look at what is stored.
+struct Server {
+    service: Arc<Service>,
+    url: String,
+    look: Box<dyn Storage>,
+    _stop: watch::Sender<bool>,
+    _dir: tempfile::TempDir,
+    _db: Option<TestDatabase>,
+}
+
+/// Runs blocking storage work off the async runtime (the PostgreSQL client blocks).
+fn blocking<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(work).join().unwrap())
+}
+
+impl Server {
+    async fn start(backend: Backend) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let (database, db) = match backend {
+            Backend::Sqlite => (
+                dir.path().join("server.sqlite3").display().to_string(),
+                None,
+            ),
+            Backend::Postgres => {
+                let db = TestDatabase::create();
+                (db.url.clone(), Some(db))
+            }
+        };
+        let (service, look) = blocking(|| {
+            let service = Service::with_storage(storage::open(&database).unwrap());
+            (Arc::new(service), storage::open(&database).unwrap())
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, mut stopping) = watch::channel(false);
+        let serving = Arc::clone(&service);
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopping.wait_for(|s| *s).await;
+            };
+            lagesbild_sync::serve(listener, serving, shutdown)
+                .await
+                .unwrap();
+        });
+        Server {
+            service,
+            url,
+            look,
+            _stop: stop,
+            _dir: dir,
+            _db: db,
+        }
+    }
+
+    /// The demo workspace; a device per person, enrolled and synced, in demo order:
+    /// 0 coordinator, 1 fritidsfältare, 3 police, 4 guard, 6 night walker.
+    async fn demo(&self) -> Vec<Device> {
+        let demo = lagesbild_core::demo::workspace("Sluten värld");
+        let service = Arc::clone(&self.service);
+        let codes: Vec<String> = blocking(|| {
+            service.install_demo(&demo, 0, now()).unwrap();
+            demo.people
+                .iter()
+                .map(|p| {
+                    service
+                        .enrolment_code(p.user, chrono::Duration::hours(1), now())
+                        .unwrap()
+                })
+                .collect()
+        });
+        let mut devices = Vec::new();
+        for (n, code) in codes.iter().enumerate() {
+            devices.push(Device::enroll(&self.url, code, &format!("enhet {n}")).await);
+        }
+        devices
+    }
+
+    /// The document's stored bytes, if the server holds it.
+    fn stored(&self, doc: Uuid) -> Option<Vec<u8>> {
+        blocking(|| {
+            self.look
+                .read()
+                .unwrap()
+                .held(doc)
+                .unwrap()
+                .map(|h| h.bytes)
+        })
+    }
+
+    fn feed_head(&self, workspace: WorkspaceId) -> i64 {
+        blocking(|| self.look.read().unwrap().feed_head(workspace).unwrap())
+    }
+}
+
+/// One change written straight into Automerge by `device`'s actor on the document as the
+/// device holds it, as a modified client could write it.
+fn raw_change(device: &Device, doc: Uuid, edit: impl FnOnce(&mut AutoCommit)) -> WireChange {
+    let store = device.store();
+    let mut raw = AutoCommit::new().with_actor(store.actor().clone());
+    let held = store.document_changes(&doc).unwrap();
+    raw.apply_changes(
+        held.into_iter()
+            .map(|c| Change::from_bytes(c.bytes).unwrap()),
+    )
+    .unwrap();
+    let heads = raw.get_heads();
+    edit(&mut raw);
+    let mut changes = raw.get_changes(&heads);
+    assert_eq!(changes.len(), 1, "one change");
+    let change = changes.remove(0);
+    WireChange {
+        doc,
+        hash: change.hash().to_string(),
+        bytes: change.raw_bytes().to_vec(),
+    }
+}
+
+/// Puts a new object at root `field` holding a deep copy of the old one's content.
+fn copy_field(raw: &mut AutoCommit, field: &str) {
+    let (kind, old) = object_at(raw, &ROOT, Prop::from(field));
+    copy_into(raw, &ROOT, Prop::from(field), kind, &old, false);
+}
+
+/// The object at `prop` of `obj`, and its type.
+fn object_at(raw: &AutoCommit, obj: &ObjId, prop: Prop) -> (ObjType, ObjId) {
+    match raw.get(obj, prop.clone()).unwrap() {
+        Some((automerge::Value::Object(kind), id)) => (kind, id),
+        other => panic!("{prop:?} is an object: {other:?}"),
+    }
+}
+
+/// Writes a new object of `kind` at `prop` of `to` (inserted, in a list), holding a deep
+/// copy of `from`.
+fn copy_into(
+    raw: &mut AutoCommit,
+    to: &ObjId,
+    prop: Prop,
+    kind: ObjType,
+    from: &ObjId,
+    insert: bool,
+) {
+    let new = match (prop, insert) {
+        (Prop::Map(k), _) => raw.put_object(to, k, kind).unwrap(),
+        (Prop::Seq(i), true) => raw.insert_object(to, i, kind).unwrap(),
+        (Prop::Seq(i), false) => raw.put_object(to, i, kind).unwrap(),
+    };
+    deep_copy(raw, from, &new);
+}
+
+fn deep_copy(raw: &mut AutoCommit, from: &ObjId, to: &ObjId) {
+    let list = match raw.object_type(from).unwrap() {
+        ObjType::Text => {
+            let text = raw.text(from).unwrap();
+            raw.splice_text(to, 0, 0, &text).unwrap();
+            return;
+        }
+        ObjType::List => true,
+        ObjType::Map | ObjType::Table => false,
+    };
+    let props: Vec<Prop> = if list {
+        (0..raw.length(from)).map(Prop::from).collect()
+    } else {
+        raw.keys(from).map(Prop::from).collect()
+    };
+    for prop in props {
+        let value = match raw.get(from, prop.clone()).unwrap().unwrap() {
+            (automerge::Value::Scalar(s), _) => Ok(s.into_owned()),
+            (automerge::Value::Object(kind), id) => Err((kind, id)),
+        };
+        match (value, prop) {
+            (Ok(scalar), Prop::Map(k)) => {
+                raw.put(to, k, scalar).unwrap();
+            }
+            (Ok(scalar), Prop::Seq(i)) => {
+                raw.insert(to, i, scalar).unwrap();
+            }
+            (Err((kind, id)), prop) => copy_into(raw, to, prop, kind, &id, list),
+        }
+    }
+}
+
+/// The outcome must be a refusal as an invalid record that names `field`.
+fn assert_refused_naming(outcome: &PushOutcome, field: &str, what: &str) {
+    match outcome {
+        PushOutcome::Refused {
+            code: RefusalCode::InvalidRecord,
+            message,
+        } if message.contains(&format!("`{field}`")) => {}
+        other => panic!("{what} must be refused as an invalid record naming `{field}`: {other:?}"),
+    }
+}
+
+fn report_draft(text: &str) -> ObservationDraft {
+    ObservationDraft {
+        category: Some("grupperingar".into()),
+        place: Some("Rönninge station".into()),
+        grade: Some(3),
+        description: Some(text.into()),
+        ..ObservationDraft::default()
+    }
+}
+
+fn observation(device: &Device, id: ObservationId) -> Observation {
+    device.store().observation(id).unwrap()
+}
+
+fn week() -> IsoWeek {
+    "2026-W48".parse().unwrap()
+}
+
+fn an_area(device: &Device) -> lagesbild_core::PlaceId {
+    device
+        .store()
+        .places(device.workspace)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.kind == PlaceKind::Omrade)
+        .unwrap()
+        .id
+}
+
+async fn a_reader_adding_keys_to_someone_elses_report_is_refused_and_the_report_does_not_grow(
+    backend: Backend,
+) {
+    let server = Server::start(backend).await;
+    let devices = server.demo().await;
+    let (coordinator, guard) = (&devices[0], &devices[4]);
+    let id = coordinator
+        .store()
+        .record(&report_draft("Grupp vid perrongen"), now())
+        .unwrap()
+        .id;
+    coordinator.sync().await;
+    guard.sync().await;
+    let before = server.stored(id.0).unwrap();
+    let head = server.feed_head(coordinator.workspace);
+
+    let padding = "x".repeat(60_000);
+    let at_root = raw_change(guard, id.0, |raw| {
+        raw.put(ROOT, "padding", padding.as_str()).unwrap();
+    });
+    let in_reporter = raw_change(guard, id.0, |raw| {
+        let reporter = raw.get(ROOT, "reporter").unwrap().unwrap().1;
+        raw.put(&reporter, "padding", padding.as_str()).unwrap();
+    });
+    let as_a_map = raw_change(guard, id.0, |raw| {
+        let map = raw.put_object(ROOT, "extra", ObjType::Map).unwrap();
+        raw.put(&map, "padding", padding.as_str()).unwrap();
+    });
+    for (change, field) in [
+        (at_root, "padding"),
+        (in_reporter, "reporter.padding"),
+        (as_a_map, "extra"),
+    ] {
+        let outcome = guard.push_one(change).await;
+        assert_refused_naming(&outcome, field, "a guard's key in the coordinator's report");
+    }
+    assert_eq!(
+        server.stored(id.0).unwrap(),
+        before,
+        "nothing refused is stored: the report did not grow"
+    );
+    assert_eq!(
+        server.feed_head(coordinator.workspace),
+        head,
+        "nothing refused reaches the feed"
+    );
+
+    // The guard may still add a note in its own name.
+    guard
+        .store()
+        .add_note(id, "Väktare på plats", false, now())
+        .unwrap();
+    guard.sync().await;
+    assert!(guard.store().refused_changes().unwrap().is_empty());
+    coordinator.sync().await;
+    assert_eq!(observation(coordinator, id).notes.len(), 1);
+}
+
+async fn a_reader_replacing_the_notes_list_with_a_copy_is_refused_and_a_concurrent_note_still_appears(
+    backend: Backend,
+) {
+    let server = Server::start(backend).await;
+    let devices = server.demo().await;
+    let (coordinator, faltare, guard) = (&devices[0], &devices[1], &devices[4]);
+    let id = coordinator
+        .store()
+        .record(&report_draft("Bråk vid kiosken"), now())
+        .unwrap()
+        .id;
+    coordinator
+        .store()
+        .add_note(id, "Första uppföljningen", false, now())
+        .unwrap();
+    coordinator.sync().await;
+    faltare.sync().await;
+    guard.sync().await;
+    let before = server.stored(id.0).unwrap();
+
+    // The fältare adds a note offline while the guard sends a copy of the list.
+    faltare
+        .store()
+        .add_note(id, "Fältarna pratade med gruppen", false, now())
+        .unwrap();
+    let copied = raw_change(guard, id.0, |raw| copy_field(raw, "notes"));
+    let outcome = guard.push_one(copied).await;
+    assert_refused_naming(&outcome, "notes", "a copy of the notes list");
+    assert_eq!(server.stored(id.0).unwrap(), before, "nothing is stored");
+
+    faltare.sync().await;
+    coordinator.sync().await;
+    assert!(faltare.store().refused_changes().unwrap().is_empty());
+    let texts: Vec<String> = observation(coordinator, id)
+        .notes
+        .into_iter()
+        .map(|n| n.text)
+        .collect();
+    assert_eq!(
+        texts,
+        ["Första uppföljningen", "Fältarna pratade med gruppen"],
+        "the concurrent note appears"
+    );
+
+    // A note's own map replaced by an identical one, and the description's text.
+    let note = raw_change(guard, id.0, |raw| {
+        let (_, notes) = object_at(raw, &ROOT, Prop::from("notes"));
+        let (kind, old) = object_at(raw, &notes, Prop::from(0));
+        copy_into(raw, &notes, Prop::from(0), kind, &old, true);
+        raw.delete(&notes, 1).unwrap();
+    });
+    assert_refused_naming(
+        &guard.push_one(note).await,
+        "notes",
+        "a copy of someone's note",
+    );
+    let description = raw_change(guard, id.0, |raw| copy_field(raw, "description"));
+    assert_refused_naming(
+        &guard.push_one(description).await,
+        "description",
+        "a copy of the description",
+    );
+}
+
+async fn meetings_decisions_and_assessments_are_closed_world_too(backend: Backend) {
+    let server = Server::start(backend).await;
+    let devices = server.demo().await;
+    let (coordinator, guard) = (&devices[0], &devices[4]);
+    let area = an_area(coordinator);
+    let (meeting, decision, assessment) = {
+        let mut store = coordinator.store();
+        let meeting = store.start_meeting(week(), now()).unwrap();
+        store
+            .edit_meeting_notes(meeting.id, "Läget i Rönninge", now())
+            .unwrap();
+        store
+            .add_attendee(meeting.id, "Kommunpolis Ahmed Nour", now())
+            .unwrap();
+        let responsible = store.organisations(coordinator.workspace).unwrap()[0].id;
+        let decision = store
+            .decide(
+                &DecisionDraft {
+                    meeting: Some(meeting.id),
+                    place: Some(area),
+                    deployees: vec![Deployee::Vaktare],
+                    days: vec!["2026-11-27".into()],
+                    from: Some("18:00".into()),
+                    to: Some("23:00".into()),
+                    why: "Oro vid stationen".into(),
+                    responsible: Some(responsible),
+                },
+                now(),
+            )
+            .unwrap();
+        let assessment = store
+            .assess(area, week(), true, Grade::new(3).unwrap(), "Oroligt", now())
+            .unwrap();
+        (meeting.id.0, decision.id.0, assessment.id.0)
+    };
+    coordinator.sync().await;
+    guard.sync().await;
+    let before: Vec<Vec<u8>> = [meeting, decision, assessment]
+        .iter()
+        .map(|d| server.stored(*d).unwrap())
+        .collect();
+
+    type Edit = Box<dyn FnOnce(&mut AutoCommit)>;
+    let cases: Vec<(Uuid, &str, Edit)> = vec![
+        (
+            meeting,
+            "padding",
+            Box::new(|raw| {
+                raw.put(ROOT, "padding", "x".repeat(60_000)).unwrap();
+            }),
+        ),
+        (
+            meeting,
+            "attendees",
+            Box::new(|raw| copy_field(raw, "attendees")),
+        ),
+        (meeting, "notes", Box::new(|raw| copy_field(raw, "notes"))),
+        (
+            decision,
+            "schedule.padding",
+            Box::new(|raw| {
+                let schedule = raw.get(ROOT, "schedule").unwrap().unwrap().1;
+                raw.put(&schedule, "padding", "x".repeat(60_000)).unwrap();
+            }),
+        ),
+        (
+            decision,
+            "schedule",
+            Box::new(|raw| copy_field(raw, "schedule")),
+        ),
+        (decision, "why", Box::new(|raw| copy_field(raw, "why"))),
+        (
+            assessment,
+            "padding",
+            Box::new(|raw| {
+                raw.put(ROOT, "padding", "x".repeat(60_000)).unwrap();
+            }),
+        ),
+        (
+            assessment,
+            "official",
+            Box::new(|raw| copy_field(raw, "official")),
+        ),
+    ];
+    for (doc, field, edit) in cases {
+        let change = raw_change(guard, doc, edit);
+        let outcome = guard.push_one(change).await;
+        assert_refused_naming(&outcome, field, "a guard's change to the meeting's records");
+    }
+    let after: Vec<Vec<u8>> = [meeting, decision, assessment]
+        .iter()
+        .map(|d| server.stored(*d).unwrap())
+        .collect();
+    assert_eq!(after, before, "nothing refused is stored");
+}
+
+async fn a_night_walker_cannot_start_an_assessment(backend: Backend) {
+    let server = Server::start(backend).await;
+    let devices = server.demo().await;
+    let walker = &devices[6];
+    let area = an_area(walker);
+    // An assessment with no grade in it yet: nothing the walker may not write but the
+    // document itself.
+    let assessment = Assessment::new(walker.workspace, area, week());
+    let mut raw = AutoCommit::new().with_actor(walker.store().actor().clone());
+    autosurgeon::reconcile(&mut raw, &assessment).unwrap();
+    raw.put(ROOT, "official", ScalarValue::Null).unwrap();
+    let change = raw.get_changes(&[]).remove(0);
+    let outcome = walker
+        .push_one(WireChange {
+            doc: assessment.id.0,
+            hash: change.hash().to_string(),
+            bytes: change.raw_bytes().to_vec(),
+        })
+        .await;
+    assert!(
+        matches!(&outcome, PushOutcome::Refused { code: RefusalCode::ForbiddenField, message } if message.contains("deployment group")),
+        "a night walker's new assessment must be refused as the deployment group's: {outcome:?}"
+    );
+    assert_eq!(server.stored(assessment.id.0), None, "nothing is stored");
+
+    // The device refuses the same early.
+    let early = walker
+        .store()
+        .assess(area, week(), true, Grade::new(2).unwrap(), "Lugnt", now());
+    assert!(
+        matches!(&early, Err(lagesbild_core::Error::Forbidden(m)) if m.contains("deployment group")),
+        "{early:?}"
+    );
+
+    // A guard of the deployment group may.
+    let guard = &devices[4];
+    guard
+        .store()
+        .assess(
+            area,
+            week(),
+            false,
+            Grade::new(3).unwrap(),
+            "Stökigt",
+            now(),
+        )
+        .unwrap();
+    guard.sync().await;
+    assert!(guard.store().refused_changes().unwrap().is_empty());
+    assert!(server.stored(assessment.id.0).is_some());
+}
+
+async fn honest_concurrent_edits_still_merge(backend: Backend) {
+    let server = Server::start(backend).await;
+    let devices = server.demo().await;
+    let (coordinator, faltare, police, guard) =
+        (&devices[0], &devices[1], &devices[3], &devices[4]);
+    let id = faltare
+        .store()
+        .record(&report_draft("Klotter"), now())
+        .unwrap()
+        .id;
+    faltare.sync().await;
+    for device in [coordinator, police, guard] {
+        device.sync().await;
+    }
+    // Offline at once: two notes, the reporter's and the coordinator's edits, a review.
+    police
+        .store()
+        .add_note(id, "Polisen åker förbi", false, now())
+        .unwrap();
+    guard
+        .store()
+        .add_note(id, "Väktarna har sett det", false, now())
+        .unwrap();
+    faltare
+        .store()
+        .edit(
+            id,
+            &lagesbild_core::ObservationPatch {
+                description: Some("Mycket klotter".into()),
+                ..Default::default()
+            },
+            now(),
+        )
+        .unwrap();
+    coordinator.store().mark_reviewed(id, now()).unwrap();
+    // Two laptops grade the same area for the same week, and write meeting notes.
+    let area = an_area(coordinator);
+    coordinator
+        .store()
+        .assess(area, week(), true, Grade::new(3).unwrap(), "Oroligt", now())
+        .unwrap();
+    guard
+        .store()
+        .assess(
+            area,
+            week(),
+            false,
+            Grade::new(4).unwrap(),
+            "Stökigt",
+            now(),
+        )
+        .unwrap();
+
+    for device in [police, guard, faltare, coordinator] {
+        device.sync().await;
+    }
+    for device in [police, guard, faltare, coordinator] {
+        device.sync().await;
+        assert!(
+            device.store().refused_changes().unwrap().is_empty(),
+            "no honest change is refused: {:?}",
+            device.store().refused_changes().unwrap()
+        );
+    }
+    let merged = observation(coordinator, id);
+    let mut notes: Vec<String> = merged.notes.iter().map(|n| n.text.clone()).collect();
+    notes.sort();
+    assert_eq!(notes, ["Polisen åker förbi", "Väktarna har sett det"]);
+    assert_eq!(merged.description(), "Mycket klotter");
+    assert!(merged.review.is_some());
+    let assessments = coordinator.store().assessments(week()).unwrap();
+    assert_eq!(assessments.len(), 1, "one document for the area's week");
+    assert!(
+        assessments[0].official.is_some() && assessments[0].by_organisation.len() == 1,
+        "both laptops' grades are kept: {:?}",
+        assessments[0]
+    );
+}
+
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                super::$case(super::Backend::Sqlite).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                super::$case(super::Backend::Postgres).await;
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    a_reader_adding_keys_to_someone_elses_report_is_refused_and_the_report_does_not_grow,
+    a_reader_replacing_the_notes_list_with_a_copy_is_refused_and_a_concurrent_note_still_appears,
+    meetings_decisions_and_assessments_are_closed_world_too,
+    a_night_walker_cannot_start_an_assessment,
+    honest_concurrent_edits_still_merge,
+);
