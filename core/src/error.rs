@@ -207,6 +207,11 @@ pub enum Error {
     NoEncryption,
     #[error("the store is damaged: {0}")]
     Corrupt(String),
+    /// Erased text was deleted, but readers held the write-ahead log the whole time.
+    #[error(
+        "the erased text may remain in the database's write-ahead log until the next checkpoint: readers held the log for {waited_ms} ms"
+    )]
+    LogNotEmptied { waited_ms: u64 },
     #[error("document error: {0}")]
     Document(#[from] automerge::AutomergeError),
     #[error("storage error: {0}")]
@@ -253,9 +258,11 @@ impl Error {
             Error::WrongKey { .. } => ErrorCode::WrongKey,
             Error::WeakPassphrase { .. } => ErrorCode::WeakPassphrase,
             Error::Corrupt(_) => ErrorCode::Corrupt,
-            Error::NoEncryption | Error::Document(_) | Error::Sqlite(_) | Error::Io(_) => {
-                ErrorCode::Internal
-            }
+            Error::NoEncryption
+            | Error::LogNotEmptied { .. }
+            | Error::Document(_)
+            | Error::Sqlite(_)
+            | Error::Io(_) => ErrorCode::Internal,
         }
     }
 
