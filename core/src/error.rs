@@ -244,6 +244,9 @@ pub enum ErrorCode {
     Unreachable,
     /// The server's certificate is not trusted.
     Untrusted,
+    /// The server's address is plain `http://` to another machine: the device will not
+    /// send its credential and reports in the clear.
+    PlainHttp,
 }
 
 impl Error {
