@@ -2,6 +2,7 @@
 //! against the server with the coordinator's enrolled device.
 
 use anyhow::{Context, Result, anyhow};
+use lagesbild_core::inert::terminal_line;
 use lagesbild_core::sync::wire::AdminChange;
 use lagesbild_core::{Lang, Store};
 
@@ -30,8 +31,8 @@ pub fn run(store: Store, command: AdminCommand) -> Result<()> {
                 println!(
                     "{}  {}  {}, {}{state}",
                     person.user,
-                    person.name.escape_debug(),
-                    org.escape_debug(),
+                    terminal_line(&person.name),
+                    terminal_line(org),
                     person.role.label(Lang::Sv)
                 );
                 for d in &person.devices {
@@ -40,8 +41,8 @@ pub fn run(store: Store, command: AdminCommand) -> Result<()> {
                     println!(
                         "    {}  {state:<7}  {}  seen {seen}  {}",
                         d.id,
-                        d.name.escape_debug(),
-                        d.app_version.as_deref().unwrap_or("").escape_debug()
+                        terminal_line(&d.name),
+                        terminal_line(d.app_version.as_deref().unwrap_or(""))
                     );
                 }
             }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use lagesbild_core::demo;
 use lagesbild_core::exchange::read_csv;
+use lagesbild_core::inert::terminal_line;
 use lagesbild_core::report::Period;
 use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::sync::link::EnrolmentLink;
@@ -185,7 +186,13 @@ fn run_on_store(command: Command, store: &mut Store, lang: Lang, now: Timestamp)
                 output::json(out, &organisations)?;
             } else {
                 for o in &organisations {
-                    writeln!(out, "{}  {:<16} {}", o.id, o.kind.label(lang), o.name)?;
+                    writeln!(
+                        out,
+                        "{}  {:<16} {}",
+                        o.id,
+                        o.kind.label(lang),
+                        terminal_line(&o.name)
+                    )?;
                 }
             }
         }

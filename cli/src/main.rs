@@ -10,6 +10,7 @@ mod sync;
 use std::process::ExitCode;
 
 use clap::Parser;
+use lagesbild_core::inert::terminal_block;
 use lagesbild_core::{Error, ErrorCode};
 
 fn main() -> ExitCode {
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
             let code = match err.downcast_ref::<Error>().map(Error::code) {
                 Some(ErrorCode::Invalid) => 2,
                 Some(ErrorCode::NeedsConfirmation) => {
-                    eprintln!("error: {err:#}");
+                    eprintln!("error: {}", terminal_block(&format!("{err:#}"), "  "));
                     eprintln!(
                         "hint: check the text, or add --confirm-personnummer to store it as it is"
                     );
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
                 Some(ErrorCode::NotFound) => 4,
                 _ => 1,
             };
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", terminal_block(&format!("{err:#}"), "  "));
             ExitCode::from(code)
         }
     }

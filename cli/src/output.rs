@@ -1,9 +1,13 @@
-//! Printing for people. `--json` output uses serde instead.
+//! Printing for people. `--json` output uses serde instead. Everything people typed
+//! (names, descriptions, notes) is printed through `terminal_line` or `terminal_block`,
+//! so its control characters are shown escaped and cannot move the cursor, clear the
+//! screen or fake a line of output.
 
 use std::collections::HashMap;
 use std::io::Write;
 
 use anyhow::Result;
+use lagesbild_core::inert::{terminal_block, terminal_line};
 use lagesbild_core::lagesbild::{Lagesbild, Summary, Trend};
 use lagesbild_core::{Category, Lang, Observation, ObservationRow, Place, Store};
 use serde::Serialize;
@@ -26,10 +30,15 @@ fn category_names(
         .collect())
 }
 
-/// Cuts text to `width` characters, marking the cut.
+/// Where the continuation lines of a field in `observation` start: under its value.
+const FIELD_INDENT: &str = "               ";
+
+/// Cuts text to `width` characters, marking the cut; its control characters escaped
+/// (`terminal_line`) before it is measured.
 fn fit(text: &str, width: usize) -> String {
+    let text = terminal_line(text).to_string();
     if text.chars().count() <= width {
-        return text.to_string();
+        return text;
     }
     let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
     cut.push('…');
@@ -58,16 +67,16 @@ pub fn observation(out: &mut impl Write, store: &Store, o: &Observation, lang: L
         out,
         "  {:<12} {}",
         label("Vad", "What"),
-        categories.get(&o.category).unwrap_or(&o.category)
+        terminal_line(categories.get(&o.category).unwrap_or(&o.category))
     )?;
     writeln!(
         out,
         "  {:<12} {}{}",
         label("Var", "Where"),
-        place,
+        terminal_line(&place),
         o.place_detail
             .as_ref()
-            .map(|d| format!(" ({d})"))
+            .map(|d| format!(" ({})", terminal_line(d)))
             .unwrap_or_default()
     )?;
     let until = o
@@ -108,16 +117,16 @@ pub fn observation(out: &mut impl Write, store: &Store, o: &Observation, lang: L
             out,
             "  {:<12} {}",
             label("Beskrivning", "Description"),
-            o.description()
+            terminal_block(o.description(), FIELD_INDENT)
         )?;
     }
     writeln!(
         out,
         "  {:<12} {} ({}, {})",
         label("Rapportör", "Reporter"),
-        o.reporter.name,
+        terminal_line(&o.reporter.name),
         o.reporter.role.label(lang),
-        organisation
+        terminal_line(&organisation)
     )?;
     writeln!(
         out,
@@ -131,10 +140,10 @@ pub fn observation(out: &mut impl Write, store: &Store, o: &Observation, lang: L
             out,
             "  {:<12} {} {} → {} ({}, {})",
             label("Rättad", "Corrected"),
-            c.field,
-            c.from,
-            c.to,
-            c.by.name,
+            terminal_line(&c.field),
+            terminal_line(&c.from),
+            terminal_line(&c.to),
+            terminal_line(&c.by.name),
             c.at.local_display()
         )?;
     }
@@ -144,8 +153,8 @@ pub fn observation(out: &mut impl Write, store: &Store, o: &Observation, lang: L
             "  {:<12} {} {}: {}",
             label("Anteckning", "Note"),
             note.at.local_display(),
-            note.author.name,
-            note.text
+            terminal_line(&note.author.name),
+            terminal_block(&note.text, FIELD_INDENT)
         )?;
     }
     Ok(())
@@ -268,7 +277,7 @@ pub fn places(out: &mut impl Write, places: &[Place]) -> Result<()> {
         let area = p
             .area
             .and_then(|a| names.get(&a))
-            .map(|a| format!("  ({a})"))
+            .map(|a| format!("  ({})", terminal_line(a)))
             .unwrap_or_default();
         let retired = if p.retired { "  [retired]" } else { "" };
         writeln!(
@@ -278,7 +287,7 @@ pub fn places(out: &mut impl Write, places: &[Place]) -> Result<()> {
             p.kind.code(),
             p.lat,
             p.lon,
-            p.name
+            terminal_line(&p.name)
         )?;
     }
     Ok(())
@@ -288,7 +297,12 @@ pub fn categories(out: &mut impl Write, categories: &[Category], lang: Lang) -> 
     for c in categories {
         let indent = if c.parent.is_some() { "  " } else { "" };
         let retired = if c.retired { "  [retired]" } else { "" };
-        writeln!(out, "{indent}{:<20} {}{retired}", c.key, c.name(lang))?;
+        writeln!(
+            out,
+            "{indent}{:<20} {}{retired}",
+            terminal_line(&c.key).to_string(),
+            terminal_line(c.name(lang))
+        )?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow, bail};
 use lagesbild_client::sync_once;
+use lagesbild_core::inert::terminal_line;
 use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::{Lang, ObservationId, Store};
@@ -38,14 +39,14 @@ pub fn enroll(
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     match store.credential()?.map(|c| c.device) {
-        Some(device) => println!("enrolled as {} ({device})", me.name),
-        None => println!("enrolled as {}", me.name),
+        Some(device) => println!("enrolled as {} ({device})", terminal_line(&me.name)),
+        None => println!("enrolled as {}", terminal_line(&me.name)),
     }
     for m in &me.memberships {
         println!(
             "  {}: {}, {}",
-            m.workspace.name,
-            m.organisation.name,
+            terminal_line(&m.workspace.name),
+            terminal_line(&m.organisation.name),
             m.role.label(Lang::Sv)
         );
     }
@@ -95,12 +96,19 @@ pub fn sync(store: Store, json: bool, lang: Lang) -> Result<()> {
             (Connection::Syncing, _) => "syncing".into(),
         };
         println!(
-            "{name}: {state}; {} waiting, {} refused",
-            s.waiting, s.refused
+            "{}: {}; {} waiting, {} refused",
+            terminal_line(name),
+            terminal_line(&state),
+            s.waiting,
+            s.refused
         );
     }
     for refused in store.refused_changes()? {
-        println!("  refused change to {}: {}", refused.doc, refused.message);
+        println!(
+            "  refused change to {}: {}",
+            refused.doc,
+            terminal_line(&refused.message)
+        );
     }
     if failed {
         bail!("sync did not complete");

@@ -5,7 +5,7 @@ use std::time::Duration;
 use base64::Engine;
 
 use lagesbild_core::sync::engine::{LONG_POLL_SECONDS, Request, Response, TransportError};
-use lagesbild_core::sync::link::EnrolmentLink;
+use lagesbild_core::sync::link::{EnrolmentLink, PlainServer, check_server_address};
 use lagesbild_core::sync::wire::{
     AdminChange, AdminOutcome, AuditEntry, EnrollRequest, EnrollResponse, ErrorBody, People,
     Register, RegisterChange,
@@ -22,10 +22,28 @@ pub struct HttpTransport {
     ca: Option<String>,
 }
 
+/// Refuses a server the device would reach in the clear (`check_server_address`),
+/// before anything is sent.
+fn checked(server: &str) -> Result<String, TransportError> {
+    check_server_address(server).map_err(|e| TransportError::Untrusted(e.to_string()))?;
+    Ok(base(server))
+}
+
 /// A client that verifies the server's certificate against the system's roots and, when
 /// given, the municipality's own CA (DER in base64url, as the enrolment link has it).
-fn client(ca: Option<&str>) -> Result<reqwest::Client, TransportError> {
+/// A redirect is followed only to an address the device may reach.
+pub(crate) fn client(ca: Option<&str>) -> Result<reqwest::Client, TransportError> {
+    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 10 {
+            attempt.error("too many redirects")
+        } else if let Err(refused) = check_server_address(attempt.url().as_str()) {
+            attempt.error(refused)
+        } else {
+            attempt.follow()
+        }
+    });
     let mut builder = reqwest::Client::builder()
+        .redirect(redirects)
         .connect_timeout(Duration::from_secs(5))
         .user_agent(concat!("lagesbild/", env!("CARGO_PKG_VERSION")));
     if let Some(ca) = ca {
@@ -52,6 +70,10 @@ fn failure(e: &reqwest::Error) -> TransportError {
     let mut source = std::error::Error::source(e);
     let mut certificate = false;
     while let Some(s) = source {
+        if let Some(refused) = s.downcast_ref::<PlainServer>() {
+            // A redirect to an address the device may not reach.
+            return TransportError::Untrusted(refused.to_string());
+        }
         let text = s.to_string();
         certificate |= text.contains("certificate");
         chain.push_str(": ");
@@ -105,10 +127,11 @@ pub async fn enroll(
     ca: Option<&str>,
     request: &EnrollRequest,
 ) -> Result<EnrollResponse, TransportError> {
+    let server = checked(server)?;
     let client = client(ca)?;
     read(
         client
-            .post(format!("{}/v1/enroll", base(server)))
+            .post(format!("{server}/v1/enroll"))
             .timeout(Duration::from_secs(30))
             .json(request)
             .send()
@@ -124,8 +147,8 @@ impl HttpTransport {
         ca: Option<&str>,
     ) -> Result<HttpTransport, TransportError> {
         Ok(HttpTransport {
+            server: checked(server)?,
             client: client(ca)?,
-            server: base(server),
             token: token.to_string(),
             ca: ca.map(str::to_string),
         })

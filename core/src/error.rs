@@ -207,6 +207,11 @@ pub enum Error {
     NoEncryption,
     #[error("the store is damaged: {0}")]
     Corrupt(String),
+    /// Erased text was deleted, but readers held the write-ahead log the whole time.
+    #[error(
+        "the erased text may remain in the database's write-ahead log until the next checkpoint: readers held the log for {waited_ms} ms"
+    )]
+    LogNotEmptied { waited_ms: u64 },
     #[error("document error: {0}")]
     Document(#[from] automerge::AutomergeError),
     #[error("storage error: {0}")]
@@ -239,6 +244,9 @@ pub enum ErrorCode {
     Unreachable,
     /// The server's certificate is not trusted.
     Untrusted,
+    /// The server's address is plain `http://` to another machine: the device will not
+    /// send its credential and reports in the clear.
+    PlainHttp,
 }
 
 impl Error {
@@ -253,9 +261,11 @@ impl Error {
             Error::WrongKey { .. } => ErrorCode::WrongKey,
             Error::WeakPassphrase { .. } => ErrorCode::WeakPassphrase,
             Error::Corrupt(_) => ErrorCode::Corrupt,
-            Error::NoEncryption | Error::Document(_) | Error::Sqlite(_) | Error::Io(_) => {
-                ErrorCode::Internal
-            }
+            Error::NoEncryption
+            | Error::LogNotEmptied { .. }
+            | Error::Document(_)
+            | Error::Sqlite(_)
+            | Error::Io(_) => ErrorCode::Internal,
         }
     }
 

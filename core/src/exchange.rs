@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::Lang;
 use crate::error::{Error, Result};
 use crate::ids::{OrganisationId, PlaceId, WorkspaceId};
+use crate::inert::{csv_text, csv_text_read};
 use crate::model::Reporter;
 use crate::store::{ListQuery, ObservationRow, Store};
 use crate::time::Timestamp;
@@ -95,12 +96,18 @@ impl Store {
     }
 
     /// Writes the observations a query selects as CSV (UTF-8, comma-separated, times in
-    /// Swedish local time). Returns how many rows were written.
+    /// Swedish local time). Text that would start a spreadsheet formula is quoted
+    /// (`inert::csv_text`); `read_csv` takes the quote off again. Returns how many rows
+    /// were written.
     pub fn export_csv(&self, query: &ListQuery, out: impl Write) -> Result<usize> {
         let (rows, names) = self.export_rows(query)?;
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(CSV_COLUMNS).map_err(csv_error)?;
         for r in &rows {
+            // Text cells go through `csv_text`, numbers (a longitude west of Greenwich)
+            // are written as they are.
+            let text = |v: &str| csv_text(v).into_owned();
+            let opt_text = |v: Option<&str>| v.map(text).unwrap_or_default();
             let opt = |v: Option<String>| v.unwrap_or_default();
             writer
                 .write_record([
@@ -108,21 +115,21 @@ impl Store {
                     r.observed_at.local_display(),
                     opt(r.observed_until.map(Timestamp::local_display)),
                     r.week.to_string(),
-                    r.place_name.clone(),
-                    names.place(r.area),
-                    r.category.clone(),
+                    text(&r.place_name),
+                    text(&names.place(r.area)),
+                    text(&r.category),
                     r.grade.value().to_string(),
                     r.grade.label(Lang::Sv).to_string(),
                     opt(r.people.map(|p| p.to_string())),
                     opt(r.age_group.map(|a| a.code().to_string())),
                     opt(r.source.map(|s| s.code().to_string())),
-                    r.description.clone(),
-                    opt(r.place_detail.clone()),
+                    text(&r.description),
+                    opt_text(r.place_detail.as_deref()),
                     opt(r.position.map(|p| p.lat.to_string())),
                     opt(r.position.map(|p| p.lon.to_string())),
-                    names.organisation(r.organisation),
+                    text(&names.organisation(r.organisation)),
                     r.role.code().to_string(),
-                    r.reporter_name.clone(),
+                    text(&r.reporter_name),
                     r.visibility.code().to_string(),
                     r.status.code().to_string(),
                     r.note_count.to_string(),
@@ -218,7 +225,8 @@ pub fn read_csv(mut input: impl Read) -> Result<Vec<(u64, ObservationDraft)>> {
             columns
                 .get(name)
                 .and_then(|i| record.get(*i))
-                .map(str::trim)
+                // A text cell the export quoted against formulas reads back as it was.
+                .map(|v| csv_text_read(v).trim())
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         };

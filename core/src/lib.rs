@@ -12,6 +12,7 @@ pub mod error;
 pub mod exchange;
 pub mod grade;
 pub mod ids;
+pub mod inert;
 pub mod lagesbild;
 pub mod model;
 pub mod permissions;

@@ -125,6 +125,9 @@ pub async fn enroll_with(
     ca: Option<&str>,
     device_name: &str,
 ) -> CommandResult<()> {
+    // Refused by the client as well; named here so the page can say why.
+    lagesbild_core::sync::link::check_server_address(server)
+        .map_err(|e| CommandError::new(ErrorCode::PlainHttp, e.to_string()))?;
     lagesbild_client::enrol(&state.store, server, code, ca, device_name)
         .await
         .map_err(|e| match e {

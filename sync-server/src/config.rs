@@ -54,7 +54,7 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The database as it may be logged: a URL's password left out.
+    /// The database as it may be logged: a URL's password left out (see `redact`).
     pub fn redacted_database(&self) -> String {
         redact(&self.database)
     }
@@ -160,23 +160,123 @@ fn parse_addresses(list: &str) -> Result<Vec<IpAddr>, std::net::AddrParseError> 
         .collect()
 }
 
-/// `postgres://user:secret@host/db` as `postgres://user:…@host/db`.
-fn redact(database: &str) -> String {
+/// Query parameters of a PostgreSQL URL whose values are shown in logs; every other
+/// value (`password`, `sslpassword`, anything this list does not know) is hidden.
+const SHOWN_PARAMETERS: &[&str] = &[
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "sslmode",
+    "connect_timeout",
+    "application_name",
+    "target_session_attrs",
+    "load_balance_hosts",
+    "channel_binding",
+];
+
+/// A database as it may be logged: `postgres://user:secret@host/db` as
+/// `postgres://user:…@host/db`, wherever the URL holds its password — in the user
+/// information (which may itself hold `@`: all up to the last `@` is hidden but the
+/// user's name), or as a parameter (`?password=…`: every value but the harmless ones
+/// in `SHOWN_PARAMETERS` is hidden). A path that is no URL but names a password
+/// (`host=db password=…`) is cut there.
+pub fn redact(database: &str) -> String {
     let Some((scheme, rest)) = database.split_once("://") else {
-        return database.to_string();
+        return match database.to_ascii_lowercase().find("password") {
+            Some(at) => format!("{}…", &database[..at]),
+            None => database.to_string(),
+        };
     };
-    match rest.split_once('@') {
-        Some((credentials, host)) => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            let hidden = if credentials.contains(':') {
+    let (credentials, location) = match rest.rfind('@') {
+        Some(at) => {
+            let userinfo = &rest[..at];
+            let user_end = userinfo
+                .find([':', '/', '?', '#', '@'])
+                .unwrap_or(userinfo.len());
+            let hidden = if user_end < userinfo.len() {
                 ":…"
             } else {
                 ""
             };
-            format!("{scheme}://{user}{hidden}@{host}")
+            (
+                format!("{}{hidden}@", &userinfo[..user_end]),
+                &rest[at + 1..],
+            )
         }
-        None => database.to_string(),
+        None => (String::new(), rest),
+    };
+    // Parameters follow `?` and `&`; where the last `@` was in a parameter, the others
+    // are found all the same.
+    let location: String = location
+        .split_inclusive(['?', '&'])
+        .map(|part| {
+            let (pair, separator) = match part.strip_suffix(['?', '&']) {
+                Some(pair) => (pair, &part[pair.len()..]),
+                None => (part, ""),
+            };
+            match pair.split_once('=') {
+                Some((key, _))
+                    if !SHOWN_PARAMETERS
+                        .contains(&percent_decode(key).to_ascii_lowercase().as_str()) =>
+                {
+                    format!("{key}=…{separator}")
+                }
+                _ => part.to_string(),
+            }
+        })
+        .collect();
+    format!("{scheme}://{credentials}{location}")
+}
+
+/// The secrets a database setting holds, every way a message could quote them: the
+/// password as PostgreSQL's client reads it, and whatever `redact` hides, raw and
+/// percent-decoded. `scrub` takes them out of error text that may quote them.
+pub fn secrets(database: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    if let Ok(config) = database.parse::<postgres::Config>()
+        && let Some(password) = config.get_password()
+    {
+        secrets.push(String::from_utf8_lossy(password).into_owned());
     }
+    if let Some((_, rest)) = database.split_once("://") {
+        if let Some(at) = rest.rfind('@')
+            && let Some((_, password)) = rest[..at].split_once(':')
+        {
+            // PostgreSQL's client ends the password at its first `@` and reads the rest
+            // as the host: a message naming the host would quote that part.
+            secrets.extend(password.split('@').map(str::to_string));
+            secrets.push(password.to_string());
+        }
+        for pair in rest.split(['?', '&']) {
+            if let Some((key, value)) = pair.split_once('=')
+                && !SHOWN_PARAMETERS.contains(&percent_decode(key).to_ascii_lowercase().as_str())
+            {
+                secrets.push(value.to_string());
+            }
+        }
+    }
+    let decoded: Vec<String> = secrets.iter().map(|s| percent_decode(s)).collect();
+    secrets.extend(decoded);
+    secrets.retain(|s| !s.is_empty());
+    // Longest first, so that a secret holding another is taken out whole.
+    secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    secrets.dedup();
+    secrets
+}
+
+/// `text` with every one of `secrets` replaced by `…`.
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_string(), |text, secret| {
+        text.replace(secret.as_str(), "…")
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -241,6 +341,52 @@ mod tests {
         assert_eq!(
             super::redact("/var/lib/lagesbild/sync.sqlite3"),
             "/var/lib/lagesbild/sync.sqlite3"
+        );
+    }
+
+    #[test]
+    fn a_password_is_hidden_wherever_the_url_holds_it() {
+        for (url, password) in [
+            ("postgres://lb@db/lb?password=hunter2", "hunter2"),
+            (
+                "postgres://lb@db/lb?sslmode=require&PassWord=hunter2",
+                "hunter2",
+            ),
+            ("postgres://lb@db/lb?pass%77ord=hunter2", "hunter2"),
+            ("postgresql://lb:p@ss@db:5432/lb", "ss"),
+            ("postgres://lb:a/b?c@db/lb", "a/b?c"),
+            ("postgres://db/lb?user=a@b&password=hunter2", "hunter2"),
+            ("host=db user=lb password=hunter2", "hunter2"),
+        ] {
+            let shown = super::redact(url);
+            assert!(
+                !shown.contains(password),
+                "{url} shown as {shown} still holds the password"
+            );
+        }
+        assert_eq!(
+            super::redact("postgres://lb@db/lb?sslmode=require&password=x"),
+            "postgres://lb@db/lb?sslmode=require&password=…",
+            "harmless parameters stay readable"
+        );
+        assert_eq!(
+            super::redact("postgres://lb:p@ss@db:5432/lb"),
+            "postgres://lb:…@db:5432/lb"
+        );
+    }
+
+    #[test]
+    fn error_text_quoting_a_password_is_scrubbed() {
+        let secrets = super::secrets("postgres://lb:hunter2@hunter3@db/lb?password=hunter4");
+        let said = "cannot connect to hunter3@db as lb with hunter2 or hunter4 or hunter2@hunter3";
+        let scrubbed = super::scrub(said, &secrets);
+        for secret in ["hunter2", "hunter3", "hunter4"] {
+            assert!(!scrubbed.contains(secret), "{scrubbed} holds {secret}");
+        }
+        assert!(scrubbed.contains("cannot connect to"), "{scrubbed}");
+        assert!(
+            super::secrets("/var/lib/lagesbild/sync.sqlite3").is_empty(),
+            "a file has no password"
         );
     }
 }

@@ -1,6 +1,7 @@
 //! `lagesbild-sync`: serve, and administer workspaces, people and devices.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -11,7 +12,7 @@ use lagesbild_core::{
     WorkspaceId,
 };
 use lagesbild_sync::Service;
-use lagesbild_sync::config::Config;
+use lagesbild_sync::config::{self, Config, scrub};
 use lagesbild_sync::service::NewUser;
 use lagesbild_sync::storage;
 
@@ -156,8 +157,36 @@ fn now() -> Timestamp {
     Timestamp::from(chrono::Utc::now())
 }
 
-fn main() -> Result<()> {
+/// Runs the command; a failure is printed without any password its database settings
+/// hold, however the message came to quote them.
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    let secrets = secrets(&cli);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {}", scrub(&format!("{e:?}"), &secrets));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Every database setting this run may use: the flag, the environment, the
+/// configuration file, and the PostgreSQL URL a move goes to.
+fn secrets(cli: &Cli) -> Vec<String> {
+    let configured = Config::load(cli.config.as_deref()).map(|c| c.database);
+    let moved_to = match &cli.command {
+        Command::MoveToPostgres { url } => Some(url.clone()),
+        _ => None,
+    };
+    [cli.database.clone(), configured.ok(), moved_to]
+        .into_iter()
+        .flatten()
+        .flat_map(|database| config::secrets(&database))
+        .collect()
+}
+
+fn run(cli: Cli) -> Result<()> {
     if let Command::Openapi = cli.command {
         println!(
             "{}",
@@ -200,7 +229,8 @@ fn main() -> Result<()> {
     if let Command::MoveToPostgres { url } = &cli.command {
         anyhow::ensure!(
             storage::is_postgres_url(url),
-            "{url:?} is not a PostgreSQL URL (postgres://…)"
+            "{} is not a PostgreSQL URL (postgres://…)",
+            config::redact(url)
         );
         anyhow::ensure!(
             !storage::is_postgres_url(&config.database),
@@ -406,6 +436,8 @@ fn main() -> Result<()> {
                 }));
             }
             if let Some(path) = codes {
+                // The codes let anyone enrol as these people: this user's alone.
+                storage::private_file(&path)?;
                 std::fs::write(&path, serde_json::to_string_pretty(&all)?)?;
             }
         }

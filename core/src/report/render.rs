@@ -600,8 +600,11 @@ impl Sheet {
     }
 
     /// Every table in one CSV: a column naming the table, then the rows; the totals
-    /// first, as the table `total`. Column names are stable codes, for scripts.
+    /// first, as the table `total`. Column names are stable codes, for scripts. Names
+    /// are text cells that cannot start a formula (`inert::csv_text`); counts and
+    /// changes are numbers.
     fn csv(&self) -> String {
+        let text = |v: &str| crate::inert::csv_text(v).into_owned();
         let mut columns: Vec<String> = Vec::new();
         for table in &self.tables {
             for (_, column, _) in &table.columns {
@@ -623,9 +626,8 @@ impl Sheet {
             }
         }
         let _ = out.write_record(
-            ["total", "", &self.period]
+            ["total".to_string(), String::new(), text(&self.period)]
                 .into_iter()
-                .map(str::to_string)
                 .chain(total),
         );
         for table in &self.tables {
@@ -637,7 +639,7 @@ impl Sheet {
                     }
                 }
                 let _ = out.write_record(
-                    [table.kind.to_string(), row.key.clone(), row.name.clone()]
+                    [table.kind.to_string(), text(&row.key), text(&row.name)]
                         .into_iter()
                         .chain(fields),
                 );

@@ -59,6 +59,50 @@ impl EnrolmentLink {
     }
 }
 
+/// A server address a device will not send its credential and reports to: plain
+/// `http://` to another machine (anyone on the way reads and changes them), or no web
+/// address at all. The text says why, in Swedish, as the device shows it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "Lägesbild skickar inloggning och rapporter bara krypterat, och {server} är ingen https://-adress: \
+     ange serverns https://-adress (okrypterad http:// går bara till den egna datorn: localhost, 127.0.0.1, ::1)."
+)]
+pub struct PlainServer {
+    pub server: String,
+}
+
+/// Whether a device may talk to `server`: `https://` always; `http://` only to this
+/// machine (`localhost`, 127.0.0.0/8, `::1`), where nothing crosses a network. Checked
+/// before any connection is made, and again on every redirect.
+pub fn check_server_address(server: &str) -> Result<(), PlainServer> {
+    let server = server.trim();
+    let scheme = |s: &str| {
+        server
+            .get(..s.len())
+            .filter(|head| head.eq_ignore_ascii_case(s))
+            .map(|_| &server[s.len()..])
+    };
+    if scheme("https://").is_some_and(|rest| !rest.is_empty()) {
+        return Ok(());
+    }
+    let refused = || PlainServer {
+        server: server.to_string(),
+    };
+    let rest = scheme("http://").ok_or_else(refused)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // Whatever precedes an `@` is a user's name, not the host.
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback { Ok(()) } else { Err(refused()) }
+}
+
 impl fmt::Display for EnrolmentLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut query = form_urlencoded::Serializer::new(String::new());
@@ -131,6 +175,39 @@ mod tests {
             "",
         ] {
             assert_eq!(EnrolmentLink::parse(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn plain_http_goes_only_to_this_machine() {
+        use super::check_server_address;
+        for allowed in [
+            "https://lagesbild.salem.se",
+            "HTTPS://lagesbild.salem.se:8443/sync",
+            "http://127.0.0.1:8787",
+            "http://127.5.6.7/",
+            "http://[::1]:8787",
+            "http://localhost:8787",
+            "http://LOCALHOST",
+        ] {
+            assert_eq!(check_server_address(allowed), Ok(()), "{allowed} is safe");
+        }
+        for refused in [
+            "http://example.org/sync",
+            "http://10.0.0.5:8787",
+            "http://[::ffff:10.0.0.5]:8787",
+            "http://127.0.0.1@example.org",
+            "http://localhost.example.org",
+            "http://127.0.0.1.nip.io",
+            "ftp://127.0.0.1",
+            "lagesbild.salem.se",
+            "https://",
+        ] {
+            let refusal = check_server_address(refused).unwrap_err().to_string();
+            assert!(
+                refusal.contains("krypterat") && refusal.contains("https://-adress"),
+                "{refused} must be refused with the reason: {refusal}"
+            );
         }
     }
 

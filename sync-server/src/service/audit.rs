@@ -14,6 +14,7 @@ use std::net::IpAddr;
 
 use super::{Member, Service, ServiceError, ServiceResult};
 use crate::storage::{FailedEnrolment, FailedEnrolments, Tx};
+use lagesbild_core::inert::csv_text;
 use lagesbild_core::sync::wire::AuditEntry;
 use lagesbild_core::{DeviceId, Timestamp, UserId, WorkspaceId, permissions};
 
@@ -212,7 +213,8 @@ impl Service {
         self.read(|tx| tx.audit_page(workspace, before.unwrap_or(i64::MAX), limit))
     }
 
-    /// The log of `workspace`, or of everything, as CSV (RFC 4180), oldest first.
+    /// The log of `workspace`, or of everything, as CSV (RFC 4180), oldest first; text
+    /// cells cannot start a spreadsheet formula (`inert::csv_text`).
     pub fn audit_export(&self, workspace: Option<WorkspaceId>) -> ServiceResult<String> {
         self.settle_failed_enrolments()?;
         let mut entries = Vec::new();
@@ -242,18 +244,21 @@ impl Service {
             "detail",
         ])
         .map_err(internal)?;
+        // Names, addresses and details carry what people typed: text cells that cannot
+        // start a spreadsheet formula.
+        let text = |v: &str| csv_text(v).into_owned();
         for e in entries {
             out.write_record([
                 e.seq.to_string(),
                 e.at.0.to_rfc3339(),
                 e.workspace.map(|w| w.to_string()).unwrap_or_default(),
                 e.user.map(|u| u.to_string()).unwrap_or_default(),
-                e.user_name.unwrap_or_default(),
+                text(e.user_name.as_deref().unwrap_or_default()),
                 e.device.map(|d| d.to_string()).unwrap_or_default(),
-                e.address.unwrap_or_default(),
-                e.action,
-                e.target.unwrap_or_default(),
-                e.detail,
+                text(e.address.as_deref().unwrap_or_default()),
+                text(&e.action),
+                text(e.target.as_deref().unwrap_or_default()),
+                text(&e.detail),
             ])
             .map_err(internal)?;
         }

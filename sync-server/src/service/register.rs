@@ -125,7 +125,11 @@ impl Service {
         })?;
         // Erasing twice is not an error: the report is gone either way.
         if let Some(head) = head {
-            self.storage().purge()?;
+            // The erasure holds: it is committed and goes to every device. That the
+            // server's log still held the text is for the operator to know.
+            if let Err(e) = self.storage().purge() {
+                tracing::error!(%id, error = %e, "observation erased, but its log was not emptied");
+            }
             tracing::info!(%id, by = %member.device.user, "observation erased");
             self.feed_grew(ws, head);
         }

@@ -42,6 +42,9 @@ pub fn backup(database: &str, to: &Path) -> Result<Summary> {
     );
     let partial = to.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
+    // `VACUUM INTO` fills an empty file it is given and keeps its permissions: the
+    // backup holds every report, readable by this user only.
+    super::sqlite::private_file(&partial)?;
     let conn = Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     let target = partial
@@ -75,7 +78,11 @@ pub fn restore(from: Option<&Path>, database: &str) -> Result<(Timeline, Option<
                 let _ = std::fs::remove_file(format!("{database}{suffix}"));
             }
             let partial = target.with_extension("restoring");
+            let _ = std::fs::remove_file(&partial);
+            super::sqlite::private_file(&partial)?;
             std::fs::copy(from, &partial)?;
+            // `copy` gives the copy the backup's permissions: this user only, again.
+            super::sqlite::private_file(&partial)?;
             std::fs::File::open(&partial)?.sync_all()?;
             std::fs::rename(&partial, target)?;
             Some(summary)

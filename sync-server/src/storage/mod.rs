@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::service::{Act, Device, Origin, ServiceResult};
 
 pub use postgres::Postgres;
-pub use sqlite::Sqlite;
+pub use sqlite::{Sqlite, private_file};
 
 /// Where the server keeps its data: a PostgreSQL URL, or else a SQLite file.
 pub fn open(database: &str) -> anyhow::Result<Box<dyn Storage>> {

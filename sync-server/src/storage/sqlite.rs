@@ -9,6 +9,7 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use lagesbild_core::store::{checkpoint_once, empty_log};
 use lagesbild_core::sync::wire::{AuditEntry, DeviceSummary, Membership, Person, Timeline};
 use lagesbild_core::{
     Category, DeviceId, Organisation, OrganisationId, Place, PlaceId, Role, Timestamp, UserId,
@@ -33,6 +34,23 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0006_device_workspace.sql"),
 ];
 
+/// Creates `path` if it is missing, readable and writable by this user only (0600),
+/// and takes group's and others' access away from a file made before.
+pub fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    options.open(path)?;
+    Ok(())
+}
+
 impl From<rusqlite::Error> for ServiceError {
     fn from(e: rusqlite::Error) -> Self {
         ServiceError::Internal(e.to_string())
@@ -55,7 +73,19 @@ pub struct Sqlite {
 }
 
 impl Sqlite {
+    /// Opens (or creates) the database at `path`. It holds every report and credential:
+    /// the file is made readable by the server's user only, and so are its log and
+    /// shared-memory files, which SQLite creates with the database's permissions.
     pub fn open(path: &Path) -> anyhow::Result<Sqlite> {
+        private_file(path)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut companion = path.as_os_str().to_owned();
+            companion.push(suffix);
+            let companion = Path::new(&companion);
+            if companion.exists() {
+                private_file(companion)?;
+            }
+        }
         let mut sqlite = Sqlite::setup(Connection::open(path)?, &path.display().to_string())?;
         for _ in 0..readers() {
             let conn = Connection::open_with_flags(
@@ -160,19 +190,18 @@ impl Storage for Sqlite {
     }
 
     fn purge(&self) -> ServiceResult<()> {
-        // Move the log into the main file and empty it, so no copy of the text stays.
-        self.lock()
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(())
+        // Move the log into the main file and empty it, so no copy of the text stays;
+        // readers (long polls reading the feed) may hold it a moment. Writers wait only
+        // for one try at a time, not for the pauses between.
+        empty_log(|| checkpoint_once(&self.lock()))
+            .map_err(|e| ServiceError::Internal(e.to_string()))
     }
 
     fn rewrite(&self) -> ServiceResult<()> {
         // Nothing of deleted rows is left (`secure_delete`); this also gives the freed
         // pages back to the file system.
-        let conn = self.lock();
-        conn.execute_batch("VACUUM")?;
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(())
+        self.lock().execute_batch("VACUUM")?;
+        self.purge()
     }
 
     fn listen(&self, _changed: Box<dyn Fn(Changed) + Send + Sync>) -> ServiceResult<()> {

@@ -248,7 +248,7 @@ export type DocKind = "observation" | "decision" | "meeting" | "assessment";
  * The stable codes of `Error`, and of a device's failures to reach its server; the app's
  * UI matches on them.
  */
-export type ErrorCode = "invalid" | "needs_confirmation" | "not_found" | "no_identity" | "forbidden" | "store_too_new" | "wrong_key" | "weak_passphrase" | "corrupt" | "internal" | "enrolment_refused" | "unreachable" | "untrusted";
+export type ErrorCode = "invalid" | "needs_confirmation" | "not_found" | "no_identity" | "forbidden" | "store_too_new" | "wrong_key" | "weak_passphrase" | "corrupt" | "internal" | "enrolment_refused" | "unreachable" | "untrusted" | "plain_http";
 
 /**
  * A field of a record, named in validation errors.

