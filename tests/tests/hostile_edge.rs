@@ -227,6 +227,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     a_push_whose_body_arrives_after_its_device_is_revoked_stores_nothing,
+    an_administrative_act_whose_body_arrives_after_its_device_is_revoked_does_nothing,
     an_open_long_poll_answers_nothing_after_revocation_deactivation_or_a_move,
 );
 
@@ -622,6 +623,51 @@ async fn thousands_of_long_polls_from_one_device_do_not_starve_another_device() 
     assert_eq!(status, 200, "{body}");
     let page: FeedPage = serde_json::from_str(&body).unwrap();
     assert!(page.entries.is_empty(), "with nothing new: {body}");
+}
+
+async fn an_administrative_act_whose_body_arrives_after_its_device_is_revoked_does_nothing(
+    backend: Backend,
+) {
+    let server = Server::start(backend).await;
+    let (_, codes) = server.demo("Återkallad samordnare").await;
+    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnarens dator").await;
+    let field = Device::enroll(&server.url(), &codes[1], "fältarens telefon").await;
+    let body = serde_json::to_vec(&AdminChange::AddOrganisation {
+        name: "Under återkallelsen".into(),
+        kind: lagesbild_core::OrganisationKind::Vaktbolag,
+    })
+    .unwrap();
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST /v1/workspaces/{}/admin/changes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Authorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
+        coordinator.workspace,
+        coordinator.token,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let half = body.len() / 2;
+    stream.write_all(&body[..half]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The operator revokes the coordinator's device (stolen) while its act is on the way.
+    let device = device_id(&coordinator);
+    server
+        .run(move |s| s.revoke_device(device, now()).unwrap())
+        .await;
+    stream.write_all(&body[half..]).await.unwrap();
+    let (status, answer) = response(&mut stream, Duration::from_secs(10))
+        .await
+        .expect("the act is answered");
+    assert_eq!(status, 401, "{answer}");
+    assert_eq!(code(&answer), "revoked", "{answer}");
+    let register: lagesbild_core::sync::wire::Register = field.get("register").await;
+    assert!(
+        register
+            .organisations
+            .iter()
+            .all(|o| o.name != "Under återkallelsen"),
+        "an act from a device revoked before it committed is not done"
+    );
 }
 
 async fn a_push_whose_body_arrives_after_its_device_is_revoked_stores_nothing(backend: Backend) {
