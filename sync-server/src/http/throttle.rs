@@ -29,8 +29,11 @@ pub const WINDOW: Duration = Duration::from_secs(60);
 /// Failed enrolments within a window, from all addresses together, before addresses
 /// that failed are refused without trying their code.
 pub const ENROLMENT_FAILURES_ALLOWED: u32 = 100;
-/// Addresses remembered at once; past this, new ones are counted only together.
+/// Addresses remembered at once; past this, new ones are counted only together, under
+/// `OVERFLOW`, and slowed together: a flood of fresh addresses gains nothing.
 const REMEMBERED: usize = 10_000;
+/// Where the addresses past `REMEMBERED` are counted (no client has it).
+const OVERFLOW: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
 
 /// What was tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +76,18 @@ struct Failures {
     enrolments: Window,
 }
 
+impl Failures {
+    /// Where `at` is counted: its own window while there is room for it, else together
+    /// with every other address that found none.
+    fn slot(&self, at: IpAddr) -> IpAddr {
+        if self.peers.len() < REMEMBERED || self.peers.contains_key(&at) {
+            at
+        } else {
+            OVERFLOW
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Throttle(Mutex<Failures>);
 
@@ -111,7 +126,7 @@ impl Throttle {
     /// failed enrolments from everywhere are past theirs, one that failed in the window.
     pub fn admit_enrolment(&self, peer: Option<IpAddr>, now: Instant) -> Result<(), ServiceError> {
         let failures = self.lock();
-        let Some(window) = peer.and_then(|p| failures.peers.get(&key(p))) else {
+        let Some(window) = peer.and_then(|p| failures.peers.get(&failures.slot(key(p)))) else {
             return Ok(());
         };
         if !window.current(now) {
@@ -150,12 +165,10 @@ impl Throttle {
         let Some(peer) = peer else {
             return Ok(());
         };
-        let at = key(peer);
+        let mut at = key(peer);
         if failures.peers.len() >= REMEMBERED && !failures.peers.contains_key(&at) {
             failures.peers.retain(|_, w| w.current(now));
-            if failures.peers.len() >= REMEMBERED {
-                return Ok(());
-            }
+            at = failures.slot(at);
         }
         let window = failures.peers.entry(at).or_insert_with(|| Window::new(now));
         if !window.current(now) {
@@ -180,6 +193,42 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_past_those_remembered_are_slowed_together() {
+        let throttle = Throttle::default();
+        let start = Instant::now();
+        for n in 0..REMEMBERED as u32 {
+            let peer = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + n));
+            assert!(
+                throttle
+                    .failed(Tried::Credential, Some(peer), start)
+                    .is_ok()
+            );
+        }
+        // Fresh addresses now, one guess each: together they are one client.
+        let fresh = |n: u32| IpAddr::from(std::net::Ipv4Addr::from(0x0b00_0000 + n));
+        let answers: Vec<bool> = (0..=FAILURES_ALLOWED)
+            .map(|n| {
+                throttle
+                    .failed(Tried::EnrolmentCode, Some(fresh(n)), start)
+                    .is_ok()
+            })
+            .collect();
+        assert!(answers[..FAILURES_ALLOWED as usize].iter().all(|ok| *ok));
+        assert!(
+            !answers[FAILURES_ALLOWED as usize],
+            "the eleventh fresh address past the remembered ones is slowed"
+        );
+        assert!(
+            throttle.admit_enrolment(Some(fresh(999)), start).is_err(),
+            "and a further one is held back before its code is tried"
+        );
+        assert!(
+            throttle.lock().peers.len() <= REMEMBERED + 1,
+            "memory stays bounded"
+        );
+    }
 
     #[test]
     fn an_address_past_ten_failures_is_slowed_until_the_window_passes() {
