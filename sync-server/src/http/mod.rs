@@ -700,6 +700,11 @@ async fn feed(
                 .await?;
         }
         let page = read_feed(&state, &member, since, limit).await?;
+        // Access changed while the page was read: it goes out only to a member found
+        // again (the loop's first step), never on what was true before.
+        if state.service.access_changed_since(reading) {
+            continue;
+        }
         let register_changed =
             *register_version.get_or_insert(page.register_version) != page.register_version;
         if !page.entries.is_empty()
