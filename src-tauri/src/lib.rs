@@ -6,9 +6,7 @@ mod basemap;
 pub mod bindings;
 mod commands;
 mod error;
-mod navigation;
 mod state;
-mod tiles;
 mod unlock;
 
 use std::path::PathBuf;
@@ -50,38 +48,17 @@ pub fn run() {
                 responder.respond(basemap::serve(&basemap, &path));
             });
         })
-        // Online tiles, fetched by the app from the tile server the user set.
-        .register_asynchronous_uri_scheme_protocol("tiles", |ctx, request, responder| {
-            let app = ctx.app_handle().clone();
-            let path = request.uri().path().to_owned();
-            tauri::async_runtime::spawn(async move {
-                let online = app.state::<tiles::OnlineTiles>();
-                responder.respond(tiles::serve(&online, &path).await);
-            });
-        })
         .setup(|app| {
             let dir = data_dir(app);
-            let dev_url = app
-                .config()
-                .build
-                .dev_url
-                .clone()
-                .filter(|_| tauri::is_dev());
             // The window is made here rather than in tauri.conf.json so that its web
             // storage (language, theme, recent places) lives with the store.
             tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::default())
-                .on_navigation(move |url| navigation::allowed(url, dev_url.as_ref()))
-                .on_new_window(|url, _| {
-                    tracing::warn!(%url, "refused to open a window");
-                    tauri::webview::NewWindowResponse::Deny
-                })
                 .title("Lägesbild")
                 .inner_size(1366.0, 768.0)
                 .min_inner_size(360.0, 600.0)
                 .data_directory(dir.join("webview"))
                 .build()?;
             app.manage(basemap::Basemap::at(dir.join("basemap.mbtiles")));
-            app.manage(tiles::OnlineTiles::default());
             unlock::open_at_start(app.handle(), dir)?;
             Ok(())
         })
@@ -127,7 +104,6 @@ pub fn run() {
             basemap::basemap,
             basemap::basemap_upload,
             basemap::remove_basemap,
-            tiles::set_tile_url,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -3,6 +3,7 @@
 
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { isCommandError } from "./api";
+import { settings } from "./settings.svelte";
 import { isTileTemplate, type TileSource } from "./map";
 import type { BasemapInfo, CommandError } from "./bindings";
 
@@ -58,33 +59,6 @@ export async function removeBasemap() {
   }
 }
 
-/** The tile URL the app fetches from on the map's behalf (its `tiles` scheme), once
- * the app has taken it; the page itself loads nothing from outside the app. */
-export const online = $state<{ template: string | null }>({ template: null });
-let told: string | null = null;
-
-/** Tells the app the tile URL to fetch from (empty or invalid: none). */
-export async function tellTileUrl(template: string) {
-  const wanted = isTileTemplate(template) ? template.trim() : "";
-  if (wanted === told) return;
-  told = wanted;
-  try {
-    await invoke("set_tile_url", { template: wanted });
-    if (told === wanted) online.template = wanted || null;
-  } catch (e) {
-    if (told === wanted) online.template = null;
-    basemap.failure = commandError(e);
-  }
-}
-
-/** A short fingerprint of `text`: a new tile URL gives the map new tile addresses, so
- * it fetches them again rather than keep the old server's tiles. */
-function fingerprint(text: string): string {
-  let h = 5381;
-  for (let i = 0; i < text.length; i++) h = ((h * 33) ^ text.charCodeAt(i)) >>> 0;
-  return h.toString(36);
-}
-
 /** Where the map's tiles come from now: the offline file first, else the tile URL. */
 export function tileSource(): TileSource | null {
   const info = basemap.info;
@@ -97,6 +71,6 @@ export function tileSource(): TileSource | null {
       attribution: info.attribution ?? undefined,
     };
   }
-  if (online.template) return { tiles: `${convertFileSrc("", "tiles")}{z}/{x}/{y}?v=${fingerprint(online.template)}` };
+  if (isTileTemplate(settings.tileUrl)) return { tiles: settings.tileUrl };
   return null;
 }
