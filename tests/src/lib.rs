@@ -406,6 +406,46 @@ pub fn user_action(
 pub mod app;
 pub mod postgres;
 
+/// Spawns `command`, a `lagesbild-sync serve`, and reads the address it listens on from
+/// its log. Told to listen on port 0, the server binds a port the kernel picks, so no
+/// other test can take the port between its choice and the bind (choosing a free port
+/// first and passing it on raced with tests running beside it). The rest of the log goes
+/// on to the test's own stderr. `Err` holds the log of a server that exited instead.
+pub fn spawn_serving(
+    command: &mut std::process::Command,
+) -> Result<(std::process::Child, SocketAddr), String> {
+    use std::io::BufRead;
+    let mut child = command
+        .env("LAGESBILD_SYNC_LOG", "warn,lagesbild_sync=info")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the server binary runs");
+    let mut lines = std::io::BufReader::new(child.stderr.take().expect("piped")).lines();
+    let mut log = String::new();
+    while let Some(Ok(line)) = lines.next() {
+        let address = line
+            .split_whitespace()
+            .filter_map(|field| field.strip_prefix("address="))
+            .find_map(|a| a.parse::<SocketAddr>().ok());
+        log.push_str(&line);
+        log.push('\n');
+        if let Some(address) = address
+            && line.contains("serving")
+        {
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    eprintln!("{line}");
+                }
+            });
+            return Ok((child, address));
+        }
+    }
+    let _ = child.wait();
+    Err(log)
+}
+
 /// A `lagesbild-sync` process, as it runs in production: over a SQLite file or a
 /// PostgreSQL URL. Killed (SIGKILL) when dropped.
 #[derive(Debug)]
@@ -447,25 +487,17 @@ pub fn server_command(database: &str, args: &[&str]) -> String {
 }
 
 impl ServerProcess {
-    /// Serves `database` on `port` (0: any free one) and waits until it answers.
+    /// Serves `database` on `port` (0: one the kernel picks) and waits until it answers.
     pub async fn start(database: &str, port: u16) -> ServerProcess {
-        let port = if port == 0 {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port()
-        } else {
-            port
-        };
-        let child = std::process::Command::new(server_binary())
-            .args(["--database", database])
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("LAGESBILD_SYNC_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
+        let mut command = std::process::Command::new(server_binary());
+        command.args(["--database", database]).args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ]);
+        let (child, address) = spawn_serving(&mut command)
+            .unwrap_or_else(|log| panic!("the server on {database} exited at start: {log}"));
+        let url = format!("http://{address}");
         let mut server = ServerProcess { child, url };
         for _ in 0..400 {
             if let Ok(r) = reqwest::get(format!("{}/health", server.url)).await

@@ -7,15 +7,14 @@
 
 use std::ffi::OsStr;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::{ListQuery, Store};
-use lagesbild_tests::app::free_port;
 use lagesbild_tests::app::{App, Display};
-use lagesbild_tests::server_binary;
+use lagesbild_tests::{server_binary, spawn_serving};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
 /// A CA's certificate (PEM, also written to `dir` as `ca.pem`), and a certificate it
@@ -59,21 +58,20 @@ impl Drop for Child {
     }
 }
 
-fn serve(dir: &Path, listen: &str, env: &[(&str, &OsStr)]) -> Child {
+/// The server over a database in `dir`, listening on `listen` (port 0: the kernel
+/// picks), and the address it serves on; `Err` holds the log of a server that refused.
+fn serve(dir: &Path, listen: &str, env: &[(&str, &OsStr)]) -> Result<(Child, u16), String> {
     let mut command = Command::new(server_binary());
     command
         .args([
             "--database",
             &dir.join("sync.sqlite3").display().to_string(),
         ])
-        .args(["serve", "--listen", listen])
-        .env("LAGESBILD_SYNC_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .args(["serve", "--listen", listen]);
     for (key, value) in env {
         command.env(key, value);
     }
-    Child(command.spawn().unwrap())
+    spawn_serving(&mut command).map(|(child, address)| (Child(child), address.port()))
 }
 
 /// The server's certificate error, as a client reports it.
@@ -91,16 +89,16 @@ fn error_chain(e: &reqwest::Error) -> String {
 async fn the_server_speaks_https_to_devices_that_trust_its_ca_and_to_no_others() {
     let dir = tempfile::tempdir().unwrap();
     let ca = certificates(dir.path(), "Salems kommun");
-    let port = free_port();
     let (certificate, key) = (dir.path().join("server.pem"), dir.path().join("server.key"));
-    let mut server = serve(
+    let (mut server, port) = serve(
         dir.path(),
-        &format!("127.0.0.1:{port}"),
+        "127.0.0.1:0",
         &[
             ("LAGESBILD_SYNC_TLS_CERTIFICATE", certificate.as_os_str()),
             ("LAGESBILD_SYNC_TLS_KEY", key.as_os_str()),
         ],
-    );
+    )
+    .unwrap();
     let trusting = client(Some(&ca));
     let url = format!("https://localhost:{port}/health");
     let mut up = false;
@@ -248,20 +246,17 @@ async fn the_server_speaks_https_to_devices_that_trust_its_ca_and_to_no_others()
 #[test]
 fn plain_http_is_refused_where_other_machines_reach_it_unless_a_proxy_is_in_front() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut refused = serve(dir.path(), &format!("0.0.0.0:{port}"), &[]);
-    let status = refused.0.wait().unwrap();
-    assert!(!status.success());
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(refused.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let refused = serve(dir.path(), "0.0.0.0:0", &[]).map(|(_, port)| port);
+    let stderr = refused.expect_err("plain HTTP on every address is refused");
     assert!(stderr.contains("refusing to serve plain HTTP"), "{stderr}");
 
     // Told that a TLS proxy terminates HTTPS in front, it serves.
-    let mut proxied = serve(
+    let (mut proxied, port) = serve(
         dir.path(),
-        &format!("0.0.0.0:{port}"),
+        "0.0.0.0:0",
         &[("LAGESBILD_SYNC_BEHIND_TLS_PROXY", "true".as_ref())],
-    );
+    )
+    .unwrap();
     let mut answered = false;
     for _ in 0..400 {
         if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
