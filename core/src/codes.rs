@@ -174,6 +174,19 @@ code_enum! {
 }
 
 impl Visibility {
+    /// Whether this reaches readers `other` does not: each level's readers include the
+    /// narrower level's.
+    pub fn wider_than(self, other: Visibility) -> bool {
+        fn readers(v: Visibility) -> u8 {
+            match v {
+                Visibility::EgenOrganisation => 0,
+                Visibility::KommunPolis => 1,
+                Visibility::Alla => 2,
+            }
+        }
+        readers(self) > readers(other)
+    }
+
     /// Whether a reader in `reader` may read details written by `author`.
     pub fn allows(
         self,

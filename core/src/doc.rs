@@ -190,6 +190,25 @@ impl Document {
             .collect()
     }
 
+    /// The document as it was at `heads` (which it must hold).
+    pub fn at(&mut self, heads: &[ChangeHash]) -> Result<Document> {
+        let doc = self
+            .doc
+            .fork_at(heads)
+            .map_err(|e| Error::corrupt(format!("the document at earlier heads: {e}")))?;
+        Ok(Document { doc })
+    }
+
+    /// The hashes of the changes `actor` made that are not among `heads` or before them.
+    pub fn changes_since_by(&mut self, heads: &[ChangeHash], actor: &ActorId) -> Vec<ChangeHash> {
+        self.doc
+            .get_changes(heads)
+            .into_iter()
+            .filter(|c| c.actor_id() == actor)
+            .map(|c| c.hash())
+            .collect()
+    }
+
     /// The changes `actor` made.
     pub fn changes_by(&mut self, actor: &ActorId) -> Vec<DocChange> {
         self.doc

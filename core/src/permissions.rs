@@ -65,6 +65,8 @@ pub const FIELDS: &[(DocKind, &str, Writers)] = &[
         "corrections",
         Writers::CoordinatorAppends,
     ),
+    (DocKind::Observation, "continues", Writers::Nobody),
+    (DocKind::Observation, "continued_by", Writers::Reporter),
     (DocKind::Decision, "kind", Writers::Nobody),
     (DocKind::Decision, "id", Writers::Nobody),
     (DocKind::Decision, "workspace", Writers::Nobody),
@@ -352,6 +354,12 @@ fn in_meeting_group(writer: &Writer<'_>, what: &str) -> Result<(), Denied> {
 }
 
 fn new_observation(writer: &Writer<'_>, o: &Observation) -> Result<(), Denied> {
+    if o.continues.is_some() || o.continued_by.is_some() {
+        return Err(field(
+            "continues",
+            "a report continues another only as that report is widened (`check_continuation`)",
+        ));
+    }
     named(writer, &o.reporter, "reporter")?;
     if o.status != crate::codes::Status::Ny && !writer.coordinator() {
         return Err(field("status", "a new report starts as `ny`"));
@@ -410,9 +418,20 @@ fn observation(writer: &Writer<'_>, b: &Observation, a: &Observation) -> Result<
         links,
         review,
         corrections,
+        continues,
+        continued_by,
     );
     for name in changed {
         may_write(writer, DocKind::Observation, name, reporter)?;
+    }
+    if a.visibility.wider_than(b.visibility) {
+        return Err(field(
+            "visibility",
+            "a report is widened by continuing it as a new report, so that what was removed from it before stays with the readers it had",
+        ));
+    }
+    if b.continued_by.is_some() && b.continued_by != a.continued_by {
+        return Err(field("continued_by", "a report continues only once"));
     }
     appended(
         writer,
@@ -451,6 +470,47 @@ fn observation(writer: &Writer<'_>, b: &Observation, a: &Observation) -> Result<
         ));
     }
     Ok(())
+}
+
+/// Whether `writer` may widen `from` by starting `next`, the report that continues it
+/// (README, "Visibility over time"). `next` carries `from`'s state as the writer saw it,
+/// with the wider visibility: the same reporter, workspace and time recorded; notes and
+/// corrections that `from` holds (the server's copy may hold later ones too) or that are
+/// the writer's own; and any other difference is one the writer may make to `from`.
+pub fn check_continuation(
+    writer: &Writer<'_>,
+    from: &Observation,
+    next: &Observation,
+) -> Result<(), Denied> {
+    if !writer.may_read {
+        return Err(Denied::Unreadable);
+    }
+    let reporter = from.reporter.user == writer.me.user;
+    may_write(writer, DocKind::Observation, "visibility", reporter)?;
+    let continues_from = next.continues.as_ref().map(|c| c.from);
+    if continues_from != Some(from.id) || next.continued_by.is_some() {
+        return Err(field(
+            "continues",
+            "a continuation names the report it continues, and nothing continues it yet",
+        ));
+    }
+    if from.continued_by.is_some_and(|by| by != next.id) {
+        return Err(field("continued_by", "a report continues only once"));
+    }
+    if next.id == from.id || !next.visibility.wider_than(from.visibility) {
+        return Err(field(
+            "visibility",
+            "a continuation is a new report with a wider visibility",
+        ));
+    }
+    // `from` as the writer saw it: what it holds now less what arrived since.
+    let mut seen = from.clone();
+    seen.id = next.id;
+    seen.visibility = next.visibility;
+    seen.continues = next.continues.clone();
+    seen.notes.retain(|n| next.notes.contains(n));
+    seen.corrections.retain(|c| next.corrections.contains(c));
+    observation(writer, &seen, next)
 }
 
 fn decision(writer: &Writer<'_>, b: &Decision, a: &Decision) -> Result<(), Denied> {
@@ -677,6 +737,8 @@ mod tests {
             links: Default::default(),
             review: None,
             corrections: Vec::new(),
+            continues: None,
+            continued_by: None,
         }
     }
 

@@ -600,6 +600,202 @@ async fn honest_concurrent_edits_still_merge(backend: Backend) {
     );
 }
 
+/// Every text a device could read from any state of a document it holds: the
+/// description, place detail and notes after each of its changes in turn.
+fn texts_in_history(device: &Device, doc: Uuid) -> Vec<String> {
+    let store = device.store();
+    let mut document = lagesbild_core::doc::Document::new(store.actor());
+    let mut texts = Vec::new();
+    for change in store.document_changes(&doc).unwrap() {
+        document.apply(&[change]).unwrap();
+        if let Ok(o) = document.read::<Observation>() {
+            texts.push(o.description().to_string());
+            texts.extend(o.place_detail);
+            texts.extend(o.notes.into_iter().map(|n| n.text));
+        }
+    }
+    texts
+}
+
+fn widen(device: &Device, id: ObservationId) -> Observation {
+    device
+        .store()
+        .edit(
+            id,
+            &lagesbild_core::ObservationPatch {
+                visibility: Some("alla".into()),
+                ..Default::default()
+            },
+            now(),
+        )
+        .unwrap()
+}
+
+/// The police's report, first readable by municipality and police only, named a boy;
+/// the name was taken out, then the report widened to everyone. The guard company,
+/// which could not read it before, never receives the name. A note the coordinator
+/// wrote offline meanwhile still reaches everyone, and the report counts once.
+async fn text_removed_before_a_report_is_widened_never_reaches_its_new_readers(backend: Backend) {
+    let server = Server::start(backend).await;
+    let devices = server.demo().await;
+    let (coordinator, police, guard) = (&devices[0], &devices[3], &devices[4]);
+    let mut draft = report_draft("Kalle Svensson, 15 år, langade vid perrongen");
+    draft.visibility = Some("kommun-polis".into());
+    let old = police.store().record(&draft, now()).unwrap().id;
+    police
+        .store()
+        .edit(
+            old,
+            &lagesbild_core::ObservationPatch {
+                description: Some("En ungdom langade vid perrongen".into()),
+                ..Default::default()
+            },
+            now(),
+        )
+        .unwrap();
+    police.sync().await;
+    coordinator.sync().await;
+    guard.sync().await;
+    assert!(guard.store().document_changes(&old.0).unwrap().is_empty());
+
+    // The coordinator, offline, adds a note while the police widen the report.
+    coordinator
+        .store()
+        .add_note(old, "Skolan är kontaktad", false, now())
+        .unwrap();
+    let new = widen(police, old);
+    assert_ne!(new.id, old, "a widened report continues as a new one");
+    police.sync().await;
+    assert_eq!(police.store().refused_changes().unwrap(), []);
+    coordinator.sync().await;
+    coordinator.sync().await;
+    guard.sync().await;
+    police.sync().await;
+
+    let held = guard.store().observation(new.id).unwrap();
+    assert_eq!(held.description(), "En ungdom langade vid perrongen");
+    assert_eq!(
+        held.notes
+            .iter()
+            .map(|n| n.text.as_str())
+            .collect::<Vec<_>>(),
+        ["Skolan är kontaktad"],
+        "the note written offline was carried over to the widened report"
+    );
+    let texts = texts_in_history(guard, new.id.0);
+    assert!(
+        !texts.iter().any(|t| t.contains("Kalle")),
+        "the guard holds the removed name in the history it received: {texts:?}"
+    );
+    assert!(
+        guard.store().document_changes(&old.0).unwrap().is_empty(),
+        "the guard holds none of the old report"
+    );
+    for device in [coordinator, police, guard] {
+        let listed: Vec<ObservationId> = device
+            .store()
+            .list(&lagesbild_core::ListQuery::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.projection.id)
+            .collect();
+        assert_eq!(listed, [new.id], "the report is listed and counted once");
+    }
+    for device in [coordinator, police] {
+        let read = device.store().observation(old).unwrap();
+        assert_eq!(
+            read.id, new.id,
+            "the old id leads to the report as it continues"
+        );
+        assert_eq!(read.notes.len(), 1);
+        assert!(device.store().refused_changes().unwrap().is_empty());
+    }
+
+    // Erasing the report erases both documents, on the server and on every device.
+    let erased = coordinator
+        .request(
+            reqwest::Method::POST,
+            &format!("observations/{}/erase", new.id),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(erased.status().is_success(), "{}", erased.status());
+    assert!(server.stored(old.0).is_none() && server.stored(new.id.0).is_none());
+    for device in [coordinator, police, guard] {
+        device.sync().await;
+        assert!(device.store().document_changes(&old.0).unwrap().is_empty());
+        assert!(
+            device
+                .store()
+                .document_changes(&new.id.0)
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+/// A modified client cannot widen a report in place (its history would go to the new
+/// readers), nor hide a report by naming a continuation that does not continue it, nor
+/// continue another's report it may not widen.
+async fn a_report_is_widened_only_by_continuing_it(backend: Backend) {
+    let server = Server::start(backend).await;
+    let devices = server.demo().await;
+    let (police, guard) = (&devices[3], &devices[4]);
+    let mut draft = report_draft("Langning");
+    draft.visibility = Some("egen-organisation".into());
+    let id = police.store().record(&draft, now()).unwrap().id;
+    let open = police
+        .store()
+        .record(&report_draft("Öppen"), now())
+        .unwrap()
+        .id;
+    police.sync().await;
+    guard.sync().await;
+
+    let in_place = raw_change(police, id.0, |raw| {
+        raw.put(ROOT, "visibility", "alla").unwrap();
+    });
+    let outcome = police.push_one(in_place).await;
+    assert!(
+        matches!(&outcome, PushOutcome::Refused { code: RefusalCode::ForbiddenField, message } if message.contains("widened by continuing")),
+        "widening in place: {outcome:?}"
+    );
+    let hidden = raw_change(police, id.0, |raw| {
+        autosurgeon::reconcile_prop(raw, ROOT, "continued_by", Some(open)).unwrap();
+    });
+    let outcome = police.push_one(hidden).await;
+    assert!(
+        matches!(&outcome, PushOutcome::Refused { code: RefusalCode::InvalidRecord, message } if message.contains("continues")),
+        "a continuation that does not continue it: {outcome:?}"
+    );
+
+    // The guard makes a "continuation" of the police's open report in its own name.
+    let theirs = observation(guard, open);
+    let mut forged = theirs.clone();
+    forged.id = ObservationId::new();
+    forged.description = autosurgeon::Text::with_value(theirs.description());
+    forged.continues = Some(lagesbild_core::Continuation {
+        from: open,
+        at: Vec::new(),
+    });
+    let mut raw = AutoCommit::new().with_actor(guard.store().actor().clone());
+    autosurgeon::reconcile(&mut raw, &forged).unwrap();
+    let change = raw.get_changes(&[]).remove(0).clone();
+    let outcome = guard
+        .push_one(WireChange {
+            doc: forged.id.0,
+            hash: change.hash().to_string(),
+            bytes: change.raw_bytes().to_vec(),
+        })
+        .await;
+    assert!(
+        matches!(outcome, PushOutcome::Refused { .. }),
+        "the guard may not widen the police's report: {outcome:?}"
+    );
+    assert!(server.stored(forged.id.0).is_none());
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -623,4 +819,6 @@ on_both_backends!(
     meetings_decisions_and_assessments_are_closed_world_too,
     a_night_walker_cannot_start_an_assessment,
     honest_concurrent_edits_still_merge,
+    text_removed_before_a_report_is_widened_never_reaches_its_new_readers,
+    a_report_is_widened_only_by_continuing_it,
 );

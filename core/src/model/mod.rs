@@ -11,5 +11,7 @@ pub(crate) mod text_serde;
 
 pub use assessment::{AreaGrade, Assessment};
 pub use meeting::{Decision, DecisionStatusChange, Meeting, Schedule};
-pub use observation::{Correction, Link, Note, Observation, Position, Reporter, Review};
+pub use observation::{
+    Continuation, Correction, Link, Note, Observation, Position, Reporter, Review,
+};
 pub use register::{Category, Identity, Organisation, Place, Workspace, default_categories};

@@ -45,6 +45,23 @@ pub struct Observation {
     pub links: BTreeMap<String, Link>,
     pub review: Option<Review>,
     pub corrections: Vec<Correction>,
+    /// Set on a report widened to more readers: it continues the report named here, as a
+    /// fresh document that carries only that report's state, not its history (README,
+    /// "Visibility over time").
+    pub continues: Option<Continuation>,
+    /// Set on a report that was widened: it continues as this one, and is no longer
+    /// listed or counted itself. Its history stays with the readers it had.
+    pub continued_by: Option<ObservationId>,
+}
+
+/// Where a widened report came from: the report, and that report's heads (Automerge
+/// change hashes, hex) when it was continued. Edits made to the old report after those
+/// heads are carried over to the new one by the devices that made them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Continuation {
+    pub from: ObservationId,
+    pub at: Vec<String>,
 }
 
 /// Who made a report or an edit: taken from the device's enrolment, never typed.

@@ -17,8 +17,8 @@ use crate::ids::{
     PlaceId, UserId, WorkspaceId,
 };
 use crate::model::{
-    AreaGrade, Assessment, Correction, Decision, DecisionStatusChange, Link, Meeting, Note,
-    Observation, Position, Reporter, Review, Schedule,
+    AreaGrade, Assessment, Continuation, Correction, Decision, DecisionStatusChange, Link, Meeting,
+    Note, Observation, Position, Reporter, Review, Schedule,
 };
 use crate::time::{IsoWeek, Timestamp};
 
@@ -99,6 +99,11 @@ fn observation(n: u8, at: Timestamp) -> Observation {
             from: "a".into(),
             to: "b".into(),
         }],
+        continues: Some(Continuation {
+            from: ObservationId(uuid(n)),
+            at: vec!["00".into()],
+        }),
+        continued_by: Some(ObservationId(uuid(n))),
     }
 }
 

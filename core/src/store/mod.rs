@@ -16,6 +16,7 @@ mod observations;
 pub mod projection;
 pub mod register;
 mod sync;
+mod widening;
 
 use std::path::Path;
 

@@ -5,6 +5,7 @@ use rusqlite::{Connection, Row, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use super::projection::{self, ObservationProjection};
+use super::widening::{continue_widened, current};
 use super::{Store, documents, register};
 use crate::codes::DocKind;
 use crate::doc::Document;
@@ -220,6 +221,8 @@ impl Store {
     }
 
     /// Loads, changes and saves one observation as one Automerge change, in one transaction.
+    /// A report that was widened is changed where it continues. A change that widens a
+    /// report continues it as a new report (`continue_widened`).
     fn change_observation(
         &mut self,
         id: ObservationId,
@@ -228,20 +231,20 @@ impl Store {
     ) -> Result<Observation> {
         let me = self.require_identity()?.reporter();
         self.write(|tx, actor| {
-            let mut doc =
-                documents::load(tx, id.as_uuid(), actor)?.ok_or_else(|| Error::NotFound {
-                    what: "observation",
-                    id: id.to_string(),
-                })?;
-            let mut observation: Observation = doc.read()?;
-            let before = observation.clone();
+            let (mut doc, before) = current(tx, actor, id)?;
+            let id = before.id;
+            let mut observation = before.clone();
             change(tx, &mut observation)?;
+            let writer = permissions::Writer {
+                me: &me,
+                may_read: true,
+            };
+            if observation.visibility.wider_than(before.visibility) {
+                return continue_widened(tx, actor, &writer, &mut doc, &before, observation, now);
+            }
             // The server's table, so the device refuses what the server would, early.
             permissions::check(
-                &permissions::Writer {
-                    me: &me,
-                    may_read: true,
-                },
+                &writer,
                 Some(&Record::Observation(Box::new(before))),
                 &Record::Observation(Box::new(observation.clone())),
             )
@@ -264,14 +267,10 @@ impl Store {
         })
     }
 
-    /// The whole observation, from its document.
+    /// The whole observation, from its document; a report that was widened is read where
+    /// it continues.
     pub fn observation(&self, id: ObservationId) -> Result<Observation> {
-        documents::load(&self.conn, id.as_uuid(), &self.actor)?
-            .ok_or_else(|| Error::NotFound {
-                what: "observation",
-                id: id.to_string(),
-            })?
-            .read()
+        Ok(current(&self.conn, &self.actor, id)?.1)
     }
 
     /// Observations from the projection, newest first.

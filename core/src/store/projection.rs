@@ -174,7 +174,14 @@ pub(crate) fn upsert(conn: &Connection, p: &ObservationProjection, now: Timestam
     Ok(())
 }
 
+/// Keeps the projection of `o` as it is now. A report that continues as another (it was
+/// widened) is not listed or counted itself: its continuation is.
 pub(super) fn upsert_observation(conn: &Connection, o: &Observation, now: Timestamp) -> Result<()> {
+    if o.continued_by.is_some() {
+        conn.prepare_cached("DELETE FROM observations WHERE id = ?1")?
+            .execute([o.id])?;
+        return Ok(());
+    }
     upsert(conn, &ObservationProjection::of(o), now)
 }
 

@@ -6,8 +6,11 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use std::collections::BTreeSet;
+
 use super::documents::{self, PendingChange};
 use super::projection;
+use super::widening::carry_over;
 use super::{Store, register, set_setting};
 use crate::doc::{DocChange, Document};
 use crate::error::{Error, Result};
@@ -334,8 +337,9 @@ impl Store {
         cursor: i64,
         now: Timestamp,
     ) -> Result<Applied> {
+        let me = self.identity()?.map(|i| i.reporter());
         let Store { conn, actor, .. } = self;
-        let (applied, removed) = apply_page(
+        let (mut applied, removed) = apply_page(
             conn,
             entries,
             |conn, entry| apply_entry(conn, actor, workspace, entry, now),
@@ -359,6 +363,24 @@ impl Store {
         )?;
         if removed {
             self.checkpoint()?;
+        }
+        // Own edits of reports widened meanwhile go on to where the reports continue.
+        let touched: BTreeSet<Uuid> = entries
+            .iter()
+            .filter_map(|entry| match entry {
+                FeedEntry::Change { doc, .. } | FeedEntry::Document { doc, .. } => Some(*doc),
+                _ => None,
+            })
+            .collect();
+        if let Some(me) = me
+            && !touched.is_empty()
+        {
+            let carried = self.write(|tx, actor| carry_over(tx, actor, &me, &touched, now));
+            if let Err(e) = carried {
+                applied
+                    .failed
+                    .push(format!("carrying edits over to a widened report: {e}"));
+            }
         }
         Ok(applied)
     }

@@ -356,6 +356,8 @@ pub(crate) fn new_observation(
         links: BTreeMap::new(),
         review: None,
         corrections: Vec::new(),
+        continues: None,
+        continued_by: None,
     })
 }
 

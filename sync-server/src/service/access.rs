@@ -3,7 +3,7 @@
 //! (`lagesbild_core::permissions`); this applies it to authenticated members.
 
 use lagesbild_core::permissions::{self, Denied, Record, Writer};
-use lagesbild_core::{OrganisationId, Reporter, Visibility};
+use lagesbild_core::{Observation, OrganisationId, Reporter, Visibility};
 
 use super::{Member, ServiceError, ServiceResult};
 use crate::storage::{Standing, Tx};
@@ -61,6 +61,17 @@ pub(super) fn may_change(
         can_read(member, org, visibility)
     });
     permissions::check(&Writer { me: &me, may_read }, before, after)
+}
+
+/// Whether `member` may widen `from` by starting `next`, its continuation.
+pub(super) fn may_continue(
+    member: &Member,
+    from: &Observation,
+    next: &Observation,
+) -> Result<(), Denied> {
+    let me = reporter(member);
+    let may_read = can_read(member, Some(from.reporter.organisation), from.visibility);
+    permissions::check_continuation(&Writer { me: &me, may_read }, from, next)
 }
 
 /// Refuses to write for `member` unless it still stands as it was read when its request

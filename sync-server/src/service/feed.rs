@@ -371,6 +371,12 @@ fn visible_entries(
                 entries.push(FeedEntry::Remove { doc, restricted });
             } else if let Some(projection) = restricted {
                 entries.push(FeedEntry::Restricted { projection });
+            } else if *kind == DocKind::Observation {
+                // Continued as a wider report: its summary goes, the continuation counts.
+                entries.push(FeedEntry::Remove {
+                    doc,
+                    restricted: None,
+                });
             }
         } else if *creates || !readable_before || !readable_after {
             // A new document, or one whose readability changed here, goes whole as it

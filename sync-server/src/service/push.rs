@@ -33,7 +33,7 @@ use uuid::Uuid;
 
 use lagesbild_core::permissions::{Denied, Record};
 
-use super::access::{audience, may_change, privileged, still_stands};
+use super::access::{audience, may_change, may_continue, privileged, still_stands};
 use super::audit::{Act, Origin};
 use super::{Member, Service, ServiceError, ServiceResult};
 use crate::storage::{NewChange, PutDocument, Tx};
@@ -310,6 +310,13 @@ impl Service {
                 ));
             }
         };
+        let continues = match self.check_widening(workspace, working, &change.doc, &after)? {
+            Ok(continues) => continues,
+            Err(outcome) => return Ok(outcome),
+        };
+        let work = working
+            .get_mut(&change.doc)
+            .ok_or_else(|| ServiceError::Internal("a working document went missing".into()))?;
         let outcome = self.check_record(
             register,
             workspace,
@@ -321,7 +328,11 @@ impl Service {
             return Ok(outcome);
         }
         if let Some(member) = member {
-            match may_change(member, work.record.as_ref(), &after) {
+            let allowed = match (&continues, &after) {
+                (Some(from), Record::Observation(next)) => may_continue(member, from, next),
+                _ => may_change(member, work.record.as_ref(), &after),
+            };
+            match allowed {
                 Ok(()) => {}
                 Err(denied @ Denied::Unreadable) => {
                     return Ok(refused(RefusalCode::Forbidden, denied.to_string()));
@@ -537,6 +548,78 @@ fn read_record(doc: &Document) -> lagesbild_core::Result<Record> {
     })
 }
 
+impl Service {
+    /// A report is widened by continuing it as a new one (README, "Visibility over
+    /// time"). A new report that continues another must name one the server holds; it is
+    /// then checked against that report (`permissions::check_continuation`, returned here
+    /// for that) instead of as a new report. A report may name as its continuation only a
+    /// report that continues it.
+    fn check_widening(
+        &self,
+        workspace: WorkspaceId,
+        working: &HashMap<Uuid, Working>,
+        doc: &Uuid,
+        after: &Record,
+    ) -> ServiceResult<Result<Option<Observation>, PushOutcome>> {
+        let Record::Observation(next) = after else {
+            return Ok(Ok(None));
+        };
+        let before = working.get(doc).and_then(|w| match &w.record {
+            Some(Record::Observation(b)) => Some(b),
+            _ => None,
+        });
+        let invalid = |message: &str| Ok(Err(refused(RefusalCode::InvalidRecord, message)));
+        match (before, &next.continues) {
+            (None, Some(continues)) => {
+                match self.observation(workspace, working, continues.from)? {
+                    Some(from) => Ok(Ok(Some(from))),
+                    None => invalid("the report it continues is not held by the server"),
+                }
+            }
+            (Some(b), _) if b.continued_by != next.continued_by => {
+                let Some(to) = next.continued_by else {
+                    return Ok(Ok(None));
+                };
+                let continuation = self.observation(workspace, working, to)?;
+                if continuation
+                    .and_then(|c| c.continues)
+                    .is_some_and(|c| c.from == next.id)
+                {
+                    Ok(Ok(None))
+                } else {
+                    invalid("a report continues only as a report that continues it")
+                }
+            }
+            _ => Ok(Ok(None)),
+        }
+    }
+
+    /// An observation of `workspace`, as this push has it or as stored.
+    fn observation(
+        &self,
+        workspace: WorkspaceId,
+        working: &HashMap<Uuid, Working>,
+        id: lagesbild_core::ObservationId,
+    ) -> ServiceResult<Option<Observation>> {
+        if let Some(work) = working.get(id.as_uuid()) {
+            return Ok(match &work.record {
+                Some(Record::Observation(o)) => Some((**o).clone()),
+                _ => None,
+            });
+        }
+        let Some(stored) = self.single(|tx| tx.document(*id.as_uuid()))? else {
+            return Ok(None);
+        };
+        if stored.kind != DocKind::Observation {
+            return Ok(None);
+        }
+        let observation = Document::load(&stored.bytes, &server_actor())
+            .and_then(|d| d.read::<Observation>())
+            .map_err(|e| ServiceError::Internal(format!("stored observation {id}: {e}")))?;
+        Ok((observation.workspace == workspace).then_some(observation))
+    }
+}
+
 /// The record's identity and content against the register; an outcome when refused.
 impl Service {
     fn check_record(
@@ -661,6 +744,9 @@ fn review_acts(before: &Observation, after: &Observation) -> Vec<Act> {
 fn saved(doc: Uuid, record: &Record, bytes: Vec<u8>, first_seen: i64) -> ServiceResult<Saved> {
     let (org, visibility) = audience(record);
     let (projection, observed_at) = match record {
+        // Continued as a wider report: not listed or counted itself (README, "Visibility
+        // over time").
+        Record::Observation(o) if o.continued_by.is_some() => (None, None),
         Record::Observation(o) => {
             let mut p = ObservationProjection::of(o);
             p.server_seen_at = Timestamp::from_millis(first_seen);

@@ -113,7 +113,10 @@ impl Service {
                     "only observations are erased this way".into(),
                 ));
             }
-            tx.erase(ws, id.0, member.device.user, now)?;
+            // A widened report and the one it continues hold the same content: both go.
+            for doc in continuations(tx, ws, id.0, held.bytes)? {
+                tx.erase(ws, doc, member.device.user, now)?;
+            }
             let act = Act::new(
                 "observation.erase",
                 Some(id.to_string()),
@@ -135,4 +138,36 @@ impl Service {
         }
         Ok(())
     }
+}
+
+/// `doc` and every report it continues or is continued by, as far as they are held in
+/// `workspace`.
+fn continuations(
+    tx: &mut dyn crate::storage::Tx,
+    workspace: lagesbild_core::WorkspaceId,
+    doc: uuid::Uuid,
+    bytes: Vec<u8>,
+) -> ServiceResult<Vec<uuid::Uuid>> {
+    let mut found = vec![doc];
+    let mut queue = vec![bytes];
+    while let Some(bytes) = queue.pop() {
+        let observation: lagesbild_core::Observation =
+            lagesbild_core::doc::Document::load(&bytes, &automerge::ActorId::random())
+                .and_then(|d| d.read())
+                .map_err(|e| ServiceError::Internal(format!("a stored observation: {e}")))?;
+        let linked = [
+            observation.continues.map(|c| c.from),
+            observation.continued_by,
+        ];
+        for next in linked.into_iter().flatten().map(|id| id.0) {
+            if found.contains(&next) {
+                continue;
+            }
+            if let Some(held) = tx.held(next)?.filter(|h| h.workspace == workspace) {
+                found.push(next);
+                queue.push(held.bytes);
+            }
+        }
+    }
+    Ok(found)
 }

@@ -181,6 +181,13 @@ export type CommandError = { code: ErrorCode, message: string,
 field: Field | null, };
 
 /**
+ * Where a widened report came from: the report, and that report's heads (Automerge
+ * change hashes, hex) when it was continued. Edits made to the old report after those
+ * heads are carried over to the new one by the devices that made them.
+ */
+export type Continuation = { from: ObservationId, at: Array<string>, };
+
+/**
  * A correction of category or place by someone other than the reporter, kept so the
  * reporter sees what was changed and by whom.
  */
@@ -366,7 +373,18 @@ recorded_at: Timestamp, grade: Grade, people: number | null, age_group: AgeGroup
 /**
  * Other reports of the same event, keyed by observation id.
  */
-links: { [key in string]: Link }, review: Review | null, corrections: Array<Correction>, };
+links: { [key in string]: Link }, review: Review | null, corrections: Array<Correction>, 
+/**
+ * Set on a report widened to more readers: it continues the report named here, as a
+ * fresh document that carries only that report's state, not its history (README,
+ * "Visibility over time").
+ */
+continues: Continuation | null, 
+/**
+ * Set on a report that was widened: it continues as this one, and is no longer
+ * listed or counted itself. Its history stays with the readers it had.
+ */
+continued_by: ObservationId | null, };
 
 /**
  * A new observation as a form gives it: text where people type text.

@@ -8,7 +8,7 @@ const observation: Observation = {
   place_detail: null, observed_at: "2026-11-24T20:30:00.000Z", observed_until: null,
   recorded_at: "2026-11-24T20:31:00.000Z", grade: 3, people: 8, age_group: "unga", source: null,
   description: "Grupp vid stationen", reporter, visibility: "alla", status: "ny", notes: [], links: {},
-  review: null, corrections: [],
+  review: null, corrections: [], continues: null, continued_by: null,
 };
 
 describe("the report form", () => {
