@@ -13,8 +13,9 @@ use crate::error::Result;
 use crate::grade::Grade;
 use crate::ids::{OrganisationId, PlaceId};
 use crate::lagesbild::Summary;
+use crate::model::ObservationFilter;
 use crate::model::{AreaGrade, Decision, Meeting};
-use crate::store::{ObservationFilter, Store};
+use crate::store::Store;
 use crate::time::IsoWeek;
 
 /// How many weeks before a decision its follow-up compares with.

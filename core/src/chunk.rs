@@ -1,5 +1,5 @@
 //! Bounds on untrusted Automerge change bytes, checked before Automerge expands them
-//! (DESIGN.md requirement 11).
+//! (ARCHITECTURE.md, invariant 11).
 //!
 //! A change chunk can be small on the wire and huge once decoded in two ways: a
 //! compressed chunk (type 2) is DEFLATE, which inflates up to ~1000×; and the operation

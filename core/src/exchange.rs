@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::ids::{OrganisationId, PlaceId, WorkspaceId};
 use crate::inert::{csv_text, csv_text_read};
 use crate::model::Reporter;
-use crate::store::{ListQuery, ObservationRow, Store};
+use crate::model::{ListQuery, ObservationRow};
+use crate::store::Store;
 use crate::time::Timestamp;
 use crate::validate::ObservationDraft;
 

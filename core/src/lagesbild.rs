@@ -12,8 +12,9 @@ use crate::codes::PlaceKind;
 use crate::error::Result;
 use crate::grade::Grade;
 use crate::ids::{OrganisationId, PlaceId, WorkspaceId};
+use crate::model::ObservationFilter;
 use crate::model::Place;
-use crate::store::{ObservationFilter, Store};
+use crate::store::Store;
 use crate::time::IsoWeek;
 
 /// How many earlier weeks the trend compares with.

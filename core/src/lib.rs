@@ -19,6 +19,7 @@ pub mod permissions;
 pub mod personnummer;
 pub mod report;
 pub mod shape;
+pub mod sqlite;
 pub mod store;
 pub mod sync;
 pub mod time;
@@ -32,6 +33,6 @@ pub use error::{Error, ErrorCode, Field, Problem, Result, ValidationError, Warni
 pub use grade::Grade;
 pub use ids::*;
 pub use model::*;
-pub use store::{DecisionDraft, ListQuery, ObservationFilter, ObservationRow, Store};
+pub use store::{DecisionDraft, Store};
 pub use time::{IsoWeek, Timestamp};
 pub use validate::{ObservationDraft, ObservationPatch};

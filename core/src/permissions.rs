@@ -1,4 +1,4 @@
-//! Who may write which field of which record: one table (DESIGN.md requirement 10),
+//! Who may write which field of which record: one table (ARCHITECTURE.md, invariant 10),
 //! read by the server to enforce it, by the device to refuse early with the same
 //! message, and by the app to show what its user can do.
 //!

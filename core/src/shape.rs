@@ -1,4 +1,4 @@
-//! Documents are closed-world (DESIGN.md requirement 14): after a change, a record's
+//! Documents are closed-world (ARCHITECTURE.md, invariant 14): after a change, a record's
 //! Automerge document holds only what its type has, in the shapes it has, and every
 //! list, map and text that was there before is still the same object.
 //!

@@ -1,6 +1,6 @@
 //! Time: instants, ISO weeks in Europe/Stockholm, and parsing what people type.
 //!
-//! Nothing here reads the clock; callers pass `now` (DESIGN.md requirement 9).
+//! Nothing here reads the clock; callers pass `now` (ARCHITECTURE.md, invariant 9).
 
 use std::fmt;
 use std::str::FromStr;

@@ -12,9 +12,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use lagesbild_core::ObservationProjection;
 use lagesbild_core::doc::Document;
 use lagesbild_core::exchange::read_csv;
-use lagesbild_core::store::projection::ObservationProjection;
 use lagesbild_core::store::{STORE_FILE, StoreKey};
 use lagesbild_core::sync::engine::TransportError;
 use lagesbild_core::sync::wire::{EnrollRequest, FeedEntry};

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Barrier;
 
+use lagesbild_core::ObservationProjection;
 use lagesbild_core::demo::DemoWorkspace;
-use lagesbild_core::store::projection::ObservationProjection;
 use lagesbild_core::sync::wire::{EnrollRequest, FeedEntry, ProjectionPage, PushOutcome};
 use lagesbild_core::{
     Category, DeviceId, DocKind, Organisation, OrganisationId, OrganisationKind, Place, Role,

@@ -2,8 +2,8 @@
 //! are tested beside its storage, in the server crate).
 #![allow(clippy::unwrap_used)]
 
+use lagesbild_core::ObservationProjection;
 use lagesbild_core::Timestamp;
-use lagesbild_core::store::projection::ObservationProjection;
 use lagesbild_sync::storage::Postgres;
 use lagesbild_tests::postgres::TestDatabase;
 use uuid::Uuid;

@@ -1,7 +1,7 @@
 //! Did an effort work? The effect of an activity (or one deployment) on its places,
 //! estimated as a difference-in-differences against comparable places over the same
 //! weeks, with an interval from a placebo test over untreated places, and a verdict that
-//! claims an effect only where the data can carry it (DESIGN.md requirement 16).
+//! claims an effect only where the data can carry it (ARCHITECTURE.md, invariant 16).
 //!
 //! Pure functions over weekly series: no store, no clock, no I/O. The store fetches the
 //! series (reports per place and week, already filtered to the indicator's categories

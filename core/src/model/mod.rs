@@ -6,6 +6,8 @@
 mod assessment;
 mod meeting;
 mod observation;
+mod projection;
+mod query;
 mod register;
 pub(crate) mod text_serde;
 
@@ -14,4 +16,6 @@ pub use meeting::{Decision, DecisionStatusChange, Meeting, Schedule};
 pub use observation::{
     Continuation, Correction, Link, Note, Observation, Position, Reporter, Review,
 };
+pub use projection::ObservationProjection;
+pub use query::{ListQuery, ObservationFilter, ObservationRow};
 pub use register::{Category, Identity, Organisation, Place, Workspace, default_categories};

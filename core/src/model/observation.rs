@@ -11,7 +11,7 @@ use crate::ids::{
 use crate::time::Timestamp;
 
 /// One report from the field: what, where, when, how serious. Stored as its own
-/// Automerge document so that it can be erased on its own (DESIGN.md requirement 7).
+/// Automerge document so that it can be erased on its own (ARCHITECTURE.md, invariant 7).
 ///
 /// Fields added later must be `Option` (or have a default), so older documents hydrate.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -13,7 +13,7 @@ use super::sync::{Applied, apply_entry, apply_page, ensure_sync_row};
 use super::{Store, documents, projection};
 use crate::error::{Error, Result};
 use crate::ids::WorkspaceId;
-use crate::store::projection::ObservationProjection;
+use crate::model::ObservationProjection;
 use crate::sync::wire::{BootstrapPage, FeedEntry, ProjectionKey, ProjectionPage};
 use crate::time::Timestamp;
 

@@ -1,23 +1,8 @@
 //! The filters shared by lists, exports and the lägesbild, as SQL over the projection.
 
+use crate::ids::WorkspaceId;
+pub use crate::model::ObservationFilter;
 use rusqlite::types::Value;
-use serde::{Deserialize, Serialize};
-
-use crate::grade::Grade;
-use crate::ids::{OrganisationId, PlaceId, WorkspaceId};
-
-/// Which observations to include. Empty lists mean "all".
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ObservationFilter {
-    /// Category keys; a main category includes its subcategories.
-    pub categories: Vec<String>,
-    pub organisations: Vec<OrganisationId>,
-    pub grades: Vec<Grade>,
-    /// A place, or an area with every place in it.
-    pub place: Option<PlaceId>,
-}
 
 fn blob(id: &uuid::Uuid) -> Value {
     Value::Blob(id.as_bytes().to_vec())

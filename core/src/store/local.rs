@@ -5,6 +5,7 @@
 //! like any other. A report whose place the workspace does not know waits until the
 //! user picks one.
 
+use crate::validate::register::unknown_category;
 use automerge::ActorId;
 use rusqlite::Connection;
 
@@ -164,7 +165,7 @@ impl Store {
             let place = register::find_place(tx, target, &place.to_string())??;
             validate::usable_place(&place)?;
             if !category_usable(tx, target, &old.category)? {
-                return Err(register::unknown_category(&old.category).into());
+                return Err(unknown_category(&old.category).into());
             }
             move_observation(tx, actor, &old, target, place.id, &reporter, now)
         })?;

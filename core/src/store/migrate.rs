@@ -1,9 +1,9 @@
-//! Schema migrations: embedded, append-only, applied in one transaction. The schema
-//! version is SQLite's `user_version`; a store from a newer version is refused.
+//! The device store's schema migrations: embedded, append-only (`sqlite::migrate` applies
+//! them).
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Never edit or reorder an entry: add a new one.
 const MIGRATIONS: &[&str] = &[
@@ -15,28 +15,5 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
-    run(conn, MIGRATIONS, path)
-}
-
-/// Applies the migrations `conn` lacks, in one transaction, refusing a database that
-/// has more than `migrations` knows. Shared with the server's own schema.
-pub fn run(conn: &mut Connection, migrations: &[&str], path: &str) -> Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let supported = migrations.len() as i64;
-    if found > supported {
-        return Err(Error::StoreTooNew {
-            path: path.to_string(),
-            found,
-            supported,
-        });
-    }
-    for sql in &migrations[usize::try_from(found).unwrap_or(0)..] {
-        tx.execute_batch(sql)?;
-    }
-    if found < supported {
-        tx.pragma_update(None, "user_version", supported)?;
-    }
-    tx.commit()?;
-    Ok(())
+    crate::sqlite::migrate(conn, MIGRATIONS, path)
 }

@@ -2,56 +2,21 @@
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
-use serde::{Deserialize, Serialize};
 
-use super::projection::{self, ObservationProjection};
+use super::projection::{self};
 use super::widening::{continue_widened, current};
 use super::{Store, documents, register};
 use crate::codes::DocKind;
 use crate::doc::Document;
 use crate::error::{Error, Field, Result};
-use crate::ids::{CorrectionId, NoteId, ObservationId, PlaceId, UserId, WorkspaceId};
-use crate::model::{Correction, Link, Note, Observation, Reporter, Review};
+use crate::ids::{CorrectionId, NoteId, ObservationId, WorkspaceId};
+use crate::model::{
+    Correction, Link, ListQuery, Note, Observation, ObservationRow, Reporter, Review,
+};
 use crate::permissions::{self, Record};
-use crate::time::{IsoWeek, Timestamp};
+use crate::time::Timestamp;
+use crate::validate::register::unknown_category;
 use crate::validate::{self, MAX_NOTE, ObservationDraft, ObservationPatch, References};
-
-pub use super::filter::ObservationFilter;
-
-/// What a list shows of an observation: its projection, with its place's name and area.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ObservationRow {
-    #[serde(flatten)]
-    pub projection: ObservationProjection,
-    pub place_name: String,
-    pub area: Option<PlaceId>,
-}
-
-impl std::ops::Deref for ObservationRow {
-    type Target = ObservationProjection;
-    fn deref(&self) -> &ObservationProjection {
-        &self.projection
-    }
-}
-
-/// Which observations a list returns, newest first.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
-pub struct ListQuery {
-    pub workspace: Option<WorkspaceId>,
-    pub week: Option<IsoWeek>,
-    pub from: Option<Timestamp>,
-    pub until: Option<Timestamp>,
-    pub reporter: Option<UserId>,
-    /// Only reports the coordinator has (or has not) reviewed.
-    pub reviewed: Option<bool>,
-    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
-    pub filter: ObservationFilter,
-    pub limit: Option<u32>,
-}
 
 impl Store {
     /// Records an observation as this device's user. Returns once it is on disk.
@@ -136,7 +101,7 @@ impl Store {
                 register::category_by_key(conn, current.workspace, key).map(|c| match c {
                     Some(c) if c.key == current.category => Ok(c),
                     Some(c) => validate::usable_category(&c),
-                    None => Err(register::unknown_category(key)),
+                    None => Err(unknown_category(key)),
                 })
             });
             let category = category.transpose()?;
@@ -324,7 +289,7 @@ fn references(
     let place = validate::required(Field::Place, &draft.place)?;
     let category = match register::category_by_key(conn, workspace, key)? {
         Some(c) => validate::usable_category(&c),
-        None => Err(register::unknown_category(key)),
+        None => Err(unknown_category(key)),
     };
     let place =
         register::find_place(conn, workspace, place)?.and_then(|p| validate::usable_place(&p));

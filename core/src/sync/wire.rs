@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use crate::codes::{DocKind, Role};
 use crate::ids::{DeviceId, PlaceId, UserId};
+use crate::model::ObservationProjection;
 use crate::model::{Category, Organisation, Place, Workspace};
-use crate::store::projection::ObservationProjection;
 use crate::time::Timestamp;
 
 /// The API version in every path: `/v1/...`.

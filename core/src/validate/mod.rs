@@ -15,6 +15,7 @@ use crate::personnummer::looks_like_personnummer;
 use crate::time::{Timestamp, parse_time};
 
 pub mod records;
+pub mod register;
 
 pub const MAX_DESCRIPTION: usize = 2000;
 pub const MAX_PLACE_DETAIL: usize = 200;

@@ -31,7 +31,7 @@ use super::share::{Link, Shares};
 /// may idle between requests.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections open at once. Every device holds at most one long poll and one other
-/// request, so this serves two thousand devices at once (DESIGN.md's load is 1 000);
+/// request, so this serves two thousand devices at once (the design's load is 1 000);
 /// excess connections wait to be accepted. An idle connection costs the server a few
 /// kilobytes; the process needs a file limit above this (`LimitNOFILE`).
 pub const MAX_CONNECTIONS: usize = 4096;

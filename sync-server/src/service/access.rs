@@ -1,5 +1,5 @@
 //! Who may read and change what. The server decides; the app hiding something is not
-//! security (DESIGN.md requirement 6). Who may write which field is core's one table
+//! security (ARCHITECTURE.md, invariant 6). Who may write which field is core's one table
 //! (`lagesbild_core::permissions`); this applies it to authenticated members.
 
 use lagesbild_core::permissions::{self, Denied, Record, Writer};

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 
-use lagesbild_core::store::projection::ObservationProjection;
+use lagesbild_core::ObservationProjection;
 use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, FeedPage, MAX_PAGE, ProjectionKey};
 use lagesbild_core::{DocKind, OrganisationId, Timestamp, Visibility, WorkspaceId};
 use serde::Serialize;

@@ -5,8 +5,8 @@
 //! replaced lists, maps or texts), and be allowed for the device's role.
 //! Anything else is refused with a precise reason and stores nothing.
 //!
-//! No untrusted bytes are decoded while the database lock is held (DESIGN.md
-//! requirement 11). A push runs in three steps: decode every change (no lock); read what
+//! No untrusted bytes are decoded while the database lock is held (ARCHITECTURE.md,
+//! invariant 11). A push runs in three steps: decode every change (no lock); read what
 //! the server holds of the documents concerned (lock, short); apply and check on copies
 //! of those documents (no lock; register look-ups take the lock briefly); then store,
 //! under the lock, only if none of those documents changed meanwhile — otherwise start
@@ -17,10 +17,10 @@ use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::{ActorId, Change, ChangeHash};
+use lagesbild_core::ObservationProjection;
 use lagesbild_core::chunk::bounded_change;
 use lagesbild_core::doc::{DocChange, Document};
 use lagesbild_core::shape;
-use lagesbild_core::store::projection::ObservationProjection;
 use lagesbild_core::sync::wire::{
     MAX_PUSH_CHANGES, PushOutcome, PushRequest, PushResponse, PushResult, RefusalCode, WireChange,
 };

@@ -1,7 +1,7 @@
 //! The register as devices fetch it, and erasure.
 
-use lagesbild_core::store::register::{self, RegisterWrite};
 use lagesbild_core::sync::wire::{Register, RegisterChange};
+use lagesbild_core::validate::register::{self, RegisterWrite};
 use lagesbild_core::{ObservationId, Timestamp};
 
 use super::access::still_stands;

@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use lagesbild_core::store::{checkpoint_once, empty_log};
+use lagesbild_core::sqlite::{checkpoint_once, empty_log};
 use lagesbild_core::sync::wire::{AuditEntry, DeviceSummary, Membership, Person, Timeline};
 use lagesbild_core::{
     Category, DeviceId, Organisation, OrganisationId, Place, PlaceId, Role, Timestamp, UserId,
@@ -105,8 +105,8 @@ impl Sqlite {
     }
 
     fn setup(mut conn: Connection, path: &str) -> anyhow::Result<Sqlite> {
-        lagesbild_core::store::configure(&conn, 32 * 1024)?;
-        lagesbild_core::store::migrate::run(&mut conn, MIGRATIONS, path)?;
+        lagesbild_core::sqlite::configure(&conn, 32 * 1024)?;
+        lagesbild_core::sqlite::migrate(&mut conn, MIGRATIONS, path)?;
         Ok(Sqlite {
             conn: Mutex::new(Sqlite::prepared(conn)?),
             readers: Vec::new(),
@@ -1160,8 +1160,8 @@ impl Tx for SqliteTx<'_> {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use lagesbild_core::ObservationProjection;
     use lagesbild_core::Timestamp;
-    use lagesbild_core::store::projection::ObservationProjection;
     use rusqlite::Connection;
     use uuid::Uuid;
 
@@ -1174,7 +1174,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.sqlite3");
         let mut conn = Connection::open(&path).unwrap();
-        lagesbild_core::store::migrate::run(&mut conn, &MIGRATIONS[..3], "old").unwrap();
+        lagesbild_core::sqlite::migrate(&mut conn, &MIGRATIONS[..3], "old").unwrap();
         let demo = lagesbild_core::demo::workspace("Salem");
         let mut scratch = lagesbild_core::Store::open_in_memory().unwrap();
         let identity = demo.install(&mut scratch, 0).unwrap();
@@ -1236,7 +1236,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.sqlite3");
         let mut conn = Connection::open(&path).unwrap();
-        lagesbild_core::store::migrate::run(&mut conn, &MIGRATIONS[..5], "old").unwrap();
+        lagesbild_core::sqlite::migrate(&mut conn, &MIGRATIONS[..5], "old").unwrap();
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
         let (one, two) = (Uuid::now_v7(), Uuid::now_v7());
         let bytes = |u: &Uuid| u.as_bytes().to_vec();

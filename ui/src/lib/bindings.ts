@@ -353,7 +353,7 @@ export type NoteId = string;
 
 /**
  * One report from the field: what, where, when, how serious. Stored as its own
- * Automerge document so that it can be erased on its own (DESIGN.md requirement 7).
+ * Automerge document so that it can be erased on its own (ARCHITECTURE.md, invariant 7).
  *
  * Fields added later must be `Option` (or have a default), so older documents hydrate.
  */

@@ -333,7 +333,7 @@ async fn many_devices(backend: Backend) -> Result<()> {
             }
         }));
     }
-    // When the server has stored every report (what DESIGN.md compares with).
+    // When the server has stored every report (what the design compares with).
     let stored = loop {
         if db.documents().await? as usize >= total {
             break start.elapsed();
