@@ -742,30 +742,98 @@ mod tests {
         }
     }
 
-    /// Every observation field, changed by every role, as reporter and not.
+    /// A change of observation field `name` by `me`, as an honest client would write it:
+    /// entries appended in the writer's own name. Every field of the table has one.
+    fn edit_of(name: &str, me: &Reporter, o: &mut Observation) {
+        let now = crate::Timestamp::from(chrono::Utc::now());
+        match name {
+            "kind" => o.kind = DocKind::Decision,
+            "id" => o.id = crate::ids::ObservationId::new(),
+            "workspace" => o.workspace = crate::ids::WorkspaceId::new(),
+            "reporter" => {
+                o.reporter = Reporter {
+                    user: UserId::new(),
+                    ..me.clone()
+                }
+            }
+            "recorded_at" => o.recorded_at = crate::Timestamp::from_millis(0).unwrap(),
+            "category" => o.category = "brak".into(),
+            "place" => o.place = crate::ids::PlaceId::new(),
+            "position" => {
+                o.position = Some(crate::model::Position {
+                    lat: 59.2,
+                    lon: 17.7,
+                    accuracy_m: None,
+                })
+            }
+            "place_detail" => o.place_detail = Some("vid porten".into()),
+            "observed_at" => o.observed_at = crate::Timestamp::from_millis(1).unwrap(),
+            "observed_until" => o.observed_until = Some(now),
+            "grade" => o.grade = crate::Grade::new(5).unwrap(),
+            "people" => o.people = Some(99),
+            "age_group" => o.age_group = Some(crate::codes::AgeGroup::ALL[0]),
+            "source" => o.source = Some(crate::codes::Source::ALL[0]),
+            "description" => o.description = autosurgeon::Text::with_value("ny"),
+            // Narrowing; widening is never done in place (see `a_report_is_never_widened_in_place`).
+            "visibility" => o.visibility = Visibility::EgenOrganisation,
+            "status" => o.status = Status::Avslutad,
+            "notes" => o.notes.push(crate::model::Note {
+                id: crate::ids::NoteId::new(),
+                author: me.clone(),
+                at: now,
+                text: "uppföljning".into(),
+            }),
+            "links" => {
+                o.links.insert(
+                    crate::ids::ObservationId::new().to_string(),
+                    crate::model::Link {
+                        by: me.user,
+                        at: now,
+                    },
+                );
+            }
+            "review" => {
+                o.review = Some(crate::model::Review {
+                    by: me.clone(),
+                    at: now,
+                })
+            }
+            "corrections" => o.corrections.push(crate::model::Correction {
+                id: crate::ids::CorrectionId::new(),
+                by: me.clone(),
+                at: now,
+                field: "category".into(),
+                from: "klotter".into(),
+                to: "brak".into(),
+            }),
+            "continues" => {
+                o.continues = Some(crate::model::Continuation {
+                    from: crate::ids::ObservationId::new(),
+                    at: Vec::new(),
+                })
+            }
+            "continued_by" => o.continued_by = Some(crate::ids::ObservationId::new()),
+            other => panic!("the test has no edit of the observation field `{other}`"),
+        }
+    }
+
+    /// Every observation field of the table, changed by every role, as its reporter and
+    /// not: allowed exactly as the table's writers say.
     #[test]
     fn every_role_may_write_exactly_the_observation_fields_the_table_gives_it() {
-        type Edit = (&'static str, fn(&mut Observation));
-        let edits: &[Edit] = &[
-            ("grade", |o| o.grade = crate::Grade::new(5).unwrap()),
-            ("people", |o| o.people = Some(99)),
-            ("description", |o| {
-                o.description = autosurgeon::Text::with_value("ny")
-            }),
-            ("visibility", |o| {
-                o.visibility = Visibility::EgenOrganisation
-            }),
-            ("place_detail", |o| {
-                o.place_detail = Some("vid porten".into())
-            }),
-            ("status", |o| o.status = Status::Avslutad),
-            ("recorded_at", |o| {
-                o.recorded_at = crate::Timestamp::from_millis(0).unwrap()
-            }),
-            ("workspace", |o| {
-                o.workspace = crate::ids::WorkspaceId::new()
-            }),
-        ];
+        let fields: Vec<(&str, Writers)> = FIELDS
+            .iter()
+            .filter(|(kind, _, _)| *kind == DocKind::Observation)
+            .map(|(_, name, writers)| (*name, *writers))
+            .collect();
+        // Every field the record has is in the table (the samples fill every field).
+        let sample = serde_json::to_value(report(&person(Role::Samordnare))).unwrap();
+        for key in sample.as_object().unwrap().keys() {
+            assert!(
+                fields.iter().any(|(name, _)| name == key),
+                "`{key}` has no row in the table"
+            );
+        }
         for role in Role::ALL {
             for own in [true, false] {
                 let author = person(Role::Fritidsfaltare);
@@ -781,13 +849,18 @@ mod tests {
                     role: me.role,
                     ..author.clone()
                 });
-                for (name, edit) in edits {
+                let coordinator = role.is_coordinator();
+                for (name, writers) in &fields {
                     let mut after = before.clone();
-                    edit(&mut after);
-                    let expected = match *name {
-                        "status" => role.is_coordinator(),
-                        "recorded_at" | "workspace" => false,
-                        _ => own || role.is_coordinator(),
+                    edit_of(name, &me, &mut after);
+                    let expected = match writers {
+                        Writers::Nobody => false,
+                        Writers::Reporter => own || coordinator,
+                        Writers::Coordinator | Writers::CoordinatorAppends => coordinator,
+                        Writers::ReadersAppend | Writers::Members => true,
+                        Writers::MeetingGroup
+                        | Writers::MeetingGroupAppends
+                        | Writers::OwnOrganisation => role.in_meeting_group(),
                     };
                     let outcome = check(
                         &Writer {
@@ -800,13 +873,103 @@ mod tests {
                     assert_eq!(
                         outcome.is_ok(),
                         expected,
-                        "{role:?} (own: {own}) writing {name}: {outcome:?}"
+                        "{role:?} (own: {own}) writing {name} ({writers:?}): {outcome:?}"
                     );
                 }
             }
         }
     }
 
+    /// What is appended in someone's name must be in the writer's own: a link, a note, a
+    /// review or a correction naming another person is refused, the coordinator's too.
+    #[test]
+    fn nobody_writes_in_another_persons_name() {
+        let now = crate::Timestamp::from(chrono::Utc::now());
+        let reporter = person(Role::Fritidsfaltare);
+        let someone = person(Role::Polis);
+        for role in [Role::Samordnare, Role::Fritidsfaltare] {
+            let me = if role == Role::Samordnare {
+                person(role)
+            } else {
+                reporter.clone()
+            };
+            let before = report(&reporter);
+            let forged: [(&str, fn(&mut Observation, &Reporter, crate::Timestamp)); 4] = [
+                ("links", |o, other, at| {
+                    o.links.insert(
+                        crate::ids::ObservationId::new().to_string(),
+                        crate::model::Link { by: other.user, at },
+                    );
+                }),
+                ("notes", |o, other, at| {
+                    o.notes.push(crate::model::Note {
+                        id: crate::ids::NoteId::new(),
+                        author: other.clone(),
+                        at,
+                        text: "x".into(),
+                    })
+                }),
+                ("review", |o, other, at| {
+                    o.review = Some(crate::model::Review {
+                        by: other.clone(),
+                        at,
+                    })
+                }),
+                ("corrections", |o, other, at| {
+                    o.corrections.push(crate::model::Correction {
+                        id: crate::ids::CorrectionId::new(),
+                        by: other.clone(),
+                        at,
+                        field: "place".into(),
+                        from: "a".into(),
+                        to: "b".into(),
+                    })
+                }),
+            ];
+            for (name, forge) in forged {
+                let mut after = before.clone();
+                forge(&mut after, &someone, now);
+                let outcome = check(
+                    &Writer {
+                        me: &me,
+                        may_read: true,
+                    },
+                    Some(&Record::Observation(Box::new(before.clone()))),
+                    &Record::Observation(Box::new(after)),
+                );
+                assert!(outcome.is_err(), "{role:?} forging {name}: {outcome:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_report_is_never_widened_in_place() {
+        let reporter = person(Role::Fritidsfaltare);
+        let mut before = report(&reporter);
+        before.visibility = Visibility::EgenOrganisation;
+        for me in [reporter.clone(), person(Role::Samordnare)] {
+            let mut after = before.clone();
+            after.visibility = Visibility::Alla;
+            let outcome = check(
+                &Writer {
+                    me: &me,
+                    may_read: true,
+                },
+                Some(&Record::Observation(Box::new(before.clone()))),
+                &Record::Observation(Box::new(after)),
+            );
+            assert!(
+                matches!(
+                    &outcome,
+                    Err(Denied::Field {
+                        field: "visibility",
+                        ..
+                    })
+                ),
+                "{outcome:?}"
+            );
+        }
+    }
     /// Every record kind has creators in the table; a night walker starts no assessment,
     /// meeting or decision, and every role may start a report.
     #[test]

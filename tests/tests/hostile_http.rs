@@ -291,11 +291,23 @@ async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps
         format!("/v1/workspaces/{}/push", other.id),
         format!("/v1/workspaces/{}/push", uuid::Uuid::nil()),
     ] {
+        // A real change of the device's own report, so that a server that let the push
+        // through would answer it (stored or duplicate) rather than refuse it.
+        let push = PushRequest {
+            changes: vec![WireChange {
+                doc: own.0,
+                hash: automerge::Change::from_bytes(real.clone())
+                    .unwrap()
+                    .hash()
+                    .to_string(),
+                bytes: real.clone(),
+            }],
+        };
         catalogue.push(hostile(
             format!("a push to a workspace it is not in ({path})"),
             "POST",
             path,
-            serde_json::to_vec(&PushRequest { changes: vec![] }).unwrap(),
+            serde_json::to_vec(&push).unwrap(),
         ));
     }
     // Reads with hostile paths and queries.
@@ -437,6 +449,12 @@ async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps
             Err(e) => panic!("{}: {e}", request.what),
         };
         let status = response.status();
+        if request
+            .what
+            .starts_with("a push to a workspace it is not in")
+        {
+            assert_eq!(status, 403, "{}", request.what);
+        }
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(_) if oversized && status == 413 => continue,
