@@ -335,14 +335,16 @@ pub fn server_observations(db_path: &Path) -> Vec<lagesbild_core::Observation> {
         .map(|bytes| {
             lagesbild_core::doc::Document::load(&bytes.unwrap(), &actor)
                 .unwrap()
-                .read()
+                .read::<lagesbild_core::Observation>()
                 .unwrap()
         })
+        .filter(|o| o.continued_by.is_none())
         .collect()
 }
 
 /// A random user action on a device: record (with a random visibility), edit a report
-/// one may edit, or add a note to one that one may read. New reports go into `recorded`.
+/// one may edit, add a note to one that one may read, or widen one's own. The reports as
+/// they now stand are in `recorded` (a widened report by its continuation).
 pub fn user_action(
     store: &mut Store,
     rng: &mut fastrand::Rng,
@@ -356,7 +358,7 @@ pub fn user_action(
         .into_iter()
         .filter(|r| !r.restricted)
         .collect();
-    match rng.u8(..5) {
+    match rng.u8(..6) {
         0 | 1 => {
             let places = [
                 "Rönninge station",
@@ -398,6 +400,20 @@ pub fn user_action(
                     now(),
                 )
                 .unwrap();
+        }
+        4 if !readable.is_empty() => {
+            // Widen one of one's own reports that not everyone may read: it continues
+            // as a new report.
+            let row = &readable[rng.usize(..readable.len())];
+            if row.reporter == me.user && row.visibility != lagesbild_core::Visibility::Alla {
+                let patch = ObservationPatch {
+                    visibility: Some("alla".into()),
+                    ..Default::default()
+                };
+                let widened = store.edit(row.id, &patch, now()).unwrap();
+                recorded.retain(|id| *id != row.id);
+                recorded.push(widened.id);
+            }
         }
         _ => {}
     }

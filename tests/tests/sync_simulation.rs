@@ -158,11 +158,24 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
 
     let mut recorded: Vec<ObservationId> = Vec::new();
     let mut erased: BTreeSet<ObservationId> = BTreeSet::new();
+    // A widened report's continuation, and the report it continues.
+    let mut widened: std::collections::BTreeMap<ObservationId, ObservationId> =
+        std::collections::BTreeMap::new();
     for _ in 0..60 {
         now = Timestamp::from_millis(now.millis() + rng.i64(0..3000)).unwrap();
         let d = rng.usize(..devices.len());
         match rng.u8(..100) {
-            0..=29 => user_action(&mut devices[d].store, &mut rng, &mut recorded),
+            0..=29 => {
+                let last = recorded.last().copied();
+                user_action(&mut devices[d].store, &mut rng, &mut recorded);
+                // A new or widened report: remember what a widened one continues.
+                if let Some(new) = recorded.last().filter(|new| Some(**new) != last)
+                    && let Ok(report) = devices[d].store.observation(*new)
+                    && let Some(continues) = report.continues
+                {
+                    widened.insert(*new, continues.from);
+                }
+            }
             30..=89 => {
                 step(&service, &mut devices[d], &mut rng, &mut now, true);
             }
@@ -207,18 +220,38 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
         }
     }
 
-    let on_server: BTreeSet<ObservationId> =
-        server_observations(&db).iter().map(|o| o.id).collect();
-    let expected: BTreeSet<ObservationId> = recorded
-        .iter()
-        .copied()
-        .filter(|id| !erased.contains(id))
-        .collect();
-    if on_server != expected {
-        let lost: Vec<_> = expected.difference(&on_server).collect();
-        let extra: Vec<_> = on_server.difference(&expected).collect();
+    let stored = server_observations(&db);
+    let on_server: BTreeSet<ObservationId> = stored.iter().map(|o| o.id).collect();
+    // Reports as recorded, by the report they first were (a widened report continues
+    // another). The server holds exactly one of each (two devices of one person may both
+    // widen a report; one continuation is kept), and nothing else. Erasing a report
+    // erases what continues it, however late that arrives.
+    let mut groups: std::collections::BTreeMap<ObservationId, Vec<ObservationId>> =
+        std::collections::BTreeMap::new();
+    'recorded: for id in &recorded {
+        let mut origin = *id;
+        loop {
+            if erased.contains(&origin) {
+                continue 'recorded;
+            }
+            match widened.get(&origin) {
+                Some(from) => origin = *from,
+                None => break,
+            }
+        }
+        groups.entry(origin).or_default().push(*id);
+    }
+    let held = |ids: &Vec<ObservationId>| ids.iter().filter(|id| on_server.contains(id)).count();
+    let wrong: Vec<_> = groups.iter().filter(|(_, ids)| held(ids) != 1).collect();
+    let known: BTreeSet<ObservationId> = groups.values().flatten().copied().collect();
+    let extra: Vec<_> = on_server.difference(&known).collect();
+    if !wrong.is_empty() || !extra.is_empty() {
+        let refused: Vec<_> = devices
+            .iter()
+            .map(|d| d.store.refused_changes().unwrap())
+            .collect();
         return Err(format!(
-            "server holds the wrong reports: lost {lost:?}, unexpected {extra:?}"
+            "server holds the wrong reports: not one of each {wrong:?}, unexpected {extra:?}; refused on the devices: {refused:?}"
         ));
     }
     let week = now.week();
@@ -236,6 +269,30 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
                 ids.len(),
                 on_server.len()
             ));
+        }
+        // What each device may read, it holds as the server does, field for field.
+        for report in &stored {
+            let Some(row) = rows.iter().find(|r| r.id == report.id) else {
+                continue;
+            };
+            if row.restricted {
+                if (row.grade, &row.category, row.place)
+                    != (report.grade, &report.category, report.place)
+                {
+                    return Err(format!("device {i}'s summary of {} differs", report.id));
+                }
+                continue;
+            }
+            match device.store.observation(report.id) {
+                Ok(held) if held == *report => {}
+                Ok(held) => {
+                    return Err(format!(
+                        "device {i} holds {} otherwise than the server: {held:?} against {report:?}",
+                        report.id
+                    ));
+                }
+                Err(e) => return Err(format!("device {i} lacks {}: {e}", report.id)),
+            }
         }
         if device.store.pending_count().unwrap() != 0
             || !device.store.refused_changes().unwrap().is_empty()

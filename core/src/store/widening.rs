@@ -136,8 +136,78 @@ pub(super) fn carry_over(
             pairs.insert((from.from, observation.id));
         }
     }
-    for (old, new) in pairs {
+    for &(old, new) in &pairs {
         carry_pair(conn, actor, me, old, new, now)?;
+    }
+    merge_refused_rivals(conn, actor, me, &pairs, now)
+}
+
+/// Two devices of the same person widened the same report while apart: the server keeps
+/// the continuation it received first and refuses the other. The refused one's changes
+/// (its edit besides the widening) are carried over to the kept one, and the refused
+/// one is dropped here, with the refused change that named it on the old report.
+fn merge_refused_rivals(
+    conn: &Connection,
+    actor: &ActorId,
+    me: &Reporter,
+    pairs: &BTreeSet<(ObservationId, ObservationId)>,
+    now: Timestamp,
+) -> Result<()> {
+    let refused: Vec<Vec<u8>> = conn
+        .prepare_cached("SELECT DISTINCT doc_id FROM pending_changes WHERE refused IS NOT NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for doc in refused {
+        let Ok(doc) = Uuid::from_slice(&doc) else {
+            continue;
+        };
+        let Some(rival_doc) = documents::load(conn, &doc, actor)? else {
+            continue;
+        };
+        if rival_doc.kind()? != DocKind::Observation {
+            continue;
+        }
+        let rival: Observation = rival_doc.read()?;
+        let Some(from) = rival.continues.clone() else {
+            continue;
+        };
+        let Some(&(_, kept)) = pairs
+            .iter()
+            .find(|(old, new)| *old == from.from && *new != rival.id)
+        else {
+            continue;
+        };
+        let (Some(mut old_doc), Some(mut kept_doc)) = (
+            documents::load(conn, from.from.as_uuid(), actor)?,
+            documents::load(conn, kept.as_uuid(), actor)?,
+        ) else {
+            continue;
+        };
+        let continued: Observation = kept_doc.read()?;
+        if continued.continues.as_ref().map(|c| c.from) != Some(from.from) {
+            continue;
+        }
+        let Ok(heads) = from
+            .at
+            .iter()
+            .map(|h| h.parse::<ChangeHash>())
+            .collect::<std::result::Result<Vec<_>, _>>()
+        else {
+            continue;
+        };
+        if !heads.iter().all(|h| old_doc.has_change(h)) {
+            continue;
+        }
+        let before: Observation = old_doc.at(&heads)?.read()?;
+        let mut after = rival.clone();
+        after.visibility = continued.visibility;
+        let next = carried(&before, &after, &continued);
+        save_if_allowed(conn, me, &mut kept_doc, continued, next, now)?;
+        super::sync::remove_document(conn, &doc)?;
+        conn.prepare_cached(
+            "DELETE FROM pending_changes WHERE doc_id = ?1 AND refused IS NOT NULL",
+        )?
+        .execute([from.from.as_uuid().as_bytes().as_slice()])?;
     }
     Ok(())
 }
@@ -180,7 +250,49 @@ fn carry_pair(
     let before: Observation = old_doc.at(&base)?.read()?;
     let heads: Vec<ChangeHash> = base.iter().chain(&mine).copied().collect();
     let after: Observation = old_doc.at(&heads)?.read()?;
-    let mut next = continued.clone();
+    let next = carried(&before, &after, &continued);
+    save_if_allowed(conn, me, &mut new_doc, continued, next, now)
+}
+
+/// Saves `next` over `current` in `doc` as this device's user, if the table allows it.
+fn save_if_allowed(
+    conn: &Connection,
+    me: &Reporter,
+    doc: &mut Document,
+    current: Observation,
+    next: Observation,
+    now: Timestamp,
+) -> Result<()> {
+    if next == current {
+        return Ok(());
+    }
+    let writer = permissions::Writer { me, may_read: true };
+    if permissions::check(
+        &writer,
+        Some(&Record::Observation(Box::new(current))),
+        &Record::Observation(Box::new(next.clone())),
+    )
+    .is_err()
+    {
+        return Ok(());
+    }
+    let changes = documents::update_checked(doc, &next, DocKind::Observation, now)?;
+    documents::save(
+        conn,
+        next.id.as_uuid(),
+        next.workspace,
+        DocKind::Observation,
+        doc,
+        &changes,
+        now,
+    )?;
+    projection::upsert_observation(conn, &next, now)
+}
+
+/// `target` with what changed from `before` to `after` carried over: each field that
+/// `target` still holds as `before` did, and notes and corrections `target` lacks.
+fn carried(before: &Observation, after: &Observation, target: &Observation) -> Observation {
+    let mut next = target.clone();
     macro_rules! carry {
         ($($field:ident),+ $(,)?) => {$(
             if before.$field != after.$field && next.$field == before.$field {
@@ -220,28 +332,5 @@ fn carry_pair(
             next.corrections.push(correction.clone());
         }
     }
-    if next == continued {
-        return Ok(());
-    }
-    let writer = permissions::Writer { me, may_read: true };
-    if permissions::check(
-        &writer,
-        Some(&Record::Observation(Box::new(continued))),
-        &Record::Observation(Box::new(next.clone())),
-    )
-    .is_err()
-    {
-        return Ok(());
-    }
-    let changes = documents::update_checked(&mut new_doc, &next, DocKind::Observation, now)?;
-    documents::save(
-        conn,
-        new.as_uuid(),
-        next.workspace,
-        DocKind::Observation,
-        &mut new_doc,
-        &changes,
-        now,
-    )?;
-    projection::upsert_observation(conn, &next, now)
+    next
 }

@@ -573,6 +573,13 @@ impl Service {
             (None, Some(continues)) => {
                 match self.observation(workspace, working, continues.from)? {
                     Some(from) => Ok(Ok(Some(from))),
+                    // Erased meanwhile: its continuation holds the same content, and goes
+                    // too (the device erases it when told).
+                    None if self.single(|tx| tx.erased(*continues.from.as_uuid()))?
+                        == Some(workspace) =>
+                    {
+                        Ok(Err(PushOutcome::Erased))
+                    }
                     None => invalid("the report it continues is not held by the server"),
                 }
             }
