@@ -186,124 +186,90 @@ fn secrets(cli: &Cli) -> Vec<String> {
         .collect()
 }
 
+/// Where the configuration comes from; read only by the commands that need it (the
+/// OpenAPI description needs none).
+struct Setup {
+    path: Option<PathBuf>,
+    database: Option<String>,
+}
+
+impl Setup {
+    fn config(&self) -> Result<Config> {
+        let mut config = Config::load(self.path.as_deref())?;
+        if let Some(database) = &self.database {
+            config.database = database.clone();
+        }
+        Ok(config)
+    }
+
+    /// The configuration, logging to stderr, and the service over the opened database.
+    fn open(&self) -> Result<Opened> {
+        let config = self.config()?;
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_new(&config.log)
+                    .unwrap_or_else(|_| "info".into()),
+            )
+            .with_writer(std::io::stderr)
+            .init();
+        let storage = storage::open(&config.database)
+            .with_context(|| format!("cannot open the database {}", config.redacted_database()))?;
+        // The CA enrolment links hand devices, read once.
+        let device_ca = config.device_ca()?;
+        let service = Arc::new(
+            Service::with_storage(storage)
+                .with_public_url(config.public_url.clone())
+                .with_device_ca(device_ca.clone()),
+        );
+        Ok(Opened {
+            config,
+            service,
+            device_ca,
+        })
+    }
+}
+
+/// A command's database, opened.
+struct Opened {
+    config: Config,
+    service: Arc<Service>,
+    device_ca: Option<String>,
+}
+
 fn run(cli: Cli) -> Result<()> {
-    if let Command::Openapi = cli.command {
-        println!(
-            "{}",
-            <lagesbild_sync::http::ApiDoc as utoipa::OpenApi>::openapi().to_pretty_json()?
-        );
-        return Ok(());
-    }
-    let mut config = Config::load(cli.config.as_deref())?;
-    if let Some(database) = cli.database {
-        config.database = database;
-    }
-    match &cli.command {
-        Command::Backup { file } => {
-            let summary = storage::backup::backup(&config.database, file)?;
-            println!(
-                "{}: {} documents, feed at {}, {} bytes",
-                file.display(),
-                summary.documents,
-                summary.feed_head,
-                summary.bytes
-            );
-            return Ok(());
-        }
-        Command::Restore { file } => {
-            let (timeline, summary) = storage::backup::restore(file.as_deref(), &config.database)?;
-            if let Some(summary) = summary {
-                println!(
-                    "restored {} documents, feed at {}",
-                    summary.documents, summary.feed_head
-                );
-            }
-            println!(
-                "new timeline {} from {}: devices send again what they made after the backup",
-                timeline.id, timeline.restored_head
-            );
-            return Ok(());
-        }
-        _ => {}
-    }
-    if let Command::MoveToPostgres { url } = &cli.command {
-        anyhow::ensure!(
-            storage::is_postgres_url(url),
-            "{} is not a PostgreSQL URL (postgres://…)",
-            config::redact(url)
-        );
-        anyhow::ensure!(
-            !storage::is_postgres_url(&config.database),
-            "the database to move from is PostgreSQL already"
-        );
-        let copied = storage::copy::sqlite_to_postgres(std::path::Path::new(&config.database), url)
-            .context("the move to PostgreSQL failed; nothing was stored there")?;
-        for (table, rows) in copied {
-            println!("{table:<16} {rows:>9}");
-        }
-        return Ok(());
-    }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let storage = storage::open(&config.database)
-        .with_context(|| format!("cannot open the database {}", config.redacted_database()))?;
-    // The CA enrolment links hand devices, read once.
-    let device_ca = config.device_ca()?;
-    let service = Arc::new(
-        Service::with_storage(storage)
-            .with_public_url(config.public_url.clone())
-            .with_device_ca(device_ca.clone()),
-    );
+    let setup = Setup {
+        path: cli.config,
+        database: cli.database,
+    };
     match cli.command {
-        Command::Serve { listen } => {
-            let listen = listen.unwrap_or(config.listen);
-            let tls = config
-                .tls(listen)?
-                .map(|(certificate, key)| lagesbild_sync::http::tls::acceptor(certificate, key))
-                .transpose()?;
-            // Database work runs on blocking threads: around SQLite's one connection a
-            // few are plenty, and each extra one costs memory; on PostgreSQL a request
-            // mostly waits on the network, so one per pooled connection.
-            let threads = if service.backend() == "postgres" {
-                16
-            } else {
-                8
-            };
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .max_blocking_threads(threads)
-                .build()?;
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-                let scheme = if tls.is_some() { "https" } else { "http" };
-                tracing::info!(address = %listener.local_addr()?, scheme, database = %config.redacted_database(), "serving");
-                let edge = lagesbild_sync::http::Edge { tls, trusted_proxies: config.trusted_proxies.clone() };
-                lagesbild_sync::http::serve_with(listener, service, edge, shutdown_signal()).await?;
-                anyhow::Ok(())
-            })?;
-        }
-        Command::Openapi => unreachable!("printed before the database is opened"),
+        Command::Openapi => openapi(),
+        Command::Backup { file } => backup(&setup.config()?, &file),
+        Command::Restore { file } => restore(&setup.config()?, file.as_deref()),
+        Command::MoveToPostgres { url } => move_to_postgres(&setup.config()?, &url),
+        Command::Serve { listen } => serve(setup.open()?, listen),
         Command::CreateWorkspace { name } => {
-            let w = service.create_workspace(&name, now())?;
+            let w = setup.open()?.service.create_workspace(&name, now())?;
             println!("{}", w.id);
+            Ok(())
         }
         Command::Workspaces => {
-            for w in service.workspaces()? {
+            for w in setup.open()?.service.workspaces()? {
                 println!("{}  {}", w.id, w.name.escape_debug());
             }
+            Ok(())
         }
         Command::AddOrganisation {
             workspace,
             kind,
             name,
-        } => println!(
-            "{}",
-            service.add_organisation(workspace, &name, kind, now())?.id
-        ),
+        } => {
+            let service = setup.open()?.service;
+            println!(
+                "{}",
+                service.add_organisation(workspace, &name, kind, now())?.id
+            );
+            Ok(())
+        }
         Command::AddPlace {
             workspace,
             lat,
@@ -313,8 +279,9 @@ fn run(cli: Cli) -> Result<()> {
             name,
         } => {
             let place = Place::new(workspace, &name, is_area, area, lat, lon);
-            service.save_place(&place, now())?;
+            setup.open()?.service.save_place(&place, now())?;
             println!("{}", place.id);
+            Ok(())
         }
         Command::AddUser {
             workspace,
@@ -322,125 +289,237 @@ fn run(cli: Cli) -> Result<()> {
             role,
             name,
         } => {
-            println!(
-                "{}",
-                service.add_user(
-                    &NewUser {
-                        name,
-                        workspace,
-                        organisation,
-                        role
-                    },
-                    now()
-                )?
-            );
+            let user = NewUser {
+                name,
+                workspace,
+                organisation,
+                role,
+            };
+            println!("{}", setup.open()?.service.add_user(&user, now())?);
+            Ok(())
         }
         Command::AddMembership {
             user,
             workspace,
             organisation,
             role,
-        } => service.add_membership(user, workspace, organisation, role, now())?,
+        } => {
+            Ok(setup
+                .open()?
+                .service
+                .add_membership(user, workspace, organisation, role, now())?)
+        }
         Command::Enroll {
             user,
             workspace,
             ttl_minutes,
             server_url,
             qr,
-        } => {
-            if ttl_minutes <= 0 {
-                bail!("--ttl-minutes must be positive");
-            }
-            let server = public_url(server_url, &config)?;
-            if qr && server.is_none() {
-                bail!(
-                    "--qr needs the address devices reach the server at: --server-url, or public_url in the configuration"
-                );
-            }
-            let code = service.enrolment_code_in(
-                user,
-                workspace,
-                chrono::Duration::minutes(ttl_minutes),
-                now(),
-            )?;
-            println!("{code}");
-            if let Some(server) = server {
-                let link = EnrolmentLink {
-                    server,
-                    code,
-                    ca: device_ca.clone(),
-                }
-                .to_string();
-                println!("{link}");
-                if qr {
-                    println!("{}", qr_code(&link)?);
-                }
-            }
+        } => enroll(setup.open()?, user, workspace, ttl_minutes, server_url, qr),
+        Command::Devices => devices(&setup.open()?.service),
+        Command::Revoke { device } => Ok(setup.open()?.service.revoke_device(device, now())?),
+        Command::Purge => Ok(setup.open()?.service.rewrite_storage()?),
+        Command::Audit { workspace } => {
+            print!("{}", setup.open()?.service.audit_export(workspace)?);
+            Ok(())
         }
-        Command::Devices => {
-            for d in service.devices()? {
-                let state = if d.revoked { "revoked" } else { "active" };
-                // Names are checked when they are set; escaped here too, as rows written before were not.
-                let workspace = d
-                    .workspace
-                    .map_or_else(|| "no workspace: enrol again".into(), |w| w.to_string());
-                println!(
-                    "{}  {state:<7}  {}  ({})  {workspace}",
-                    d.id,
-                    d.name.escape_debug(),
-                    d.user_name.escape_debug()
-                );
-            }
-        }
-        Command::Revoke { device } => service.revoke_device(device, now())?,
-        Command::Purge => service.rewrite_storage()?,
-        Command::MoveToPostgres { .. } | Command::Backup { .. } | Command::Restore { .. } => {
-            unreachable!("done before the database is opened")
-        }
-        Command::Audit { workspace } => print!("{}", service.audit_export(workspace)?),
         Command::Demo {
             reports,
             name,
             codes,
             server_url,
-        } => {
-            let server = public_url(server_url, &config)?;
-            let demo = lagesbild_core::demo::workspace(&name);
-            service
-                .install_demo(&demo, reports, now())
-                .map_err(|e| anyhow!(e))?;
-            println!("workspace {}  {}", demo.workspace.id, demo.workspace.name);
-            let mut all = Vec::new();
-            for person in &demo.people {
-                let code = service.enrolment_code_in(
-                    person.user,
-                    Some(demo.workspace.id),
-                    chrono::Duration::hours(24),
-                    now(),
-                )?;
-                println!(
-                    "{code}  {} ({})",
-                    person.name,
-                    person.role.label(lagesbild_core::Lang::Sv)
-                );
-                let link = server.clone().map(|server| {
-                    EnrolmentLink {
-                        server,
-                        code: code.clone(),
-                        ca: device_ca.clone(),
-                    }
-                    .to_string()
-                });
-                all.push(serde_json::json!({
-                    "name": person.name, "role": person.role, "code": code, "link": link,
-                }));
-            }
-            if let Some(path) = codes {
-                // The codes let anyone enrol as these people: this user's alone.
-                storage::private_file(&path)?;
-                std::fs::write(&path, serde_json::to_string_pretty(&all)?)?;
-            }
+        } => demo(setup.open()?, reports, &name, codes, server_url),
+    }
+}
+
+fn openapi() -> Result<()> {
+    println!(
+        "{}",
+        <lagesbild_sync::http::ApiDoc as utoipa::OpenApi>::openapi().to_pretty_json()?
+    );
+    Ok(())
+}
+
+fn backup(config: &Config, file: &std::path::Path) -> Result<()> {
+    let summary = storage::backup::backup(&config.database, file)?;
+    println!(
+        "{}: {} documents, feed at {}, {} bytes",
+        file.display(),
+        summary.documents,
+        summary.feed_head,
+        summary.bytes
+    );
+    Ok(())
+}
+
+fn restore(config: &Config, file: Option<&std::path::Path>) -> Result<()> {
+    let (timeline, summary) = storage::backup::restore(file, &config.database)?;
+    if let Some(summary) = summary {
+        println!(
+            "restored {} documents, feed at {}",
+            summary.documents, summary.feed_head
+        );
+    }
+    println!(
+        "new timeline {} from {}: devices send again what they made after the backup",
+        timeline.id, timeline.restored_head
+    );
+    Ok(())
+}
+
+fn move_to_postgres(config: &Config, url: &str) -> Result<()> {
+    anyhow::ensure!(
+        storage::is_postgres_url(url),
+        "{} is not a PostgreSQL URL (postgres://…)",
+        config::redact(url)
+    );
+    anyhow::ensure!(
+        !storage::is_postgres_url(&config.database),
+        "the database to move from is PostgreSQL already"
+    );
+    let copied = storage::copy::sqlite_to_postgres(std::path::Path::new(&config.database), url)
+        .context("the move to PostgreSQL failed; nothing was stored there")?;
+    for (table, rows) in copied {
+        println!("{table:<16} {rows:>9}");
+    }
+    Ok(())
+}
+
+fn serve(opened: Opened, listen: Option<std::net::SocketAddr>) -> Result<()> {
+    let Opened {
+        config, service, ..
+    } = opened;
+    let listen = listen.unwrap_or(config.listen);
+    let tls = config
+        .tls(listen)?
+        .map(|(certificate, key)| lagesbild_sync::http::tls::acceptor(certificate, key))
+        .transpose()?;
+    // Database work runs on blocking threads: around SQLite's one connection a few are
+    // plenty, and each extra one costs memory; on PostgreSQL a request mostly waits on
+    // the network, so one per pooled connection.
+    let threads = if service.backend() == "postgres" {
+        16
+    } else {
+        8
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(threads)
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(address = %listener.local_addr()?, scheme, database = %config.redacted_database(), "serving");
+        let edge = lagesbild_sync::http::Edge {
+            tls,
+            trusted_proxies: config.trusted_proxies.clone(),
+        };
+        lagesbild_sync::http::serve_with(listener, service, edge, shutdown_signal()).await?;
+        anyhow::Ok(())
+    })
+}
+
+fn enroll(
+    opened: Opened,
+    user: UserId,
+    workspace: Option<WorkspaceId>,
+    ttl_minutes: i64,
+    server_url: Option<String>,
+    qr: bool,
+) -> Result<()> {
+    if ttl_minutes <= 0 {
+        bail!("--ttl-minutes must be positive");
+    }
+    let server = public_url(server_url, &opened.config)?;
+    if qr && server.is_none() {
+        bail!(
+            "--qr needs the address devices reach the server at: --server-url, or public_url in the configuration"
+        );
+    }
+    let code = opened.service.enrolment_code_in(
+        user,
+        workspace,
+        chrono::Duration::minutes(ttl_minutes),
+        now(),
+    )?;
+    println!("{code}");
+    if let Some(server) = server {
+        let link = EnrolmentLink {
+            server,
+            code,
+            ca: opened.device_ca,
         }
+        .to_string();
+        println!("{link}");
+        if qr {
+            println!("{}", qr_code(&link)?);
+        }
+    }
+    Ok(())
+}
+
+fn devices(service: &Service) -> Result<()> {
+    for d in service.devices()? {
+        let state = if d.revoked { "revoked" } else { "active" };
+        // Names are checked when they are set; escaped here too, as rows written before were not.
+        let workspace = d
+            .workspace
+            .map_or_else(|| "no workspace: enrol again".into(), |w| w.to_string());
+        println!(
+            "{}  {state:<7}  {}  ({})  {workspace}",
+            d.id,
+            d.name.escape_debug(),
+            d.user_name.escape_debug()
+        );
+    }
+    Ok(())
+}
+
+fn demo(
+    opened: Opened,
+    reports: usize,
+    name: &str,
+    codes: Option<PathBuf>,
+    server_url: Option<String>,
+) -> Result<()> {
+    let server = public_url(server_url, &opened.config)?;
+    let service = &opened.service;
+    let demo = lagesbild_core::demo::workspace(name);
+    service
+        .install_demo(&demo, reports, now())
+        .map_err(|e| anyhow!(e))?;
+    println!("workspace {}  {}", demo.workspace.id, demo.workspace.name);
+    let mut all = Vec::new();
+    for person in &demo.people {
+        let code = service.enrolment_code_in(
+            person.user,
+            Some(demo.workspace.id),
+            chrono::Duration::hours(24),
+            now(),
+        )?;
+        println!(
+            "{code}  {} ({})",
+            person.name,
+            person.role.label(lagesbild_core::Lang::Sv)
+        );
+        let link = server.clone().map(|server| {
+            EnrolmentLink {
+                server,
+                code: code.clone(),
+                ca: opened.device_ca.clone(),
+            }
+            .to_string()
+        });
+        all.push(serde_json::json!({
+            "name": person.name, "role": person.role, "code": code, "link": link,
+        }));
+    }
+    if let Some(path) = codes {
+        // The codes let anyone enrol as these people: this user's alone.
+        storage::private_file(&path)?;
+        std::fs::write(&path, serde_json::to_string_pretty(&all)?)?;
     }
     Ok(())
 }
