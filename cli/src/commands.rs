@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use lagesbild_core::demo;
@@ -22,6 +22,7 @@ use crate::args::{
     PlacesCommand, ReportArgs, ReportFormat,
 };
 use crate::output;
+use crate::stores::{self, open, open_path};
 
 pub fn run(cli: Cli) -> Result<()> {
     let now = match &cli.now {
@@ -33,7 +34,7 @@ pub fn run(cli: Cli) -> Result<()> {
         LangArg::Sv => Lang::Sv,
         LangArg::En => Lang::En,
     };
-    let store_dir = cli.store.clone().unwrap_or_else(default_store_dir);
+    let store_dir = cli.store.clone().unwrap_or_else(stores::default_dir);
     match cli.command {
         Command::Init(args) => init(args, &store_dir, now),
         Command::Enroll {
@@ -327,34 +328,6 @@ fn export(
         ExportFormat::Csv => store.export_csv(query, out)?,
         ExportFormat::Geojson => store.export_geojson(query, out)?,
     })
-}
-
-fn default_store_dir() -> PathBuf {
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    data.join("lagesbild")
-}
-
-pub(crate) fn open(dir: &Path) -> Result<Store> {
-    let path = dir.join(STORE_FILE);
-    if !path.exists() {
-        bail!(
-            "there is no store in {}; create one with `lagesbild init`",
-            dir.display()
-        );
-    }
-    open_path(&path)
-}
-
-/// Opens (creating) the encrypted store file at `path`, with the key the environment
-/// names or the one in the platform's key store.
-pub(crate) fn open_path(path: &Path) -> Result<Store> {
-    Ok(lagesbild_client::keystore::open_store(
-        path,
-        lagesbild_client::keystore::Unlock::KeyStore,
-    )?)
 }
 
 fn init(args: InitArgs, default_dir: &Path, now: Timestamp) -> Result<()> {

@@ -5,6 +5,7 @@ mod admin;
 mod args;
 mod commands;
 mod output;
+mod stores;
 mod sync;
 
 use std::process::ExitCode;

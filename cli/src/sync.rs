@@ -25,7 +25,7 @@ pub fn enroll(
     device_name: &str,
 ) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let store = Mutex::new(crate::commands::open_path(&dir.join(STORE_FILE))?);
+    let store = Mutex::new(crate::stores::open_path(&dir.join(STORE_FILE))?);
     let me = runtime()?
         .block_on(lagesbild_client::enrol(
             &store,
