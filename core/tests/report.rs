@@ -128,10 +128,11 @@ fn a_month_against_the_month_before() {
     let after: Vec<u32> = d.after.iter().map(|p| p.reports).collect();
     assert_eq!(before, [0, 3, 0, 2], "weeks 44–47");
     assert_eq!(after, [0, 0], "weeks 48–49");
+    let refused = store
+        .period_report("2026-12-01", "2026-11-01", at("2026-12-01T08:00:00Z"))
+        .unwrap_err();
     assert!(
-        store
-            .period_report("2026-12-01", "2026-11-01", at("2026-12-01T08:00:00Z"))
-            .is_err(),
-        "an empty period is refused"
+        matches!(refused, lagesbild_core::Error::Invalid(_)),
+        "an empty period is refused as invalid: {refused:?}"
     );
 }

@@ -27,7 +27,10 @@ async fn reports_made_before_enrolment_reach_the_server_after_it() {
     // Not enrolled: the device records into its own local workspace.
     let mut store = Store::open_in_memory().unwrap();
     assert!(
-        store.record(&draft("x", 3), now()).is_err(),
+        matches!(
+            store.record(&draft("x", 3), now()),
+            Err(lagesbild_core::Error::NoIdentity)
+        ),
         "no identity yet"
     );
     let local_identity = store.start_local("Sam").unwrap();

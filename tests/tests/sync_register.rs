@@ -201,17 +201,21 @@ async fn the_coordinator_keeps_the_register_and_devices_follow() {
     assert_eq!(merged.merged_into, Some(sports.id));
     drop(store);
     // No new reports at a merged place or in a retired category; the old report stays.
+    let merged = field
+        .store()
+        .record(&draft("Salemhallen", "brak"), now())
+        .unwrap_err();
     assert!(
-        field
-            .store()
-            .record(&draft("Salemhallen", "brak"), now())
-            .is_err()
+        matches!(&merged, lagesbild_core::Error::Invalid(v) if v.field == lagesbild_core::Field::Place),
+        "{merged:?}"
     );
+    let retired = field
+        .store()
+        .record(&draft("Rönninge station", "klotter"), now())
+        .unwrap_err();
     assert!(
-        field
-            .store()
-            .record(&draft("Rönninge station", "klotter"), now())
-            .is_err()
+        matches!(&retired, lagesbild_core::Error::Invalid(v) if v.field == lagesbild_core::Field::Category),
+        "{retired:?}"
     );
     field
         .store()
@@ -296,10 +300,12 @@ async fn a_report_made_offline_before_its_place_merged_still_reaches_everyone() 
         .unwrap();
     assert_eq!(counted.reports, 1);
     // A new report cannot use the merged place any more, now that the device knows.
+    let merged = field
+        .store()
+        .record(&draft("Salemhallen", "brak"), now())
+        .unwrap_err();
     assert!(
-        field
-            .store()
-            .record(&draft("Salemhallen", "brak"), now())
-            .is_err()
+        matches!(&merged, lagesbild_core::Error::Invalid(v) if v.field == lagesbild_core::Field::Place),
+        "{merged:?}"
     );
 }
