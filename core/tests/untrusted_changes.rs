@@ -12,23 +12,7 @@ use lagesbild_core::doc::{DocChange, Document};
 use proptest::prelude::*;
 
 fn real_change() -> Vec<u8> {
-    let value = std::collections::BTreeMap::from([
-        (
-            "kind".to_string(),
-            autosurgeon::Text::with_value("observation"),
-        ),
-        (
-            "description".to_string(),
-            autosurgeon::Text::with_value("Grupp vid perrongen, lugnt"),
-        ),
-    ]);
-    let (_, change) = Document::create(
-        &ActorId::random(),
-        &value,
-        lagesbild_core::Timestamp::from(chrono::Utc::now()),
-    )
-    .unwrap();
-    change.bytes
+    change_with("Grupp vid perrongen, lugnt", 1)
 }
 
 /// How far untrusted bytes got on the server's path.

@@ -16,7 +16,7 @@ use crate::codes::DocKind;
 use crate::doc::Document;
 use crate::error::{Error, Result};
 use crate::ids::ObservationId;
-use crate::model::{Observation, Reporter};
+use crate::model::{Continuation, Observation, Reporter};
 use crate::permissions::{self, Record};
 use crate::time::Timestamp;
 
@@ -65,7 +65,7 @@ pub(super) fn continue_widened(
     next.id = ObservationId::new();
     // Written into a fresh document: a text read from the old one carries its edits.
     next.description = autosurgeon::Text::with_value(next.description());
-    next.continues = Some(crate::model::Continuation {
+    next.continues = Some(Continuation {
         from: before.id,
         at: doc.heads().iter().map(ToString::to_string).collect(),
     });
@@ -84,23 +84,7 @@ pub(super) fn continue_widened(
     projection::upsert_observation(tx, &next, now)?;
     let mut old = before.clone();
     old.continued_by = Some(next.id);
-    permissions::check(
-        writer,
-        Some(&Record::Observation(Box::new(before.clone()))),
-        &Record::Observation(Box::new(old.clone())),
-    )
-    .map_err(denied)?;
-    let changes = documents::update_checked(doc, &old, DocKind::Observation, now)?;
-    documents::save(
-        tx,
-        old.id.as_uuid(),
-        old.workspace,
-        DocKind::Observation,
-        doc,
-        &changes,
-        now,
-    )?;
-    projection::upsert_observation(tx, &old, now)?;
+    write_checked(tx, writer, doc, before, &old, now)?.map_err(denied)?;
     Ok(next)
 }
 
@@ -187,17 +171,9 @@ fn merge_refused_rivals(
         if continued.continues.as_ref().map(|c| c.from) != Some(from.from) {
             continue;
         }
-        let Ok(heads) = from
-            .at
-            .iter()
-            .map(|h| h.parse::<ChangeHash>())
-            .collect::<std::result::Result<Vec<_>, _>>()
-        else {
+        let Some(heads) = continued_at(&from, &mut old_doc) else {
             continue;
         };
-        if !heads.iter().all(|h| old_doc.has_change(h)) {
-            continue;
-        }
         let before: Observation = old_doc.at(&heads)?.read()?;
         let mut after = rival.clone();
         after.visibility = continued.visibility;
@@ -230,19 +206,9 @@ fn carry_pair(
     let Some(from) = continued.continues.as_ref().filter(|c| c.from == old) else {
         return Ok(());
     };
-    let Ok(base) = from
-        .at
-        .iter()
-        .map(|h| h.parse::<ChangeHash>())
-        .collect::<std::result::Result<Vec<_>, _>>()
-    else {
+    let Some(base) = continued_at(from, &mut old_doc) else {
         return Ok(());
     };
-    // Until the old report's changes up to the continuation have arrived, there is
-    // nothing to tell later edits from.
-    if !base.iter().all(|h| old_doc.has_change(h)) {
-        return Ok(());
-    }
     let mine = old_doc.changes_since_by(&base, actor);
     if mine.is_empty() {
         return Ok(());
@@ -267,16 +233,29 @@ fn save_if_allowed(
         return Ok(());
     }
     let writer = permissions::Writer { me, may_read: true };
-    if permissions::check(
-        &writer,
-        Some(&Record::Observation(Box::new(current))),
+    // What the user may not write is left where it was.
+    let _ = write_checked(conn, &writer, doc, &current, &next, now)?;
+    Ok(())
+}
+
+/// Writes `next` over `current` in `doc`, with its projection, if the table lets
+/// `writer` make that change; `Ok(Err(denied))` when it does not.
+fn write_checked(
+    conn: &Connection,
+    writer: &permissions::Writer<'_>,
+    doc: &mut Document,
+    current: &Observation,
+    next: &Observation,
+    now: Timestamp,
+) -> Result<std::result::Result<(), permissions::Denied>> {
+    if let Err(denied) = permissions::check(
+        writer,
+        Some(&Record::Observation(Box::new(current.clone()))),
         &Record::Observation(Box::new(next.clone())),
-    )
-    .is_err()
-    {
-        return Ok(());
+    ) {
+        return Ok(Err(denied));
     }
-    let changes = documents::update_checked(doc, &next, DocKind::Observation, now)?;
+    let changes = documents::update_checked(doc, next, DocKind::Observation, now)?;
     documents::save(
         conn,
         next.id.as_uuid(),
@@ -286,7 +265,8 @@ fn save_if_allowed(
         &changes,
         now,
     )?;
-    projection::upsert_observation(conn, &next, now)
+    projection::upsert_observation(conn, next, now)?;
+    Ok(Ok(()))
 }
 
 /// `target` with what changed from `before` to `after` carried over: each field that
@@ -333,4 +313,16 @@ fn carried(before: &Observation, after: &Observation, target: &Observation) -> O
         }
     }
     next
+}
+
+/// The old report's heads when it was continued, if this device holds them all: until
+/// they have arrived, there is nothing to tell later edits from.
+fn continued_at(from: &Continuation, old_doc: &mut Document) -> Option<Vec<ChangeHash>> {
+    let heads = from
+        .at
+        .iter()
+        .map(|h| h.parse::<ChangeHash>())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .ok()?;
+    heads.iter().all(|h| old_doc.has_change(h)).then_some(heads)
 }
