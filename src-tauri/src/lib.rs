@@ -6,6 +6,7 @@ mod basemap;
 pub mod bindings;
 mod commands;
 mod error;
+mod navigation;
 mod state;
 mod tiles;
 mod unlock;
@@ -61,12 +62,24 @@ pub fn run() {
         })
         .setup(|app| {
             let dir = data_dir(app);
+            let dev_url = app
+                .config()
+                .build
+                .dev_url
+                .clone()
+                .filter(|_| tauri::is_dev());
             // What the page's schemes serve is in place before the page loads.
             app.manage(basemap::Basemap::at(dir.join("basemap.mbtiles")));
             app.manage(tiles::OnlineTiles::default());
             // The window is made here rather than in tauri.conf.json so that its web
-            // storage (language, theme, recent places) lives with the store.
+            // storage (language, theme, recent places) lives with the store. It shows
+            // only the app: navigation elsewhere and new windows are refused.
             tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::default())
+                .on_navigation(move |url| navigation::allowed(url, dev_url.as_ref()))
+                .on_new_window(|url, _| {
+                    tracing::warn!(%url, "refused to open a window");
+                    tauri::webview::NewWindowResponse::Deny
+                })
                 .title("Lägesbild")
                 .inner_size(1366.0, 768.0)
                 .min_inner_size(360.0, 600.0)

@@ -335,8 +335,9 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
         share > 0.3,
         "the online tiles fill the map: {share:.2} of it is their grey"
     );
-    // The page itself reaches nothing outside the app: not an image, not a request —
-    // here to a server on this machine that the app was never told of.
+    // The page itself reaches nothing outside the app: not an image, not a request,
+    // not a navigation, not a new window — here to a server on this machine that the
+    // app was never told of.
     let elsewhere = TileServer::start().await;
     let away = |path: &str| elsewhere.url.replace("{z}/{x}/{y}.png", path);
     let outside = guard
@@ -376,6 +377,29 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
         refused.contains("img-src") && refused.contains("connect-src"),
         "the content security policy refused them: {outcome}"
     );
+    guard
+        .client
+        .execute(
+            "const [page, popup] = arguments;
+             setTimeout(() => { location.href = page; }, 0);
+             setTimeout(() => { window.open(popup); }, 0);",
+            vec![away("3/3/away.html").into(), away("4/4/popup.html").into()],
+        )
+        .await
+        .expect("a script in the page");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        guard.evaluate("return location.href;").await,
+        serde_json::Value::from(page.clone()),
+        "the window stays on the app"
+    );
+    assert_eq!(
+        guard.count("[data-testid=map]").await,
+        1,
+        "the app is still shown"
+    );
+    let windows = guard.client.windows().await.expect("the windows");
+    assert_eq!(windows.len(), 1, "no new window");
     assert_eq!(
         elsewhere.requested(),
         Vec::<String>::new(),
