@@ -277,18 +277,22 @@ pub fn remove_basemap(basemap: State<'_, Basemap>) -> CommandResult<()> {
     basemap.remove()
 }
 
-/// The `basemap` URI scheme: `/{z}/{x}/{y}` answers the tile, 204 where the file has
-/// none (the map leaves it empty rather than reporting an error).
-pub fn serve(basemap: &Basemap, path: &str) -> Response<Vec<u8>> {
-    let tile = path
-        .trim_matches('/')
+/// A tile's `/{z}/{x}/{y}` (an extension after `y` allowed), as the map asks for it.
+pub fn tile_path(path: &str) -> Option<(u8, u32, u32)> {
+    path.trim_matches('/')
         .split('/')
         .map(|n| n.split('.').next().unwrap_or(n).parse::<u32>().ok())
         .collect::<Option<Vec<u32>>>()
         .and_then(|zxy| match zxy[..] {
             [z, x, y] => u8::try_from(z).ok().map(|z| (z, x, y)),
             _ => None,
-        });
+        })
+}
+
+/// The `basemap` URI scheme: `/{z}/{x}/{y}` answers the tile, 204 where the file has
+/// none (the map leaves it empty rather than reporting an error).
+pub fn serve(basemap: &Basemap, path: &str) -> Response<Vec<u8>> {
+    let tile = tile_path(path);
     let builder = Response::builder().header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
     let response = match tile {
         None => builder.status(StatusCode::NOT_FOUND).body(Vec::new()),

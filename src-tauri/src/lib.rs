@@ -6,7 +6,9 @@ mod basemap;
 pub mod bindings;
 mod commands;
 mod error;
+mod navigation;
 mod state;
+mod tiles;
 mod unlock;
 
 use std::path::PathBuf;
@@ -48,17 +50,41 @@ pub fn run() {
                 responder.respond(basemap::serve(&basemap, &path));
             });
         })
+        // Online tiles, fetched by the app from the tile server the user set: the page
+        // itself loads nothing from outside the app (see the CSP in tauri.conf.json).
+        .register_asynchronous_uri_scheme_protocol("tiles", |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            let path = request.uri().path().to_owned();
+            tauri::async_runtime::spawn(async move {
+                let online = app.state::<tiles::OnlineTiles>();
+                responder.respond(tiles::serve(&online, &path).await);
+            });
+        })
         .setup(|app| {
             let dir = data_dir(app);
+            let dev_url = app
+                .config()
+                .build
+                .dev_url
+                .clone()
+                .filter(|_| tauri::is_dev());
+            // What the page's schemes serve is in place before the page loads.
+            app.manage(basemap::Basemap::at(dir.join("basemap.mbtiles")));
+            app.manage(tiles::OnlineTiles::default());
             // The window is made here rather than in tauri.conf.json so that its web
-            // storage (language, theme, recent places) lives with the store.
+            // storage (language, theme, recent places) lives with the store. It shows
+            // only the app: navigation elsewhere and new windows are refused.
             tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::default())
+                .on_navigation(move |url| navigation::allowed(url, dev_url.as_ref()))
+                .on_new_window(|url, _| {
+                    tracing::warn!(%url, "refused to open a window");
+                    tauri::webview::NewWindowResponse::Deny
+                })
                 .title("Lägesbild")
                 .inner_size(1366.0, 768.0)
                 .min_inner_size(360.0, 600.0)
                 .data_directory(dir.join("webview"))
                 .build()?;
-            app.manage(basemap::Basemap::at(dir.join("basemap.mbtiles")));
             unlock::open_at_start(app.handle(), dir)?;
             Ok(())
         })
@@ -104,10 +130,65 @@ pub fn run() {
             basemap::basemap,
             basemap::basemap_upload,
             basemap::remove_basemap,
+            tiles::set_tile_url,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("Lägesbild could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The app's own sources: its page, the IPC and the basemap and tiles schemes, as
+    /// `scheme:` (Linux, macOS, iOS) and as `http://scheme.localhost` (Windows, Android).
+    const OWN_SCHEMES: [&str; 3] = ["ipc", "basemap", "tiles"];
+
+    fn csp() -> String {
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        config["app"]["security"]["csp"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn the_page_loads_and_sends_nothing_outside_the_app() {
+        let csp = csp();
+        for directive in csp.split(';') {
+            let mut words = directive.split_whitespace();
+            let name = words.next().unwrap_or_default();
+            for source in words {
+                let own = ["'self'", "'none'", "data:", "blob:"].contains(&source)
+                    || (name == "style-src" && source == "'unsafe-inline'")
+                    || OWN_SCHEMES.iter().any(|scheme| {
+                        source == format!("{scheme}:")
+                            || source == format!("http://{scheme}.localhost")
+                    });
+                assert!(own, "{name} allows {source}, outside the app: {csp}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_page_embeds_no_plugin_and_keeps_its_base() {
+        let csp = csp();
+        let directives: Vec<Vec<&str>> = csp
+            .split(';')
+            .map(|d| d.split_whitespace().collect())
+            .collect();
+        for needed in [
+            ["object-src", "'none'"],
+            ["base-uri", "'none'"],
+            ["form-action", "'none'"],
+        ] {
+            assert!(directives.contains(&needed.to_vec()), "{needed:?} in {csp}");
+        }
+        assert!(
+            directives.iter().any(|d| d.first() == Some(&"default-src")),
+            "a default for what is not named: {csp}"
+        );
     }
 }

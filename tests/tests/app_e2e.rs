@@ -28,6 +28,28 @@ async fn on_server(server: &TestServer, n: usize) -> Vec<lagesbild_core::Observa
     }
 }
 
+/// The share of the map in `colour` at the laptop size, once it is over 0.3 or after
+/// ten seconds, whichever comes first: the map draws its tiles a moment after they
+/// arrive. The last screenshot is saved as `name`.
+async fn map_shows(app: &App, name: &str, colour: [u8; 3]) -> f64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let shot = app.screenshot(name, (1366, 768)).await;
+        let map_box = app
+            .evaluate(
+                "const r = document.querySelector('[data-testid=map]').getBoundingClientRect();
+                 return [r.left, r.top, r.width, r.height].map(Math.round);",
+            )
+            .await;
+        let map_box: [usize; 4] = serde_json::from_value(map_box).expect("the map's box");
+        let share = share_of_colour(&shot, map_box, colour);
+        if share > 0.3 || std::time::Instant::now() > deadline {
+            return share;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_recorded_with_no_server_survives_a_restart() {
     let display = Display::start();
@@ -287,7 +309,8 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
         "no tiles unless a basemap or a tile URL is configured"
     );
 
-    // With a tile URL, the places sit on tiles fetched from it.
+    // With a tile URL, the places sit on tiles fetched from it — by the app, which
+    // hands them to the map on its own scheme.
     let tile_server = TileServer::start().await;
     guard.click(".tiles summary").await;
     guard
@@ -305,7 +328,83 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
             .all(|p| p.split('/').next().unwrap().parse::<u32>().unwrap() >= 12),
         "zoomed in on the municipality: {fetched:?}"
     );
-    guard.screenshot("map-tiles", (1366, 768)).await;
+    // The tile server's grey (200, 200, 200) fills the map: the page, which may not
+    // reach the tile server itself (below), drew the tiles the app fetched.
+    let share = map_shows(&guard, "map-tiles", [200, 200, 200]).await;
+    assert!(
+        share > 0.3,
+        "the online tiles fill the map: {share:.2} of it is their grey"
+    );
+    // The page itself reaches nothing outside the app: not an image, not a request,
+    // not a navigation, not a new window — here to a server on this machine that the
+    // app was never told of.
+    let elsewhere = TileServer::start().await;
+    let away = |path: &str| elsewhere.url.replace("{z}/{x}/{y}.png", path);
+    let outside = guard
+        .client
+        .execute(
+            "const [image, request] = arguments;
+             window.outside = { image: null, request: null, refused: [] };
+             document.addEventListener('securitypolicyviolation', (e) =>
+               window.outside.refused.push(e.effectiveDirective || e.violatedDirective));
+             const img = new Image();
+             img.onload = () => { window.outside.image = 'loaded'; img.remove(); };
+             img.onerror = () => { window.outside.image = 'refused'; img.remove(); };
+             img.src = image;
+             document.body.append(img);
+             fetch(request).then(() => { window.outside.request = 'answered'; },
+                                 () => { window.outside.request = 'refused'; });
+             return location.href;",
+            vec![away("1/1/1.png").into(), away("2/2/2.png").into()],
+        )
+        .await
+        .expect("a script in the page");
+    let page = outside.as_str().unwrap().to_string();
+    assert!(page.starts_with("tauri://localhost"), "{page}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let outcome = loop {
+        let outcome = guard.evaluate("return window.outside;").await;
+        if !outcome["image"].is_null() && !outcome["request"].is_null() {
+            break outcome;
+        }
+        assert!(std::time::Instant::now() < deadline, "{outcome}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(outcome["image"], "refused", "{outcome}");
+    assert_eq!(outcome["request"], "refused", "{outcome}");
+    let refused = outcome["refused"].to_string();
+    assert!(
+        refused.contains("img-src") && refused.contains("connect-src"),
+        "the content security policy refused them: {outcome}"
+    );
+    guard
+        .client
+        .execute(
+            "const [page, popup] = arguments;
+             setTimeout(() => { location.href = page; }, 0);
+             setTimeout(() => { window.open(popup); }, 0);",
+            vec![away("3/3/away.html").into(), away("4/4/popup.html").into()],
+        )
+        .await
+        .expect("a script in the page");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        guard.evaluate("return location.href;").await,
+        serde_json::Value::from(page.clone()),
+        "the window stays on the app"
+    );
+    assert_eq!(
+        guard.count("[data-testid=map]").await,
+        1,
+        "the app is still shown"
+    );
+    let windows = guard.client.windows().await.expect("the windows");
+    assert_eq!(windows.len(), 1, "no new window");
+    assert_eq!(
+        elsewhere.requested(),
+        Vec::<String>::new(),
+        "nothing reached the other server"
+    );
     guard.type_into("[data-testid=tile-url]", "").await;
 
     // The offline basemap: one MBTiles file, loaded once, drawn with no server at all.
@@ -326,6 +425,7 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
             t.contains("Salem testkarta") && t.contains("8–15")
         })
         .await;
+    // The map counts the tiles of the source it shows: from 0 again for the file.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while guard.attribute("[data-testid=map]", "data-tiles").await == "0" {
         assert!(
@@ -334,15 +434,7 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let shot = guard.screenshot("map-basemap", (1366, 768)).await;
-    let rect = guard
-        .evaluate(
-            "const r = document.querySelector('[data-testid=map]').getBoundingClientRect();
-             return [r.left, r.top, r.width, r.height].map(Math.round);",
-        )
-        .await;
-    let rect: [usize; 4] = serde_json::from_value(rect).expect("the map's box");
-    let share = share_of_colour(&shot, rect, tile_colour);
+    let share = map_shows(&guard, "map-basemap", tile_colour).await;
     assert!(
         share > 0.3,
         "the basemap's tiles fill the map: {share:.2} of it has their colour"

@@ -1,9 +1,10 @@
 // The offline basemap: an MBTiles file the coordinator loads once; the app keeps it and
-// serves its tiles on the `basemap` scheme. Loaded in chunks, with progress.
+// serves its tiles on the `basemap` scheme. Loaded in chunks, with progress. Online
+// tiles come through the app too, on its `tiles` scheme: the page loads nothing from
+// outside the app.
 
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { isCommandError } from "./api";
-import { settings } from "./settings.svelte";
 import { isTileTemplate, type TileSource } from "./map";
 import type { BasemapInfo, CommandError } from "./bindings";
 
@@ -59,7 +60,40 @@ export async function removeBasemap() {
   }
 }
 
-/** Where the map's tiles come from now: the offline file first, else the tile URL. */
+/** The tile URL the app fetches from on the map's behalf, once the app has taken it,
+ * and why it did not take one. */
+export const online = $state<{ template: string | null; failure: CommandError | null }>({ template: null, failure: null });
+let told: string | null = null;
+
+/** Tells the app the tile URL to fetch from (empty or invalid: none). */
+export async function tellTileUrl(template: string) {
+  const wanted = isTileTemplate(template) ? template.trim() : "";
+  if (wanted === told) return;
+  told = wanted;
+  try {
+    await invoke("set_tile_url", { template: wanted });
+    if (told === wanted) {
+      online.template = wanted || null;
+      online.failure = null;
+    }
+  } catch (e) {
+    if (told === wanted) {
+      online.template = null;
+      online.failure = commandError(e);
+    }
+  }
+}
+
+/** A short fingerprint of `text`: a new tile URL gives the map new tile addresses, so
+ * it fetches them again rather than keep the old server's tiles. */
+function fingerprint(text: string): string {
+  let h = 5381;
+  for (let i = 0; i < text.length; i++) h = ((h * 33) ^ text.charCodeAt(i)) >>> 0;
+  return h.toString(36);
+}
+
+/** Where the map's tiles come from now: the offline file first, else the tile URL,
+ * fetched by the app. */
 export function tileSource(): TileSource | null {
   const info = basemap.info;
   if (info) {
@@ -71,6 +105,9 @@ export function tileSource(): TileSource | null {
       attribution: info.attribution ?? undefined,
     };
   }
-  if (isTileTemplate(settings.tileUrl)) return { tiles: settings.tileUrl };
+  if (online.template) {
+    // `tiles://localhost/` here, `http://tiles.localhost/` on Windows and Android.
+    return { tiles: `${convertFileSrc("", "tiles")}{z}/{x}/{y}?v=${fingerprint(online.template)}` };
+  }
   return null;
 }

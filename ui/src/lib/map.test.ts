@@ -82,6 +82,20 @@ describe("the map's style", () => {
     expect(isTileTemplate("https://tile.openstreetmap.org/{z}/{x}.png")).toBe(false);
     expect(isTileTemplate("javascript:{z}{x}{y}")).toBe(false);
   });
+  it("takes the numbers only in the path, so that every tile comes from the one server", () => {
+    expect(isTileTemplate("https://tiles.example.org/wmts?z={z}&x={x}&y={y}")).toBe(true);
+    expect(isTileTemplate("https://{z}.tiles.example.org/{x}/{y}.png")).toBe(false);
+    expect(isTileTemplate("https://tiles.example.org:{z}/{x}/{y}.png")).toBe(false);
+    expect(isTileTemplate("https://{x}@tiles.example.org/{z}/{y}.png")).toBe(false);
+  });
+  it("fetches in the clear only from this computer", () => {
+    expect(isTileTemplate(" http://127.0.0.1:9000/{z}/{x}/{y}.png ")).toBe(true);
+    expect(isTileTemplate("http://localhost/{z}/{x}/{y}.png")).toBe(true);
+    expect(isTileTemplate("http://[::1]:8080/{z}/{x}/{y}.png")).toBe(true);
+    expect(isTileTemplate("http://tiles.example.org/{z}/{x}/{y}.png")).toBe(false);
+    expect(isTileTemplate("http://127.0.0.1.example.org/{z}/{x}/{y}.png")).toBe(false);
+    expect(isTileTemplate("http://localhost@tiles.example.org/{z}/{x}/{y}.png")).toBe(false);
+  });
 });
 
 /** What a browser shows for `html` (character references resolved), or null where the

@@ -5,9 +5,19 @@
 
 import type { StyleSpecification } from "maplibre-gl";
 
-/** Whether a tile URL template names all three of zoom, column and row. */
+/**
+ * Whether a tile URL template names all three of zoom, column and row, outside its
+ * server's address (every tile comes from the one server), on `https://`, or `http://`
+ * only to this computer. The app checks the same before it fetches a tile.
+ */
 export function isTileTemplate(template: string): boolean {
-  return /^https?:\/\//.test(template) && ["{z}", "{x}", "{y}"].every((p) => template.includes(p));
+  const t = template.trim();
+  if (!["{z}", "{x}", "{y}"].every((p) => t.includes(p))) return false;
+  const address = /^(https?):\/\/([^/?#]+)/i.exec(t);
+  if (!address || /[{}]/.test(address[2]!)) return false;
+  if (address[1]!.toLowerCase() === "https") return true;
+  const host = address[2]!.replace(/^.*@/, "").replace(/:\d*$/, "").toLowerCase();
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** `text` as HTML that shows exactly `text`: what a basemap file says of itself is
