@@ -29,7 +29,7 @@ async fn until_stored(server: &TestServer, n: usize) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
@@ -255,4 +255,5 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
     coordinator.assert_fits("administration on a phone").await;
     guard.quit().await;
     coordinator.quit().await;
+}
 }

@@ -50,7 +50,7 @@ async fn map_shows(app: &App, name: &str, colour: [u8; 3]) -> f64 {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn a_report_recorded_with_no_server_survives_a_restart() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
@@ -110,8 +110,9 @@ async fn a_report_recorded_with_no_server_survives_a_restart() {
         .await;
     app.quit().await;
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
@@ -447,8 +448,9 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     field.quit().await;
     guard.quit().await;
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
@@ -569,4 +571,5 @@ async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     app.quit().await;
+}
 }

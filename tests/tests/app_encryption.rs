@@ -58,7 +58,7 @@ async fn report_with_note(app: &App) {
         .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn what_the_app_stores_is_in_no_file_while_the_app_reads_it() {
     assert!(
         std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
@@ -91,8 +91,9 @@ async fn what_the_app_stores_is_in_no_file_while_the_app_reads_it() {
     assert!(detail.contains(CANARY_REPORT), "{detail}");
     app.quit().await;
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn without_a_key_store_the_app_asks_for_a_passphrase_and_refuses_a_wrong_one() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
@@ -151,4 +152,5 @@ async fn without_a_key_store_the_app_asks_for_a_passphrase_and_refuses_a_wrong_o
         .await;
     assert!(detail.contains(CANARY_REPORT), "{detail}");
     app.quit().await;
+}
 }

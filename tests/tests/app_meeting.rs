@@ -29,7 +29,7 @@ fn report(device: &Device, place: &str, grade: i64, at: Timestamp) {
     device.store().record(&draft, at).unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
@@ -285,6 +285,7 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     assert_eq!(held.history[0].note, "Två kvällar genomförda");
     a.quit().await;
     b.quit().await;
+}
 }
 
 /// On the meeting screen: which of the app's chrome shows, the meeting's and the smallest

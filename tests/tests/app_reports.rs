@@ -13,7 +13,7 @@ fn at_noon(day: NaiveDate) -> Timestamp {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn the_period_report_counts_what_went_in() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
@@ -187,4 +187,5 @@ async fn the_period_report_counts_what_went_in() {
     .await;
     app.screenshot("minutes-sheet", (1366, 768)).await;
     app.quit().await;
+}
 }

@@ -6,7 +6,7 @@
 use lagesbild_tests::app::{App, Display, enrolment};
 use lagesbild_tests::{TestServer, server_observations};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn the_coordinator_reviews_corrects_links_and_erases() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
@@ -169,8 +169,9 @@ async fn the_coordinator_reviews_corrects_links_and_erases() {
     field.quit().await;
     coordinator.quit().await;
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
@@ -363,4 +364,5 @@ async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
     assert_eq!(held[0].category, "buskorning");
     field.quit().await;
     coordinator.quit().await;
+}
 }

@@ -34,7 +34,7 @@ async fn open(app: &App, screen: &str) {
     app.wait_for(ready).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn every_screen_at_three_sizes_in_both_themes_passes_axe() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
@@ -100,8 +100,9 @@ async fn every_screen_at_three_sizes_in_both_themes_passes_axe() {
     new.quit().await;
     app.quit().await;
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+lagesbild_tests::app_test! {
 async fn on_a_phone_the_common_report_is_four_taps_and_no_scroll() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
@@ -159,4 +160,5 @@ async fn on_a_phone_the_common_report_is_four_taps_and_no_scroll() {
         "the place reported from is offered first"
     );
     phone.quit().await;
+}
 }

@@ -64,10 +64,6 @@ async fn world() -> World {
 }
 
 impl World {
-    fn org(&self, person: usize) -> OrganisationId {
-        self.demo.people[person].organisation
-    }
-
     /// Who may read what, written out from the product's rules rather than taken from
     /// the code under test: everyone reads "alla"; "kommun-polis" is read by the
     /// municipality's and the police's people (demo people 0–3: the coordinator, two
