@@ -894,7 +894,8 @@ mod tests {
                 reporter.clone()
             };
             let before = report(&reporter);
-            let forged: [(&str, fn(&mut Observation, &Reporter, crate::Timestamp)); 4] = [
+            type Forge = fn(&mut Observation, &Reporter, crate::Timestamp);
+            let forged: [(&str, Forge); 4] = [
                 ("links", |o, other, at| {
                     o.links.insert(
                         crate::ids::ObservationId::new().to_string(),

@@ -8,8 +8,7 @@ use automerge::transaction::Transactable;
 use lagesbild_core::doc::Document;
 use lagesbild_core::sync::wire::{PushOutcome, PushResponse, RefusalCode, WireChange};
 use lagesbild_core::{
-    ListQuery, Observation, ObservationDraft, ObservationId, ObservationRow, OrganisationId,
-    Visibility,
+    ListQuery, Observation, ObservationDraft, ObservationId, ObservationRow, Visibility,
 };
 use lagesbild_tests::{Device, TestServer, forged_edit, now, server_observations};
 
