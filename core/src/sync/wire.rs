@@ -72,7 +72,7 @@ pub struct AuditEntry {
     pub device: Option<DeviceId>,
     /// The client's address, for acts that came as requests.
     pub address: Option<String>,
-    /// What was done: the code of an [`AuditAction`](crate::AuditAction), such as
+    /// What was done: the code of an `AuditAction`, such as
     /// `register.add_place` or `observation.erase`. A string, not the enum: a row
     /// written under a name the server no longer writes still reads (and shows as it).
     pub action: String,
