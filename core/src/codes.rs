@@ -26,6 +26,16 @@ pub struct UnknownCode {
     pub expected: String,
 }
 
+/// The labels of one closed set, for a user interface that shows them: generated into
+/// the app's TypeScript so that the UI has no copy of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelTable {
+    /// The type's name, as in Rust and in the TypeScript bindings.
+    pub name: &'static str,
+    /// `(code, Swedish, English)`, in the order the set declares them.
+    pub labels: Vec<(&'static str, &'static str, &'static str)>,
+}
+
 macro_rules! code_enum {
     (
         $(#[$meta:meta])*
@@ -56,6 +66,14 @@ macro_rules! code_enum {
             pub fn label(self, lang: Lang) -> &'static str {
                 match (self, lang) {
                     $(($name::$variant, Lang::Sv) => $sv, ($name::$variant, Lang::En) => $en,)+
+                }
+            }
+
+            /// Every code with its labels, for the UI.
+            pub fn label_table() -> LabelTable {
+                LabelTable {
+                    name: stringify!($name),
+                    labels: vec![$(($code, $sv, $en)),+],
                 }
             }
         }
@@ -273,6 +291,58 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// What an entry of the server's audit log records. The code is what the log stores
+    /// and exports; the server writes only these, so every action it can write has its
+    /// labels. Entries written before an action was renamed keep their old text (the
+    /// wire's `AuditEntry::action` is a string) and show as it.
+    pub enum AuditAction as "audit action" {
+        WorkspaceCreate = "workspace.create", "Arbetsyta skapad", "Workspace created";
+        OrganisationAdd = "organisation.add", "Organisation tillagd", "Organisation added";
+        OrganisationRename = "organisation.rename", "Organisation bytte namn", "Organisation renamed";
+        OrganisationKindChange = "organisation.kind", "Organisationens typ ändrad", "Organisation kind changed";
+        PersonAdd = "person.add", "Person tillagd", "Person added";
+        PersonChange = "person.change", "Roll eller organisation ändrad", "Role or organisation changed";
+        PersonMembership = "person.membership", "Medlemskap i annan arbetsyta", "Membership in another workspace";
+        PersonDeactivate = "person.deactivate", "Person avaktiverad", "Person deactivated";
+        PersonReactivate = "person.reactivate", "Person återaktiverad", "Person reactivated";
+        DeviceRevoke = "device.revoke", "Enhet avstängd", "Device switched off";
+        EnrolmentCode = "enrolment.code", "Kod för ny enhet", "Enrolment code issued";
+        EnrolmentWithdraw = "enrolment.withdraw", "Kod återkallad", "Enrolment code withdrawn";
+        Enrolment = "enrolment", "Enhet ansluten", "Device enrolled";
+        EnrolmentFailed = "enrolment.failed", "Misslyckad anslutning", "Failed enrolment";
+        EnrolmentFailures = "enrolment.failures", "Misslyckade anslutningar under en minut", "Failed enrolments in a minute";
+        RegisterAddPlace = "register.add_place", "Plats tillagd", "Place added";
+        RegisterRenamePlace = "register.rename_place", "Plats bytte namn", "Place renamed";
+        RegisterMovePlace = "register.move_place", "Plats flyttad", "Place moved";
+        RegisterMergePlace = "register.merge_place", "Platser sammanslagna", "Places merged";
+        RegisterAddCategory = "register.add_category", "Kategori tillagd", "Category added";
+        RegisterRetireCategory = "register.retire_category", "Kategori avvecklad", "Category retired";
+        ObservationErase = "observation.erase", "Rapport raderad", "Report erased";
+        ReportReview = "report.review", "Rapport granskad", "Report reviewed";
+        ReportCorrect = "report.correct", "Rapport rättad", "Report corrected";
+        ReportStatus = "report.status", "Rapportens status ändrad", "Report status changed";
+        ReportLink = "report.link", "Rapporter kopplade", "Reports linked";
+    }
+}
+
+/// The labels of every closed set, for the UI (generated into its TypeScript).
+pub fn label_tables() -> Vec<LabelTable> {
+    vec![
+        Role::label_table(),
+        OrganisationKind::label_table(),
+        Visibility::label_table(),
+        Status::label_table(),
+        AgeGroup::label_table(),
+        Source::label_table(),
+        PlaceKind::label_table(),
+        Deployee::label_table(),
+        DecisionStatus::label_table(),
+        DocKind::label_table(),
+        AuditAction::label_table(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +359,54 @@ mod tests {
             err.to_string().contains("fritidsfaltare"),
             "the error lists the valid codes"
         );
+    }
+
+    #[test]
+    fn every_set_has_its_labels_for_the_ui() {
+        // Each `code_enum!` in this file is one table: a set added without one fails here.
+        let declared = include_str!("codes.rs")
+            .lines()
+            .filter(|l| l.trim() == concat!("code_enum", "! {"))
+            .count();
+        let tables = label_tables();
+        assert_eq!(
+            tables.len(),
+            declared,
+            "label_tables() lists every code_enum!"
+        );
+        let mut names: Vec<_> = tables.iter().map(|t| t.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), tables.len(), "each set once");
+        for table in &tables {
+            for (code, sv, en) in &table.labels {
+                assert!(
+                    !code.is_empty() && !sv.is_empty() && !en.is_empty(),
+                    "{}: {code}",
+                    table.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn audit_actions_keep_their_stored_names() {
+        // The log stores and exports these strings; older rows must keep meaning the same.
+        assert_eq!(AuditAction::ALL.len(), 26);
+        assert_eq!(AuditAction::ObservationErase.code(), "observation.erase");
+        assert_eq!(
+            serde_json::to_string(&AuditAction::RegisterAddPlace).unwrap(),
+            "\"register.add_place\""
+        );
+        assert_eq!(
+            AuditAction::from_code("workspace.create"),
+            Some(AuditAction::WorkspaceCreate)
+        );
+        assert_eq!(
+            AuditAction::WorkspaceCreate.label(Lang::Sv),
+            "Arbetsyta skapad"
+        );
+        assert_eq!(AuditAction::from_code("something.older"), None);
     }
 
     #[test]

@@ -26,8 +26,8 @@ pub mod time;
 pub mod validate;
 
 pub use codes::{
-    AgeGroup, DecisionStatus, Deployee, DocKind, Lang, OrganisationKind, PlaceKind, Role, Source,
-    Status, Visibility,
+    AgeGroup, AuditAction, DecisionStatus, Deployee, DocKind, Lang, OrganisationKind, PlaceKind,
+    Role, Source, Status, Visibility,
 };
 pub use error::{Error, ErrorCode, Field, Problem, Result, ValidationError, Warning};
 pub use grade::Grade;

@@ -15,8 +15,8 @@ use lagesbild_core::ObservationProjection;
 use lagesbild_core::demo::DemoWorkspace;
 use lagesbild_core::sync::wire::{EnrollRequest, FeedEntry, ProjectionPage, PushOutcome};
 use lagesbild_core::{
-    Category, DeviceId, DocKind, Organisation, OrganisationId, OrganisationKind, Place, Role,
-    Timestamp, UserId, Visibility, Workspace, WorkspaceId,
+    AuditAction, Category, DeviceId, DocKind, Organisation, OrganisationId, OrganisationKind,
+    Place, Role, Timestamp, UserId, Visibility, Workspace, WorkspaceId,
 };
 use lagesbild_sync::Service;
 use lagesbild_sync::service::{Act, Origin, ServiceError};
@@ -583,7 +583,7 @@ fn the_audit_log_pages_newest_first_and_cannot_be_changed(backend: &Backend) {
     let mut tx = storage.write().unwrap();
     for n in 0..5 {
         let act = Act::new(
-            "register.add_place",
+            AuditAction::RegisterAddPlace,
             Some(format!("p{n}")),
             format!("place {n}"),
         );
@@ -592,14 +592,14 @@ fn the_audit_log_pages_newest_first_and_cannot_be_changed(backend: &Backend) {
     tx.audit(
         Some(other.id),
         &Origin::operator(),
-        &Act::new("workspace.create", None, "Nykvarn"),
+        &Act::new(AuditAction::WorkspaceCreate, None, "Nykvarn"),
         at(10),
     )
     .unwrap();
     tx.audit(
         None,
         &Origin::at(None),
-        &Act::new("enrolment.failed", None, "an unknown code"),
+        &Act::new(AuditAction::EnrolmentFailed, None, "an unknown code"),
         at(11),
     )
     .unwrap();

@@ -72,8 +72,9 @@ pub struct AuditEntry {
     pub device: Option<DeviceId>,
     /// The client's address, for acts that came as requests.
     pub address: Option<String>,
-    /// What was done, such as `register.add_place`, `observation.erase`,
-    /// `device.revoke`, `enrolment.failed`, `report.correct`.
+    /// What was done: the code of an `AuditAction`, such as
+    /// `register.add_place` or `observation.erase`. A string, not the enum: a row
+    /// written under a name the server no longer writes still reads (and shows as it).
     pub action: String,
     /// What it was done to (an id), if anything.
     pub target: Option<String>,

@@ -5,8 +5,8 @@ use super::audit::{Act, Origin, record_for_user};
 use lagesbild_core::demo::DemoWorkspace;
 use lagesbild_core::sync::wire::WireChange;
 use lagesbild_core::{
-    DeviceId, Organisation, OrganisationId, OrganisationKind, Place, Role, Store, Timestamp,
-    UserId, Workspace, WorkspaceId, default_categories,
+    AuditAction, DeviceId, Organisation, OrganisationId, OrganisationKind, Place, Role, Store,
+    Timestamp, UserId, Workspace, WorkspaceId, default_categories,
 };
 
 use super::auth::{hash_token, new_enrolment_code, normalise_code};
@@ -44,7 +44,7 @@ impl Service {
                 tx.save_category(workspace.id, &category)?;
             }
             let act = Act::new(
-                "workspace.create",
+                AuditAction::WorkspaceCreate,
                 Some(workspace.id.to_string()),
                 workspace.name.clone(),
             );
@@ -74,7 +74,11 @@ impl Service {
             tx.save_organisation(&org)?;
             tx.bump_register(workspace)?;
             let detail = format!("{} ({})", org.name, org.kind.code());
-            let act = Act::new("organisation.add", Some(org.id.to_string()), detail);
+            let act = Act::new(
+                AuditAction::OrganisationAdd,
+                Some(org.id.to_string()),
+                detail,
+            );
             tx.audit(Some(workspace), &Origin::operator(), &act, now)?;
             tx.announce(workspace)
         })?;
@@ -90,7 +94,7 @@ impl Service {
             tx.save_place(&place)?;
             tx.bump_register(place.workspace)?;
             let act = Act::new(
-                "register.add_place",
+                AuditAction::RegisterAddPlace,
                 Some(place.id.to_string()),
                 place.name.clone(),
             );
@@ -101,7 +105,7 @@ impl Service {
 
     pub fn add_user(&self, user: &NewUser, now: Timestamp) -> ServiceResult<UserId> {
         let id = UserId::new();
-        self.add_user_with_id(id, user, Some(("person.add", now)))?;
+        self.add_user_with_id(id, user, Some((AuditAction::PersonAdd, now)))?;
         Ok(id)
     }
 
@@ -110,7 +114,7 @@ impl Service {
         &self,
         id: UserId,
         user: &NewUser,
-        audit: Option<(&'static str, Timestamp)>,
+        audit: Option<(AuditAction, Timestamp)>,
     ) -> ServiceResult<()> {
         let name = checked_name(&user.name)?;
         self.write(|tx| {
@@ -152,7 +156,7 @@ impl Service {
                 organisation,
                 role,
             },
-            Some(("person.membership", now)),
+            Some((AuditAction::PersonMembership, now)),
         )
     }
 
@@ -205,7 +209,7 @@ impl Service {
                 now.millis() + ttl.num_milliseconds(),
             )?;
             let act = Act::new(
-                "enrolment.code",
+                AuditAction::EnrolmentCode,
                 Some(user.to_string()),
                 format!("a one-time code valid for {} minutes", ttl.num_minutes()),
             );
@@ -222,7 +226,7 @@ impl Service {
             };
             tx.revoke_device(device, now)?;
             let act = Act::new(
-                "device.revoke",
+                AuditAction::DeviceRevoke,
                 Some(device.to_string()),
                 "revoked at the server's command line",
             );
@@ -284,7 +288,7 @@ impl Service {
                 demo.people.len()
             );
             let act = Act::new(
-                "workspace.create",
+                AuditAction::WorkspaceCreate,
                 Some(demo.workspace.id.to_string()),
                 detail,
             );

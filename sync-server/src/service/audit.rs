@@ -16,7 +16,7 @@ use super::{Member, Service, ServiceError, ServiceResult};
 use crate::storage::{FailedEnrolment, FailedEnrolments, Tx};
 use lagesbild_core::inert::csv_text;
 use lagesbild_core::sync::wire::AuditEntry;
-use lagesbild_core::{DeviceId, Timestamp, UserId, WorkspaceId, permissions};
+use lagesbild_core::{AuditAction, DeviceId, Timestamp, UserId, WorkspaceId, permissions};
 
 /// Who acted: a person's device from an address, or the operator at the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -49,16 +49,17 @@ impl Origin {
     }
 }
 
-/// What one act was, to be written with the change it made.
+/// What one act was, to be written with the change it made. The action is an
+/// [`AuditAction`]: the server can write no action that has no labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Act {
-    pub action: &'static str,
+    pub action: AuditAction,
     pub target: Option<String>,
     pub detail: String,
 }
 
 impl Act {
-    pub fn new(action: &'static str, target: Option<String>, detail: impl Into<String>) -> Act {
+    pub fn new(action: AuditAction, target: Option<String>, detail: impl Into<String>) -> Act {
         Act {
             action,
             target,
@@ -129,7 +130,11 @@ fn settle_failed_enrolments(tx: &mut dyn Tx, now: Timestamp) -> ServiceResult<()
         let failed = minute.unknown + minute.used + minute.expired;
         if failed > 1 {
             let end = Timestamp::from_millis(minute.window + FAILURE_WINDOW).unwrap_or(now);
-            let act = Act::new("enrolment.failures", None, failures_detail(&minute));
+            let act = Act::new(
+                AuditAction::EnrolmentFailures,
+                None,
+                failures_detail(&minute),
+            );
             tx.audit(minute.workspace, &Origin::operator(), &act, end)?;
         }
     }

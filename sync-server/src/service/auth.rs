@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lagesbild_core::Field;
 use lagesbild_core::sync::wire::{EnrollRequest, EnrollResponse, Me};
 use lagesbild_core::validate::records;
-use lagesbild_core::{DeviceId, Timestamp, UserId, WorkspaceId};
+use lagesbild_core::{AuditAction, DeviceId, Timestamp, UserId, WorkspaceId};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -232,7 +232,7 @@ impl Service {
                         Some(_) => (FailedEnrolment::Expired, "an expired code"),
                     };
                     let act = Act::new(
-                        "enrolment.failed",
+                        AuditAction::EnrolmentFailed,
                         None,
                         format!("{reason} (device named {name:?})"),
                     );
@@ -266,7 +266,7 @@ impl Service {
                     Some(workspace),
                     &origin,
                     &Act::new(
-                        "enrolment",
+                        AuditAction::Enrolment,
                         Some(device.to_string()),
                         format!("device {name:?} enrolled"),
                     ),

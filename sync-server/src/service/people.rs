@@ -7,7 +7,7 @@ use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::sync::wire::{AdminChange, AdminOutcome, IssuedCode, People};
 use lagesbild_core::validate::records;
 use lagesbild_core::{
-    Field, Organisation, OrganisationId, Timestamp, UserId, WorkspaceId, permissions,
+    AuditAction, Field, Organisation, OrganisationId, Timestamp, UserId, WorkspaceId, permissions,
 };
 
 use super::access::still_stands;
@@ -160,7 +160,11 @@ fn act(
             tx.bump_register(ws)?;
             let detail = format!("{} ({})", org.name, kind.code());
             (
-                Act::new("organisation.add", Some(org.id.to_string()), detail),
+                Act::new(
+                    AuditAction::OrganisationAdd,
+                    Some(org.id.to_string()),
+                    detail,
+                ),
                 None,
                 true,
             )
@@ -176,7 +180,11 @@ fn act(
             tx.save_organisation(&org)?;
             tx.bump_register(ws)?;
             (
-                Act::new("organisation.rename", Some(org.id.to_string()), detail),
+                Act::new(
+                    AuditAction::OrganisationRename,
+                    Some(org.id.to_string()),
+                    detail,
+                ),
                 None,
                 true,
             )
@@ -188,7 +196,11 @@ fn act(
             tx.save_organisation(&org)?;
             tx.bump_register(ws)?;
             (
-                Act::new("organisation.kind", Some(org.id.to_string()), detail),
+                Act::new(
+                    AuditAction::OrganisationKindChange,
+                    Some(org.id.to_string()),
+                    detail,
+                ),
                 None,
                 true,
             )
@@ -205,7 +217,7 @@ fn act(
             tx.put_membership(user, ws, org.id, *role)?;
             let detail = format!("{n}: {}, {}", org.name, role.code());
             (
-                Act::new("person.add", Some(user.to_string()), detail),
+                Act::new(AuditAction::PersonAdd, Some(user.to_string()), detail),
                 None,
                 false,
             )
@@ -221,7 +233,7 @@ fn act(
             tx.put_membership(*user, ws, org.id, *role)?;
             let detail = format!("{n}: {}, {}", org.name, role.code());
             (
-                Act::new("person.change", Some(user.to_string()), detail),
+                Act::new(AuditAction::PersonChange, Some(user.to_string()), detail),
                 None,
                 false,
             )
@@ -248,7 +260,7 @@ fn act(
                 Some(*workspace),
                 &Origin::of(member),
                 &Act::new(
-                    "person.membership",
+                    AuditAction::PersonMembership,
                     Some(user.to_string()),
                     format!("{n}: {}, {}", org.name, role.code()),
                 ),
@@ -260,7 +272,11 @@ fn act(
                 role.code()
             );
             (
-                Act::new("person.membership", Some(user.to_string()), detail),
+                Act::new(
+                    AuditAction::PersonMembership,
+                    Some(user.to_string()),
+                    detail,
+                ),
                 None,
                 false,
             )
@@ -271,9 +287,9 @@ fn act(
             let n = member_name(tx, ws, *user)?;
             tx.set_active(*user, ws, active)?;
             let action = if active {
-                "person.reactivate"
+                AuditAction::PersonReactivate
             } else {
-                "person.deactivate"
+                AuditAction::PersonDeactivate
             };
             (Act::new(action, Some(user.to_string()), n), None, false)
         }
@@ -289,7 +305,7 @@ fn act(
             tx.revoke_device(*device, now)?;
             let detail = format!("{:?} of {n}", found.name);
             (
-                Act::new("device.revoke", Some(device.to_string()), detail),
+                Act::new(AuditAction::DeviceRevoke, Some(device.to_string()), detail),
                 None,
                 false,
             )
@@ -318,7 +334,7 @@ fn act(
             };
             let detail = format!("a one-time code for {n}, valid for {ttl_minutes} minutes");
             (
-                Act::new("enrolment.code", Some(user.to_string()), detail),
+                Act::new(AuditAction::EnrolmentCode, Some(user.to_string()), detail),
                 Some(issued),
                 false,
             )
@@ -339,7 +355,11 @@ fn act(
             tx.delete_code(&hash)?;
             let detail = format!("a code for {n} withdrawn before use");
             (
-                Act::new("enrolment.withdraw", user.map(|u| u.to_string()), detail),
+                Act::new(
+                    AuditAction::EnrolmentWithdraw,
+                    user.map(|u| u.to_string()),
+                    detail,
+                ),
                 None,
                 false,
             )

@@ -26,8 +26,8 @@ use lagesbild_core::sync::wire::{
 };
 use lagesbild_core::validate::{check_observation, records};
 use lagesbild_core::{
-    Assessment, Category, Decision, DocKind, Meeting, Observation, Organisation, OrganisationId,
-    Place, PlaceId, Timestamp, Visibility, WorkspaceId,
+    Assessment, AuditAction, Category, Decision, DocKind, Meeting, Observation, Organisation,
+    OrganisationId, Place, PlaceId, Timestamp, Visibility, WorkspaceId,
 };
 use uuid::Uuid;
 
@@ -719,7 +719,11 @@ fn review_acts(before: &Observation, after: &Observation) -> Vec<Act> {
     let target = Some(after.id.to_string());
     let mut acts = Vec::new();
     if before.review.is_none() && after.review.is_some() {
-        acts.push(Act::new("report.review", target.clone(), "marked reviewed"));
+        acts.push(Act::new(
+            AuditAction::ReportReview,
+            target.clone(),
+            "marked reviewed",
+        ));
     }
     for c in after
         .corrections
@@ -727,7 +731,7 @@ fn review_acts(before: &Observation, after: &Observation) -> Vec<Act> {
         .filter(|c| !before.corrections.contains(c))
     {
         let detail = format!("{} corrected from {} to {}", c.field, c.from, c.to);
-        acts.push(Act::new("report.correct", target.clone(), detail));
+        acts.push(Act::new(AuditAction::ReportCorrect, target.clone(), detail));
     }
     for other in after
         .links
@@ -735,14 +739,14 @@ fn review_acts(before: &Observation, after: &Observation) -> Vec<Act> {
         .filter(|k| !before.links.contains_key(*k))
     {
         acts.push(Act::new(
-            "report.link",
+            AuditAction::ReportLink,
             target.clone(),
             format!("linked to {other}"),
         ));
     }
     if before.status != after.status {
         let detail = format!("status {} → {}", before.status.code(), after.status.code());
-        acts.push(Act::new("report.status", target.clone(), detail));
+        acts.push(Act::new(AuditAction::ReportStatus, target.clone(), detail));
     }
     acts
 }

@@ -2,7 +2,7 @@
 
 use lagesbild_core::sync::wire::{Register, RegisterChange};
 use lagesbild_core::validate::register::{self, RegisterWrite};
-use lagesbild_core::{ObservationId, Timestamp};
+use lagesbild_core::{AuditAction, ObservationId, Timestamp};
 
 use super::access::still_stands;
 use super::audit::{Act, Origin};
@@ -69,13 +69,13 @@ impl Service {
             tx.bump_register(ws)?;
             let detail =
                 serde_json::to_value(change).map_err(|e| ServiceError::Internal(e.to_string()))?;
-            let action = match detail.get("op").and_then(|op| op.as_str()) {
-                Some("add_place") => "register.add_place",
-                Some("rename_place") => "register.rename_place",
-                Some("move_place") => "register.move_place",
-                Some("merge_place") => "register.merge_place",
-                Some("add_category") => "register.add_category",
-                _ => "register.retire_category",
+            let action = match change {
+                RegisterChange::AddPlace { .. } => AuditAction::RegisterAddPlace,
+                RegisterChange::RenamePlace { .. } => AuditAction::RegisterRenamePlace,
+                RegisterChange::MovePlace { .. } => AuditAction::RegisterMovePlace,
+                RegisterChange::MergePlace { .. } => AuditAction::RegisterMergePlace,
+                RegisterChange::AddCategory { .. } => AuditAction::RegisterAddCategory,
+                RegisterChange::RetireCategory { .. } => AuditAction::RegisterRetireCategory,
             };
             let act = Act::new(action, None, detail.to_string());
             tx.audit(Some(ws), &Origin::of(member), &act, now)?;
@@ -118,7 +118,7 @@ impl Service {
                 tx.erase(ws, doc, member.device.user, now)?;
             }
             let act = Act::new(
-                "observation.erase",
+                AuditAction::ObservationErase,
                 Some(id.to_string()),
                 "the report was erased everywhere; its content is gone",
             );

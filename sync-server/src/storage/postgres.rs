@@ -1017,7 +1017,7 @@ impl Tx for PgTx {
                 &origin.user.as_ref().map(|(_, name)| name.as_str()),
                 &origin.device.map(|d| d.0),
                 &origin.address.map(|a| a.to_string()),
-                &act.action,
+                &act.action.code(),
                 &act.target,
                 &act.detail,
             ],

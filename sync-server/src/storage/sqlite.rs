@@ -804,7 +804,7 @@ impl Tx for SqliteTx<'_> {
                 origin.user.as_ref().map(|(_, name)| name.as_str()),
                 origin.device,
                 origin.address.map(|a| a.to_string()),
-                act.action,
+                act.action.code(),
                 act.target,
                 act.detail,
             ],
@@ -1306,5 +1306,31 @@ mod tests {
             None,
             "a code of a person with several memberships enrols nothing"
         );
+    }
+
+    /// A row written under an action the server no longer writes (an older server's
+    /// name) still reads, and exports, as it was written.
+    #[test]
+    fn an_older_action_name_reads_back_as_written() {
+        use crate::storage::Storage;
+        let storage = super::Sqlite::open_in_memory().unwrap();
+        storage
+            .lock()
+            .execute(
+                "INSERT INTO audit (workspace_id, at, action, detail)
+                 VALUES (NULL, 1795000000000, 'register.add', 'a place')",
+                [],
+            )
+            .unwrap();
+        assert_eq!(lagesbild_core::AuditAction::from_code("register.add"), None);
+        let page = storage
+            .read()
+            .unwrap()
+            .audit_page(None, i64::MAX, 10)
+            .unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].action, "register.add");
+        let csv = crate::Service::new(storage).audit_export(None).unwrap();
+        assert!(csv.contains(",register.add,,a place"), "{csv}");
     }
 }

@@ -3,6 +3,7 @@
 
 import type { Lang } from "./i18n";
 import { labeller } from "./format";
+import { AUDIT_ACTION_LABELS, ORGANISATION_KIND_LABELS } from "./labels";
 import type { AuditEntry, OrganisationKind, People, Person } from "./bindings";
 
 /**
@@ -35,47 +36,14 @@ export const CODE_LIFETIMES: { minutes: number; label: [string, string] }[] = [
   { minutes: 7 * 24 * 60, label: ["7 dygn", "7 days"] },
 ];
 
-const KIND_LABELS: Record<OrganisationKind, [string, string]> = {
-  kommun: ["Kommun", "Municipality"],
-  polis: ["Polis", "Police"],
-  vaktbolag: ["Vaktbolag", "Security company"],
-  fastighetsagare: ["Fastighetsägare", "Property owner"],
-  raddningstjanst: ["Räddningstjänst", "Rescue service"],
-  ideell: ["Ideell förening", "Voluntary organisation"],
-};
-export const ORGANISATION_KINDS = Object.keys(KIND_LABELS) as OrganisationKind[];
-export const kindLabel = labeller(KIND_LABELS);
+export const ORGANISATION_KINDS = Object.keys(ORGANISATION_KIND_LABELS) as OrganisationKind[];
+export const kindLabel = labeller(ORGANISATION_KIND_LABELS);
 
-/** What the audit log's actions (the server's names) mean, in [Swedish, English]. */
-const ACTIONS: Record<string, [string, string]> = {
-  "organisation.add": ["Organisation tillagd", "Organisation added"],
-  "organisation.rename": ["Organisation bytte namn", "Organisation renamed"],
-  "organisation.kind": ["Organisationens typ ändrad", "Organisation kind changed"],
-  "person.add": ["Person tillagd", "Person added"],
-  "person.change": ["Roll eller organisation ändrad", "Role or organisation changed"],
-  "person.membership": ["Medlemskap i annan arbetsyta", "Membership in another workspace"],
-  "person.deactivate": ["Person avaktiverad", "Person deactivated"],
-  "person.reactivate": ["Person återaktiverad", "Person reactivated"],
-  "device.revoke": ["Enhet avstängd", "Device switched off"],
-  "enrolment.code": ["Kod för ny enhet", "Enrolment code issued"],
-  "enrolment.withdraw": ["Kod återkallad", "Enrolment code withdrawn"],
-  enrolment: ["Enhet ansluten", "Device enrolled"],
-  "enrolment.failed": ["Misslyckad anslutning", "Failed enrolment"],
-  "register.add_place": ["Plats tillagd", "Place added"],
-  "register.rename_place": ["Plats bytte namn", "Place renamed"],
-  "register.move_place": ["Plats flyttad", "Place moved"],
-  "register.merge_place": ["Platser sammanslagna", "Places merged"],
-  "register.add_category": ["Kategori tillagd", "Category added"],
-  "register.retire_category": ["Kategori avvecklad", "Category retired"],
-  "observation.erase": ["Rapport raderad", "Report erased"],
-  "report.review": ["Rapport granskad", "Report reviewed"],
-  "report.correct": ["Rapport rättad", "Report corrected"],
-  "report.status": ["Rapportens status ändrad", "Report status changed"],
-  "report.link": ["Rapporter kopplade", "Reports linked"],
-};
-
-/** An action's name; one the app does not know yet shows as the server names it. */
-export const actionLabel = labeller<string>(ACTIONS);
+/**
+ * An audit action's name (the labels are core's `AuditAction`); an action the app does
+ * not know, such as one an older server wrote, shows as the server names it.
+ */
+export const actionLabel = labeller<string>(AUDIT_ACTION_LABELS);
 
 /** The groups the log can be narrowed to, by the action's first word. */
 export const ACTION_GROUPS = ["person", "device", "enrolment", "organisation", "register", "report"] as const;

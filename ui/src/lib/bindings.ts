@@ -87,6 +87,14 @@ export type Assessment = { id: AssessmentId, workspace: WorkspaceId, area: Place
 export type AssessmentId = string;
 
 /**
+ * What an entry of the server's audit log records. The code is what the log stores
+ * and exports; the server writes only these, so every action it can write has its
+ * labels. Entries written before an action was renamed keep their old text (the
+ * wire's `AuditEntry::action` is a string) and show as it.
+ */
+export type AuditAction = "workspace.create" | "organisation.add" | "organisation.rename" | "organisation.kind" | "person.add" | "person.change" | "person.membership" | "person.deactivate" | "person.reactivate" | "device.revoke" | "enrolment.code" | "enrolment.withdraw" | "enrolment" | "enrolment.failed" | "enrolment.failures" | "register.add_place" | "register.rename_place" | "register.move_place" | "register.merge_place" | "register.add_category" | "register.retire_category" | "observation.erase" | "report.review" | "report.correct" | "report.status" | "report.link";
+
+/**
  * One entry of the server's audit log: who did what, when, from where. Never what a
  * report says.
  */
@@ -104,8 +112,9 @@ user: UserId | null, user_name: string | null, device: DeviceId | null,
  */
 address: string | null, 
 /**
- * What was done, such as `register.add_place`, `observation.erase`,
- * `device.revoke`, `enrolment.failed`, `report.correct`.
+ * What was done: the code of an `AuditAction`, such as
+ * `register.add_place` or `observation.erase`. A string, not the enum: a row
+ * written under a name the server no longer writes still reads (and shows as it).
  */
 action: string, 
 /**

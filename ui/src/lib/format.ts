@@ -1,8 +1,12 @@
 // Pure helpers for what the UI shows: grades, trends, weeks, places. Unit-tested.
 
 import type { Lang } from "./i18n";
-import type { AgeGroup, DecisionStatus, Deployee, ErrorCode, Grade, Place, Source, Status, Trend, Visibility } from "./bindings";
+import type { AgeGroup, DecisionStatus, Deployee, ErrorCode, Grade, Place, Role, Source, Status, Trend, Visibility } from "./bindings";
 import type { TextKey } from "./i18n";
+import {
+  AGE_GROUP_LABELS, DECISION_STATUS_LABELS, DEPLOYEE_LABELS, ROLE_LABELS, SOURCE_LABELS, STATUS_LABELS, VISIBILITY_LABELS,
+  type Label,
+} from "./labels";
 
 const GRADE_LABELS: Record<Lang, string[]> = {
   sv: ["normalt", "något förhöjt", "förhöjt", "allvarligt", "kritiskt läge"],
@@ -16,73 +20,34 @@ export function gradeLabel(grade: Grade, lang: Lang, workspaceLabels?: string[] 
   return GRADE_LABELS[lang][grade - 1] as string;
 }
 
-/** Names a code in `lang` from a table of [Swedish, English]; an unknown code shows as itself. */
-export function labeller<K extends string>(table: Record<K, [string, string]>): (code: K, lang: Lang) => string {
-  const byCode: Partial<Record<string, [string, string]>> = table;
-  return (code, lang) => byCode[code]?.[lang === "sv" ? 0 : 1] ?? code;
+/** Names a code in `lang` from a generated table of labels; an unknown code shows as itself. */
+export function labeller<K extends string>(table: Record<K, Label>): (code: K, lang: Lang) => string {
+  const byCode: Partial<Record<string, Label>> = table;
+  return (code, lang) => byCode[code]?.[lang] ?? code;
 }
 
-/** A role's name (the codes are core's `Role`). */
-export const roleLabel = labeller<string>({
-  fritidsfaltare: ["Fritidsfältare", "Youth field worker"],
-  socialfaltare: ["Socialfältare", "Social services field worker"],
-  vaktare: ["Väktare", "Security guard"],
-  ordningsvakt: ["Ordningsvakt", "Public order guard"],
-  polis: ["Polis", "Police"],
-  nattvandrare: ["Nattvandrare", "Night walker"],
-  raddningstjanst: ["Räddningstjänst", "Rescue service"],
-  kommunpersonal: ["Kommunal personal", "Municipal staff"],
-  samordnare: ["Säkerhetssamordnare", "Security coordinator"],
-});
+// The labels are core's (`lagesbild_core::codes`), generated into labels.ts; the lists
+// keep the order the sets are declared in.
 
-const DEPLOYEE_LABELS: Record<Deployee, [string, string]> = {
-  faltare: ["Fältare", "Field workers"],
-  vaktare: ["Väktare", "Security guards"],
-  polis: ["Polis", "Police"],
-  nattvandrare: ["Nattvandrare", "Night walkers"],
-  ovrigt: ["Övrigt", "Other"],
-};
+/** A role's name. */
+export const roleLabel = labeller<string>(ROLE_LABELS);
+export const ROLES = Object.keys(ROLE_LABELS) as Role[];
+
 export const DEPLOYEES = Object.keys(DEPLOYEE_LABELS) as Deployee[];
 export const deployeeLabel = labeller<string>(DEPLOYEE_LABELS);
 
 /** A decision's status. */
-export const statusLabel = labeller<DecisionStatus>({
-  planerad: ["Planerad", "Planned"],
-  genomford: ["Genomförd", "Carried out"],
-  "inte-genomford": ["Inte genomförd", "Not carried out"],
-  uppfoljd: ["Uppföljd", "Followed up"],
-});
+export const statusLabel = labeller<DecisionStatus>(DECISION_STATUS_LABELS);
 
 /** A report's handling status. */
-export const reportStatusLabel = labeller<Status>({
-  ny: ["Ny", "New"],
-  bedomd: ["Bedömd", "Assessed"],
-  "atgard-beslutad": ["Åtgärd beslutad", "Action decided"],
-  avslutad: ["Avslutad", "Closed"],
-});
+export const reportStatusLabel = labeller<Status>(STATUS_LABELS);
 
-const VISIBILITY_LABELS: Record<Visibility, [string, string]> = {
-  alla: ["Alla i samverkan", "Everyone in the collaboration"],
-  "kommun-polis": ["Kommun och polis", "Municipality and police"],
-  "egen-organisation": ["Egen organisation", "Own organisation only"],
-};
 export const VISIBILITIES = Object.keys(VISIBILITY_LABELS) as Visibility[];
 export const visibilityLabel = labeller(VISIBILITY_LABELS);
 
-const AGE_GROUP_LABELS: Record<AgeGroup, [string, string]> = {
-  barn: ["Barn", "Children"],
-  unga: ["Unga", "Young people"],
-  vuxna: ["Vuxna", "Adults"],
-  blandat: ["Blandat", "Mixed"],
-};
 export const AGE_GROUPS = Object.keys(AGE_GROUP_LABELS) as AgeGroup[];
 export const ageGroupLabel = labeller(AGE_GROUP_LABELS);
 
-const SOURCE_LABELS: Record<Source, [string, string]> = {
-  "sjalv-sett": ["Själv sett", "Seen myself"],
-  "uppgift-fran-annan": ["Uppgift från annan", "Told by someone"],
-  rykte: ["Rykte, sociala medier", "Rumour, social media"],
-};
 export const SOURCES = Object.keys(SOURCE_LABELS) as Source[];
 export const sourceLabel = labeller(SOURCE_LABELS);
 
