@@ -364,11 +364,22 @@ impl Store {
         if removed {
             self.checkpoint()?;
         }
-        // Own edits of reports widened meanwhile go on to where the reports continue.
+        // Own edits of reports widened meanwhile go on to where the reports continue. A
+        // report is continued by a change to it (or, once unreadable, by the whole report
+        // without a projection); a new report with its projection is stored without being
+        // parsed (a bootstrap's pages), and is looked at only when this device has a
+        // refused continuation of its own to merge into it.
+        let rivals = self
+            .conn
+            .prepare_cached("SELECT 1 FROM pending_changes WHERE refused IS NOT NULL")?
+            .exists([])?;
         let touched: BTreeSet<Uuid> = entries
             .iter()
             .filter_map(|entry| match entry {
-                FeedEntry::Change { doc, .. } | FeedEntry::Document { doc, .. } => Some(*doc),
+                FeedEntry::Change { doc, .. } => Some(*doc),
+                FeedEntry::Document {
+                    doc, projection, ..
+                } if projection.is_none() || rivals => Some(*doc),
                 _ => None,
             })
             .collect();
