@@ -11,7 +11,7 @@ use std::time::Duration;
 use lagesbild_client::keystore::{Unlock, open_store};
 use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::{ObservationDraft, ObservationId};
-use lagesbild_tests::{TestServer, now, server_observations};
+use lagesbild_tests::{TestServer, now};
 
 fn lagesbild(store: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lagesbild"));
@@ -87,10 +87,7 @@ async fn sync_killed_at_random_moments_resumes_and_completes() {
         "{}",
         String::from_utf8_lossy(&finished.stderr)
     );
-    let on_server: Vec<ObservationId> = server_observations(&server.db_path)
-        .iter()
-        .map(|o| o.id)
-        .collect();
+    let on_server: Vec<ObservationId> = server.observations().iter().map(|o| o.id).collect();
     let unique: BTreeSet<ObservationId> = on_server.iter().copied().collect();
     assert_eq!(on_server.len(), unique.len());
     assert_eq!(

@@ -6,7 +6,7 @@
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::wire::{AdminChange, AdminOutcome, AuditEntry, EnrollRequest, People};
 use lagesbild_core::{ObservationDraft, OrganisationKind, Role};
-use lagesbild_tests::{Device, TestServer, now, server_observations};
+use lagesbild_tests::{Device, TestServer, now};
 
 async fn administer(coordinator: &Device, change: &AdminChange) -> reqwest::Response {
     coordinator
@@ -169,10 +169,7 @@ async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_t
         matches!(status.connection, Connection::Revoked { .. }),
         "{status:?}"
     );
-    let stored: Vec<_> = server_observations(&server.db_path)
-        .into_iter()
-        .map(|o| o.id)
-        .collect();
+    let stored: Vec<_> = server.observations().into_iter().map(|o| o.id).collect();
     assert!(stored.contains(&before) && !stored.contains(&after));
     assert!(
         guard.store().observation(after).is_ok(),

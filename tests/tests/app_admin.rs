@@ -13,7 +13,7 @@ use lagesbild_tests::TestServer;
 use lagesbild_tests::app::{App, Display, enrolment, read_qr_codes};
 
 fn stored(server: &TestServer) -> usize {
-    lagesbild_tests::server_observations(&server.db_path).len()
+    server.observations().len()
 }
 
 /// Waits until the server holds `n` reports.

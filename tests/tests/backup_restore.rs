@@ -7,13 +7,25 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use lagesbild_tests::postgres::TestDatabase;
-use lagesbild_tests::{Device, ServerProcess, now, server_command, server_observations};
+use lagesbild_tests::scenario::observations;
+use lagesbild_tests::{Database, Device, ServerProcess, now, server_command};
 
+/// The reports in the SQLite database at `db`, read through the storage as a second
+/// server instance would.
 fn stored(db: &Path) -> BTreeSet<uuid::Uuid> {
-    server_observations(db)
+    observations(&*Database::sqlite_at(db).open())
         .into_iter()
         .map(|o| o.id.0)
         .collect()
+}
+
+/// The reports in a backup, read on a copy of it (opening a database as the server does
+/// sets it up; the backup is restored as it was written).
+fn in_backup(backup: &Path) -> BTreeSet<uuid::Uuid> {
+    let look = tempfile::tempdir().unwrap();
+    let copy = look.path().join("backup.sqlite3");
+    std::fs::copy(backup, &copy).unwrap();
+    stored(&copy)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,7 +118,7 @@ async fn backup_and_restore(dir: &Path, restored: &str) {
         device.sync().await;
     }
     let everything = stored(&db);
-    let in_backup = stored(&backup);
+    let in_backup = in_backup(&backup);
     assert!(
         in_backup.len() < everything.len() && in_backup.len() > 10,
         "the backup holds some of what the devices wrote: {} of {}",

@@ -10,7 +10,7 @@ use lagesbild_core::sync::wire::{PushOutcome, PushResponse, RefusalCode, WireCha
 use lagesbild_core::{
     ListQuery, Observation, ObservationDraft, ObservationId, ObservationRow, Visibility,
 };
-use lagesbild_tests::{Device, TestServer, forged_edit, now, server_observations};
+use lagesbild_tests::{Device, TestServer, forged_edit, now};
 
 const VISIBILITIES: [&str; 3] = ["alla", "kommun-polis", "egen-organisation"];
 
@@ -261,7 +261,8 @@ async fn a_change_to_a_report_one_may_not_read_is_refused() {
 
 impl World {
     fn server_observation(&self, id: ObservationId) -> Observation {
-        server_observations(&self.server.db_path)
+        self.server
+            .observations()
             .into_iter()
             .find(|o| o.id == id)
             .unwrap()
@@ -273,7 +274,7 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
     let w = world().await;
     let fältare = &w.devices[1];
     let own = w.reports.iter().find(|(_, a, _)| *a == 1).unwrap().0;
-    let before = server_observations(&w.server.db_path);
+    let before = w.server.observations();
 
     // Written with another device's actor.
     let other_actor = w.devices[2].store().actor().clone();
@@ -401,7 +402,7 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
         );
     }
     assert_eq!(
-        server_observations(&w.server.db_path),
+        w.server.observations(),
         before,
         "nothing forged or damaged was stored"
     );
@@ -485,9 +486,7 @@ async fn unauthenticated_revoked_and_misdirected_requests_are_refused() {
     );
     assert_eq!(status.waiting, 1, "the report stays on the device");
     assert!(
-        server_observations(&w.server.db_path)
-            .iter()
-            .all(|o| o.id != recorded.id),
+        w.server.observations().iter().all(|o| o.id != recorded.id),
         "and never reaches the server"
     );
     let erase = client

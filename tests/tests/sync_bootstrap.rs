@@ -3,7 +3,7 @@
 
 use lagesbild_core::ListQuery;
 use lagesbild_core::sync::wire::MAX_PAGE;
-use lagesbild_tests::{Device, TestServer, server_observations};
+use lagesbild_tests::{Device, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_device_receives_every_page_of_the_bootstrap() {
@@ -20,7 +20,7 @@ async fn a_new_device_receives_every_page_of_the_bootstrap() {
         "all {} pages arrived",
         reports.div_ceil(MAX_PAGE)
     );
-    assert_eq!(server_observations(&server.db_path).len(), reports);
+    assert_eq!(server.observations().len(), reports);
     let readable = rows.iter().filter(|r| !r.restricted).count();
     assert_eq!(readable, reports, "demo reports are visible to all");
     let some = rows[reports / 2].id;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{ListQuery, ObservationId, ObservationRow};
-use lagesbild_tests::{Device, TestServer, now, server_observations, user_action};
+use lagesbild_tests::{Device, TestServer, now, user_action};
 
 const SEED: u64 = 0x1a6e_5b11d;
 
@@ -92,7 +92,7 @@ async fn ten_devices_converge_through_outages_restarts_and_interruptions() {
         }
     }
 
-    let on_server = server_observations(&db);
+    let on_server = server.observations();
     let server_ids: BTreeSet<ObservationId> = on_server.iter().map(|o| o.id).collect();
     assert_eq!(on_server.len(), server_ids.len());
     assert_eq!(
@@ -209,7 +209,8 @@ async fn replayed_and_truncated_pushes_store_nothing_twice(
         truncated.status()
     );
     assert!(
-        !server_observations(&server.db_path)
+        !server
+            .observations()
             .iter()
             .any(|o| o.id.0 == change.doc_id),
         "and stores nothing"

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use lagesbild_core::store::StoreKey;
 use lagesbild_core::{ListQuery, ObservationDraft, Store};
-use lagesbild_tests::{Device, TestServer, now, server_observations};
+use lagesbild_tests::{Device, TestServer, now};
 
 const SECRET: &str = "Kännetecken-7F3A9 vid cykelstället";
 
@@ -89,9 +89,7 @@ async fn an_erased_report_is_gone_everywhere_and_stays_gone() {
         .await
         .unwrap();
     assert!(
-        server_observations(&server.db_path)
-            .iter()
-            .all(|o| o.id != secret.id),
+        server.observations().iter().all(|o| o.id != secret.id),
         "gone from the server"
     );
 
@@ -117,13 +115,11 @@ async fn an_erased_report_is_gone_everywhere_and_stays_gone() {
         );
     }
     assert!(
-        server_observations(&server.db_path)
-            .iter()
-            .all(|o| o.id != secret.id),
+        server.observations().iter().all(|o| o.id != secret.id),
         "the offline device did not bring it back"
     );
     assert_eq!(
-        server_observations(&server.db_path).len(),
+        server.observations().len(),
         5,
         "the other reports are untouched"
     );

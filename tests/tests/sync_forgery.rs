@@ -9,7 +9,7 @@ use lagesbild_core::{
     Correction, CorrectionId, Note, NoteId, Observation, ObservationDraft, ObservationId, Review,
     Status, Store,
 };
-use lagesbild_tests::{Device, TestServer, forged_edit, now, server_observations};
+use lagesbild_tests::{Device, TestServer, forged_edit, now};
 
 /// A change to the report as a modified client of the device could write it.
 fn forged(store: &Store, id: ObservationId, edit: impl FnOnce(&mut Observation)) -> WireChange {
@@ -116,7 +116,7 @@ async fn a_reporter_cannot_review_correct_close_or_write_in_anothers_name() {
         "{outcome:?}"
     );
 
-    let stored = server_observations(&server.db_path);
+    let stored = server.observations();
     assert_eq!(stored.len(), 1, "nothing forged was stored");
     assert!(
         stored[0].review.is_none()

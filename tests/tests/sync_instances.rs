@@ -13,7 +13,10 @@ use lagesbild_core::{DocKind, Visibility};
 use lagesbild_sync::Service;
 use lagesbild_sync::storage::{NewChange, Postgres, Storage};
 use lagesbild_tests::postgres::TestDatabase;
-use lagesbild_tests::{Device, ServerProcess, now, report_changes, server_command};
+use lagesbild_tests::scenario::blocking;
+use lagesbild_tests::{
+    Backend, Database, Device, ServerProcess, now, report_changes, server_command,
+};
 
 /// The demo workspace on `database`; an enrolment code per demo person, in order.
 fn demo(database: &str, reports: usize) -> Vec<String> {
@@ -35,10 +38,10 @@ fn demo(database: &str, reports: usize) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push() {
-    let db = TestDatabase::create();
-    let codes = demo(&db.url, 20);
-    let one = ServerProcess::start(&db.url, 0).await;
-    let mut two = ServerProcess::start(&db.url, 0).await;
+    let db = Database::new(Backend::Postgres);
+    let codes = demo(db.url(), 20);
+    let one = ServerProcess::start(db.url(), 0).await;
+    let mut two = ServerProcess::start(db.url(), 0).await;
     let mut devices = Vec::new();
     for (n, code) in codes.iter().take(6).enumerate() {
         let server = if n % 2 == 0 { &one.url } else { &two.url };
@@ -100,7 +103,7 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
         device.sync().await;
     }
     // The second instance comes back; devices spread over both again.
-    let two = ServerProcess::start(&db.url, 0).await;
+    let two = ServerProcess::start(db.url(), 0).await;
     let spread: Vec<Device> = moved
         .iter()
         .enumerate()
@@ -126,41 +129,32 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
         let status = device.sync().await;
         assert_eq!((status.waiting, status.refused), (0, 0), "{status:?}");
     }
-    // Nothing stored twice: each report is one document, each change one feed entry.
-    let (observations, changes, distinct) = tokio::task::spawn_blocking({
-        let url = db.url.clone();
-        move || {
-            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-            let observations: i64 = c
-                .query_one(
-                    "SELECT count(*) FROM documents WHERE kind = 'observation'",
-                    &[],
-                )
-                .unwrap()
-                .get(0);
-            let (changes, distinct): (i64, i64) = {
-                let r = c
-                    .query_one(
-                        "SELECT count(*), count(DISTINCT hash) FROM feed WHERE hash IS NOT NULL",
-                        &[],
-                    )
-                    .unwrap();
-                (r.get(0), r.get(1))
-            };
-            (observations, changes, distinct)
-        }
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        observations as usize,
-        first.len(),
-        "documents on the server"
-    );
+    // Nothing stored twice: each report is one document, each change one feed entry (a
+    // change is known by its bytes, which its hash is taken of).
+    let look = db.open();
+    let (observations, changes, distinct) = blocking(|| {
+        let mut tx = look.read().unwrap();
+        let ws = devices[0].workspace;
+        let observations = tx
+            .documents(ws, uuid::Uuid::nil(), 1_000_000)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, d)| d.kind == DocKind::Observation)
+            .count();
+        let changes: Vec<Vec<u8>> = tx
+            .feed(ws, 0, 1_000_000)
+            .unwrap()
+            .into_iter()
+            .filter_map(|r| r.bytes)
+            .collect();
+        let distinct = changes.iter().collect::<BTreeSet<_>>().len();
+        (observations, changes.len(), distinct)
+    });
+    assert_eq!(observations, first.len(), "documents on the server");
     assert_eq!(changes, distinct, "a change stored twice");
 
     // Revoked through the operator's command line (a third process), refused by both.
-    let listed = server_command(&db.url, &["devices"]);
+    let listed = server_command(db.url(), &["devices"]);
     let line = listed.lines().find(|l| l.contains("Enhet 3")).unwrap();
     let id = line.split_whitespace().next().unwrap();
     let poll = |server: &str| {
@@ -173,7 +167,7 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
         let polled = poll(server).await.unwrap();
         assert_eq!(polled.status(), 200, "{server}");
     }
-    server_command(&db.url, &["revoke", id]);
+    server_command(db.url(), &["revoke", id]);
     for server in [&one.url, &two.url] {
         let response = devices[3]
             .via(server)

@@ -279,7 +279,7 @@ async fn a_report_made_offline_before_its_place_merged_still_reaches_everyone() 
         "sent and accepted: {:?}",
         field.store().refused_changes().unwrap()
     );
-    let stored = lagesbild_tests::server_observations(&server.db_path);
+    let stored = server.observations();
     let report = stored.iter().find(|o| o.id == saved.id).unwrap();
     assert_eq!(
         report.place,

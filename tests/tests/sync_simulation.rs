@@ -19,7 +19,8 @@ use lagesbild_core::{ListQuery, ObservationId, Store, Timestamp};
 use lagesbild_sync::Service;
 use lagesbild_sync::service::{Member, ServiceError};
 use lagesbild_sync::storage::Sqlite;
-use lagesbild_tests::{server_observations, user_action};
+use lagesbild_tests::scenario::observations;
+use lagesbild_tests::{Database, user_action};
 
 struct SimDevice {
     store: Store,
@@ -220,7 +221,7 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
         }
     }
 
-    let stored = server_observations(&db);
+    let stored = observations(&*Database::sqlite_at(&db).open());
     let on_server: BTreeSet<ObservationId> = stored.iter().map(|o| o.id).collect();
     // Reports as recorded, by the report they first were (a widened report continues
     // another). The server holds exactly one of each (two devices of one person may both
