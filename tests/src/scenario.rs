@@ -61,7 +61,7 @@ pub struct Database {
     /// What `lagesbild-sync --database` takes: the file's path, or the URL.
     url: String,
     _dir: Option<tempfile::TempDir>,
-    _postgres: Option<TestDatabase>,
+    postgres: Option<TestDatabase>,
 }
 
 impl Database {
@@ -74,7 +74,7 @@ impl Database {
                     backend,
                     url: path.display().to_string(),
                     _dir: Some(dir),
-                    _postgres: None,
+                    postgres: None,
                 }
             }
             Backend::Postgres => {
@@ -83,7 +83,7 @@ impl Database {
                     backend,
                     url: database.url.clone(),
                     _dir: None,
-                    _postgres: Some(database),
+                    postgres: Some(database),
                 }
             }
         }
@@ -95,7 +95,7 @@ impl Database {
             backend: Backend::Sqlite,
             url: path.display().to_string(),
             _dir: None,
-            _postgres: None,
+            postgres: None,
         }
     }
 
@@ -113,6 +113,11 @@ impl Database {
         (self.backend == Backend::Sqlite).then(|| PathBuf::from(&self.url))
     }
 
+    /// The scratch PostgreSQL database; none on SQLite.
+    pub fn postgres(&self) -> Option<&TestDatabase> {
+        self.postgres.as_ref()
+    }
+
     /// A storage on this database; several may be open at once, as several server
     /// instances are. Safe inside an async runtime (it opens on a thread of its own).
     pub fn open(&self) -> Box<dyn Storage> {
@@ -128,7 +133,7 @@ impl Database {
     /// tests that the audit log refuses to change even for them. The refusal's text.
     /// (Tests read what the server holds through its storage, never with SQL.)
     pub fn execute(&self, sql: &str) -> Result<(), String> {
-        blocking(|| match &self._postgres {
+        blocking(|| match &self.postgres {
             None => rusqlite::Connection::open(&self.url)
                 .unwrap()
                 .execute_batch(sql)
