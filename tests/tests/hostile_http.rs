@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{ObservationDraft, ObservationId};
-use lagesbild_tests::{Device, TestServer, memory_mb, now};
+use lagesbild_tests::{Backend, Database, Device, Scenario, TestServer, memory_mb, now};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One hostile request.
@@ -112,17 +112,18 @@ fn bad_changes(real: &[u8], rng: &mut fastrand::Rng) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps_serving() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Angrepp");
-    let codes = server.install_demo(&demo, 10);
+async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps_serving(
+    backend: Backend,
+) {
+    let Scenario { server, codes, .. } = Scenario::on(backend)
+        .named("Angrepp")
+        .reports(10)
+        .start()
+        .await;
     let attacker = Device::enroll(&server.url(), &codes[4], "väktare").await;
     let bystander = Device::enroll(&server.url(), &codes[1], "fältare").await;
     let other = server
-        .service
-        .create_workspace("Grannkommunen", now())
+        .call(|s| s.create_workspace("Grannkommunen", now()))
         .unwrap();
     let draft = ObservationDraft {
         category: Some("klotter".into()),
@@ -551,10 +552,8 @@ async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_connection_that_sends_half_its_headers_is_closed() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+async fn a_connection_that_sends_half_its_headers_is_closed(backend: Backend) {
+    let server = TestServer::on(Database::new(backend)).await;
     let mut socket = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     socket
         .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
@@ -584,10 +583,8 @@ async fn a_connection_that_sends_half_its_headers_is_closed() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_authentication_is_slowed_per_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+async fn failed_authentication_is_slowed_per_address(backend: Backend) {
+    let server = TestServer::on(Database::new(backend)).await;
     let client = reqwest::Client::new();
     let mut statuses = Vec::new();
     for i in 0..12 {
@@ -614,3 +611,12 @@ async fn failed_authentication_is_slowed_per_address() {
     );
     assert!(enrol.headers().contains_key("retry-after"));
 }
+
+lagesbild_tests::on_both_backends!(
+    async(4) two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps_serving,
+);
+
+lagesbild_tests::on_both_backends!(
+    async a_connection_that_sends_half_its_headers_is_closed,
+    failed_authentication_is_slowed_per_address,
+);

@@ -3,15 +3,15 @@
 
 use lagesbild_core::ListQuery;
 use lagesbild_core::sync::wire::MAX_PAGE;
-use lagesbild_tests::{Device, TestServer};
+use lagesbild_tests::{Backend, Device, Scenario};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_device_receives_every_page_of_the_bootstrap() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Många");
+async fn a_new_device_receives_every_page_of_the_bootstrap(backend: Backend) {
     let reports = 2 * MAX_PAGE + 37;
-    let codes = server.install_demo(&demo, reports);
+    let Scenario { server, codes, .. } = Scenario::on(backend)
+        .named("Många")
+        .reports(reports)
+        .start()
+        .await;
     let device = Device::enroll(&server.url(), &codes[2], "ny").await;
     let rows = device.store().list(&ListQuery::default()).unwrap();
     assert_eq!(
@@ -36,3 +36,7 @@ async fn a_new_device_receives_every_page_of_the_bootstrap() {
         reports
     );
 }
+
+lagesbild_tests::on_both_backends!(
+    async a_new_device_receives_every_page_of_the_bootstrap,
+);

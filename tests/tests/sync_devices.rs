@@ -11,7 +11,7 @@ use std::time::Duration;
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{ListQuery, ObservationId, ObservationRow};
-use lagesbild_tests::{Device, TestServer, now, user_action};
+use lagesbild_tests::{Backend, Device, Scenario, TestServer, now, user_action};
 
 const SEED: u64 = 0x1a6e_5b11d;
 
@@ -19,22 +19,25 @@ fn rows(device: &Device) -> Vec<ObservationRow> {
     device.store().list(&ListQuery::default()).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_devices_converge_through_outages_restarts_and_interruptions() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite3");
-    let mut server = TestServer::start(&db).await;
-    let demo = lagesbild_core::demo::workspace("Konvergens");
-    let codes = server.install_demo(&demo, 20);
+async fn ten_devices_converge_through_outages_restarts_and_interruptions(backend: Backend) {
+    let Scenario {
+        mut server,
+        demo,
+        codes,
+    } = Scenario::on(backend)
+        .named("Konvergens")
+        .reports(20)
+        .start()
+        .await;
     let mut devices = Vec::new();
     for (i, code) in codes.iter().enumerate() {
         devices.push(Device::enroll(&server.url(), code, &format!("enhet {i}")).await);
     }
     // Second devices for the fältare, the police officer and a guard: ten in all.
     for person in [1, 3, 4] {
+        let user = demo.people[person].user;
         let code = server
-            .service
-            .enrolment_code(demo.people[person].user, chrono::Duration::hours(1), now())
+            .call(|s| s.enrolment_code(user, chrono::Duration::hours(1), now()))
             .unwrap();
         devices.push(Device::enroll(&server.url(), &code, &format!("extra {person}")).await);
     }
@@ -231,3 +234,7 @@ async fn replayed_and_truncated_pushes_store_nothing_twice(
     }
     assert_eq!(outcomes, [PushOutcome::Stored, PushOutcome::Duplicate]);
 }
+
+lagesbild_tests::on_both_backends!(
+    async ten_devices_converge_through_outages_restarts_and_interruptions,
+);

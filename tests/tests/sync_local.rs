@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use lagesbild_core::{ListQuery, ObservationDraft, Position, Store};
-use lagesbild_tests::{Device, TestServer, now};
+use lagesbild_tests::{Backend, Device, Scenario, now};
 
 fn draft(place: &str, grade: i64) -> ObservationDraft {
     ObservationDraft {
@@ -16,13 +16,8 @@ fn draft(place: &str, grade: i64) -> ObservationDraft {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reports_made_before_enrolment_reach_the_server_after_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite3");
-    let server = TestServer::start(&db).await;
-    let demo = lagesbild_core::demo::workspace("Före");
-    let codes = server.install_demo(&demo, 0);
+async fn reports_made_before_enrolment_reach_the_server_after_it(backend: Backend) {
+    let Scenario { server, codes, .. } = Scenario::on(backend).named("Före").start().await;
 
     // Not enrolled: the device records into its own local workspace.
     let mut store = Store::open_in_memory().unwrap();
@@ -110,3 +105,7 @@ async fn reports_made_before_enrolment_reach_the_server_after_it() {
     assert_eq!(on_server.len(), 2, "the second report was sent too");
     assert!(on_server.iter().all(|o| o.reporter.user == me.user));
 }
+
+lagesbild_tests::on_both_backends!(
+    async reports_made_before_enrolment_reach_the_server_after_it,
+);
