@@ -1,14 +1,17 @@
 //! A backup taken while devices write, restored into a fresh server: the devices send
 //! again what they made after the backup, and everyone carries on without a new
 //! bootstrap.
+//!
+//! `lagesbild-sync backup` copies a SQLite server's database (PostgreSQL is backed up
+//! with its own tools), so the server that is backed up runs on SQLite; the backup is
+//! restored into either backend, and the devices carry on against it.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use lagesbild_tests::postgres::TestDatabase;
 use lagesbild_tests::scenario::observations;
-use lagesbild_tests::{Database, Device, ServerProcess, now, server_command};
+use lagesbild_tests::{Backend, Database, Device, ServerProcess, now, server_command};
 
 /// The reports in the SQLite database at `db`, read through the storage as a second
 /// server instance would.
@@ -28,20 +31,17 @@ fn in_backup(backup: &Path) -> BTreeSet<uuid::Uuid> {
     stored(&copy)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_backup_taken_under_load_restores_and_devices_send_again_what_it_lacks() {
+/// Restored into a new database on `backend`: a SQLite file that does not exist yet, or
+/// an empty PostgreSQL database.
+async fn a_backup_taken_under_load_restores_and_devices_send_again_what_it_lacks(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let restored = dir.path().join("restored.sqlite3");
-    backup_and_restore(dir.path(), restored.to_str().unwrap()).await;
+    let restored = Database::new(backend);
+    backup_and_restore(dir.path(), restored.url()).await;
 }
 
-/// A SQLite server's backup restores into PostgreSQL just as well.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_backup_restores_into_postgres() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = TestDatabase::create();
-    backup_and_restore(dir.path(), &database.url).await;
-}
+lagesbild_tests::on_both_backends!(
+    async a_backup_taken_under_load_restores_and_devices_send_again_what_it_lacks
+);
 
 /// Devices write while a backup is taken, and after; the server is lost and the backup
 /// restored into `restored`; the devices carry on.

@@ -1,6 +1,7 @@
 //! A municipality moves from SQLite to PostgreSQL with one command, and its devices
 //! carry on from their cursors: nothing is bootstrapped again, nothing is lost, and what
-//! was erased stays erased.
+//! was erased stays erased. The move is from one backend to the other, so the test runs
+//! on both by its nature: the server on SQLite, then on PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
 use lagesbild_core::Role;

@@ -2,6 +2,11 @@
 //! long polls wake when a change arrives through another, a revoked device is refused
 //! by all of them at once, one instance killed mid-push loses nothing — and the feed's
 //! sequence numbers never let a reader pass a change that commits late.
+//!
+//! Server processes side by side are a PostgreSQL deployment (SQLite's server is one
+//! process, and nothing tells a second one of the first's changes): the first test runs
+//! on PostgreSQL only. The feed's order under writers on several handles holds on both
+//! backends, and its two tests run on both.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
@@ -10,9 +15,7 @@ use std::time::{Duration, Instant};
 
 use lagesbild_core::sync::wire::FeedPage;
 use lagesbild_core::{DocKind, Visibility};
-use lagesbild_sync::Service;
-use lagesbild_sync::storage::{NewChange, Postgres, Storage};
-use lagesbild_tests::postgres::TestDatabase;
+use lagesbild_sync::storage::{NewChange, Storage};
 use lagesbild_tests::scenario::blocking;
 use lagesbild_tests::{
     Backend, Database, Device, ServerProcess, now, report_changes, server_command,
@@ -200,13 +203,11 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
 /// The classic gap, set up on purpose: one instance's push has taken sequence number N
 /// and not committed; another instance's push would take N + 1 and commit first; a
 /// reader reads in between. Without the per-workspace lock the reader sees N + 1, moves
-/// its cursor past N, and never sees N. With it, the second push waits for the first.
-#[test]
-fn a_change_that_commits_late_is_not_skipped_by_a_reader() {
-    let db = TestDatabase::create();
-    let storages: Vec<Box<dyn Storage>> = (0..3)
-        .map(|_| Box::new(Postgres::open(&db.url).unwrap()) as Box<dyn Storage>)
-        .collect();
+/// its cursor past N, and never sees N. With it, the second push waits for the first
+/// (on SQLite, for the database's one write lock).
+fn a_change_that_commits_late_is_not_skipped_by_a_reader(backend: Backend) {
+    let db = Database::new(backend);
+    let storages: Vec<Box<dyn Storage>> = (0..3).map(|_| db.open()).collect();
     let [first, second, reader] = &storages[..] else {
         unreachable!()
     };
@@ -265,17 +266,16 @@ fn a_change_that_commits_late_is_not_skipped_by_a_reader() {
 /// Changes pushed through two instances at once, each on its own connections, while a
 /// reader follows the feed by cursor the way devices do: the reader sees every change,
 /// and the feed holds each once.
-#[test]
-fn a_reader_following_the_feed_sees_every_change_pushed_through_two_instances() {
-    let db = TestDatabase::create();
-    let first = Service::with_storage(Box::new(Postgres::open(&db.url).unwrap()));
-    let second = Service::with_storage(Box::new(Postgres::open(&db.url).unwrap()));
+fn a_reader_following_the_feed_sees_every_change_pushed_through_two_instances(backend: Backend) {
+    let db = Database::new(backend);
+    let first = db.service();
+    let second = db.service();
     let demo = lagesbild_core::demo::workspace("Kapplöpning");
     first.install_demo(&demo, 0, now()).unwrap();
     let ws = demo.workspace.id;
     // Reports made on a device, one change each.
     let changes = report_changes(&demo, 600, now());
-    let reader: Box<dyn Storage> = Box::new(Postgres::open(&db.url).unwrap());
+    let reader = db.open();
     let done = AtomicBool::new(false);
     let seen = std::thread::scope(|scope| {
         // Six writers, three per instance, pushing a few changes at a time (so each
@@ -331,3 +331,8 @@ fn a_reader_following_the_feed_sees_every_change_pushed_through_two_instances() 
         skipped.len()
     );
 }
+
+lagesbild_tests::on_both_backends!(
+    blocking a_change_that_commits_late_is_not_skipped_by_a_reader,
+    a_reader_following_the_feed_sees_every_change_pushed_through_two_instances,
+);
