@@ -237,10 +237,6 @@ impl TestServer {
         format!("http://{}", self.addr)
     }
 
-    pub fn backend(&self) -> Backend {
-        self.database.backend()
-    }
-
     pub fn database(&self) -> &Database {
         &self.database
     }
@@ -337,19 +333,7 @@ impl TestServer {
     /// Every report the server holds, as it stands now (not the documents a widened
     /// report continued from), by id.
     pub fn observations(&self) -> Vec<Observation> {
-        self.read(|tx| {
-            let mut all = Vec::new();
-            for workspace in tx.workspaces().unwrap() {
-                all.extend(observations_in(tx, workspace.id));
-            }
-            all.sort_by_key(|o| o.id);
-            all
-        })
-    }
-
-    /// The ids of every report the server holds (`observations`).
-    pub fn observation_ids(&self) -> std::collections::BTreeSet<uuid::Uuid> {
-        self.observations().into_iter().map(|o| o.id.0).collect()
+        self.read(every_observation)
     }
 
     /// A document's stored bytes, if the server holds it.
@@ -391,16 +375,22 @@ pub fn observations_in(tx: &mut dyn Tx, workspace: WorkspaceId) -> Vec<Observati
     observations
 }
 
+/// Every report `tx` holds, in every workspace, as it stands now, by id.
+fn every_observation(tx: &mut dyn Tx) -> Vec<Observation> {
+    let mut all = Vec::new();
+    for workspace in tx.workspaces().unwrap() {
+        all.extend(observations_in(tx, workspace.id));
+    }
+    all.sort_by_key(|o| o.id);
+    all
+}
+
 /// Every report a storage holds, in every workspace, as it stands now, by id.
 pub fn observations(storage: &dyn Storage) -> Vec<Observation> {
     blocking(|| {
         let mut tx = storage.read().unwrap();
-        let mut all = Vec::new();
-        for workspace in tx.workspaces().unwrap() {
-            all.extend(observations_in(&mut *tx, workspace.id));
-        }
+        let all = every_observation(&mut *tx);
         tx.commit().unwrap();
-        all.sort_by_key(|o| o.id);
         all
     })
 }
@@ -471,16 +461,8 @@ impl Scenario {
         self.server.url()
     }
 
-    pub fn backend(&self) -> Backend {
-        self.server.backend()
-    }
-
-    pub fn workspace(&self) -> WorkspaceId {
-        self.demo.workspace.id
-    }
-
-    /// Enrols a device of demo person `person` with their code (once per person; `code`
-    /// gives another), and syncs it.
+    /// Enrols a device of demo person `person` with their code (once per person), and
+    /// syncs it.
     pub async fn enroll(&self, person: usize, name: &str) -> Device {
         Device::enroll(&self.url(), &self.codes[person], name).await
     }
@@ -493,16 +475,6 @@ impl Scenario {
             devices.push(self.enroll(person, &format!("enhet {person}")).await);
         }
         devices
-    }
-
-    /// A fresh enrolment code for demo person `person`, for another device of theirs.
-    pub fn code(&self, person: usize) -> String {
-        let user = self.demo.people[person].user;
-        self.server.call(|service| {
-            service
-                .enrolment_code(user, chrono::Duration::hours(1), now())
-                .unwrap()
-        })
     }
 
     /// Runs `f` on the service (`TestServer::call`).
