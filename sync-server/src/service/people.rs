@@ -11,7 +11,7 @@ use lagesbild_core::{
 };
 
 use super::access::still_stands;
-use super::audit::{Act, Origin};
+use super::audit::{self, Act, Origin};
 use super::auth::{hash_token, new_enrolment_code, normalise_code};
 use super::{Member, Service, ServiceError, ServiceResult};
 use crate::storage::Tx;
@@ -117,7 +117,7 @@ impl Service {
                     .kept(administrators(tx, *workspace)?)
                     .map_err(refused)?;
             }
-            tx.audit(Some(member.workspace), &Origin::of(member), &act, now)?;
+            audit::write(tx, Some(member.workspace), &Origin::of(member), &act, now)?;
             if woke {
                 tx.announce(member.workspace)?;
             }
@@ -256,7 +256,8 @@ fn act(
             let org = organisation_in(tx, *workspace, *organisation)?;
             tx.put_membership(*user, *workspace, org.id, *role)?;
             tx.set_active(*user, *workspace, true)?;
-            tx.audit(
+            audit::write(
+                tx,
                 Some(*workspace),
                 &Origin::of(member),
                 &Act::new(
