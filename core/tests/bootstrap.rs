@@ -7,9 +7,10 @@ mod common;
 
 use common::{demo_store, now, second_store, unchanged_register};
 use lagesbild_core::ObservationProjection;
+use lagesbild_core::Store;
 use lagesbild_core::lagesbild::TREND_WEEKS;
-use lagesbild_core::store::{BootstrapStage, Store};
 use lagesbild_core::sync::engine::{Action, Request, Response, SyncEngine};
+use lagesbild_core::sync::storage::{BootstrapStage, SyncStorage};
 use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, ProjectionKey, ProjectionPage};
 use lagesbild_core::{Grade, ListQuery, Observation};
 

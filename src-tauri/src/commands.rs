@@ -4,6 +4,7 @@
 use lagesbild_core::agenda::Agenda;
 use lagesbild_core::lagesbild::Lagesbild;
 use lagesbild_core::store::RefusedChange;
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::engine::{SyncStatus, TransportError};
 use lagesbild_core::sync::wire::{Membership, RegisterChange};
 use lagesbild_core::time::{local_midnight, parse_day};
@@ -385,7 +386,7 @@ pub async fn change_register(
         .change_register(workspace, &change)
         .await
         .map_err(online_error)?;
-    state.store().apply_register(workspace, &register)?;
+    SyncStorage::apply_register(&mut *state.store(), workspace, &register, now())?;
     Ok(())
 }
 

@@ -16,6 +16,7 @@ use lagesbild_core::ObservationProjection;
 use lagesbild_core::doc::Document;
 use lagesbild_core::exchange::read_csv;
 use lagesbild_core::store::{STORE_FILE, StoreKey};
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::engine::TransportError;
 use lagesbild_core::sync::wire::{EnrollRequest, FeedEntry};
 use lagesbild_core::{

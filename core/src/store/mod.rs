@@ -27,12 +27,11 @@ use crate::error::{Error, Result};
 use crate::model::Identity;
 use crate::sqlite::{checkpoint_once, configure, empty_log};
 
-pub use bootstrap::{BootstrapProgress, BootstrapStage};
-pub use documents::{PendingChange, SizeStats};
+pub use documents::SizeStats;
 pub use key::{MIN_PASSPHRASE, StoreKey, is_encrypted};
 pub use local::Rehomed;
 pub use meetings::DecisionDraft;
-pub use sync::{Applied, Credential, Delivery, RefusedChange, SyncState};
+pub use sync::{Credential, Delivery, RefusedChange};
 
 /// The file name of a store inside its directory.
 pub const STORE_FILE: &str = "lagesbild.sqlite3";

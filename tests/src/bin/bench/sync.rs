@@ -7,7 +7,7 @@ use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use lagesbild_core::lagesbild::TREND_WEEKS;
-use lagesbild_core::store::BootstrapStage;
+use lagesbild_core::sync::storage::{BootstrapStage, PushAnswer, SyncStorage};
 use lagesbild_core::sync::wire::{FeedEntry, PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{ListQuery, ObservationDraft};
 use lagesbild_sync::Service;
@@ -790,7 +790,12 @@ async fn load(backend: Backend, instances: usize) -> Result<()> {
                             matches!(r.outcome, PushOutcome::Stored | PushOutcome::Duplicate)
                         });
                         let seqs: Vec<i64> = pending.iter().map(|p| p.seq).collect();
-                        let _ = device.store().acknowledge(&seqs, response.server_time);
+                        let _ = device.store().settle_push(&PushAnswer {
+                            acknowledged: seqs,
+                            refused: vec![],
+                            erased: vec![],
+                            server_time: response.server_time,
+                        });
                         let mut seen = lock(&seen);
                         seen.push.push(took);
                         if !stored {
