@@ -6,11 +6,13 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use lagesbild_core::demo;
+use lagesbild_core::exchange;
 use lagesbild_core::exchange::read_csv;
 use lagesbild_core::inert::terminal_line;
 use lagesbild_core::report::Period;
 use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::sync::link::EnrolmentLink;
+use lagesbild_core::views;
 use lagesbild_core::{
     DeviceId, Grade, Identity, IsoWeek, Lang, ListQuery, ObservationDraft, ObservationFilter,
     ObservationId, ObservationPatch, Organisation, OrganisationId, Place, Position, Store,
@@ -163,7 +165,12 @@ fn lagesbild(store: &Store, args: &WeekArgs, lang: Lang, now: Timestamp) -> Resu
         .map(week)
         .transpose()?
         .unwrap_or_else(|| now.week());
-    let picture = store.lagesbild(workspace, week, &filter(store, workspace, &args.filter)?)?;
+    let picture = views::lagesbild(
+        store,
+        workspace,
+        week,
+        &filter(store, workspace, &args.filter)?,
+    )?;
     match args.json {
         true => output::json(&mut stdout(), &picture),
         false => output::lagesbild(&mut stdout(), store, &picture, lang),
@@ -281,14 +288,14 @@ fn report(
         args.format
     };
     let text = if args.politicians {
-        let report = store.politicians_report(&from, &until, now)?;
+        let report = views::politicians_report(store, &from, &until, now)?;
         match format {
             ReportFormat::Html => report.html(lang),
             ReportFormat::Csv => report.csv(lang),
             ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         }
     } else {
-        let report = store.period_report(&from, &until, now)?;
+        let report = views::period_report(store, &from, &until, now)?;
         match format {
             ReportFormat::Html => report.html(lang),
             ReportFormat::Csv => report.csv(lang),
@@ -318,8 +325,8 @@ fn export(
     out: impl Write,
 ) -> Result<usize> {
     Ok(match format {
-        ExportFormat::Csv => store.export_csv(query, out)?,
-        ExportFormat::Geojson => store.export_geojson(query, out)?,
+        ExportFormat::Csv => exchange::export_csv(store, query, out)?,
+        ExportFormat::Geojson => exchange::export_geojson(store, query, out)?,
     })
 }
 
@@ -432,7 +439,8 @@ fn run_demo(args: DemoArgs, lang: Lang, now: Timestamp) -> Result<()> {
     })?;
     output::rows(out, &store, &rows, lang)?;
     writeln!(out)?;
-    let picture = store.lagesbild(
+    let picture = views::lagesbild(
+        &store,
         identity.workspace,
         now.week(),
         &ObservationFilter::default(),

@@ -19,7 +19,7 @@ use crate::time::Timestamp;
 impl Store {
     /// Whether every report observed at or after `since` is on this device, as far as
     /// a bootstrap under way knows; outside a bootstrap, yes.
-    pub fn covers(&self, workspace: WorkspaceId, since: Timestamp) -> Result<bool> {
+    pub(crate) fn covers(&self, workspace: WorkspaceId, since: Timestamp) -> Result<bool> {
         Ok(progress(&self.conn, workspace)?.is_none_or(|p| p.covers(since)))
     }
 }

@@ -6,6 +6,7 @@
 //! so a call that returned `Ok` survives a crash, kill -9 or power loss.
 
 mod bootstrap;
+mod counts;
 mod documents;
 mod filter;
 mod key;
@@ -86,11 +87,11 @@ impl Store {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
-    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<String>> {
         setting(&self.conn, key)
     }
 
-    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+    pub(crate) fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
         set_setting(&self.conn, key, value)
     }
 

@@ -185,7 +185,7 @@ impl Store {
     }
 }
 
-/// The engine's view of the store (ARCHITECTURE.md, "The sync engine").
+/// The engine's view of the store (ARCHITECTURE.md, "The path of a report").
 impl SyncStorage for Store {
     fn sync_state(&self, workspace: WorkspaceId) -> Result<SyncState> {
         Ok(self

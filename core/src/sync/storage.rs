@@ -2,7 +2,7 @@
 //! stands, the changes waiting to go, and applying what the server sends. The device's
 //! SQLite store implements it (`store/sync.rs`, `store/bootstrap.rs`); [`MemoryStorage`]
 //! implements it in memory, so the engine's decisions are tested without SQLite
-//! (ARCHITECTURE.md, "The sync engine").
+//! (ARCHITECTURE.md, "The path of a report").
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
