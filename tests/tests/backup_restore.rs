@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_tests::scenario::observations;
 use lagesbild_tests::{Backend, Database, Device, ServerProcess, now, server_command};
 
@@ -156,7 +157,7 @@ async fn backup_and_restore(dir: &Path, restored: &str) {
                     .is_none()
         );
         assert!(store.refused_changes().unwrap().is_empty());
-        assert_eq!(store.pending_count_for(device.workspace).unwrap(), 0);
+        assert_eq!(store.waiting(device.workspace).unwrap().pending, 0);
     }
     let note = newcomer.store().observation(noted.id).unwrap();
     assert_eq!(

@@ -9,6 +9,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::wire::{AdminChange, FeedEntry, FeedPage, PushRequest};
 use lagesbild_core::{DeviceId, ObservationDraft, Role};
 use lagesbild_tests::{Backend, Device, Scenario, now, wire_changes};

@@ -14,10 +14,13 @@ use std::time::{Duration, Instant};
 
 use lagesbild_core::ObservationProjection;
 use lagesbild_core::doc::Document;
+use lagesbild_core::exchange;
 use lagesbild_core::exchange::read_csv;
 use lagesbild_core::store::{STORE_FILE, StoreKey};
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::engine::TransportError;
 use lagesbild_core::sync::wire::{EnrollRequest, FeedEntry};
+use lagesbild_core::views;
 use lagesbild_core::{
     DocKind, Lang, ListQuery, ObservationDraft, Place, Position, Role, Store, Timestamp,
 };
@@ -101,9 +104,7 @@ fn a_formula_typed_into_a_report_is_text_in_the_export_and_the_report_tables() {
 
     // The export the app and `lagesbild export csv` write.
     let mut exported = Vec::new();
-    store
-        .export_csv(&ListQuery::default(), &mut exported)
-        .unwrap();
+    exchange::export_csv(&store, &ListQuery::default(), &mut exported).unwrap();
     let exported = String::from_utf8(exported).unwrap();
     let rows = cells(&exported);
     assert_inert("the export", &rows);
@@ -125,12 +126,10 @@ fn a_formula_typed_into_a_report_is_text_in_the_export_and_the_report_tables() {
     assert_eq!(drafts[0].1.position.map(|p| p.lon), Some(-17.7));
 
     // The lägesrapport's tables, for the board and for politicians.
-    let board = store
-        .period_report("2026-11-01", "2026-12-01", now)
+    let board = views::period_report(&store, "2026-11-01", "2026-12-01", now)
         .unwrap()
         .csv(Lang::Sv);
-    let politicians = store
-        .politicians_report("2026-11-01", "2026-12-01", now)
+    let politicians = views::politicians_report(&store, "2026-11-01", "2026-12-01", now)
         .unwrap()
         .csv(Lang::Sv);
     for (what, tables) in [

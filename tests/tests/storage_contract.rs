@@ -20,9 +20,10 @@ use lagesbild_core::{
     Place, Role, Timestamp, UserId, Visibility, Workspace, WorkspaceId,
 };
 use lagesbild_sync::Service;
-use lagesbild_sync::service::{Act, Origin, ServiceError};
+use lagesbild_sync::service::ServiceError;
 use lagesbild_sync::storage::{
-    ActiveDevice, FailedEnrolment, FailedEnrolments, NewChange, NewDevice, PutDocument, Storage,
+    ActiveDevice, FailedEnrolment, FailedEnrolments, NewAudit, NewChange, NewDevice, PutDocument,
+    Storage, StorageError,
 };
 use lagesbild_tests::{Backend, Database, report_changes};
 use uuid::Uuid;
@@ -522,34 +523,58 @@ fn the_audit_log_pages_newest_first_and_cannot_be_changed(backend: Backend) {
     let storage = db.open();
     let (ws, _) = workspace(&*storage, "Salem");
     let (other, _) = workspace(&*storage, "Nykvarn");
-    let someone = Origin {
-        user: Some((UserId::new(), "Samira Lind".into())),
-        device: Some(DeviceId::new()),
-        address: Some("192.0.2.7".parse().unwrap()),
-    };
+    let (someone, device) = (UserId::new(), DeviceId::new());
+    fn entry<'a>(
+        workspace: Option<WorkspaceId>,
+        action: AuditAction,
+        target: Option<&'a str>,
+        detail: &'a str,
+        n: i64,
+    ) -> NewAudit<'a> {
+        NewAudit {
+            workspace,
+            at: at(n),
+            user: None,
+            device: None,
+            address: None,
+            action,
+            target,
+            detail,
+        }
+    }
     let mut tx = storage.write().unwrap();
     for n in 0..5 {
-        let act = Act::new(
-            AuditAction::RegisterAddPlace,
-            Some(format!("p{n}")),
-            format!("place {n}"),
-        );
-        tx.audit(Some(ws.id), &someone, &act, at(n)).unwrap();
+        let (target, detail) = (format!("p{n}"), format!("place {n}"));
+        tx.audit(&NewAudit {
+            user: Some((someone, "Samira Lind")),
+            device: Some(device),
+            address: Some("192.0.2.7".parse().unwrap()),
+            ..entry(
+                Some(ws.id),
+                AuditAction::RegisterAddPlace,
+                Some(&target),
+                &detail,
+                n,
+            )
+        })
+        .unwrap();
     }
-    tx.audit(
+    let nykvarn = entry(
         Some(other.id),
-        &Origin::operator(),
-        &Act::new(AuditAction::WorkspaceCreate, None, "Nykvarn"),
-        at(10),
-    )
-    .unwrap();
-    tx.audit(
+        AuditAction::WorkspaceCreate,
         None,
-        &Origin::at(None),
-        &Act::new(AuditAction::EnrolmentFailed, None, "an unknown code"),
-        at(11),
-    )
-    .unwrap();
+        "Nykvarn",
+        10,
+    );
+    tx.audit(&nykvarn).unwrap();
+    let failed = entry(
+        None,
+        AuditAction::EnrolmentFailed,
+        None,
+        "an unknown code",
+        11,
+    );
+    tx.audit(&failed).unwrap();
     tx.commit().unwrap();
     let mut tx = storage.read().unwrap();
     let page = tx.audit_page(Some(ws.id), i64::MAX, 3).unwrap();
@@ -827,7 +852,7 @@ fn a_transaction_stores_all_or_nothing(backend: Backend) {
     tx.bump_register(ws.id).unwrap();
     let duplicate = tx.append_change(&change(ws.id, doc, &[1; 32], b"a", 1));
     assert!(
-        matches!(duplicate, Err(ServiceError::Internal(_))),
+        matches!(duplicate, Err(StorageError::Internal(_))),
         "{duplicate:?}"
     );
     drop(tx);

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use lagesbild_core::Role;
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::wire::{FeedEntry, FeedPage, PushOutcome};
 use lagesbild_tests::postgres::TestDatabase;
 use lagesbild_tests::{Device, ServerProcess, TestServer, server_command, wire_changes};

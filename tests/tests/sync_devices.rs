@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, WireChange};
+use lagesbild_core::views;
 use lagesbild_core::{ListQuery, ObservationId, ObservationRow};
 use lagesbild_tests::{Backend, Device, Scenario, TestServer, now, user_action};
 
@@ -112,10 +113,13 @@ async fn ten_devices_converge_through_outages_restarts_and_interruptions(backend
     let week = now().week();
     let reference: Vec<_> = (0..3)
         .map(|back| {
-            devices[0]
-                .store()
-                .lagesbild(demo.workspace.id, week.minus(back), &Default::default())
-                .unwrap()
+            views::lagesbild(
+                &devices[0].store(),
+                demo.workspace.id,
+                week.minus(back),
+                &Default::default(),
+            )
+            .unwrap()
         })
         .collect();
     assert!(reference[0].total_reports > 0);
@@ -143,9 +147,9 @@ async fn ten_devices_converge_through_outages_restarts_and_interruptions(backend
             );
         }
         for theirs in &reference {
-            let mine = store
-                .lagesbild(demo.workspace.id, theirs.week, &Default::default())
-                .unwrap();
+            let mine =
+                views::lagesbild(&store, demo.workspace.id, theirs.week, &Default::default())
+                    .unwrap();
             assert_eq!(
                 &mine, theirs,
                 "device {i} sees the same lägesbild for {}",

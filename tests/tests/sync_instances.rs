@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::wire::FeedPage;
 use lagesbild_core::{DocKind, Visibility};
 use lagesbild_sync::storage::{NewChange, Storage};

@@ -5,6 +5,7 @@
 
 use lagesbild_core::sync::engine::TransportError;
 use lagesbild_core::sync::wire::RegisterChange;
+use lagesbild_core::views;
 use lagesbild_core::{ObservationDraft, ObservationFilter, PlaceKind};
 use lagesbild_tests::{Backend, Device, Scenario, now};
 
@@ -210,10 +211,13 @@ async fn the_coordinator_keeps_the_register_and_devices_follow(backend: Backend)
         .store()
         .record(&draft("Salems idrottsplats och hall", "buskorning"), now())
         .unwrap();
-    let picture = field
-        .store()
-        .lagesbild(ws, now().week(), &ObservationFilter::default())
-        .unwrap();
+    let picture = views::lagesbild(
+        &field.store(),
+        ws,
+        now().week(),
+        &ObservationFilter::default(),
+    )
+    .unwrap();
     let counted = picture
         .places
         .iter()
@@ -278,10 +282,13 @@ async fn a_report_made_offline_before_its_place_merged_still_reaches_everyone(ba
     assert_eq!(report.category, "klotter");
     // Everyone sees it, counted for the place the hall merged into.
     coordinator.sync().await;
-    let picture = coordinator
-        .store()
-        .lagesbild(ws, now().week(), &ObservationFilter::default())
-        .unwrap();
+    let picture = views::lagesbild(
+        &coordinator.store(),
+        ws,
+        now().week(),
+        &ObservationFilter::default(),
+    )
+    .unwrap();
     let counted = picture
         .places
         .iter()

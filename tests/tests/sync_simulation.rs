@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use lagesbild_core::store::Credential;
 use lagesbild_core::sync::engine::{Action, Request, Response, SyncEngine, TransportError};
 use lagesbild_core::sync::wire::{EnrollRequest, ErrorBody};
+use lagesbild_core::views;
 use lagesbild_core::{ListQuery, ObservationId, Store, Timestamp};
 use lagesbild_sync::Service;
 use lagesbild_sync::service::{Member, ServiceError};
@@ -257,10 +258,13 @@ fn run_schedule(seed: u64, database: &Database) -> Result<(), String> {
         ));
     }
     let week = now.week();
-    let reference = devices[0]
-        .store
-        .lagesbild(demo.workspace.id, week, &Default::default())
-        .unwrap();
+    let reference = views::lagesbild(
+        &devices[0].store,
+        demo.workspace.id,
+        week,
+        &Default::default(),
+    )
+    .unwrap();
     for (i, device) in devices.iter().enumerate() {
         let rows = device.store.list(&ListQuery::default()).unwrap();
         let ids: BTreeSet<ObservationId> = rows.iter().map(|r| r.id).collect();
@@ -301,10 +305,7 @@ fn run_schedule(seed: u64, database: &Database) -> Result<(), String> {
         {
             return Err(format!("device {i} still has changes waiting or refused"));
         }
-        if device
-            .store
-            .lagesbild(demo.workspace.id, week, &Default::default())
-            .unwrap()
+        if views::lagesbild(&device.store, demo.workspace.id, week, &Default::default()).unwrap()
             != reference
         {
             return Err(format!("device {i} sees another lägesbild"));

@@ -4,6 +4,7 @@
 //! that device pages the feed or bootstraps.
 #![allow(clippy::unwrap_used)]
 
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, FeedPage};
 use lagesbild_core::{ListQuery, ObservationDraft, ObservationPatch};
 use lagesbild_tests::{Backend, Device, Scenario, now};
