@@ -181,6 +181,16 @@ impl Record {
         })
     }
 
+    /// The record's id and workspace, as it says.
+    pub fn identity(&self) -> (uuid::Uuid, crate::ids::WorkspaceId) {
+        match self {
+            Record::Observation(o) => (o.id.0, o.workspace),
+            Record::Decision(d) => (d.id.0, d.workspace),
+            Record::Meeting(m) => (m.id.0, m.workspace),
+            Record::Assessment(a) => (a.id.0, a.workspace),
+        }
+    }
+
     pub fn kind(&self) -> DocKind {
         match self {
             Record::Observation(_) => DocKind::Observation,

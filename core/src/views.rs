@@ -56,6 +56,7 @@ pub fn period_report(
     until: &str,
     now: Timestamp,
 ) -> Result<PeriodReport> {
+    store.require_identity()?;
     period(store, &Span::of(from, until)?, now)
 }
 
@@ -67,6 +68,7 @@ pub fn politicians_report(
     until: &str,
     now: Timestamp,
 ) -> Result<PoliticiansReport> {
+    store.require_identity()?;
     let span = Span::of(from, until)?;
     let report = period(store, &span, now)?;
     let before = period(store, &span.previous(), now)?;

@@ -7,7 +7,7 @@ mod common;
 
 use automerge::ActorId;
 use autosurgeon::{Hydrate, Reconcile};
-use common::{at, unchanged_register};
+use common::{at, demo_store, draft, unchanged_register};
 use lagesbild_core::doc::Document;
 use lagesbild_core::sync::engine::{Action, Request, Response, SyncEngine, TransportError};
 use lagesbild_core::sync::storage::{BootstrapStage, MemoryStorage, SyncStorage};
@@ -15,7 +15,7 @@ use lagesbild_core::sync::wire::{
     BootstrapPage, ErrorBody, FeedEntry, FeedPage, MAX_PUSH_CHANGES, ProjectionPage, PushOutcome,
     PushResponse, PushResult, RefusalCode, Timeline,
 };
-use lagesbild_core::{DocKind, Timestamp, WorkspaceId};
+use lagesbild_core::{DocKind, ObservationDraft, Store, Timestamp, WorkspaceId};
 use uuid::Uuid;
 
 /// A record small enough to read at a glance.
@@ -89,7 +89,7 @@ fn device() -> (MemoryStorage, WorkspaceId, SyncEngine) {
 /// change in it.
 fn answer_push(
     engine: &mut SyncEngine,
-    store: &mut MemoryStorage,
+    store: &mut impl SyncStorage,
     now: Timestamp,
     outcome: impl Fn(usize) -> PushOutcome,
 ) -> usize {
@@ -232,15 +232,48 @@ fn a_change_goes_once_and_is_forgotten_when_stored() {
     );
 }
 
-#[test]
-fn a_refused_change_is_kept_with_why_and_not_sent_again() {
-    let (mut store, workspace, mut engine) = device();
+/// A device's storage that can record a report of its own: the engine's cases that
+/// need one run over the SQLite store and over memory alike.
+trait Recording: SyncStorage {
+    fn record_one(&mut self, workspace: WorkspaceId, text: &str, now: Timestamp) -> Uuid;
+    /// The documents of the changes the server refused.
+    fn refused_docs(&self) -> Vec<Uuid>;
+}
+
+impl Recording for MemoryStorage {
+    fn record_one(&mut self, workspace: WorkspaceId, text: &str, now: Timestamp) -> Uuid {
+        let doc = Uuid::now_v7();
+        self.write(workspace, doc, &note(text), now).unwrap();
+        doc
+    }
+
+    fn refused_docs(&self) -> Vec<Uuid> {
+        self.refused().into_iter().map(|(doc, _, _)| doc).collect()
+    }
+}
+
+impl Recording for Store {
+    fn record_one(&mut self, workspace: WorkspaceId, text: &str, now: Timestamp) -> Uuid {
+        let place = self.places(workspace).unwrap().remove(0).name;
+        let category = self.categories(workspace).unwrap().remove(0).key;
+        let draft = ObservationDraft {
+            description: Some(text.into()),
+            ..draft(&place, &category, 2)
+        };
+        *self.record(&draft, now).unwrap().id.as_uuid()
+    }
+
+    fn refused_docs(&self) -> Vec<Uuid> {
+        let refused = self.refused_changes().unwrap();
+        refused.into_iter().map(|r| r.doc).collect()
+    }
+}
+
+fn a_refused_change_is_kept_and_not_sent_again(mut store: impl Recording, workspace: WorkspaceId) {
+    let mut engine = SyncEngine::new(workspace, 1);
     let now = at("2026-11-25T10:00:00Z");
-    let (kept, refused) = (Uuid::now_v7(), Uuid::now_v7());
-    store.write(workspace, kept, &note("Lugnt"), now).unwrap();
-    store
-        .write(workspace, refused, &note("Ett namn"), now)
-        .unwrap();
+    store.record_one(workspace, "Lugnt", now);
+    let refused = store.record_one(workspace, "Ett namn", now);
     answer_push(&mut engine, &mut store, now, |i| match i {
         0 => PushOutcome::Stored,
         _ => PushOutcome::Refused {
@@ -250,20 +283,79 @@ fn a_refused_change_is_kept_with_why_and_not_sent_again() {
     });
     let status = engine.status(&store).unwrap();
     assert_eq!((status.waiting, status.refused), (0, 1));
-    assert_eq!(
-        store.refused(),
-        vec![(
-            refused,
-            "forbidden_field".to_string(),
-            "visibility".to_string()
-        )]
-    );
+    assert_eq!(store.refused_docs(), vec![refused]);
     assert!(
         !matches!(
             settle(&mut engine, &mut store, now),
             Action::Send(Request::Push { .. })
         ),
         "the refused change is not sent again"
+    );
+}
+
+#[test]
+fn a_refused_change_is_kept_with_why_and_not_sent_again_in_memory() {
+    let (store, workspace, _) = device();
+    a_refused_change_is_kept_and_not_sent_again(store, workspace);
+}
+
+#[test]
+fn a_refused_change_is_kept_with_why_and_not_sent_again_in_the_sqlite_store() {
+    let (store, demo, _) = demo_store(1);
+    a_refused_change_is_kept_and_not_sent_again(store, demo.workspace.id);
+}
+
+#[test]
+fn memory_refuses_what_the_sqlite_store_refuses_and_applies_what_it_applies() {
+    // A real report from one device, and a document that is no record at all.
+    let (mut reporter, demo, _) = demo_store(1);
+    let now = at("2026-11-25T10:00:00Z");
+    let id = reporter.record_one(demo.workspace.id, "Grupp vid perrongen", now);
+    let changes = reporter.document_changes(&id).unwrap();
+    let (mut stray, _) = Document::create(&ActorId::random(), &note("inget"), now).unwrap();
+    let entries: Vec<FeedEntry> = changes
+        .iter()
+        .map(|c| FeedEntry::Change {
+            doc: id,
+            kind: DocKind::Observation,
+            bytes: c.bytes.clone(),
+            first_seen: now,
+        })
+        .chain([FeedEntry::Document {
+            doc: Uuid::now_v7(),
+            kind: DocKind::Observation,
+            bytes: stray.save(),
+            projection: None,
+        }])
+        .collect();
+    let mut memory = MemoryStorage::new(ActorId::random());
+    let mut sqlite = common::second_store(&demo, 2);
+    let in_memory = memory
+        .apply_feed(demo.workspace.id, &entries, 5, now)
+        .unwrap();
+    let in_sqlite = sqlite
+        .apply_feed(demo.workspace.id, &entries, 5, now)
+        .unwrap();
+    assert_eq!(
+        (in_memory.entries, in_memory.failed.len()),
+        (in_sqlite.entries, in_sqlite.failed.len())
+    );
+    assert_eq!(
+        in_memory.failed.len(),
+        1,
+        "the stray document: {in_memory:?}"
+    );
+    let held: lagesbild_core::Observation = memory.document(&id).unwrap().read().unwrap();
+    assert_eq!(
+        held,
+        sqlite
+            .observation(lagesbild_core::ObservationId(id))
+            .unwrap()
+    );
+    assert_eq!(
+        memory.documents(),
+        vec![id],
+        "nothing of the stray one is kept"
     );
 }
 
@@ -282,15 +374,24 @@ fn a_document_the_server_erased_is_erased_here() {
 
 #[test]
 fn the_feed_brings_other_devices_changes_and_the_cursor_moves_on() {
-    let (mut store, workspace, mut engine) = device();
+    // Another device's report and its edit, as the feed carries them.
+    let (mut theirs, demo, _) = demo_store(1);
+    let workspace = demo.workspace.id;
     let now = at("2026-11-25T10:00:00Z");
-    settle(&mut engine, &mut store, now);
-    let doc = Uuid::now_v7();
-    let (mut theirs, created) =
-        Document::create(&ActorId::random(), &note("Skadegörelse i tunneln"), now).unwrap();
-    let edited = theirs
-        .update(&note("Skadegörelse i tunneln, klotter"), now)
+    let doc = theirs.record_one(workspace, "Skadegörelse i tunneln", now);
+    let patch = lagesbild_core::ObservationPatch {
+        grade: Some(4),
+        ..Default::default()
+    };
+    theirs
+        .edit(lagesbild_core::ObservationId(doc), &patch, now)
         .unwrap();
+    let changes = theirs.document_changes(&doc).unwrap();
+    assert_eq!(changes.len(), 2);
+
+    let mut store = MemoryStorage::new(ActorId::random());
+    let mut engine = SyncEngine::new(workspace, 1);
+    settle(&mut engine, &mut store, now);
     let entry = |bytes: Vec<u8>| FeedEntry::Change {
         doc,
         kind: DocKind::Observation,
@@ -299,8 +400,8 @@ fn the_feed_brings_other_devices_changes_and_the_cursor_moves_on() {
     };
     let page = FeedPage {
         entries: vec![
-            entry(created.bytes),
-            entry(edited[0].bytes.clone()),
+            entry(changes[0].bytes.clone()),
+            entry(changes[1].bytes.clone()),
             entry(vec![1, 2, 3]),
         ],
         cursor: 7,
@@ -312,8 +413,8 @@ fn the_feed_brings_other_devices_changes_and_the_cursor_moves_on() {
     engine
         .handle(&mut store, &request, Ok(Response::Feed(page)), now)
         .unwrap();
-    let read: Note = store.document(&doc).unwrap().read().unwrap();
-    assert_eq!(read, note("Skadegörelse i tunneln, klotter"));
+    let read: lagesbild_core::Observation = store.document(&doc).unwrap().read().unwrap();
+    assert_eq!(read.grade.value(), 4, "the edit arrived after the report");
     assert_eq!(store.sync_state(workspace).unwrap().cursor, 7);
     let action = engine.poll(&store, now).unwrap();
     assert_eq!(

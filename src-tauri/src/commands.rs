@@ -5,7 +5,6 @@ use lagesbild_core::agenda::Agenda;
 use lagesbild_core::exchange;
 use lagesbild_core::lagesbild::Lagesbild;
 use lagesbild_core::store::RefusedChange;
-use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::engine::{SyncStatus, TransportError};
 use lagesbild_core::sync::wire::{Membership, RegisterChange};
 use lagesbild_core::time::{local_midnight, parse_day};
@@ -393,7 +392,7 @@ pub async fn change_register(
         .change_register(workspace, &change)
         .await
         .map_err(online_error)?;
-    SyncStorage::apply_register(&mut *state.store(), workspace, &register, now())?;
+    state.store().save_register(workspace, &register)?;
     Ok(())
 }
 

@@ -35,15 +35,44 @@ fn module_of(src: &Path, file: &Path) -> Option<String> {
     (name != "lib" && name != "main").then_some(name)
 }
 
-/// The code of a file, without comments and without its `#[cfg(test)]` module: a test
-/// may use what it tests from above.
+/// The code of a file, without comments (`//` at a line's start or after a space, so
+/// `"postgres://…"` stays) and without its `#[cfg(test)] mod tests`: a test may use
+/// what it tests from above.
 fn code(text: &str) -> String {
-    let before_tests = text.split("#[cfg(test)]").next().unwrap_or(text);
+    let before_tests = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(text);
     before_tests
         .lines()
-        .map(|line| line.split("//").next().unwrap_or(""))
+        .map(|line| {
+            let comment = line
+                .match_indices("//")
+                .find(|(at, _)| *at == 0 || line[..*at].ends_with(char::is_whitespace));
+            comment.map_or(line, |(at, _)| &line[..at])
+        })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The first segment of each path after `prefix` (`crate::`, `super::`), and of each
+/// path in a group (`crate::{a::X, b}` names `a` and `b`).
+fn named_after(text: &str, prefix: &str) -> Vec<String> {
+    let ident = |rest: &str| -> String {
+        rest.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices(prefix) {
+        let rest = &text[at + prefix.len()..];
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                let group = &group[..group.find('}').unwrap_or(group.len())];
+                names.extend(group.split(',').map(|item| ident(item.trim())));
+            }
+            None => names.push(ident(rest)),
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    names
 }
 
 /// Which module each name the crate root re-exports comes from (`Service` → `service`).
@@ -81,27 +110,20 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         let Some(from) = module_of(src, &file) else {
             continue;
         };
-        let nested = file.strip_prefix(src).unwrap().components().count() > 1;
+        let relative = file.strip_prefix(src).unwrap();
+        // `super::x` names a sibling module from a top-level module's file (`a.rs`, or
+        // `a/mod.rs`); from a file nested deeper it names its own module.
+        let top_level = relative.components().count() == 1 || relative.ends_with("mod.rs");
         let text = code(&std::fs::read_to_string(&file).unwrap());
         let mut targets = BTreeSet::new();
-        for (at, _) in text.match_indices("crate::") {
-            let name: String = text[at + "crate::".len()..]
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
+        for name in named_after(&text, "crate::") {
             targets.insert(exported.get(&name).cloned().unwrap_or(name));
         }
-        // `super::x` from a top-level module's file names a sibling module; from a
-        // nested file it names its own module.
-        if !nested {
-            for (at, _) in text.match_indices("super::") {
-                let name: String = text[at + "super::".len()..]
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                targets.insert(name);
-            }
+        if top_level {
+            targets.extend(named_after(&text, "super::"));
         }
+        // Two levels up from a nested file is the crate root.
+        targets.extend(named_after(&text, "super::super::"));
         let modules: BTreeSet<String> = sources(src)
             .iter()
             .filter_map(|f| module_of(src, f))
@@ -192,11 +214,26 @@ fn a_cycle_is_found() {
         "use crate::Service; // a comment naming crate::http\n",
     )
     .unwrap();
-    std::fs::write(src.join("service.rs"), "use super::storage::Tx;\n").unwrap();
+    std::fs::write(
+        src.join("service.rs"),
+        "use crate::{http, storage::Tx};\nconst URL: &str = \"postgres://x\"; use crate::config;\n",
+    )
+    .unwrap();
+    std::fs::write(src.join("http.rs"), "").unwrap();
+    std::fs::write(src.join("config.rs"), "").unwrap();
     let edges = graph(src);
     assert_eq!(
         edges.get("storage"),
         Some(&BTreeSet::from(["service".to_string()]))
+    );
+    assert_eq!(
+        edges.get("service"),
+        Some(&BTreeSet::from([
+            "config".to_string(),
+            "http".to_string(),
+            "storage".to_string()
+        ])),
+        "grouped paths, and code after a string holding //"
     );
     assert_eq!(
         cycle(&edges),

@@ -185,6 +185,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Replaces the workspace's register with the server's (and nothing else: the
+    /// engine's `apply_register` also moves reports recorded before enrolment).
+    pub fn save_register(&mut self, workspace: WorkspaceId, reg: &Register) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        // `unchanged` sends no lists: the loops below then do nothing.
+        if let Some(w) = &reg.workspace {
+            register::save_workspace(&tx, w)?;
+        }
+        for o in &reg.organisations {
+            register::save_organisation(&tx, o)?;
+        }
+        for p in &reg.places {
+            register::save_place(&tx, p)?;
+        }
+        for c in &reg.categories {
+            register::save_category(&tx, workspace, c)?;
+        }
+        ensure_sync_row(&tx, workspace)?;
+        tx.execute(
+            "UPDATE sync_state SET register_version = ?2 WHERE workspace_id = ?1",
+            params![workspace, reg.version],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
 /// The engine's view of the store (ARCHITECTURE.md, "The path of a report").
 impl SyncStorage for Store {
     fn sync_state(&self, workspace: WorkspaceId) -> Result<SyncState> {
@@ -233,33 +261,13 @@ impl SyncStorage for Store {
         })
     }
 
-    /// Replaces the workspace's register with the server's.
     fn apply_register(
         &mut self,
         workspace: WorkspaceId,
         reg: &Register,
         now: Timestamp,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        // `unchanged` sends no lists: the loops below then do nothing.
-        if let Some(w) = &reg.workspace {
-            register::save_workspace(&tx, w)?;
-        }
-        for o in &reg.organisations {
-            register::save_organisation(&tx, o)?;
-        }
-        for p in &reg.places {
-            register::save_place(&tx, p)?;
-        }
-        for c in &reg.categories {
-            register::save_category(&tx, workspace, c)?;
-        }
-        ensure_sync_row(&tx, workspace)?;
-        tx.execute(
-            "UPDATE sync_state SET register_version = ?2 WHERE workspace_id = ?1",
-            params![workspace, reg.version],
-        )?;
-        tx.commit()?;
+        self.save_register(workspace, reg)?;
         // Reports recorded before enrolment can now find their places.
         self.rehome_local(workspace, now)?;
         Ok(())

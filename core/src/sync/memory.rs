@@ -22,6 +22,7 @@ use crate::doc::{DocChange, Document};
 use crate::error::{Error, Result};
 use crate::ids::WorkspaceId;
 use crate::model::ObservationProjection;
+use crate::permissions::Record;
 use crate::time::Timestamp;
 
 /// Sync storage in memory, for tests of the engine and simulations.
@@ -147,53 +148,70 @@ impl MemoryStorage {
         self.pending.retain(|_, w| w.doc != *doc);
     }
 
+    /// Applies one entry, or changes nothing and says why: as in the SQLite store, a
+    /// document must hold a valid record with its own id, of this workspace.
     fn apply_entry(&mut self, workspace: WorkspaceId, entry: &FeedEntry) -> Result<()> {
         match entry {
             FeedEntry::Change { doc, bytes, .. } => {
                 let change = DocChange::decode(bytes)?;
-                self.held(workspace, *doc)?.document.apply(&[change])?;
+                let mut document = self.current(workspace, doc)?;
+                document.apply(&[change])?;
+                self.keep(workspace, *doc, document)?;
             }
-            FeedEntry::Document {
-                doc,
-                bytes,
-                projection,
-                ..
-            } => {
+            FeedEntry::Document { doc, bytes, .. } => {
                 let mut sent = Document::load(bytes, &self.actor)?;
-                self.held(workspace, *doc)?.document.merge(&mut sent)?;
-                if let Some(projection) = projection {
-                    check_workspace(projection, workspace)?;
-                }
+                let mut document = self.current(workspace, doc)?;
+                document.merge(&mut sent)?;
+                self.keep(workspace, *doc, document)?;
                 self.projections.remove(doc);
             }
             FeedEntry::Restricted { projection } => {
                 check_workspace(projection, workspace)?;
                 let id = *projection.id.as_uuid();
                 if !self.documents.contains_key(&id) {
-                    self.projections.insert(id, projection.clone());
+                    self.projections.insert(id, projection.restricted());
                 }
             }
             FeedEntry::Remove { doc, restricted } => {
-                self.remove(doc);
                 if let Some(projection) = restricted {
                     check_workspace(projection, workspace)?;
-                    self.projections.insert(*doc, projection.clone());
+                }
+                self.remove(doc);
+                if let Some(projection) = restricted {
+                    self.projections.insert(*doc, projection.restricted());
                 }
             }
         }
         Ok(())
     }
 
-    fn held(&mut self, workspace: WorkspaceId, doc: Uuid) -> Result<&mut Held> {
-        let actor = self.actor.clone();
-        let held = self.documents.entry(doc).or_insert_with(|| Held {
-            workspace,
-            document: Document::new(&actor),
-        });
-        if held.workspace != workspace {
-            return Err(Error::corrupt("a document of another workspace"));
+    /// A copy of the document as held, or an empty one.
+    fn current(&self, workspace: WorkspaceId, doc: &Uuid) -> Result<Document> {
+        match self.documents.get(doc) {
+            Some(held) if held.workspace != workspace => {
+                Err(Error::corrupt("a document of another workspace"))
+            }
+            Some(held) => Ok(held.document.clone()),
+            None => Ok(Document::new(&self.actor)),
         }
-        Ok(held)
+    }
+
+    /// Keeps `document` as `doc` when it holds a valid record of `workspace` with that id.
+    fn keep(&mut self, workspace: WorkspaceId, doc: Uuid, document: Document) -> Result<()> {
+        let (id, its_workspace) = Record::read(&document)?.identity();
+        if id != doc || its_workspace != workspace {
+            return Err(Error::corrupt(format!(
+                "changes for document {doc} hold record {id} of workspace {its_workspace}"
+            )));
+        }
+        self.documents.insert(
+            doc,
+            Held {
+                workspace,
+                document,
+            },
+        );
+        Ok(())
     }
 
     fn apply_entries(&mut self, workspace: WorkspaceId, entries: &[FeedEntry]) -> Applied {
@@ -267,6 +285,8 @@ impl SyncStorage for MemoryStorage {
         register: &Register,
         _now: Timestamp,
     ) -> Result<()> {
+        // A store that keeps reports recorded before enrolment moves them here too; this
+        // one holds none.
         let held = self.workspace(workspace);
         held.state.register_version = register.version;
         if !register.unchanged {

@@ -30,8 +30,8 @@ pub trait SyncStorage {
     /// server refused.
     fn waiting(&self, workspace: WorkspaceId) -> Result<Waiting>;
 
-    /// Stores the register the server sent; reports recorded before enrolment find
-    /// their places in it.
+    /// Stores the register the server sent. A storage that holds reports recorded
+    /// before enrolment moves them into the workspace now that their places are known.
     fn apply_register(
         &mut self,
         workspace: WorkspaceId,

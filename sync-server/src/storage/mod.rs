@@ -30,8 +30,8 @@ pub use sqlite::{Sqlite, private_file};
 /// client; storage knows nothing of requests.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StorageError {
-    /// The database cannot take the work now (no connection free, a lock held too
-    /// long); the same work may succeed later.
+    /// The database cannot take the work now (no connection free in the pool); the
+    /// same work may succeed later.
     #[error("{0}")]
     Busy(String),
     /// Anything else: the database failed, or holds what this server cannot read.
