@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::sync::wire::EnrollRequest;
 use lagesbild_tests::TestServer;
-use lagesbild_tests::app::{App, Display, enrolment, read_qr_codes};
+use lagesbild_tests::app::{Demo, Person, read_qr_codes};
 
 fn stored(server: &TestServer) -> usize {
     lagesbild_tests::server_observations(&server.db_path).len()
@@ -31,17 +31,15 @@ async fn until_stored(server: &TestServer, n: usize) {
 
 lagesbild_tests::app_test! {
 async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("E2E");
-    let codes = server.install_demo(&demo, 0);
-    let exports = dir.path().join("exports");
-    let mut env = enrolment(&server, &codes[0]);
-    env.push(("LAGESBILD_EXPORT_DIR", exports.display().to_string()));
-    let coordinator = App::start(&display, &dir.path().join("coordinator"), &env).await;
-    coordinator
-        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+    let demo = Demo::start("E2E", 0).await;
+    let server = &demo.server;
+    let coordinator = demo
+        .app(Person::Coordinator)
+        .env(
+            "LAGESBILD_EXPORT_DIR",
+            demo.path("exports").display().to_string(),
+        )
+        .open()
         .await;
 
     // A new guard at one of the security companies.
@@ -109,7 +107,7 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
     assert_eq!(link.server, server.url());
 
     // The guard's phone enrols with what its camera read.
-    let guard = App::start(&display, &dir.path().join("guard"), &[]).await;
+    let guard = demo.new_app("guard").await;
     guard.paste("[data-testid=code]", &read[0]).await;
     assert_eq!(guard.value("[data-testid=server]").await, server.url());
     guard
@@ -124,11 +122,11 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
         0,
         "administration is the coordinator's alone"
     );
-    let before = stored(&server);
+    let before = stored(server);
     guard
         .record("Rönninge station", "Ordningsstörning", 3, None)
         .await;
-    until_stored(&server, before + 1).await;
+    until_stored(server, before + 1).await;
 
     // The coordinator sees the phone once the code is put away.
     coordinator.click("[data-testid=close-code]").await;
@@ -187,7 +185,7 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
         .wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
         .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(stored(&server), before + 1, "the report is never stored");
+    assert_eq!(stored(server), before + 1, "the report is never stored");
     // A new partner organisation, renamed.
     coordinator.click("[data-testid=admin-organisations]").await;
     coordinator

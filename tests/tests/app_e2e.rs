@@ -7,7 +7,7 @@
 
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_tests::TestServer;
-use lagesbild_tests::app::{App, Display, TileServer, enrolment, make_mbtiles, share_of_colour};
+use lagesbild_tests::app::{App, Demo, Person, TileServer, make_mbtiles, share_of_colour};
 
 const SIZES: [(u32, u32); 3] = [(390, 844), (820, 1180), (1366, 768)];
 
@@ -52,18 +52,9 @@ async fn map_shows(app: &App, name: &str, colour: [u8; 3]) -> f64 {
 
 lagesbild_tests::app_test! {
 async fn a_report_recorded_with_no_server_survives_a_restart() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("E2E");
-    let codes = server.install_demo(&demo, 0);
-    let data = dir.path().join("app");
-    let env = enrolment(&server, &codes[1]);
-
-    let app = App::start(&display, &data, &env).await;
-    app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
-    server.stop().await;
+    let mut demo = Demo::start("E2E", 0).await;
+    let app = demo.app(Person::FieldWorker).open().await;
+    demo.server.stop().await;
 
     app.record("Rönninge station", "Ordningsstörning", 4, None)
         .await;
@@ -75,7 +66,12 @@ async fn a_report_recorded_with_no_server_survives_a_restart() {
     .await;
     app.quit().await;
 
-    let app = App::start(&display, &data, &env).await;
+    // Started again, with the server still down.
+    let app = demo
+        .app(Person::FieldWorker)
+        .no_wait_for_sync()
+        .open()
+        .await;
     app.click("[data-testid=tab-mine]").await;
     let mine = app
         .wait_for_text("[data-testid=my-reports]", |t| {
@@ -87,18 +83,18 @@ async fn a_report_recorded_with_no_server_survives_a_restart() {
         .await;
 
     // The server comes back: the report is sent.
-    server.resume().await;
+    demo.server.resume().await;
     app.click("[data-testid=sync-now]").await;
     app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
         .await;
     assert_eq!(
-        lagesbild_tests::server_observations(&server.db_path).len(),
+        lagesbild_tests::server_observations(&demo.server.db_path).len(),
         1
     );
 
     // The coordinator switches the device off: the user is told, in Swedish, what now.
-    for device in server.service.devices().unwrap() {
-        server
+    for device in demo.server.service.devices().unwrap() {
+        demo.server
             .service
             .revoke_device(device.id, lagesbild_tests::now())
             .unwrap();
@@ -114,29 +110,10 @@ async fn a_report_recorded_with_no_server_survives_a_restart() {
 
 lagesbild_tests::app_test! {
 async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("E2E");
-    let codes = server.install_demo(&demo, 40);
-    let field = App::start(
-        &display,
-        &dir.path().join("field"),
-        &enrolment(&server, &codes[1]),
-    )
-    .await;
-    let guard = App::start(
-        &display,
-        &dir.path().join("guard"),
-        &enrolment(&server, &codes[4]),
-    )
-    .await;
-    field
-        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
-    guard
-        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
+    let demo = Demo::start("E2E", 40).await;
+    let server = &demo.server;
+    let field = demo.app(Person::FieldWorker).open().await;
+    let guard = demo.app(Person::Guard).open().await;
 
     field.record("Salemhallen", "Skadegörelse", 5, None).await;
     // A second report, for the field workers' own organisation only, with the details
@@ -181,7 +158,7 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     field.assert_fits("the open report form on a phone").await;
     field.click("[data-testid=save]").await;
     field.wait_for("[data-testid=saved]").await;
-    let stored = on_server(&server, 42).await;
+    let stored = on_server(server, 42).await;
     let narrowed = stored
         .iter()
         .find(|o| o.description() == "Känd grupp, uppgifter under sekretess")
@@ -409,7 +386,7 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     guard.type_into("[data-testid=tile-url]", "").await;
 
     // The offline basemap: one MBTiles file, loaded once, drawn with no server at all.
-    let map_file = dir.path().join("salem.mbtiles");
+    let map_file = demo.path("salem.mbtiles");
     let tile_colour = [0xb0, 0x40, 0x90];
     make_mbtiles(
         &map_file,
@@ -452,12 +429,9 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
 
 lagesbild_tests::app_test! {
 async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("E2E");
-    let codes = server.install_demo(&demo, 0);
-    let app = App::start(&display, &dir.path().join("app"), &[]).await;
+    let demo = Demo::start("E2E", 0).await;
+    let server = &demo.server;
+    let app = demo.new_app("app").await;
 
     // First start asks for the server and code.
     for size in [(390, 844), (1366, 768)] {
@@ -506,17 +480,20 @@ async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
         .await;
     let link = EnrolmentLink {
         server: server.url(),
-        code: codes[1].clone(),
+        code: demo.code(Person::FieldWorker).to_string(),
         ca: None,
     };
     app.paste("[data-testid=code]", &link.to_string()).await;
     assert_eq!(app.value("[data-testid=server]").await, server.url());
-    assert_eq!(app.value("[data-testid=code]").await, codes[1]);
+    assert_eq!(
+        app.value("[data-testid=code]").await,
+        demo.code(Person::FieldWorker)
+    );
     // The report at a place the workspace knows is sent by itself.
     app.click("[data-testid=enrol]").await;
     app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
         .await;
-    let sent = on_server(&server, 1).await;
+    let sent = on_server(server, 1).await;
     assert_eq!(sent.len(), 1, "the report at Rönninge station was sent");
     // The other still waits to be sent.
     app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
@@ -535,7 +512,7 @@ async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
         .await;
     app.wait_for_text("[data-testid=waiting]", |t| t == "0 rapporter väntar")
         .await;
-    on_server(&server, 2).await;
+    on_server(server, 2).await;
     // Each report now says when the server had it.
     app.wait_for_text("[data-testid=my-reports]", |t| {
         t.matches("skickad ").count() == 2

@@ -10,8 +10,8 @@ use std::time::Duration;
 use chrono::Datelike;
 
 use lagesbild_core::{DecisionDraft, Deployee, ObservationDraft, Timestamp};
-use lagesbild_tests::app::{App, Display, enrolment};
-use lagesbild_tests::{Device, TestServer, now};
+use lagesbild_tests::app::{Demo, Person};
+use lagesbild_tests::{Device, now};
 
 fn days_ago(days: i64) -> Timestamp {
     Timestamp::from_millis(now().millis() - days * 86_400_000).unwrap()
@@ -31,14 +31,10 @@ fn report(device: &Device, place: &str, grade: i64, at: Timestamp) {
 
 lagesbild_tests::app_test! {
 async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Möte");
-    let codes = server.install_demo(&demo, 0);
+    let mut demo = Demo::start("Möte", 0).await;
 
     // Another member's device: reports of the last weeks, and last week's decision.
-    let field = Device::enroll(&server.url(), &codes[2], "fält").await;
+    let field = Device::enroll(&demo.server.url(), demo.code(Person::SocialWorker), "fält").await;
     for _ in 0..2 {
         report(&field, "Rönninge station", 3, days_ago(14));
     }
@@ -48,6 +44,7 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     report(&field, "Rönninge station", 2, now());
     report(&field, "Salemhallen", 5, now());
     let station = demo
+        .workspace
         .places
         .iter()
         .find(|p| p.name == "Rönninge station")
@@ -62,7 +59,7 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
                 from: Some("18:00".into()),
                 to: Some("22:00".into()),
                 why: "Oro vid stationen kvällstid".into(),
-                responsible: Some(demo.organisations[0].id),
+                responsible: Some(demo.workspace.organisations[0].id),
                 ..Default::default()
             },
             days_ago(7),
@@ -70,22 +67,8 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
         .unwrap();
     field.sync().await;
 
-    let a = App::start(
-        &display,
-        &dir.path().join("a"),
-        &enrolment(&server, &codes[0]),
-    )
-    .await;
-    let b = App::start(
-        &display,
-        &dir.path().join("b"),
-        &enrolment(&server, &codes[1]),
-    )
-    .await;
-    for app in [&a, &b] {
-        app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-            .await;
-    }
+    let a = demo.app(Person::Coordinator).data("a").open().await;
+    let b = demo.app(Person::FieldWorker).data("b").open().await;
 
     // The agenda: Salemhallen is new this week.
     a.click("[data-testid=tab-meeting]").await;
@@ -232,7 +215,7 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     b.wait_for("[data-testid=meeting-notes]").await;
     b.wait_for_text("[data-testid=decisions]", |t| t.contains("Säby gård"))
         .await;
-    server.stop().await;
+    demo.server.stop().await;
     a.type_into(
         "[data-testid=meeting-notes]",
         "Beslut: fältare och väktare till hallen.",
@@ -249,7 +232,7 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
         .await;
     b.wait_for_text("[data-testid=attendees]", |t| t.contains("Jonas Berg"))
         .await;
-    server.resume().await;
+    demo.server.resume().await;
     for app in [&a, &b] {
         app.click("[data-testid=sync-now]").await;
     }

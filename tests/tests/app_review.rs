@@ -3,25 +3,14 @@
 //! lägesbild, marking reviewed, and erasing a report everywhere.
 #![allow(clippy::unwrap_used)]
 
-use lagesbild_tests::app::{App, Display, enrolment};
-use lagesbild_tests::{TestServer, server_observations};
+use lagesbild_tests::app::{Demo, Person};
+use lagesbild_tests::server_observations;
 
 lagesbild_tests::app_test! {
 async fn the_coordinator_reviews_corrects_links_and_erases() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Granskning");
-    let codes = server.install_demo(&demo, 0);
-    let field = App::start(
-        &display,
-        &dir.path().join("field"),
-        &enrolment(&server, &codes[1]),
-    )
-    .await;
-    field
-        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
+    let demo = Demo::start("Granskning", 0).await;
+    let server = &demo.server;
+    let field = demo.app(Person::FieldWorker).open().await;
     field
         .record(
             "Salemhallen",
@@ -53,12 +42,7 @@ async fn the_coordinator_reviews_corrects_links_and_erases() {
         .wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
         .await;
 
-    let coordinator = App::start(
-        &display,
-        &dir.path().join("coord"),
-        &enrolment(&server, &codes[0]),
-    )
-    .await;
+    let coordinator = demo.app(Person::Coordinator).open().await;
     coordinator.click("[data-testid=tab-review]").await;
     coordinator
         .wait_for_text("[data-testid=queue-count]", |t| t.starts_with("4 "))
@@ -173,20 +157,9 @@ async fn the_coordinator_reviews_corrects_links_and_erases() {
 
 lagesbild_tests::app_test! {
 async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Register");
-    let codes = server.install_demo(&demo, 0);
-    let coordinator = App::start(
-        &display,
-        &dir.path().join("coord"),
-        &enrolment(&server, &codes[0]),
-    )
-    .await;
-    coordinator
-        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
+    let demo = Demo::start("Register", 0).await;
+    let server = &demo.server;
+    let coordinator = demo.app(Person::Coordinator).open().await;
     coordinator.click("[data-testid=tab-register]").await;
 
     // A new place in an area.
@@ -302,15 +275,7 @@ async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
     }
 
     // A field worker's app follows.
-    let field = App::start(
-        &display,
-        &dir.path().join("field"),
-        &enrolment(&server, &codes[1]),
-    )
-    .await;
-    field
-        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
+    let field = demo.app(Person::FieldWorker).open().await;
     field.click("[data-testid=tab-report]").await;
     field
         .type_into("[data-testid=place-search]", "Lekplatsen")
