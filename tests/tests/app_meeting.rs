@@ -70,12 +70,28 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     let a = demo.app(Person::Coordinator).data("a").open().await;
     let b = demo.app(Person::FieldWorker).data("b").open().await;
 
-    // The agenda: Salemhallen is new this week.
+    // The agenda: Salemhallen is new this week, with its one report of grade 5.
     a.click("[data-testid=tab-meeting]").await;
-    a.wait_for_text("[data-testid=agenda]", |t| {
-        t.contains("Salemhallen") && t.contains("Ny")
-    })
-    .await;
+    let hall = "[data-testid=agenda-item][data-place='Salemhallen']";
+    a.wait_for(hall).await;
+    assert_eq!(
+        a.wait_for_text(&format!("{hall} .reason"), |t| !t.is_empty())
+            .await,
+        "Ny",
+        "Salemhallen's reason to be on the agenda"
+    );
+    assert_eq!(
+        a.wait_for_text(&format!("{hall} .badge"), |t| !t.is_empty())
+            .await,
+        "5",
+        "Salemhallen's highest grade"
+    );
+    assert_eq!(
+        a.wait_for_text(&format!("{hall} .reports"), |t| !t.is_empty())
+            .await,
+        "1",
+        "Salemhallen's reports"
+    );
     a.click("[data-testid=start-meeting]").await;
     a.wait_for("[data-testid=meeting-notes]").await;
 
@@ -169,9 +185,16 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
         seen["smallest"].as_f64().unwrap() >= 20.0,
         "text too small to read from the back: {seen}"
     );
+    // Both shown, the agenda's first item above the meeting card.
+    let (agenda, card) = (seen["agendaTop"].as_f64(), seen["cardTop"].as_f64());
     assert!(
-        seen["agendaFirst"].as_bool().unwrap(),
+        matches!((agenda, card), (Some(agenda), Some(card)) if agenda < card),
         "the agenda comes before the meeting card: {seen}"
+    );
+    assert_eq!(
+        seen["agenda"],
+        serde_json::json!(["Salemhallen", "Säby gård"]),
+        "{seen}"
     );
     let week = now()
         .0
@@ -272,8 +295,8 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
 }
 
 /// On the meeting screen: which of the app's chrome shows, the meeting's and the smallest
-/// visible text's font size in px, whether the agenda comes before the meeting card, and
-/// the week's title.
+/// visible text's font size in px, where the agenda's first item and the meeting card
+/// begin (null when not shown), the agenda's places, and the week's title.
 const PROJECTOR_FACTS: &str = r#"
     const shown = (e) => e && e.getBoundingClientRect().height > 0 && getComputedStyle(e).visibility !== "hidden";
     const chrome = [".top", ".tabs", ".status"].filter((s) => shown(document.querySelector(s)));
@@ -287,13 +310,15 @@ const PROJECTOR_FACTS: &str = r#"
             return [parseFloat(getComputedStyle(e).fontSize) * scale, e.textContent.trim().slice(0, 30)];
         });
     sizes.sort((x, y) => x[0] - y[0]);
-    const top = (s) => document.querySelector(s)?.getBoundingClientRect().top ?? -1;
+    const top = (s) => { const e = document.querySelector(s); return shown(e) ? e.getBoundingClientRect().top : null; };
     return {
         chrome,
         body: parseFloat(getComputedStyle(meeting).fontSize),
         smallest: sizes.length ? sizes[0][0] : 0,
         smallestText: sizes.length ? sizes[0][1] : "",
-        agendaFirst: top("[data-testid=agenda]") < top(".meeting-card"),
+        agendaTop: top("[data-testid=agenda-item]"),
+        cardTop: top(".meeting-card"),
+        agenda: [...document.querySelectorAll("[data-testid=agenda-item]")].map((e) => e.dataset.place),
         week: document.querySelector("[data-testid=meeting-week]").textContent.trim(),
     };
 "#;
