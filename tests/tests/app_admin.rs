@@ -7,10 +7,11 @@
 
 use std::time::{Duration, Instant};
 
+use lagesbild_core::Timestamp;
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::sync::wire::EnrollRequest;
-use lagesbild_tests::TestServer;
 use lagesbild_tests::app::{Demo, Person, read_qr_codes};
+use lagesbild_tests::{TestServer, now};
 
 fn stored(server: &TestServer) -> usize {
     lagesbild_tests::server_observations(&server.db_path).len()
@@ -86,7 +87,9 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
         .unwrap();
     assert_eq!(refused.status(), 401, "a withdrawn code enrols nothing");
 
-    // The code on screen: a QR code, the typed code, the server and the expiry.
+    // The code on screen: a QR code, the typed code, the server and the expiry, an hour
+    // (the form's default) after the code was issued, in Swedish time to the minute.
+    let issued = now();
     coordinator
         .click(&format!("{vera} [data-testid=issue-code]"))
         .await;
@@ -97,7 +100,13 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
     let expires = coordinator
         .wait_for_text("[data-testid=code-expires]", |t| !t.is_empty())
         .await;
-    assert!(expires.starts_with("20"), "the expiry as a date: {expires}");
+    let in_an_hour =
+        |t: Timestamp| Timestamp::from(t.0 + chrono::Duration::hours(1)).local_display();
+    assert!(
+        (in_an_hour(issued)..=in_an_hour(now())).contains(&expires),
+        "the code expires an hour after {}: {expires}",
+        issued.local_display()
+    );
     let shot = coordinator.screenshot("admin-code", (820, 1180)).await;
     let read = read_qr_codes(&shot);
     assert_eq!(read.len(), 1, "one QR code on screen: {read:?}");
@@ -107,6 +116,7 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
     assert_eq!(link.server, server.url());
 
     // The guard's phone enrols with what its camera read.
+    let enrolled = now();
     let guard = demo.new_app("guard").await;
     guard.paste("[data-testid=code]", &read[0]).await;
     assert_eq!(guard.value("[data-testid=server]").await, server.url());
@@ -128,13 +138,30 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
         .await;
     until_stored(server, before + 1).await;
 
-    // The coordinator sees the phone once the code is put away.
+    // The coordinator sees the phone once the code is put away: when it was enrolled,
+    // when it was last seen (it has reported since) and its app's version.
     coordinator.click("[data-testid=close-code]").await;
     let phone = format!("{vera} [data-testid=device][data-name='Veras telefon']");
     let seen = coordinator
-        .wait_for_text(&phone, |t| t.contains("20"))
+        .wait_for_text(&format!("{phone} .detail"), |t| !t.is_empty())
         .await;
-    assert!(seen.contains("senast sedd"), "{seen}");
+    let (from, until) = (enrolled.local_display(), now().local_display());
+    let parts: Vec<&str> = seen.split(" · ").collect();
+    assert_eq!(parts.len(), 3, "{seen}");
+    for (part, label) in [(parts[0], "ansluten "), (parts[1], "senast sedd ")] {
+        let when = part
+            .strip_prefix(label)
+            .unwrap_or_else(|| panic!("{label:?} in {seen:?}"));
+        assert!(
+            (from.as_str()..=until.as_str()).contains(&when),
+            "{label}{when} is not between {from} and {until}: {seen}"
+        );
+    }
+    assert_eq!(
+        parts[2],
+        format!("v{}", env!("CARGO_PKG_VERSION")),
+        "{seen}"
+    );
 
     // Deactivated: the guard's app says so, in Swedish; reactivated, it syncs again.
     coordinator
@@ -181,10 +208,10 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
         .wait_for_text("[data-testid=revoked]", |t| t.contains("stängt av"))
         .await;
     assert!(why.contains("finns kvar här"), "{why}");
+    // The app says so once the server has refused it: no push of it is still on the way.
     guard
         .wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
         .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(stored(server), before + 1, "the report is never stored");
     // A new partner organisation, renamed.
     coordinator.click("[data-testid=admin-organisations]").await;
