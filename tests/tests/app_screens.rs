@@ -100,6 +100,7 @@ async fn on_a_phone_the_common_report_is_four_taps_and_no_scroll() {
 
     // Twice: the first report picks the place from the list, the second from the places
     // used last, which the form now offers first.
+    let mut reported_at = Vec::new();
     for (round, place) in [
         "[data-testid=place-group-other] [data-testid=place]",
         "[data-testid=place-group-recent] [data-testid=place]",
@@ -107,6 +108,7 @@ async fn on_a_phone_the_common_report_is_four_taps_and_no_scroll() {
     .into_iter()
     .enumerate()
     {
+        reported_at.push(phone.wait_for_text(place, |t| !t.is_empty()).await);
         let (mut taps, mut scrolls) = (0, Vec::new());
         for target in [
             place,
@@ -133,9 +135,17 @@ async fn on_a_phone_the_common_report_is_four_taps_and_no_scroll() {
         );
     }
     assert_eq!(
-        phone.count("[data-testid=place-group-recent]").await,
-        1,
+        reported_at[1], reported_at[0],
         "the place reported from is offered first"
+    );
+    let groups = phone
+        .evaluate(
+            "return [...document.querySelectorAll('[data-testid^=place-group-]')].map((g) => g.dataset.testid);",
+        )
+        .await;
+    assert_eq!(
+        groups[0], "place-group-recent",
+        "the places used last come first: {groups}"
     );
     phone.quit().await;
 }
