@@ -6,11 +6,13 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use lagesbild_core::demo;
+use lagesbild_core::exchange;
 use lagesbild_core::exchange::read_csv;
 use lagesbild_core::inert::terminal_line;
 use lagesbild_core::report::Period;
 use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::sync::link::EnrolmentLink;
+use lagesbild_core::views;
 use lagesbild_core::{
     DeviceId, Grade, Identity, IsoWeek, Lang, ListQuery, ObservationDraft, ObservationFilter,
     ObservationId, ObservationPatch, Organisation, OrganisationId, Place, Position, Store,
@@ -18,8 +20,9 @@ use lagesbild_core::{
 };
 
 use crate::args::{
-    Cli, Command, DemoArgs, ExportFormat, FilterArgs, InitArgs, LangArg, ObservationFields,
-    PlacesCommand, ReportArgs, ReportFormat,
+    Cli, Command, DemoArgs, EditArgs, ExportArgs, ExportFormat, FilterArgs, ImportArgs, InitArgs,
+    LangArg, ListArgs, ObservationFields, PlacesCommand, RecordArgs, ReportArgs, ReportFormat,
+    WeekArgs,
 };
 use crate::output;
 use crate::stores::{self, open, open_path};
@@ -58,210 +61,207 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Erase { id } => crate::sync::erase(open(&store_dir)?, observation_id(&id)?),
         Command::Admin(command) => crate::admin::run(open(&store_dir)?, command),
         Command::Demo(args) => run_demo(args, lang, now),
-        command => {
-            let mut store = open(&store_dir)?;
-            run_on_store(command, &mut store, lang, now)
-        }
-    }
-}
-
-fn run_on_store(command: Command, store: &mut Store, lang: Lang, now: Timestamp) -> Result<()> {
-    let out = &mut std::io::stdout().lock();
-    match command {
-        Command::Record(args) => {
-            let draft = draft(&args.fields);
-            let observation = store.record(&draft, now)?;
-            if args.json {
-                output::json(out, &observation)?;
-            } else {
-                writeln!(out, "{}", observation.id)?;
-            }
-        }
-        Command::Edit(args) => {
-            let id = observation_id(&args.id)?;
-            let mut patch = patch(&args.fields);
-            patch.status = args.status;
-            if patch.is_empty() {
-                bail!("nothing to change: name at least one field, such as --grade 3");
-            }
-            let observation = store.edit(id, &patch, now)?;
-            if args.json {
-                output::json(out, &observation)?;
-            } else {
-                output::observation(out, store, &observation, lang)?;
-            }
-        }
+        Command::Record(args) => record(&mut open(&store_dir)?, &args, now),
+        Command::Edit(args) => edit(&mut open(&store_dir)?, &args, lang, now),
         Command::Note {
             id,
             text,
             confirm_personnummer,
         } => {
+            let mut store = open(&store_dir)?;
             let observation =
                 store.add_note(observation_id(&id)?, &text, confirm_personnummer, now)?;
-            writeln!(
-                out,
-                "{} now has {} notes",
-                observation.id,
-                observation.notes.len()
-            )?;
+            let notes = observation.notes.len();
+            writeln!(stdout(), "{} now has {notes} notes", observation.id)?;
+            Ok(())
         }
         Command::Show { id, json } => {
+            let store = open(&store_dir)?;
             let observation = store.observation(observation_id(&id)?)?;
-            if json {
-                output::json(out, &observation)?;
-            } else {
-                output::observation(out, store, &observation, lang)?;
+            match json {
+                true => output::json(&mut stdout(), &observation),
+                false => output::observation(&mut stdout(), &store, &observation, lang),
             }
         }
-        Command::List(args) => {
-            let identity = store.require_identity()?;
-            let query = ListQuery {
-                week: args.week.as_deref().map(week).transpose()?,
-                reporter: args.mine.then_some(identity.user),
-                filter: filter(store, identity.workspace, &args.filter)?,
-                limit: Some(args.limit),
-                ..ListQuery::default()
-            };
-            let rows = store.list(&query)?;
-            if args.json {
-                output::json(out, &rows)?;
-            } else {
-                output::rows(out, store, &rows, lang)?;
-            }
-        }
-        Command::Week(args) => {
-            let workspace = store.require_identity()?.workspace;
-            let week = args
-                .week
-                .as_deref()
-                .map(week)
-                .transpose()?
-                .unwrap_or_else(|| now.week());
-            let picture =
-                store.lagesbild(workspace, week, &filter(store, workspace, &args.filter)?)?;
-            if args.json {
-                output::json(out, &picture)?;
-            } else {
-                output::lagesbild(out, store, &picture, lang)?;
-            }
-        }
+        Command::List(args) => list(&open(&store_dir)?, &args, lang),
+        Command::Week(args) => lagesbild(&open(&store_dir)?, &args, lang, now),
         Command::Places {
-            command:
-                Some(PlacesCommand::Add {
-                    name,
-                    lat,
-                    lon,
-                    area,
-                    is_area,
-                }),
-            ..
-        } => {
-            let workspace = store.require_identity()?.workspace;
-            let area = area.map(|a| store.find_place(workspace, &a)).transpose()?;
-            let place = Place::new(workspace, &name, is_area, area.map(|a| a.id), lat, lon);
-            store.save_place(&place)?;
-            writeln!(out, "{}", place.id)?;
-        }
+            command: Some(add), ..
+        } => add_place(&mut open(&store_dir)?, add),
         Command::Places {
             command: None,
             json,
         } => {
+            let store = open(&store_dir)?;
             let places = store.places(store.require_identity()?.workspace)?;
-            if json {
-                output::json(out, &places)?;
-            } else {
-                output::places(out, &places)?;
+            match json {
+                true => output::json(&mut stdout(), &places),
+                false => output::places(&mut stdout(), &places),
             }
         }
         Command::Categories { json } => {
+            let store = open(&store_dir)?;
             let categories = store.categories(store.require_identity()?.workspace)?;
-            if json {
-                output::json(out, &categories)?;
-            } else {
-                output::categories(out, &categories, lang)?;
+            match json {
+                true => output::json(&mut stdout(), &categories),
+                false => output::categories(&mut stdout(), &categories, lang),
             }
         }
-        Command::Organisations { json } => {
-            let organisations = store.organisations(store.require_identity()?.workspace)?;
-            if json {
-                output::json(out, &organisations)?;
-            } else {
-                for o in &organisations {
-                    writeln!(
-                        out,
-                        "{}  {:<16} {}",
-                        o.id,
-                        o.kind.label(lang),
-                        terminal_line(&o.name)
-                    )?;
-                }
-            }
+        Command::Organisations { json } => organisations(&open(&store_dir)?, json, lang),
+        Command::Export(args) => export_command(&open(&store_dir)?, &args, now),
+        Command::Report(args) => report(&open(&store_dir)?, &args, lang, now, &mut stdout()),
+        Command::Import(args) => import(&mut open(&store_dir)?, &args, now),
+    }
+}
+
+fn stdout() -> std::io::StdoutLock<'static> {
+    std::io::stdout().lock()
+}
+
+fn record(store: &mut Store, args: &RecordArgs, now: Timestamp) -> Result<()> {
+    let observation = store.record(&draft(&args.fields), now)?;
+    match args.json {
+        true => output::json(&mut stdout(), &observation),
+        false => Ok(writeln!(stdout(), "{}", observation.id)?),
+    }
+}
+
+fn edit(store: &mut Store, args: &EditArgs, lang: Lang, now: Timestamp) -> Result<()> {
+    let id = observation_id(&args.id)?;
+    let mut patch = patch(&args.fields);
+    patch.status = args.status.clone();
+    if patch.is_empty() {
+        bail!("nothing to change: name at least one field, such as --grade 3");
+    }
+    let observation = store.edit(id, &patch, now)?;
+    match args.json {
+        true => output::json(&mut stdout(), &observation),
+        false => output::observation(&mut stdout(), store, &observation, lang),
+    }
+}
+
+fn list(store: &Store, args: &ListArgs, lang: Lang) -> Result<()> {
+    let identity = store.require_identity()?;
+    let query = ListQuery {
+        week: args.week.as_deref().map(week).transpose()?,
+        reporter: args.mine.then_some(identity.user),
+        filter: filter(store, identity.workspace, &args.filter)?,
+        limit: Some(args.limit),
+        ..ListQuery::default()
+    };
+    let rows = store.list(&query)?;
+    match args.json {
+        true => output::json(&mut stdout(), &rows),
+        false => output::rows(&mut stdout(), store, &rows, lang),
+    }
+}
+
+/// The week's lägesbild (this week unless the arguments name one).
+fn lagesbild(store: &Store, args: &WeekArgs, lang: Lang, now: Timestamp) -> Result<()> {
+    let workspace = store.require_identity()?.workspace;
+    let week = args
+        .week
+        .as_deref()
+        .map(week)
+        .transpose()?
+        .unwrap_or_else(|| now.week());
+    let picture = views::lagesbild(
+        store,
+        workspace,
+        week,
+        &filter(store, workspace, &args.filter)?,
+    )?;
+    match args.json {
+        true => output::json(&mut stdout(), &picture),
+        false => output::lagesbild(&mut stdout(), store, &picture, lang),
+    }
+}
+
+fn add_place(store: &mut Store, add: PlacesCommand) -> Result<()> {
+    let PlacesCommand::Add {
+        name,
+        lat,
+        lon,
+        area,
+        is_area,
+    } = add;
+    let workspace = store.require_identity()?.workspace;
+    let area = area.map(|a| store.find_place(workspace, &a)).transpose()?;
+    let place = Place::new(workspace, &name, is_area, area.map(|a| a.id), lat, lon);
+    store.save_place(&place)?;
+    writeln!(stdout(), "{}", place.id)?;
+    Ok(())
+}
+
+fn organisations(store: &Store, json: bool, lang: Lang) -> Result<()> {
+    let organisations = store.organisations(store.require_identity()?.workspace)?;
+    let out = &mut stdout();
+    if json {
+        return output::json(out, &organisations);
+    }
+    for o in &organisations {
+        let kind = o.kind.label(lang);
+        writeln!(out, "{}  {kind:<16} {}", o.id, terminal_line(&o.name))?;
+    }
+    Ok(())
+}
+
+/// Writes the reports the arguments select, to their file or the standard output.
+fn export_command(store: &Store, args: &ExportArgs, now: Timestamp) -> Result<()> {
+    let workspace = store.require_identity()?.workspace;
+    let time = |t: &Option<String>, flag: &str| {
+        t.as_deref()
+            .map(|t| {
+                lagesbild_core::time::parse_time(t, now)
+                    .ok_or_else(|| anyhow!("--{flag} '{t}' is not a time"))
+            })
+            .transpose()
+    };
+    let query = ListQuery {
+        week: args.week.as_deref().map(week).transpose()?,
+        from: time(&args.from, "from")?,
+        until: time(&args.to, "to")?,
+        filter: filter(store, workspace, &args.filter)?,
+        ..ListQuery::default()
+    };
+    match &args.out {
+        Some(path) => {
+            let file = BufWriter::new(
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            );
+            let n = export(store, &query, args.format, file)?;
+            eprintln!("wrote {n} observations to {}", path.display());
         }
-        Command::Export(args) => {
-            let workspace = store.require_identity()?.workspace;
-            let time = |t: &Option<String>, flag: &str| {
-                t.as_deref()
-                    .map(|t| {
-                        lagesbild_core::time::parse_time(t, now)
-                            .ok_or_else(|| anyhow!("--{flag} '{t}' is not a time"))
-                    })
-                    .transpose()
-            };
-            let query = ListQuery {
-                week: args.week.as_deref().map(week).transpose()?,
-                from: time(&args.from, "from")?,
-                until: time(&args.to, "to")?,
-                filter: filter(store, workspace, &args.filter)?,
-                ..ListQuery::default()
-            };
-            let count = match &args.out {
-                Some(path) => {
-                    let file = BufWriter::new(
-                        File::create(path)
-                            .with_context(|| format!("cannot create {}", path.display()))?,
-                    );
-                    let n = export(store, &query, args.format, file)?;
-                    eprintln!("wrote {n} observations to {}", path.display());
-                    n
-                }
-                None => export(store, &query, args.format, &mut *out)?,
-            };
-            let _ = count;
-        }
-        Command::Report(args) => report(store, &args, lang, now, out)?,
-        Command::Import(args) => {
-            let identity = store.require_identity()?;
-            let mut reporter = identity.reporter();
-            if let Some(org) = &args.organisation {
-                reporter.organisation = organisation(store, identity.workspace, org)?;
-            }
-            let file = File::open(&args.file)
-                .with_context(|| format!("cannot open {}", args.file.display()))?;
-            let drafts = read_csv(file)?;
-            match store.import(&drafts, &reporter, now)? {
-                Ok(n) => writeln!(out, "imported {n} observations")?,
-                Err(problems) => {
-                    for p in &problems {
-                        eprintln!("{}:{}: {}", args.file.display(), p.line, p.error);
-                    }
-                    bail!(
-                        "{} of {} lines are bad; nothing was imported",
-                        problems.len(),
-                        drafts.len()
-                    );
-                }
-            }
-        }
-        Command::Init(_)
-        | Command::Demo(_)
-        | Command::Enroll { .. }
-        | Command::Sync { .. }
-        | Command::Erase { .. }
-        | Command::Admin(_) => {
-            unreachable!("handled before the store is opened")
+        None => {
+            export(store, &query, args.format, &mut stdout())?;
         }
     }
     Ok(())
+}
+
+/// Imports a CSV file whole, or nothing when a line is bad.
+fn import(store: &mut Store, args: &ImportArgs, now: Timestamp) -> Result<()> {
+    let identity = store.require_identity()?;
+    let mut reporter = identity.reporter();
+    if let Some(org) = &args.organisation {
+        reporter.organisation = organisation(store, identity.workspace, org)?;
+    }
+    let file =
+        File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
+    let drafts = read_csv(file)?;
+    match store.import(&drafts, &reporter, now)? {
+        Ok(n) => Ok(writeln!(stdout(), "imported {n} observations")?),
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{}:{}: {}", args.file.display(), p.line, p.error);
+            }
+            bail!(
+                "{} of {} lines are bad; nothing was imported",
+                problems.len(),
+                drafts.len()
+            );
+        }
+    }
 }
 
 /// The lägesrapport of the period the arguments name, in their format.
@@ -288,14 +288,14 @@ fn report(
         args.format
     };
     let text = if args.politicians {
-        let report = store.politicians_report(&from, &until, now)?;
+        let report = views::politicians_report(store, &from, &until, now)?;
         match format {
             ReportFormat::Html => report.html(lang),
             ReportFormat::Csv => report.csv(lang),
             ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         }
     } else {
-        let report = store.period_report(&from, &until, now)?;
+        let report = views::period_report(store, &from, &until, now)?;
         match format {
             ReportFormat::Html => report.html(lang),
             ReportFormat::Csv => report.csv(lang),
@@ -325,8 +325,8 @@ fn export(
     out: impl Write,
 ) -> Result<usize> {
     Ok(match format {
-        ExportFormat::Csv => store.export_csv(query, out)?,
-        ExportFormat::Geojson => store.export_geojson(query, out)?,
+        ExportFormat::Csv => exchange::export_csv(store, query, out)?,
+        ExportFormat::Geojson => exchange::export_geojson(store, query, out)?,
     })
 }
 
@@ -439,7 +439,8 @@ fn run_demo(args: DemoArgs, lang: Lang, now: Timestamp) -> Result<()> {
     })?;
     output::rows(out, &store, &rows, lang)?;
     writeln!(out)?;
-    let picture = store.lagesbild(
+    let picture = views::lagesbild(
+        &store,
         identity.workspace,
         now.week(),
         &ObservationFilter::default(),

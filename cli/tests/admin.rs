@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use lagesbild_core::sync::wire::People;
-use lagesbild_tests::{Device, TestServer};
+use lagesbild_tests::{Backend, Device, Scenario};
 
 fn lagesbild(store: &Path, args: &[&str]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_lagesbild"))
@@ -23,12 +23,9 @@ fn lagesbild(store: &Path, args: &[&str]) -> Output {
     output
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_coordinator_scripts_codes_revocation_and_the_audit_log() {
+async fn the_coordinator_scripts_codes_revocation_and_the_audit_log(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Skript");
-    let codes = server.install_demo(&demo, 0);
+    let Scenario { server, codes, .. } = Scenario::on(backend).named("Skript").start().await;
     let store = dir.path().join("samordnare");
     lagesbild(
         &store,
@@ -107,3 +104,7 @@ async fn the_coordinator_scripts_codes_revocation_and_the_audit_log() {
         );
     }
 }
+
+lagesbild_tests::on_both_backends!(
+    async the_coordinator_scripts_codes_revocation_and_the_audit_log,
+);

@@ -11,7 +11,7 @@ use std::time::Duration;
 use lagesbild_client::keystore::{Unlock, open_store};
 use lagesbild_core::store::STORE_FILE;
 use lagesbild_core::{ObservationDraft, ObservationId};
-use lagesbild_tests::{TestServer, now, server_observations};
+use lagesbild_tests::{Backend, Scenario, now};
 
 fn lagesbild(store: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lagesbild"));
@@ -33,12 +33,13 @@ fn record(store: &Path, n: usize, recorded: &mut Vec<ObservationId>) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sync_killed_at_random_moments_resumes_and_completes() {
+async fn sync_killed_at_random_moments_resumes_and_completes(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Avbrott");
-    let codes = server.install_demo(&demo, 10);
+    let Scenario { server, codes, .. } = Scenario::on(backend)
+        .named("Avbrott")
+        .reports(10)
+        .start()
+        .await;
     let store = dir.path().join("device");
     // Enrolled with the link a coordinator's QR code holds.
     let link = lagesbild_core::sync::link::EnrolmentLink {
@@ -87,10 +88,7 @@ async fn sync_killed_at_random_moments_resumes_and_completes() {
         "{}",
         String::from_utf8_lossy(&finished.stderr)
     );
-    let on_server: Vec<ObservationId> = server_observations(&server.db_path)
-        .iter()
-        .map(|o| o.id)
-        .collect();
+    let on_server: Vec<ObservationId> = server.observations().iter().map(|o| o.id).collect();
     let unique: BTreeSet<ObservationId> = on_server.iter().copied().collect();
     assert_eq!(on_server.len(), unique.len());
     assert_eq!(
@@ -111,3 +109,7 @@ async fn sync_killed_at_random_moments_resumes_and_completes() {
         recorded.len()
     );
 }
+
+lagesbild_tests::on_both_backends!(
+    async sync_killed_at_random_moments_resumes_and_completes,
+);

@@ -31,17 +31,17 @@ pub async fn sync_once(
     let mut engine = SyncEngine::new(workspace, now().millis().unsigned_abs());
     let mut prefetch = Prefetch::default();
     loop {
-        let action = engine.poll(&lock(store), now())?;
+        let action = engine.poll(&*lock(store), now())?;
         match action {
             Action::Send(Request::Feed { wait, .. }) if wait > 0 => break,
             Action::Send(request) => {
                 let outcome = prefetch.send(transport, workspace, &request).await;
-                engine.handle(&mut lock(store), &request, outcome, now())?;
+                engine.handle(&mut *lock(store), &request, outcome, now())?;
             }
             Action::SleepUntil(_) | Action::Stopped => break,
         }
     }
-    engine.status(&lock(store))
+    engine.status(&*lock(store))
 }
 
 /// Fetches the next bootstrap page (of projections, then of documents) while the device
@@ -165,7 +165,7 @@ async fn run(
     let workspace = engine.workspace();
     let mut prefetch = Prefetch::default();
     let report = |engine: &SyncEngine| {
-        if let Ok(status) = engine.status(&lock(&store)) {
+        if let Ok(status) = engine.status(&*lock(&store)) {
             publish.send_modify(|all| {
                 all.insert(workspace, status);
             });
@@ -175,7 +175,7 @@ async fn run(
         if *stop.borrow() {
             return;
         }
-        let action = match engine.poll(&lock(&store), now()) {
+        let action = match engine.poll(&*lock(&store), now()) {
             Ok(action) => action,
             Err(e) => {
                 tracing::error!(%workspace, error = %e, "sync cannot read the local store");
@@ -194,7 +194,7 @@ async fn run(
                 if let Err(e) = &outcome {
                     tracing::debug!(%workspace, error = %e, "sync request failed");
                 }
-                if let Err(e) = engine.handle(&mut lock(&store), &request, outcome, now()) {
+                if let Err(e) = engine.handle(&mut *lock(&store), &request, outcome, now()) {
                     tracing::error!(%workspace, error = %e, "sync could not apply a response");
                 }
                 report(&engine);

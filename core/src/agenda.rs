@@ -5,17 +5,14 @@
 
 use std::collections::HashMap;
 
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{DecisionStatus, PlaceKind};
 use crate::error::Result;
 use crate::grade::Grade;
 use crate::ids::{OrganisationId, PlaceId};
-use crate::lagesbild::Summary;
-use crate::model::ObservationFilter;
-use crate::model::{AreaGrade, Decision, Meeting};
-use crate::store::Store;
+use crate::lagesbild::{Lagesbild, Summary};
+use crate::model::{AreaGrade, Assessment, Decision, Meeting, Organisation, Place};
 use crate::time::IsoWeek;
 
 /// How many weeks before a decision its follow-up compares with.
@@ -120,178 +117,160 @@ impl AgendaReason {
     }
 }
 
-impl Store {
-    /// The agenda of the meeting about `week`.
-    pub fn agenda(&self, week: IsoWeek) -> Result<Agenda> {
-        let identity = self.require_identity()?;
-        let workspace = identity.workspace;
-        let picture = self.lagesbild(workspace, week, &ObservationFilter::default())?;
-        let mut items: Vec<AgendaItem> = picture
-            .places
-            .iter()
-            .filter(|s| s.reports > 0)
-            .filter_map(|s| {
-                AgendaReason::of(s).map(|reason| AgendaItem {
-                    reason,
-                    summary: s.clone(),
-                })
+/// What the agenda of a week is made from, as the store holds it.
+#[derive(Debug, Clone)]
+pub struct AgendaInput<'a> {
+    pub week: IsoWeek,
+    /// The week's lägesbild, unfiltered.
+    pub picture: &'a Lagesbild,
+    pub places: &'a [Place],
+    pub organisations: &'a [Organisation],
+    /// Every decision, newest first.
+    pub decisions: Vec<Decision>,
+    /// The week's assessments.
+    pub assessments: Vec<Assessment>,
+    /// The week's meetings.
+    pub meetings: Vec<Meeting>,
+}
+
+/// Reports and highest grade per week at a place, from a first to a last week
+/// inclusive, oldest first (`Store::place_weeks`).
+pub type Series<'a> = dyn FnMut(PlaceId, IsoWeek, IsoWeek) -> Result<Vec<WeekPoint>> + 'a;
+
+/// The agenda of the meeting about `input.week`: the places on it and why, the
+/// decisions to follow up with their before and after (from `series`), the week's
+/// decisions, and each area's assessments beside what the reports imply.
+pub fn build(input: AgendaInput<'_>, series: &mut Series<'_>) -> Result<Agenda> {
+    let AgendaInput {
+        week,
+        picture,
+        places,
+        organisations,
+        decisions: all_decisions,
+        assessments,
+        meetings,
+    } = input;
+    let mut items: Vec<AgendaItem> = picture
+        .places
+        .iter()
+        .filter(|s| s.reports > 0)
+        .filter_map(|s| {
+            AgendaReason::of(s).map(|reason| AgendaItem {
+                reason,
+                summary: s.clone(),
             })
-            .collect();
-        items.sort_by(|a, b| {
-            a.reason
-                .cmp(&b.reason)
-                .then(b.summary.highest.cmp(&a.summary.highest))
-                .then(b.summary.reports.cmp(&a.summary.reports))
-        });
-
-        let places: HashMap<PlaceId, _> = self
-            .places(workspace)?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
-        let organisations: HashMap<OrganisationId, String> = self
-            .organisations(workspace)?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-        let (start, end) = week.bounds();
-        let mut follow_ups = Vec::new();
-        let mut decisions = Vec::new();
-        for decision in self.decisions()? {
-            if decision.created_at >= start && decision.created_at < end {
-                decisions.push(decision);
-                continue;
-            }
-            if decision.created_at >= end {
-                continue;
-            }
-            let followed_up_before = decision.status == DecisionStatus::Uppfoljd
-                && decision
-                    .history
-                    .iter()
-                    .rev()
-                    .find(|h| h.status == DecisionStatus::Uppfoljd)
-                    .is_some_and(|h| h.at < start);
-            if followed_up_before {
-                continue;
-            }
-            let decided_week = decision.created_at.week();
-            let (before, after) = self.before_after(decision.place, decided_week, week)?;
-            follow_ups.push(FollowUp {
-                place_name: places
-                    .get(&decision.place)
-                    .map_or_else(String::new, |p| p.name.clone()),
-                responsible_name: organisations
-                    .get(&decision.responsible)
-                    .cloned()
-                    .unwrap_or_default(),
-                decided_week,
-                before,
-                after,
-                decision,
-            });
-        }
-        follow_ups.sort_by_key(|f| f.decision.created_at);
-
-        let assessments: HashMap<PlaceId, _> = self
-            .assessments(week)?
-            .into_iter()
-            .map(|a| (a.area, a))
-            .collect();
-        let implied: HashMap<PlaceId, &Summary> =
-            picture.areas.iter().map(|s| (s.place, s)).collect();
-        let mut areas: Vec<AreaView> = places
-            .values()
-            .filter(|p| p.kind == PlaceKind::Omrade && !p.retired)
-            .map(|area| {
-                let summary = implied.get(&area.id);
-                let assessment = assessments.get(&area.id);
-                AreaView {
-                    area: area.id,
-                    name: area.name.clone(),
-                    reports: summary.map_or(0, |s| s.reports),
-                    implied_highest: summary.and_then(|s| s.highest),
-                    implied_median: summary.and_then(|s| s.median),
-                    official: assessment.and_then(|a| a.official.clone()),
-                    organisations: assessment
-                        .map(|a| {
-                            a.by_organisation
-                                .iter()
-                                .map(|(org, grade)| OrganisationView {
-                                    organisation: *org,
-                                    name: organisations.get(org).cloned().unwrap_or_default(),
-                                    assessment: grade.clone(),
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                }
-            })
-            .collect();
-        areas.sort_by(|a, b| {
-            b.implied_highest
-                .cmp(&a.implied_highest)
-                .then(b.reports.cmp(&a.reports))
-                .then(a.name.cmp(&b.name))
-        });
-
-        Ok(Agenda {
-            week,
-            meetings: self.meetings(Some(week))?,
-            items,
-            follow_ups,
-            decisions,
-            areas,
         })
-    }
+        .collect();
+    items.sort_by(|a, b| {
+        a.reason
+            .cmp(&b.reason)
+            .then(b.summary.highest.cmp(&a.summary.highest))
+            .then(b.summary.reports.cmp(&a.summary.reports))
+    });
 
-    /// A decision's before and after at its place: its week and the weeks before it
-    /// (`BEFORE_WEEKS` in all), and the weeks after it up to `last`, at most `AFTER_WEEKS`.
-    pub fn before_after(
-        &self,
-        place: PlaceId,
-        decided: IsoWeek,
-        last: IsoWeek,
-    ) -> Result<(Vec<WeekPoint>, Vec<WeekPoint>)> {
-        let before = self.place_weeks(place, decided.minus(BEFORE_WEEKS - 1), decided)?;
-        let cap = decided.minus(-AFTER_WEEKS);
-        let end = if last.key() < cap.key() { last } else { cap };
-        // Empty when `end` is not after the decision's week.
-        let after = self.place_weeks(place, decided.minus(-1), end)?;
-        Ok((before, after))
-    }
-
-    /// Reports and highest grade per week at a place (an area: at it and every place in
-    /// it, and every place merged into it), from `first` to `last` inclusive, oldest first.
-    pub fn place_weeks(
-        &self,
-        place: PlaceId,
-        first: IsoWeek,
-        last: IsoWeek,
-    ) -> Result<Vec<WeekPoint>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT o.week, COUNT(*), MAX(o.grade) FROM observations o
-             LEFT JOIN places p ON p.id = o.place_id
-             WHERE (o.place_id = ?1 OR p.area_id = ?1 OR p.merged_into = ?1)
-               AND o.week BETWEEN ?2 AND ?3
-             GROUP BY o.week",
-        )?;
-        let found: HashMap<i64, (u32, Option<Grade>)> = stmt
-            .query_map(params![place, first.key(), last.key()], |r| {
-                Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?)))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut out = Vec::new();
-        let mut week = first;
-        while week.key() <= last.key() {
-            let (reports, highest) = found.get(&week.key()).copied().unwrap_or((0, None));
-            out.push(WeekPoint {
-                week,
-                reports,
-                highest,
-            });
-            week = week.minus(-1);
+    let places: HashMap<PlaceId, &Place> = places.iter().map(|p| (p.id, p)).collect();
+    let organisations: HashMap<OrganisationId, String> = organisations
+        .iter()
+        .map(|o| (o.id, o.name.clone()))
+        .collect();
+    let (start, end) = week.bounds();
+    let mut follow_ups = Vec::new();
+    let mut decisions = Vec::new();
+    for decision in all_decisions {
+        if decision.created_at >= start && decision.created_at < end {
+            decisions.push(decision);
+            continue;
         }
-        Ok(out)
+        if decision.created_at >= end {
+            continue;
+        }
+        let followed_up_before = decision.status == DecisionStatus::Uppfoljd
+            && decision
+                .history
+                .iter()
+                .rev()
+                .find(|h| h.status == DecisionStatus::Uppfoljd)
+                .is_some_and(|h| h.at < start);
+        if followed_up_before {
+            continue;
+        }
+        let decided_week = decision.created_at.week();
+        let (before, after) = before_after(series, decision.place, decided_week, week)?;
+        follow_ups.push(FollowUp {
+            place_name: places
+                .get(&decision.place)
+                .map_or_else(String::new, |p| p.name.clone()),
+            responsible_name: organisations
+                .get(&decision.responsible)
+                .cloned()
+                .unwrap_or_default(),
+            decided_week,
+            before,
+            after,
+            decision,
+        });
     }
+    follow_ups.sort_by_key(|f| f.decision.created_at);
+
+    let assessments: HashMap<PlaceId, _> = assessments.into_iter().map(|a| (a.area, a)).collect();
+    let implied: HashMap<PlaceId, &Summary> = picture.areas.iter().map(|s| (s.place, s)).collect();
+    let mut areas: Vec<AreaView> = places
+        .values()
+        .filter(|p| p.kind == PlaceKind::Omrade && !p.retired)
+        .map(|area| {
+            let summary = implied.get(&area.id);
+            let assessment = assessments.get(&area.id);
+            AreaView {
+                area: area.id,
+                name: area.name.clone(),
+                reports: summary.map_or(0, |s| s.reports),
+                implied_highest: summary.and_then(|s| s.highest),
+                implied_median: summary.and_then(|s| s.median),
+                official: assessment.and_then(|a| a.official.clone()),
+                organisations: assessment
+                    .map(|a| {
+                        a.by_organisation
+                            .iter()
+                            .map(|(org, grade)| OrganisationView {
+                                organisation: *org,
+                                name: organisations.get(org).cloned().unwrap_or_default(),
+                                assessment: grade.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    areas.sort_by(|a, b| {
+        b.implied_highest
+            .cmp(&a.implied_highest)
+            .then(b.reports.cmp(&a.reports))
+            .then(a.name.cmp(&b.name))
+    });
+
+    Ok(Agenda {
+        week,
+        meetings,
+        items,
+        follow_ups,
+        decisions,
+        areas,
+    })
+}
+
+/// A decision's before and after at its place: its week and the weeks before it
+/// (`BEFORE_WEEKS` in all), and the weeks after it up to `last`, at most `AFTER_WEEKS`.
+pub fn before_after(
+    series: &mut Series<'_>,
+    place: PlaceId,
+    decided: IsoWeek,
+    last: IsoWeek,
+) -> Result<(Vec<WeekPoint>, Vec<WeekPoint>)> {
+    let before = series(place, decided.minus(BEFORE_WEEKS - 1), decided)?;
+    let cap = decided.minus(-AFTER_WEEKS);
+    let end = if last.key() < cap.key() { last } else { cap };
+    // Empty when `end` is not after the decision's week.
+    let after = series(place, decided.minus(-1), end)?;
+    Ok((before, after))
 }

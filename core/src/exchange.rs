@@ -83,101 +83,99 @@ fn csv_error(e: csv::Error) -> Error {
     }
 }
 
-impl Store {
-    fn export_rows(&self, query: &ListQuery) -> Result<(Vec<ObservationRow>, Names)> {
-        let workspace = match query.workspace {
-            Some(w) => w,
-            None => self.require_identity()?.workspace,
-        };
-        let query = ListQuery {
-            workspace: Some(workspace),
-            ..query.clone()
-        };
-        Ok((self.list(&query)?, Names::load(self, workspace)?))
-    }
+fn export_rows(store: &Store, query: &ListQuery) -> Result<(Vec<ObservationRow>, Names)> {
+    let workspace = match query.workspace {
+        Some(w) => w,
+        None => store.require_identity()?.workspace,
+    };
+    let query = ListQuery {
+        workspace: Some(workspace),
+        ..query.clone()
+    };
+    Ok((store.list(&query)?, Names::load(store, workspace)?))
+}
 
-    /// Writes the observations a query selects as CSV (UTF-8, comma-separated, times in
-    /// Swedish local time). Text that would start a spreadsheet formula is quoted
-    /// (`inert::csv_text`); `read_csv` takes the quote off again. Returns how many rows
-    /// were written.
-    pub fn export_csv(&self, query: &ListQuery, out: impl Write) -> Result<usize> {
-        let (rows, names) = self.export_rows(query)?;
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(CSV_COLUMNS).map_err(csv_error)?;
-        for r in &rows {
-            // Text cells go through `csv_text`, numbers (a longitude west of Greenwich)
-            // are written as they are.
-            let text = |v: &str| csv_text(v).into_owned();
-            let opt_text = |v: Option<&str>| v.map(text).unwrap_or_default();
-            let opt = |v: Option<String>| v.unwrap_or_default();
-            writer
-                .write_record([
-                    r.id.to_string(),
-                    r.observed_at.local_display(),
-                    opt(r.observed_until.map(Timestamp::local_display)),
-                    r.week.to_string(),
-                    text(&r.place_name),
-                    text(&names.place(r.area)),
-                    text(&r.category),
-                    r.grade.value().to_string(),
-                    r.grade.label(Lang::Sv).to_string(),
-                    opt(r.people.map(|p| p.to_string())),
-                    opt(r.age_group.map(|a| a.code().to_string())),
-                    opt(r.source.map(|s| s.code().to_string())),
-                    text(&r.description),
-                    opt_text(r.place_detail.as_deref()),
-                    opt(r.position.map(|p| p.lat.to_string())),
-                    opt(r.position.map(|p| p.lon.to_string())),
-                    text(&names.organisation(r.organisation)),
-                    r.role.code().to_string(),
-                    text(&r.reporter_name),
-                    r.visibility.code().to_string(),
-                    r.status.code().to_string(),
-                    r.note_count.to_string(),
-                ])
-                .map_err(csv_error)?;
-        }
-        writer.flush()?;
-        Ok(rows.len())
+/// Writes the observations a query selects as CSV (UTF-8, comma-separated, times in
+/// Swedish local time). Text that would start a spreadsheet formula is quoted
+/// (`inert::csv_text`); `read_csv` takes the quote off again. Returns how many rows
+/// were written.
+pub fn export_csv(store: &Store, query: &ListQuery, out: impl Write) -> Result<usize> {
+    let (rows, names) = export_rows(store, query)?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(CSV_COLUMNS).map_err(csv_error)?;
+    for r in &rows {
+        // Text cells go through `csv_text`, numbers (a longitude west of Greenwich)
+        // are written as they are.
+        let text = |v: &str| csv_text(v).into_owned();
+        let opt_text = |v: Option<&str>| v.map(text).unwrap_or_default();
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        writer
+            .write_record([
+                r.id.to_string(),
+                r.observed_at.local_display(),
+                opt(r.observed_until.map(Timestamp::local_display)),
+                r.week.to_string(),
+                text(&r.place_name),
+                text(&names.place(r.area)),
+                text(&r.category),
+                r.grade.value().to_string(),
+                r.grade.label(Lang::Sv).to_string(),
+                opt(r.people.map(|p| p.to_string())),
+                opt(r.age_group.map(|a| a.code().to_string())),
+                opt(r.source.map(|s| s.code().to_string())),
+                text(&r.description),
+                opt_text(r.place_detail.as_deref()),
+                opt(r.position.map(|p| p.lat.to_string())),
+                opt(r.position.map(|p| p.lon.to_string())),
+                text(&names.organisation(r.organisation)),
+                r.role.code().to_string(),
+                text(&r.reporter_name),
+                r.visibility.code().to_string(),
+                r.status.code().to_string(),
+                r.note_count.to_string(),
+            ])
+            .map_err(csv_error)?;
     }
+    writer.flush()?;
+    Ok(rows.len())
+}
 
-    /// Writes the observations a query selects as a GeoJSON FeatureCollection. Each point
-    /// is the reported GPS position, or else the place's coordinates.
-    pub fn export_geojson(&self, query: &ListQuery, mut out: impl Write) -> Result<usize> {
-        let (rows, names) = self.export_rows(query)?;
-        let features: Vec<Value> = rows
-            .iter()
-            .map(|r| {
-                let (lat, lon) = r
-                    .position
-                    .map(|p| (p.lat, p.lon))
-                    .or_else(|| names.coordinates.get(&r.place).copied())
-                    .unwrap_or_default();
-                json!({
-                    "type": "Feature",
-                    "geometry": { "type": "Point", "coordinates": [lon, lat] },
-                    "properties": {
-                        "id": r.id,
-                        "observed_at": r.observed_at,
-                        "week": r.week,
-                        "place": r.place_name,
-                        "area": names.place(r.area),
-                        "category": r.category,
-                        "grade": r.grade,
-                        "grade_label": r.grade.label(Lang::Sv),
-                        "people": r.people,
-                        "organisation": names.organisation(r.organisation),
-                        "description": r.description,
-                        "status": r.status,
-                    }
-                })
+/// Writes the observations a query selects as a GeoJSON FeatureCollection. Each point
+/// is the reported GPS position, or else the place's coordinates.
+pub fn export_geojson(store: &Store, query: &ListQuery, mut out: impl Write) -> Result<usize> {
+    let (rows, names) = export_rows(store, query)?;
+    let features: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let (lat, lon) = r
+                .position
+                .map(|p| (p.lat, p.lon))
+                .or_else(|| names.coordinates.get(&r.place).copied())
+                .unwrap_or_default();
+            json!({
+                "type": "Feature",
+                "geometry": { "type": "Point", "coordinates": [lon, lat] },
+                "properties": {
+                    "id": r.id,
+                    "observed_at": r.observed_at,
+                    "week": r.week,
+                    "place": r.place_name,
+                    "area": names.place(r.area),
+                    "category": r.category,
+                    "grade": r.grade,
+                    "grade_label": r.grade.label(Lang::Sv),
+                    "people": r.people,
+                    "organisation": names.organisation(r.organisation),
+                    "description": r.description,
+                    "status": r.status,
+                }
             })
-            .collect();
-        let collection = json!({ "type": "FeatureCollection", "features": features });
-        serde_json::to_writer_pretty(&mut out, &collection).map_err(|e| Error::Io(e.into()))?;
-        out.write_all(b"\n")?;
-        Ok(rows.len())
-    }
+        })
+        .collect();
+    let collection = json!({ "type": "FeatureCollection", "features": features });
+    serde_json::to_writer_pretty(&mut out, &collection).map_err(|e| Error::Io(e.into()))?;
+    out.write_all(b"\n")?;
+    Ok(rows.len())
 }
 
 /// A CSV line that could not be read as an observation.

@@ -1,20 +1,17 @@
 //! The weekly lägesbild: per place and per area, how many reports, how serious, of what,
-//! from whom, and how that compares with the four weeks before. Read from the
-//! projection with two grouped range scans; no document is loaded.
+//! from whom, and how that compares with the four weeks before. A function of the
+//! week's counts ([`WeekCounts`], which the store reads from the projection with grouped
+//! range scans, no document loaded) and the register.
 
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::params_from_iter;
-use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::PlaceKind;
-use crate::error::Result;
 use crate::grade::Grade;
 use crate::ids::{OrganisationId, PlaceId, WorkspaceId};
 use crate::model::ObservationFilter;
-use crate::model::Place;
-use crate::store::Store;
+use crate::model::{Organisation, Place};
 use crate::time::IsoWeek;
 
 /// How many earlier weeks the trend compares with.
@@ -240,9 +237,12 @@ pub fn median(grades: &[u32; 5]) -> Option<f64> {
 /// the register (not yet synced) is shown as unknown rather than dropped.
 /// The place a report counts for: a merged place's reports count for the place it was
 /// merged into.
-pub(crate) fn resolve(places: &HashMap<PlaceId, Place>, mut id: PlaceId) -> PlaceId {
+pub(crate) fn resolve<P: std::borrow::Borrow<Place>>(
+    places: &HashMap<PlaceId, P>,
+    mut id: PlaceId,
+) -> PlaceId {
     for _ in 0..8 {
-        match places.get(&id).and_then(|p| p.merged_into) {
+        match places.get(&id).and_then(|p| p.borrow().merged_into) {
             Some(next) => id = next,
             None => break,
         }
@@ -285,133 +285,123 @@ fn rank(a: &Summary, b: &Summary) -> std::cmp::Ordering {
         .then_with(|| a.name.cmp(&b.name))
 }
 
-impl Store {
-    /// The lägesbild of a week.
-    pub fn lagesbild(
-        &self,
-        workspace: WorkspaceId,
-        week: IsoWeek,
-        filter: &ObservationFilter,
-    ) -> Result<Lagesbild> {
-        let previous_weeks: [IsoWeek; TREND_WEEKS] =
-            std::array::from_fn(|i| week.minus(i as i64 + 1));
-        let places: HashMap<PlaceId, Place> = self
-            .places(workspace)?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
-        let names: HashMap<OrganisationId, String> = self
-            .organisations(workspace)?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-        let mut by_place: HashMap<PlaceId, Summary> = HashMap::new();
-        let mut params = vec![
-            Value::Blob(workspace.as_uuid().as_bytes().to_vec()),
-            Value::Integer(week.key()),
-        ];
-        let sql = format!(
-            "SELECT o.place_id, o.grade, o.category, o.org_id, COUNT(*) FROM observations o
-             WHERE o.workspace_id = ? AND o.week = ?{}
-             GROUP BY o.place_id, o.grade, o.category, o.org_id",
-            filter.sql(workspace, &mut params)
-        );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let mut rows = stmt.query(params_from_iter(params))?;
-        while let Some(row) = rows.next()? {
-            let category: String = row.get(2)?;
-            entry(&mut by_place, &places, resolve(&places, row.get(0)?)).add_current(
-                row.get(1)?,
-                &category,
-                row.get(3)?,
-                row.get(4)?,
-            );
-        }
+/// What the lägesbild of a week is made from: the week's reports counted by place,
+/// grade, category and organisation; the linked reports per place (linked reports of
+/// one event count once); and the reports of the four weeks before, per place and week.
+/// The store counts them (`Store::week_counts`); [`build`] does the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WeekCounts {
+    pub current: Vec<CurrentCount>,
+    pub linked: Vec<LinkedCount>,
+    pub previous: Vec<PreviousCount>,
+}
 
-        // Linked reports of one event count once. An unlinked report is an event of its
-        // own, so a place's events are its reports less its linked ones plus their
-        // distinct events; only linked reports are read, from the partial index that
-        // holds just them (named: without statistics SQLite's planner takes the full
-        // index and looks every report of the week up in the table, 20× slower). A
-        // projection from before events were counted has no event: it is its own.
-        let mut params = vec![
-            Value::Blob(workspace.as_uuid().as_bytes().to_vec()),
-            Value::Integer(week.key()),
-        ];
-        let sql = format!(
-            "SELECT o.place_id, COUNT(*), COUNT(DISTINCT COALESCE(o.event_id, o.id))
-             FROM observations o INDEXED BY observations_linked_by_week
-             WHERE o.workspace_id = ? AND o.week = ? AND o.link_count > 0{}
-             GROUP BY o.place_id",
-            filter.sql(workspace, &mut params)
-        );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let mut rows = stmt.query(params_from_iter(params))?;
-        while let Some(row) = rows.next()? {
-            let (linked, events): (u32, u32) = (row.get(1)?, row.get(2)?);
-            let summary = entry(&mut by_place, &places, resolve(&places, row.get(0)?));
-            summary.events = summary.events.saturating_sub(linked - events);
-        }
+/// Reports of the week at a place with one grade, category and organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentCount {
+    pub place: PlaceId,
+    pub grade: Grade,
+    pub category: String,
+    pub organisation: OrganisationId,
+    pub reports: u32,
+}
 
-        let mut params = vec![Value::Blob(workspace.as_uuid().as_bytes().to_vec())];
-        params.extend(previous_weeks.iter().map(|w| Value::Integer(w.key())));
-        let sql = format!(
-            "SELECT o.place_id, o.week, COUNT(*), MAX(o.grade) FROM observations o
-             WHERE o.workspace_id = ? AND o.week IN (?, ?, ?, ?){}
-             GROUP BY o.place_id, o.week",
-            filter.sql(workspace, &mut params)
-        );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let mut rows = stmt.query(params_from_iter(params))?;
-        while let Some(row) = rows.next()? {
-            let key: i64 = row.get(1)?;
-            if let Some(index) = previous_weeks.iter().position(|w| w.key() == key) {
-                entry(&mut by_place, &places, resolve(&places, row.get(0)?)).add_previous(
-                    index,
-                    row.get(2)?,
-                    row.get(3)?,
-                );
-            }
-        }
+/// The week's linked reports at a place, and how many distinct events they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedCount {
+    pub place: PlaceId,
+    pub linked: u32,
+    pub events: u32,
+}
 
-        // Roll places up into their areas; an area's own reports count for it too.
-        let mut by_area: HashMap<PlaceId, Summary> = HashMap::new();
-        for summary in by_place.values() {
-            let area = match summary.kind {
-                PlaceKind::Omrade => Some(summary.place),
-                PlaceKind::Plats => summary.area,
-            };
-            if let Some(area) = area {
-                entry(&mut by_area, &places, area).absorb(summary);
-            }
+/// Reports at a place in one of the weeks before, and the highest grade among them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousCount {
+    pub place: PlaceId,
+    pub week: IsoWeek,
+    pub reports: u32,
+    pub highest: Grade,
+}
+
+/// The weeks a lägesbild of `week` compares with, most recent first.
+pub fn previous_weeks(week: IsoWeek) -> [IsoWeek; TREND_WEEKS] {
+    std::array::from_fn(|i| week.minus(i as i64 + 1))
+}
+
+/// The lägesbild of `week` from its counts: places (merged ones counted where they
+/// went), rolled up into their areas, ranked most serious first. `complete` says
+/// whether every report of these weeks is on the device.
+pub fn build(
+    workspace: WorkspaceId,
+    week: IsoWeek,
+    filter: &ObservationFilter,
+    register: (&[Place], &[Organisation]),
+    counts: &WeekCounts,
+    complete: bool,
+) -> Lagesbild {
+    let previous_weeks = previous_weeks(week);
+    let places: HashMap<PlaceId, Place> = register.0.iter().map(|p| (p.id, p.clone())).collect();
+    let names: HashMap<OrganisationId, String> =
+        register.1.iter().map(|o| (o.id, o.name.clone())).collect();
+    let mut by_place: HashMap<PlaceId, Summary> = HashMap::new();
+    for c in &counts.current {
+        entry(&mut by_place, &places, resolve(&places, c.place)).add_current(
+            c.grade,
+            &c.category,
+            c.organisation,
+            c.reports,
+        );
+    }
+    // An unlinked report is an event of its own, so a place's events are its reports
+    // less its linked ones plus their distinct events.
+    for l in &counts.linked {
+        let summary = entry(&mut by_place, &places, resolve(&places, l.place));
+        summary.events = summary.events.saturating_sub(l.linked - l.events);
+    }
+    for p in &counts.previous {
+        if let Some(index) = previous_weeks.iter().position(|w| *w == p.week) {
+            entry(&mut by_place, &places, resolve(&places, p.place))
+                .add_previous(index, p.reports, p.highest);
         }
-        let finish = |map: HashMap<PlaceId, Summary>| {
-            let mut list: Vec<Summary> = map.into_values().collect();
-            list.iter_mut().for_each(|s| s.finish(&names));
-            list.sort_by(rank);
-            list
+    }
+
+    // Roll places up into their areas; an area's own reports count for it too.
+    let mut by_area: HashMap<PlaceId, Summary> = HashMap::new();
+    for summary in by_place.values() {
+        let area = match summary.kind {
+            PlaceKind::Omrade => Some(summary.place),
+            PlaceKind::Plats => summary.area,
         };
-        let places_list: Vec<Summary> = finish(by_place)
-            .into_iter()
-            .filter(|s| s.kind == PlaceKind::Plats)
-            .collect();
-        let areas = finish(by_area);
-        let total_reports = areas.iter().map(|a| a.reports).sum::<u32>()
-            + places_list
-                .iter()
-                .filter(|p| p.area.is_none())
-                .map(|p| p.reports)
-                .sum::<u32>();
-        Ok(Lagesbild {
-            workspace,
-            week,
-            previous_weeks,
-            filter: filter.clone(),
-            total_reports,
-            places: places_list,
-            areas,
-            complete: self.covers(workspace, previous_weeks[TREND_WEEKS - 1].bounds().0)?,
-        })
+        if let Some(area) = area {
+            entry(&mut by_area, &places, area).absorb(summary);
+        }
+    }
+    let finish = |map: HashMap<PlaceId, Summary>| {
+        let mut list: Vec<Summary> = map.into_values().collect();
+        list.iter_mut().for_each(|s| s.finish(&names));
+        list.sort_by(rank);
+        list
+    };
+    let places_list: Vec<Summary> = finish(by_place)
+        .into_iter()
+        .filter(|s| s.kind == PlaceKind::Plats)
+        .collect();
+    let areas = finish(by_area);
+    let total_reports = areas.iter().map(|a| a.reports).sum::<u32>()
+        + places_list
+            .iter()
+            .filter(|p| p.area.is_none())
+            .map(|p| p.reports)
+            .sum::<u32>();
+    Lagesbild {
+        workspace,
+        week,
+        previous_weeks,
+        filter: filter.clone(),
+        total_reports,
+        places: places_list,
+        areas,
+        complete,
     }
 }
 

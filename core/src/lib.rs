@@ -24,6 +24,7 @@ pub mod store;
 pub mod sync;
 pub mod time;
 pub mod validate;
+pub mod views;
 
 pub use codes::{
     AgeGroup, AuditAction, DecisionStatus, Deployee, DocKind, Lang, OrganisationKind, PlaceKind,

@@ -7,10 +7,12 @@ mod common;
 
 use common::{demo_store, now, second_store, unchanged_register};
 use lagesbild_core::ObservationProjection;
+use lagesbild_core::Store;
 use lagesbild_core::lagesbild::TREND_WEEKS;
-use lagesbild_core::store::{BootstrapStage, Store};
 use lagesbild_core::sync::engine::{Action, Request, Response, SyncEngine};
+use lagesbild_core::sync::storage::{BootstrapStage, SyncStorage};
 use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, ProjectionKey, ProjectionPage};
+use lagesbild_core::views;
 use lagesbild_core::{Grade, ListQuery, Observation};
 
 /// The server's side, from a store holding every report: projections newest first and
@@ -109,14 +111,14 @@ fn recent_weeks_are_complete_first_and_a_restart_resumes_where_it_stopped() {
         device.apply_projections(workspace, &page, now()).unwrap();
         pages += 1;
         before = page.next;
-        if device
-            .lagesbild(workspace, week, &Default::default())
+        if views::lagesbild(&device, workspace, week, &Default::default())
             .unwrap()
             .complete
         {
             break;
         }
-        assert!(!device.covers(workspace, window).unwrap());
+        let progress = device.bootstrap_progress(workspace).unwrap().unwrap();
+        assert!(!progress.covers(window));
     }
     let progress = device.bootstrap_progress(workspace).unwrap().unwrap();
     assert_eq!(progress.stage, BootstrapStage::Projections);
@@ -124,20 +126,17 @@ fn recent_weeks_are_complete_first_and_a_restart_resumes_where_it_stopped() {
     assert!(pages < 12, "usable after {pages} of 12 pages");
     // The week and the four it compares with are exactly as on the reporter's device.
     assert_eq!(
-        device
-            .lagesbild(workspace, week, &Default::default())
+        views::lagesbild(&device, workspace, week, &Default::default())
             .unwrap()
             .places,
-        reporter
-            .lagesbild(workspace, week, &Default::default())
+        views::lagesbild(&reporter, workspace, week, &Default::default())
             .unwrap()
             .places
     );
     // An older week is not complete yet, and says so.
     let old = week.minus(10);
     assert!(
-        !device
-            .lagesbild(workspace, old, &Default::default())
+        !views::lagesbild(&device, workspace, old, &Default::default())
             .unwrap()
             .complete
     );
@@ -185,8 +184,7 @@ fn recent_weeks_are_complete_first_and_a_restart_resumes_where_it_stopped() {
         "the feed continues from where the bootstrap began"
     );
     assert!(
-        device
-            .lagesbild(workspace, old, &Default::default())
+        views::lagesbild(&device, workspace, old, &Default::default())
             .unwrap()
             .complete
     );

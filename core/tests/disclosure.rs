@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use common::{at, demo_store};
 use lagesbild_core::report::politicians::{PoliticiansReport, PublishedRow};
+use lagesbild_core::views;
 use lagesbild_core::{ObservationDraft, Store};
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
@@ -172,24 +173,16 @@ impl Attack {
 /// count the attacker pinned to 1 or 2, and how many counts were 1 or 2 in all.
 fn attack(store: &Store) -> (Vec<String>, usize) {
     let now = at("2026-12-02T12:00:00Z");
-    let november = store
-        .politicians_report("2026-11-01", "2026-12-01", now)
-        .unwrap();
-    let october = store
-        .politicians_report("2026-10-01", "2026-11-01", now)
-        .unwrap();
+    let november = views::politicians_report(store, "2026-11-01", "2026-12-01", now).unwrap();
+    let october = views::politicians_report(store, "2026-10-01", "2026-11-01", now).unwrap();
     let full = [
         (
             "november",
-            store
-                .period_report("2026-11-01", "2026-12-01", now)
-                .unwrap(),
+            views::period_report(store, "2026-11-01", "2026-12-01", now).unwrap(),
         ),
         (
             "october",
-            store
-                .period_report("2026-10-01", "2026-11-01", now)
-                .unwrap(),
+            views::period_report(store, "2026-10-01", "2026-11-01", now).unwrap(),
         ),
     ];
 
@@ -283,9 +276,13 @@ fn the_audits_example_cannot_be_worked_out_by_subtraction() {
         3,
         "2026-11-11 21:00",
     );
-    let november = store
-        .politicians_report("2026-11-01", "2026-12-01", at("2026-12-02T12:00:00Z"))
-        .unwrap();
+    let november = views::politicians_report(
+        &store,
+        "2026-11-01",
+        "2026-12-01",
+        at("2026-12-02T12:00:00Z"),
+    )
+    .unwrap();
     let salem = november
         .areas
         .iter()

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{demo_store, draft, now, second_store};
+use lagesbild_core::exchange;
 use lagesbild_core::exchange::read_csv;
 use lagesbild_core::{ListQuery, ObservationDraft};
 
@@ -26,7 +27,7 @@ fn an_exported_csv_imports_into_another_store_with_the_same_content() {
         .unwrap();
     let mut csv = Vec::new();
     assert_eq!(
-        store.export_csv(&ListQuery::default(), &mut csv).unwrap(),
+        exchange::export_csv(&store, &ListQuery::default(), &mut csv).unwrap(),
         2
     );
 
@@ -122,9 +123,7 @@ fn geojson_places_each_report_at_its_position_or_its_place() {
         .record(&draft("Salemhallen", "klotter", 1), now())
         .unwrap();
     let mut out = Vec::new();
-    store
-        .export_geojson(&ListQuery::default(), &mut out)
-        .unwrap();
+    exchange::export_geojson(&store, &ListQuery::default(), &mut out).unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(json["type"], "FeatureCollection");
     let hall = demo

@@ -6,6 +6,7 @@ mod common;
 use common::{demo_store, now};
 use lagesbild_core::demo::DemoWorkspace;
 use lagesbild_core::lagesbild::{Lagesbild, Summary, Trend};
+use lagesbild_core::views;
 use lagesbild_core::{IsoWeek, ObservationDraft, ObservationFilter, Store};
 
 const FALTARE: usize = 1;
@@ -175,9 +176,7 @@ fn find<'a>(list: &'a [Summary], name: &str) -> &'a Summary {
 }
 
 fn picture(store: &Store, demo: &DemoWorkspace, filter: ObservationFilter) -> Lagesbild {
-    store
-        .lagesbild(demo.workspace.id, week48(), &filter)
-        .unwrap()
+    views::lagesbild(store, demo.workspace.id, week48(), &filter).unwrap()
 }
 
 #[test]
@@ -353,13 +352,13 @@ fn a_report_late_on_sunday_night_counts_in_that_week() {
         picture(&store, &demo, ObservationFilter::default()).total_reports,
         1
     );
-    let w49 = store
-        .lagesbild(
-            demo.workspace.id,
-            "2026-W49".parse().unwrap(),
-            &Default::default(),
-        )
-        .unwrap();
+    let w49 = views::lagesbild(
+        &store,
+        demo.workspace.id,
+        "2026-W49".parse().unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(w49.total_reports, 0);
 }
 

@@ -7,6 +7,7 @@ mod common;
 
 use common::{at, demo_store, draft, now, second_store};
 use lagesbild_core::agenda::AgendaReason;
+use lagesbild_core::views;
 use lagesbild_core::{
     DecisionDraft, DecisionStatus, Deployee, Error, Field, Grade, IsoWeek, PlaceKind, Store,
     Timestamp,
@@ -188,7 +189,7 @@ fn the_agenda_holds_new_worse_and_still_high_places_and_follows_up_decisions() {
         )
         .unwrap();
 
-    let agenda = store.agenda(w).unwrap();
+    let agenda = views::agenda(&store, w).unwrap();
     let reasons: Vec<(String, AgendaReason)> = agenda
         .items
         .iter()
@@ -269,7 +270,7 @@ fn the_official_assessment_stands_beside_the_reports_and_each_organisations_view
         .receive(me.workspace, own.id.as_uuid(), &changes, now)
         .unwrap();
 
-    let agenda = coordinator.agenda(w).unwrap();
+    let agenda = views::agenda(&coordinator, w).unwrap();
     let view = agenda.areas.iter().find(|a| a.area == area).unwrap();
     assert_eq!(view.implied_highest, Some(Grade::Allvarligt));
     assert_eq!(view.official.as_ref().unwrap().grade, Grade::Forhojt);
@@ -413,5 +414,5 @@ fn two_laptops_that_both_start_the_meeting_offline_keep_both() {
         ["A:s anteckningar\n", "B:s anteckningar\n"],
         "neither is lost"
     );
-    assert_eq!(a.agenda(w).unwrap().meetings.len(), 2);
+    assert_eq!(views::agenda(&a, w).unwrap().meetings.len(), 2);
 }

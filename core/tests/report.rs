@@ -5,6 +5,7 @@
 mod common;
 
 use common::{at, demo_store};
+use lagesbild_core::views;
 use lagesbild_core::{DecisionDraft, Deployee, ObservationDraft, Store};
 
 fn report(
@@ -78,9 +79,13 @@ fn a_month_against_the_month_before() {
         )
         .unwrap();
 
-    let r = store
-        .period_report("2026-11-01", "2026-12-01", at("2026-12-01T08:00:00Z"))
-        .unwrap();
+    let r = views::period_report(
+        &store,
+        "2026-11-01",
+        "2026-12-01",
+        at("2026-12-01T08:00:00Z"),
+    )
+    .unwrap();
     let weeks: Vec<String> = r.weeks.iter().map(|w| w.to_string()).collect();
     // 1 November is a Sunday (week 44), 30 November a Monday (week 49).
     assert_eq!(
@@ -128,9 +133,13 @@ fn a_month_against_the_month_before() {
     let after: Vec<u32> = d.after.iter().map(|p| p.reports).collect();
     assert_eq!(before, [0, 3, 0, 2], "weeks 44–47");
     assert_eq!(after, [0, 0], "weeks 48–49");
-    let refused = store
-        .period_report("2026-12-01", "2026-11-01", at("2026-12-01T08:00:00Z"))
-        .unwrap_err();
+    let refused = views::period_report(
+        &store,
+        "2026-12-01",
+        "2026-11-01",
+        at("2026-12-01T08:00:00Z"),
+    )
+    .unwrap_err();
     assert!(
         matches!(refused, lagesbild_core::Error::Invalid(_)),
         "an empty period is refused as invalid: {refused:?}"

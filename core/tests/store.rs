@@ -4,6 +4,7 @@
 mod common;
 
 use common::{counts, demo_store, draft, now};
+use lagesbild_core::sync::storage::{PushAnswer, SyncStorage};
 use lagesbild_core::{
     Error, ErrorCode, Field, ObservationDraft, ObservationPatch, Problem, Store, Warning,
 };
@@ -299,9 +300,17 @@ fn each_report_says_whether_it_waits_was_sent_or_was_refused() {
             .map(|p| p.seq)
             .collect::<Vec<_>>()
     };
-    store.acknowledge(&of(a), now()).unwrap();
     store
-        .refuse(of(c)[0], "forbidden", "the category is retired")
+        .settle_push(&PushAnswer {
+            acknowledged: of(a),
+            refused: vec![(
+                of(c)[0],
+                "forbidden".into(),
+                "the category is retired".into(),
+            )],
+            erased: vec![],
+            server_time: now(),
+        })
         .unwrap();
     assert_eq!(
         store.delivery(&[a, b, c]).unwrap(),

@@ -2,11 +2,14 @@
 //! enrolment). Nothing here decides.
 
 use lagesbild_core::agenda::Agenda;
+use lagesbild_core::exchange;
 use lagesbild_core::lagesbild::Lagesbild;
 use lagesbild_core::store::RefusedChange;
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::engine::{SyncStatus, TransportError};
 use lagesbild_core::sync::wire::{Membership, RegisterChange};
 use lagesbild_core::time::{local_midnight, parse_day};
+use lagesbild_core::views;
 use lagesbild_core::{
     Assessment, Category, Decision, DecisionDraft, DecisionId, DecisionStatus, Grade, Identity,
     IsoWeek, Lang, ListQuery, Meeting, MeetingId, Observation, ObservationDraft, ObservationFilter,
@@ -215,7 +218,12 @@ pub async fn lagesbild(
 ) -> CommandResult<Lagesbild> {
     let store = state.store();
     let workspace = store.require_identity()?.workspace;
-    Ok(store.lagesbild(workspace, parse_week(week)?, &filter)?)
+    Ok(views::lagesbild(
+        &store,
+        workspace,
+        parse_week(week)?,
+        &filter,
+    )?)
 }
 
 #[derive(Debug, Serialize, ts_rs::TS)]
@@ -267,7 +275,7 @@ fn parse_week(week: Option<String>) -> CommandResult<IsoWeek> {
 #[tauri::command]
 pub async fn agenda(state: State<'_, AppState>, week: Option<String>) -> CommandResult<Agenda> {
     let week = parse_week(week)?;
-    Ok(state.store().agenda(week)?)
+    Ok(views::agenda(&state.store(), week)?)
 }
 
 #[tauri::command]
@@ -385,7 +393,7 @@ pub async fn change_register(
         .change_register(workspace, &change)
         .await
         .map_err(online_error)?;
-    state.store().apply_register(workspace, &register)?;
+    SyncStorage::apply_register(&mut *state.store(), workspace, &register, now())?;
     Ok(())
 }
 
@@ -432,13 +440,9 @@ pub async fn report_sheet(
 ) -> CommandResult<String> {
     let store = state.store();
     Ok(if politicians {
-        store
-            .politicians_report(&from, &until, now())?
-            .html_fragment(lang)
+        views::politicians_report(&store, &from, &until, now())?.html_fragment(lang)
     } else {
-        store
-            .period_report(&from, &until, now())?
-            .html_fragment(lang)
+        views::period_report(&store, &from, &until, now())?.html_fragment(lang)
     })
 }
 
@@ -456,10 +460,10 @@ pub async fn save_report(
 ) -> CommandResult<String> {
     let store = state.store();
     let (html, csv) = if politicians {
-        let report = store.politicians_report(&from, &until, now())?;
+        let report = views::politicians_report(&store, &from, &until, now())?;
         (report.html(lang), report.csv(lang))
     } else {
-        let report = store.period_report(&from, &until, now())?;
+        let report = views::period_report(&store, &from, &until, now())?;
         (report.html(lang), report.csv(lang))
     };
     let text = match format.as_str() {
@@ -498,11 +502,11 @@ pub async fn export(
     let store = state.store();
     let extension = match format.as_str() {
         "csv" => {
-            store.export_csv(&query, &mut bytes)?;
+            exchange::export_csv(&store, &query, &mut bytes)?;
             "csv"
         }
         "geojson" => {
-            store.export_geojson(&query, &mut bytes)?;
+            exchange::export_geojson(&store, &query, &mut bytes)?;
             "geojson"
         }
         other => {

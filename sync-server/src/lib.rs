@@ -1,5 +1,6 @@
 //! The Lägesbild sync server. `service` is what it does; `http` puts it on the network.
 
+pub mod backup;
 pub mod config;
 pub mod http;
 pub mod service;

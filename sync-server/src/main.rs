@@ -341,7 +341,7 @@ fn openapi() -> Result<()> {
 }
 
 fn backup(config: &Config, file: &std::path::Path) -> Result<()> {
-    let summary = storage::backup::backup(&config.database, file)?;
+    let summary = lagesbild_sync::backup::backup(&config.database, file)?;
     println!(
         "{}: {} documents, feed at {}, {} bytes",
         file.display(),
@@ -353,7 +353,7 @@ fn backup(config: &Config, file: &std::path::Path) -> Result<()> {
 }
 
 fn restore(config: &Config, file: Option<&std::path::Path>) -> Result<()> {
-    let (timeline, summary) = storage::backup::restore(file, &config.database)?;
+    let (timeline, summary) = lagesbild_sync::backup::restore(file, &config.database)?;
     if let Some(summary) = summary {
         println!(
             "restored {} documents, feed at {}",

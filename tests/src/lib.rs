@@ -1,5 +1,6 @@
 //! Helpers for tests and benchmarks that cross Lägesbild's parts: a real sync server on
-//! loopback, and devices that enrol with it and sync.
+//! loopback on either backend, with the demo workspace (`scenario`), and devices that
+//! enrol with it and sync.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
@@ -11,117 +12,9 @@ use lagesbild_core::demo::DemoWorkspace;
 use lagesbild_core::sync::engine::SyncStatus;
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{Store, Timestamp, WorkspaceId};
-use lagesbild_sync::Service;
-use lagesbild_sync::storage::Sqlite;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 pub fn now() -> Timestamp {
     Timestamp::from(chrono::Utc::now())
-}
-
-/// A sync server on a loopback port, over a database file that outlives restarts.
-#[derive(Debug)]
-pub struct TestServer {
-    pub service: Arc<Service>,
-    pub addr: SocketAddr,
-    pub db_path: PathBuf,
-    stop: Option<watch::Sender<bool>>,
-    task: Option<JoinHandle<()>>,
-}
-
-impl TestServer {
-    /// Starts a server on a free port over `db_path`.
-    pub async fn start(db_path: &Path) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        TestServer::start_on(listener, db_path)
-    }
-
-    fn start_on(listener: tokio::net::TcpListener, db_path: &Path) -> TestServer {
-        let addr = listener.local_addr().unwrap();
-        let service = Arc::new(Service::new(Sqlite::open(db_path).unwrap()));
-        let (stop, mut stopping) = watch::channel(false);
-        let serving = Arc::clone(&service);
-        let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopping.wait_for(|s| *s).await;
-            };
-            lagesbild_sync::serve(listener, serving, shutdown)
-                .await
-                .unwrap();
-        });
-        TestServer {
-            service,
-            addr,
-            db_path: db_path.to_path_buf(),
-            stop: Some(stop),
-            task: Some(task),
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Stops serving, as when the network is gone; `restart` brings it back.
-    pub async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            stop.send_replace(true);
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
-        }
-    }
-
-    /// Starts again on the same port after `stop`.
-    pub async fn resume(&mut self) {
-        self.start_again().await;
-    }
-
-    /// Shuts down gracefully and starts again on the same port and database.
-    pub async fn restart(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            stop.send_replace(true);
-        }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap();
-        }
-        self.start_again().await;
-    }
-
-    /// Stops at once, as a crash would (requests in flight are cut), and starts again.
-    pub async fn crash_and_restart(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
-        }
-        self.stop = None;
-        self.start_again().await;
-    }
-
-    async fn start_again(&mut self) {
-        let listener = loop {
-            match tokio::net::TcpListener::bind(self.addr).await {
-                Ok(listener) => break listener,
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
-            }
-        };
-        *self = TestServer::start_on(listener, &self.db_path);
-    }
-
-    /// Installs a demo workspace and returns an enrolment code per demo person.
-    pub fn install_demo(&self, demo: &DemoWorkspace, reports: usize) -> Vec<String> {
-        self.service.install_demo(demo, reports, now()).unwrap();
-        demo.people
-            .iter()
-            .map(|p| {
-                self.service
-                    .enrolment_code(p.user, chrono::Duration::hours(1), now())
-                    .unwrap()
-            })
-            .collect()
-    }
 }
 
 /// A device: a store, enrolled with a server.
@@ -323,25 +216,6 @@ pub fn forged_edit(
     }
 }
 
-/// Every observation document the server holds, read straight from its database file.
-pub fn server_observations(db_path: &Path) -> Vec<lagesbild_core::Observation> {
-    let conn = rusqlite::Connection::open(db_path).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT bytes FROM documents WHERE kind = 'observation' ORDER BY id")
-        .unwrap();
-    let actor = automerge::ActorId::random();
-    stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))
-        .unwrap()
-        .map(|bytes| {
-            lagesbild_core::doc::Document::load(&bytes.unwrap(), &actor)
-                .unwrap()
-                .read::<lagesbild_core::Observation>()
-                .unwrap()
-        })
-        .filter(|o| o.continued_by.is_none())
-        .collect()
-}
-
 /// A random user action on a device: record (with a random visibility), edit a report
 /// one may edit, add a note to one that one may read, or widen one's own. The reports as
 /// they now stand are in `recorded` (a widened report by its continuation).
@@ -421,6 +295,9 @@ pub fn user_action(
 
 pub mod app;
 pub mod postgres;
+pub mod scenario;
+
+pub use scenario::{Backend, Database, Scenario, TestServer};
 
 /// Spawns `command`, a `lagesbild-sync serve`, and reads the address it listens on from
 /// its log. Told to listen on port 0, the server binds a port the kernel picks, so no

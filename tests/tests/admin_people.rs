@@ -6,7 +6,7 @@
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::wire::{AdminChange, AdminOutcome, AuditEntry, EnrollRequest, People};
 use lagesbild_core::{ObservationDraft, OrganisationKind, Role};
-use lagesbild_tests::{Device, TestServer, now, server_observations};
+use lagesbild_tests::{Backend, Device, Scenario, now};
 
 async fn administer(coordinator: &Device, change: &AdminChange) -> reqwest::Response {
     coordinator
@@ -27,12 +27,14 @@ async fn done(coordinator: &Device, change: AdminChange) -> AdminOutcome {
     response.json().await.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_terminal() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Administration");
-    let codes = server.install_demo(&demo, 0);
+async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_terminal(
+    backend: Backend,
+) {
+    let Scenario {
+        server,
+        demo,
+        codes,
+    } = Scenario::on(backend).named("Administration").start().await;
     let coordinator = Device::enroll(&server.url(), &codes[0], "samordnarens dator").await;
     let faltare = Device::enroll(&server.url(), &codes[1], "fältarens telefon").await;
 
@@ -169,10 +171,7 @@ async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_t
         matches!(status.connection, Connection::Revoked { .. }),
         "{status:?}"
     );
-    let stored: Vec<_> = server_observations(&server.db_path)
-        .into_iter()
-        .map(|o| o.id)
-        .collect();
+    let stored: Vec<_> = server.observations().into_iter().map(|o| o.id).collect();
     assert!(stored.contains(&before) && !stored.contains(&after));
     assert!(
         guard.store().observation(after).is_ok(),
@@ -214,12 +213,10 @@ async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_t
     .await;
     assert_eq!(response.status(), 403);
     let other = server
-        .service
-        .create_workspace("Grannkommunen", now())
+        .call(|s| s.create_workspace("Grannkommunen", now()))
         .unwrap();
     let police_org = server
-        .service
-        .add_organisation(other.id, "Polisen", OrganisationKind::Polis, now())
+        .call(|s| s.add_organisation(other.id, "Polisen", OrganisationKind::Polis, now()))
         .unwrap();
     let response = administer(
         &coordinator,
@@ -278,3 +275,7 @@ async fn the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_t
         assert_eq!(entry.user_name.as_deref(), Some("Samira Lind"), "{action}");
     }
 }
+
+lagesbild_tests::on_both_backends!(
+    async the_coordinator_adds_a_guard_enrols_revokes_and_deactivates_without_a_terminal,
+);

@@ -14,7 +14,7 @@ use lagesbild_tests::app::{Demo, Person, read_qr_codes};
 use lagesbild_tests::{TestServer, now};
 
 fn stored(server: &TestServer) -> usize {
-    lagesbild_tests::server_observations(&server.db_path).len()
+    server.observations().len()
 }
 
 /// Waits until the server holds `n` reports.

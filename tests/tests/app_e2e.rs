@@ -15,7 +15,7 @@ const SIZES: [(u32, u32); 3] = [(390, 844), (820, 1180), (1366, 768)];
 async fn on_server(server: &TestServer, n: usize) -> Vec<lagesbild_core::Observation> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let held = lagesbild_tests::server_observations(&server.db_path);
+        let held = server.observations();
         if held.len() >= n {
             return held;
         }
@@ -97,10 +97,7 @@ async fn a_report_recorded_with_no_server_survives_a_restart() {
     app.click("[data-testid=sync-now]").await;
     app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
         .await;
-    assert_eq!(
-        lagesbild_tests::server_observations(&demo.server.db_path).len(),
-        1
-    );
+    assert_eq!(demo.server.observations().len(), 1);
 
     // The coordinator switches the device off: the user is told, in Swedish, what now.
     for device in demo.server.service.devices().unwrap() {
@@ -571,7 +568,7 @@ async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
     let id = sent[0].id;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        let now_on_server = lagesbild_tests::server_observations(&server.db_path);
+        let now_on_server = server.observations();
         let edited = now_on_server.iter().find(|o| o.id == id).unwrap();
         if edited.grade.value() == 5 {
             assert_eq!(edited.description(), "Större grupp än först sagt");

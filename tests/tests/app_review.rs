@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used)]
 
 use lagesbild_tests::app::{Demo, Person};
-use lagesbild_tests::server_observations;
 
 lagesbild_tests::app_test! {
 async fn the_coordinator_reviews_corrects_links_and_erases() {
@@ -108,7 +107,7 @@ async fn the_coordinator_reviews_corrects_links_and_erases() {
     coordinator
         .wait_for_text("[data-testid=queue-count]", |t| t.starts_with("1 "))
         .await;
-    let held = server_observations(&server.db_path);
+    let held = server.observations();
     assert_eq!(held.len(), 3, "the erased report is gone from the server");
     assert!(held.iter().all(|o| o.description() != "Felaktig rapport"));
     coordinator.click("[data-testid=sync-now]").await;
@@ -137,7 +136,7 @@ async fn the_coordinator_reviews_corrects_links_and_erases() {
     field
         .screenshot("corrected-by-coordinator", (390, 844))
         .await;
-    let held = server_observations(&server.db_path);
+    let held = server.observations();
     let corrected = held
         .iter()
         .find(|o| o.description() == "Klotter på väggen")
@@ -327,7 +326,7 @@ async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
     field
         .wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
         .await;
-    let held = server_observations(&server.db_path);
+    let held = server.observations();
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].category, "buskorning");
     field.quit().await;

@@ -6,16 +6,18 @@
 use lagesbild_core::sync::wire::{AuditEntry, EnrollRequest};
 use lagesbild_core::{ObservationDraft, ObservationPatch, OrganisationKind, Role};
 use lagesbild_sync::service::NewUser;
-use lagesbild_tests::{Device, TestServer, now};
+use lagesbild_tests::{Backend, Device, Scenario, now};
 
 const CANARY: &str = "Kanariefågel-7731";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_changed() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Revision");
-    let codes = server.install_demo(&demo, 0);
+async fn every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_changed(
+    backend: Backend,
+) {
+    let Scenario {
+        server,
+        demo,
+        codes,
+    } = Scenario::on(backend).named("Revision").start().await;
     let coordinator = Device::enroll(&server.url(), &codes[0], "samordnarens dator").await;
     let faltare = Device::enroll(&server.url(), &codes[1], "fältarens telefon").await;
     let client = reqwest::Client::new();
@@ -59,8 +61,7 @@ async fn every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_chang
 
     // A code used twice, and a revocation at the command line.
     let code = server
-        .service
-        .enrolment_code(demo.people[2].user, chrono::Duration::hours(1), now())
+        .call(|s| s.enrolment_code(demo.people[2].user, chrono::Duration::hours(1), now()))
         .unwrap();
     let _elin = Device::enroll(&server.url(), &code, "socialfältarens telefon").await;
     let again = client
@@ -75,26 +76,25 @@ async fn every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_chang
         .unwrap();
     assert_eq!(again.status(), 401);
     let faltare_device = server
-        .service
-        .devices()
+        .call(|s| s.devices())
         .unwrap()
         .into_iter()
         .find(|d| d.name == "fältarens telefon")
         .unwrap();
     server
-        .service
-        .revoke_device(faltare_device.id, now())
+        .call(|s| s.revoke_device(faltare_device.id, now()))
         .unwrap();
 
     // What the operator does at the server's command line is logged too, as nobody's.
     let org = server
-        .service
-        .add_organisation(
-            demo.workspace.id,
-            "Trygghetsvärdarna",
-            OrganisationKind::Vaktbolag,
-            now(),
-        )
+        .call(|s| {
+            s.add_organisation(
+                demo.workspace.id,
+                "Trygghetsvärdarna",
+                OrganisationKind::Vaktbolag,
+                now(),
+            )
+        })
         .unwrap();
     let new_user = NewUser {
         name: "Vera Vakt".into(),
@@ -102,7 +102,7 @@ async fn every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_chang
         organisation: org.id,
         role: Role::Vaktare,
     };
-    server.service.add_user(&new_user, now()).unwrap();
+    server.call(|s| s.add_user(&new_user, now())).unwrap();
 
     let log: Vec<AuditEntry> = coordinator.get("audit").await;
     let find = |action: &str| {
@@ -186,12 +186,12 @@ async fn every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_chang
     assert_eq!(refused.status(), 403);
 
     // Append-only, whoever asks: not even the database's owner changes a row.
-    let conn = rusqlite::Connection::open(&server.db_path).unwrap();
     for statement in ["UPDATE audit SET detail = 'ändrat'", "DELETE FROM audit"] {
-        let error = conn.execute(statement, []).unwrap_err();
-        assert!(
-            error.to_string().contains("append-only"),
-            "{statement}: {error}"
-        );
+        let error = server.database().execute(statement).unwrap_err();
+        assert!(error.contains("append-only"), "{statement}: {error}");
     }
 }
+
+lagesbild_tests::on_both_backends!(
+    async every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_changed,
+);

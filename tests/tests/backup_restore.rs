@@ -1,35 +1,48 @@
 //! A backup taken while devices write, restored into a fresh server: the devices send
 //! again what they made after the backup, and everyone carries on without a new
 //! bootstrap.
+//!
+//! `lagesbild-sync backup` copies a SQLite server's database (PostgreSQL is backed up
+//! with its own tools), so the server that is backed up runs on SQLite; the backup is
+//! restored into either backend, and the devices carry on against it.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use lagesbild_tests::postgres::TestDatabase;
-use lagesbild_tests::{Device, ServerProcess, now, server_command, server_observations};
+use lagesbild_core::sync::SyncStorage;
+use lagesbild_tests::scenario::observations;
+use lagesbild_tests::{Backend, Database, Device, ServerProcess, now, server_command};
 
+/// The reports in the SQLite database at `db`, read through the storage as a second
+/// server instance would.
 fn stored(db: &Path) -> BTreeSet<uuid::Uuid> {
-    server_observations(db)
+    observations(&*Database::sqlite_at(db).open())
         .into_iter()
         .map(|o| o.id.0)
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_backup_taken_under_load_restores_and_devices_send_again_what_it_lacks() {
-    let dir = tempfile::tempdir().unwrap();
-    let restored = dir.path().join("restored.sqlite3");
-    backup_and_restore(dir.path(), restored.to_str().unwrap()).await;
+/// The reports in a backup, read on a copy of it (opening a database as the server does
+/// sets it up; the backup is restored as it was written).
+fn in_backup(backup: &Path) -> BTreeSet<uuid::Uuid> {
+    let look = tempfile::tempdir().unwrap();
+    let copy = look.path().join("backup.sqlite3");
+    std::fs::copy(backup, &copy).unwrap();
+    stored(&copy)
 }
 
-/// A SQLite server's backup restores into PostgreSQL just as well.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_backup_restores_into_postgres() {
+/// Restored into a new database on `backend`: a SQLite file that does not exist yet, or
+/// an empty PostgreSQL database.
+async fn a_backup_taken_under_load_restores_and_devices_send_again_what_it_lacks(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let database = TestDatabase::create();
-    backup_and_restore(dir.path(), &database.url).await;
+    let restored = Database::new(backend);
+    backup_and_restore(dir.path(), restored.url()).await;
 }
+
+lagesbild_tests::on_both_backends!(
+    async a_backup_taken_under_load_restores_and_devices_send_again_what_it_lacks
+);
 
 /// Devices write while a backup is taken, and after; the server is lost and the backup
 /// restored into `restored`; the devices carry on.
@@ -106,7 +119,7 @@ async fn backup_and_restore(dir: &Path, restored: &str) {
         device.sync().await;
     }
     let everything = stored(&db);
-    let in_backup = stored(&backup);
+    let in_backup = in_backup(&backup);
     assert!(
         in_backup.len() < everything.len() && in_backup.len() > 10,
         "the backup holds some of what the devices wrote: {} of {}",
@@ -144,7 +157,7 @@ async fn backup_and_restore(dir: &Path, restored: &str) {
                     .is_none()
         );
         assert!(store.refused_changes().unwrap().is_empty());
-        assert_eq!(store.pending_count_for(device.workspace).unwrap(), 0);
+        assert_eq!(store.waiting(device.workspace).unwrap().pending, 0);
     }
     let note = newcomer.store().observation(noted.id).unwrap();
     assert_eq!(

@@ -7,121 +7,22 @@
 //! PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, Change, ObjId, ObjType, Prop, ROOT, ReadDoc, ScalarValue};
 use lagesbild_core::sync::wire::{PushOutcome, RefusalCode, WireChange};
 use lagesbild_core::{
     Assessment, DecisionDraft, Deployee, Grade, IsoWeek, Observation, ObservationDraft,
-    ObservationId, PlaceKind, WorkspaceId,
+    ObservationId, PlaceKind,
 };
-use lagesbild_sync::Service;
-use lagesbild_sync::storage::{self, Storage};
-use lagesbild_tests::postgres::TestDatabase;
-use lagesbild_tests::{Device, now};
-use tokio::sync::watch;
+use lagesbild_tests::{Backend, Device, Scenario, now};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// A server on loopback over a backend, with a handle of the test's own on the same
-/// database to look at what is stored.
-struct Server {
-    service: Arc<Service>,
-    url: String,
-    look: Box<dyn Storage>,
-    _stop: watch::Sender<bool>,
-    _dir: tempfile::TempDir,
-    _db: Option<TestDatabase>,
-}
-
-/// Runs blocking storage work off the async runtime (the PostgreSQL client blocks).
-fn blocking<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| s.spawn(work).join().unwrap())
-}
-
-impl Server {
-    async fn start(backend: Backend) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let (database, db) = match backend {
-            Backend::Sqlite => (
-                dir.path().join("server.sqlite3").display().to_string(),
-                None,
-            ),
-            Backend::Postgres => {
-                let db = TestDatabase::create();
-                (db.url.clone(), Some(db))
-            }
-        };
-        let (service, look) = blocking(|| {
-            let service = Service::with_storage(storage::open(&database).unwrap());
-            (Arc::new(service), storage::open(&database).unwrap())
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, mut stopping) = watch::channel(false);
-        let serving = Arc::clone(&service);
-        tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopping.wait_for(|s| *s).await;
-            };
-            lagesbild_sync::serve(listener, serving, shutdown)
-                .await
-                .unwrap();
-        });
-        Server {
-            service,
-            url,
-            look,
-            _stop: stop,
-            _dir: dir,
-            _db: db,
-        }
-    }
-
-    /// The demo workspace; a device per person, enrolled and synced, in demo order:
-    /// 0 coordinator, 1 fritidsfältare, 3 police, 4 guard, 6 night walker.
-    async fn demo(&self) -> Vec<Device> {
-        let demo = lagesbild_core::demo::workspace("Sluten värld");
-        let service = Arc::clone(&self.service);
-        let codes: Vec<String> = blocking(|| {
-            service.install_demo(&demo, 0, now()).unwrap();
-            demo.people
-                .iter()
-                .map(|p| {
-                    service
-                        .enrolment_code(p.user, chrono::Duration::hours(1), now())
-                        .unwrap()
-                })
-                .collect()
-        });
-        let mut devices = Vec::new();
-        for (n, code) in codes.iter().enumerate() {
-            devices.push(Device::enroll(&self.url, code, &format!("enhet {n}")).await);
-        }
-        devices
-    }
-
-    /// The document's stored bytes, if the server holds it.
-    fn stored(&self, doc: Uuid) -> Option<Vec<u8>> {
-        blocking(|| {
-            self.look
-                .read()
-                .unwrap()
-                .held(doc)
-                .unwrap()
-                .map(|h| h.bytes)
-        })
-    }
-
-    fn feed_head(&self, workspace: WorkspaceId) -> i64 {
-        blocking(|| self.look.read().unwrap().feed_head(workspace).unwrap())
-    }
+/// The demo workspace on `backend`; a device per person, enrolled and synced, in demo
+/// order: 0 coordinator, 1 fritidsfältare, 3 police, 4 guard, 6 night walker.
+async fn demo(backend: Backend) -> (Scenario, Vec<Device>) {
+    let s = Scenario::on(backend).named("Sluten värld").start().await;
+    let devices = s.enroll_everyone().await;
+    (s, devices)
 }
 
 /// One change written straight into Automerge by `device`'s actor on the document as the
@@ -254,8 +155,7 @@ fn an_area(device: &Device) -> lagesbild_core::PlaceId {
 async fn a_reader_adding_keys_to_someone_elses_report_is_refused_and_the_report_does_not_grow(
     backend: Backend,
 ) {
-    let server = Server::start(backend).await;
-    let devices = server.demo().await;
+    let (s, devices) = demo(backend).await;
     let (coordinator, guard) = (&devices[0], &devices[4]);
     let id = coordinator
         .store()
@@ -264,8 +164,8 @@ async fn a_reader_adding_keys_to_someone_elses_report_is_refused_and_the_report_
         .id;
     coordinator.sync().await;
     guard.sync().await;
-    let before = server.stored(id.0).unwrap();
-    let head = server.feed_head(coordinator.workspace);
+    let before = s.server.stored(id.0).unwrap();
+    let head = s.server.feed_head(coordinator.workspace);
 
     let padding = "x".repeat(60_000);
     let at_root = raw_change(guard, id.0, |raw| {
@@ -288,12 +188,12 @@ async fn a_reader_adding_keys_to_someone_elses_report_is_refused_and_the_report_
         assert_refused_naming(&outcome, field, "a guard's key in the coordinator's report");
     }
     assert_eq!(
-        server.stored(id.0).unwrap(),
+        s.server.stored(id.0).unwrap(),
         before,
         "nothing refused is stored: the report did not grow"
     );
     assert_eq!(
-        server.feed_head(coordinator.workspace),
+        s.server.feed_head(coordinator.workspace),
         head,
         "nothing refused reaches the feed"
     );
@@ -312,8 +212,7 @@ async fn a_reader_adding_keys_to_someone_elses_report_is_refused_and_the_report_
 async fn a_reader_replacing_the_notes_list_with_a_copy_is_refused_and_a_concurrent_note_still_appears(
     backend: Backend,
 ) {
-    let server = Server::start(backend).await;
-    let devices = server.demo().await;
+    let (s, devices) = demo(backend).await;
     let (coordinator, faltare, guard) = (&devices[0], &devices[1], &devices[4]);
     let id = coordinator
         .store()
@@ -327,7 +226,7 @@ async fn a_reader_replacing_the_notes_list_with_a_copy_is_refused_and_a_concurre
     coordinator.sync().await;
     faltare.sync().await;
     guard.sync().await;
-    let before = server.stored(id.0).unwrap();
+    let before = s.server.stored(id.0).unwrap();
 
     // The fältare adds a note offline while the guard sends a copy of the list.
     faltare
@@ -337,7 +236,7 @@ async fn a_reader_replacing_the_notes_list_with_a_copy_is_refused_and_a_concurre
     let copied = raw_change(guard, id.0, |raw| copy_field(raw, "notes"));
     let outcome = guard.push_one(copied).await;
     assert_refused_naming(&outcome, "notes", "a copy of the notes list");
-    assert_eq!(server.stored(id.0).unwrap(), before, "nothing is stored");
+    assert_eq!(s.server.stored(id.0).unwrap(), before, "nothing is stored");
 
     faltare.sync().await;
     coordinator.sync().await;
@@ -374,8 +273,7 @@ async fn a_reader_replacing_the_notes_list_with_a_copy_is_refused_and_a_concurre
 }
 
 async fn meetings_decisions_and_assessments_are_closed_world_too(backend: Backend) {
-    let server = Server::start(backend).await;
-    let devices = server.demo().await;
+    let (s, devices) = demo(backend).await;
     let (coordinator, guard) = (&devices[0], &devices[4]);
     let area = an_area(coordinator);
     let (meeting, decision, assessment) = {
@@ -412,7 +310,7 @@ async fn meetings_decisions_and_assessments_are_closed_world_too(backend: Backen
     guard.sync().await;
     let before: Vec<Vec<u8>> = [meeting, decision, assessment]
         .iter()
-        .map(|d| server.stored(*d).unwrap())
+        .map(|d| s.server.stored(*d).unwrap())
         .collect();
 
     type Edit = Box<dyn FnOnce(&mut AutoCommit)>;
@@ -464,14 +362,13 @@ async fn meetings_decisions_and_assessments_are_closed_world_too(backend: Backen
     }
     let after: Vec<Vec<u8>> = [meeting, decision, assessment]
         .iter()
-        .map(|d| server.stored(*d).unwrap())
+        .map(|d| s.server.stored(*d).unwrap())
         .collect();
     assert_eq!(after, before, "nothing refused is stored");
 }
 
 async fn a_night_walker_cannot_start_an_assessment(backend: Backend) {
-    let server = Server::start(backend).await;
-    let devices = server.demo().await;
+    let (s, devices) = demo(backend).await;
     let walker = &devices[6];
     let area = an_area(walker);
     // An assessment with no grade in it yet: nothing the walker may not write but the
@@ -492,7 +389,7 @@ async fn a_night_walker_cannot_start_an_assessment(backend: Backend) {
         matches!(&outcome, PushOutcome::Refused { code: RefusalCode::ForbiddenField, message } if message.contains("deployment group")),
         "a night walker's new assessment must be refused as the deployment group's: {outcome:?}"
     );
-    assert_eq!(server.stored(assessment.id.0), None, "nothing is stored");
+    assert_eq!(s.server.stored(assessment.id.0), None, "nothing is stored");
 
     // The device refuses the same early.
     let early = walker
@@ -518,12 +415,11 @@ async fn a_night_walker_cannot_start_an_assessment(backend: Backend) {
         .unwrap();
     guard.sync().await;
     assert!(guard.store().refused_changes().unwrap().is_empty());
-    assert!(server.stored(assessment.id.0).is_some());
+    assert!(s.server.stored(assessment.id.0).is_some());
 }
 
 async fn honest_concurrent_edits_still_merge(backend: Backend) {
-    let server = Server::start(backend).await;
-    let devices = server.demo().await;
+    let (_s, devices) = demo(backend).await;
     let (coordinator, faltare, police, guard) =
         (&devices[0], &devices[1], &devices[3], &devices[4]);
     let id = faltare
@@ -636,8 +532,7 @@ fn widen(device: &Device, id: ObservationId) -> Observation {
 /// which could not read it before, never receives the name. A note the coordinator
 /// wrote offline meanwhile still reaches everyone, and the report counts once.
 async fn text_removed_before_a_report_is_widened_never_reaches_its_new_readers(backend: Backend) {
-    let server = Server::start(backend).await;
-    let devices = server.demo().await;
+    let (s, devices) = demo(backend).await;
     let (coordinator, police, guard) = (&devices[0], &devices[3], &devices[4]);
     let mut draft = report_draft("Kalle Svensson, 15 år, langade vid perrongen");
     draft.visibility = Some("kommun-polis".into());
@@ -721,7 +616,7 @@ async fn text_removed_before_a_report_is_widened_never_reaches_its_new_readers(b
         .await
         .unwrap();
     assert!(erased.status().is_success(), "{}", erased.status());
-    assert!(server.stored(old.0).is_none() && server.stored(new.id.0).is_none());
+    assert!(s.server.stored(old.0).is_none() && s.server.stored(new.id.0).is_none());
     for device in [coordinator, police, guard] {
         device.sync().await;
         assert!(device.store().document_changes(&old.0).unwrap().is_empty());
@@ -739,8 +634,7 @@ async fn text_removed_before_a_report_is_widened_never_reaches_its_new_readers(b
 /// readers), nor hide a report by naming a continuation that does not continue it, nor
 /// continue another's report it may not widen.
 async fn a_report_is_widened_only_by_continuing_it(backend: Backend) {
-    let server = Server::start(backend).await;
-    let devices = server.demo().await;
+    let (s, devices) = demo(backend).await;
     let (police, guard) = (&devices[3], &devices[4]);
     let mut draft = report_draft("Langning");
     draft.visibility = Some("egen-organisation".into());
@@ -793,28 +687,11 @@ async fn a_report_is_widened_only_by_continuing_it(backend: Backend) {
         matches!(outcome, PushOutcome::Refused { .. }),
         "the guard may not widen the police's report: {outcome:?}"
     );
-    assert!(server.stored(forged.id.0).is_none());
+    assert!(s.server.stored(forged.id.0).is_none());
 }
 
-macro_rules! on_both_backends {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                super::$case(super::Backend::Sqlite).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                super::$case(super::Backend::Postgres).await;
-            })*
-        }
-    };
-}
-
-on_both_backends!(
-    a_reader_adding_keys_to_someone_elses_report_is_refused_and_the_report_does_not_grow,
+lagesbild_tests::on_both_backends!(
+    async a_reader_adding_keys_to_someone_elses_report_is_refused_and_the_report_does_not_grow,
     a_reader_replacing_the_notes_list_with_a_copy_is_refused_and_a_concurrent_note_still_appears,
     meetings_decisions_and_assessments_are_closed_world_too,
     a_night_walker_cannot_start_an_assessment,

@@ -2,127 +2,19 @@
 //! deadline, one address cannot take the connections from everyone else, one device
 //! cannot take the long polls from other devices, someone else's failed guesses never
 //! lock out a valid device, and revocation or a change of membership takes effect on
-//! requests already in flight — on both of the server's backends where it concerns
-//! storage. Every case runs with a bounded count and finishes in seconds.
+//! requests already in flight. Every case runs on both of the server's backends, with a
+//! bounded count, and finishes in seconds.
 #![allow(clippy::unwrap_used)]
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::wire::{AdminChange, FeedEntry, FeedPage, PushRequest};
 use lagesbild_core::{DeviceId, ObservationDraft, Role};
-use lagesbild_sync::Service;
-use lagesbild_sync::storage::{Postgres, Sqlite, Storage};
-use lagesbild_tests::postgres::TestDatabase;
-use lagesbild_tests::{Device, now, wire_changes};
+use lagesbild_tests::{Backend, Device, Scenario, now, wire_changes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
-use tokio::sync::watch;
-
-/// The backends a case runs on.
-#[derive(Debug, Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// A server in this process on a loopback port, over either backend.
-struct Server {
-    service: Arc<Service>,
-    addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    _dir: tempfile::TempDir,
-    _database: Option<TestDatabase>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.send_replace(true);
-    }
-}
-
-impl Server {
-    async fn start(backend: Backend) -> Server {
-        Server::start_with(backend, Vec::new()).await
-    }
-
-    /// Serves with `trusted_proxies`, whose `X-Forwarded-For` says who the client is.
-    async fn start_with(backend: Backend, trusted_proxies: Vec<IpAddr>) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let (storage, database): (Box<dyn Storage>, _) = match backend {
-            Backend::Sqlite => (
-                Box::new(Sqlite::open(&dir.path().join("server.sqlite3")).unwrap()),
-                None,
-            ),
-            Backend::Postgres => {
-                let database = TestDatabase::create();
-                let url = database.url.clone();
-                // The blocking client runs a runtime of its own: not on this one's threads.
-                let storage = tokio::task::spawn_blocking(move || Postgres::open(&url).unwrap())
-                    .await
-                    .unwrap();
-                (Box::new(storage), Some(database))
-            }
-        };
-        let service = Arc::new(Service::with_storage(storage));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, mut stopping) = watch::channel(false);
-        let serving = Arc::clone(&service);
-        tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopping.wait_for(|s| *s).await;
-            };
-            let edge = lagesbild_sync::http::Edge {
-                tls: None,
-                trusted_proxies,
-            };
-            lagesbild_sync::http::serve_with(listener, serving, edge, shutdown)
-                .await
-                .unwrap();
-        });
-        Server {
-            service,
-            addr,
-            stop,
-            _dir: dir,
-            _database: database,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Runs `f` on the service from a blocking thread (the PostgreSQL client blocks).
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&Service) -> T + Send + 'static) -> T {
-        let service = Arc::clone(&self.service);
-        tokio::task::spawn_blocking(move || f(&service))
-            .await
-            .unwrap()
-    }
-
-    /// The demo workspace, and an enrolment code per demo person.
-    async fn demo(&self, name: &str) -> (lagesbild_core::demo::DemoWorkspace, Vec<String>) {
-        let demo = lagesbild_core::demo::workspace(name);
-        let people = demo.clone();
-        let codes = self
-            .run(move |s| {
-                s.install_demo(&people, 0, now()).unwrap();
-                people
-                    .people
-                    .iter()
-                    .map(|p| {
-                        s.enrolment_code(p.user, chrono::Duration::hours(1), now())
-                            .unwrap()
-                    })
-                    .collect()
-            })
-            .await;
-        (demo, codes)
-    }
-}
 
 /// The device's id, as the server knows it.
 fn device_id(device: &Device) -> DeviceId {
@@ -212,31 +104,24 @@ fn client_from(source: IpAddr) -> reqwest::Client {
         .unwrap()
 }
 
-macro_rules! on_both_backends {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() { super::$case(super::Backend::Sqlite).await; })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() { super::$case(super::Backend::Postgres).await; })*
-        }
-    };
-}
-
-on_both_backends!(
+lagesbild_tests::on_both_backends!(
+    async slow_enrolment_bodies_from_thousands_of_connections_do_not_stop_health_or_a_valid_device,
+    a_body_that_does_not_arrive_in_time_is_answered_408_on_every_route,
+    bad_tokens_from_one_address_do_not_lock_out_a_valid_device_behind_it,
+    a_valid_enrolment_code_is_taken_from_an_address_that_guessed_too_often,
+    behind_a_trusted_proxy_the_real_address_is_throttled_not_the_proxy,
+    failed_enrolments_are_bounded_per_window_across_many_addresses,
+    thousands_of_long_polls_from_one_device_do_not_starve_another_device,
     a_push_whose_body_arrives_after_its_device_is_revoked_stores_nothing,
     an_administrative_act_whose_body_arrives_after_its_device_is_revoked_does_nothing,
     an_open_long_poll_answers_nothing_after_revocation_deactivation_or_a_move,
 );
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_enrolment_bodies_from_thousands_of_connections_do_not_stop_health_or_a_valid_device()
-{
-    let server = Server::start(Backend::Sqlite).await;
-    let (_, codes) = server.demo("Segt").await;
-    let device = Device::enroll(&server.url(), &codes[1], "fältare").await;
+async fn slow_enrolment_bodies_from_thousands_of_connections_do_not_stop_health_or_a_valid_device(
+    backend: Backend,
+) {
+    let s = Scenario::on(backend).named("Segt").start().await;
+    let device = s.enroll(1, "fältare").await;
     // More connections than the server holds at once, each a promise of an enrolment
     // whose body never comes, all from one address.
     let attacker: IpAddr = [127, 0, 0, 2].into();
@@ -245,7 +130,7 @@ async fn slow_enrolment_bodies_from_thousands_of_connections_do_not_stop_health_
     for _ in 0..lagesbild_sync::http::MAX_CONNECTIONS + 100 {
         let Ok(Ok(mut stream)) = tokio::time::timeout(
             Duration::from_millis(100),
-            connect_from(attacker, server.addr),
+            connect_from(attacker, s.server.addr),
         )
         .await
         else {
@@ -265,7 +150,7 @@ async fn slow_enrolment_bodies_from_thousands_of_connections_do_not_stop_health_
     );
     let t = Instant::now();
     let health = client_from([127, 0, 0, 1].into())
-        .get(format!("{}/health", server.url()))
+        .get(format!("{}/health", s.url()))
         .timeout(Duration::from_secs(2))
         .send()
         .await;
@@ -275,7 +160,7 @@ async fn slow_enrolment_bodies_from_thousands_of_connections_do_not_stop_health_
         held.len()
     );
     let me = client_from([127, 0, 0, 1].into())
-        .get(format!("{}/v1/me", server.url()))
+        .get(format!("{}/v1/me", s.url()))
         .bearer_auth(&device.token)
         .timeout(Duration::from_secs(2))
         .send()
@@ -291,11 +176,9 @@ async fn slow_enrolment_bodies_from_thousands_of_connections_do_not_stop_health_
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_that_does_not_arrive_in_time_is_answered_408_on_every_route() {
-    let server = Server::start(Backend::Sqlite).await;
-    let (_, codes) = server.demo("Långsamt").await;
-    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnare").await;
+async fn a_body_that_does_not_arrive_in_time_is_answered_408_on_every_route(backend: Backend) {
+    let s = Scenario::on(backend).named("Långsamt").start().await;
+    let coordinator = s.enroll(0, "samordnare").await;
     let ws = coordinator.workspace;
     let routes = [
         ("/v1/enroll".to_string(), None),
@@ -312,7 +195,7 @@ async fn a_body_that_does_not_arrive_in_time_is_answered_408_on_every_route() {
     let waits: Vec<_> = routes
         .into_iter()
         .map(|(path, token)| {
-            let addr = server.addr;
+            let addr = s.server.addr;
             tokio::spawn(async move {
                 let mut stream = TcpStream::connect(addr).await.unwrap();
                 let credential = token
@@ -347,16 +230,14 @@ async fn a_body_that_does_not_arrive_in_time_is_answered_408_on_every_route() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_tokens_from_one_address_do_not_lock_out_a_valid_device_behind_it() {
-    let server = Server::start(Backend::Sqlite).await;
-    let (_, codes) = server.demo("Delad adress").await;
-    let device = Device::enroll(&server.url(), &codes[1], "fältare").await;
+async fn bad_tokens_from_one_address_do_not_lock_out_a_valid_device_behind_it(backend: Backend) {
+    let s = Scenario::on(backend).named("Delad adress").start().await;
+    let device = s.enroll(1, "fältare").await;
     let client = client_from([127, 0, 0, 1].into());
     let mut statuses = Vec::new();
     for i in 0..12 {
         let response = client
-            .get(format!("{}/v1/me", server.url()))
+            .get(format!("{}/v1/me", s.url()))
             .bearer_auth(format!("gissning-{i}"))
             .send()
             .await
@@ -365,7 +246,7 @@ async fn bad_tokens_from_one_address_do_not_lock_out_a_valid_device_behind_it() 
     }
     assert_eq!(&statuses[10..], &[429, 429], "the guesser is slowed");
     let me = client
-        .get(format!("{}/v1/me", server.url()))
+        .get(format!("{}/v1/me", s.url()))
         .bearer_auth(&device.token)
         .send()
         .await
@@ -385,18 +266,19 @@ async fn bad_tokens_from_one_address_do_not_lock_out_a_valid_device_behind_it() 
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_valid_enrolment_code_is_taken_from_an_address_that_guessed_too_often() {
+async fn a_valid_enrolment_code_is_taken_from_an_address_that_guessed_too_often(backend: Backend) {
     // A municipality's NAT: someone behind it mistypes (or guesses) codes, then a
     // colleague behind the same address enrols with the code the coordinator gave them.
-    let server = Server::start(Backend::Sqlite).await;
-    let (_, codes) = server.demo("Delad adress vid inskrivning").await;
+    let s = Scenario::on(backend)
+        .named("Delad adress vid inskrivning")
+        .start()
+        .await;
     let client = client_from([127, 0, 0, 1].into());
     let enrol = |code: &str, actor: &str| serde_json::json!({"code": code, "device_name": "platta", "actor": actor});
     let mut statuses = Vec::new();
     for i in 0..12 {
         let response = client
-            .post(format!("{}/v1/enroll", server.url()))
+            .post(format!("{}/v1/enroll", s.url()))
             .json(&enrol(&format!("AAAA-BBBB-CC{i:02}"), "00ff"))
             .send()
             .await
@@ -405,8 +287,8 @@ async fn a_valid_enrolment_code_is_taken_from_an_address_that_guessed_too_often(
     }
     assert_eq!(&statuses[10..], &[429, 429], "the guesser is slowed");
     let valid = client
-        .post(format!("{}/v1/enroll", server.url()))
-        .json(&enrol(&codes[1], "0a0b0c0d"))
+        .post(format!("{}/v1/enroll", s.url()))
+        .json(&enrol(&s.codes[1], "0a0b0c0d"))
         .send()
         .await
         .unwrap();
@@ -416,7 +298,7 @@ async fn a_valid_enrolment_code_is_taken_from_an_address_that_guessed_too_often(
         "a valid code is never refused for someone else's failures"
     );
     let again = client
-        .post(format!("{}/v1/enroll", server.url()))
+        .post(format!("{}/v1/enroll", s.url()))
         .json(&enrol("AAAA-BBBB-CC99", "00fe"))
         .send()
         .await
@@ -424,16 +306,18 @@ async fn a_valid_enrolment_code_is_taken_from_an_address_that_guessed_too_often(
     assert_eq!(again.status(), 429, "and guesses are still slowed after it");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn behind_a_trusted_proxy_the_real_address_is_throttled_not_the_proxy() {
+async fn behind_a_trusted_proxy_the_real_address_is_throttled_not_the_proxy(backend: Backend) {
     // The packaged set-up: a TLS proxy on this machine, trusted to say who the client is.
-    let server = Server::start_with(Backend::Sqlite, vec![[127, 0, 0, 1].into()]).await;
-    let (_, codes) = server.demo("Bakom proxyn").await;
-    let device = Device::enroll(&server.url(), &codes[1], "fältare").await;
+    let s = Scenario::on(backend)
+        .named("Bakom proxyn")
+        .trusting(vec![[127, 0, 0, 1].into()])
+        .start()
+        .await;
+    let device = s.enroll(1, "fältare").await;
     let proxy = client_from([127, 0, 0, 1].into());
     let me = |token: String, client: &str| {
         proxy
-            .get(format!("{}/v1/me", server.url()))
+            .get(format!("{}/v1/me", s.url()))
             .bearer_auth(token)
             .header("x-forwarded-for", format!("{client}, 127.0.0.1"))
             .send()
@@ -467,7 +351,7 @@ async fn behind_a_trusted_proxy_the_real_address_is_throttled_not_the_proxy() {
     let mut forged = Vec::new();
     for i in 0..11 {
         let response = direct
-            .get(format!("{}/v1/me", server.url()))
+            .get(format!("{}/v1/me", s.url()))
             .bearer_auth(format!("gissning-{i}"))
             .header("x-forwarded-for", format!("203.0.113.{i}"))
             .send()
@@ -481,10 +365,8 @@ async fn behind_a_trusted_proxy_the_real_address_is_throttled_not_the_proxy() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_enrolments_are_bounded_per_window_across_many_addresses() {
-    let server = Server::start(Backend::Sqlite).await;
-    let (_, codes) = server.demo("Gissningar").await;
+async fn failed_enrolments_are_bounded_per_window_across_many_addresses(backend: Backend) {
+    let s = Scenario::on(backend).named("Gissningar").start().await;
     let guess = serde_json::json!({"code": "AAAA-BBBB-CCCC", "device_name": "x", "actor": "00ff"});
     let mut answered = 0;
     let mut slowed = 0;
@@ -496,7 +378,7 @@ async fn failed_enrolments_are_bounded_per_window_across_many_addresses() {
     for _ in 0..10 {
         for client in &clients {
             let response = client
-                .post(format!("{}/v1/enroll", server.url()))
+                .post(format!("{}/v1/enroll", s.url()))
                 .json(&guess)
                 .send()
                 .await
@@ -520,8 +402,8 @@ async fn failed_enrolments_are_bounded_per_window_across_many_addresses() {
     );
     let actor = automerge::ActorId::random().to_hex_string();
     let uninvolved = client_from([127, 0, 2, 1].into())
-        .post(format!("{}/v1/enroll", server.url()))
-        .json(&serde_json::json!({"code": codes[1], "device_name": "fältarens telefon", "actor": actor}))
+        .post(format!("{}/v1/enroll", s.url()))
+        .json(&serde_json::json!({"code": s.codes[1], "device_name": "fältarens telefon", "actor": actor}))
         .send()
         .await
         .unwrap();
@@ -532,13 +414,11 @@ async fn failed_enrolments_are_bounded_per_window_across_many_addresses() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn thousands_of_long_polls_from_one_device_do_not_starve_another_device() {
-    let server = Server::start(Backend::Sqlite).await;
-    let (_, codes) = server.demo("Långa frågor").await;
-    let greedy = Device::enroll(&server.url(), &codes[4], "väktare").await;
-    let patient = Device::enroll(&server.url(), &codes[1], "fältare").await;
-    let reporter = Device::enroll(&server.url(), &codes[0], "samordnare").await;
+async fn thousands_of_long_polls_from_one_device_do_not_starve_another_device(backend: Backend) {
+    let s = Scenario::on(backend).named("Långa frågor").start().await;
+    let greedy = s.enroll(4, "väktare").await;
+    let patient = s.enroll(1, "fältare").await;
+    let reporter = s.enroll(0, "samordnare").await;
     let ws = greedy.workspace;
     let poll = |since: i64, token: &str| {
         format!(
@@ -552,7 +432,7 @@ async fn thousands_of_long_polls_from_one_device_do_not_starve_another_device() 
     for _ in 0..lagesbild_sync::http::MAX_CONNECTIONS + 100 {
         let Ok(Ok(mut stream)) = tokio::time::timeout(
             Duration::from_millis(100),
-            connect_from([127, 0, 0, 3].into(), server.addr),
+            connect_from([127, 0, 0, 3].into(), s.server.addr),
         )
         .await
         else {
@@ -602,7 +482,7 @@ async fn thousands_of_long_polls_from_one_device_do_not_starve_another_device() 
 
     // One device holds at most its share of long polls: a new one answers the oldest.
     drop(held);
-    let mut oldest = TcpStream::connect(server.addr).await.unwrap();
+    let mut oldest = TcpStream::connect(s.server.addr).await.unwrap();
     let head: FeedPage = greedy.get("feed?since=0").await;
     oldest
         .write_all(poll(head.cursor, &greedy.token).as_bytes())
@@ -611,7 +491,7 @@ async fn thousands_of_long_polls_from_one_device_do_not_starve_another_device() 
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut newer = Vec::new();
     for _ in 0..lagesbild_sync::http::MAX_POLLS_PER_DEVICE {
-        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        let mut stream = TcpStream::connect(s.server.addr).await.unwrap();
         stream
             .write_all(poll(head.cursor, &greedy.token).as_bytes())
             .await
@@ -628,16 +508,18 @@ async fn thousands_of_long_polls_from_one_device_do_not_starve_another_device() 
 async fn an_administrative_act_whose_body_arrives_after_its_device_is_revoked_does_nothing(
     backend: Backend,
 ) {
-    let server = Server::start(backend).await;
-    let (_, codes) = server.demo("Återkallad samordnare").await;
-    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnarens dator").await;
-    let field = Device::enroll(&server.url(), &codes[1], "fältarens telefon").await;
+    let s = Scenario::on(backend)
+        .named("Återkallad samordnare")
+        .start()
+        .await;
+    let coordinator = s.enroll(0, "samordnarens dator").await;
+    let field = s.enroll(1, "fältarens telefon").await;
     let body = serde_json::to_vec(&AdminChange::AddOrganisation {
         name: "Under återkallelsen".into(),
         kind: lagesbild_core::OrganisationKind::Vaktbolag,
     })
     .unwrap();
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let mut stream = TcpStream::connect(s.server.addr).await.unwrap();
     let head = format!(
         "POST /v1/workspaces/{}/admin/changes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
          Authorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
@@ -651,9 +533,7 @@ async fn an_administrative_act_whose_body_arrives_after_its_device_is_revoked_do
     tokio::time::sleep(Duration::from_millis(300)).await;
     // The operator revokes the coordinator's device (stolen) while its act is on the way.
     let device = device_id(&coordinator);
-    server
-        .run(move |s| s.revoke_device(device, now()).unwrap())
-        .await;
+    s.call(|service| service.revoke_device(device, now()).unwrap());
     stream.write_all(&body[half..]).await.unwrap();
     let (status, answer) = response(&mut stream, Duration::from_secs(10))
         .await
@@ -671,10 +551,9 @@ async fn an_administrative_act_whose_body_arrives_after_its_device_is_revoked_do
 }
 
 async fn a_push_whose_body_arrives_after_its_device_is_revoked_stores_nothing(backend: Backend) {
-    let server = Server::start(backend).await;
-    let (_, codes) = server.demo("Återkallad").await;
-    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnare").await;
-    let guard = Device::enroll(&server.url(), &codes[4], "väktarens telefon").await;
+    let s = Scenario::on(backend).named("Återkallad").start().await;
+    let coordinator = s.enroll(0, "samordnare").await;
+    let guard = s.enroll(4, "väktarens telefon").await;
     let report = guard
         .store()
         .record(&report("Skrivet före återkallelsen", "alla"), now())
@@ -683,7 +562,7 @@ async fn a_push_whose_body_arrives_after_its_device_is_revoked_stores_nothing(ba
         changes: wire_changes(&guard.store(), report.id.0),
     })
     .unwrap();
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let mut stream = TcpStream::connect(s.server.addr).await.unwrap();
     let head = format!(
         "POST /v1/workspaces/{}/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
          Authorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
@@ -709,24 +588,27 @@ async fn a_push_whose_body_arrives_after_its_device_is_revoked_stores_nothing(ba
         !coordinator.report_ids().contains(&report.id.0),
         "a push from a device revoked before it was stored is not stored"
     );
-    let stored = server
-        .run(move |s| s.devices().unwrap().into_iter().any(|d| d.id == device))
-        .await;
+    let stored = s.call(|service| {
+        service
+            .devices()
+            .unwrap()
+            .into_iter()
+            .any(|d| d.id == device)
+    });
     assert!(stored, "the device is still listed, revoked");
 }
 
 async fn an_open_long_poll_answers_nothing_after_revocation_deactivation_or_a_move(
     backend: Backend,
 ) {
-    let server = Server::start(backend).await;
-    let (demo, codes) = server.demo("Under väntan").await;
-    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnare").await;
-    let moved = Device::enroll(&server.url(), &codes[1], "fältare").await;
-    let deactivated = Device::enroll(&server.url(), &codes[2], "socialfältare").await;
-    let revoked = Device::enroll(&server.url(), &codes[4], "väktare").await;
+    let s = Scenario::on(backend).named("Under väntan").start().await;
+    let coordinator = s.enroll(0, "samordnare").await;
+    let moved = s.enroll(1, "fältare").await;
+    let deactivated = s.enroll(2, "socialfältare").await;
+    let revoked = s.enroll(4, "väktare").await;
     // The fältare works in the coordinator's own organisation for now.
-    let (own, elsewhere) = (demo.organisations[0].id, demo.organisations[1].id);
-    let fieldworker = demo.people[1].user;
+    let (own, elsewhere) = (s.demo.organisations[0].id, s.demo.organisations[1].id);
+    let fieldworker = s.demo.people[1].user;
     administer(
         &coordinator,
         AdminChange::ChangePerson {
@@ -766,7 +648,7 @@ async fn an_open_long_poll_answers_nothing_after_revocation_deactivation_or_a_mo
     administer(
         &coordinator,
         AdminChange::Deactivate {
-            user: demo.people[2].user,
+            user: s.demo.people[2].user,
         },
     )
     .await;

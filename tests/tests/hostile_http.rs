@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, WireChange};
 use lagesbild_core::{ObservationDraft, ObservationId};
-use lagesbild_tests::{Device, TestServer, memory_mb, now};
+use lagesbild_tests::{Backend, Database, Device, Scenario, TestServer, memory_mb, now};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One hostile request.
@@ -37,21 +37,41 @@ fn hostile(
     }
 }
 
-/// What the server holds, to check that nothing hostile was stored.
-fn holdings(db: &std::path::Path) -> Vec<i64> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    [
-        "SELECT COUNT(*) FROM feed",
-        "SELECT COUNT(*) FROM documents",
-        "SELECT COUNT(*) FROM places",
-        "SELECT COUNT(*) FROM categories",
-        "SELECT COUNT(*) FROM devices",
-        "SELECT COUNT(*) FROM erased",
-        "SELECT COALESCE(SUM(register_version), 0) FROM workspaces",
-    ]
-    .iter()
-    .map(|q| conn.query_row(q, [], |r| r.get(0)).unwrap())
-    .collect()
+/// What the server holds, to check that nothing hostile was stored: in every workspace
+/// the feed's entries, its erasures (each a removal in the feed), the documents, places,
+/// categories and register version; the devices; and the workspaces themselves.
+fn holdings(server: &TestServer) -> Vec<(&'static str, usize)> {
+    server.read(|tx| {
+        let mut held = vec![
+            ("workspaces", 0),
+            ("feed", 0),
+            ("erased", 0),
+            ("documents", 0),
+            ("places", 0),
+            ("categories", 0),
+            ("register versions", 0),
+            ("devices", tx.devices().unwrap().len()),
+        ];
+        for workspace in tx.workspaces().unwrap() {
+            let ws = workspace.id;
+            let feed = tx.feed(ws, 0, 1_000_000).unwrap();
+            let documents = tx.documents(ws, uuid::Uuid::nil(), 1_000_000).unwrap();
+            let (_, version) = tx.workspace(ws).unwrap().unwrap();
+            let counts = [
+                1,
+                feed.len(),
+                feed.iter().filter(|r| r.remove).count(),
+                documents.len(),
+                tx.places(ws).unwrap().len(),
+                tx.categories(ws).unwrap().len(),
+                usize::try_from(version).unwrap(),
+            ];
+            for (n, count) in counts.into_iter().enumerate() {
+                held[n].1 += count;
+            }
+        }
+        held
+    })
 }
 
 /// The start of a body, for a failure message.
@@ -92,17 +112,18 @@ fn bad_changes(real: &[u8], rng: &mut fastrand::Rng) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps_serving() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Angrepp");
-    let codes = server.install_demo(&demo, 10);
+async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps_serving(
+    backend: Backend,
+) {
+    let Scenario { server, codes, .. } = Scenario::on(backend)
+        .named("Angrepp")
+        .reports(10)
+        .start()
+        .await;
     let attacker = Device::enroll(&server.url(), &codes[4], "väktare").await;
     let bystander = Device::enroll(&server.url(), &codes[1], "fältare").await;
     let other = server
-        .service
-        .create_workspace("Grannkommunen", now())
+        .call(|s| s.create_workspace("Grannkommunen", now()))
         .unwrap();
     let draft = ObservationDraft {
         category: Some("klotter".into()),
@@ -407,7 +428,7 @@ async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps
         catalogue.len()
     );
 
-    let before = holdings(&server.db_path);
+    let before = holdings(&server);
     let peak_before = memory_mb().1;
     let client = reqwest::Client::new();
     let base = server.url();
@@ -514,11 +535,7 @@ async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps
             );
         }
     }
-    assert_eq!(
-        holdings(&server.db_path),
-        before,
-        "nothing hostile was stored"
-    );
+    assert_eq!(holdings(&server), before, "nothing hostile was stored");
     assert!(
         memory_mb().1 < peak_before + 150,
         "memory stays bounded: {} → {} MB",
@@ -535,10 +552,8 @@ async fn two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_connection_that_sends_half_its_headers_is_closed() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+async fn a_connection_that_sends_half_its_headers_is_closed(backend: Backend) {
+    let server = TestServer::on(Database::new(backend)).await;
     let mut socket = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     socket
         .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
@@ -568,10 +583,8 @@ async fn a_connection_that_sends_half_its_headers_is_closed() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_authentication_is_slowed_per_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
+async fn failed_authentication_is_slowed_per_address(backend: Backend) {
+    let server = TestServer::on(Database::new(backend)).await;
     let client = reqwest::Client::new();
     let mut statuses = Vec::new();
     for i in 0..12 {
@@ -598,3 +611,12 @@ async fn failed_authentication_is_slowed_per_address() {
     );
     assert!(enrol.headers().contains_key("retry-after"));
 }
+
+lagesbild_tests::on_both_backends!(
+    async(4) two_hundred_hostile_requests_get_4xx_store_nothing_and_the_server_keeps_serving,
+);
+
+lagesbild_tests::on_both_backends!(
+    async a_connection_that_sends_half_its_headers_is_closed,
+    failed_authentication_is_slowed_per_address,
+);

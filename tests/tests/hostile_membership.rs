@@ -5,12 +5,12 @@
 //! enrolments leaves a bounded trace in the audit log that still counts them; and two
 //! coordinators merging places into each other at once leave a register without a cycle.
 //!
-//! Each case is a function over a `Backend`; `both!` makes a SQLite and a PostgreSQL
-//! test of it. These are plain (not async) tests: the PostgreSQL client blocks.
+//! Each case is a function over a `Backend`; `on_both_backends!` makes a SQLite and a
+//! PostgreSQL test of it. These are plain (not async) tests: they call the service
+//! directly, and its PostgreSQL client blocks.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 
 use lagesbild_core::demo::DemoWorkspace;
@@ -20,52 +20,10 @@ use lagesbild_core::sync::wire::{
 use lagesbild_core::{OrganisationKind, PlaceId, Role, Timestamp, UserId, WorkspaceId};
 use lagesbild_sync::Service;
 use lagesbild_sync::service::{Member, NewUser, ServiceError};
-use lagesbild_sync::storage::{Postgres, Sqlite, Storage};
-use lagesbild_tests::postgres::TestDatabase;
+use lagesbild_tests::{Backend, Database};
 
-/// A backend with a database of its own.
-enum Backend {
-    Sqlite(PathBuf, #[allow(dead_code)] tempfile::TempDir),
-    Postgres(TestDatabase),
-}
-
-impl Backend {
-    fn sqlite() -> Backend {
-        let dir = tempfile::tempdir().unwrap();
-        Backend::Sqlite(dir.path().join("server.sqlite3"), dir)
-    }
-
-    fn postgres() -> Backend {
-        Backend::Postgres(TestDatabase::create())
-    }
-
-    /// A storage on this backend's database; several may be open at once, as several
-    /// server instances are.
-    fn open(&self) -> Box<dyn Storage> {
-        match self {
-            Backend::Sqlite(path, _) => Box::new(Sqlite::open(path).unwrap()),
-            Backend::Postgres(db) => Box::new(Postgres::open(&db.url).unwrap()),
-        }
-    }
-
-    fn service(&self) -> Service {
-        Service::with_storage(self.open())
-    }
-}
-
-macro_rules! both {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $case() { super::$case(&super::Backend::sqlite()); })*
-        }
-        mod postgres {
-            $(#[test] fn $case() { super::$case(&super::Backend::postgres()); })*
-        }
-    };
-}
-
-both!(
-    a_code_issued_in_one_workspace_yields_a_device_refused_in_every_other,
+lagesbild_tests::on_both_backends!(
+    blocking a_code_issued_in_one_workspace_yields_a_device_refused_in_every_other,
     a_coordinator_cannot_revoke_a_device_another_workspace_enrolled,
     nobody_changes_their_own_organisation_role_or_membership,
     the_last_coordinator_cannot_be_demoted_deactivated_or_removed_by_any_path,
@@ -165,8 +123,9 @@ fn serve(service: Arc<Service>) -> (tokio::runtime::Runtime, String) {
     (runtime, url)
 }
 
-fn a_code_issued_in_one_workspace_yields_a_device_refused_in_every_other(backend: &Backend) {
-    let service = Arc::new(backend.service());
+fn a_code_issued_in_one_workspace_yields_a_device_refused_in_every_other(backend: Backend) {
+    let db = Database::new(backend);
+    let service = Arc::new(db.service());
     let a = demo(&service, "Salem");
     let b = demo(&service, "Botkyrka");
     let a_coordinator = member(&service, coordinator(&a), a.workspace.id, "A:s dator");
@@ -265,8 +224,9 @@ fn a_code_issued_in_one_workspace_yields_a_device_refused_in_every_other(backend
     );
 }
 
-fn a_coordinator_cannot_revoke_a_device_another_workspace_enrolled(backend: &Backend) {
-    let service = backend.service();
+fn a_coordinator_cannot_revoke_a_device_another_workspace_enrolled(backend: Backend) {
+    let db = Database::new(backend);
+    let service = db.service();
     let a = demo(&service, "Salem");
     let b = demo(&service, "Botkyrka");
     let a_coordinator = member(&service, coordinator(&a), a.workspace.id, "A:s dator");
@@ -306,8 +266,9 @@ fn a_coordinator_cannot_revoke_a_device_another_workspace_enrolled(backend: &Bac
     );
 }
 
-fn nobody_changes_their_own_organisation_role_or_membership(backend: &Backend) {
-    let service = backend.service();
+fn nobody_changes_their_own_organisation_role_or_membership(backend: Backend) {
+    let db = Database::new(backend);
+    let service = db.service();
     let a = demo(&service, "Salem");
     let b = demo(&service, "Botkyrka");
     let me = coordinator(&a);
@@ -418,8 +379,9 @@ fn nobody_changes_their_own_organisation_role_or_membership(backend: &Backend) {
     );
 }
 
-fn the_last_coordinator_cannot_be_demoted_deactivated_or_removed_by_any_path(backend: &Backend) {
-    let service = backend.service();
+fn the_last_coordinator_cannot_be_demoted_deactivated_or_removed_by_any_path(backend: Backend) {
+    let db = Database::new(backend);
+    let service = db.service();
     let a = demo(&service, "Salem");
     let last = coordinator(&a);
     let coordinator = member(&service, last, a.workspace.id, "Enda samordnarens dator");
@@ -538,10 +500,11 @@ fn the_last_coordinator_cannot_be_demoted_deactivated_or_removed_by_any_path(bac
 
 /// Fresh workspaces, each with exactly two coordinators, who deactivate each other at
 /// the same moment.
-fn two_coordinators_removing_each_other_at_once_leave_one(backend: &Backend) {
-    let one = backend.service();
+fn two_coordinators_removing_each_other_at_once_leave_one(backend: Backend) {
+    let db = Database::new(backend);
+    let one = db.service();
     // Another server instance on the same database.
-    let two = backend.service();
+    let two = db.service();
     for round in 0..6 {
         let ws = one
             .create_workspace(&format!("Kommun {round}"), at(0))
@@ -605,8 +568,9 @@ fn two_coordinators_removing_each_other_at_once_leave_one(backend: &Backend) {
     }
 }
 
-fn five_hundred_failed_enrolments_leave_a_bounded_trace_that_counts_them(backend: &Backend) {
-    let service = backend.service();
+fn five_hundred_failed_enrolments_leave_a_bounded_trace_that_counts_them(backend: Backend) {
+    let db = Database::new(backend);
+    let service = db.service();
     let a = demo(&service, "Salem");
     let before = log(&service, None).len();
     // 500 guesses from 50 addresses, one every 100 ms: 50 seconds, which span two
@@ -690,9 +654,10 @@ fn five_hundred_failed_enrolments_leave_a_bounded_trace_that_counts_them(backend
     assert_eq!(log(&service, None).len(), entries.len());
 }
 
-fn concurrent_merges_of_two_places_into_each_other_leave_one_merged(backend: &Backend) {
-    let one = backend.service();
-    let two = backend.service();
+fn concurrent_merges_of_two_places_into_each_other_leave_one_merged(backend: Backend) {
+    let db = Database::new(backend);
+    let one = db.service();
+    let two = db.service();
     let a = demo(&one, "Salem");
     let coordinator = member(&one, coordinator(&a), a.workspace.id, "Samordnarens dator");
     let add = |name: &str| -> PlaceId {

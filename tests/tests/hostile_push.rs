@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, RefusalCode, WireChange};
-use lagesbild_tests::{Device, TestServer, memory_mb};
+use lagesbild_tests::{Backend, Device, Scenario, memory_mb};
 use sha2::{Digest, Sha256};
 
 /// A compressed Automerge chunk (type 2) whose DEFLATE data inflates to `inflated`
@@ -37,12 +37,12 @@ fn deflate_bomb(inflated: usize) -> Vec<u8> {
     chunk
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn decompression_bombs_neither_stall_other_devices_nor_raise_memory() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Bomb");
-    let codes = server.install_demo(&demo, 20);
+async fn decompression_bombs_neither_stall_other_devices_nor_raise_memory(backend: Backend) {
+    let Scenario { server, codes, .. } = Scenario::on(backend)
+        .named("Bomb")
+        .reports(20)
+        .start()
+        .await;
     let attacker = Device::enroll(&server.url(), &codes[4], "väktarens telefon").await;
     let other = Device::enroll(&server.url(), &codes[1], "fältarens telefon").await;
 
@@ -137,13 +137,18 @@ async fn decompression_bombs_neither_stall_other_devices_nor_raise_memory() {
         peak_after < peak_before + 100,
         "memory stays bounded: peak {peak_before} MB before, {peak_after} MB after"
     );
-    let stored: i64 = rusqlite::Connection::open(&server.db_path)
-        .unwrap()
-        .query_row(
-            "SELECT COUNT(*) FROM feed WHERE device_id = (SELECT id FROM devices WHERE name = 'väktarens telefon')",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let device = attacker.store().credential().unwrap().unwrap().device;
+    let workspace = attacker.workspace;
+    let stored = server.read(|tx| {
+        tx.feed(workspace, 0, 1_000_000)
+            .unwrap()
+            .iter()
+            .filter(|r| r.device == Some(device))
+            .count()
+    });
     assert_eq!(stored, 0, "nothing from the bombs is stored");
 }
+
+lagesbild_tests::on_both_backends!(
+    async(4) decompression_bombs_neither_stall_other_devices_nor_raise_memory,
+);

@@ -8,14 +8,14 @@ use lagesbild_core::doc::Document;
 use lagesbild_core::sync::wire::{
     EnrollRequest, PushOutcome, PushResponse, RefusalCode, WireChange,
 };
-use lagesbild_tests::{Device, TestServer, now};
+use lagesbild_tests::{Backend, Device, Scenario, now};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn oversized_and_unprintable_names_and_records_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Gränser");
-    let codes = server.install_demo(&demo, 0);
+async fn oversized_and_unprintable_names_and_records_are_refused(backend: Backend) {
+    let Scenario {
+        server,
+        demo,
+        codes,
+    } = Scenario::on(backend).named("Gränser").start().await;
     let coordinator = Device::enroll(&server.url(), &codes[0], "samordnarens dator").await;
     let client = reqwest::Client::new();
     let base = format!("{}/v1/workspaces/{}", server.url(), coordinator.workspace);
@@ -69,8 +69,7 @@ async fn oversized_and_unprintable_names_and_records_are_refused() {
 
     // A device name that would move an operator's terminal cursor.
     let code = server
-        .service
-        .enrolment_code(demo.people[1].user, chrono::Duration::hours(1), now())
+        .call(|s| s.enrolment_code(demo.people[1].user, chrono::Duration::hours(1), now()))
         .unwrap();
     let enrol = client
         .post(format!("{}/v1/enroll", server.url()))
@@ -113,3 +112,7 @@ async fn oversized_and_unprintable_names_and_records_are_refused() {
         response.results[0].outcome
     );
 }
+
+lagesbild_tests::on_both_backends!(
+    async oversized_and_unprintable_names_and_records_are_refused,
+);

@@ -14,7 +14,7 @@ use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::{ListQuery, Store};
 use lagesbild_tests::app::{App, Display};
-use lagesbild_tests::{server_binary, spawn_serving};
+use lagesbild_tests::{Backend, Database, server_binary, spawn_serving};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
 /// A CA's certificate (PEM, also written to `dir` as `ca.pem`), and a certificate it
@@ -58,15 +58,16 @@ impl Drop for Child {
     }
 }
 
-/// The server over a database in `dir`, listening on `listen` (port 0: the kernel
-/// picks), and the address it serves on; `Err` holds the log of a server that refused.
-fn serve(dir: &Path, listen: &str, env: &[(&str, &OsStr)]) -> Result<(Child, u16), String> {
+/// The server over `database`, listening on `listen` (port 0: the kernel picks), and the
+/// address it serves on; `Err` holds the log of a server that refused.
+fn serve(
+    database: &Database,
+    listen: &str,
+    env: &[(&str, &OsStr)],
+) -> Result<(Child, u16), String> {
     let mut command = Command::new(server_binary());
     command
-        .args([
-            "--database",
-            &dir.join("sync.sqlite3").display().to_string(),
-        ])
+        .args(["--database", database.url()])
         .args(["serve", "--listen", listen]);
     for (key, value) in env {
         command.env(key, value);
@@ -85,13 +86,13 @@ fn error_chain(e: &reqwest::Error) -> String {
     chain
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_server_speaks_https_to_devices_that_trust_its_ca_and_to_no_others() {
+async fn the_server_speaks_https_to_devices_that_trust_its_ca_and_to_no_others(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
+    let database = Database::new(backend);
     let ca = certificates(dir.path(), "Salems kommun");
     let (certificate, key) = (dir.path().join("server.pem"), dir.path().join("server.key"));
     let (mut server, port) = serve(
-        dir.path(),
+        &database,
         "127.0.0.1:0",
         &[
             ("LAGESBILD_SYNC_TLS_CERTIFICATE", certificate.as_os_str()),
@@ -144,10 +145,7 @@ async fn the_server_speaks_https_to_devices_that_trust_its_ca_and_to_no_others()
     // A device enrols from the link the server prints, which carries the CA, and syncs.
     let codes = dir.path().join("codes.json");
     let demo = Command::new(server_binary())
-        .args([
-            "--database",
-            &dir.path().join("sync.sqlite3").display().to_string(),
-        ])
+        .args(["--database", database.url()])
         .args([
             "demo",
             "--reports",
@@ -243,16 +241,17 @@ async fn the_server_speaks_https_to_devices_that_trust_its_ca_and_to_no_others()
     app.quit().await;
 }
 
-#[test]
-fn plain_http_is_refused_where_other_machines_reach_it_unless_a_proxy_is_in_front() {
-    let dir = tempfile::tempdir().unwrap();
-    let refused = serve(dir.path(), "0.0.0.0:0", &[]).map(|(_, port)| port);
+fn plain_http_is_refused_where_other_machines_reach_it_unless_a_proxy_is_in_front(
+    backend: Backend,
+) {
+    let database = Database::new(backend);
+    let refused = serve(&database, "0.0.0.0:0", &[]).map(|(_, port)| port);
     let stderr = refused.expect_err("plain HTTP on every address is refused");
     assert!(stderr.contains("refusing to serve plain HTTP"), "{stderr}");
 
     // Told that a TLS proxy terminates HTTPS in front, it serves.
     let (mut proxied, port) = serve(
-        dir.path(),
+        &database,
         "0.0.0.0:0",
         &[("LAGESBILD_SYNC_BEHIND_TLS_PROXY", "true".as_ref())],
     )
@@ -274,3 +273,10 @@ fn plain_http_is_refused_where_other_machines_reach_it_unless_a_proxy_is_in_fron
     }
     assert!(answered, "served behind a TLS proxy");
 }
+
+lagesbild_tests::on_both_backends!(
+    async the_server_speaks_https_to_devices_that_trust_its_ca_and_to_no_others
+);
+lagesbild_tests::on_both_backends!(
+    blocking plain_http_is_refused_where_other_machines_reach_it_unless_a_proxy_is_in_front
+);

@@ -3,8 +3,9 @@
 //! nothing, idempotent pushes, erasure down to the database's files, revocation, and
 //! enrolment codes that work once even when devices race.
 //!
-//! Each case is a function over a `Backend`; `contract!` makes a SQLite and a PostgreSQL
-//! test of it. These are plain (not async) tests: the PostgreSQL client blocks.
+//! Each case is a function over a `Backend`; `on_both_backends!` makes a SQLite and a
+//! PostgreSQL test of it. These are plain (not async) tests: the PostgreSQL client
+//! blocks.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
@@ -19,111 +20,64 @@ use lagesbild_core::{
     Place, Role, Timestamp, UserId, Visibility, Workspace, WorkspaceId,
 };
 use lagesbild_sync::Service;
-use lagesbild_sync::service::{Act, Origin, ServiceError};
+use lagesbild_sync::service::ServiceError;
 use lagesbild_sync::storage::{
-    ActiveDevice, FailedEnrolment, FailedEnrolments, NewChange, NewDevice, Postgres, PutDocument,
-    Sqlite, Storage,
+    ActiveDevice, FailedEnrolment, FailedEnrolments, NewAudit, NewChange, NewDevice, PutDocument,
+    Storage, StorageError,
 };
-use lagesbild_tests::postgres::TestDatabase;
-use lagesbild_tests::report_changes;
+use lagesbild_tests::{Backend, Database, report_changes};
 use uuid::Uuid;
 
-/// A backend with a database of its own, and a way to look under it.
-enum Under {
-    Sqlite(PathBuf, #[allow(dead_code)] tempfile::TempDir),
-    Postgres(TestDatabase),
-}
-
-struct Backend {
-    under: Under,
-}
-
-impl Backend {
-    fn sqlite() -> Backend {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("server.sqlite3");
-        Backend {
-            under: Under::Sqlite(path, dir),
-        }
-    }
-
-    fn postgres() -> Backend {
-        Backend {
-            under: Under::Postgres(TestDatabase::create()),
-        }
-    }
-
-    /// A storage on this backend's database; several may be open at once, as several
-    /// server instances are.
-    fn open(&self) -> Box<dyn Storage> {
-        match &self.under {
-            Under::Sqlite(path, _) => Box::new(Sqlite::open(path).unwrap()),
-            Under::Postgres(db) => Box::new(Postgres::open(&db.url).unwrap()),
-        }
-    }
-
-    /// Runs SQL beside the storage, as an administrator of the database could.
-    fn execute(&self, sql: &str) -> Result<(), String> {
-        match &self.under {
-            Under::Sqlite(path, _) => rusqlite::Connection::open(path)
-                .unwrap()
-                .execute_batch(sql)
-                .map_err(|e| e.to_string()),
-            Under::Postgres(db) => db
-                .connect()
-                .batch_execute(sql)
-                .map_err(|e| e.as_db_error().map_or(e.to_string(), |d| d.to_string())),
-        }
-    }
-
-    /// Every file that holds the documents and the feed, flushed to disk first.
-    fn files(&self) -> Vec<PathBuf> {
-        match &self.under {
-            Under::Sqlite(path, _) => ["", "-wal", "-shm"]
-                .iter()
-                .map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
-                .filter(|p| p.exists())
-                .collect(),
-            Under::Postgres(db) => {
-                let mut client = db.connect();
-                client.batch_execute("CHECKPOINT").unwrap();
-                let data: String = client
-                    .query_one("SELECT current_setting('data_directory')", &[])
-                    .unwrap()
-                    .get(0);
-                // The tables, their TOAST tables (long values live there) and indexes.
-                let relations: Vec<String> = client
-                    .query(
-                        "SELECT pg_relation_filepath(c.oid) FROM pg_class c
-                         WHERE c.oid IN (
-                             SELECT oid FROM pg_class WHERE relname IN ('documents', 'feed')
-                             UNION SELECT reltoastrelid FROM pg_class WHERE relname IN ('documents', 'feed')
-                             UNION SELECT indexrelid FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-                                   WHERE t.relname IN ('documents', 'feed')
-                         ) AND pg_relation_filepath(c.oid) IS NOT NULL",
-                        &[],
-                    )
-                    .unwrap()
-                    .iter()
-                    .map(|r| r.get(0))
-                    .collect();
-                assert!(relations.len() >= 4, "{relations:?}");
-                let mut files = Vec::new();
-                for relation in relations {
-                    let base = PathBuf::from(&data).join(&relation);
-                    let dir = base.parent().unwrap().to_path_buf();
-                    let name = base.file_name().unwrap().to_string_lossy().to_string();
-                    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-                        let file = entry.file_name().to_string_lossy().to_string();
-                        if file == name || file.starts_with(&format!("{name}.")) {
-                            files.push(entry.path());
-                        }
-                    }
-                }
-                files
+/// Every file that holds the documents and the feed, flushed to disk first: the SQLite
+/// file and its log, or the files of PostgreSQL's tables, their TOAST tables and
+/// indexes. (To find those, the PostgreSQL case asks the server where its data
+/// directory is and which files are the tables': the erasure's subject is the bytes on
+/// disk, which no storage operation shows.)
+fn files(db: &Database) -> Vec<PathBuf> {
+    let Some(postgres) = db.postgres() else {
+        let path = db.sqlite_path().unwrap();
+        return ["", "-wal", "-shm"]
+            .iter()
+            .map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
+            .filter(|p| p.exists())
+            .collect();
+    };
+    let mut client = postgres.connect();
+    client.batch_execute("CHECKPOINT").unwrap();
+    let data: String = client
+        .query_one("SELECT current_setting('data_directory')", &[])
+        .unwrap()
+        .get(0);
+    // The tables, their TOAST tables (long values live there) and indexes.
+    let relations: Vec<String> = client
+        .query(
+            "SELECT pg_relation_filepath(c.oid) FROM pg_class c
+             WHERE c.oid IN (
+                 SELECT oid FROM pg_class WHERE relname IN ('documents', 'feed')
+                 UNION SELECT reltoastrelid FROM pg_class WHERE relname IN ('documents', 'feed')
+                 UNION SELECT indexrelid FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+                       WHERE t.relname IN ('documents', 'feed')
+             ) AND pg_relation_filepath(c.oid) IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(relations.len() >= 4, "{relations:?}");
+    let mut files = Vec::new();
+    for relation in relations {
+        let base = PathBuf::from(&data).join(&relation);
+        let dir = base.parent().unwrap().to_path_buf();
+        let name = base.file_name().unwrap().to_string_lossy().to_string();
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let file = entry.file_name().to_string_lossy().to_string();
+            if file == name || file.starts_with(&format!("{name}.")) {
+                files.push(entry.path());
             }
         }
     }
+    files
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -134,19 +88,8 @@ fn at(ms: i64) -> Timestamp {
     Timestamp::from_millis(1_790_000_000_000 + ms).unwrap()
 }
 
-macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $case() { super::$case(&super::Backend::sqlite()); })*
-        }
-        mod postgres {
-            $(#[test] fn $case() { super::$case(&super::Backend::postgres()); })*
-        }
-    };
-}
-
-contract!(
-    the_register_is_stored_and_read_back_in_order,
+lagesbild_tests::on_both_backends!(
+    blocking the_register_is_stored_and_read_back_in_order,
     people_memberships_and_devices_follow_every_change,
     an_enrolment_code_works_once_even_when_devices_race,
     failed_enrolments_are_counted_per_minute_and_taken_once,
@@ -179,8 +122,9 @@ fn workspace(storage: &dyn Storage, name: &str) -> (Workspace, Organisation) {
     (workspace, org)
 }
 
-fn the_register_is_stored_and_read_back_in_order(backend: &Backend) {
-    let storage = backend.open();
+fn the_register_is_stored_and_read_back_in_order(backend: Backend) {
+    let db = Database::new(backend);
+    let storage = db.open();
     let (ws, org) = workspace(&*storage, "Salem");
     let (other, _) = workspace(&*storage, "Botkyrka");
     let mut tx = storage.write().unwrap();
@@ -274,8 +218,9 @@ fn the_register_is_stored_and_read_back_in_order(backend: &Backend) {
     assert_eq!(read.workspace(WorkspaceId::new()).unwrap(), None);
 }
 
-fn people_memberships_and_devices_follow_every_change(backend: &Backend) {
-    let storage = backend.open();
+fn people_memberships_and_devices_follow_every_change(backend: Backend) {
+    let db = Database::new(backend);
+    let storage = db.open();
     let (ws, org) = workspace(&*storage, "Salem");
     let (other, other_org) = workspace(&*storage, "Södertälje");
     let user = UserId::new();
@@ -425,8 +370,9 @@ fn people_memberships_and_devices_follow_every_change(backend: &Backend) {
     tx.commit().unwrap();
 }
 
-fn an_enrolment_code_works_once_even_when_devices_race(backend: &Backend) {
-    let storage = backend.open();
+fn an_enrolment_code_works_once_even_when_devices_race(backend: Backend) {
+    let db = Database::new(backend);
+    let storage = db.open();
     let (ws, org) = workspace(&*storage, "Salem");
     let user = UserId::new();
     let mut tx = storage.write().unwrap();
@@ -457,7 +403,7 @@ fn an_enrolment_code_works_once_even_when_devices_race(backend: &Backend) {
     tx.commit().unwrap();
 
     // Eight devices, as eight server instances, use each code at the same moment.
-    let storages: Vec<Box<dyn Storage>> = (0..8).map(|_| backend.open()).collect();
+    let storages: Vec<Box<dyn Storage>> = (0..8).map(|_| db.open()).collect();
     for n in 0..5u8 {
         let barrier = Barrier::new(storages.len());
         let winners: usize = std::thread::scope(|scope| {
@@ -480,8 +426,9 @@ fn an_enrolment_code_works_once_even_when_devices_race(backend: &Backend) {
     }
 }
 
-fn failed_enrolments_are_counted_per_minute_and_taken_once(backend: &Backend) {
-    let storage = backend.open();
+fn failed_enrolments_are_counted_per_minute_and_taken_once(backend: Backend) {
+    let db = Database::new(backend);
+    let storage = db.open();
     let (ws, _) = workspace(&*storage, "Salem");
     let mut tx = storage.write().unwrap();
     let minute = at(0).millis();
@@ -571,38 +518,63 @@ fn failed_enrolments_are_counted_per_minute_and_taken_once(backend: &Backend) {
     tx.commit().unwrap();
 }
 
-fn the_audit_log_pages_newest_first_and_cannot_be_changed(backend: &Backend) {
-    let storage = backend.open();
+fn the_audit_log_pages_newest_first_and_cannot_be_changed(backend: Backend) {
+    let db = Database::new(backend);
+    let storage = db.open();
     let (ws, _) = workspace(&*storage, "Salem");
     let (other, _) = workspace(&*storage, "Nykvarn");
-    let someone = Origin {
-        user: Some((UserId::new(), "Samira Lind".into())),
-        device: Some(DeviceId::new()),
-        address: Some("192.0.2.7".parse().unwrap()),
-    };
+    let (someone, device) = (UserId::new(), DeviceId::new());
+    fn entry<'a>(
+        workspace: Option<WorkspaceId>,
+        action: AuditAction,
+        target: Option<&'a str>,
+        detail: &'a str,
+        n: i64,
+    ) -> NewAudit<'a> {
+        NewAudit {
+            workspace,
+            at: at(n),
+            user: None,
+            device: None,
+            address: None,
+            action,
+            target,
+            detail,
+        }
+    }
     let mut tx = storage.write().unwrap();
     for n in 0..5 {
-        let act = Act::new(
-            AuditAction::RegisterAddPlace,
-            Some(format!("p{n}")),
-            format!("place {n}"),
-        );
-        tx.audit(Some(ws.id), &someone, &act, at(n)).unwrap();
+        let (target, detail) = (format!("p{n}"), format!("place {n}"));
+        tx.audit(&NewAudit {
+            user: Some((someone, "Samira Lind")),
+            device: Some(device),
+            address: Some("192.0.2.7".parse().unwrap()),
+            ..entry(
+                Some(ws.id),
+                AuditAction::RegisterAddPlace,
+                Some(&target),
+                &detail,
+                n,
+            )
+        })
+        .unwrap();
     }
-    tx.audit(
+    let nykvarn = entry(
         Some(other.id),
-        &Origin::operator(),
-        &Act::new(AuditAction::WorkspaceCreate, None, "Nykvarn"),
-        at(10),
-    )
-    .unwrap();
-    tx.audit(
+        AuditAction::WorkspaceCreate,
         None,
-        &Origin::at(None),
-        &Act::new(AuditAction::EnrolmentFailed, None, "an unknown code"),
-        at(11),
-    )
-    .unwrap();
+        "Nykvarn",
+        10,
+    );
+    tx.audit(&nykvarn).unwrap();
+    let failed = entry(
+        None,
+        AuditAction::EnrolmentFailed,
+        None,
+        "an unknown code",
+        11,
+    );
+    tx.audit(&failed).unwrap();
     tx.commit().unwrap();
     let mut tx = storage.read().unwrap();
     let page = tx.audit_page(Some(ws.id), i64::MAX, 3).unwrap();
@@ -628,7 +600,7 @@ fn the_audit_log_pages_newest_first_and_cannot_be_changed(backend: &Backend) {
         "UPDATE audit SET detail = 'nothing happened'",
         "DELETE FROM audit",
     ] {
-        let refused = backend.execute(sql).unwrap_err();
+        let refused = db.execute(sql).unwrap_err();
         assert!(refused.contains("append-only"), "{sql}: {refused}");
     }
 }
@@ -676,8 +648,9 @@ fn document<'a>(
     }
 }
 
-fn observations_are_read_newest_first_a_page_at_a_time(backend: &Backend) {
-    let storage = backend.open();
+fn observations_are_read_newest_first_a_page_at_a_time(backend: Backend) {
+    let db = Database::new(backend);
+    let storage = db.open();
     let (ws, org) = workspace(&*storage, "Salem");
     let (other, _) = workspace(&*storage, "Nykvarn");
     // Observed at 0, 10, 10, 10, 20, …: ties broken by id, newest id first.
@@ -739,8 +712,9 @@ fn observations_are_read_newest_first_a_page_at_a_time(backend: &Backend) {
     assert_eq!((first[0].doc, first[0].observed_at), (docs[8].1, 1_000));
 }
 
-fn the_feed_is_ordered_per_workspace_and_read_from_any_cursor(backend: &Backend) {
-    let storage = backend.open();
+fn the_feed_is_ordered_per_workspace_and_read_from_any_cursor(backend: Backend) {
+    let db = Database::new(backend);
+    let storage = db.open();
     let (ws, org) = workspace(&*storage, "Salem");
     let (other, _) = workspace(&*storage, "Nykvarn");
     let mut docs: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
@@ -854,8 +828,9 @@ fn the_feed_is_ordered_per_workspace_and_read_from_any_cursor(backend: &Backend)
     assert_eq!(tx.erased(docs[0]).unwrap(), None);
 }
 
-fn a_transaction_stores_all_or_nothing(backend: &Backend) {
-    let storage = backend.open();
+fn a_transaction_stores_all_or_nothing(backend: Backend) {
+    let db = Database::new(backend);
+    let storage = db.open();
     let (ws, _) = workspace(&*storage, "Salem");
     let doc = Uuid::now_v7();
     {
@@ -877,7 +852,7 @@ fn a_transaction_stores_all_or_nothing(backend: &Backend) {
     tx.bump_register(ws.id).unwrap();
     let duplicate = tx.append_change(&change(ws.id, doc, &[1; 32], b"a", 1));
     assert!(
-        matches!(duplicate, Err(ServiceError::Internal(_))),
+        matches!(duplicate, Err(StorageError::Internal(_))),
         "{duplicate:?}"
     );
     drop(tx);
@@ -894,8 +869,9 @@ fn a_transaction_stores_all_or_nothing(backend: &Backend) {
     single.commit().unwrap();
 }
 
-fn an_erased_document_is_gone_from_the_files(backend: &Backend) {
-    let storage = backend.open();
+fn an_erased_document_is_gone_from_the_files(backend: Backend) {
+    let db = Database::new(backend);
+    let storage = db.open();
     let (ws, _) = workspace(&*storage, "Salem");
     let canary = format!("KANARIEFÅGEL-{}", Uuid::now_v7().simple());
     // Long enough that PostgreSQL keeps the values out of line (TOAST), and not
@@ -929,13 +905,12 @@ fn an_erased_document_is_gone_from_the_files(backend: &Backend) {
             .unwrap();
     }
     tx.commit().unwrap();
-    let found = |backend: &Backend| {
-        backend
-            .files()
+    let found = || {
+        files(&db)
             .iter()
             .any(|f| contains(&std::fs::read(f).unwrap(), canary.as_bytes()))
     };
-    assert!(found(backend), "the canary is stored before the erasure");
+    assert!(found(), "the canary is stored before the erasure");
 
     let by = UserId::new();
     let mut tx = storage.write().unwrap();
@@ -960,27 +935,21 @@ fn an_erased_document_is_gone_from_the_files(backend: &Backend) {
     );
     assert!(tx.document(keep).unwrap().is_some());
     drop(tx);
-    if matches!(backend.under, Under::Sqlite(..)) {
-        assert!(
-            !found(backend),
-            "the canary is still in the database's files"
-        );
+    if backend == Backend::Sqlite {
+        assert!(!found(), "the canary is still in the database's files");
     }
     // What the operator's `purge` does, after erasures: nothing of the report is left
     // in the files on either backend.
     storage.rewrite().unwrap();
-    assert!(
-        !found(backend),
-        "the canary is still in the database's files"
-    );
+    assert!(!found(), "the canary is still in the database's files");
     let mut tx = storage.read().unwrap();
     assert!(tx.document(keep).unwrap().is_some());
     assert_eq!(tx.feed(ws.id, 0, 1000).unwrap().len(), 202);
 }
 
 /// A service on the backend with the demo workspace and `reports` reports.
-fn demo_service(backend: &Backend, reports: usize) -> (Service, DemoWorkspace) {
-    let service = Service::with_storage(backend.open());
+fn demo_service(db: &Database, reports: usize) -> (Service, DemoWorkspace) {
+    let service = Service::with_storage(db.open());
     let demo = lagesbild_core::demo::workspace("Salem");
     service.install_demo(&demo, reports, at(0)).unwrap();
     (service, demo)
@@ -1002,8 +971,9 @@ fn enroll(
     )
 }
 
-fn pushes_are_idempotent_and_feeds_page_through_everything(backend: &Backend) {
-    let (service, demo) = demo_service(backend, 30);
+fn pushes_are_idempotent_and_feeds_page_through_everything(backend: Backend) {
+    let db = Database::new(backend);
+    let (service, demo) = demo_service(&db, 30);
     let coordinator = demo
         .people
         .iter()
@@ -1116,10 +1086,11 @@ fn pushes_are_idempotent_and_feeds_page_through_everything(backend: &Backend) {
     assert_eq!(service.feed(&member, head, 100).unwrap().cursor, head);
 }
 
-fn revocation_and_used_codes_hold_across_instances(backend: &Backend) {
-    let (one, demo) = demo_service(backend, 0);
+fn revocation_and_used_codes_hold_across_instances(backend: Backend) {
+    let db = Database::new(backend);
+    let (one, demo) = demo_service(&db, 0);
     // A second server instance on the same database.
-    let two = Service::with_storage(backend.open());
+    let two = Service::with_storage(db.open());
     let guard = &demo.people[0];
     let code = one
         .enrolment_code(guard.user, chrono::Duration::hours(1), at(0))

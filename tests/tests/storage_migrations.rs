@@ -1,10 +1,14 @@
 //! The PostgreSQL schema's migrations on a database made by an older server (SQLite's
-//! are tested beside its storage, in the server crate).
+//! are tested beside its storage, in the server crate): the older database is written
+//! with SQL, as that server left it; what the migrations made of it is read through the
+//! storage.
 #![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
 
 use lagesbild_core::ObservationProjection;
 use lagesbild_core::Timestamp;
-use lagesbild_sync::storage::Postgres;
+use lagesbild_sync::storage::{Postgres, Storage};
 use lagesbild_tests::postgres::TestDatabase;
 use uuid::Uuid;
 
@@ -53,24 +57,31 @@ fn observations_of_an_older_database_learn_when_they_were_observed() {
         .execute(insert, &[&meeting, &workspace, &"meeting", &None::<String>])
         .unwrap();
 
-    drop(Postgres::open(&database.url).unwrap());
+    // Read back through the storage: the projections newest first are those of the
+    // documents that know when they were observed.
+    let storage = Postgres::open(&database.url).unwrap();
+    let mut tx = storage.read().unwrap();
+    let observed: BTreeMap<Uuid, i64> = tx
+        .projections(identity.workspace, None, 100)
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.doc, row.observed_at))
+        .collect();
+    let expected: BTreeMap<Uuid, i64> = recorded
+        .iter()
+        .map(|o| (o.id.0, o.observed_at.millis()))
+        .collect();
+    assert_eq!(
+        observed, expected,
+        "every observation learnt when it was observed; the meeting did not"
+    );
     for o in &recorded {
-        let row = client
-            .query_one(
-                "SELECT observed_at, bytes FROM documents WHERE id = $1",
-                &[&o.id.0],
-            )
-            .unwrap();
-        assert_eq!(row.get::<_, Option<i64>>(0), Some(o.observed_at.millis()));
-        assert_eq!(row.get::<_, Vec<u8>>(1), vec![1, 2]);
+        assert_eq!(tx.document(o.id.0).unwrap().unwrap().bytes, vec![1, 2]);
     }
-    let row = client
-        .query_one(
-            "SELECT observed_at FROM documents WHERE id = $1",
-            &[&meeting],
-        )
-        .unwrap();
-    assert_eq!(row.get::<_, Option<i64>>(0), None);
+    assert!(
+        tx.document(meeting).unwrap().is_some(),
+        "the meeting is kept"
+    );
 }
 
 /// Devices and codes stored before migration 4 belong to their person's workspace when
@@ -78,7 +89,6 @@ fn observations_of_an_older_database_learn_when_they_were_observed() {
 /// it is enrolled again, and their code enrols nothing.
 #[test]
 fn older_devices_belong_to_their_persons_only_workspace() {
-    use lagesbild_sync::storage::Storage;
     let database = TestDatabase::create();
     let mut client = database.connect();
     for migration in [

@@ -1,9 +1,11 @@
 //! A municipality moves from SQLite to PostgreSQL with one command, and its devices
 //! carry on from their cursors: nothing is bootstrapped again, nothing is lost, and what
-//! was erased stays erased.
+//! was erased stays erased. The move is from one backend to the other, so the test runs
+//! on both by its nature: the server on SQLite, then on PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
 use lagesbild_core::Role;
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::wire::{FeedEntry, FeedPage, PushOutcome};
 use lagesbild_tests::postgres::TestDatabase;
 use lagesbild_tests::{Device, ServerProcess, TestServer, server_command, wire_changes};

@@ -10,24 +10,24 @@ use lagesbild_core::sync::wire::{PushOutcome, PushResponse, RefusalCode, WireCha
 use lagesbild_core::{
     ListQuery, Observation, ObservationDraft, ObservationId, ObservationRow, Visibility,
 };
-use lagesbild_tests::{Device, TestServer, forged_edit, now, server_observations};
+use lagesbild_tests::{Backend, Device, Scenario, TestServer, forged_edit, now};
 
 const VISIBILITIES: [&str; 3] = ["alla", "kommun-polis", "egen-organisation"];
 
 struct World {
     server: TestServer,
-    _dir: tempfile::TempDir,
     demo: lagesbild_core::demo::DemoWorkspace,
     devices: Vec<Device>,
     /// Every report, with its author's index.
     reports: Vec<(ObservationId, usize, Visibility)>,
 }
 
-async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Behörighet");
-    let codes = server.install_demo(&demo, 0);
+async fn world(backend: Backend) -> World {
+    let Scenario {
+        server,
+        demo,
+        codes,
+    } = Scenario::on(backend).named("Behörighet").start().await;
     let mut devices = Vec::new();
     for (i, code) in codes.iter().enumerate() {
         devices.push(Device::enroll(&server.url(), code, &format!("enhet {i}")).await);
@@ -55,7 +55,6 @@ async fn world() -> World {
     }
     World {
         server,
-        _dir: dir,
         demo,
         devices,
         reports,
@@ -87,9 +86,8 @@ fn refusal(outcome: &PushOutcome) -> Option<RefusalCode> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_role_sees_exactly_what_each_visibility_allows() {
-    let w = world().await;
+async fn every_role_sees_exactly_what_each_visibility_allows(backend: Backend) {
+    let w = world(backend).await;
     for (reader, device) in w.devices.iter().enumerate() {
         let store = device.store();
         let rows: BTreeMap<ObservationId, bool> = store
@@ -133,8 +131,7 @@ async fn every_role_sees_exactly_what_each_visibility_allows() {
     for (reader, person) in w.demo.people.iter().enumerate() {
         let code = w
             .server
-            .service
-            .enrolment_code(person.user, chrono::Duration::hours(1), now())
+            .call(|s| s.enrolment_code(person.user, chrono::Duration::hours(1), now()))
             .unwrap();
         let fresh = Device::enroll(&w.server.url(), &code, "ny enhet").await;
         // Projections first (restricted where it may not read), then the documents.
@@ -161,9 +158,10 @@ async fn every_role_sees_exactly_what_each_visibility_allows() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_the_reporter_and_the_coordinator_may_change_a_report_and_readers_may_add_notes() {
-    let w = world().await;
+async fn only_the_reporter_and_the_coordinator_may_change_a_report_and_readers_may_add_notes(
+    backend: Backend,
+) {
+    let w = world(backend).await;
     for (editor, device) in w.devices.iter().enumerate() {
         let (actor, readable): (automerge::ActorId, Vec<(ObservationId, usize)>) = {
             let store = device.store();
@@ -218,9 +216,8 @@ async fn only_the_reporter_and_the_coordinator_may_change_a_report_and_readers_m
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_change_to_a_report_one_may_not_read_is_refused() {
-    let w = world().await;
+async fn a_change_to_a_report_one_may_not_read_is_refused(backend: Backend) {
+    let w = world(backend).await;
     let guard = 4;
     let (secret, _, _) = *w
         .reports
@@ -261,19 +258,19 @@ async fn a_change_to_a_report_one_may_not_read_is_refused() {
 
 impl World {
     fn server_observation(&self, id: ObservationId) -> Observation {
-        server_observations(&self.server.db_path)
+        self.server
+            .observations()
             .into_iter()
             .find(|o| o.id == id)
             .unwrap()
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() {
-    let w = world().await;
+async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing(backend: Backend) {
+    let w = world(backend).await;
     let fältare = &w.devices[1];
     let own = w.reports.iter().find(|(_, a, _)| *a == 1).unwrap().0;
-    let before = server_observations(&w.server.db_path);
+    let before = w.server.observations();
 
     // Written with another device's actor.
     let other_actor = w.devices[2].store().actor().clone();
@@ -401,7 +398,7 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
         );
     }
     assert_eq!(
-        server_observations(&w.server.db_path),
+        w.server.observations(),
         before,
         "nothing forged or damaged was stored"
     );
@@ -412,9 +409,8 @@ async fn forged_and_malformed_changes_are_refused_precisely_and_store_nothing() 
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unauthenticated_revoked_and_misdirected_requests_are_refused() {
-    let w = world().await;
+async fn unauthenticated_revoked_and_misdirected_requests_are_refused(backend: Backend) {
+    let w = world(backend).await;
     let client = reqwest::Client::new();
     let feed =
         |workspace: String| format!("{}/v1/workspaces/{workspace}/feed?since=0", w.server.url());
@@ -462,7 +458,7 @@ async fn unauthenticated_revoked_and_misdirected_requests_are_refused() {
     // Revoke the guard's device; what it sends afterwards is not stored.
     let guard = &w.devices[4];
     let device = guard.store().credential().unwrap().unwrap().device;
-    w.server.service.revoke_device(device, now()).unwrap();
+    w.server.call(|s| s.revoke_device(device, now())).unwrap();
     let recorded = guard
         .store()
         .record(
@@ -485,9 +481,7 @@ async fn unauthenticated_revoked_and_misdirected_requests_are_refused() {
     );
     assert_eq!(status.waiting, 1, "the report stays on the device");
     assert!(
-        server_observations(&w.server.db_path)
-            .iter()
-            .all(|o| o.id != recorded.id),
+        w.server.observations().iter().all(|o| o.id != recorded.id),
         "and never reaches the server"
     );
     let erase = client
@@ -502,3 +496,11 @@ async fn unauthenticated_revoked_and_misdirected_requests_are_refused() {
         .unwrap();
     assert_eq!(erase.status(), 403, "only the coordinator erases");
 }
+
+lagesbild_tests::on_both_backends!(
+    async every_role_sees_exactly_what_each_visibility_allows,
+    only_the_reporter_and_the_coordinator_may_change_a_report_and_readers_may_add_notes,
+    a_change_to_a_report_one_may_not_read_is_refused,
+    forged_and_malformed_changes_are_refused_precisely_and_store_nothing,
+    unauthenticated_revoked_and_misdirected_requests_are_refused,
+);

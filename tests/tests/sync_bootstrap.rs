@@ -3,15 +3,15 @@
 
 use lagesbild_core::ListQuery;
 use lagesbild_core::sync::wire::MAX_PAGE;
-use lagesbild_tests::{Device, TestServer, server_observations};
+use lagesbild_tests::{Backend, Device, Scenario};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_device_receives_every_page_of_the_bootstrap() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Många");
+async fn a_new_device_receives_every_page_of_the_bootstrap(backend: Backend) {
     let reports = 2 * MAX_PAGE + 37;
-    let codes = server.install_demo(&demo, reports);
+    let Scenario { server, codes, .. } = Scenario::on(backend)
+        .named("Många")
+        .reports(reports)
+        .start()
+        .await;
     let device = Device::enroll(&server.url(), &codes[2], "ny").await;
     let rows = device.store().list(&ListQuery::default()).unwrap();
     assert_eq!(
@@ -20,7 +20,7 @@ async fn a_new_device_receives_every_page_of_the_bootstrap() {
         "all {} pages arrived",
         reports.div_ceil(MAX_PAGE)
     );
-    assert_eq!(server_observations(&server.db_path).len(), reports);
+    assert_eq!(server.observations().len(), reports);
     let readable = rows.iter().filter(|r| !r.restricted).count();
     assert_eq!(readable, reports, "demo reports are visible to all");
     let some = rows[reports / 2].id;
@@ -36,3 +36,7 @@ async fn a_new_device_receives_every_page_of_the_bootstrap() {
         reports
     );
 }
+
+lagesbild_tests::on_both_backends!(
+    async a_new_device_receives_every_page_of_the_bootstrap,
+);

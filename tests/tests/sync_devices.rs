@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::sync::wire::{PushOutcome, PushRequest, PushResponse, WireChange};
+use lagesbild_core::views;
 use lagesbild_core::{ListQuery, ObservationId, ObservationRow};
-use lagesbild_tests::{Device, TestServer, now, server_observations, user_action};
+use lagesbild_tests::{Backend, Device, Scenario, TestServer, now, user_action};
 
 const SEED: u64 = 0x1a6e_5b11d;
 
@@ -19,22 +20,25 @@ fn rows(device: &Device) -> Vec<ObservationRow> {
     device.store().list(&ListQuery::default()).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_devices_converge_through_outages_restarts_and_interruptions() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite3");
-    let mut server = TestServer::start(&db).await;
-    let demo = lagesbild_core::demo::workspace("Konvergens");
-    let codes = server.install_demo(&demo, 20);
+async fn ten_devices_converge_through_outages_restarts_and_interruptions(backend: Backend) {
+    let Scenario {
+        mut server,
+        demo,
+        codes,
+    } = Scenario::on(backend)
+        .named("Konvergens")
+        .reports(20)
+        .start()
+        .await;
     let mut devices = Vec::new();
     for (i, code) in codes.iter().enumerate() {
         devices.push(Device::enroll(&server.url(), code, &format!("enhet {i}")).await);
     }
     // Second devices for the fältare, the police officer and a guard: ten in all.
     for person in [1, 3, 4] {
+        let user = demo.people[person].user;
         let code = server
-            .service
-            .enrolment_code(demo.people[person].user, chrono::Duration::hours(1), now())
+            .call(|s| s.enrolment_code(user, chrono::Duration::hours(1), now()))
             .unwrap();
         devices.push(Device::enroll(&server.url(), &code, &format!("extra {person}")).await);
     }
@@ -92,7 +96,7 @@ async fn ten_devices_converge_through_outages_restarts_and_interruptions() {
         }
     }
 
-    let on_server = server_observations(&db);
+    let on_server = server.observations();
     let server_ids: BTreeSet<ObservationId> = on_server.iter().map(|o| o.id).collect();
     assert_eq!(on_server.len(), server_ids.len());
     assert_eq!(
@@ -109,10 +113,13 @@ async fn ten_devices_converge_through_outages_restarts_and_interruptions() {
     let week = now().week();
     let reference: Vec<_> = (0..3)
         .map(|back| {
-            devices[0]
-                .store()
-                .lagesbild(demo.workspace.id, week.minus(back), &Default::default())
-                .unwrap()
+            views::lagesbild(
+                &devices[0].store(),
+                demo.workspace.id,
+                week.minus(back),
+                &Default::default(),
+            )
+            .unwrap()
         })
         .collect();
     assert!(reference[0].total_reports > 0);
@@ -140,9 +147,9 @@ async fn ten_devices_converge_through_outages_restarts_and_interruptions() {
             );
         }
         for theirs in &reference {
-            let mine = store
-                .lagesbild(demo.workspace.id, theirs.week, &Default::default())
-                .unwrap();
+            let mine =
+                views::lagesbild(&store, demo.workspace.id, theirs.week, &Default::default())
+                    .unwrap();
             assert_eq!(
                 &mine, theirs,
                 "device {i} sees the same lägesbild for {}",
@@ -209,7 +216,8 @@ async fn replayed_and_truncated_pushes_store_nothing_twice(
         truncated.status()
     );
     assert!(
-        !server_observations(&server.db_path)
+        !server
+            .observations()
             .iter()
             .any(|o| o.id.0 == change.doc_id),
         "and stores nothing"
@@ -230,3 +238,7 @@ async fn replayed_and_truncated_pushes_store_nothing_twice(
     }
     assert_eq!(outcomes, [PushOutcome::Stored, PushOutcome::Duplicate]);
 }
+
+lagesbild_tests::on_both_backends!(
+    async ten_devices_converge_through_outages_restarts_and_interruptions,
+);

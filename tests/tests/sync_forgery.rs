@@ -9,7 +9,7 @@ use lagesbild_core::{
     Correction, CorrectionId, Note, NoteId, Observation, ObservationDraft, ObservationId, Review,
     Status, Store,
 };
-use lagesbild_tests::{Device, TestServer, forged_edit, now, server_observations};
+use lagesbild_tests::{Backend, Device, Scenario, forged_edit, now};
 
 /// A change to the report as a modified client of the device could write it.
 fn forged(store: &Store, id: ObservationId, edit: impl FnOnce(&mut Observation)) -> WireChange {
@@ -23,12 +23,12 @@ fn code(outcome: &PushOutcome) -> Option<RefusalCode> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reporter_cannot_review_correct_close_or_write_in_anothers_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Förfalskning");
-    let codes = server.install_demo(&demo, 0);
+async fn a_reporter_cannot_review_correct_close_or_write_in_anothers_name(backend: Backend) {
+    let Scenario {
+        server,
+        demo,
+        codes,
+    } = Scenario::on(backend).named("Förfalskning").start().await;
     let faltare = Device::enroll(&server.url(), &codes[1], "fältare").await;
     let coordinator = demo.people[0].clone();
     let police = demo.people[3].clone();
@@ -116,7 +116,7 @@ async fn a_reporter_cannot_review_correct_close_or_write_in_anothers_name() {
         "{outcome:?}"
     );
 
-    let stored = server_observations(&server.db_path);
+    let stored = server.observations();
     assert_eq!(stored.len(), 1, "nothing forged was stored");
     assert!(
         stored[0].review.is_none()
@@ -134,3 +134,7 @@ async fn a_reporter_cannot_review_correct_close_or_write_in_anothers_name() {
     let error = store.edit(id, &patch, now()).unwrap_err();
     assert!(error.to_string().contains("`status`"), "{error}");
 }
+
+lagesbild_tests::on_both_backends!(
+    async a_reporter_cannot_review_correct_close_or_write_in_anothers_name,
+);

@@ -2,18 +2,25 @@
 //! long polls wake when a change arrives through another, a revoked device is refused
 //! by all of them at once, one instance killed mid-push loses nothing — and the feed's
 //! sequence numbers never let a reader pass a change that commits late.
+//!
+//! Server processes side by side are a PostgreSQL deployment (SQLite's server is one
+//! process, and nothing tells a second one of the first's changes): the first test runs
+//! on PostgreSQL only. The feed's order under writers on several handles holds on both
+//! backends, and its two tests run on both.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::wire::FeedPage;
 use lagesbild_core::{DocKind, Visibility};
-use lagesbild_sync::Service;
-use lagesbild_sync::storage::{NewChange, Postgres, Storage};
-use lagesbild_tests::postgres::TestDatabase;
-use lagesbild_tests::{Device, ServerProcess, now, report_changes, server_command};
+use lagesbild_sync::storage::{NewChange, Storage};
+use lagesbild_tests::scenario::blocking;
+use lagesbild_tests::{
+    Backend, Database, Device, ServerProcess, now, report_changes, server_command,
+};
 
 /// The demo workspace on `database`; an enrolment code per demo person, in order.
 fn demo(database: &str, reports: usize) -> Vec<String> {
@@ -35,10 +42,10 @@ fn demo(database: &str, reports: usize) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push() {
-    let db = TestDatabase::create();
-    let codes = demo(&db.url, 20);
-    let one = ServerProcess::start(&db.url, 0).await;
-    let mut two = ServerProcess::start(&db.url, 0).await;
+    let db = Database::new(Backend::Postgres);
+    let codes = demo(db.url(), 20);
+    let one = ServerProcess::start(db.url(), 0).await;
+    let mut two = ServerProcess::start(db.url(), 0).await;
     let mut devices = Vec::new();
     for (n, code) in codes.iter().take(6).enumerate() {
         let server = if n % 2 == 0 { &one.url } else { &two.url };
@@ -100,7 +107,7 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
         device.sync().await;
     }
     // The second instance comes back; devices spread over both again.
-    let two = ServerProcess::start(&db.url, 0).await;
+    let two = ServerProcess::start(db.url(), 0).await;
     let spread: Vec<Device> = moved
         .iter()
         .enumerate()
@@ -126,41 +133,32 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
         let status = device.sync().await;
         assert_eq!((status.waiting, status.refused), (0, 0), "{status:?}");
     }
-    // Nothing stored twice: each report is one document, each change one feed entry.
-    let (observations, changes, distinct) = tokio::task::spawn_blocking({
-        let url = db.url.clone();
-        move || {
-            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-            let observations: i64 = c
-                .query_one(
-                    "SELECT count(*) FROM documents WHERE kind = 'observation'",
-                    &[],
-                )
-                .unwrap()
-                .get(0);
-            let (changes, distinct): (i64, i64) = {
-                let r = c
-                    .query_one(
-                        "SELECT count(*), count(DISTINCT hash) FROM feed WHERE hash IS NOT NULL",
-                        &[],
-                    )
-                    .unwrap();
-                (r.get(0), r.get(1))
-            };
-            (observations, changes, distinct)
-        }
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        observations as usize,
-        first.len(),
-        "documents on the server"
-    );
+    // Nothing stored twice: each report is one document, each change one feed entry (a
+    // change is known by its bytes, which its hash is taken of).
+    let look = db.open();
+    let (observations, changes, distinct) = blocking(|| {
+        let mut tx = look.read().unwrap();
+        let ws = devices[0].workspace;
+        let observations = tx
+            .documents(ws, uuid::Uuid::nil(), 1_000_000)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, d)| d.kind == DocKind::Observation)
+            .count();
+        let changes: Vec<Vec<u8>> = tx
+            .feed(ws, 0, 1_000_000)
+            .unwrap()
+            .into_iter()
+            .filter_map(|r| r.bytes)
+            .collect();
+        let distinct = changes.iter().collect::<BTreeSet<_>>().len();
+        (observations, changes.len(), distinct)
+    });
+    assert_eq!(observations, first.len(), "documents on the server");
     assert_eq!(changes, distinct, "a change stored twice");
 
     // Revoked through the operator's command line (a third process), refused by both.
-    let listed = server_command(&db.url, &["devices"]);
+    let listed = server_command(db.url(), &["devices"]);
     let line = listed.lines().find(|l| l.contains("Enhet 3")).unwrap();
     let id = line.split_whitespace().next().unwrap();
     let poll = |server: &str| {
@@ -173,7 +171,7 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
         let polled = poll(server).await.unwrap();
         assert_eq!(polled.status(), 200, "{server}");
     }
-    server_command(&db.url, &["revoke", id]);
+    server_command(db.url(), &["revoke", id]);
     for server in [&one.url, &two.url] {
         let response = devices[3]
             .via(server)
@@ -206,13 +204,11 @@ async fn devices_spread_over_two_instances_converge_when_one_is_killed_mid_push(
 /// The classic gap, set up on purpose: one instance's push has taken sequence number N
 /// and not committed; another instance's push would take N + 1 and commit first; a
 /// reader reads in between. Without the per-workspace lock the reader sees N + 1, moves
-/// its cursor past N, and never sees N. With it, the second push waits for the first.
-#[test]
-fn a_change_that_commits_late_is_not_skipped_by_a_reader() {
-    let db = TestDatabase::create();
-    let storages: Vec<Box<dyn Storage>> = (0..3)
-        .map(|_| Box::new(Postgres::open(&db.url).unwrap()) as Box<dyn Storage>)
-        .collect();
+/// its cursor past N, and never sees N. With it, the second push waits for the first
+/// (on SQLite, for the database's one write lock).
+fn a_change_that_commits_late_is_not_skipped_by_a_reader(backend: Backend) {
+    let db = Database::new(backend);
+    let storages: Vec<Box<dyn Storage>> = (0..3).map(|_| db.open()).collect();
     let [first, second, reader] = &storages[..] else {
         unreachable!()
     };
@@ -271,17 +267,16 @@ fn a_change_that_commits_late_is_not_skipped_by_a_reader() {
 /// Changes pushed through two instances at once, each on its own connections, while a
 /// reader follows the feed by cursor the way devices do: the reader sees every change,
 /// and the feed holds each once.
-#[test]
-fn a_reader_following_the_feed_sees_every_change_pushed_through_two_instances() {
-    let db = TestDatabase::create();
-    let first = Service::with_storage(Box::new(Postgres::open(&db.url).unwrap()));
-    let second = Service::with_storage(Box::new(Postgres::open(&db.url).unwrap()));
+fn a_reader_following_the_feed_sees_every_change_pushed_through_two_instances(backend: Backend) {
+    let db = Database::new(backend);
+    let first = db.service();
+    let second = db.service();
     let demo = lagesbild_core::demo::workspace("Kapplöpning");
     first.install_demo(&demo, 0, now()).unwrap();
     let ws = demo.workspace.id;
     // Reports made on a device, one change each.
     let changes = report_changes(&demo, 600, now());
-    let reader: Box<dyn Storage> = Box::new(Postgres::open(&db.url).unwrap());
+    let reader = db.open();
     let done = AtomicBool::new(false);
     let seen = std::thread::scope(|scope| {
         // Six writers, three per instance, pushing a few changes at a time (so each
@@ -337,3 +332,8 @@ fn a_reader_following_the_feed_sees_every_change_pushed_through_two_instances() 
         skipped.len()
     );
 }
+
+lagesbild_tests::on_both_backends!(
+    blocking a_change_that_commits_late_is_not_skipped_by_a_reader,
+    a_reader_following_the_feed_sees_every_change_pushed_through_two_instances,
+);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use lagesbild_client::Syncer;
 use lagesbild_core::sync::engine::Connection;
 use lagesbild_core::{ListQuery, ObservationDraft, OrganisationKind, Role, Store};
-use lagesbild_tests::{Device, TestServer, now};
+use lagesbild_tests::{Backend, Device, Scenario, now};
 use tokio::sync::watch;
 
 fn draft(place: &str) -> ObservationDraft {
@@ -44,12 +44,9 @@ async fn arrives(
     None
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_report_reaches_a_connected_device_by_long_poll() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Live");
-    let codes = server.install_demo(&demo, 3);
+async fn a_report_reaches_a_connected_device_by_long_poll(backend: Backend) {
+    let Scenario { server, codes, .. } =
+        Scenario::on(backend).named("Live").reports(3).start().await;
     let a = Device::enroll(&server.url(), &codes[1], "a").await;
     let b = Device::enroll(&server.url(), &codes[4], "b").await;
     let (stop, stopping) = watch::channel(false);
@@ -108,13 +105,19 @@ async fn a_report_reaches_a_connected_device_by_long_poll() {
 
 /// An officer who serves two municipalities has a device enrolled by each: a device acts
 /// only in the workspace that enrolled it, and syncs that workspace's reports.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_police_officer_serving_two_workspaces_syncs_each_on_the_device_it_enrolled() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let salem = lagesbild_core::demo::workspace("Salem");
+async fn a_police_officer_serving_two_workspaces_syncs_each_on_the_device_it_enrolled(
+    backend: Backend,
+) {
+    let Scenario {
+        server,
+        demo: salem,
+        ..
+    } = Scenario::on(backend)
+        .named("Salem")
+        .reports(2)
+        .start()
+        .await;
     let botkyrka = lagesbild_core::demo::workspace("Botkyrka");
-    let salem_codes = server.install_demo(&salem, 2);
     let botkyrka_codes = server.install_demo(&botkyrka, 2);
     // The Salem officer serves Botkyrka too, in Botkyrka's police organisation.
     let officer = salem.people[3].user;
@@ -124,21 +127,15 @@ async fn a_police_officer_serving_two_workspaces_syncs_each_on_the_device_it_enr
         .find(|o| o.kind == OrganisationKind::Polis)
         .unwrap()
         .id;
+    let workspace = botkyrka.workspace.id;
     server
-        .service
-        .add_membership(
-            officer,
-            botkyrka.workspace.id,
-            police_in_botkyrka,
-            Role::Polis,
-            now(),
-        )
+        .call(|s| s.add_membership(officer, workspace, police_in_botkyrka, Role::Polis, now()))
         .unwrap();
-    let _ = salem_codes;
     let code = |workspace| {
         server
-            .service
-            .enrolment_code_in(officer, Some(workspace), chrono::Duration::hours(1), now())
+            .call(|s| {
+                s.enrolment_code_in(officer, Some(workspace), chrono::Duration::hours(1), now())
+            })
             .unwrap()
     };
     let police = Device::enroll(
@@ -230,12 +227,10 @@ async fn a_police_officer_serving_two_workspaces_syncs_each_on_the_device_it_enr
     stop.send_replace(true);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn status_shows_offline_and_what_waits() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Status");
-    let codes = server.install_demo(&demo, 0);
+async fn status_shows_offline_and_what_waits(backend: Backend) {
+    let Scenario {
+        mut server, codes, ..
+    } = Scenario::on(backend).named("Status").start().await;
     let device = Device::enroll_store(
         Store::open_in_memory().unwrap(),
         &server.url(),
@@ -262,3 +257,9 @@ async fn status_shows_offline_and_what_waits() {
     assert!(matches!(status.connection, Connection::Synced { .. }));
     assert_eq!(status.waiting, 0);
 }
+
+lagesbild_tests::on_both_backends!(
+    async a_report_reaches_a_connected_device_by_long_poll,
+    a_police_officer_serving_two_workspaces_syncs_each_on_the_device_it_enrolled,
+    status_shows_offline_and_what_waits,
+);

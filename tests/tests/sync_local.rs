@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use lagesbild_core::{ListQuery, ObservationDraft, Position, Store};
-use lagesbild_tests::{Device, TestServer, now, server_observations};
+use lagesbild_tests::{Backend, Device, Scenario, now};
 
 fn draft(place: &str, grade: i64) -> ObservationDraft {
     ObservationDraft {
@@ -16,13 +16,8 @@ fn draft(place: &str, grade: i64) -> ObservationDraft {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reports_made_before_enrolment_reach_the_server_after_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite3");
-    let server = TestServer::start(&db).await;
-    let demo = lagesbild_core::demo::workspace("Före");
-    let codes = server.install_demo(&demo, 0);
+async fn reports_made_before_enrolment_reach_the_server_after_it(backend: Backend) {
+    let Scenario { server, codes, .. } = Scenario::on(backend).named("Före").start().await;
 
     // Not enrolled: the device records into its own local workspace.
     let mut store = Store::open_in_memory().unwrap();
@@ -51,14 +46,14 @@ async fn reports_made_before_enrolment_reach_the_server_after_it() {
         .unwrap();
     assert_eq!(known.workspace, local_identity.workspace);
     assert!(
-        server_observations(&db).is_empty(),
+        server.observations().is_empty(),
         "nothing can reach a server before enrolment"
     );
 
     // Enrolment, then the first sync: the register arrives, the known report moves.
     let device = Device::enroll_store(store, &server.url(), &codes[1], "telefon").await;
     device.sync().await;
-    let on_server = server_observations(&db);
+    let on_server = server.observations();
     assert_eq!(on_server.len(), 1, "the report at a known place was sent");
     let sent = &on_server[0];
     assert_eq!(sent.id, known.id, "it keeps its id");
@@ -106,7 +101,11 @@ async fn reports_made_before_enrolment_reach_the_server_after_it() {
     assert_eq!(moved.place, other_place.id);
     assert_eq!(device.store().local_workspace().unwrap(), None);
     device.sync().await;
-    let on_server = server_observations(&db);
+    let on_server = server.observations();
     assert_eq!(on_server.len(), 2, "the second report was sent too");
     assert!(on_server.iter().all(|o| o.reporter.user == me.user));
 }
+
+lagesbild_tests::on_both_backends!(
+    async reports_made_before_enrolment_reach_the_server_after_it,
+);

@@ -5,8 +5,9 @@
 
 use lagesbild_core::sync::engine::TransportError;
 use lagesbild_core::sync::wire::RegisterChange;
+use lagesbild_core::views;
 use lagesbild_core::{ObservationDraft, ObservationFilter, PlaceKind};
-use lagesbild_tests::{Device, TestServer, now};
+use lagesbild_tests::{Backend, Device, Scenario, now};
 
 fn draft(place: &str, category: &str) -> ObservationDraft {
     ObservationDraft {
@@ -17,29 +18,18 @@ fn draft(place: &str, category: &str) -> ObservationDraft {
     }
 }
 
-/// A server with a demo workspace (no reports), its coordinator's device and a field
-/// worker's. The directory holds the server's database while the test runs.
-async fn workspace(
-    name: &str,
-) -> (
-    tempfile::TempDir,
-    TestServer,
-    lagesbild_core::demo::DemoWorkspace,
-    Device,
-    Device,
-) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace(name);
-    let codes = server.install_demo(&demo, 0);
-    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnare").await;
-    let field = Device::enroll(&server.url(), &codes[1], "fält").await;
-    (dir, server, demo, coordinator, field)
+/// A server on `backend` with a demo workspace (no reports), its coordinator's device
+/// and a field worker's.
+async fn workspace(backend: Backend, name: &str) -> (Scenario, Device, Device) {
+    let s = Scenario::on(backend).named(name).start().await;
+    let coordinator = s.enroll(0, "samordnare").await;
+    let field = s.enroll(1, "fält").await;
+    (s, coordinator, field)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_coordinator_keeps_the_register_and_devices_follow() {
-    let (_dir, _server, demo, coordinator, field) = workspace("Register").await;
+async fn the_coordinator_keeps_the_register_and_devices_follow(backend: Backend) {
+    let (s, coordinator, field) = workspace(backend, "Register").await;
+    let demo = &s.demo;
     let ws = coordinator.workspace;
     let area = demo
         .places
@@ -221,10 +211,13 @@ async fn the_coordinator_keeps_the_register_and_devices_follow() {
         .store()
         .record(&draft("Salems idrottsplats och hall", "buskorning"), now())
         .unwrap();
-    let picture = field
-        .store()
-        .lagesbild(ws, now().week(), &ObservationFilter::default())
-        .unwrap();
+    let picture = views::lagesbild(
+        &field.store(),
+        ws,
+        now().week(),
+        &ObservationFilter::default(),
+    )
+    .unwrap();
     let counted = picture
         .places
         .iter()
@@ -242,9 +235,9 @@ async fn the_coordinator_keeps_the_register_and_devices_follow() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_report_made_offline_before_its_place_merged_still_reaches_everyone() {
-    let (_dir, server, demo, coordinator, field) = workspace("Offline").await;
+async fn a_report_made_offline_before_its_place_merged_still_reaches_everyone(backend: Backend) {
+    let (s, coordinator, field) = workspace(backend, "Offline").await;
+    let (server, demo) = (&s.server, &s.demo);
     let ws = coordinator.workspace;
     let place = |name: &str| demo.places.iter().find(|p| p.name == name).unwrap().id;
     field.sync().await;
@@ -279,7 +272,7 @@ async fn a_report_made_offline_before_its_place_merged_still_reaches_everyone() 
         "sent and accepted: {:?}",
         field.store().refused_changes().unwrap()
     );
-    let stored = lagesbild_tests::server_observations(&server.db_path);
+    let stored = server.observations();
     let report = stored.iter().find(|o| o.id == saved.id).unwrap();
     assert_eq!(
         report.place,
@@ -289,10 +282,13 @@ async fn a_report_made_offline_before_its_place_merged_still_reaches_everyone() 
     assert_eq!(report.category, "klotter");
     // Everyone sees it, counted for the place the hall merged into.
     coordinator.sync().await;
-    let picture = coordinator
-        .store()
-        .lagesbild(ws, now().week(), &ObservationFilter::default())
-        .unwrap();
+    let picture = views::lagesbild(
+        &coordinator.store(),
+        ws,
+        now().week(),
+        &ObservationFilter::default(),
+    )
+    .unwrap();
     let counted = picture
         .places
         .iter()
@@ -309,3 +305,8 @@ async fn a_report_made_offline_before_its_place_merged_still_reaches_everyone() 
         "{merged:?}"
     );
 }
+
+lagesbild_tests::on_both_backends!(
+    async the_coordinator_keeps_the_register_and_devices_follow,
+    a_report_made_offline_before_its_place_merged_still_reaches_everyone,
+);

@@ -10,16 +10,16 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use lagesbild_core::store::Credential;
 use lagesbild_core::sync::engine::{Action, Request, Response, SyncEngine, TransportError};
 use lagesbild_core::sync::wire::{EnrollRequest, ErrorBody};
+use lagesbild_core::views;
 use lagesbild_core::{ListQuery, ObservationId, Store, Timestamp};
 use lagesbild_sync::Service;
 use lagesbild_sync::service::{Member, ServiceError};
-use lagesbild_sync::storage::Sqlite;
-use lagesbild_tests::{server_observations, user_action};
+use lagesbild_tests::scenario::{blocking, observations_in};
+use lagesbild_tests::{Backend, Database, user_action};
 
 struct SimDevice {
     store: Store,
@@ -108,15 +108,14 @@ fn step(
     }
 }
 
-fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
+fn run_schedule(seed: u64, database: &Database) -> Result<(), String> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut now = Timestamp::from(
         chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
             .unwrap()
             .to_utc(),
     );
-    let db = dir.join(format!("sim-{seed}.sqlite3"));
-    let mut service = Service::new(Sqlite::open(&db).unwrap());
+    let mut service = database.service();
     let demo = lagesbild_core::demo::workspace("Simulering");
     service.install_demo(&demo, 0, now).unwrap();
 
@@ -181,7 +180,7 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
             }
             90..=93 => {
                 drop(service);
-                service = Service::new(Sqlite::open(&db).unwrap());
+                service = database.service();
             }
             94..=97 => {
                 // The device restarts mid-sync: whatever its engine knew is gone.
@@ -220,7 +219,11 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
         }
     }
 
-    let stored = server_observations(&db);
+    let look = database.open();
+    let stored = blocking(|| {
+        let mut tx = look.read().unwrap();
+        observations_in(&mut *tx, demo.workspace.id)
+    });
     let on_server: BTreeSet<ObservationId> = stored.iter().map(|o| o.id).collect();
     // Reports as recorded, by the report they first were (a widened report continues
     // another). The server holds exactly one of each (two devices of one person may both
@@ -255,10 +258,13 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
         ));
     }
     let week = now.week();
-    let reference = devices[0]
-        .store
-        .lagesbild(demo.workspace.id, week, &Default::default())
-        .unwrap();
+    let reference = views::lagesbild(
+        &devices[0].store,
+        demo.workspace.id,
+        week,
+        &Default::default(),
+    )
+    .unwrap();
     for (i, device) in devices.iter().enumerate() {
         let rows = device.store.list(&ListQuery::default()).unwrap();
         let ids: BTreeSet<ObservationId> = rows.iter().map(|r| r.id).collect();
@@ -299,10 +305,7 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
         {
             return Err(format!("device {i} still has changes waiting or refused"));
         }
-        if device
-            .store
-            .lagesbild(demo.workspace.id, week, &Default::default())
-            .unwrap()
+        if views::lagesbild(&device.store, demo.workspace.id, week, &Default::default()).unwrap()
             != reference
         {
             return Err(format!("device {i} sees another lägesbild"));
@@ -313,8 +316,8 @@ fn run_schedule(seed: u64, dir: &Path) -> Result<(), String> {
 
 /// Runs quarter `part` of the seeded schedules (`LAGESBILD_SIM_SCHEDULES`, 1 000 by
 /// default, split four ways so that they run side by side), or the one seed
-/// `LAGESBILD_SIM_SEED` names (in the first quarter).
-fn seeded_schedules(part: u64) {
+/// `LAGESBILD_SIM_SEED` names (in the first quarter), on `backend`.
+fn seeded_schedules(part: u64, backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let seeds: Vec<u64> = match std::env::var("LAGESBILD_SIM_SEED") {
         Ok(seed) if part == 0 => vec![seed.parse().unwrap()],
@@ -327,8 +330,20 @@ fn seeded_schedules(part: u64) {
             (0..total).filter(|seed| seed % 4 == part).collect()
         }
     };
+    // A database of its own for each schedule: on SQLite a file (removed after); on
+    // PostgreSQL a workspace of its own in the quarter's database (making and dropping a
+    // database for each would take as long as the schedule itself).
+    let shared = (backend == Backend::Postgres).then(|| Database::new(backend));
     for seed in &seeds {
-        let outcome = std::panic::catch_unwind(|| run_schedule(*seed, dir.path()));
+        let own;
+        let database = match &shared {
+            Some(database) => database,
+            None => {
+                own = Database::sqlite_at(&dir.path().join(format!("sim-{seed}.sqlite3")));
+                &own
+            }
+        };
+        let outcome = std::panic::catch_unwind(|| run_schedule(*seed, database));
         match outcome {
             Ok(Ok(())) => {}
             Ok(Err(why)) => {
@@ -336,27 +351,32 @@ fn seeded_schedules(part: u64) {
             }
             Err(_) => panic!("schedule {seed} panicked\nrerun it with LAGESBILD_SIM_SEED={seed}"),
         }
-        let _ = std::fs::remove_file(dir.path().join(format!("sim-{seed}.sqlite3")));
+        if let Some(file) = database.sqlite_path() {
+            let _ = std::fs::remove_file(file);
+        }
     }
     eprintln!("{} schedules converged", seeds.len());
 }
 
-#[test]
-fn seeded_schedules_on_a_faulty_network_all_converge_1_of_4() {
-    seeded_schedules(0);
+fn seeded_schedules_on_a_faulty_network_all_converge_1_of_4(backend: Backend) {
+    seeded_schedules(0, backend);
 }
 
-#[test]
-fn seeded_schedules_on_a_faulty_network_all_converge_2_of_4() {
-    seeded_schedules(1);
+fn seeded_schedules_on_a_faulty_network_all_converge_2_of_4(backend: Backend) {
+    seeded_schedules(1, backend);
 }
 
-#[test]
-fn seeded_schedules_on_a_faulty_network_all_converge_3_of_4() {
-    seeded_schedules(2);
+fn seeded_schedules_on_a_faulty_network_all_converge_3_of_4(backend: Backend) {
+    seeded_schedules(2, backend);
 }
 
-#[test]
-fn seeded_schedules_on_a_faulty_network_all_converge_4_of_4() {
-    seeded_schedules(3);
+fn seeded_schedules_on_a_faulty_network_all_converge_4_of_4(backend: Backend) {
+    seeded_schedules(3, backend);
 }
+
+lagesbild_tests::on_both_backends!(
+    blocking seeded_schedules_on_a_faulty_network_all_converge_1_of_4,
+    seeded_schedules_on_a_faulty_network_all_converge_2_of_4,
+    seeded_schedules_on_a_faulty_network_all_converge_3_of_4,
+    seeded_schedules_on_a_faulty_network_all_converge_4_of_4,
+);

@@ -4,18 +4,15 @@
 //! that device pages the feed or bootstraps.
 #![allow(clippy::unwrap_used)]
 
+use lagesbild_core::sync::SyncStorage;
 use lagesbild_core::sync::wire::{BootstrapPage, FeedEntry, FeedPage};
 use lagesbild_core::{ListQuery, ObservationDraft, ObservationPatch};
-use lagesbild_tests::{Device, TestServer, now};
+use lagesbild_tests::{Backend, Device, Scenario, now};
 
 const NAME: &str = "Kalle Persson";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_narrowed_report_reaches_no_other_organisation_with_its_earlier_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Synlighet");
-    let codes = server.install_demo(&demo, 0);
+async fn a_narrowed_report_reaches_no_other_organisation_with_its_earlier_text(backend: Backend) {
+    let Scenario { server, codes, .. } = Scenario::on(backend).named("Synlighet").start().await;
     let faltare = Device::enroll(&server.url(), &codes[1], "fältare").await;
     // A guard who could read the report while it was open to everyone.
     let early_guard = Device::enroll(&server.url(), &codes[4], "väktare 1").await;
@@ -128,13 +125,9 @@ async fn a_narrowed_report_reaches_no_other_organisation_with_its_earlier_text()
 
 /// Devices that wake together ask for the same page, which the server reads once: each
 /// still gets only what it may read, and nothing erased since.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_page_read_once_for_many_devices_follows_each_reader_and_erasure() {
+async fn a_page_read_once_for_many_devices_follows_each_reader_and_erasure(backend: Backend) {
     const CANARY: &str = "Kanariefågel-5521";
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Sidor");
-    let codes = server.install_demo(&demo, 0);
+    let Scenario { server, codes, .. } = Scenario::on(backend).named("Sidor").start().await;
     let coordinator = Device::enroll(&server.url(), &codes[0], "samordnare").await;
     let faltare = Device::enroll(&server.url(), &codes[1], "fältare").await;
     let police = Device::enroll(&server.url(), &codes[3], "polis").await;
@@ -225,3 +218,8 @@ async fn a_page_read_once_for_many_devices_follows_each_reader_and_erasure() {
         );
     }
 }
+
+lagesbild_tests::on_both_backends!(
+    async a_narrowed_report_reaches_no_other_organisation_with_its_earlier_text,
+    a_page_read_once_for_many_devices_follows_each_reader_and_erasure,
+);

@@ -13,15 +13,14 @@ pub mod render;
 
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use crate::agenda::WeekPoint;
+use crate::agenda::{Series, WeekPoint, before_after};
 use crate::codes::{DecisionStatus, Deployee, PlaceKind};
 use crate::error::{Field, Problem, Result, ValidationError};
 use crate::grade::Grade;
 use crate::ids::PlaceId;
-use crate::store::Store;
+use crate::model::{Category, Decision, Organisation, Place};
 use crate::time::{IsoWeek, Timestamp, local_midnight as midnight, parse_day};
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -177,26 +176,21 @@ pub fn previous_period(first: NaiveDate, end: NaiveDate) -> (NaiveDate, NaiveDat
     (first - (end - first), first)
 }
 
-impl Store {
-    /// The lägesrapport's version for politicians from `from` up to (not including)
-    /// `until`: see `politicians`.
-    pub fn politicians_report(
-        &self,
-        from: &str,
-        until: &str,
-        now: Timestamp,
-    ) -> Result<politicians::PoliticiansReport> {
-        let report = self.period_report(from, until, now)?;
-        let (first, end) = (parse_day(from)?, parse_day(until)?);
-        let (before_first, before_end) = previous_period(first, end);
-        let before = self.period_report(&before_first.to_string(), &before_end.to_string(), now)?;
-        Ok(report.for_politicians(&before))
-    }
+/// A period as the report reads it: from `first` up to (not including) `end`, in
+/// Swedish time, and the period before it of the same length that it compares with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub first: NaiveDate,
+    pub end: NaiveDate,
+    pub start: Timestamp,
+    pub stop: Timestamp,
+    /// Where the period before begins; it ends at `start`.
+    pub previous_start: Timestamp,
+}
 
-    /// The lägesrapport from `from` up to (not including) `until`, dates in Swedish time.
-    pub fn period_report(&self, from: &str, until: &str, now: Timestamp) -> Result<PeriodReport> {
-        let identity = self.require_identity()?;
-        let workspace = identity.workspace;
+impl Span {
+    /// The period from `from` up to (not including) `until`, dates as people write them.
+    pub fn of(from: &str, until: &str) -> Result<Span> {
         let (first, end) = (parse_day(from)?, parse_day(until)?);
         if end <= first {
             return Err(ValidationError::new(
@@ -208,179 +202,221 @@ impl Store {
             )
             .into());
         }
-        let (start, stop) = (midnight(first), midnight(end));
-        let previous_start = midnight(previous_period(first, end).0);
-        let mut weeks = Vec::new();
-        let mut week = IsoWeek::containing_date(first);
-        let last = IsoWeek::containing_date(end.pred_opt().unwrap_or(end));
-        while week.key() <= last.key() {
-            weeks.push(week);
-            week = week.minus(-1);
-        }
-        let index: HashMap<i64, usize> = weeks
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (w.key(), i))
-            .collect();
-
-        let places: HashMap<PlaceId, _> = self
-            .places(workspace)?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
-        let categories: HashMap<String, _> = self
-            .categories(workspace)?
-            .into_iter()
-            .map(|c| (c.key.clone(), c))
-            .collect();
-        // Each report: its area (or its own place), its main category, week, grade, event.
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT o.place_id, o.category, o.week, o.grade, COALESCE(o.event_id, o.id),
-                    o.observed_at >= ?2
-             FROM observations o
-             WHERE o.workspace_id = ?1 AND o.observed_at >= ?3 AND o.observed_at < ?4",
-        )?;
-        let rows = stmt
-            .query_map(
-                params![
-                    workspace,
-                    start.millis(),
-                    previous_start.millis(),
-                    stop.millis()
-                ],
-                |r| {
-                    Ok((
-                        r.get::<_, PlaceId>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, Grade>(3)?,
-                        r.get::<_, Vec<u8>>(4)?,
-                        r.get::<_, bool>(5)?,
-                    ))
-                },
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-
-        #[derive(Default)]
-        struct Acc {
-            name: String,
-            reports: u32,
-            events: std::collections::BTreeSet<Vec<u8>>,
-            previous: u32,
-            highest: Option<Grade>,
-            per_week: Vec<u32>,
-        }
-        let mut areas: BTreeMap<String, Acc> = BTreeMap::new();
-        let mut cats: BTreeMap<String, Acc> = BTreeMap::new();
-        let mut all_events = std::collections::BTreeSet::new();
-        let (mut reports, mut previous_reports) = (0, 0);
-        for (place, category, week, grade, event, current) in rows {
-            let place = crate::lagesbild::resolve(&places, place);
-            let (area_key, area_name) = match places.get(&place) {
-                Some(p) => match (p.kind, p.area.and_then(|a| places.get(&a))) {
-                    (PlaceKind::Plats, Some(area)) => (area.id.to_string(), area.name.clone()),
-                    _ => (p.id.to_string(), p.name.clone()),
-                },
-                None => (place.to_string(), "okänd plats".to_string()),
-            };
-            let main = categories
-                .get(&category)
-                .and_then(|c| c.parent.clone())
-                .unwrap_or(category);
-            let main_name = categories
-                .get(&main)
-                .map_or_else(|| main.clone(), |c| c.name_sv.clone());
-            for (map, key, name) in [
-                (&mut areas, area_key, area_name),
-                (&mut cats, main, main_name),
-            ] {
-                let acc = map.entry(key).or_insert_with(|| Acc {
-                    name,
-                    per_week: vec![0; weeks.len()],
-                    ..Acc::default()
-                });
-                if current {
-                    acc.reports += 1;
-                    acc.events.insert(event.clone());
-                    acc.highest = acc.highest.max(Some(grade));
-                    if let Some(&i) = index.get(&week) {
-                        acc.per_week[i] += 1;
-                    }
-                } else {
-                    acc.previous += 1;
-                }
-            }
-            if current {
-                reports += 1;
-                all_events.insert(event);
-            } else {
-                previous_reports += 1;
-            }
-        }
-        let finish = |map: BTreeMap<String, Acc>| {
-            let mut list: Vec<PeriodRow> = map
-                .into_iter()
-                .map(|(key, acc)| PeriodRow {
-                    key,
-                    name: acc.name,
-                    reports: acc.reports,
-                    events: u32::try_from(acc.events.len()).unwrap_or(u32::MAX),
-                    previous_reports: acc.previous,
-                    highest: acc.highest,
-                    per_week: acc.per_week,
-                })
-                .collect();
-            list.sort_by(|a, b| b.reports.cmp(&a.reports).then(a.name.cmp(&b.name)));
-            list
-        };
-
-        let organisations: HashMap<_, _> = self
-            .organisations(workspace)?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-        let last_week = weeks.last().copied().unwrap_or(IsoWeek::containing(now));
-        let mut decisions = Vec::new();
-        for d in self.decisions()? {
-            if d.created_at < start || d.created_at >= stop {
-                continue;
-            }
-            let decided_week = d.created_at.week();
-            let (before, after) = self.before_after(d.place, decided_week, last_week)?;
-            decisions.push(DecisionOutcome {
-                place: places
-                    .get(&d.place)
-                    .map_or_else(String::new, |p| p.name.clone()),
-                deployees: d.deployees.clone(),
-                days: d.schedule.days.clone(),
-                why: d.why.as_str().to_string(),
-                responsible: organisations
-                    .get(&d.responsible)
-                    .cloned()
-                    .unwrap_or_default(),
-                status: d.status,
-                note: d.history.last().map(|h| h.note.clone()).unwrap_or_default(),
-                decided_week,
-                before,
-                after,
-            });
-        }
-        decisions.reverse();
-
-        Ok(PeriodReport {
-            workspace: self.workspace(workspace)?.name,
-            from: first.to_string(),
-            until: end.to_string(),
-            generated_at: now,
-            weeks,
-            reports,
-            events: u32::try_from(all_events.len()).unwrap_or(u32::MAX),
-            previous_reports,
-            areas: finish(areas),
-            categories: finish(cats),
-            decisions,
+        Ok(Span {
+            first,
+            end,
+            start: midnight(first),
+            stop: midnight(end),
+            previous_start: midnight(previous_period(first, end).0),
         })
     }
+
+    /// The period before, of the same length (a month before a month).
+    pub fn previous(&self) -> Span {
+        let (first, end) = previous_period(self.first, self.end);
+        Span {
+            first,
+            end,
+            start: midnight(first),
+            stop: midnight(end),
+            previous_start: midnight(previous_period(first, end).0),
+        }
+    }
+}
+
+/// One report as the period report counts it (`Store::period_rows`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub place: PlaceId,
+    pub category: String,
+    /// Its week's key (`IsoWeek::key`).
+    pub week: i64,
+    pub grade: Grade,
+    /// Its event: linked reports of one event share it; an unlinked report is its own.
+    pub event: Vec<u8>,
+    /// In the period itself, rather than the period before.
+    pub current: bool,
+}
+
+/// What a period report is made from, as the store holds it.
+#[derive(Debug, Clone)]
+pub struct PeriodInput<'a> {
+    pub workspace_name: String,
+    pub places: &'a [Place],
+    pub categories: &'a [Category],
+    pub organisations: &'a [Organisation],
+    /// Every decision, newest first.
+    pub decisions: Vec<Decision>,
+    /// The reports of the period and of the period before it.
+    pub reports: Vec<Reported>,
+}
+
+/// The lägesrapport of `span`: per area and per main category, how many reports and
+/// events against the period before, week by week; and the decisions made in it with
+/// their before and after (from `series`).
+pub fn build(
+    span: &Span,
+    input: PeriodInput<'_>,
+    series: &mut Series<'_>,
+    now: Timestamp,
+) -> Result<PeriodReport> {
+    let Span {
+        first,
+        end,
+        start,
+        stop,
+        ..
+    } = *span;
+    let PeriodInput {
+        workspace_name,
+        places,
+        categories,
+        organisations,
+        decisions: all_decisions,
+        reports: rows,
+    } = input;
+    let mut weeks = Vec::new();
+    let mut week = IsoWeek::containing_date(first);
+    let last = IsoWeek::containing_date(end.pred_opt().unwrap_or(end));
+    while week.key() <= last.key() {
+        weeks.push(week);
+        week = week.minus(-1);
+    }
+    let index: HashMap<i64, usize> = weeks
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.key(), i))
+        .collect();
+
+    let places: HashMap<PlaceId, &Place> = places.iter().map(|p| (p.id, p)).collect();
+    let categories: HashMap<String, &Category> =
+        categories.iter().map(|c| (c.key.clone(), c)).collect();
+    #[derive(Default)]
+    struct Acc {
+        name: String,
+        reports: u32,
+        events: std::collections::BTreeSet<Vec<u8>>,
+        previous: u32,
+        highest: Option<Grade>,
+        per_week: Vec<u32>,
+    }
+    let mut areas: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut cats: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut all_events = std::collections::BTreeSet::new();
+    let (mut reports, mut previous_reports) = (0, 0);
+    for Reported {
+        place,
+        category,
+        week,
+        grade,
+        event,
+        current,
+    } in rows
+    {
+        let place = crate::lagesbild::resolve(&places, place);
+        let (area_key, area_name) = match places.get(&place) {
+            Some(p) => match (p.kind, p.area.and_then(|a| places.get(&a))) {
+                (PlaceKind::Plats, Some(area)) => (area.id.to_string(), area.name.clone()),
+                _ => (p.id.to_string(), p.name.clone()),
+            },
+            None => (place.to_string(), "okänd plats".to_string()),
+        };
+        let main = categories
+            .get(&category)
+            .and_then(|c| c.parent.clone())
+            .unwrap_or(category);
+        let main_name = categories
+            .get(&main)
+            .map_or_else(|| main.clone(), |c| c.name_sv.clone());
+        for (map, key, name) in [
+            (&mut areas, area_key, area_name),
+            (&mut cats, main, main_name),
+        ] {
+            let acc = map.entry(key).or_insert_with(|| Acc {
+                name,
+                per_week: vec![0; weeks.len()],
+                ..Acc::default()
+            });
+            if current {
+                acc.reports += 1;
+                acc.events.insert(event.clone());
+                acc.highest = acc.highest.max(Some(grade));
+                if let Some(&i) = index.get(&week) {
+                    acc.per_week[i] += 1;
+                }
+            } else {
+                acc.previous += 1;
+            }
+        }
+        if current {
+            reports += 1;
+            all_events.insert(event);
+        } else {
+            previous_reports += 1;
+        }
+    }
+    let finish = |map: BTreeMap<String, Acc>| {
+        let mut list: Vec<PeriodRow> = map
+            .into_iter()
+            .map(|(key, acc)| PeriodRow {
+                key,
+                name: acc.name,
+                reports: acc.reports,
+                events: u32::try_from(acc.events.len()).unwrap_or(u32::MAX),
+                previous_reports: acc.previous,
+                highest: acc.highest,
+                per_week: acc.per_week,
+            })
+            .collect();
+        list.sort_by(|a, b| b.reports.cmp(&a.reports).then(a.name.cmp(&b.name)));
+        list
+    };
+
+    let organisations: HashMap<_, _> = organisations
+        .iter()
+        .map(|o| (o.id, o.name.clone()))
+        .collect();
+    let last_week = weeks.last().copied().unwrap_or(IsoWeek::containing(now));
+    let mut decisions = Vec::new();
+    for d in all_decisions {
+        if d.created_at < start || d.created_at >= stop {
+            continue;
+        }
+        let decided_week = d.created_at.week();
+        let (before, after) = before_after(series, d.place, decided_week, last_week)?;
+        decisions.push(DecisionOutcome {
+            place: places
+                .get(&d.place)
+                .map_or_else(String::new, |p| p.name.clone()),
+            deployees: d.deployees.clone(),
+            days: d.schedule.days.clone(),
+            why: d.why.as_str().to_string(),
+            responsible: organisations
+                .get(&d.responsible)
+                .cloned()
+                .unwrap_or_default(),
+            status: d.status,
+            note: d.history.last().map(|h| h.note.clone()).unwrap_or_default(),
+            decided_week,
+            before,
+            after,
+        });
+    }
+    decisions.reverse();
+
+    Ok(PeriodReport {
+        workspace: workspace_name,
+        from: first.to_string(),
+        until: end.to_string(),
+        generated_at: now,
+        weeks,
+        reports,
+        events: u32::try_from(all_events.len()).unwrap_or(u32::MAX),
+        previous_reports,
+        areas: finish(areas),
+        categories: finish(cats),
+        decisions,
+    })
 }
 
 #[cfg(test)]

@@ -6,169 +6,118 @@
 //! the cursor the first page was read at (whatever changed since comes through it).
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use super::sync::{Applied, apply_entry, apply_page, ensure_sync_row};
+use super::sync::{apply_entry, apply_page, ensure_sync_row};
 use super::{Store, documents, projection};
 use crate::error::{Error, Result};
 use crate::ids::WorkspaceId;
 use crate::model::ObservationProjection;
-use crate::sync::wire::{BootstrapPage, FeedEntry, ProjectionKey, ProjectionPage};
+use crate::sync::storage::{Applied, BootstrapProgress, BootstrapStage};
+use crate::sync::wire::{BootstrapPage, FeedEntry, ProjectionPage};
 use crate::time::Timestamp;
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BootstrapStage {
-    /// The reports' projections, newest first.
-    Projections,
-    /// The documents behind them.
-    Documents,
-}
-
-/// How far a bootstrap under way has come.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BootstrapProgress {
-    pub stage: BootstrapStage,
-    /// The feed's head when the bootstrap began: the feed continues from it.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub at: i64,
-    /// Where the next page of projections starts.
-    pub next_projection: Option<ProjectionKey>,
-    /// Where the next page of documents starts.
-    pub next_document: Option<Uuid>,
-    /// Observations in the workspace when the bootstrap began.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub total: u64,
-    /// Projections stored so far.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub projections: u64,
-    /// Documents stored so far.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub documents: u64,
-    /// While projections come in: every report observed at or after this is here.
-    pub complete_since: Option<Timestamp>,
-}
-
-impl BootstrapProgress {
-    /// Whether every report observed at or after `since` is on the device.
-    pub fn covers(&self, since: Timestamp) -> bool {
-        match self.stage {
-            BootstrapStage::Documents => true,
-            BootstrapStage::Projections => self.complete_since.is_some_and(|c| c <= since),
-        }
-    }
-}
-
 impl Store {
-    /// The bootstrap under way in `workspace`, if one is.
-    pub fn bootstrap_progress(&self, workspace: WorkspaceId) -> Result<Option<BootstrapProgress>> {
-        progress(&self.conn, workspace)
-    }
-
     /// Whether every report observed at or after `since` is on this device, as far as
     /// a bootstrap under way knows; outside a bootstrap, yes.
-    pub fn covers(&self, workspace: WorkspaceId, since: Timestamp) -> Result<bool> {
+    pub(crate) fn covers(&self, workspace: WorkspaceId, since: Timestamp) -> Result<bool> {
         Ok(progress(&self.conn, workspace)?.is_none_or(|p| p.covers(since)))
     }
+}
 
-    /// Stores a page of projections and where the next one starts. A projection of a
-    /// document this device holds is left alone: the document decides (it comes again
-    /// in the documents stage and is merged there).
-    pub fn apply_projections(
-        &mut self,
-        workspace: WorkspaceId,
-        page: &ProjectionPage,
-        now: Timestamp,
-    ) -> Result<Applied> {
-        let before = progress(&self.conn, workspace)?;
-        let mut next = before.unwrap_or(BootstrapProgress {
-            stage: BootstrapStage::Projections,
-            at: page.cursor,
-            next_projection: None,
-            next_document: None,
-            total: page.total.unwrap_or(0),
-            projections: 0,
-            documents: 0,
-            complete_since: None,
-        });
-        let (applied, _) = bulk(&mut self.conn, |conn| {
-            apply_page(
-                conn,
-                &page.projections,
-                |conn, p| store_projection(conn, workspace, p, now),
-                |conn| {
-                    next.projections += page.projections.len() as u64;
-                    match page.next {
-                        Some(key) => {
-                            next.next_projection = Some(key);
-                            // Ties with the last one's time may still come: one ms later on.
-                            next.complete_since = Timestamp::from_millis(key.observed_at + 1);
-                        }
-                        None => {
-                            next.stage = BootstrapStage::Documents;
-                            next.next_projection = None;
-                            next.complete_since = None;
-                        }
-                    }
-                    save_progress(conn, workspace, Some(&next))
-                },
-            )
-        })?;
-        Ok(applied)
-    }
-
-    /// Stores a page of documents. A document new here is stored as sent, without
-    /// parsing (its projection came in the first stage); one this device holds is
-    /// merged. The last page ends the bootstrap: the feed continues from where it
-    /// began.
-    pub fn apply_documents(
-        &mut self,
-        workspace: WorkspaceId,
-        page: &BootstrapPage,
-        now: Timestamp,
-    ) -> Result<Applied> {
-        let mut next = progress(&self.conn, workspace)?
-            .ok_or_else(|| Error::corrupt("documents of a bootstrap that has not begun"))?;
-        let Store { conn, actor, .. } = self;
-        let (applied, _) = bulk(conn, |conn| {
-            apply_page(
-                conn,
-                &page.entries,
-                |conn, entry| match entry {
-                    FeedEntry::Document {
-                        doc,
-                        kind,
-                        bytes,
-                        projection: None,
-                    } if !documents::exists(conn, doc)? => {
-                        documents::save_bytes(conn, doc, workspace, *kind, bytes, &[], now)?;
-                        Ok(false)
-                    }
-                    other => apply_entry(conn, actor, workspace, other, now),
-                },
-                |conn| match page.next {
-                    Some(after) => {
-                        next.documents += page.entries.len() as u64;
-                        next.next_document = Some(after);
-                        save_progress(conn, workspace, Some(&next))
+/// Stores a page of projections and where the next one starts. A projection of a
+/// document this device holds is left alone: the document decides (it comes again
+/// in the documents stage and is merged there).
+pub(super) fn apply_projections(
+    store: &mut Store,
+    workspace: WorkspaceId,
+    page: &ProjectionPage,
+    now: Timestamp,
+) -> Result<Applied> {
+    let before = progress(&store.conn, workspace)?;
+    let mut next = before.unwrap_or(BootstrapProgress {
+        stage: BootstrapStage::Projections,
+        at: page.cursor,
+        next_projection: None,
+        next_document: None,
+        total: page.total.unwrap_or(0),
+        projections: 0,
+        documents: 0,
+        complete_since: None,
+    });
+    let (applied, _) = bulk(&mut store.conn, |conn| {
+        apply_page(
+            conn,
+            &page.projections,
+            |conn, p| store_projection(conn, workspace, p, now),
+            |conn| {
+                next.projections += page.projections.len() as u64;
+                match page.next {
+                    Some(key) => {
+                        next.next_projection = Some(key);
+                        // Ties with the last one's time may still come: one ms later on.
+                        next.complete_since = Timestamp::from_millis(key.observed_at + 1);
                     }
                     None => {
-                        save_progress(conn, workspace, None)?;
-                        conn.prepare_cached(
-                            "UPDATE sync_state SET cursor = MAX(cursor, ?2), bootstrapped = 1
-                             WHERE workspace_id = ?1",
-                        )?
-                        .execute(params![workspace, next.at])?;
-                        Ok(())
+                        next.stage = BootstrapStage::Documents;
+                        next.next_projection = None;
+                        next.complete_since = None;
                     }
-                },
-            )
-        })?;
-        Ok(applied)
-    }
+                }
+                save_progress(conn, workspace, Some(&next))
+            },
+        )
+    })?;
+    Ok(applied)
+}
+
+/// Stores a page of documents. A document new here is stored as sent, without
+/// parsing (its projection came in the first stage); one this device holds is
+/// merged. The last page ends the bootstrap: the feed continues from where it
+/// began.
+pub(super) fn apply_documents(
+    store: &mut Store,
+    workspace: WorkspaceId,
+    page: &BootstrapPage,
+    now: Timestamp,
+) -> Result<Applied> {
+    let mut next = progress(&store.conn, workspace)?
+        .ok_or_else(|| Error::corrupt("documents of a bootstrap that has not begun"))?;
+    let Store { conn, actor, .. } = store;
+    let (applied, _) = bulk(conn, |conn| {
+        apply_page(
+            conn,
+            &page.entries,
+            |conn, entry| match entry {
+                FeedEntry::Document {
+                    doc,
+                    kind,
+                    bytes,
+                    projection: None,
+                } if !documents::exists(conn, doc)? => {
+                    documents::save_bytes(conn, doc, workspace, *kind, bytes, &[], now)?;
+                    Ok(false)
+                }
+                other => apply_entry(conn, actor, workspace, other, now),
+            },
+            |conn| match page.next {
+                Some(after) => {
+                    next.documents += page.entries.len() as u64;
+                    next.next_document = Some(after);
+                    save_progress(conn, workspace, Some(&next))
+                }
+                None => {
+                    save_progress(conn, workspace, None)?;
+                    conn.prepare_cached(
+                        "UPDATE sync_state SET cursor = MAX(cursor, ?2), bootstrapped = 1
+                         WHERE workspace_id = ?1",
+                    )?
+                    .execute(params![workspace, next.at])?;
+                    Ok(())
+                }
+            },
+        )
+    })?;
+    Ok(applied)
 }
 
 /// Stores one projection, unless the device holds the document.
@@ -198,7 +147,10 @@ fn bulk<T>(conn: &mut Connection, f: impl FnOnce(&mut Connection) -> Result<T>) 
     result
 }
 
-fn progress(conn: &Connection, workspace: WorkspaceId) -> Result<Option<BootstrapProgress>> {
+pub(super) fn progress(
+    conn: &Connection,
+    workspace: WorkspaceId,
+) -> Result<Option<BootstrapProgress>> {
     let json: Option<String> = conn
         .prepare_cached("SELECT bootstrap FROM sync_state WHERE workspace_id = ?1")?
         .query_row([workspace], |r| r.get(0))

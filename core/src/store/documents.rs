@@ -1,5 +1,6 @@
 //! Saved documents and the changes waiting for a server.
 
+use crate::sync::storage::PendingChange;
 use automerge::ActorId;
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -169,14 +170,6 @@ impl Store {
             .map(|mut d| d.changes())
             .unwrap_or_default())
     }
-}
-
-/// A local change waiting for the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingChange {
-    pub seq: i64,
-    pub doc_id: Uuid,
-    pub change: DocChange,
 }
 
 impl Store {

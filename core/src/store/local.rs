@@ -103,7 +103,11 @@ impl Store {
     /// Moves every local report whose place (by name) and category (by key) the enrolled
     /// workspace has. Called when `workspace`'s register has arrived; does nothing unless
     /// it is the workspace the device records in.
-    pub fn rehome_local(&mut self, workspace: WorkspaceId, now: Timestamp) -> Result<Rehomed> {
+    pub(crate) fn rehome_local(
+        &mut self,
+        workspace: WorkspaceId,
+        now: Timestamp,
+    ) -> Result<Rehomed> {
         let mut result = Rehomed::default();
         let Some(local) = self.local_workspace()? else {
             return Ok(result);

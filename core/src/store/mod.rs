@@ -6,6 +6,7 @@
 //! so a call that returned `Ok` survives a crash, kill -9 or power loss.
 
 mod bootstrap;
+mod counts;
 mod documents;
 mod filter;
 mod key;
@@ -27,12 +28,11 @@ use crate::error::{Error, Result};
 use crate::model::Identity;
 use crate::sqlite::{checkpoint_once, configure, empty_log};
 
-pub use bootstrap::{BootstrapProgress, BootstrapStage};
-pub use documents::{PendingChange, SizeStats};
+pub use documents::SizeStats;
 pub use key::{MIN_PASSPHRASE, StoreKey, is_encrypted};
 pub use local::Rehomed;
 pub use meetings::DecisionDraft;
-pub use sync::{Applied, Credential, Delivery, RefusedChange, SyncState};
+pub use sync::{Credential, Delivery, RefusedChange};
 
 /// The file name of a store inside its directory.
 pub const STORE_FILE: &str = "lagesbild.sqlite3";
@@ -87,11 +87,11 @@ impl Store {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
-    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<String>> {
         setting(&self.conn, key)
     }
 
-    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+    pub(crate) fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
         set_setting(&self.conn, key, value)
     }
 

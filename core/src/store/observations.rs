@@ -63,12 +63,6 @@ impl Store {
         })
     }
 
-    /// Checks a draft as `record` would, without storing anything.
-    pub fn check_draft(&self, draft: &ObservationDraft, now: Timestamp) -> Result<Observation> {
-        let identity = self.require_identity()?;
-        self.check_draft_for(identity.workspace, &identity.reporter(), draft, now)
-    }
-
     pub(crate) fn check_draft_for(
         &self,
         workspace: WorkspaceId,

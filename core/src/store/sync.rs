@@ -8,25 +8,20 @@ use uuid::Uuid;
 
 use std::collections::BTreeSet;
 
-use super::documents::{self, PendingChange};
+use super::documents;
 use super::projection;
 use super::widening::carry_over;
 use super::{Store, register, set_setting};
 use crate::doc::{DocChange, Document};
 use crate::error::{Error, Result};
 use crate::ids::WorkspaceId;
-use crate::sync::wire::{FeedEntry, Me, Membership, Register, Timeline};
+use crate::sync::storage::{
+    Applied, BootstrapProgress, PendingChange, PushAnswer, SyncState, SyncStorage, Waiting,
+};
+use crate::sync::wire::{
+    BootstrapPage, FeedEntry, Me, Membership, ProjectionPage, Register, Timeline,
+};
 use crate::time::Timestamp;
-
-/// Where this device syncs one workspace, and how far it has come.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncState {
-    pub cursor: i64,
-    pub register_version: i64,
-    /// Every bootstrap page is in (or none was needed).
-    pub bootstrapped: bool,
-    pub last_synced_at: Option<Timestamp>,
-}
 
 /// Where one of this device's reports stands with the server, as its reporter reads it.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -63,78 +58,7 @@ pub struct Credential {
     pub ca: Option<String>,
 }
 
-/// What applying a feed page did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Applied {
-    pub entries: usize,
-    /// Entries that could not be applied, with why; the feed moves on past them.
-    pub failed: Vec<String>,
-}
-
 impl Store {
-    pub fn sync_state(&self, workspace: WorkspaceId) -> Result<SyncState> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT cursor, register_version, bootstrapped, last_synced_at FROM sync_state WHERE workspace_id = ?1",
-            )?
-            .query_row([workspace], |r| {
-                let last: Option<i64> = r.get(3)?;
-                Ok(SyncState {
-                    cursor: r.get(0)?,
-                    register_version: r.get(1)?,
-                    bootstrapped: r.get(2)?,
-                    last_synced_at: last.and_then(Timestamp::from_millis),
-                })
-            })
-            .optional()?
-            .unwrap_or(SyncState { cursor: 0, register_version: 0, bootstrapped: false, last_synced_at: None }))
-    }
-
-    /// Follows the server's timeline. A new one means the server was restored from a
-    /// backup: everything up to `restored_head` is as it was, so the cursor goes back
-    /// there, and every change this device made is queued to be sent again (the server
-    /// answers `duplicate` for those the backup holds). Answers whether it was new.
-    pub fn follow_timeline(&mut self, workspace: WorkspaceId, timeline: &Timeline) -> Result<bool> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        ensure_sync_row(&tx, workspace)?;
-        let known: Option<Vec<u8>> = tx.query_row(
-            "SELECT timeline FROM sync_state WHERE workspace_id = ?1",
-            [workspace],
-            |r| r.get(0),
-        )?;
-        let id = timeline.id.as_bytes().as_slice();
-        let restored = match known {
-            Some(known) if known == id => return Ok(false),
-            // The first timeline this device sees of the workspace.
-            None => false,
-            Some(_) => {
-                tx.execute(
-                    "UPDATE sync_state SET cursor = MIN(cursor, ?2) WHERE workspace_id = ?1",
-                    params![workspace, timeline.restored_head],
-                )?;
-                requeue_own_changes(&tx, &self.actor, workspace)?;
-                true
-            }
-        };
-        tx.execute(
-            "UPDATE sync_state SET timeline = ?2 WHERE workspace_id = ?1",
-            params![workspace, id],
-        )?;
-        tx.commit()?;
-        Ok(restored)
-    }
-
-    pub fn mark_synced(&mut self, workspace: WorkspaceId, now: Timestamp) -> Result<()> {
-        ensure_sync_row(&self.conn, workspace)?;
-        self.conn
-            .prepare_cached("UPDATE sync_state SET last_synced_at = ?2 WHERE workspace_id = ?1")?
-            .execute(params![workspace, now.millis()])?;
-        Ok(())
-    }
-
     pub fn credential(&self) -> Result<Option<Credential>> {
         self.setting("credential")?
             .map(|json| {
@@ -188,47 +112,6 @@ impl Store {
             .unwrap_or_default())
     }
 
-    /// Replaces the workspace's register with the server's.
-    pub fn apply_register(&mut self, workspace: WorkspaceId, reg: &Register) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        // `unchanged` sends no lists: the loops below then do nothing.
-        if let Some(w) = &reg.workspace {
-            register::save_workspace(&tx, w)?;
-        }
-        for o in &reg.organisations {
-            register::save_organisation(&tx, o)?;
-        }
-        for p in &reg.places {
-            register::save_place(&tx, p)?;
-        }
-        for c in &reg.categories {
-            register::save_category(&tx, workspace, c)?;
-        }
-        ensure_sync_row(&tx, workspace)?;
-        tx.execute(
-            "UPDATE sync_state SET register_version = ?2 WHERE workspace_id = ?1",
-            params![workspace, reg.version],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Local changes to the workspace's documents waiting for the server, oldest first.
-    pub fn pending_for(&self, workspace: WorkspaceId, limit: usize) -> Result<Vec<PendingChange>> {
-        documents::pending(&self.conn, Some(workspace), limit)
-    }
-
-    pub fn pending_count_for(&self, workspace: WorkspaceId) -> Result<u64> {
-        let n: i64 = self
-            .conn
-            .prepare_cached(
-                "SELECT COUNT(*) FROM pending_changes p JOIN documents d ON d.id = p.doc_id
-                 WHERE p.refused IS NULL AND d.workspace_id = ?1",
-            )?
-            .query_row([workspace], |r| r.get(0))?;
-        Ok(n.unsigned_abs())
-    }
-
     /// Where each of `ids` stands with the server: refused if any change of it was,
     /// waiting while any is unsent, else sent.
     pub fn delivery(&self, ids: &[crate::ids::ObservationId]) -> Result<Vec<Delivery>> {
@@ -266,32 +149,6 @@ impl Store {
         Ok(out)
     }
 
-    /// The server stored these changes (or had them): forget them here, and note when the
-    /// server first saw their observations.
-    pub fn acknowledge(&mut self, seqs: &[i64], server_time: Timestamp) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        for seq in seqs {
-            tx.execute(
-                "UPDATE observations SET server_seen_at = ?2
-                 WHERE server_seen_at IS NULL AND id = (SELECT doc_id FROM pending_changes WHERE seq = ?1)",
-                params![seq, server_time.millis()],
-            )?;
-            tx.execute("DELETE FROM pending_changes WHERE seq = ?1", [seq])?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The server refused this change: keep it, with the reason, and stop sending it.
-    pub fn refuse(&mut self, seq: i64, code: &str, message: &str) -> Result<()> {
-        let reason = serde_json::json!({ "code": code, "message": message }).to_string();
-        self.conn.execute(
-            "UPDATE pending_changes SET refused = ?2 WHERE seq = ?1",
-            params![seq, reason],
-        )?;
-        Ok(())
-    }
-
     pub fn refused_changes(&self) -> Result<Vec<RefusedChange>> {
         let mut stmt = self
             .conn
@@ -326,11 +183,110 @@ impl Store {
         tx.commit()?;
         self.checkpoint()
     }
+}
+
+/// The engine's view of the store (ARCHITECTURE.md, "The path of a report").
+impl SyncStorage for Store {
+    fn sync_state(&self, workspace: WorkspaceId) -> Result<SyncState> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT cursor, register_version, bootstrapped, last_synced_at FROM sync_state WHERE workspace_id = ?1",
+            )?
+            .query_row([workspace], |r| {
+                let last: Option<i64> = r.get(3)?;
+                Ok(SyncState {
+                    cursor: r.get(0)?,
+                    register_version: r.get(1)?,
+                    bootstrapped: r.get(2)?,
+                    last_synced_at: last.and_then(Timestamp::from_millis),
+                })
+            })
+            .optional()?
+            .unwrap_or(SyncState { cursor: 0, register_version: 0, bootstrapped: false, last_synced_at: None }))
+    }
+
+    fn bootstrap_progress(&self, workspace: WorkspaceId) -> Result<Option<BootstrapProgress>> {
+        super::bootstrap::progress(&self.conn, workspace)
+    }
+
+    /// Local changes to the workspace's documents waiting for the server, oldest first.
+    fn pending(&self, workspace: WorkspaceId, limit: usize) -> Result<Vec<PendingChange>> {
+        documents::pending(&self.conn, Some(workspace), limit)
+    }
+
+    fn waiting(&self, workspace: WorkspaceId) -> Result<Waiting> {
+        let pending: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM pending_changes p JOIN documents d ON d.id = p.doc_id
+                 WHERE p.refused IS NULL AND d.workspace_id = ?1",
+            )?
+            .query_row([workspace], |r| r.get(0))?;
+        let refused: i64 = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM pending_changes WHERE refused IS NOT NULL")?
+            .query_row([], |r| r.get(0))?;
+        Ok(Waiting {
+            pending: pending.unsigned_abs(),
+            refused: refused.unsigned_abs(),
+        })
+    }
+
+    /// Replaces the workspace's register with the server's.
+    fn apply_register(
+        &mut self,
+        workspace: WorkspaceId,
+        reg: &Register,
+        now: Timestamp,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        // `unchanged` sends no lists: the loops below then do nothing.
+        if let Some(w) = &reg.workspace {
+            register::save_workspace(&tx, w)?;
+        }
+        for o in &reg.organisations {
+            register::save_organisation(&tx, o)?;
+        }
+        for p in &reg.places {
+            register::save_place(&tx, p)?;
+        }
+        for c in &reg.categories {
+            register::save_category(&tx, workspace, c)?;
+        }
+        ensure_sync_row(&tx, workspace)?;
+        tx.execute(
+            "UPDATE sync_state SET register_version = ?2 WHERE workspace_id = ?1",
+            params![workspace, reg.version],
+        )?;
+        tx.commit()?;
+        // Reports recorded before enrolment can now find their places.
+        self.rehome_local(workspace, now)?;
+        Ok(())
+    }
+
+    fn apply_projections(
+        &mut self,
+        workspace: WorkspaceId,
+        page: &ProjectionPage,
+        now: Timestamp,
+    ) -> Result<Applied> {
+        super::bootstrap::apply_projections(self, workspace, page, now)
+    }
+
+    fn apply_documents(
+        &mut self,
+        workspace: WorkspaceId,
+        page: &BootstrapPage,
+        now: Timestamp,
+    ) -> Result<Applied> {
+        super::bootstrap::apply_documents(self, workspace, page, now)
+    }
 
     /// Applies a page of the feed and moves the cursor, in one transaction. An entry
     /// that cannot be applied is reported and skipped, so one bad entry cannot stall
     /// the device.
-    pub fn apply_feed(
+    fn apply_feed(
         &mut self,
         workspace: WorkspaceId,
         entries: &[FeedEntry],
@@ -394,6 +350,81 @@ impl Store {
             }
         }
         Ok(applied)
+    }
+
+    /// Follows the server's timeline. A new one means the server was restored from a
+    /// backup: everything up to `restored_head` is as it was, so the cursor goes back
+    /// there, and every change this device made is queued to be sent again (the server
+    /// answers `duplicate` for those the backup holds). Answers whether it was new.
+    fn follow_timeline(&mut self, workspace: WorkspaceId, timeline: &Timeline) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        ensure_sync_row(&tx, workspace)?;
+        let known: Option<Vec<u8>> = tx.query_row(
+            "SELECT timeline FROM sync_state WHERE workspace_id = ?1",
+            [workspace],
+            |r| r.get(0),
+        )?;
+        let id = timeline.id.as_bytes().as_slice();
+        let restored = match known {
+            Some(known) if known == id => return Ok(false),
+            // The first timeline this device sees of the workspace.
+            None => false,
+            Some(_) => {
+                tx.execute(
+                    "UPDATE sync_state SET cursor = MIN(cursor, ?2) WHERE workspace_id = ?1",
+                    params![workspace, timeline.restored_head],
+                )?;
+                requeue_own_changes(&tx, &self.actor, workspace)?;
+                true
+            }
+        };
+        tx.execute(
+            "UPDATE sync_state SET timeline = ?2 WHERE workspace_id = ?1",
+            params![workspace, id],
+        )?;
+        tx.commit()?;
+        Ok(restored)
+    }
+
+    fn mark_synced(&mut self, workspace: WorkspaceId, now: Timestamp) -> Result<()> {
+        ensure_sync_row(&self.conn, workspace)?;
+        self.conn
+            .prepare_cached("UPDATE sync_state SET last_synced_at = ?2 WHERE workspace_id = ?1")?
+            .execute(params![workspace, now.millis()])?;
+        Ok(())
+    }
+
+    /// Acknowledged changes are forgotten here, and their observations note when the
+    /// server first saw them; a refused change is kept with its reason and not sent
+    /// again; an erased document goes. One transaction; the log is emptied after an
+    /// erasure.
+    fn settle_push(&mut self, answer: &PushAnswer) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (seq, code, message) in &answer.refused {
+            let reason = serde_json::json!({ "code": code, "message": message }).to_string();
+            tx.execute(
+                "UPDATE pending_changes SET refused = ?2 WHERE seq = ?1",
+                params![seq, reason],
+            )?;
+        }
+        for seq in &answer.acknowledged {
+            tx.execute(
+                "UPDATE observations SET server_seen_at = ?2
+                 WHERE server_seen_at IS NULL AND id = (SELECT doc_id FROM pending_changes WHERE seq = ?1)",
+                params![seq, answer.server_time.millis()],
+            )?;
+            tx.execute("DELETE FROM pending_changes WHERE seq = ?1", [seq])?;
+        }
+        for doc in &answer.erased {
+            remove_document(&tx, doc)?;
+        }
+        tx.commit()?;
+        if !answer.erased.is_empty() {
+            self.checkpoint()?;
+        }
+        Ok(())
     }
 }
 

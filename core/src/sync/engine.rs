@@ -11,13 +11,13 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::storage::{BootstrapProgress, BootstrapStage, PushAnswer, SyncStorage};
 use super::wire::{
     BootstrapPage, ErrorBody, FeedPage, MAX_PUSH_CHANGES, ProjectionKey, ProjectionPage,
     PushOutcome, PushRequest, PushResponse, Register, WireChange,
 };
 use crate::error::Result;
 use crate::ids::WorkspaceId;
-use crate::store::{BootstrapProgress, BootstrapStage, Store};
 use crate::time::Timestamp;
 
 /// How long a long poll waits on the server.
@@ -194,18 +194,19 @@ impl SyncEngine {
         }
     }
 
-    pub fn status(&self, store: &Store) -> Result<SyncStatus> {
+    pub fn status(&self, store: &impl SyncStorage) -> Result<SyncStatus> {
+        let waiting = store.waiting(self.workspace)?;
         Ok(SyncStatus {
             connection: self.connection.clone(),
-            waiting: store.pending_count_for(self.workspace)?,
-            refused: store.refused_changes()?.len() as u64,
+            waiting: waiting.pending,
+            refused: waiting.refused,
             live: self.live,
             bootstrap: store.bootstrap_progress(self.workspace)?,
         })
     }
 
     /// The next thing to do.
-    pub fn poll(&mut self, store: &Store, now: Timestamp) -> Result<Action> {
+    pub fn poll(&mut self, store: &impl SyncStorage, now: Timestamp) -> Result<Action> {
         if matches!(self.connection, Connection::Revoked { .. }) {
             return Ok(Action::Stopped);
         }
@@ -249,7 +250,7 @@ impl SyncEngine {
                     return Ok(Action::Send(request));
                 }
                 Phase::Push => {
-                    let pending = store.pending_for(self.workspace, self.push_batch)?;
+                    let pending = store.pending(self.workspace, self.push_batch)?;
                     if pending.is_empty() {
                         self.phase = Phase::Pull;
                         continue;
@@ -276,7 +277,7 @@ impl SyncEngine {
                     }));
                 }
                 Phase::Live => {
-                    if !store.pending_for(self.workspace, 1)?.is_empty() {
+                    if !store.pending(self.workspace, 1)?.is_empty() {
                         self.phase = Phase::Push;
                         continue;
                     }
@@ -301,7 +302,7 @@ impl SyncEngine {
     /// Digests the outcome of a request that `poll` asked for.
     pub fn handle(
         &mut self,
-        store: &mut Store,
+        store: &mut impl SyncStorage,
         request: &Request,
         outcome: std::result::Result<Response, TransportError>,
         now: Timestamp,
@@ -316,9 +317,7 @@ impl SyncEngine {
         self.failures = 0;
         match (request, response) {
             (Request::Register { .. }, Response::Register(register)) => {
-                store.apply_register(self.workspace, &register)?;
-                // Reports recorded before enrolment can now find their places.
-                store.rehome_local(self.workspace, now)?;
+                store.apply_register(self.workspace, &register, now)?;
                 self.register_stale = false;
                 self.phase = Phase::Bootstrap;
             }
@@ -385,31 +384,35 @@ impl SyncEngine {
 
     fn digest_push(
         &mut self,
-        store: &mut Store,
+        store: &mut impl SyncStorage,
         request: &PushRequest,
         seqs: &[i64],
         response: &PushResponse,
     ) -> Result<()> {
-        let mut acknowledged = Vec::new();
+        let mut answer = PushAnswer {
+            acknowledged: Vec::new(),
+            refused: Vec::new(),
+            erased: Vec::new(),
+            server_time: response.server_time,
+        };
         for ((change, seq), result) in request.changes.iter().zip(seqs).zip(&response.results) {
             if result.hash != change.hash {
                 // Results come in request order; a mismatch means a broken response.
                 break;
             }
             match &result.outcome {
-                PushOutcome::Stored | PushOutcome::Duplicate => acknowledged.push(*seq),
+                PushOutcome::Stored | PushOutcome::Duplicate => answer.acknowledged.push(*seq),
                 PushOutcome::Refused { code, message } => {
                     let code = serde_json::to_value(code)
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_string))
                         .unwrap_or_default();
-                    store.refuse(*seq, &code, message)?;
+                    answer.refused.push((*seq, code, message.clone()));
                 }
-                PushOutcome::Erased => store.erase_local(&change.doc)?,
+                PushOutcome::Erased => answer.erased.push(change.doc),
             }
         }
-        store.acknowledge(&acknowledged, response.server_time)?;
-        Ok(())
+        store.settle_push(&answer)
     }
 
     fn failed(&mut self, request: &Request, error: TransportError, now: Timestamp) {

@@ -9,4 +9,8 @@
 
 pub mod engine;
 pub mod link;
+mod memory;
+pub mod storage;
 pub mod wire;
+
+pub use storage::SyncStorage;

@@ -1,7 +1,7 @@
 //! What the operator does from the command line: workspaces, organisations, places,
 //! users, enrolment codes, revocation, and the demo workspace.
 
-use super::audit::{Act, Origin, record_for_user};
+use super::audit::{self, Act, Origin, record_for_user};
 use lagesbild_core::demo::DemoWorkspace;
 use lagesbild_core::sync::wire::WireChange;
 use lagesbild_core::{
@@ -48,13 +48,13 @@ impl Service {
                 Some(workspace.id.to_string()),
                 workspace.name.clone(),
             );
-            tx.audit(Some(workspace.id), &Origin::operator(), &act, now)
+            audit::write(tx, Some(workspace.id), &Origin::operator(), &act, now)
         })?;
         Ok(workspace)
     }
 
     pub fn workspaces(&self) -> ServiceResult<Vec<Workspace>> {
-        self.read(|tx| tx.workspaces())
+        self.read(|tx| Ok(tx.workspaces()?))
     }
 
     pub fn add_organisation(
@@ -79,8 +79,8 @@ impl Service {
                 Some(org.id.to_string()),
                 detail,
             );
-            tx.audit(Some(workspace), &Origin::operator(), &act, now)?;
-            tx.announce(workspace)
+            audit::write(tx, Some(workspace), &Origin::operator(), &act, now)?;
+            Ok(tx.announce(workspace)?)
         })?;
         Ok(org)
     }
@@ -98,8 +98,8 @@ impl Service {
                 Some(place.id.to_string()),
                 place.name.clone(),
             );
-            tx.audit(Some(place.workspace), &Origin::operator(), &act, now)?;
-            tx.announce(place.workspace)
+            audit::write(tx, Some(place.workspace), &Origin::operator(), &act, now)?;
+            Ok(tx.announce(place.workspace)?)
         })
     }
 
@@ -128,9 +128,9 @@ impl Service {
             if let Some((action, now)) = audit {
                 let detail = format!("{name}: {}", user.role.code());
                 let act = Act::new(action, Some(id.to_string()), detail);
-                tx.audit(Some(user.workspace), &Origin::operator(), &act, now)?;
+                audit::write(tx, Some(user.workspace), &Origin::operator(), &act, now)?;
             }
-            tx.announce_access()
+            Ok(tx.announce_access()?)
         })?;
         self.access_changed();
         Ok(())
@@ -146,7 +146,7 @@ impl Service {
         now: Timestamp,
     ) -> ServiceResult<()> {
         let name = self
-            .read(|tx| tx.user_name(user))?
+            .read(|tx| Ok(tx.user_name(user)?))?
             .ok_or_else(|| ServiceError::NotFound(format!("no person {user}")))?;
         self.add_user_with_id(
             user,
@@ -213,7 +213,7 @@ impl Service {
                 Some(user.to_string()),
                 format!("a one-time code valid for {} minutes", ttl.num_minutes()),
             );
-            tx.audit(Some(workspace), &Origin::operator(), &act, now)
+            audit::write(tx, Some(workspace), &Origin::operator(), &act, now)
         })?;
         Ok(code)
     }
@@ -231,7 +231,9 @@ impl Service {
                 "revoked at the server's command line",
             );
             match found.workspace {
-                Some(workspace) => tx.audit(Some(workspace), &Origin::operator(), &act, now)?,
+                Some(workspace) => {
+                    audit::write(tx, Some(workspace), &Origin::operator(), &act, now)?
+                }
                 None => record_for_user(tx, found.user, &Origin::operator(), &act, now)?,
             }
             tx.announce_access()?;
@@ -246,7 +248,7 @@ impl Service {
     }
 
     pub fn devices(&self) -> ServiceResult<Vec<DeviceInfo>> {
-        self.read(|tx| tx.devices())
+        self.read(|tx| Ok(tx.devices()?))
     }
 
     /// Installs a demo workspace with its people (as users) and `reports` reports over
@@ -292,7 +294,7 @@ impl Service {
                 Some(demo.workspace.id.to_string()),
                 detail,
             );
-            tx.audit(Some(demo.workspace.id), &Origin::operator(), &act, now)
+            audit::write(tx, Some(demo.workspace.id), &Origin::operator(), &act, now)
         })?;
         for person in &demo.people {
             self.add_user_with_id(

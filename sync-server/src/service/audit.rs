@@ -13,7 +13,7 @@
 use std::net::IpAddr;
 
 use super::{Member, Service, ServiceError, ServiceResult};
-use crate::storage::{FailedEnrolment, FailedEnrolments, Tx};
+use crate::storage::{FailedEnrolment, FailedEnrolments, NewAudit, Tx};
 use lagesbild_core::inert::csv_text;
 use lagesbild_core::sync::wire::AuditEntry;
 use lagesbild_core::{AuditAction, DeviceId, Timestamp, UserId, WorkspaceId, permissions};
@@ -68,6 +68,28 @@ impl Act {
     }
 }
 
+/// Appends `act`, done by `origin` at `now`, to the log of `workspace` (or, with none,
+/// the server's).
+pub(super) fn write(
+    tx: &mut dyn Tx,
+    workspace: Option<WorkspaceId>,
+    origin: &Origin,
+    act: &Act,
+    now: Timestamp,
+) -> ServiceResult<()> {
+    tx.audit(&NewAudit {
+        workspace,
+        at: now,
+        user: origin.user.as_ref().map(|(id, name)| (*id, name.as_str())),
+        device: origin.device,
+        address: origin.address,
+        action: act.action,
+        target: act.target.as_deref(),
+        detail: &act.detail,
+    })?;
+    Ok(())
+}
+
 /// Appends `act`, which concerns `user` (their device, their enrolment), once to the
 /// log of each workspace they are a member of, so each coordinator sees it; once with no
 /// workspace when they are a member nowhere.
@@ -80,10 +102,10 @@ pub(super) fn record_for_user(
 ) -> ServiceResult<()> {
     let workspaces = tx.member_workspaces(user)?;
     if workspaces.is_empty() {
-        return tx.audit(None, origin, act, now);
+        return write(tx, None, origin, act, now);
     }
     for workspace in workspaces {
-        tx.audit(Some(workspace), origin, act, now)?;
+        write(tx, Some(workspace), origin, act, now)?;
     }
     Ok(())
 }
@@ -118,7 +140,7 @@ pub(super) fn count_failed_enrolment(
         MOST_FAILURE_ADDRESSES,
     )?;
     if failed == 1 {
-        tx.audit(workspace, &Origin::at(address), act, now)?;
+        write(tx, workspace, &Origin::at(address), act, now)?;
     }
     Ok(())
 }
@@ -135,7 +157,7 @@ fn settle_failed_enrolments(tx: &mut dyn Tx, now: Timestamp) -> ServiceResult<()
                 None,
                 failures_detail(&minute),
             );
-            tx.audit(minute.workspace, &Origin::operator(), &act, end)?;
+            write(tx, minute.workspace, &Origin::operator(), &act, end)?;
         }
     }
     Ok(())
@@ -215,7 +237,7 @@ impl Service {
         limit: usize,
     ) -> ServiceResult<Vec<AuditEntry>> {
         let limit = limit.clamp(1, MAX_AUDIT_PAGE);
-        self.read(|tx| tx.audit_page(workspace, before.unwrap_or(i64::MAX), limit))
+        self.read(|tx| Ok(tx.audit_page(workspace, before.unwrap_or(i64::MAX), limit)?))
     }
 
     /// The log of `workspace`, or of everything, as CSV (RFC 4180), oldest first; text

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::audit::{Act, Origin, count_failed_enrolment};
+use super::audit::{self, Act, Origin, count_failed_enrolment};
 use super::{Device, Member, Service, ServiceError, ServiceResult};
 use crate::storage::{FailedEnrolment, NewDevice};
 
@@ -184,7 +184,7 @@ impl Service {
     /// valid credential is never refused for someone else's failures.
     pub fn code_is_usable(&self, code: &str, now: Timestamp) -> ServiceResult<bool> {
         let hash = hash_token(&normalise_code(code));
-        let found = self.single(|tx| tx.code(&hash))?;
+        let found = self.single(|tx| Ok(tx.code(&hash)?))?;
         Ok(found.is_some_and(|c| {
             c.used_at.is_none() && c.workspace.is_some() && c.expires_at > now.millis()
         }))
@@ -262,7 +262,8 @@ impl Service {
                     device: Some(device),
                     address,
                 };
-                tx.audit(
+                audit::write(
+                    tx,
                     Some(workspace),
                     &origin,
                     &Act::new(
@@ -304,7 +305,7 @@ impl Service {
         let app_version = app_version
             .filter(|v| records::line(Field::Name, v, 40).is_ok())
             .map(str::to_string);
-        let found = self.single(|tx| tx.device_by_token(&hash))?;
+        let found = self.single(|tx| Ok(tx.device_by_token(&hash)?))?;
         match found {
             None => Err(ServiceError::Unauthorized(
                 "unknown credential; enrol this device".into(),
@@ -319,9 +320,11 @@ impl Service {
                     .is_none_or(|seen| seen < now.millis() - 60_000);
                 let upgraded = app_version.is_some() && app_version != row.app_version;
                 if stale || upgraded {
-                    self.write(|tx| tx.device_seen(row.device.id, now, app_version.as_deref()))?;
+                    self.write(|tx| {
+                        Ok(tx.device_seen(row.device.id, now, app_version.as_deref())?)
+                    })?;
                 }
-                Ok(row.device)
+                Ok(Device::stored(row.device))
             }
         }
     }
@@ -335,7 +338,7 @@ impl Service {
                 None => "this device was enrolled before devices belonged to one workspace, and its person is a member of several; enrol it again with a code from the coordinator of the workspace it is for".into(),
             }));
         }
-        let found = self.single(|tx| tx.membership(device.user, workspace))?;
+        let found = self.single(|tx| Ok(tx.membership(device.user, workspace)?))?;
         let row = found.ok_or_else(|| {
             ServiceError::Forbidden("this device is not a member of that workspace".into())
         })?;

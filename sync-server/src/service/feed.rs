@@ -180,7 +180,7 @@ impl Service {
                     }
                 }
             };
-            let entries = visible_entries(member, page, |doc| tx.document(*doc).map(Some))?
+            let entries = visible_entries(member, page, |doc| Ok(Some(tx.document(*doc)?)))?
                 .unwrap_or_default();
             let page = FeedPage {
                 more: page.rows.len() == limit,

@@ -20,7 +20,7 @@ use lagesbild_core::sync::wire::Timeline;
 use lagesbild_core::{DeviceId, OrganisationId, OrganisationKind, Role, UserId, WorkspaceId};
 use tokio::sync::watch;
 
-use crate::storage::{Changed, Storage, Tx};
+use crate::storage::{Changed, DeviceRow, Storage, StorageError, Tx};
 
 pub use admin::NewUser;
 pub use audit::{Act, MAX_AUDIT_PAGE, Origin};
@@ -80,6 +80,15 @@ impl From<lagesbild_core::Error> for ServiceError {
     }
 }
 
+impl From<StorageError> for ServiceError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Busy(message) => ServiceError::Busy(message),
+            StorageError::Internal(message) => ServiceError::Internal(message),
+        }
+    }
+}
+
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
 /// An authenticated device.
@@ -94,6 +103,20 @@ pub struct Device {
     pub workspace: Option<WorkspaceId>,
     /// Where the request came from, for the audit log; none outside a request.
     pub address: Option<std::net::IpAddr>,
+}
+
+impl Device {
+    /// The device as storage holds it, outside any request.
+    pub(crate) fn stored(row: DeviceRow) -> Device {
+        Device {
+            id: row.id,
+            user: row.user,
+            name: row.name,
+            actor: row.actor,
+            workspace: row.workspace,
+            address: None,
+        }
+    }
 }
 
 /// An authenticated device acting in one workspace.
@@ -168,14 +191,14 @@ impl Service {
         if let Some(timeline) = self.timeline.get() {
             return Ok(*timeline);
         }
-        let timeline = self.single(|tx| tx.timeline())?;
+        let timeline = self.single(|tx| Ok(tx.timeline()?))?;
         Ok(*self.timeline.get_or_init(|| timeline))
     }
 
     /// After the database was restored from a backup (with every instance stopped):
     /// starts a new timeline, so devices send again what the backup lacks.
     pub fn start_timeline(&self) -> ServiceResult<Timeline> {
-        self.write(|tx| tx.start_timeline())
+        self.write(|tx| Ok(tx.start_timeline()?))
     }
 
     /// The address devices reach the server at: enrolment codes issued in the app then
@@ -283,13 +306,14 @@ impl Service {
                     Changed::Access => service.credentials.forget(),
                 }
             }
-        }))
+        }))?;
+        Ok(())
     }
 
     /// Writes the stored documents and feed anew, leaving nothing of erased reports in
     /// the database's files (`lagesbild-sync purge`).
     pub fn rewrite_storage(&self) -> ServiceResult<()> {
-        self.storage.rewrite()
+        Ok(self.storage.rewrite()?)
     }
 
     pub fn backend(&self) -> &'static str {

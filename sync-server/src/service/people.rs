@@ -7,11 +7,12 @@ use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::sync::wire::{AdminChange, AdminOutcome, IssuedCode, People};
 use lagesbild_core::validate::records;
 use lagesbild_core::{
-    AuditAction, Field, Organisation, OrganisationId, Timestamp, UserId, WorkspaceId, permissions,
+    AuditAction, DeviceId, Field, Organisation, OrganisationId, OrganisationKind, Role, Timestamp,
+    UserId, WorkspaceId, permissions,
 };
 
 use super::access::still_stands;
-use super::audit::{Act, Origin};
+use super::audit::{self, Act, Origin};
 use super::auth::{hash_token, new_enrolment_code, normalise_code};
 use super::{Member, Service, ServiceError, ServiceResult};
 use crate::storage::Tx;
@@ -111,13 +112,17 @@ impl Service {
             // done. Read after the workspace's lock, which every act takes first, so two
             // acts never wait on each other's rows.
             still_stands(tx, member)?;
-            let (act, code, woke) = act(tx, member, change, link, now)?;
+            let Done {
+                act,
+                code,
+                register: woke,
+            } = act(tx, member, change, link, now)?;
             for (workspace, before) in changed.iter().zip(before) {
                 before
                     .kept(administrators(tx, *workspace)?)
                     .map_err(refused)?;
             }
-            tx.audit(Some(member.workspace), &Origin::of(member), &act, now)?;
+            audit::write(tx, Some(member.workspace), &Origin::of(member), &act, now)?;
             if woke {
                 tx.announce(member.workspace)?;
             }
@@ -137,8 +142,32 @@ impl Service {
     }
 }
 
-/// Does `change`; returns what the audit log keeps of it, the code it issued, and
-/// whether devices must fetch the register again.
+/// What an administrative act did: what the audit log keeps of it, the code it issued,
+/// and whether devices must fetch the register again.
+struct Done {
+    act: Act,
+    code: Option<IssuedCode>,
+    register: bool,
+}
+
+impl Done {
+    fn register(action: AuditAction, target: impl ToString, detail: String) -> Done {
+        Done {
+            act: Act::new(action, Some(target.to_string()), detail),
+            code: None,
+            register: true,
+        }
+    }
+
+    fn people(action: AuditAction, target: impl ToString, detail: String) -> Done {
+        Done {
+            register: false,
+            ..Done::register(action, target, detail)
+        }
+    }
+}
+
+/// Does `change`, by what it concerns.
 fn act(
     tx: &mut dyn Tx,
     member: &Member,
@@ -146,97 +175,28 @@ fn act(
     // The server's address and the CA to hand devices, for enrolment links.
     link: Option<(&str, Option<&str>)>,
     now: Timestamp,
-) -> ServiceResult<(Act, Option<IssuedCode>, bool)> {
+) -> ServiceResult<Done> {
     let ws = member.workspace;
-    Ok(match change {
-        AdminChange::AddOrganisation { name: n, kind } => {
-            let org = Organisation {
-                id: OrganisationId::new(),
-                workspace: ws,
-                name: name(n)?,
-                kind: *kind,
-            };
-            tx.save_organisation(&org)?;
-            tx.bump_register(ws)?;
-            let detail = format!("{} ({})", org.name, kind.code());
-            (
-                Act::new(
-                    AuditAction::OrganisationAdd,
-                    Some(org.id.to_string()),
-                    detail,
-                ),
-                None,
-                true,
-            )
-        }
-        AdminChange::RenameOrganisation {
-            organisation,
-            name: n,
-        } => {
-            let mut org = organisation_in(tx, ws, *organisation)?;
-            let renamed = name(n)?;
-            let detail = format!("{} → {renamed}", org.name);
-            org.name = renamed;
-            tx.save_organisation(&org)?;
-            tx.bump_register(ws)?;
-            (
-                Act::new(
-                    AuditAction::OrganisationRename,
-                    Some(org.id.to_string()),
-                    detail,
-                ),
-                None,
-                true,
-            )
+    match change {
+        AdminChange::AddOrganisation { name, kind } => add_organisation(tx, ws, name, *kind),
+        AdminChange::RenameOrganisation { organisation, name } => {
+            change_organisation(tx, ws, *organisation, OrganisationEdit::Name(name))
         }
         AdminChange::SetOrganisationKind { organisation, kind } => {
-            let mut org = organisation_in(tx, ws, *organisation)?;
-            let detail = format!("{} → {}", org.kind.code(), kind.code());
-            org.kind = *kind;
-            tx.save_organisation(&org)?;
-            tx.bump_register(ws)?;
-            (
-                Act::new(
-                    AuditAction::OrganisationKindChange,
-                    Some(org.id.to_string()),
-                    detail,
-                ),
-                None,
-                true,
-            )
+            change_organisation(tx, ws, *organisation, OrganisationEdit::Kind(*kind))
         }
         AdminChange::AddPerson {
-            name: n,
+            name,
             organisation,
             role,
-        } => {
-            let org = organisation_in(tx, ws, *organisation)?;
-            let user = UserId::new();
-            let n = name(n)?;
-            tx.add_user(user, &n)?;
-            tx.put_membership(user, ws, org.id, *role)?;
-            let detail = format!("{n}: {}, {}", org.name, role.code());
-            (
-                Act::new(AuditAction::PersonAdd, Some(user.to_string()), detail),
-                None,
-                false,
-            )
-        }
+        } => add_person(tx, ws, name, *organisation, *role),
         AdminChange::ChangePerson {
             user,
             organisation,
             role,
         } => {
             permissions::may_change_membership(member.device.user, *user).map_err(refused)?;
-            let n = member_name(tx, ws, *user)?;
-            let org = organisation_in(tx, ws, *organisation)?;
-            tx.put_membership(*user, ws, org.id, *role)?;
-            let detail = format!("{n}: {}, {}", org.name, role.code());
-            (
-                Act::new(AuditAction::PersonChange, Some(user.to_string()), detail),
-                None,
-                false,
-            )
+            change_person(tx, ws, *user, *organisation, *role)
         }
         AdminChange::AddMembership {
             user,
@@ -245,126 +205,215 @@ fn act(
             role,
         } => {
             permissions::may_change_membership(member.device.user, *user).map_err(refused)?;
-            let n = member_name(tx, ws, *user)?;
-            let theirs = tx.membership(member.device.user, *workspace)?;
-            if !theirs.is_some_and(|m| m.active && permissions::Abilities::of(m.role).administer) {
-                return Err(ServiceError::Forbidden(
-                    "a membership in another workspace is given by a coordinator of that workspace"
-                        .into(),
-                ));
-            }
-            let org = organisation_in(tx, *workspace, *organisation)?;
-            tx.put_membership(*user, *workspace, org.id, *role)?;
-            tx.set_active(*user, *workspace, true)?;
-            tx.audit(
-                Some(*workspace),
-                &Origin::of(member),
-                &Act::new(
-                    AuditAction::PersonMembership,
-                    Some(user.to_string()),
-                    format!("{n}: {}, {}", org.name, role.code()),
-                ),
-                now,
-            )?;
-            let detail = format!(
-                "{n} is also a member of workspace {workspace}: {}, {}",
-                org.name,
-                role.code()
-            );
-            (
-                Act::new(
-                    AuditAction::PersonMembership,
-                    Some(user.to_string()),
-                    detail,
-                ),
-                None,
-                false,
-            )
+            add_membership(tx, member, *user, (*workspace, *organisation, *role), now)
         }
-        AdminChange::Deactivate { user } | AdminChange::Reactivate { user } => {
-            let active = matches!(change, AdminChange::Reactivate { .. });
-            permissions::may_change_membership(member.device.user, *user).map_err(refused)?;
-            let n = member_name(tx, ws, *user)?;
-            tx.set_active(*user, ws, active)?;
-            let action = if active {
-                AuditAction::PersonReactivate
-            } else {
-                AuditAction::PersonDeactivate
-            };
-            (Act::new(action, Some(user.to_string()), n), None, false)
-        }
-        AdminChange::RevokeDevice { device } => {
-            let unknown = || ServiceError::NotFound("no active device with that id".into());
-            // A device of this workspace (or, enrolled before devices belonged to one, of
-            // one of its people): another workspace's devices are its coordinators'.
-            let found = tx
-                .active_device(*device)?
-                .filter(|d| d.workspace.is_none_or(|w| w == ws))
-                .ok_or_else(unknown)?;
-            let n = member_name(tx, ws, found.user).map_err(|_| unknown())?;
-            tx.revoke_device(*device, now)?;
-            let detail = format!("{:?} of {n}", found.name);
-            (
-                Act::new(AuditAction::DeviceRevoke, Some(device.to_string()), detail),
-                None,
-                false,
-            )
-        }
+        AdminChange::Deactivate { user } => set_active(tx, member, *user, false),
+        AdminChange::Reactivate { user } => set_active(tx, member, *user, true),
+        AdminChange::RevokeDevice { device } => revoke_device(tx, ws, *device, now),
         AdminChange::IssueCode { user, ttl_minutes } => {
-            let n = member_name(tx, ws, *user)?;
-            if !(1..=MAX_CODE_MINUTES).contains(ttl_minutes) {
-                return Err(ServiceError::BadRequest(format!(
-                    "a code is valid for 1 to {MAX_CODE_MINUTES} minutes"
-                )));
+            issue_code(tx, ws, *user, *ttl_minutes, link, now)
+        }
+        AdminChange::WithdrawCode { code } => withdraw_code(tx, ws, code, now),
+    }
+}
+
+fn add_organisation(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    n: &str,
+    kind: OrganisationKind,
+) -> ServiceResult<Done> {
+    let org = Organisation {
+        id: OrganisationId::new(),
+        workspace: ws,
+        name: name(n)?,
+        kind,
+    };
+    tx.save_organisation(&org)?;
+    tx.bump_register(ws)?;
+    let detail = format!("{} ({})", org.name, kind.code());
+    Ok(Done::register(AuditAction::OrganisationAdd, org.id, detail))
+}
+
+enum OrganisationEdit<'a> {
+    Name(&'a str),
+    Kind(OrganisationKind),
+}
+
+fn change_organisation(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    organisation: OrganisationId,
+    edit: OrganisationEdit<'_>,
+) -> ServiceResult<Done> {
+    let mut org = organisation_in(tx, ws, organisation)?;
+    let (action, detail) = match edit {
+        OrganisationEdit::Name(n) => {
+            let renamed = name(n)?;
+            let detail = format!("{} → {renamed}", org.name);
+            org.name = renamed;
+            (AuditAction::OrganisationRename, detail)
+        }
+        OrganisationEdit::Kind(kind) => {
+            let detail = format!("{} → {}", org.kind.code(), kind.code());
+            org.kind = kind;
+            (AuditAction::OrganisationKindChange, detail)
+        }
+    };
+    tx.save_organisation(&org)?;
+    tx.bump_register(ws)?;
+    Ok(Done::register(action, org.id, detail))
+}
+
+fn add_person(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    n: &str,
+    organisation: OrganisationId,
+    role: Role,
+) -> ServiceResult<Done> {
+    let org = organisation_in(tx, ws, organisation)?;
+    let user = UserId::new();
+    let n = name(n)?;
+    tx.add_user(user, &n)?;
+    tx.put_membership(user, ws, org.id, role)?;
+    let detail = format!("{n}: {}, {}", org.name, role.code());
+    Ok(Done::people(AuditAction::PersonAdd, user, detail))
+}
+
+fn change_person(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    user: UserId,
+    organisation: OrganisationId,
+    role: Role,
+) -> ServiceResult<Done> {
+    let n = member_name(tx, ws, user)?;
+    let org = organisation_in(tx, ws, organisation)?;
+    tx.put_membership(user, ws, org.id, role)?;
+    let detail = format!("{n}: {}, {}", org.name, role.code());
+    Ok(Done::people(AuditAction::PersonChange, user, detail))
+}
+
+/// Makes a person of this workspace a member of another, which the acting coordinator
+/// administers too; audited in both.
+fn add_membership(
+    tx: &mut dyn Tx,
+    member: &Member,
+    user: UserId,
+    (workspace, organisation, role): (WorkspaceId, OrganisationId, Role),
+    now: Timestamp,
+) -> ServiceResult<Done> {
+    let n = member_name(tx, member.workspace, user)?;
+    let theirs = tx.membership(member.device.user, workspace)?;
+    if !theirs.is_some_and(|m| m.active && permissions::Abilities::of(m.role).administer) {
+        return Err(ServiceError::Forbidden(
+            "a membership in another workspace is given by a coordinator of that workspace".into(),
+        ));
+    }
+    let org = organisation_in(tx, workspace, organisation)?;
+    tx.put_membership(user, workspace, org.id, role)?;
+    tx.set_active(user, workspace, true)?;
+    let there = Act::new(
+        AuditAction::PersonMembership,
+        Some(user.to_string()),
+        format!("{n}: {}, {}", org.name, role.code()),
+    );
+    audit::write(tx, Some(workspace), &Origin::of(member), &there, now)?;
+    let detail = format!(
+        "{n} is also a member of workspace {workspace}: {}, {}",
+        org.name,
+        role.code()
+    );
+    Ok(Done::people(AuditAction::PersonMembership, user, detail))
+}
+
+fn set_active(tx: &mut dyn Tx, member: &Member, user: UserId, active: bool) -> ServiceResult<Done> {
+    permissions::may_change_membership(member.device.user, user).map_err(refused)?;
+    let n = member_name(tx, member.workspace, user)?;
+    tx.set_active(user, member.workspace, active)?;
+    let action = if active {
+        AuditAction::PersonReactivate
+    } else {
+        AuditAction::PersonDeactivate
+    };
+    Ok(Done::people(action, user, n))
+}
+
+fn revoke_device(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    device: DeviceId,
+    now: Timestamp,
+) -> ServiceResult<Done> {
+    let unknown = || ServiceError::NotFound("no active device with that id".into());
+    // A device of this workspace (or, enrolled before devices belonged to one, of one of
+    // its people): another workspace's devices are its coordinators'.
+    let found = tx
+        .active_device(device)?
+        .filter(|d| d.workspace.is_none_or(|w| w == ws))
+        .ok_or_else(unknown)?;
+    let n = member_name(tx, ws, found.user).map_err(|_| unknown())?;
+    tx.revoke_device(device, now)?;
+    let detail = format!("{:?} of {n}", found.name);
+    Ok(Done::people(AuditAction::DeviceRevoke, device, detail))
+}
+
+fn issue_code(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    user: UserId,
+    ttl_minutes: u32,
+    link: Option<(&str, Option<&str>)>,
+    now: Timestamp,
+) -> ServiceResult<Done> {
+    let n = member_name(tx, ws, user)?;
+    if !(1..=MAX_CODE_MINUTES).contains(&ttl_minutes) {
+        return Err(ServiceError::BadRequest(format!(
+            "a code is valid for 1 to {MAX_CODE_MINUTES} minutes"
+        )));
+    }
+    let code = new_enrolment_code()?;
+    let expires_at = now.millis() + i64::from(ttl_minutes) * 60_000;
+    tx.add_code(&hash_token(&normalise_code(&code)), user, ws, expires_at)?;
+    let issued = IssuedCode {
+        link: link.map(|(server, ca)| {
+            EnrolmentLink {
+                server: server.to_string(),
+                code: code.clone(),
+                ca: ca.map(str::to_string),
             }
-            let code = new_enrolment_code()?;
-            let expires_at = now.millis() + i64::from(*ttl_minutes) * 60_000;
-            tx.add_code(&hash_token(&normalise_code(&code)), *user, ws, expires_at)?;
-            let issued = IssuedCode {
-                link: link.map(|(server, ca)| {
-                    EnrolmentLink {
-                        server: server.to_string(),
-                        code: code.clone(),
-                        ca: ca.map(str::to_string),
-                    }
-                    .to_string()
-                }),
-                code,
-                expires_at: Timestamp::from_millis(expires_at).unwrap_or(now),
-            };
-            let detail = format!("a one-time code for {n}, valid for {ttl_minutes} minutes");
-            (
-                Act::new(AuditAction::EnrolmentCode, Some(user.to_string()), detail),
-                Some(issued),
-                false,
-            )
-        }
-        AdminChange::WithdrawCode { code } => {
-            let hash = hash_token(&normalise_code(code));
-            let ours = tx
-                .code(&hash)?
-                .is_some_and(|c| c.workspace.is_none_or(|w| w == ws));
-            let user: Option<UserId> = tx.open_code(&hash, now)?.filter(|_| ours);
-            let n = user
-                .and_then(|u| member_name(tx, ws, u).ok())
-                .ok_or_else(|| {
-                    ServiceError::NotFound(
-                        "no unused code of this workspace's people matches".into(),
-                    )
-                })?;
-            tx.delete_code(&hash)?;
-            let detail = format!("a code for {n} withdrawn before use");
-            (
-                Act::new(
-                    AuditAction::EnrolmentWithdraw,
-                    user.map(|u| u.to_string()),
-                    detail,
-                ),
-                None,
-                false,
-            )
-        }
+            .to_string()
+        }),
+        code,
+        expires_at: Timestamp::from_millis(expires_at).unwrap_or(now),
+    };
+    let detail = format!("a one-time code for {n}, valid for {ttl_minutes} minutes");
+    Ok(Done {
+        code: Some(issued),
+        ..Done::people(AuditAction::EnrolmentCode, user, detail)
     })
+}
+
+fn withdraw_code(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    code: &str,
+    now: Timestamp,
+) -> ServiceResult<Done> {
+    let hash = hash_token(&normalise_code(code));
+    let ours = tx
+        .code(&hash)?
+        .is_some_and(|c| c.workspace.is_none_or(|w| w == ws));
+    let user: Option<UserId> = tx.open_code(&hash, now)?.filter(|_| ours);
+    let (user, n) = user
+        .and_then(|u| Some((u, member_name(tx, ws, u).ok()?)))
+        .ok_or_else(|| {
+            ServiceError::NotFound("no unused code of this workspace's people matches".into())
+        })?;
+    tx.delete_code(&hash)?;
+    let detail = format!("a code for {n} withdrawn before use");
+    Ok(Done::people(AuditAction::EnrolmentWithdraw, user, detail))
 }
 
 fn people(tx: &mut dyn Tx, workspace: WorkspaceId) -> ServiceResult<People> {

@@ -34,7 +34,7 @@ use uuid::Uuid;
 use lagesbild_core::permissions::{Denied, Record};
 
 use super::access::{audience, may_change, may_continue, privileged, still_stands};
-use super::audit::{Act, Origin};
+use super::audit::{self, Act, Origin};
 use super::{Member, Service, ServiceError, ServiceResult};
 use crate::storage::{NewChange, PutDocument, Tx};
 
@@ -575,7 +575,7 @@ impl Service {
                     Some(from) => Ok(Ok(Some(from))),
                     // Erased meanwhile: its continuation holds the same content, and goes
                     // too (the device erases it when told).
-                    None if self.single(|tx| tx.erased(*continues.from.as_uuid()))?
+                    None if self.single(|tx| Ok(tx.erased(*continues.from.as_uuid())?))?
                         == Some(workspace) =>
                     {
                         Ok(Err(PushOutcome::Erased))
@@ -614,7 +614,7 @@ impl Service {
                 _ => None,
             });
         }
-        let Some(stored) = self.single(|tx| tx.document(*id.as_uuid()))? else {
+        let Some(stored) = self.single(|tx| Ok(tx.document(*id.as_uuid())?))? else {
             return Ok(None);
         };
         if stored.kind != DocKind::Observation {
@@ -667,7 +667,8 @@ impl Service {
             Record::Decision(d) => {
                 let place = self.place(register, d.place)?;
                 if register.organisations.is_none() {
-                    register.organisations = Some(self.single(|tx| tx.organisations(workspace))?);
+                    register.organisations =
+                        Some(self.single(|tx| Ok(tx.organisations(workspace)?))?);
                 }
                 let responsible = register
                     .organisations
@@ -698,7 +699,7 @@ impl Service {
         if let Some(found) = register.categories.get(key) {
             return Ok(found.clone());
         }
-        let found = self.single(|tx| tx.category(workspace, key))?;
+        let found = self.single(|tx| Ok(tx.category(workspace, key)?))?;
         register.categories.insert(key.to_string(), found.clone());
         Ok(found)
     }
@@ -707,7 +708,7 @@ impl Service {
         if let Some(found) = register.places.get(&id) {
             return Ok(found.clone());
         }
-        let found = self.single(|tx| tx.place(id))?;
+        let found = self.single(|tx| Ok(tx.place(id)?))?;
         register.places.insert(id, found.clone());
         Ok(found)
     }
@@ -805,7 +806,7 @@ fn commit(
         })?;
         if let Some(member) = member {
             for act in &a.acts {
-                tx.audit(Some(workspace), &Origin::of(member), act, now)?;
+                audit::write(tx, Some(workspace), &Origin::of(member), act, now)?;
             }
         }
     }
@@ -825,5 +826,5 @@ fn commit(
     if !accepted.is_empty() {
         tx.announce(workspace)?;
     }
-    tx.feed_head(workspace)
+    Ok(tx.feed_head(workspace)?)
 }

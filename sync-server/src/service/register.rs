@@ -5,7 +5,7 @@ use lagesbild_core::validate::register::{self, RegisterWrite};
 use lagesbild_core::{AuditAction, ObservationId, Timestamp};
 
 use super::access::still_stands;
-use super::audit::{Act, Origin};
+use super::audit::{self, Act, Origin};
 use super::{Member, Service, ServiceError, ServiceResult};
 
 impl Service {
@@ -78,8 +78,8 @@ impl Service {
                 RegisterChange::RetireCategory { .. } => AuditAction::RegisterRetireCategory,
             };
             let act = Act::new(action, None, detail.to_string());
-            tx.audit(Some(ws), &Origin::of(member), &act, now)?;
-            tx.announce(ws)
+            audit::write(tx, Some(ws), &Origin::of(member), &act, now)?;
+            Ok(tx.announce(ws)?)
         })?;
         self.wake(member.workspace);
         self.register(member, -1)
@@ -122,7 +122,7 @@ impl Service {
                 Some(id.to_string()),
                 "the report was erased everywhere; its content is gone",
             );
-            tx.audit(Some(ws), &Origin::of(member), &act, now)?;
+            audit::write(tx, Some(ws), &Origin::of(member), &act, now)?;
             tx.announce(ws)?;
             Ok(Some(tx.feed_head(ws)?))
         })?;

@@ -10,11 +10,11 @@
 //! [`Storage::write`] one unit of work that is stored whole at [`Tx::commit`] or not at
 //! all (a transaction dropped without commit is rolled back).
 
-pub mod backup;
 pub mod copy;
 mod postgres;
 mod sqlite;
 
+use lagesbild_core::AuditAction;
 use lagesbild_core::sync::wire::{AuditEntry, Membership, Person, Timeline};
 use lagesbild_core::{
     Category, DeviceId, DocKind, Organisation, OrganisationId, OrganisationKind, Place, PlaceId,
@@ -23,10 +23,23 @@ use lagesbild_core::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::service::{Act, Device, Origin, ServiceResult};
-
 pub use postgres::Postgres;
 pub use sqlite::{Sqlite, private_file};
+
+/// What a storage operation may fail with. The service decides what each means to a
+/// client; storage knows nothing of requests.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    /// The database cannot take the work now (no connection free, a lock held too
+    /// long); the same work may succeed later.
+    #[error("{0}")]
+    Busy(String),
+    /// Anything else: the database failed, or holds what this server cannot read.
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
 /// Where the server keeps its data: a PostgreSQL URL, or else a SQLite file.
 pub fn open(database: &str) -> anyhow::Result<Box<dyn Storage>> {
@@ -44,32 +57,32 @@ pub fn is_postgres_url(database: &str) -> bool {
 /// A backend: hands out transactions, and tells other server instances what changed.
 pub trait Storage: Send + Sync + std::fmt::Debug {
     /// A read-only transaction: every read in it sees one snapshot.
-    fn read(&self) -> ServiceResult<Box<dyn Tx + '_>>;
+    fn read(&self) -> Result<Box<dyn Tx + '_>>;
 
     /// Reads in which each statement sees what has committed when it runs, with no
     /// transaction around them: for work of a single statement, where a transaction
     /// would only add round trips (authenticating a request, finding its membership).
-    fn single(&self) -> ServiceResult<Box<dyn Tx + '_>>;
+    fn single(&self) -> Result<Box<dyn Tx + '_>>;
 
     /// A read-write transaction.
-    fn write(&self) -> ServiceResult<Box<dyn Tx + '_>>;
+    fn write(&self) -> Result<Box<dyn Tx + '_>>;
 
     /// Right after an erasure, cheaply. SQLite: `secure_delete` overwrote the pages;
     /// this empties the log, and no copy is left in the files. PostgreSQL: vacuums the
     /// tables, so the deleted rows are gone from their indexes and no query or dump can
     /// see them — but their bytes may stay in the free space of the tables' pages until
     /// those are written again; `rewrite` removes them.
-    fn purge(&self) -> ServiceResult<()>;
+    fn purge(&self) -> Result<()>;
 
     /// Writes the documents and the feed anew, leaving no bytes of deleted rows in the
     /// database's files (`lagesbild-sync purge`, run after erasures: on PostgreSQL it
     /// holds the two tables for as long as the rewrite takes).
-    fn rewrite(&self) -> ServiceResult<()>;
+    fn rewrite(&self) -> Result<()>;
 
     /// Calls `changed` with what another server instance (or the command line) changed:
     /// a workspace's feed or register, or who may sign in; from a thread of its own, for
     /// as long as the storage lives. A single-process backend never calls it.
-    fn listen(&self, changed: Box<dyn Fn(Changed) + Send + Sync>) -> ServiceResult<()>;
+    fn listen(&self, changed: Box<dyn Fn(Changed) + Send + Sync>) -> Result<()>;
 
     /// `sqlite` or `postgres`, for logs and benchmarks.
     fn backend(&self) -> &'static str;
@@ -78,37 +91,33 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
 /// One transaction's named operations.
 pub trait Tx {
     /// Stores everything done in this transaction.
-    fn commit(self: Box<Self>) -> ServiceResult<()>;
+    fn commit(self: Box<Self>) -> Result<()>;
 
     // --- the register ---------------------------------------------------------------
 
     /// The workspace and its register version.
-    fn workspace(&mut self, id: WorkspaceId) -> ServiceResult<Option<(Workspace, i64)>>;
-    fn workspaces(&mut self) -> ServiceResult<Vec<Workspace>>;
-    fn save_workspace(&mut self, workspace: &Workspace) -> ServiceResult<()>;
+    fn workspace(&mut self, id: WorkspaceId) -> Result<Option<(Workspace, i64)>>;
+    fn workspaces(&mut self) -> Result<Vec<Workspace>>;
+    fn save_workspace(&mut self, workspace: &Workspace) -> Result<()>;
     /// Moves the register version on, so devices fetch the register again.
-    fn bump_register(&mut self, workspace: WorkspaceId) -> ServiceResult<()>;
-    fn organisations(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Organisation>>;
-    fn save_organisation(&mut self, org: &Organisation) -> ServiceResult<()>;
+    fn bump_register(&mut self, workspace: WorkspaceId) -> Result<()>;
+    fn organisations(&mut self, workspace: WorkspaceId) -> Result<Vec<Organisation>>;
+    fn save_organisation(&mut self, org: &Organisation) -> Result<()>;
     /// Sorted by name, without regard to case.
-    fn places(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Place>>;
-    fn place(&mut self, id: PlaceId) -> ServiceResult<Option<Place>>;
-    fn save_place(&mut self, place: &Place) -> ServiceResult<()>;
+    fn places(&mut self, workspace: WorkspaceId) -> Result<Vec<Place>>;
+    fn place(&mut self, id: PlaceId) -> Result<Option<Place>>;
+    fn save_place(&mut self, place: &Place) -> Result<()>;
     /// Sorted by `sort`, then key.
-    fn categories(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Category>>;
-    fn category(&mut self, workspace: WorkspaceId, key: &str) -> ServiceResult<Option<Category>>;
-    fn save_category(&mut self, workspace: WorkspaceId, category: &Category) -> ServiceResult<()>;
+    fn categories(&mut self, workspace: WorkspaceId) -> Result<Vec<Category>>;
+    fn category(&mut self, workspace: WorkspaceId, key: &str) -> Result<Option<Category>>;
+    fn save_category(&mut self, workspace: WorkspaceId, category: &Category) -> Result<()>;
 
     // --- people and devices -----------------------------------------------------------
 
-    fn user_name(&mut self, user: UserId) -> ServiceResult<Option<String>>;
+    fn user_name(&mut self, user: UserId) -> Result<Option<String>>;
     /// Adds the user unless they exist.
-    fn add_user(&mut self, user: UserId, name: &str) -> ServiceResult<()>;
-    fn membership(
-        &mut self,
-        user: UserId,
-        workspace: WorkspaceId,
-    ) -> ServiceResult<Option<MemberRow>>;
+    fn add_user(&mut self, user: UserId, name: &str) -> Result<()>;
+    fn membership(&mut self, user: UserId, workspace: WorkspaceId) -> Result<Option<MemberRow>>;
     /// Gives the user a membership, or changes its organisation and role (a new one is
     /// active; an existing one keeps its state).
     fn put_membership(
@@ -117,48 +126,43 @@ pub trait Tx {
         workspace: WorkspaceId,
         organisation: OrganisationId,
         role: Role,
-    ) -> ServiceResult<()>;
-    fn set_active(
-        &mut self,
-        user: UserId,
-        workspace: WorkspaceId,
-        active: bool,
-    ) -> ServiceResult<()>;
+    ) -> Result<()>;
+    fn set_active(&mut self, user: UserId, workspace: WorkspaceId, active: bool) -> Result<()>;
     /// The user's active memberships, by workspace name.
-    fn memberships(&mut self, user: UserId) -> ServiceResult<Vec<Membership>>;
+    fn memberships(&mut self, user: UserId) -> Result<Vec<Membership>>;
     /// Every workspace the user is a member of, active or not.
-    fn member_workspaces(&mut self, user: UserId) -> ServiceResult<Vec<WorkspaceId>>;
+    fn member_workspaces(&mut self, user: UserId) -> Result<Vec<WorkspaceId>>;
     /// Each member of the workspace's role, whether they are active, and how many of
     /// their devices that may act there are not revoked (devices of this workspace, and
     /// those enrolled before devices belonged to one): in one query, for the rule that
     /// every act keeps a coordinator.
-    fn member_roles(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<(Role, bool, usize)>>;
+    fn member_roles(&mut self, workspace: WorkspaceId) -> Result<Vec<(Role, bool, usize)>>;
     /// The workspace's people by name, each with their devices by enrolment.
-    fn people(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Person>>;
+    fn people(&mut self, workspace: WorkspaceId) -> Result<Vec<Person>>;
     /// Every device, by enrolment (the operator's listing).
-    fn devices(&mut self) -> ServiceResult<Vec<DeviceInfo>>;
+    fn devices(&mut self) -> Result<Vec<DeviceInfo>>;
     /// The device a token hash belongs to, whether it is revoked, and when it was last
     /// seen with which app version.
-    fn device_by_token(&mut self, token_hash: &[u8]) -> ServiceResult<Option<TokenRow>>;
+    fn device_by_token(&mut self, token_hash: &[u8]) -> Result<Option<TokenRow>>;
     /// Whose device it is, its name and the workspace that enrolled it, when it is not
     /// revoked.
-    fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<ActiveDevice>>;
+    fn active_device(&mut self, device: DeviceId) -> Result<Option<ActiveDevice>>;
     /// Where the device stands in the workspace, read in a write transaction so that it
     /// holds until the transaction ends: a revocation or change of membership made
     /// meanwhile waits for it (PostgreSQL locks the rows read; SQLite's writer holds the
     /// whole database), so nothing commits for a device revoked before the commit.
-    fn standing(&mut self, device: DeviceId, workspace: WorkspaceId) -> ServiceResult<Standing>;
+    fn standing(&mut self, device: DeviceId, workspace: WorkspaceId) -> Result<Standing>;
     /// False when the actor id is enrolled already.
-    fn add_device(&mut self, device: &NewDevice<'_>) -> ServiceResult<bool>;
+    fn add_device(&mut self, device: &NewDevice<'_>) -> Result<bool>;
     /// Notes when the device was last seen (at most once a minute) and its app version.
     fn device_seen(
         &mut self,
         device: DeviceId,
         now: Timestamp,
         app_version: Option<&str>,
-    ) -> ServiceResult<()>;
+    ) -> Result<()>;
     /// False when the device was revoked already or does not exist.
-    fn revoke_device(&mut self, device: DeviceId, now: Timestamp) -> ServiceResult<bool>;
+    fn revoke_device(&mut self, device: DeviceId, now: Timestamp) -> Result<bool>;
 
     // --- enrolment codes --------------------------------------------------------------
 
@@ -169,8 +173,8 @@ pub trait Tx {
         user: UserId,
         workspace: WorkspaceId,
         expires_at: i64,
-    ) -> ServiceResult<()>;
-    fn code(&mut self, code_hash: &[u8]) -> ServiceResult<Option<CodeRow>>;
+    ) -> Result<()>;
+    fn code(&mut self, code_hash: &[u8]) -> Result<Option<CodeRow>>;
     /// Marks the code used when it is unused, unexpired at `now` and names its workspace,
     /// as one step: of two devices racing with one code, one wins. Its user and
     /// workspace, or none.
@@ -178,20 +182,14 @@ pub trait Tx {
         &mut self,
         code_hash: &[u8],
         now: Timestamp,
-    ) -> ServiceResult<Option<(UserId, WorkspaceId)>>;
+    ) -> Result<Option<(UserId, WorkspaceId)>>;
     /// The user of an unused, unexpired code.
-    fn open_code(&mut self, code_hash: &[u8], now: Timestamp) -> ServiceResult<Option<UserId>>;
-    fn delete_code(&mut self, code_hash: &[u8]) -> ServiceResult<()>;
+    fn open_code(&mut self, code_hash: &[u8], now: Timestamp) -> Result<Option<UserId>>;
+    fn delete_code(&mut self, code_hash: &[u8]) -> Result<()>;
 
     // --- the audit log ----------------------------------------------------------------
 
-    fn audit(
-        &mut self,
-        workspace: Option<WorkspaceId>,
-        origin: &Origin,
-        act: &Act,
-        now: Timestamp,
-    ) -> ServiceResult<()>;
+    fn audit(&mut self, entry: &NewAudit<'_>) -> Result<()>;
     /// Counts a failed enrolment in the minute that starts at `window` (ms), in
     /// `workspace`'s count or, with none, the server's; `address` is counted among the
     /// minute's distinct addresses while there are fewer than `most_addresses`. Answers
@@ -203,45 +201,40 @@ pub trait Tx {
         why: FailedEnrolment,
         address: Option<&str>,
         most_addresses: i64,
-    ) -> ServiceResult<i64>;
+    ) -> Result<i64>;
     /// Takes (deletes and answers) the counts of the minutes that started before
     /// `before`, oldest first: of two instances taking at once, one gets each.
-    fn take_failed_enrolments(&mut self, before: i64) -> ServiceResult<Vec<FailedEnrolments>>;
+    fn take_failed_enrolments(&mut self, before: i64) -> Result<Vec<FailedEnrolments>>;
     /// Newest first, before `before` (a `seq`), of one workspace or of all.
     fn audit_page(
         &mut self,
         workspace: Option<WorkspaceId>,
         before: i64,
         limit: usize,
-    ) -> ServiceResult<Vec<AuditEntry>>;
+    ) -> Result<Vec<AuditEntry>>;
 
     // --- documents and the feed ---------------------------------------------------------
 
     /// Serialises the writers of the workspace's feed until this transaction ends, so
     /// its sequence numbers commit in order: a reader that has seen one has seen every
     /// lower one. Taken before reading what a push decides on.
-    fn lock_feed(&mut self, workspace: WorkspaceId) -> ServiceResult<()>;
+    fn lock_feed(&mut self, workspace: WorkspaceId) -> Result<()>;
     /// Serialises the changes of the workspace's register and people until this
     /// transaction ends, so that what a change is planned on stays true until it
     /// commits (two merges into each other, two coordinators removing each other).
-    fn lock_workspace(&mut self, workspace: WorkspaceId) -> ServiceResult<()>;
+    fn lock_workspace(&mut self, workspace: WorkspaceId) -> Result<()>;
     /// The workspace's last sequence number (0 when empty).
-    fn feed_head(&mut self, workspace: WorkspaceId) -> ServiceResult<i64>;
+    fn feed_head(&mut self, workspace: WorkspaceId) -> Result<i64>;
     /// The feed after `since`, in order, with who may read each document now.
-    fn feed(
-        &mut self,
-        workspace: WorkspaceId,
-        since: i64,
-        limit: usize,
-    ) -> ServiceResult<Vec<FeedRow>>;
-    fn document(&mut self, doc: Uuid) -> ServiceResult<Option<StoredDocument>>;
+    fn feed(&mut self, workspace: WorkspaceId, since: i64, limit: usize) -> Result<Vec<FeedRow>>;
+    fn document(&mut self, doc: Uuid) -> Result<Option<StoredDocument>>;
     /// The workspace's documents by id after `after`.
     fn documents(
         &mut self,
         workspace: WorkspaceId,
         after: Uuid,
         limit: usize,
-    ) -> ServiceResult<Vec<(Uuid, StoredDocument)>>;
+    ) -> Result<Vec<(Uuid, StoredDocument)>>;
     /// The workspace's observations' projections (JSON), newest observed first, after
     /// `before` (observed at, id) in that order.
     fn projections(
@@ -249,23 +242,23 @@ pub trait Tx {
         workspace: WorkspaceId,
         before: Option<(i64, Uuid)>,
         limit: usize,
-    ) -> ServiceResult<Vec<ProjectionRow>>;
+    ) -> Result<Vec<ProjectionRow>>;
     /// Which history the database holds.
-    fn timeline(&mut self) -> ServiceResult<Timeline>;
+    fn timeline(&mut self) -> Result<Timeline>;
     /// Starts a new timeline after a restore, at the feed's head as restored.
-    fn start_timeline(&mut self) -> ServiceResult<Timeline>;
+    fn start_timeline(&mut self) -> Result<Timeline>;
     /// How many observations the workspace holds.
-    fn observation_count(&mut self, workspace: WorkspaceId) -> ServiceResult<u64>;
+    fn observation_count(&mut self, workspace: WorkspaceId) -> Result<u64>;
     /// What a push needs of a document: where it lives, its bytes, when it was first seen.
-    fn held(&mut self, doc: Uuid) -> ServiceResult<Option<Held>>;
+    fn held(&mut self, doc: Uuid) -> Result<Option<Held>>;
     /// Whether the change (by hash) is stored.
-    fn has_change(&mut self, hash: &[u8]) -> ServiceResult<bool>;
+    fn has_change(&mut self, hash: &[u8]) -> Result<bool>;
     /// The workspace a document was erased in, if it was.
-    fn erased(&mut self, doc: Uuid) -> ServiceResult<Option<WorkspaceId>>;
+    fn erased(&mut self, doc: Uuid) -> Result<Option<WorkspaceId>>;
     /// Appends a change to the feed.
-    fn append_change(&mut self, change: &NewChange<'_>) -> ServiceResult<()>;
+    fn append_change(&mut self, change: &NewChange<'_>) -> Result<()>;
     /// Writes a document as it is now.
-    fn put_document(&mut self, document: &PutDocument<'_>) -> ServiceResult<()>;
+    fn put_document(&mut self, document: &PutDocument<'_>) -> Result<()>;
     /// Deletes the document and every stored change of it, refuses it for ever, and
     /// appends its removal to the feed.
     fn erase(
@@ -274,13 +267,13 @@ pub trait Tx {
         doc: Uuid,
         by: UserId,
         now: Timestamp,
-    ) -> ServiceResult<()>;
+    ) -> Result<()>;
     /// Tells the other server instances, when this transaction commits, that the
     /// workspace changed (their long polls wake).
-    fn announce(&mut self, workspace: WorkspaceId) -> ServiceResult<()>;
+    fn announce(&mut self, workspace: WorkspaceId) -> Result<()>;
     /// Tells the other server instances, when this transaction commits, that a device
     /// or a person's membership changed (they forget the credentials they know).
-    fn announce_access(&mut self) -> ServiceResult<()>;
+    fn announce_access(&mut self) -> Result<()>;
 }
 
 /// What another instance said it changed.
@@ -311,10 +304,36 @@ pub struct MemberRow {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {
-    pub device: Device,
+    pub device: DeviceRow,
     pub revoked: bool,
     pub last_seen_at: Option<i64>,
     pub app_version: Option<String>,
+}
+
+/// An enrolled device as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub id: DeviceId,
+    pub user: UserId,
+    pub name: String,
+    pub actor: Vec<u8>,
+    /// The workspace that enrolled it; none for a device enrolled before devices
+    /// belonged to a workspace.
+    pub workspace: Option<WorkspaceId>,
+}
+
+/// One entry of the audit log: who (a person, a device, an address — each known or
+/// not), did what, to what, when.
+#[derive(Debug, Clone)]
+pub struct NewAudit<'a> {
+    pub workspace: Option<WorkspaceId>,
+    pub at: Timestamp,
+    pub user: Option<(UserId, &'a str)>,
+    pub device: Option<DeviceId>,
+    pub address: Option<std::net::IpAddr>,
+    pub action: AuditAction,
+    pub target: Option<&'a str>,
+    pub detail: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,11 +26,10 @@ use postgres::{Client, NoTls, Row, Statement};
 use uuid::Uuid;
 
 use super::{
-    ActiveDevice, Changed, CodeRow, DeviceInfo, FailedEnrolment, FailedEnrolments, FeedRow, Held,
-    MemberRow, NewChange, NewDevice, ProjectionRow, PutDocument, Standing, Storage, StoredDocument,
-    TokenRow, Tx, stamp,
+    ActiveDevice, Changed, CodeRow, DeviceInfo, DeviceRow, FailedEnrolment, FailedEnrolments,
+    FeedRow, Held, MemberRow, NewAudit, NewChange, NewDevice, ProjectionRow, PutDocument, Result,
+    Standing, Storage, StorageError, StoredDocument, TokenRow, Tx, stamp,
 };
-use crate::service::{Act, Device, Origin, ServiceError, ServiceResult};
 
 /// The schema, one migration per entry; `schema_migrations` records which are applied.
 const MIGRATIONS: &[&str] = &[
@@ -53,19 +52,19 @@ const MIGRATION_LOCK: i64 = 0x6c61_6765_7362_696c; // "lagesbil"
 /// database at once.
 const POOL_SIZE: u32 = 16;
 
-impl From<postgres::Error> for ServiceError {
+impl From<postgres::Error> for StorageError {
     fn from(e: postgres::Error) -> Self {
         // A server-side error says what it is only in its details ("db error" otherwise).
-        ServiceError::Internal(match e.as_db_error() {
+        StorageError::Internal(match e.as_db_error() {
             Some(db) => db.to_string(),
             None => e.to_string(),
         })
     }
 }
 
-impl From<r2d2::Error> for ServiceError {
+impl From<r2d2::Error> for StorageError {
     fn from(e: r2d2::Error) -> Self {
-        ServiceError::Busy(format!("no database connection: {e}"))
+        StorageError::Busy(format!("no database connection: {e}"))
     }
 }
 
@@ -114,7 +113,7 @@ impl Postgres {
         })
     }
 
-    fn begin(&self, sql: Option<&str>) -> ServiceResult<Box<dyn Tx + '_>> {
+    fn begin(&self, sql: Option<&str>) -> Result<Box<dyn Tx + '_>> {
         let mut conn = self.pool.get()?;
         if let Some(sql) = sql {
             conn.client()?.batch_execute(sql)?;
@@ -176,10 +175,10 @@ struct Conn {
 }
 
 impl Conn {
-    fn client(&mut self) -> ServiceResult<&mut Client> {
+    fn client(&mut self) -> Result<&mut Client> {
         self.client
             .as_mut()
-            .ok_or_else(|| ServiceError::Internal("the connection is closed".into()))
+            .ok_or_else(|| StorageError::Internal("the connection is closed".into()))
     }
 }
 
@@ -220,21 +219,21 @@ impl r2d2::ManageConnection for Manager {
 }
 
 impl Storage for Postgres {
-    fn read(&self) -> ServiceResult<Box<dyn Tx + '_>> {
+    fn read(&self) -> Result<Box<dyn Tx + '_>> {
         // One snapshot for every statement, as a feed page needs.
         self.begin(Some("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
     }
 
-    fn single(&self) -> ServiceResult<Box<dyn Tx + '_>> {
+    fn single(&self) -> Result<Box<dyn Tx + '_>> {
         self.begin(None)
     }
 
-    fn write(&self) -> ServiceResult<Box<dyn Tx + '_>> {
+    fn write(&self) -> Result<Box<dyn Tx + '_>> {
         // READ COMMITTED: after `lock_feed`, each statement sees what committed before.
         self.begin(Some("BEGIN"))
     }
 
-    fn purge(&self) -> ServiceResult<()> {
+    fn purge(&self) -> Result<()> {
         // Deleted rows stay in the tables as dead tuples until a vacuum removes them;
         // this does it now rather than whenever autovacuum comes by. A vacuum does not
         // clear the space it frees, though: `rewrite` does. (The write-ahead log keeps
@@ -245,14 +244,14 @@ impl Storage for Postgres {
         Ok(())
     }
 
-    fn rewrite(&self) -> ServiceResult<()> {
+    fn rewrite(&self) -> Result<()> {
         let mut conn = self.pool.get()?;
         conn.client()?
             .batch_execute("VACUUM FULL documents, feed, erased")?;
         Ok(())
     }
 
-    fn listen(&self, changed: Box<dyn Fn(Changed) + Send + Sync>) -> ServiceResult<()> {
+    fn listen(&self, changed: Box<dyn Fn(Changed) + Send + Sync>) -> Result<()> {
         let config = self.config.clone();
         let stopped = Arc::clone(&self.stopped);
         // The first connection is made on the listening thread (the blocking client may
@@ -266,13 +265,13 @@ impl Storage for Postgres {
                     listen(client, &config, &stopped, &*changed);
                 }
                 Err(e) => {
-                    let _ = started.send(Err(ServiceError::from(e)));
+                    let _ = started.send(Err(StorageError::from(e)));
                 }
             })
-            .map_err(|e| ServiceError::Internal(format!("cannot start the listener: {e}")))?;
+            .map_err(|e| StorageError::Internal(format!("cannot start the listener: {e}")))?;
         outcome
             .recv()
-            .map_err(|e| ServiceError::Internal(format!("the listener ended: {e}")))?
+            .map_err(|e| StorageError::Internal(format!("the listener ended: {e}")))?
     }
 
     fn backend(&self) -> &'static str {
@@ -354,32 +353,32 @@ impl Drop for PgTx {
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
-fn bad(what: &str, value: &str) -> ServiceError {
-    ServiceError::Internal(format!("the database holds an unknown {what}: {value:?}"))
+fn bad(what: &str, value: &str) -> StorageError {
+    StorageError::Internal(format!("the database holds an unknown {what}: {value:?}"))
 }
 
-fn role(r: &Row, i: usize) -> ServiceResult<Role> {
+fn role(r: &Row, i: usize) -> Result<Role> {
     let code: &str = r.get(i);
     Role::from_code(code).ok_or_else(|| bad("role", code))
 }
 
-fn org_kind(r: &Row, i: usize) -> ServiceResult<OrganisationKind> {
+fn org_kind(r: &Row, i: usize) -> Result<OrganisationKind> {
     let code: &str = r.get(i);
     OrganisationKind::from_code(code).ok_or_else(|| bad("organisation kind", code))
 }
 
-fn visibility(r: &Row, i: usize) -> ServiceResult<Visibility> {
+fn visibility(r: &Row, i: usize) -> Result<Visibility> {
     let code: &str = r.get(i);
     Visibility::from_code(code).ok_or_else(|| bad("visibility", code))
 }
 
-fn visibility_opt(r: &Row, i: usize) -> ServiceResult<Option<Visibility>> {
+fn visibility_opt(r: &Row, i: usize) -> Result<Option<Visibility>> {
     r.get::<_, Option<&str>>(i)
         .map(|code| Visibility::from_code(code).ok_or_else(|| bad("visibility", code)))
         .transpose()
 }
 
-fn doc_kind(r: &Row, i: usize) -> ServiceResult<DocKind> {
+fn doc_kind(r: &Row, i: usize) -> Result<DocKind> {
     let code: &str = r.get(i);
     DocKind::from_code(code).ok_or_else(|| bad("document kind", code))
 }
@@ -389,7 +388,7 @@ fn labels(r: &Row, i: usize) -> Option<[String; 5]> {
         .and_then(|l| serde_json::from_str(l).ok())
 }
 
-fn organisation(r: &Row) -> ServiceResult<Organisation> {
+fn organisation(r: &Row) -> Result<Organisation> {
     Ok(Organisation {
         id: OrganisationId(r.get(0)),
         workspace: WorkspaceId(r.get(1)),
@@ -398,7 +397,7 @@ fn organisation(r: &Row) -> ServiceResult<Organisation> {
     })
 }
 
-fn place(r: &Row) -> ServiceResult<Place> {
+fn place(r: &Row) -> Result<Place> {
     let kind: &str = r.get(3);
     Ok(Place {
         id: PlaceId(r.get(0)),
@@ -424,7 +423,7 @@ fn category(r: &Row) -> Category {
     }
 }
 
-fn stored_document(r: &Row, at: usize) -> ServiceResult<StoredDocument> {
+fn stored_document(r: &Row, at: usize) -> Result<StoredDocument> {
     Ok(StoredDocument {
         kind: doc_kind(r, at)?,
         bytes: r.get(at + 1),
@@ -443,7 +442,7 @@ fn feed_lock(workspace: WorkspaceId) -> i64 {
 }
 
 impl PgTx {
-    fn statement(&mut self, sql: &'static str) -> ServiceResult<Statement> {
+    fn statement(&mut self, sql: &'static str) -> Result<Statement> {
         if let Some(statement) = self.conn.statements.get(sql) {
             return Ok(statement.clone());
         }
@@ -452,24 +451,24 @@ impl PgTx {
         Ok(statement)
     }
 
-    fn rows(&mut self, sql: &'static str, params: Params<'_>) -> ServiceResult<Vec<Row>> {
+    fn rows(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>> {
         let statement = self.statement(sql)?;
         Ok(self.conn.client()?.query(&statement, params)?)
     }
 
-    fn row(&mut self, sql: &'static str, params: Params<'_>) -> ServiceResult<Option<Row>> {
+    fn row(&mut self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>> {
         let statement = self.statement(sql)?;
         Ok(self.conn.client()?.query_opt(&statement, params)?)
     }
 
-    fn run(&mut self, sql: &'static str, params: Params<'_>) -> ServiceResult<u64> {
+    fn run(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64> {
         let statement = self.statement(sql)?;
         Ok(self.conn.client()?.execute(&statement, params)?)
     }
 }
 
 impl Tx for PgTx {
-    fn commit(mut self: Box<Self>) -> ServiceResult<()> {
+    fn commit(mut self: Box<Self>) -> Result<()> {
         if self.open {
             self.conn.client()?.batch_execute("COMMIT")?;
             self.open = false;
@@ -477,7 +476,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn workspace(&mut self, id: WorkspaceId) -> ServiceResult<Option<(Workspace, i64)>> {
+    fn workspace(&mut self, id: WorkspaceId) -> Result<Option<(Workspace, i64)>> {
         let row = self.row(
             "SELECT name, grade_labels, register_version FROM workspaces WHERE id = $1",
             &[&id.0],
@@ -492,7 +491,7 @@ impl Tx for PgTx {
         }))
     }
 
-    fn workspaces(&mut self) -> ServiceResult<Vec<Workspace>> {
+    fn workspaces(&mut self) -> Result<Vec<Workspace>> {
         let rows = self.rows(
             "SELECT id, name, grade_labels FROM workspaces ORDER BY name COLLATE \"C\", id",
             &[],
@@ -507,13 +506,13 @@ impl Tx for PgTx {
             .collect())
     }
 
-    fn save_workspace(&mut self, workspace: &Workspace) -> ServiceResult<()> {
+    fn save_workspace(&mut self, workspace: &Workspace) -> Result<()> {
         let labels = workspace
             .grade_labels
             .as_ref()
             .map(serde_json::to_string)
             .transpose()
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            .map_err(|e| StorageError::Internal(e.to_string()))?;
         self.run(
             "INSERT INTO workspaces (id, name, grade_labels) VALUES ($1, $2, $3)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, grade_labels = excluded.grade_labels",
@@ -522,7 +521,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn bump_register(&mut self, workspace: WorkspaceId) -> ServiceResult<()> {
+    fn bump_register(&mut self, workspace: WorkspaceId) -> Result<()> {
         self.run(
             "UPDATE workspaces SET register_version = register_version + 1 WHERE id = $1",
             &[&workspace.0],
@@ -530,7 +529,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn organisations(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Organisation>> {
+    fn organisations(&mut self, workspace: WorkspaceId) -> Result<Vec<Organisation>> {
         self.rows(
             "SELECT id, workspace_id, name, kind FROM organisations WHERE workspace_id = $1
              ORDER BY name COLLATE \"C\", id",
@@ -541,7 +540,7 @@ impl Tx for PgTx {
         .collect()
     }
 
-    fn save_organisation(&mut self, org: &Organisation) -> ServiceResult<()> {
+    fn save_organisation(&mut self, org: &Organisation) -> Result<()> {
         self.run(
             "INSERT INTO organisations (id, workspace_id, name, kind) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind",
@@ -550,7 +549,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn places(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Place>> {
+    fn places(&mut self, workspace: WorkspaceId) -> Result<Vec<Place>> {
         let mut places = self
             .rows(
                 "SELECT id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into
@@ -559,12 +558,12 @@ impl Tx for PgTx {
             )?
             .iter()
             .map(place)
-            .collect::<ServiceResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         super::sort_places(&mut places);
         Ok(places)
     }
 
-    fn place(&mut self, id: PlaceId) -> ServiceResult<Option<Place>> {
+    fn place(&mut self, id: PlaceId) -> Result<Option<Place>> {
         self.row(
             "SELECT id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into
              FROM places WHERE id = $1",
@@ -575,7 +574,7 @@ impl Tx for PgTx {
         .transpose()
     }
 
-    fn save_place(&mut self, p: &Place) -> ServiceResult<()> {
+    fn save_place(&mut self, p: &Place) -> Result<()> {
         self.run(
             "INSERT INTO places (id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -597,7 +596,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn categories(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Category>> {
+    fn categories(&mut self, workspace: WorkspaceId) -> Result<Vec<Category>> {
         Ok(self
             .rows(
                 "SELECT key, parent, name_sv, name_en, retired, sort FROM categories
@@ -609,7 +608,7 @@ impl Tx for PgTx {
             .collect())
     }
 
-    fn category(&mut self, workspace: WorkspaceId, key: &str) -> ServiceResult<Option<Category>> {
+    fn category(&mut self, workspace: WorkspaceId, key: &str) -> Result<Option<Category>> {
         Ok(self
             .row(
                 "SELECT key, parent, name_sv, name_en, retired, sort FROM categories
@@ -620,7 +619,7 @@ impl Tx for PgTx {
             .map(category))
     }
 
-    fn save_category(&mut self, workspace: WorkspaceId, c: &Category) -> ServiceResult<()> {
+    fn save_category(&mut self, workspace: WorkspaceId, c: &Category) -> Result<()> {
         self.run(
             "INSERT INTO categories (workspace_id, key, parent, name_sv, name_en, retired, sort)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -640,13 +639,13 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn user_name(&mut self, user: UserId) -> ServiceResult<Option<String>> {
+    fn user_name(&mut self, user: UserId) -> Result<Option<String>> {
         Ok(self
             .row("SELECT name FROM users WHERE id = $1", &[&user.0])?
             .map(|r| r.get(0)))
     }
 
-    fn add_user(&mut self, user: UserId, name: &str) -> ServiceResult<()> {
+    fn add_user(&mut self, user: UserId, name: &str) -> Result<()> {
         self.run(
             "INSERT INTO users (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             &[&user.0, &name],
@@ -654,11 +653,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn membership(
-        &mut self,
-        user: UserId,
-        workspace: WorkspaceId,
-    ) -> ServiceResult<Option<MemberRow>> {
+    fn membership(&mut self, user: UserId, workspace: WorkspaceId) -> Result<Option<MemberRow>> {
         self.row(
             "SELECT m.organisation_id, o.kind, m.role, u.name, m.active FROM memberships m
              JOIN organisations o ON o.id = m.organisation_id
@@ -684,7 +679,7 @@ impl Tx for PgTx {
         workspace: WorkspaceId,
         organisation: OrganisationId,
         role: Role,
-    ) -> ServiceResult<()> {
+    ) -> Result<()> {
         self.run(
             "INSERT INTO memberships (user_id, workspace_id, organisation_id, role) VALUES ($1, $2, $3, $4)
              ON CONFLICT (user_id, workspace_id) DO UPDATE SET organisation_id = excluded.organisation_id,
@@ -694,12 +689,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn set_active(
-        &mut self,
-        user: UserId,
-        workspace: WorkspaceId,
-        active: bool,
-    ) -> ServiceResult<()> {
+    fn set_active(&mut self, user: UserId, workspace: WorkspaceId, active: bool) -> Result<()> {
         self.run(
             "UPDATE memberships SET active = $3 WHERE user_id = $1 AND workspace_id = $2",
             &[&user.0, &workspace.0, &active],
@@ -707,7 +697,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn memberships(&mut self, user: UserId) -> ServiceResult<Vec<Membership>> {
+    fn memberships(&mut self, user: UserId) -> Result<Vec<Membership>> {
         self.rows(
             "SELECT w.id, w.name, w.grade_labels, o.id, o.name, o.kind, m.role FROM memberships m
              JOIN workspaces w ON w.id = m.workspace_id
@@ -736,7 +726,7 @@ impl Tx for PgTx {
         .collect()
     }
 
-    fn member_workspaces(&mut self, user: UserId) -> ServiceResult<Vec<WorkspaceId>> {
+    fn member_workspaces(&mut self, user: UserId) -> Result<Vec<WorkspaceId>> {
         Ok(self
             .rows(
                 "SELECT workspace_id FROM memberships WHERE user_id = $1",
@@ -747,7 +737,7 @@ impl Tx for PgTx {
             .collect())
     }
 
-    fn member_roles(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<(Role, bool, usize)>> {
+    fn member_roles(&mut self, workspace: WorkspaceId) -> Result<Vec<(Role, bool, usize)>> {
         self.rows(
             "SELECT m.role, m.active,
                     (SELECT count(*) FROM devices d WHERE d.user_id = m.user_id
@@ -764,7 +754,7 @@ impl Tx for PgTx {
         .collect()
     }
 
-    fn people(&mut self, workspace: WorkspaceId) -> ServiceResult<Vec<Person>> {
+    fn people(&mut self, workspace: WorkspaceId) -> Result<Vec<Person>> {
         let mut people = self
             .rows(
                 "SELECT u.id, u.name, m.organisation_id, m.role, m.active FROM memberships m
@@ -783,7 +773,7 @@ impl Tx for PgTx {
                     devices: Vec::new(),
                 })
             })
-            .collect::<ServiceResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         for person in &mut people {
             person.devices = self
                 .rows(
@@ -806,7 +796,7 @@ impl Tx for PgTx {
         Ok(people)
     }
 
-    fn devices(&mut self) -> ServiceResult<Vec<DeviceInfo>> {
+    fn devices(&mut self) -> Result<Vec<DeviceInfo>> {
         Ok(self
             .rows(
                 "SELECT d.id, d.user_id, u.name, d.name, d.created_at, d.revoked_at IS NOT NULL,
@@ -827,7 +817,7 @@ impl Tx for PgTx {
             .collect())
     }
 
-    fn device_by_token(&mut self, token_hash: &[u8]) -> ServiceResult<Option<TokenRow>> {
+    fn device_by_token(&mut self, token_hash: &[u8]) -> Result<Option<TokenRow>> {
         Ok(self
             .row(
                 "SELECT id, user_id, name, actor, revoked_at IS NOT NULL, last_seen_at, app_version,
@@ -836,13 +826,12 @@ impl Tx for PgTx {
                 &[&token_hash],
             )?
             .map(|r| TokenRow {
-                device: Device {
+                device: DeviceRow {
                     id: DeviceId(r.get(0)),
                     user: UserId(r.get(1)),
                     name: r.get(2),
                     actor: r.get(3),
                     workspace: r.get::<_, Option<Uuid>>(7).map(WorkspaceId),
-                    address: None,
                 },
                 revoked: r.get(4),
                 last_seen_at: r.get(5),
@@ -850,7 +839,7 @@ impl Tx for PgTx {
             }))
     }
 
-    fn standing(&mut self, device: DeviceId, workspace: WorkspaceId) -> ServiceResult<Standing> {
+    fn standing(&mut self, device: DeviceId, workspace: WorkspaceId) -> Result<Standing> {
         // FOR SHARE: a revocation or change of membership waits until this transaction
         // ends, and one under way is waited for and then seen.
         let Some((user, enrolled_in)) = self
@@ -885,7 +874,7 @@ impl Tx for PgTx {
         .unwrap_or(Ok(Standing::Outside))
     }
 
-    fn active_device(&mut self, device: DeviceId) -> ServiceResult<Option<ActiveDevice>> {
+    fn active_device(&mut self, device: DeviceId) -> Result<Option<ActiveDevice>> {
         Ok(self
             .row(
                 "SELECT user_id, name, workspace_id FROM devices WHERE id = $1 AND revoked_at IS NULL",
@@ -898,7 +887,7 @@ impl Tx for PgTx {
             }))
     }
 
-    fn add_device(&mut self, d: &NewDevice<'_>) -> ServiceResult<bool> {
+    fn add_device(&mut self, d: &NewDevice<'_>) -> Result<bool> {
         let inserted = self.run(
             "INSERT INTO devices (id, user_id, name, actor, token_hash, created_at, workspace_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -921,7 +910,7 @@ impl Tx for PgTx {
         device: DeviceId,
         now: Timestamp,
         app_version: Option<&str>,
-    ) -> ServiceResult<()> {
+    ) -> Result<()> {
         self.run(
             "UPDATE devices SET last_seen_at = $2, app_version = COALESCE($3, app_version)
              WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $2::bigint - 60000
@@ -931,7 +920,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn revoke_device(&mut self, device: DeviceId, now: Timestamp) -> ServiceResult<bool> {
+    fn revoke_device(&mut self, device: DeviceId, now: Timestamp) -> Result<bool> {
         let changed = self.run(
             "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
             &[&device.0, &now.millis()],
@@ -945,7 +934,7 @@ impl Tx for PgTx {
         user: UserId,
         workspace: WorkspaceId,
         expires_at: i64,
-    ) -> ServiceResult<()> {
+    ) -> Result<()> {
         self.run(
             "INSERT INTO enrolment_codes (code_hash, user_id, workspace_id, expires_at) VALUES ($1, $2, $3, $4)",
             &[&code_hash, &user.0, &workspace.0, &expires_at],
@@ -953,7 +942,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn code(&mut self, code_hash: &[u8]) -> ServiceResult<Option<CodeRow>> {
+    fn code(&mut self, code_hash: &[u8]) -> Result<Option<CodeRow>> {
         Ok(self
             .row(
                 "SELECT user_id, expires_at, used_at, workspace_id FROM enrolment_codes WHERE code_hash = $1",
@@ -971,7 +960,7 @@ impl Tx for PgTx {
         &mut self,
         code_hash: &[u8],
         now: Timestamp,
-    ) -> ServiceResult<Option<(UserId, WorkspaceId)>> {
+    ) -> Result<Option<(UserId, WorkspaceId)>> {
         Ok(self
             .row(
                 "UPDATE enrolment_codes SET used_at = $2
@@ -983,7 +972,7 @@ impl Tx for PgTx {
             .map(|r| (UserId(r.get(0)), WorkspaceId(r.get(1)))))
     }
 
-    fn open_code(&mut self, code_hash: &[u8], now: Timestamp) -> ServiceResult<Option<UserId>> {
+    fn open_code(&mut self, code_hash: &[u8], now: Timestamp) -> Result<Option<UserId>> {
         Ok(self
             .row(
                 "SELECT user_id FROM enrolment_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
@@ -992,7 +981,7 @@ impl Tx for PgTx {
             .map(|r| UserId(r.get(0))))
     }
 
-    fn delete_code(&mut self, code_hash: &[u8]) -> ServiceResult<()> {
+    fn delete_code(&mut self, code_hash: &[u8]) -> Result<()> {
         self.run(
             "DELETE FROM enrolment_codes WHERE code_hash = $1",
             &[&code_hash],
@@ -1000,26 +989,20 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn audit(
-        &mut self,
-        workspace: Option<WorkspaceId>,
-        origin: &Origin,
-        act: &Act,
-        now: Timestamp,
-    ) -> ServiceResult<()> {
+    fn audit(&mut self, entry: &NewAudit<'_>) -> Result<()> {
         self.run(
             "INSERT INTO audit (workspace_id, at, user_id, user_name, device_id, address, action, target, detail)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &[
-                &workspace.map(|w| w.0),
-                &now.millis(),
-                &origin.user.as_ref().map(|(id, _)| id.0),
-                &origin.user.as_ref().map(|(_, name)| name.as_str()),
-                &origin.device.map(|d| d.0),
-                &origin.address.map(|a| a.to_string()),
-                &act.action.code(),
-                &act.target,
-                &act.detail,
+                &entry.workspace.map(|w| w.0),
+                &entry.at.millis(),
+                &entry.user.map(|(id, _)| id.0),
+                &entry.user.map(|(_, name)| name),
+                &entry.device.map(|d| d.0),
+                &entry.address.map(|a| a.to_string()),
+                &entry.action.code(),
+                &entry.target,
+                &entry.detail,
             ],
         )?;
         Ok(())
@@ -1032,7 +1015,7 @@ impl Tx for PgTx {
         why: FailedEnrolment,
         address: Option<&str>,
         most_addresses: i64,
-    ) -> ServiceResult<i64> {
+    ) -> Result<i64> {
         let scope = workspace.map_or(Uuid::nil(), |w| w.0);
         let sql = match why {
             FailedEnrolment::Unknown => {
@@ -1071,7 +1054,7 @@ impl Tx for PgTx {
         Ok(failed)
     }
 
-    fn take_failed_enrolments(&mut self, before: i64) -> ServiceResult<Vec<FailedEnrolments>> {
+    fn take_failed_enrolments(&mut self, before: i64) -> Result<Vec<FailedEnrolments>> {
         self.run(
             "DELETE FROM failed_enrolment_addresses WHERE window_start < $1",
             &[&before],
@@ -1104,7 +1087,7 @@ impl Tx for PgTx {
         workspace: Option<WorkspaceId>,
         before: i64,
         limit: usize,
-    ) -> ServiceResult<Vec<AuditEntry>> {
+    ) -> Result<Vec<AuditEntry>> {
         Ok(self
             .rows(
                 "SELECT seq, at, workspace_id, user_id, user_name, device_id, address, action, target, detail
@@ -1128,7 +1111,7 @@ impl Tx for PgTx {
             .collect())
     }
 
-    fn lock_workspace(&mut self, workspace: WorkspaceId) -> ServiceResult<()> {
+    fn lock_workspace(&mut self, workspace: WorkspaceId) -> Result<()> {
         // NO KEY UPDATE: pushes, whose rows refer to the workspace (KEY SHARE), go on.
         self.run(
             "SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE",
@@ -1137,12 +1120,12 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn lock_feed(&mut self, workspace: WorkspaceId) -> ServiceResult<()> {
+    fn lock_feed(&mut self, workspace: WorkspaceId) -> Result<()> {
         self.run("SELECT pg_advisory_xact_lock($1)", &[&feed_lock(workspace)])?;
         Ok(())
     }
 
-    fn feed_head(&mut self, workspace: WorkspaceId) -> ServiceResult<i64> {
+    fn feed_head(&mut self, workspace: WorkspaceId) -> Result<i64> {
         Ok(self
             .row(
                 "SELECT COALESCE(MAX(seq), 0) FROM feed WHERE workspace_id = $1",
@@ -1151,12 +1134,7 @@ impl Tx for PgTx {
             .map_or(0, |r| r.get(0)))
     }
 
-    fn feed(
-        &mut self,
-        workspace: WorkspaceId,
-        since: i64,
-        limit: usize,
-    ) -> ServiceResult<Vec<FeedRow>> {
+    fn feed(&mut self, workspace: WorkspaceId, since: i64, limit: usize) -> Result<Vec<FeedRow>> {
         self.rows(
             "SELECT f.seq, f.doc_id, f.entry, f.doc_kind, f.bytes, f.creates, f.device_id, f.org_id,
                     f.visibility_before, f.visibility_after, COALESCE(d.first_seen, f.received_at),
@@ -1193,7 +1171,7 @@ impl Tx for PgTx {
         .collect()
     }
 
-    fn document(&mut self, doc: Uuid) -> ServiceResult<Option<StoredDocument>> {
+    fn document(&mut self, doc: Uuid) -> Result<Option<StoredDocument>> {
         self.row(
             "SELECT kind, bytes, org_id, visibility, projection FROM documents WHERE id = $1",
             &[&doc],
@@ -1207,7 +1185,7 @@ impl Tx for PgTx {
         workspace: WorkspaceId,
         after: Uuid,
         limit: usize,
-    ) -> ServiceResult<Vec<(Uuid, StoredDocument)>> {
+    ) -> Result<Vec<(Uuid, StoredDocument)>> {
         self.rows(
             "SELECT id, kind, bytes, org_id, visibility, projection FROM documents
              WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
@@ -1223,7 +1201,7 @@ impl Tx for PgTx {
         workspace: WorkspaceId,
         before: Option<(i64, Uuid)>,
         limit: usize,
-    ) -> ServiceResult<Vec<ProjectionRow>> {
+    ) -> Result<Vec<ProjectionRow>> {
         let (at, id) = before.unwrap_or((i64::MAX, Uuid::max()));
         self.rows(
             "SELECT id, observed_at, org_id, visibility, projection FROM documents
@@ -1244,16 +1222,16 @@ impl Tx for PgTx {
         .collect()
     }
 
-    fn timeline(&mut self) -> ServiceResult<Timeline> {
+    fn timeline(&mut self) -> Result<Timeline> {
         self.row("SELECT id, restored_head FROM timeline", &[])?
             .map(|r| Timeline {
                 id: r.get(0),
                 restored_head: r.get(1),
             })
-            .ok_or_else(|| ServiceError::Internal("the database has no timeline".into()))
+            .ok_or_else(|| StorageError::Internal("the database has no timeline".into()))
     }
 
-    fn start_timeline(&mut self) -> ServiceResult<Timeline> {
+    fn start_timeline(&mut self) -> Result<Timeline> {
         let head: i64 = self
             .row("SELECT COALESCE(MAX(seq), 0) FROM feed", &[])?
             .map_or(0, |r| r.get(0));
@@ -1268,7 +1246,7 @@ impl Tx for PgTx {
         Ok(timeline)
     }
 
-    fn observation_count(&mut self, workspace: WorkspaceId) -> ServiceResult<u64> {
+    fn observation_count(&mut self, workspace: WorkspaceId) -> Result<u64> {
         let count: i64 = self
             .row(
                 "SELECT COUNT(*) FROM documents WHERE workspace_id = $1 AND observed_at IS NOT NULL",
@@ -1278,7 +1256,7 @@ impl Tx for PgTx {
         Ok(count as u64)
     }
 
-    fn held(&mut self, doc: Uuid) -> ServiceResult<Option<Held>> {
+    fn held(&mut self, doc: Uuid) -> Result<Option<Held>> {
         self.row(
             "SELECT workspace_id, kind, bytes, first_seen FROM documents WHERE id = $1",
             &[&doc],
@@ -1294,7 +1272,7 @@ impl Tx for PgTx {
         .transpose()
     }
 
-    fn has_change(&mut self, hash: &[u8]) -> ServiceResult<bool> {
+    fn has_change(&mut self, hash: &[u8]) -> Result<bool> {
         Ok(self
             .row(
                 "SELECT EXISTS (SELECT 1 FROM feed WHERE hash = $1)",
@@ -1303,13 +1281,13 @@ impl Tx for PgTx {
             .is_some_and(|r| r.get(0)))
     }
 
-    fn erased(&mut self, doc: Uuid) -> ServiceResult<Option<WorkspaceId>> {
+    fn erased(&mut self, doc: Uuid) -> Result<Option<WorkspaceId>> {
         Ok(self
             .row("SELECT workspace_id FROM erased WHERE doc_id = $1", &[&doc])?
             .map(|r| WorkspaceId(r.get(0))))
     }
 
-    fn append_change(&mut self, c: &NewChange<'_>) -> ServiceResult<()> {
+    fn append_change(&mut self, c: &NewChange<'_>) -> Result<()> {
         self.run(
             "INSERT INTO feed (workspace_id, doc_id, entry, doc_kind, hash, bytes, creates, device_id, org_id,
                                visibility_before, visibility_after, received_at)
@@ -1331,7 +1309,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn put_document(&mut self, d: &PutDocument<'_>) -> ServiceResult<()> {
+    fn put_document(&mut self, d: &PutDocument<'_>) -> Result<()> {
         self.run(
             "INSERT INTO documents (id, workspace_id, kind, bytes, org_id, visibility, projection, first_seen, observed_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -1359,7 +1337,7 @@ impl Tx for PgTx {
         doc: Uuid,
         by: UserId,
         now: Timestamp,
-    ) -> ServiceResult<()> {
+    ) -> Result<()> {
         self.run("DELETE FROM documents WHERE id = $1", &[&doc])?;
         self.run("DELETE FROM feed WHERE doc_id = $1", &[&doc])?;
         self.run(
@@ -1374,7 +1352,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn announce(&mut self, workspace: WorkspaceId) -> ServiceResult<()> {
+    fn announce(&mut self, workspace: WorkspaceId) -> Result<()> {
         self.run(
             "SELECT pg_notify('lagesbild_changes', $1)",
             &[&workspace.0.to_string()],
@@ -1382,7 +1360,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn announce_access(&mut self) -> ServiceResult<()> {
+    fn announce_access(&mut self) -> Result<()> {
         self.run(
             "SELECT pg_notify('lagesbild_changes', $1)",
             &[&ACCESS_CHANGED],

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use lagesbild_core::demo::{self, DemoWorkspace};
 use lagesbild_core::store::{STORE_FILE, StoreKey};
+use lagesbild_core::views;
 use lagesbild_core::{Grade, ObservationFilter, Store};
 
 use crate::{Result, bench_dir, ms, now, percentile};
@@ -165,7 +166,7 @@ fn lagesbild_over(count: usize) -> Result<()> {
         let mut reports = 0;
         for _ in 0..20 {
             let start = Instant::now();
-            let picture = store.lagesbild(identity.workspace, week, filter)?;
+            let picture = views::lagesbild(&store, identity.workspace, week, filter)?;
             runs.push(start.elapsed());
             reports = picture.total_reports;
         }

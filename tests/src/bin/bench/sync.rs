@@ -7,8 +7,9 @@ use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use lagesbild_core::lagesbild::TREND_WEEKS;
-use lagesbild_core::store::BootstrapStage;
+use lagesbild_core::sync::storage::{BootstrapStage, PushAnswer, SyncStorage};
 use lagesbild_core::sync::wire::{FeedEntry, PushOutcome, PushRequest, PushResponse, WireChange};
+use lagesbild_core::views;
 use lagesbild_core::{ListQuery, ObservationDraft};
 use lagesbild_sync::Service;
 use lagesbild_sync::storage::{self, Sqlite};
@@ -461,7 +462,7 @@ async fn bootstrap(backend: Backend, reports: usize) -> Result<()> {
                     let progress = store.bootstrap_progress(workspace)?;
                     let started = progress.is_some() || store.sync_state(workspace)?.bootstrapped;
                     let picture = (usable.is_none() && started)
-                        .then(|| store.lagesbild(workspace, week, &Default::default()))
+                        .then(|| views::lagesbild(&store, workspace, week, &Default::default()))
                         .transpose()?;
                     (picture, progress)
                 };
@@ -485,9 +486,7 @@ async fn bootstrap(backend: Backend, reports: usize) -> Result<()> {
     // Before the listing below, which holds every row at once.
     let (_, peak) = memory_of("/proc/self/status");
     let rows = device.store().list(&ListQuery::default())?.len();
-    let picture = device
-        .store()
-        .lagesbild(device.workspace, week, &Default::default())?;
+    let picture = views::lagesbild(&device.store(), device.workspace, week, &Default::default())?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (up, down) = server.bytes();
     println!(
@@ -790,7 +789,12 @@ async fn load(backend: Backend, instances: usize) -> Result<()> {
                             matches!(r.outcome, PushOutcome::Stored | PushOutcome::Duplicate)
                         });
                         let seqs: Vec<i64> = pending.iter().map(|p| p.seq).collect();
-                        let _ = device.store().acknowledge(&seqs, response.server_time);
+                        let _ = device.store().settle_push(&PushAnswer {
+                            acknowledged: seqs,
+                            refused: vec![],
+                            erased: vec![],
+                            server_time: response.server_time,
+                        });
                         let mut seen = lock(&seen);
                         seen.push.push(took);
                         if !stored {

@@ -10,8 +10,8 @@ use anyhow::{Context, Result, bail, ensure};
 use lagesbild_core::sync::wire::Timeline;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Postgres, Sqlite, is_postgres_url};
 use crate::Service;
+use crate::storage::{Postgres, Sqlite, is_postgres_url};
 
 /// What a backup holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub fn backup(database: &str, to: &Path) -> Result<Summary> {
     let _ = std::fs::remove_file(&partial);
     // `VACUUM INTO` fills an empty file it is given and keeps its permissions: the
     // backup holds every report, readable by this user only.
-    super::sqlite::private_file(&partial)?;
+    crate::storage::private_file(&partial)?;
     let conn = Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     let target = partial
@@ -79,17 +79,17 @@ pub fn restore(from: Option<&Path>, database: &str) -> Result<(Timeline, Option<
             }
             let partial = target.with_extension("restoring");
             let _ = std::fs::remove_file(&partial);
-            super::sqlite::private_file(&partial)?;
+            crate::storage::private_file(&partial)?;
             std::fs::copy(from, &partial)?;
             // `copy` gives the copy the backup's permissions: this user only, again.
-            super::sqlite::private_file(&partial)?;
+            crate::storage::private_file(&partial)?;
             std::fs::File::open(&partial)?.sync_all()?;
             std::fs::rename(&partial, target)?;
             Some(summary)
         }
         (Some(from), true) => {
             let summary = check(from)?;
-            super::copy::sqlite_to_postgres(from, database)
+            crate::storage::copy::sqlite_to_postgres(from, database)
                 .context("the restore into PostgreSQL failed; nothing was stored there")?;
             Some(summary)
         }
