@@ -38,6 +38,12 @@ ensure_app_driver() {
   fi
 }
 
+# `systemd-analyze verify` checks the server's systemd unit (tests/tests/packages.rs); on
+# Debian 12 it comes with the systemd package, which a container may lack.
+ensure_unit_check() {
+  apt_install systemd
+}
+
 ensure_nextest() {
   if ! cargo nextest --version >/dev/null 2>&1; then
     step "installing cargo-nextest"

@@ -77,6 +77,8 @@ pub fn app_binary() -> PathBuf {
 pub struct App {
     driver: Child,
     pub client: Client,
+    /// The app's data directory: its store and the web view's files.
+    pub data: PathBuf,
 }
 
 impl std::fmt::Debug for App {
@@ -99,6 +101,192 @@ pub fn enrolment(server: &crate::TestServer, code: &str) -> Vec<(&'static str, S
         ("LAGESBILD_SERVER", server.url()),
         ("LAGESBILD_ENROLMENT_CODE", code.to_string()),
     ]
+}
+
+/// A person of the demo workspace (`lagesbild_core::demo`), in the order of its people:
+/// whose enrolment code an app is started with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Person {
+    /// Samira Lind, the municipality's security coordinator, who sees every screen.
+    Coordinator,
+    /// Jonas Berg, a field worker (fritidsfältare) of the field group.
+    FieldWorker,
+    /// Elin Holm, a field worker of social services.
+    SocialWorker,
+    /// The community police officer.
+    Police,
+    /// Lisa Ek, a guard of Centrumvakterna AB.
+    Guard,
+    /// Omar Said, a guard of Kommunvakt Syd AB.
+    OtherGuard,
+    /// Per Nilsson, a night walker.
+    NightWalker,
+}
+
+impl Person {
+    /// The person's role, as the demo gives it.
+    pub fn role(self) -> lagesbild_core::Role {
+        use lagesbild_core::Role;
+        match self {
+            Person::Coordinator => Role::Samordnare,
+            Person::FieldWorker => Role::Fritidsfaltare,
+            Person::SocialWorker => Role::Socialfaltare,
+            Person::Police => Role::Polis,
+            Person::Guard | Person::OtherGuard => Role::Vaktare,
+            Person::NightWalker => Role::Nattvandrare,
+        }
+    }
+
+    /// The name of an app's data directory when the test names none.
+    fn directory(self) -> &'static str {
+        match self {
+            Person::Coordinator => "coordinator",
+            Person::FieldWorker => "field-worker",
+            Person::SocialWorker => "social-worker",
+            Person::Police => "police",
+            Person::Guard => "guard",
+            Person::OtherGuard => "other-guard",
+            Person::NightWalker => "night-walker",
+        }
+    }
+}
+
+/// What an app test stands on: a virtual display, and a sync server (over a file in a
+/// temporary directory) holding a demo workspace, with an enrolment code for each of its
+/// people. Apps are opened with `app` (enrolled) or `new_app`.
+#[derive(Debug)]
+pub struct Demo {
+    pub display: Display,
+    pub server: crate::TestServer,
+    pub workspace: lagesbild_core::demo::DemoWorkspace,
+    codes: Vec<String>,
+    /// The server's database and the apps' data directories; removed last.
+    pub dir: tempfile::TempDir,
+}
+
+impl Demo {
+    /// The demo workspace `name` with `reports` reports over the last six weeks.
+    pub async fn start(name: &str, reports: usize) -> Demo {
+        let display = Display::start();
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let server = crate::TestServer::start(&dir.path().join("server.sqlite3")).await;
+        let workspace = lagesbild_core::demo::workspace(name);
+        let codes = server.install_demo(&workspace, reports);
+        Demo {
+            display,
+            server,
+            workspace,
+            codes,
+            dir,
+        }
+    }
+
+    /// `person`'s one-time enrolment code.
+    pub fn code(&self, person: Person) -> &str {
+        let index = person as usize;
+        let demo = &self.workspace.people[index];
+        assert_eq!(
+            demo.role,
+            person.role(),
+            "the demo's person {index} ({}) is not the {person:?}",
+            demo.name
+        );
+        &self.codes[index]
+    }
+
+    /// `name` in the test's temporary directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// An app enrolled as `person` when it starts; `EnrolledApp::open` starts it.
+    pub fn app(&self, person: Person) -> EnrolledApp<'_> {
+        EnrolledApp {
+            demo: self,
+            person,
+            data: person.directory().to_string(),
+            env: Vec::new(),
+            size: None,
+            theme: None,
+            wait_for_sync: true,
+        }
+    }
+
+    /// An app that was never enrolled, as on a new phone: it shows the enrolment form.
+    pub async fn new_app(&self, data: &str) -> App {
+        App::start(&self.display, &self.path(data), &[]).await
+    }
+}
+
+/// An app of a demo person's, enrolled by the code it starts with (`Demo::app`), with
+/// its options; `open` starts it.
+#[derive(Debug)]
+#[must_use = "an app is started by `open`"]
+pub struct EnrolledApp<'a> {
+    demo: &'a Demo,
+    person: Person,
+    data: String,
+    env: Vec<(&'static str, String)>,
+    size: Option<(u32, u32)>,
+    theme: Option<&'static str>,
+    wait_for_sync: bool,
+}
+
+impl EnrolledApp<'_> {
+    /// The app's data directory, in the test's temporary directory (by default named for
+    /// the person): the same name again is the same device started again.
+    pub fn data(mut self, name: &str) -> Self {
+        self.data = name.to_string();
+        self
+    }
+
+    /// One more variable in the app's environment (`LAGESBILD_EXPORT_DIR`, say).
+    pub fn env(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.env.push((key, value.into()));
+        self
+    }
+
+    /// The window's size, width by height, once the app is open.
+    pub fn size(mut self, size: (u32, u32)) -> Self {
+        self.size = Some(size);
+        self
+    }
+
+    /// The theme, "light" or "dark", switched to with the app's own button once it is open.
+    pub fn theme(mut self, theme: &'static str) -> Self {
+        self.theme = Some(theme);
+        self
+    }
+
+    /// `open` returns once the app has started, without waiting for its first sync: the
+    /// server is down, or the app asks for a passphrase first.
+    pub fn no_wait_for_sync(mut self) -> Self {
+        self.wait_for_sync = false;
+        self
+    }
+
+    /// Starts the app; returns once it has enrolled and synced (its status says
+    /// "Synkad"), unless told not to wait, and has its size and theme.
+    pub async fn open(self) -> App {
+        let demo = self.demo;
+        let mut env = enrolment(&demo.server, demo.code(self.person));
+        env.extend(self.env);
+        let app = App::start(&demo.display, &demo.path(&self.data), &env).await;
+        if self.wait_for_sync {
+            app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+                .await;
+        }
+        if let Some((width, height)) = self.size {
+            app.client
+                .set_window_rect(0, 0, width, height)
+                .await
+                .expect("resize the window");
+        }
+        if let Some(theme) = self.theme {
+            app.set_theme(theme).await;
+        }
+        app
+    }
 }
 
 impl App {
@@ -176,7 +364,11 @@ impl App {
                 Err(e) => panic!("a WebDriver session with the app: {e}"),
             }
         };
-        App { driver, client }
+        App {
+            driver,
+            client,
+            data: data.to_path_buf(),
+        }
     }
 
     pub async fn click(&self, css: &str) {

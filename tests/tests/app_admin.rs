@@ -7,10 +7,11 @@
 
 use std::time::{Duration, Instant};
 
+use lagesbild_core::Timestamp;
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::sync::wire::EnrollRequest;
-use lagesbild_tests::TestServer;
-use lagesbild_tests::app::{App, Display, enrolment, read_qr_codes};
+use lagesbild_tests::app::{Demo, Person, read_qr_codes};
+use lagesbild_tests::{TestServer, now};
 
 fn stored(server: &TestServer) -> usize {
     server.observations().len()
@@ -31,17 +32,15 @@ async fn until_stored(server: &TestServer, n: usize) {
 
 lagesbild_tests::app_test! {
 async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("E2E");
-    let codes = server.install_demo(&demo, 0);
-    let exports = dir.path().join("exports");
-    let mut env = enrolment(&server, &codes[0]);
-    env.push(("LAGESBILD_EXPORT_DIR", exports.display().to_string()));
-    let coordinator = App::start(&display, &dir.path().join("coordinator"), &env).await;
-    coordinator
-        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+    let demo = Demo::start("E2E", 0).await;
+    let server = &demo.server;
+    let coordinator = demo
+        .app(Person::Coordinator)
+        .env(
+            "LAGESBILD_EXPORT_DIR",
+            demo.path("exports").display().to_string(),
+        )
+        .open()
         .await;
 
     // A new guard at one of the security companies.
@@ -88,7 +87,9 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
         .unwrap();
     assert_eq!(refused.status(), 401, "a withdrawn code enrols nothing");
 
-    // The code on screen: a QR code, the typed code, the server and the expiry.
+    // The code on screen: a QR code, the typed code, the server and the expiry, an hour
+    // (the form's default) after the code was issued, in Swedish time to the minute.
+    let issued = now();
     coordinator
         .click(&format!("{vera} [data-testid=issue-code]"))
         .await;
@@ -99,7 +100,13 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
     let expires = coordinator
         .wait_for_text("[data-testid=code-expires]", |t| !t.is_empty())
         .await;
-    assert!(expires.starts_with("20"), "the expiry as a date: {expires}");
+    let in_an_hour =
+        |t: Timestamp| Timestamp::from(t.0 + chrono::Duration::hours(1)).local_display();
+    assert!(
+        (in_an_hour(issued)..=in_an_hour(now())).contains(&expires),
+        "the code expires an hour after {}: {expires}",
+        issued.local_display()
+    );
     let shot = coordinator.screenshot("admin-code", (820, 1180)).await;
     let read = read_qr_codes(&shot);
     assert_eq!(read.len(), 1, "one QR code on screen: {read:?}");
@@ -109,7 +116,8 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
     assert_eq!(link.server, server.url());
 
     // The guard's phone enrols with what its camera read.
-    let guard = App::start(&display, &dir.path().join("guard"), &[]).await;
+    let enrolled = now();
+    let guard = demo.new_app("guard").await;
     guard.paste("[data-testid=code]", &read[0]).await;
     assert_eq!(guard.value("[data-testid=server]").await, server.url());
     guard
@@ -124,19 +132,36 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
         0,
         "administration is the coordinator's alone"
     );
-    let before = stored(&server);
+    let before = stored(server);
     guard
         .record("Rönninge station", "Ordningsstörning", 3, None)
         .await;
-    until_stored(&server, before + 1).await;
+    until_stored(server, before + 1).await;
 
-    // The coordinator sees the phone once the code is put away.
+    // The coordinator sees the phone once the code is put away: when it was enrolled,
+    // when it was last seen (it has reported since) and its app's version.
     coordinator.click("[data-testid=close-code]").await;
     let phone = format!("{vera} [data-testid=device][data-name='Veras telefon']");
     let seen = coordinator
-        .wait_for_text(&phone, |t| t.contains("20"))
+        .wait_for_text(&format!("{phone} .detail"), |t| !t.is_empty())
         .await;
-    assert!(seen.contains("senast sedd"), "{seen}");
+    let (from, until) = (enrolled.local_display(), now().local_display());
+    let parts: Vec<&str> = seen.split(" · ").collect();
+    assert_eq!(parts.len(), 3, "{seen}");
+    for (part, label) in [(parts[0], "ansluten "), (parts[1], "senast sedd ")] {
+        let when = part
+            .strip_prefix(label)
+            .unwrap_or_else(|| panic!("{label:?} in {seen:?}"));
+        assert!(
+            (from.as_str()..=until.as_str()).contains(&when),
+            "{label}{when} is not between {from} and {until}: {seen}"
+        );
+    }
+    assert_eq!(
+        parts[2],
+        format!("v{}", env!("CARGO_PKG_VERSION")),
+        "{seen}"
+    );
 
     // Deactivated: the guard's app says so, in Swedish; reactivated, it syncs again.
     coordinator
@@ -183,11 +208,11 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
         .wait_for_text("[data-testid=revoked]", |t| t.contains("stängt av"))
         .await;
     assert!(why.contains("finns kvar här"), "{why}");
+    // The app says so once the server has refused it: no push of it is still on the way.
     guard
         .wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
         .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(stored(&server), before + 1, "the report is never stored");
+    assert_eq!(stored(server), before + 1, "the report is never stored");
     // A new partner organisation, renamed.
     coordinator.click("[data-testid=admin-organisations]").await;
     coordinator

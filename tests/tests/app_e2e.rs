@@ -7,7 +7,7 @@
 
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_tests::TestServer;
-use lagesbild_tests::app::{App, Display, TileServer, enrolment, make_mbtiles, share_of_colour};
+use lagesbild_tests::app::{App, Demo, Person, TileServer, make_mbtiles, share_of_colour};
 
 const SIZES: [(u32, u32); 3] = [(390, 844), (820, 1180), (1366, 768)];
 
@@ -52,18 +52,9 @@ async fn map_shows(app: &App, name: &str, colour: [u8; 3]) -> f64 {
 
 lagesbild_tests::app_test! {
 async fn a_report_recorded_with_no_server_survives_a_restart() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("E2E");
-    let codes = server.install_demo(&demo, 0);
-    let data = dir.path().join("app");
-    let env = enrolment(&server, &codes[1]);
-
-    let app = App::start(&display, &data, &env).await;
-    app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
-    server.stop().await;
+    let mut demo = Demo::start("E2E", 0).await;
+    let app = demo.app(Person::FieldWorker).open().await;
+    demo.server.stop().await;
 
     app.record("Rönninge station", "Ordningsstörning", 4, None)
         .await;
@@ -75,27 +66,42 @@ async fn a_report_recorded_with_no_server_survives_a_restart() {
     .await;
     app.quit().await;
 
-    let app = App::start(&display, &data, &env).await;
+    // Started again, with the server still down.
+    let app = demo
+        .app(Person::FieldWorker)
+        .no_wait_for_sync()
+        .open()
+        .await;
     app.click("[data-testid=tab-mine]").await;
     let mine = app
         .wait_for_text("[data-testid=my-reports]", |t| {
             t.contains("Rönninge station")
         })
         .await;
-    assert!(mine.contains('4'), "the report keeps its grade: {mine}");
+    assert_eq!(app.count("[data-testid=my-report]").await, 1, "{mine}");
+    assert_eq!(
+        app.wait_for_text("[data-testid=my-report] .badge", |t| !t.is_empty())
+            .await,
+        "4",
+        "the report keeps its grade: {mine}"
+    );
+    assert!(
+        mine.contains("Rönninge station · Ordningsstörning"),
+        "{mine}"
+    );
     app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
         .await;
 
     // The server comes back: the report is sent.
-    server.resume().await;
+    demo.server.resume().await;
     app.click("[data-testid=sync-now]").await;
     app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("0 "))
         .await;
-    assert_eq!(server.observations().len(), 1);
+    assert_eq!(demo.server.observations().len(), 1);
 
     // The coordinator switches the device off: the user is told, in Swedish, what now.
-    for device in server.service.devices().unwrap() {
-        server
+    for device in demo.server.service.devices().unwrap() {
+        demo.server
             .service
             .revoke_device(device.id, lagesbild_tests::now())
             .unwrap();
@@ -111,29 +117,10 @@ async fn a_report_recorded_with_no_server_survives_a_restart() {
 
 lagesbild_tests::app_test! {
 async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("E2E");
-    let codes = server.install_demo(&demo, 40);
-    let field = App::start(
-        &display,
-        &dir.path().join("field"),
-        &enrolment(&server, &codes[1]),
-    )
-    .await;
-    let guard = App::start(
-        &display,
-        &dir.path().join("guard"),
-        &enrolment(&server, &codes[4]),
-    )
-    .await;
-    field
-        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
-    guard
-        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
+    let demo = Demo::start("E2E", 40).await;
+    let server = &demo.server;
+    let field = demo.app(Person::FieldWorker).open().await;
+    let guard = demo.app(Person::Guard).open().await;
 
     field.record("Salemhallen", "Skadegörelse", 5, None).await;
     // A second report, for the field workers' own organisation only, with the details
@@ -178,7 +165,7 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     field.assert_fits("the open report form on a phone").await;
     field.click("[data-testid=save]").await;
     field.wait_for("[data-testid=saved]").await;
-    let stored = on_server(&server, 42).await;
+    let stored = on_server(server, 42).await;
     let narrowed = stored
         .iter()
         .find(|o| o.description() == "Känd grupp, uppgifter under sekretess")
@@ -210,7 +197,9 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     guard
         .click("[data-testid=summary][data-place='Salemhallen']")
         .await;
-    // The guard company counts the narrowed report but cannot read it.
+    // The guard company counts the narrowed report but cannot read it: its row, the
+    // only restricted one (the demo's reports are for everyone), says when and what,
+    // and no more. The other report is shown as recorded.
     let rows = guard
         .wait_for_text(".rows", |t| {
             t.contains("Skadegörelse") && t.contains("Begränsad")
@@ -220,6 +209,31 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
         !rows.contains("sekretess"),
         "the narrowed text is not shown: {rows}"
     );
+    let rows = guard
+        .evaluate(
+            "return [...document.querySelectorAll('.rows [data-testid=place-row]')].map((r) =>
+               [r.classList.contains('restricted'), r.textContent.replace(/\\s+/g, ' ').trim()]);",
+        )
+        .await;
+    let rows: Vec<(bool, String)> = serde_json::from_value(rows).unwrap();
+    let restricted: Vec<&str> = rows
+        .iter()
+        .filter(|(restricted, _)| *restricted)
+        .map(|(_, text)| text.as_str())
+        .collect();
+    assert_eq!(
+        restricted,
+        [format!(
+            "3 {started} · Alkohol Begränsad – detaljer visas inte för din organisation"
+        )],
+        "{rows:?}"
+    );
+    let highest_rows: Vec<&(bool, String)> = rows
+        .iter()
+        .filter(|(_, text)| text.starts_with("5 ") && text.contains(" · Skadegörelse"))
+        .collect();
+    assert_eq!(highest_rows.len(), 1, "the report of grade 5: {rows:?}");
+    assert!(!highest_rows[0].0, "{rows:?}");
 
     for (screen, tab) in [
         ("report", "tab-report"),
@@ -259,13 +273,13 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     guard.click("[data-testid=view-map]").await;
     let hall = "[data-testid=map-place][data-place='Salemhallen']";
     guard.wait_for(hall).await;
-    // Each marker shows its grade as a number as well as a colour, and the legend says
-    // what the numbers and colours mean.
+    // Each marker shows its grade as a number as well as a colour — Salemhallen's the 5
+    // recorded, the highest there this week (the demo's reports there are 1 to 3) —
+    // and the legend says what the numbers and colours mean.
     let grade = guard.wait_for_text(hall, |t| !t.is_empty()).await;
-    assert!(
-        matches!(grade.trim(), "1" | "2" | "3" | "4" | "5"),
-        "the marker shows its grade: {grade:?}"
-    );
+    assert_eq!(grade.trim(), "5", "the marker shows the grade recorded");
+    let named = guard.attribute(hall, "aria-label").await;
+    assert!(named.starts_with("Salemhallen: 5 "), "{named}");
     assert_eq!(
         guard.count("[data-testid=map-legend] .badge").await,
         5,
@@ -406,7 +420,7 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
     guard.type_into("[data-testid=tile-url]", "").await;
 
     // The offline basemap: one MBTiles file, loaded once, drawn with no server at all.
-    let map_file = dir.path().join("salem.mbtiles");
+    let map_file = demo.path("salem.mbtiles");
     let tile_colour = [0xb0, 0x40, 0x90];
     make_mbtiles(
         &map_file,
@@ -449,12 +463,9 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
 
 lagesbild_tests::app_test! {
 async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("E2E");
-    let codes = server.install_demo(&demo, 0);
-    let app = App::start(&display, &dir.path().join("app"), &[]).await;
+    let demo = Demo::start("E2E", 0).await;
+    let server = &demo.server;
+    let app = demo.new_app("app").await;
 
     // First start asks for the server and code.
     for size in [(390, 844), (1366, 768)] {
@@ -503,17 +514,20 @@ async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
         .await;
     let link = EnrolmentLink {
         server: server.url(),
-        code: codes[1].clone(),
+        code: demo.code(Person::FieldWorker).to_string(),
         ca: None,
     };
     app.paste("[data-testid=code]", &link.to_string()).await;
     assert_eq!(app.value("[data-testid=server]").await, server.url());
-    assert_eq!(app.value("[data-testid=code]").await, codes[1]);
+    assert_eq!(
+        app.value("[data-testid=code]").await,
+        demo.code(Person::FieldWorker)
+    );
     // The report at a place the workspace knows is sent by itself.
     app.click("[data-testid=enrol]").await;
     app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
         .await;
-    let sent = on_server(&server, 1).await;
+    let sent = on_server(server, 1).await;
     assert_eq!(sent.len(), 1, "the report at Rönninge station was sent");
     // The other still waits to be sent.
     app.wait_for_text("[data-testid=waiting]", |t| t.starts_with("1 "))
@@ -532,7 +546,7 @@ async fn reports_made_before_enrolment_are_sent_after_it_and_can_be_edited() {
         .await;
     app.wait_for_text("[data-testid=waiting]", |t| t == "0 rapporter väntar")
         .await;
-    on_server(&server, 2).await;
+    on_server(server, 2).await;
     // Each report now says when the server had it.
     app.wait_for_text("[data-testid=my-reports]", |t| {
         t.matches("skickad ").count() == 2

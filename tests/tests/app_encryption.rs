@@ -8,8 +8,7 @@
 use std::path::Path;
 
 use lagesbild_core::store::{STORE_FILE, is_encrypted};
-use lagesbild_tests::TestServer;
-use lagesbild_tests::app::{App, Display, enrolment};
+use lagesbild_tests::app::{App, Demo, Person};
 
 const CANARY_REPORT: &str = "Kanariefågel-A5M1 bakom ishallen";
 const CANARY_NOTE: &str = "Kanariefågel-B8T6 uppföljt";
@@ -64,14 +63,9 @@ async fn what_the_app_stores_is_in_no_file_while_the_app_reads_it() {
         std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
         "the test command runs a key store (scripts/lib.sh ensure_keyring)"
     );
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let codes = server.install_demo(&lagesbild_core::demo::workspace("Krypterad"), 0);
-    let data = dir.path().join("app");
-    let app = App::start(&display, &data, &enrolment(&server, &codes[1])).await;
-    app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
+    let demo = Demo::start("Krypterad", 0).await;
+    let app = demo.app(Person::FieldWorker).open().await;
+    let data = app.data.clone();
     report_with_note(&app).await;
 
     // The app is running and holds the store open: its log and index are there too.
@@ -95,19 +89,17 @@ async fn what_the_app_stores_is_in_no_file_while_the_app_reads_it() {
 
 lagesbild_tests::app_test! {
 async fn without_a_key_store_the_app_asks_for_a_passphrase_and_refuses_a_wrong_one() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let codes = server.install_demo(&lagesbild_core::demo::workspace("Lösenfras"), 0);
-    let data = dir.path().join("app");
-    // A session bus that is not there: no key store on this device.
-    let mut env = enrolment(&server, &codes[1]);
-    env.push((
-        "DBUS_SESSION_BUS_ADDRESS",
-        format!("unix:path={}", dir.path().join("no-bus").display()),
-    ));
-
-    let app = App::start(&display, &data, &env).await;
+    let demo = Demo::start("Lösenfras", 0).await;
+    // A session bus that is not there: no key store on this device. The app asks for a
+    // passphrase before it enrols.
+    let no_bus = format!("unix:path={}", demo.path("no-bus").display());
+    let app = demo
+        .app(Person::FieldWorker)
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus.clone())
+        .no_wait_for_sync()
+        .open()
+        .await;
+    let data = app.data.clone();
     app.wait_for_text("h2", |t| t == "Skydda rapporterna med en lösenfras")
         .await;
     assert!(
@@ -135,7 +127,12 @@ async fn without_a_key_store_the_app_asks_for_a_passphrase_and_refuses_a_wrong_o
     app.quit().await;
 
     // Started again: the store exists, so the app asks to unlock it.
-    let app = App::start(&display, &data, &env).await;
+    let app = demo
+        .app(Person::FieldWorker)
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .no_wait_for_sync()
+        .open()
+        .await;
     app.wait_for_text("h2", |t| t == "Lås upp Lägesbild").await;
     app.type_into("[data-testid=passphrase]", "fel lösenfras!!")
         .await;

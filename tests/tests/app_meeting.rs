@@ -10,8 +10,8 @@ use std::time::Duration;
 use chrono::Datelike;
 
 use lagesbild_core::{DecisionDraft, Deployee, ObservationDraft, Timestamp};
-use lagesbild_tests::app::{App, Display, enrolment};
-use lagesbild_tests::{Device, TestServer, now};
+use lagesbild_tests::app::{Demo, Person};
+use lagesbild_tests::{Device, now};
 
 fn days_ago(days: i64) -> Timestamp {
     Timestamp::from_millis(now().millis() - days * 86_400_000).unwrap()
@@ -31,14 +31,10 @@ fn report(device: &Device, place: &str, grade: i64, at: Timestamp) {
 
 lagesbild_tests::app_test! {
 async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Möte");
-    let codes = server.install_demo(&demo, 0);
+    let mut demo = Demo::start("Möte", 0).await;
 
     // Another member's device: reports of the last weeks, and last week's decision.
-    let field = Device::enroll(&server.url(), &codes[2], "fält").await;
+    let field = Device::enroll(&demo.server.url(), demo.code(Person::SocialWorker), "fält").await;
     for _ in 0..2 {
         report(&field, "Rönninge station", 3, days_ago(14));
     }
@@ -48,6 +44,7 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     report(&field, "Rönninge station", 2, now());
     report(&field, "Salemhallen", 5, now());
     let station = demo
+        .workspace
         .places
         .iter()
         .find(|p| p.name == "Rönninge station")
@@ -62,7 +59,7 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
                 from: Some("18:00".into()),
                 to: Some("22:00".into()),
                 why: "Oro vid stationen kvällstid".into(),
-                responsible: Some(demo.organisations[0].id),
+                responsible: Some(demo.workspace.organisations[0].id),
                 ..Default::default()
             },
             days_ago(7),
@@ -70,29 +67,31 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
         .unwrap();
     field.sync().await;
 
-    let a = App::start(
-        &display,
-        &dir.path().join("a"),
-        &enrolment(&server, &codes[0]),
-    )
-    .await;
-    let b = App::start(
-        &display,
-        &dir.path().join("b"),
-        &enrolment(&server, &codes[1]),
-    )
-    .await;
-    for app in [&a, &b] {
-        app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-            .await;
-    }
+    let a = demo.app(Person::Coordinator).data("a").open().await;
+    let b = demo.app(Person::FieldWorker).data("b").open().await;
 
-    // The agenda: Salemhallen is new this week.
+    // The agenda: Salemhallen is new this week, with its one report of grade 5.
     a.click("[data-testid=tab-meeting]").await;
-    a.wait_for_text("[data-testid=agenda]", |t| {
-        t.contains("Salemhallen") && t.contains("Ny")
-    })
-    .await;
+    let hall = "[data-testid=agenda-item][data-place='Salemhallen']";
+    a.wait_for(hall).await;
+    assert_eq!(
+        a.wait_for_text(&format!("{hall} .reason"), |t| !t.is_empty())
+            .await,
+        "Ny",
+        "Salemhallen's reason to be on the agenda"
+    );
+    assert_eq!(
+        a.wait_for_text(&format!("{hall} .badge"), |t| !t.is_empty())
+            .await,
+        "5",
+        "Salemhallen's highest grade"
+    );
+    assert_eq!(
+        a.wait_for_text(&format!("{hall} .reports"), |t| !t.is_empty())
+            .await,
+        "1",
+        "Salemhallen's reports"
+    );
     a.click("[data-testid=start-meeting]").await;
     a.wait_for("[data-testid=meeting-notes]").await;
 
@@ -186,9 +185,16 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
         seen["smallest"].as_f64().unwrap() >= 20.0,
         "text too small to read from the back: {seen}"
     );
+    // Both shown, the agenda's first item above the meeting card.
+    let (agenda, card) = (seen["agendaTop"].as_f64(), seen["cardTop"].as_f64());
     assert!(
-        seen["agendaFirst"].as_bool().unwrap(),
+        matches!((agenda, card), (Some(agenda), Some(card)) if agenda < card),
         "the agenda comes before the meeting card: {seen}"
+    );
+    assert_eq!(
+        seen["agenda"],
+        serde_json::json!(["Salemhallen", "Säby gård"]),
+        "{seen}"
     );
     let week = now()
         .0
@@ -232,7 +238,7 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     b.wait_for("[data-testid=meeting-notes]").await;
     b.wait_for_text("[data-testid=decisions]", |t| t.contains("Säby gård"))
         .await;
-    server.stop().await;
+    demo.server.stop().await;
     a.type_into(
         "[data-testid=meeting-notes]",
         "Beslut: fältare och väktare till hallen.",
@@ -249,7 +255,7 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
         .await;
     b.wait_for_text("[data-testid=attendees]", |t| t.contains("Jonas Berg"))
         .await;
-    server.resume().await;
+    demo.server.resume().await;
     for app in [&a, &b] {
         app.click("[data-testid=sync-now]").await;
     }
@@ -289,8 +295,8 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
 }
 
 /// On the meeting screen: which of the app's chrome shows, the meeting's and the smallest
-/// visible text's font size in px, whether the agenda comes before the meeting card, and
-/// the week's title.
+/// visible text's font size in px, where the agenda's first item and the meeting card
+/// begin (null when not shown), the agenda's places, and the week's title.
 const PROJECTOR_FACTS: &str = r#"
     const shown = (e) => e && e.getBoundingClientRect().height > 0 && getComputedStyle(e).visibility !== "hidden";
     const chrome = [".top", ".tabs", ".status"].filter((s) => shown(document.querySelector(s)));
@@ -304,13 +310,15 @@ const PROJECTOR_FACTS: &str = r#"
             return [parseFloat(getComputedStyle(e).fontSize) * scale, e.textContent.trim().slice(0, 30)];
         });
     sizes.sort((x, y) => x[0] - y[0]);
-    const top = (s) => document.querySelector(s)?.getBoundingClientRect().top ?? -1;
+    const top = (s) => { const e = document.querySelector(s); return shown(e) ? e.getBoundingClientRect().top : null; };
     return {
         chrome,
         body: parseFloat(getComputedStyle(meeting).fontSize),
         smallest: sizes.length ? sizes[0][0] : 0,
         smallestText: sizes.length ? sizes[0][1] : "",
-        agendaFirst: top("[data-testid=agenda]") < top(".meeting-card"),
+        agendaTop: top("[data-testid=agenda-item]"),
+        cardTop: top(".meeting-card"),
+        agenda: [...document.querySelectorAll("[data-testid=agenda-item]")].map((e) => e.dataset.place),
         week: document.querySelector("[data-testid=meeting-week]").textContent.trim(),
     };
 "#;

@@ -5,8 +5,8 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use lagesbild_core::{ObservationDraft, Timestamp};
-use lagesbild_tests::app::{App, Display};
-use lagesbild_tests::{Device, TestServer, now};
+use lagesbild_tests::app::{Demo, Person};
+use lagesbild_tests::{Device, now};
 
 fn at_noon(day: NaiveDate) -> Timestamp {
     Timestamp::from_millis(lagesbild_core::time::local_midnight(day).millis() + 12 * 3_600_000)
@@ -15,18 +15,14 @@ fn at_noon(day: NaiveDate) -> Timestamp {
 
 lagesbild_tests::app_test! {
 async fn the_period_report_counts_what_went_in() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Rapport");
-    let codes = server.install_demo(&demo, 0);
+    let demo = Demo::start("Rapport", 0).await;
 
     // Last month: 5 at Rönninge station, 2 at Salemhallen; the month before: 3.
     let today = now().0.date_naive();
     let this_month = today.with_day(1).unwrap();
     let last_month = (this_month - Duration::days(1)).with_day(1).unwrap();
     let month_before = (last_month - Duration::days(1)).with_day(1).unwrap();
-    let field = Device::enroll(&server.url(), &codes[1], "fält").await;
+    let field = Device::enroll(&demo.server.url(), demo.code(Person::FieldWorker), "fält").await;
     let seed = [
         (
             "Rönninge station",
@@ -65,14 +61,11 @@ async fn the_period_report_counts_what_went_in() {
     }
     field.sync().await;
 
-    let exports = dir.path().join("exports");
-    let mut env = vec![
-        ("LAGESBILD_SERVER", server.url()),
-        ("LAGESBILD_ENROLMENT_CODE", codes[0].clone()),
-    ];
-    env.push(("LAGESBILD_EXPORT_DIR", exports.display().to_string()));
-    let app = App::start(&display, &dir.path().join("coord"), &env).await;
-    app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+    let exports = demo.path("exports");
+    let app = demo
+        .app(Person::Coordinator)
+        .env("LAGESBILD_EXPORT_DIR", exports.display().to_string())
+        .open()
         .await;
     app.click("[data-testid=tab-reports]").await;
     app.click("[data-testid=period-last-month]").await;

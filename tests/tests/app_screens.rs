@@ -5,8 +5,7 @@
 //! save — is tapped through with its taps and scrolls counted.
 #![allow(clippy::unwrap_used)]
 
-use lagesbild_tests::TestServer;
-use lagesbild_tests::app::{App, Display};
+use lagesbild_tests::app::{App, Demo, Person};
 
 const SIZES: [(u32, u32); 3] = [(390, 844), (820, 1180), (1366, 768)];
 const THEMES: [&str; 2] = ["light", "dark"];
@@ -36,21 +35,11 @@ async fn open(app: &App, screen: &str) {
 
 lagesbild_tests::app_test! {
 async fn every_screen_at_three_sizes_in_both_themes_passes_axe() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Skärmar");
-    let codes = server.install_demo(&demo, 300);
-    let env = [
-        ("LAGESBILD_SERVER", server.url()),
-        ("LAGESBILD_ENROLMENT_CODE", codes[0].clone()),
-    ];
+    let demo = Demo::start("Skärmar", 300).await;
     // The coordinator sees every screen.
-    let app = App::start(&display, &dir.path().join("coordinator"), &env).await;
-    app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
+    let app = demo.app(Person::Coordinator).open().await;
     // A device before enrolment shows the enrolment screen.
-    let new = App::start(&display, &dir.path().join("new"), &[]).await;
+    let new = demo.new_app("new").await;
     new.wait_for("[data-testid=code]").await;
 
     let screens = [
@@ -104,24 +93,14 @@ async fn every_screen_at_three_sizes_in_both_themes_passes_axe() {
 
 lagesbild_tests::app_test! {
 async fn on_a_phone_the_common_report_is_four_taps_and_no_scroll() {
-    let display = Display::start();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("server.sqlite3")).await;
-    let demo = lagesbild_core::demo::workspace("Telefon");
-    let codes = server.install_demo(&demo, 0);
+    let demo = Demo::start("Telefon", 0).await;
     // A field worker's phone.
-    let env = [
-        ("LAGESBILD_SERVER", server.url()),
-        ("LAGESBILD_ENROLMENT_CODE", codes[1].clone()),
-    ];
-    let phone = App::start(&display, &dir.path().join("phone"), &env).await;
-    phone
-        .wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
-        .await;
+    let phone = demo.app(Person::FieldWorker).size((390, 844)).open().await;
     phone.screenshot("phone-report-start", (390, 844)).await;
 
     // Twice: the first report picks the place from the list, the second from the places
     // used last, which the form now offers first.
+    let mut reported_at = Vec::new();
     for (round, place) in [
         "[data-testid=place-group-other] [data-testid=place]",
         "[data-testid=place-group-recent] [data-testid=place]",
@@ -129,6 +108,7 @@ async fn on_a_phone_the_common_report_is_four_taps_and_no_scroll() {
     .into_iter()
     .enumerate()
     {
+        reported_at.push(phone.wait_for_text(place, |t| !t.is_empty()).await);
         let (mut taps, mut scrolls) = (0, Vec::new());
         for target in [
             place,
@@ -155,9 +135,17 @@ async fn on_a_phone_the_common_report_is_four_taps_and_no_scroll() {
         );
     }
     assert_eq!(
-        phone.count("[data-testid=place-group-recent]").await,
-        1,
+        reported_at[1], reported_at[0],
         "the place reported from is offered first"
+    );
+    let groups = phone
+        .evaluate(
+            "return [...document.querySelectorAll('[data-testid^=place-group-]')].map((g) => g.dataset.testid);",
+        )
+        .await;
+    assert_eq!(
+        groups[0], "place-group-recent",
+        "the places used last come first: {groups}"
     );
     phone.quit().await;
 }
