@@ -73,6 +73,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Did a decision work? Its place's reports per week against comparable places,
+    /// the deployed organisation's own reports left out.
+    Effect {
+        /// The decision's id.
+        decision: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The lägesrapport for a period (default: last month), as HTML, CSV or JSON.
     Report(ReportArgs),
     /// Write observations as CSV or GeoJSON.

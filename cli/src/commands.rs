@@ -108,6 +108,9 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Organisations { json } => organisations(&open(&store_dir)?, json, lang),
+        Command::Effect { decision, json } => {
+            effect(&open(&store_dir)?, &decision, json, lang, now)
+        }
         Command::Export(args) => export_command(&open(&store_dir)?, &args, now),
         Command::Report(args) => report(&open(&store_dir)?, &args, lang, now, &mut stdout()),
         Command::Import(args) => import(&mut open(&store_dir)?, &args, now),
@@ -190,6 +193,90 @@ fn add_place(store: &mut Store, add: PlacesCommand) -> Result<()> {
     let place = Place::new(workspace, &name, is_area, area.map(|a| a.id), lat, lon);
     store.save_place(&place)?;
     writeln!(stdout(), "{}", place.id)?;
+    Ok(())
+}
+
+/// A decision's effect: the verdict, the change with its interval, and what it was
+/// measured on.
+fn effect(store: &Store, decision: &str, json: bool, lang: Lang, now: Timestamp) -> Result<()> {
+    let id = decision
+        .parse()
+        .map_err(|_| anyhow!("'{decision}' is not a decision id"))?;
+    let found = views::decision_effect(store, id, now)?;
+    let out = &mut stdout();
+    if json {
+        return output::json(out, &found);
+    }
+    let sv = lang == Lang::Sv;
+    let treated = &found.effect.treated;
+    let weeks = |w: &[IsoWeek]| match (w.first(), w.last()) {
+        (Some(a), Some(b)) => format!("{a} – {b}"),
+        _ => String::new(),
+    };
+    writeln!(out, "{}", terminal_line(&found.place))?;
+    writeln!(
+        out,
+        "{}: {}",
+        if sv { "Bedömning" } else { "Verdict" },
+        treated.verdict.label()
+    )?;
+    if let Some(change) = treated.change {
+        let percent = |x: f64| format!("{:+.0} %", x * 100.0);
+        writeln!(
+            out,
+            "{}: {} (95 %: {} … {})",
+            if sv { "Förändring" } else { "Change" },
+            percent(change.estimate),
+            percent(change.low),
+            percent(change.high)
+        )?;
+    }
+    let (before, after) = found.weeks.split_at(found.start.min(found.weeks.len()));
+    writeln!(
+        out,
+        "{}: {} {} ({}), {} {} ({})",
+        if sv { "Rapporter" } else { "Reports" },
+        treated.counts.before,
+        if sv { "före" } else { "before" },
+        weeks(before),
+        treated.counts.after,
+        if sv { "efter" } else { "after" },
+        weeks(after)
+    )?;
+    let list = |names: &[String]| terminal_line(&names.join(", ")).to_string();
+    writeln!(
+        out,
+        "{}: {}",
+        if sv {
+            "Jämförelseplatser"
+        } else {
+            "Comparison places"
+        },
+        list(&found.comparison)
+    )?;
+    if let Some(neighbours) = &found.effect.neighbours {
+        writeln!(
+            out,
+            "{}: {} — {}",
+            if sv {
+                "Grannplatser"
+            } else {
+                "Neighbouring places"
+            },
+            list(&found.neighbours),
+            neighbours.reading.clone().label()
+        )?;
+    }
+    writeln!(
+        out,
+        "{}: {}",
+        if sv {
+            "Räknas inte (utsända)"
+        } else {
+            "Not counted (deployed)"
+        },
+        list(&found.excluded)
+    )?;
     Ok(())
 }
 

@@ -408,3 +408,24 @@ fn the_period_report_for_the_board_and_for_politicians() {
         .success()
     );
 }
+
+#[test]
+fn the_effect_of_a_decision_names_what_is_wrong_with_the_id() {
+    let dir = new_store();
+    let store = dir.path();
+    let bad = lagesbild(store, &["effect", "igår"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("'igår' is not a decision id"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let unknown = lagesbild(store, &["effect", "0193a4e2-7c1d-7000-8000-000000000001"]);
+    assert!(!unknown.status.success());
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert!(said.contains("decision"), "{said}");
+    assert!(
+        unknown.stdout.is_empty(),
+        "nothing printed as if it were an answer"
+    );
+}

@@ -8,6 +8,7 @@ use rusqlite::{params, params_from_iter};
 
 use super::Store;
 use crate::agenda::WeekPoint;
+use crate::effect::indicator::WeeklyRow;
 use crate::error::Result;
 use crate::grade::Grade;
 use crate::ids::{PlaceId, WorkspaceId};
@@ -177,6 +178,53 @@ impl Store {
                 grade,
                 event,
                 current,
+            })
+            .collect())
+    }
+
+    /// The workspace's reports from week `first` to `last` inclusive, counted by place,
+    /// week (its index from `first`), organisation, category and grade.
+    pub(crate) fn weekly_rows(
+        &self,
+        workspace: WorkspaceId,
+        first: IsoWeek,
+        last: IsoWeek,
+    ) -> Result<Vec<WeeklyRow>> {
+        let mut index = HashMap::new();
+        let mut week = first;
+        while week.key() <= last.key() {
+            index.insert(week.key(), index.len());
+            week = week.minus(-1);
+        }
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT o.place_id, o.week, o.org_id, o.category, o.grade, COUNT(*)
+             FROM observations o
+             WHERE o.workspace_id = ?1 AND o.week BETWEEN ?2 AND ?3
+             GROUP BY o.place_id, o.week, o.org_id, o.category, o.grade",
+        )?;
+        let rows = stmt
+            .query_map(params![workspace, first.key(), last.key()], |r| {
+                Ok((
+                    r.get::<_, PlaceId>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Grade>(4)?,
+                    r.get::<_, u32>(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(place, week, organisation, category, grade, count)| {
+                Some(WeeklyRow {
+                    place,
+                    week: *index.get(&week)?,
+                    organisation,
+                    category,
+                    grade: grade.value(),
+                    count,
+                })
             })
             .collect())
     }
