@@ -12,7 +12,7 @@ use super::{Store, documents, projection};
 use crate::error::{Error, Result};
 use crate::ids::WorkspaceId;
 use crate::model::ObservationProjection;
-use crate::sync::storage::{Applied, BootstrapProgress, BootstrapStage};
+use crate::sync::storage::{Applied, BootstrapProgress};
 use crate::sync::wire::{BootstrapPage, FeedEntry, ProjectionPage};
 use crate::time::Timestamp;
 
@@ -33,38 +33,13 @@ pub(super) fn apply_projections(
     page: &ProjectionPage,
     now: Timestamp,
 ) -> Result<Applied> {
-    let before = progress(&store.conn, workspace)?;
-    let mut next = before.unwrap_or(BootstrapProgress {
-        stage: BootstrapStage::Projections,
-        at: page.cursor,
-        next_projection: None,
-        next_document: None,
-        total: page.total.unwrap_or(0),
-        projections: 0,
-        documents: 0,
-        complete_since: None,
-    });
+    let next = BootstrapProgress::after_projections(progress(&store.conn, workspace)?, page);
     let (applied, _) = bulk(&mut store.conn, |conn| {
         apply_page(
             conn,
             &page.projections,
             |conn, p| store_projection(conn, workspace, p, now),
-            |conn| {
-                next.projections += page.projections.len() as u64;
-                match page.next {
-                    Some(key) => {
-                        next.next_projection = Some(key);
-                        // Ties with the last one's time may still come: one ms later on.
-                        next.complete_since = Timestamp::from_millis(key.observed_at + 1);
-                    }
-                    None => {
-                        next.stage = BootstrapStage::Documents;
-                        next.next_projection = None;
-                        next.complete_since = None;
-                    }
-                }
-                save_progress(conn, workspace, Some(&next))
-            },
+            |conn| save_progress(conn, workspace, Some(&next)),
         )
     })?;
     Ok(applied)

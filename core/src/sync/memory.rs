@@ -14,8 +14,7 @@ use autosurgeon::Reconcile;
 use uuid::Uuid;
 
 use super::storage::{
-    Applied, BootstrapProgress, BootstrapStage, PendingChange, PushAnswer, SyncState, SyncStorage,
-    Waiting,
+    Applied, BootstrapProgress, PendingChange, PushAnswer, SyncState, SyncStorage, Waiting,
 };
 use super::wire::{BootstrapPage, FeedEntry, ProjectionPage, Register, Timeline};
 use crate::doc::{DocChange, Document};
@@ -315,29 +314,10 @@ impl SyncStorage for MemoryStorage {
             }
         }
         let held = self.workspace(workspace);
-        let mut next = held.progress.clone().unwrap_or(BootstrapProgress {
-            stage: BootstrapStage::Projections,
-            at: page.cursor,
-            next_projection: None,
-            next_document: None,
-            total: page.total.unwrap_or(0),
-            projections: 0,
-            documents: 0,
-            complete_since: None,
-        });
-        next.projections += page.projections.len() as u64;
-        match page.next {
-            Some(key) => {
-                next.next_projection = Some(key);
-                next.complete_since = Timestamp::from_millis(key.observed_at + 1);
-            }
-            None => {
-                next.stage = BootstrapStage::Documents;
-                next.next_projection = None;
-                next.complete_since = None;
-            }
-        }
-        held.progress = Some(next);
+        held.progress = Some(BootstrapProgress::after_projections(
+            held.progress.take(),
+            page,
+        ));
         Ok(applied)
     }
 

@@ -163,6 +163,35 @@ pub struct BootstrapProgress {
 }
 
 impl BootstrapProgress {
+    /// Where a bootstrap stands after a page of projections, from where it stood
+    /// (none: the page is its first).
+    pub fn after_projections(before: Option<BootstrapProgress>, page: &ProjectionPage) -> Self {
+        let mut next = before.unwrap_or(BootstrapProgress {
+            stage: BootstrapStage::Projections,
+            at: page.cursor,
+            next_projection: None,
+            next_document: None,
+            total: page.total.unwrap_or(0),
+            projections: 0,
+            documents: 0,
+            complete_since: None,
+        });
+        next.projections += page.projections.len() as u64;
+        match page.next {
+            Some(key) => {
+                next.next_projection = Some(key);
+                // Ties with the last one's time may still come: one ms later on.
+                next.complete_since = Timestamp::from_millis(key.observed_at + 1);
+            }
+            None => {
+                next.stage = BootstrapStage::Documents;
+                next.next_projection = None;
+                next.complete_since = None;
+            }
+        }
+        next
+    }
+
     /// Whether every report observed at or after `since` is on the device.
     pub fn covers(&self, since: Timestamp) -> bool {
         match self.stage {
