@@ -73,13 +73,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Did a decision work? Its place's reports per week against comparable places,
-    /// the deployed organisation's own reports left out.
+    /// Did an activity (or one decision) work? Its places' reports per week against
+    /// comparable places, the deployed organisations' own reports left out, with the
+    /// interval, the verdict, the neighbours and the weighted displacement difference.
     Effect {
-        /// The decision's id.
-        decision: String,
+        /// The activity's id or title, or a decision's id.
+        effort: String,
         #[arg(long)]
         json: bool,
+    },
+    /// The activity plan: activities (insatser) with their indicators and effect.
+    Activity {
+        #[command(subcommand)]
+        command: ActivityCommand,
+    },
+    /// Citizen promises (medborgarlöften).
+    Promise {
+        #[command(subcommand)]
+        command: PromiseCommand,
     },
     /// The lägesrapport for a period (default: last month), as HTML, CSV or JSON.
     Report(ReportArgs),
@@ -285,6 +296,122 @@ pub enum PlacesCommand {
         /// Make it an area.
         #[arg(long)]
         is_area: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActivityCommand {
+    /// Add an activity to the activity plan (the coordinator).
+    Add(Box<ActivityArgs>),
+    /// Every activity with its status, målvisare and verdict.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One activity followed up: indicators week by week, målvisare, effect,
+    /// reconsiderations.
+    Show {
+        /// The activity's id or title.
+        activity: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record the deployment group's reconsideration: continue, change or stop.
+    Reconsider {
+        activity: String,
+        /// fortsatt, andras or avslutas.
+        #[arg(long)]
+        outcome: lagesbild_core::Reconsideration,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ActivityArgs {
+    /// What is done, in a line.
+    #[arg(long)]
+    pub title: String,
+    #[arg(long, default_value = "")]
+    pub purpose: String,
+    /// The measurable goal in words.
+    #[arg(long, default_value = "")]
+    pub goal: String,
+    /// A place or area it works at (name or id); repeat for several.
+    #[arg(long = "place", required = true)]
+    pub places: Vec<String>,
+    /// First day, as 2026-06-01.
+    #[arg(long)]
+    pub from: String,
+    /// Planned last day.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Weekdays it recurs on, 1 Monday … 7 Sunday, as 5,6; none for every day.
+    #[arg(long, value_delimiter = ',')]
+    pub weekdays: Vec<u32>,
+    /// Hours, as 19:00-23:00.
+    #[arg(long)]
+    pub hours: Option<String>,
+    /// The organisation that answers for it (name or id).
+    #[arg(long)]
+    pub responsible: String,
+    /// The person there who answers for it.
+    #[arg(long, default_value = "")]
+    pub person: String,
+    /// The citizen promise it serves (id or title).
+    #[arg(long)]
+    pub promise: Option<String>,
+    /// An indicator: reports, severe-weeks or mean-grade; repeat for several.
+    #[arg(long = "indicator", default_value = "reports")]
+    pub indicators: Vec<lagesbild_core::IndicatorKind>,
+    /// Only these categories count (codes); none counts every category.
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// The target against the baseline, as "-25 %".
+    #[arg(long, default_value = "-25 %", allow_hyphen_values = true)]
+    pub target: String,
+    /// The baseline's first and last ISO week (default: the 12 weeks before the start).
+    #[arg(long)]
+    pub baseline_from: Option<String>,
+    #[arg(long)]
+    pub baseline_to: Option<String>,
+    /// Count the reports of the organisations it deploys too (by default they are not:
+    /// deployed people report what they see where they are sent).
+    #[arg(long)]
+    pub counts_deployed: bool,
+    /// A comparison place (name or id); none: proposed from the data.
+    #[arg(long = "comparison")]
+    pub comparison: Vec<String>,
+    /// Places within this many metres of its places are its neighbours.
+    #[arg(long)]
+    pub neighbour_metres: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromiseCommand {
+    /// Add a citizen promise (the coordinator).
+    Add {
+        #[arg(long)]
+        title: String,
+        /// What is promised.
+        #[arg(long)]
+        text: String,
+        /// First day, as 2026-01-01; it holds two years unless --to says otherwise.
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: Option<String>,
+        /// Who signed; repeat for several.
+        #[arg(long = "signed-by")]
+        signed_by: Vec<String>,
+        /// An area (or place) it covers; repeat for several.
+        #[arg(long = "area", required = true)]
+        areas: Vec<String>,
+    },
+    /// Every promise with its activities.
+    List {
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -24,8 +24,8 @@ use crate::args::{
     LangArg, ListArgs, ObservationFields, PlacesCommand, RecordArgs, ReportArgs, ReportFormat,
     WeekArgs,
 };
-use crate::output;
 use crate::stores::{self, open, open_path};
+use crate::{efforts, output};
 
 pub fn run(cli: Cli) -> Result<()> {
     let now = match &cli.now {
@@ -108,9 +108,11 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Organisations { json } => organisations(&open(&store_dir)?, json, lang),
-        Command::Effect { decision, json } => {
-            effect(&open(&store_dir)?, &decision, json, lang, now)
+        Command::Effect { effort, json } => effect(&open(&store_dir)?, &effort, json, lang, now),
+        Command::Activity { command } => {
+            efforts::activity(&mut open(&store_dir)?, command, lang, now)
         }
+        Command::Promise { command } => efforts::promise(&mut open(&store_dir)?, command, now),
         Command::Export(args) => export_command(&open(&store_dir)?, &args, now),
         Command::Report(args) => report(&open(&store_dir)?, &args, lang, now, &mut stdout()),
         Command::Import(args) => import(&mut open(&store_dir)?, &args, now),
@@ -198,86 +200,56 @@ fn add_place(store: &mut Store, add: PlacesCommand) -> Result<()> {
 
 /// A decision's effect: the verdict, the change with its interval, and what it was
 /// measured on.
-fn effect(store: &Store, decision: &str, json: bool, lang: Lang, now: Timestamp) -> Result<()> {
-    let id = decision
-        .parse()
-        .map_err(|_| anyhow!("'{decision}' is not a decision id"))?;
-    let found = views::decision_effect(store, id, now)?;
+/// The effect of an activity (by id or title) or of one decision (by id).
+fn effect(store: &Store, effort: &str, json: bool, lang: Lang, now: Timestamp) -> Result<()> {
+    let sv = lang == Lang::Sv;
+    let id = effort.trim().parse::<lagesbild_core::DecisionId>().ok();
+    if let Some(id) = id
+        && store.decision(id).is_err()
+        && store.activity(lagesbild_core::ActivityId(id.0)).is_err()
+    {
+        bail!("no activity or decision has the id {id}; see `lagesbild activity list`");
+    }
+    if let Some(id) = id
+        && store.decision(id).is_ok()
+    {
+        let found = views::decision_effect(store, id, now)?;
+        let out = &mut stdout();
+        if json {
+            return output::json(out, &found);
+        }
+        writeln!(out, "{}", terminal_line(&found.place))?;
+        return efforts::write_effect(
+            out,
+            &found.effect,
+            &found.weeks,
+            found.start,
+            (&found.comparison, &found.neighbours, &found.excluded),
+            sv,
+        );
+    }
+    let id = efforts::find_activity(store, effort)?;
+    let view = views::activity(store, id, now)?;
     let out = &mut stdout();
     if json {
-        return output::json(out, &found);
+        return output::json(out, &view);
     }
-    let sv = lang == Lang::Sv;
-    let treated = &found.effect.treated;
-    let weeks = |w: &[IsoWeek]| match (w.first(), w.last()) {
-        (Some(a), Some(b)) => format!("{a} – {b}"),
-        _ => String::new(),
-    };
-    writeln!(out, "{}", terminal_line(&found.place))?;
-    writeln!(
-        out,
-        "{}: {}",
-        if sv { "Bedömning" } else { "Verdict" },
-        treated.verdict.label()
-    )?;
-    if let Some(change) = treated.change {
-        let percent = |x: f64| format!("{:+.0} %", x * 100.0);
-        writeln!(
+    writeln!(out, "{}", terminal_line(&view.activity.title))?;
+    let f = &view.follow_up;
+    match (&f.effect, &f.not_measured) {
+        (Some(effect), _) => efforts::write_effect(
             out,
-            "{}: {} (95 %: {} … {})",
-            if sv { "Förändring" } else { "Change" },
-            percent(change.estimate),
-            percent(change.low),
-            percent(change.high)
-        )?;
+            effect,
+            &f.weeks,
+            f.start,
+            (&view.comparison, &view.neighbours, &view.excluded),
+            sv,
+        ),
+        (None, why) => {
+            writeln!(out, "{}", why.as_deref().unwrap_or_default())?;
+            Ok(())
+        }
     }
-    let (before, after) = found.weeks.split_at(found.start.min(found.weeks.len()));
-    writeln!(
-        out,
-        "{}: {} {} ({}), {} {} ({})",
-        if sv { "Rapporter" } else { "Reports" },
-        treated.counts.before,
-        if sv { "före" } else { "before" },
-        weeks(before),
-        treated.counts.after,
-        if sv { "efter" } else { "after" },
-        weeks(after)
-    )?;
-    let list = |names: &[String]| terminal_line(&names.join(", ")).to_string();
-    writeln!(
-        out,
-        "{}: {}",
-        if sv {
-            "Jämförelseplatser"
-        } else {
-            "Comparison places"
-        },
-        list(&found.comparison)
-    )?;
-    if let Some(neighbours) = &found.effect.neighbours {
-        writeln!(
-            out,
-            "{}: {} — {}",
-            if sv {
-                "Grannplatser"
-            } else {
-                "Neighbouring places"
-            },
-            list(&found.neighbours),
-            neighbours.reading.clone().label()
-        )?;
-    }
-    writeln!(
-        out,
-        "{}: {}",
-        if sv {
-            "Räknas inte (utsända)"
-        } else {
-            "Not counted (deployed)"
-        },
-        list(&found.excluded)
-    )?;
-    Ok(())
 }
 
 fn organisations(store: &Store, json: bool, lang: Lang) -> Result<()> {
@@ -550,7 +522,11 @@ fn week(text: &str) -> Result<IsoWeek> {
     text.parse().map_err(|e: String| anyhow!(e))
 }
 
-fn organisation(store: &Store, workspace: WorkspaceId, text: &str) -> Result<OrganisationId> {
+pub(crate) fn organisation(
+    store: &Store,
+    workspace: WorkspaceId,
+    text: &str,
+) -> Result<OrganisationId> {
     if let Ok(id) = text.parse() {
         return Ok(id);
     }

@@ -4,6 +4,7 @@
 mod admin;
 mod args;
 mod commands;
+mod efforts;
 mod output;
 mod stores;
 mod sync;

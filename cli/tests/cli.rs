@@ -416,7 +416,7 @@ fn the_effect_of_a_decision_names_what_is_wrong_with_the_id() {
     let bad = lagesbild(store, &["effect", "igår"]);
     assert!(!bad.status.success());
     assert!(
-        String::from_utf8_lossy(&bad.stderr).contains("'igår' is not a decision id"),
+        String::from_utf8_lossy(&bad.stderr).contains("no activity is called 'igår'"),
         "{}",
         String::from_utf8_lossy(&bad.stderr)
     );
@@ -428,4 +428,173 @@ fn the_effect_of_a_decision_names_what_is_wrong_with_the_id() {
         unknown.stdout.is_empty(),
         "nothing printed as if it were an answer"
     );
+}
+
+/// The coordinator's activity plan from the command line: a promise, an activity (bad
+/// input refused naming the field), the list, one activity followed up, and its effect
+/// with interval, comparison places and the weighted displacement difference.
+#[test]
+fn the_activity_plan_and_an_activitys_effect_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    ok(
+        store,
+        &[
+            "init",
+            "--name",
+            "Samira Lind",
+            "--organisation",
+            "Salems kommun",
+            "--role",
+            "samordnare",
+        ],
+    );
+    // Six places a kilometre or more apart: one treated, five to compare with.
+    let places = [
+        "Torget",
+        "Stationen",
+        "Skolan",
+        "Hallen",
+        "Parken",
+        "Stranden",
+    ];
+    for (i, name) in places.iter().enumerate() {
+        let lat = format!("{:.4}", 59.10 + 0.01 * i as f64);
+        ok(
+            store,
+            &["places", "add", name, "--lat", &lat, "--lon", "17.70"],
+        );
+    }
+    // Weeks 28–47 of 2026: eight reports a week everywhere (seven to nine), two a week
+    // at the torget from week 40.
+    let mut csv = String::from("tid;plats;kategori;bedömning\n");
+    let first = chrono::NaiveDate::from_isoywd_opt(2026, 28, chrono::Weekday::Mon).unwrap();
+    for week in 0..20u32 {
+        for (p, name) in places.iter().enumerate() {
+            let n = if p == 0 && week >= 12 {
+                2
+            } else {
+                7 + (week + p as u32) % 3
+            };
+            for k in 0..n {
+                let day = first + chrono::Duration::days(i64::from(week * 7 + k % 7));
+                csv.push_str(&format!("{day} 20:{:02};{name};brak;2\n", k * 5));
+            }
+        }
+    }
+    let path = store.join("rapporter.csv");
+    std::fs::write(&path, csv).unwrap();
+    ok(store, &["import", path.to_str().unwrap()]);
+    let promise = ok(
+        store,
+        &[
+            "promise",
+            "add",
+            "--title",
+            "Tryggt torg",
+            "--text",
+            "Vi lovar ett lugnare torg",
+            "--from",
+            "2026-01-01",
+            "--signed-by",
+            "Polischefen",
+            "--area",
+            "Torget",
+        ],
+    );
+    assert!(!promise.trim().is_empty());
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "activity",
+            "add",
+            "--title",
+            "Väktare på torget",
+            "--place",
+            "Torget",
+            "--from",
+            "2026-09-28",
+            "--responsible",
+            "Salems kommun",
+            "--promise",
+            "Tryggt torg",
+            "--counts-deployed",
+        ];
+        args.extend_from_slice(extra);
+        lagesbild(store, &args)
+    };
+    for (extra, field) in [
+        (&["--target", "mycket"][..], "target"),
+        (&["--comparison", "Torget"][..], "comparison"),
+        (
+            &["--baseline-from", "2026-W45", "--baseline-to", "2026-W46"][..],
+            "baseline",
+        ),
+    ] {
+        let refused = add(extra);
+        assert_eq!(refused.status.code(), Some(2), "{extra:?}");
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(said.contains(field), "{extra:?}: {said}");
+    }
+    assert_eq!(
+        json(store, &["activity", "list", "--json"]),
+        serde_json::json!([])
+    );
+    let made = add(&[
+        "--target",
+        "-25 %",
+        "--weekdays",
+        "5,6",
+        "--hours",
+        "19:00-23:00",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let listed = ok(store, &["activity", "list"]);
+    assert!(
+        listed.contains("tydlig minskning") && listed.contains("grön"),
+        "{listed}"
+    );
+    let shown = ok(store, &["activity", "show", "Väktare"]);
+    assert!(shown.contains("Medborgarlöfte: Tryggt torg"), "{shown}");
+    assert!(shown.contains("Målvisare: grön"), "{shown}");
+    let effect = json(store, &["effect", "Väktare på torget", "--json"]);
+    let treated = &effect["follow_up"]["effect"]["treated"];
+    assert_eq!(
+        treated["verdict"]["verdict"], "tydlig_minskning",
+        "{effect:#}"
+    );
+    let change = &treated["change"];
+    assert!(change["high"].as_f64().unwrap() < 0.0);
+    assert!(change["low"].as_f64().unwrap() < -0.6);
+    assert_eq!(
+        effect["comparison"].as_array().unwrap().len(),
+        5,
+        "every other place compares: {effect:#}"
+    );
+    assert!(
+        effect["follow_up"]["effect"]["wdd"]["wdd"]
+            .as_f64()
+            .unwrap()
+            < 0.0
+    );
+    let text = ok(store, &["effect", "Väktare på torget"]);
+    assert!(text.contains("Bedömning: tydlig minskning"), "{text}");
+    assert!(text.contains("WDD"), "{text}");
+    let reconsidered = ok(
+        store,
+        &[
+            "activity",
+            "reconsider",
+            "Väktare",
+            "--outcome",
+            "fortsatt",
+            "--reason",
+            "Det fungerar",
+        ],
+    );
+    assert!(reconsidered.contains("Fortsätt"), "{reconsidered}");
 }

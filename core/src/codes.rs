@@ -288,6 +288,26 @@ code_enum! {
         Decision = "decision", "Beslut", "Decision";
         Meeting = "meeting", "Möte", "Meeting";
         Assessment = "assessment", "Bedömning", "Assessment";
+        Promise = "promise", "Medborgarlöfte", "Citizen promise";
+        Activity = "activity", "Insats", "Activity";
+    }
+}
+
+code_enum! {
+    /// What an activity's indicator measures at its places, week by week.
+    pub enum IndicatorKind as "indicator" {
+        Reports = "reports", "Rapporter per vecka", "Reports per week";
+        SevereWeeks = "severe-weeks", "Andel veckor med läge 4 eller högre", "Share of weeks at grade 4 or higher";
+        MeanGrade = "mean-grade", "Medelläge", "Mean grade";
+    }
+}
+
+code_enum! {
+    /// What the meeting decided when it reconsidered an activity.
+    pub enum Reconsideration as "reconsideration" {
+        Fortsatt = "fortsatt", "Fortsätt", "Continue";
+        Andras = "andras", "Ändra", "Change";
+        Avslutas = "avslutas", "Avsluta", "Stop";
     }
 }
 
@@ -339,6 +359,8 @@ pub fn label_tables() -> Vec<LabelTable> {
         Deployee::label_table(),
         DecisionStatus::label_table(),
         DocKind::label_table(),
+        IndicatorKind::label_table(),
+        Reconsideration::label_table(),
         AuditAction::label_table(),
     ]
 }

@@ -87,6 +87,25 @@ const AREAS: &[AreaSpec] = &[
             ("Bränningestrand", 59.1860, 17.7720),
         ],
     ),
+    (
+        "Söderby",
+        59.2160,
+        17.7420,
+        &[
+            ("Söderby torg", 59.2165, 17.7410),
+            ("Söderbyskolan", 59.2150, 17.7440),
+            ("Söderby park", 59.2175, 17.7450),
+        ],
+    ),
+    (
+        "Nytorp",
+        59.1790,
+        17.7310,
+        &[
+            ("Nytorps centrum", 59.1795, 17.7300),
+            ("Nytorps idrottsplats", 59.1780, 17.7330),
+        ],
+    ),
 ];
 
 pub fn workspace(name: &str) -> DemoWorkspace {
@@ -341,6 +360,7 @@ impl DemoWorkspace {
                     to: Some("23:00".into()),
                     why: why.into(),
                     responsible: org(responsible).or_else(|| org(OrganisationKind::Kommun)),
+                    activity: None,
                 },
                 when,
             )?;
@@ -349,6 +369,282 @@ impl DemoWorkspace {
             }
             made.push(decision.id.0);
         }
+        Ok(made)
+    }
+
+    /// Six months of the municipality's efforts, made in `store` by its identity (the
+    /// demo's coordinator): two citizen promises and five activities, each with the
+    /// deployment that started it, over 26 weeks of reports in which the guards at the
+    /// bus terminal worked, the night walks at the youth centre did nothing, the guards at
+    /// Säby gård only raised their own company's reports, the station grew worse, and the
+    /// dialogue at Bränningestrand started too recently to tell. Returns the ids of the
+    /// documents made.
+    pub fn efforts(&self, store: &mut Store, now: Timestamp) -> Result<Vec<uuid::Uuid>> {
+        use crate::codes::{Deployee, IndicatorKind, Reconsideration};
+        use crate::store::{ActivityDraft, DecisionDraft, IndicatorDraft, PromiseDraft};
+        const WEEKS: i64 = 26;
+        let workspace = self.workspace.id;
+        let week_ms = 7 * 24 * 3600 * 1000;
+        let this_monday = now.week().bounds().0.millis();
+        let monday = |weeks_ago: i64| {
+            Timestamp::from_millis(this_monday - weeks_ago * week_ms).unwrap_or(now)
+        };
+        let day = |t: Timestamp| t.local_date().format("%Y-%m-%d").to_string();
+        let place = |name: &str| {
+            self.places
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.id)
+                .unwrap_or_else(PlaceId::new)
+        };
+        let person = |org: usize| self.people[org.min(self.people.len() - 1)].clone();
+        let org = |index: usize| self.organisations[index].id;
+        // (place, weeks ago it started, effect on others' reports, own organisation's
+        // person, its extra reports a week from the start)
+        let designs: [(&str, i64, f64, usize, f64); 5] = [
+            ("Salems centrum, bussterminalen", 14, 0.35, 4, 3.0),
+            ("Skogsängens fritidsgård", 12, 1.0, 6, 2.0),
+            ("Säby gård", 12, 1.0, 5, 6.0),
+            ("Rönninge station", 8, 3.0, 1, 1.0),
+            ("Bränningestrand", 2, 1.0, 2, 0.5),
+        ];
+        let reporters = [1usize, 2, 3, 6];
+        let categories = [
+            "grupperingar",
+            "skadegorelse",
+            "klotter",
+            "brak",
+            "alkohol",
+            "otrygg-plats",
+        ];
+        let mut rng = fastrand::Rng::with_seed(29);
+        let mut drafts = Vec::new();
+        let mut report =
+            |rng: &mut fastrand::Rng, who: Reporter, at: &str, weeks_ago: i64, category: &str| {
+                let start = monday(weeks_ago).millis();
+                let when = Timestamp::from_millis(rng.i64(start..start + week_ms)).unwrap_or(now);
+                drafts.push((
+                    when,
+                    (
+                        who,
+                        ObservationDraft {
+                            category: Some(category.into()),
+                            place: Some(place(at).to_string()),
+                            grade: Some(1 + rng.i64(0..3)),
+                            observed_at: Some(when.to_string()),
+                            source: Some("sjalv-sett".into()),
+                            description: Some("Uppföljning av insats".into()),
+                            ..ObservationDraft::default()
+                        },
+                    ),
+                ));
+            };
+        // Whole weeks, the same whatever the day; this week's reports up to now are kept.
+        let share = 1.0;
+        for weeks_ago in (0..WEEKS).rev() {
+            for p in self.places.iter().filter(|p| p.kind == PlaceKind::Plats) {
+                let design = designs.iter().find(|d| d.0 == p.name);
+                let base = match p.name.as_str() {
+                    "Bränningestrand" => 0.6,
+                    "Rönninge station" => 4.0,
+                    _ => 3.0,
+                };
+                let factor = match design {
+                    Some(d) if weeks_ago < d.1 => d.2,
+                    _ => 1.0,
+                };
+                let n = crate::effect::synthetic::count(&mut rng, base * factor * share, 12.0);
+                for _ in 0..n {
+                    let who = person(reporters[rng.usize(..reporters.len())]);
+                    let category = categories[rng.usize(..categories.len())];
+                    report(&mut rng, who, &p.name, weeks_ago, category);
+                }
+                if let Some(d) = design.filter(|d| weeks_ago < d.1) {
+                    let n = crate::effect::synthetic::count(&mut rng, d.4 * share, 12.0);
+                    for _ in 0..n {
+                        report(&mut rng, person(d.3), &p.name, weeks_ago, "grupperingar");
+                    }
+                }
+            }
+        }
+        drafts.retain(|(at, _)| *at <= now);
+        drafts.sort_by_key(|(at, _)| *at);
+        let drafts: Vec<(Reporter, ObservationDraft)> =
+            drafts.into_iter().map(|(_, d)| d).collect();
+        let mut made: Vec<uuid::Uuid> = store
+            .record_many(workspace, &drafts, now)?
+            .iter()
+            .map(|o| o.id.0)
+            .collect();
+
+        let begun = monday(WEEKS + 4);
+        let promise = |title: &str, text: &str, areas: &[&str]| PromiseDraft {
+            title: title.into(),
+            text: text.into(),
+            from: day(begun),
+            to: None,
+            signed_by: vec![
+                "Lokalpolisområdeschef, Södertälje".into(),
+                "Kommunstyrelsens ordförande, Salems kommun".into(),
+            ],
+            areas: areas.iter().map(|a| a.to_string()).collect(),
+        };
+        let travel = store.add_promise(
+            &promise(
+                "Trygga resor och centrum",
+                "Polisen och kommunen lovar att minska stöket vid stationen och bussterminalen kvällstid.",
+                &["Salems centrum", "Rönninge"],
+            ),
+            begun,
+        )?;
+        let youth = store.add_promise(
+            &promise(
+                "Trygga mötesplatser för unga",
+                "Polisen och kommunen lovar vuxennärvaro där unga samlas på helgkvällar.",
+                &["Skogsängen", "Säby"],
+            ),
+            begun,
+        )?;
+        made.extend([travel.id.0, youth.id.0]);
+        // (title, purpose, goal, design, organisation, person, promise, deployees, planned weeks)
+        let plans = [
+            (
+                "Väktare vid bussterminalen fre–lör",
+                "Färre grupperingar och mindre skadegörelse vid terminalen.",
+                "Rapporterna vid terminalen minst 25 % under baslinjen",
+                0,
+                4,
+                "Lisa Ek",
+                travel.id,
+                Deployee::Vaktare,
+                None,
+            ),
+            (
+                "Nattvandring vid Skogsängens fritidsgård",
+                "Vuxna på plats när fritidsgården stänger.",
+                "Rapporterna vid fritidsgården minst 20 % under baslinjen",
+                1,
+                6,
+                "Per Nilsson",
+                youth.id,
+                Deployee::Nattvandrare,
+                Some(10),
+            ),
+            (
+                "Kommunvakt vid Säby gård",
+                "Trygghet vid gården sommarkvällar.",
+                "Rapporterna vid gården minst 20 % under baslinjen",
+                2,
+                5,
+                "Omar Said",
+                youth.id,
+                Deployee::Vaktare,
+                None,
+            ),
+            (
+                "Fältare vid Rönninge station",
+                "Kontakt med unga som samlas vid perrongerna.",
+                "Rapporterna vid stationen minst 25 % under baslinjen",
+                3,
+                1,
+                "Jonas Berg",
+                travel.id,
+                Deployee::Faltare,
+                None,
+            ),
+            (
+                "Dialog med boende vid Bränningestrand",
+                "Boendes bild av otryggheten vid stranden.",
+                "Färre rapporter om otrygga platser",
+                4,
+                2,
+                "Elin Holm",
+                youth.id,
+                Deployee::Faltare,
+                Some(8),
+            ),
+        ];
+        let mut activities = Vec::new();
+        for (title, purpose, goal, design, organisation, who, promise, deployee, weeks) in plans {
+            // The dialogue is about unsafe places, the rest about every report.
+            let categories: Vec<String> = if design == 4 {
+                vec!["otrygg-plats".into()]
+            } else {
+                Vec::new()
+            };
+            let (at, weeks_ago) = (designs[design].0, designs[design].1);
+            let started = monday(weeks_ago);
+            let activity = store.add_activity(
+                &ActivityDraft {
+                    title: title.into(),
+                    purpose: purpose.into(),
+                    goal: goal.into(),
+                    places: vec![at.into()],
+                    from: day(started),
+                    to: weeks.map(|w: i64| day(monday(weeks_ago - w))),
+                    weekdays: vec![5, 6],
+                    from_time: Some("19:00".into()),
+                    to_time: Some("23:00".into()),
+                    responsible: Some(org(organisation)),
+                    responsible_person: who.into(),
+                    promise: Some(promise),
+                    indicators: vec![
+                        IndicatorDraft {
+                            kind: IndicatorKind::Reports,
+                            categories: categories.clone(),
+                            baseline_from: None,
+                            baseline_to: None,
+                            target: "-25 %".into(),
+                            counts_deployed: false,
+                        },
+                        IndicatorDraft {
+                            kind: IndicatorKind::SevereWeeks,
+                            categories: Vec::new(),
+                            baseline_from: None,
+                            baseline_to: None,
+                            target: "-50 %".into(),
+                            counts_deployed: false,
+                        },
+                    ],
+                    comparison: Vec::new(),
+                    neighbour_metres: None,
+                },
+                monday(weeks_ago + 1),
+            )?;
+            let decision = store.decide(
+                &DecisionDraft {
+                    meeting: None,
+                    place: Some(place(at)),
+                    deployees: vec![deployee],
+                    days: vec![day(started)],
+                    from: Some("19:00".into()),
+                    to: Some("23:00".into()),
+                    why: purpose.into(),
+                    responsible: Some(org(organisation)),
+                    activity: Some(activity.id),
+                },
+                monday(weeks_ago + 1),
+            )?;
+            made.extend([activity.id.0, decision.id.0]);
+            activities.push(activity);
+        }
+        // Reconsidered at a meeting five weeks ago: the terminal's guards go on, the night
+        // walks get until the end of their period.
+        let meeting_at = monday(5);
+        store.reconsider(
+            activities[0].id,
+            Reconsideration::Fortsatt,
+            "Färre rapporter vid terminalen än vid jämförbara platser; fortsätt perioden ut.",
+            None,
+            meeting_at,
+        )?;
+        store.reconsider(
+            activities[1].id,
+            Reconsideration::Fortsatt,
+            "Ingen säker skillnad än; vi låter perioden gå ut innan vi bedömer.",
+            None,
+            meeting_at,
+        )?;
         Ok(made)
     }
 }

@@ -34,6 +34,16 @@ pub enum Field {
     Motivation,
     Links,
     Corrections,
+    Title,
+    Places,
+    Period,
+    Indicators,
+    Baseline,
+    Target,
+    Comparison,
+    Promise,
+    Activity,
+    Reconsideration,
 }
 
 impl Field {
@@ -63,6 +73,16 @@ impl Field {
             Field::Motivation => "motivation",
             Field::Links => "links",
             Field::Corrections => "corrections",
+            Field::Title => "title",
+            Field::Places => "places",
+            Field::Period => "period",
+            Field::Indicators => "indicators",
+            Field::Baseline => "baseline",
+            Field::Target => "target",
+            Field::Comparison => "comparison",
+            Field::Promise => "promise",
+            Field::Activity => "activity",
+            Field::Reconsideration => "reconsideration",
         }
     }
 }

@@ -118,6 +118,14 @@ id_type!(CorrectionId);
 id_type!(DecisionId);
 id_type!(MeetingId);
 id_type!(
+    /// A citizen promise (medborgarlöfte).
+    PromiseId
+);
+id_type!(
+    /// An activity (insats) of the activity plan.
+    ActivityId
+);
+id_type!(
     /// The document holding one area's assessments for one ISO week.
     AssessmentId
 );

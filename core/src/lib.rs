@@ -27,8 +27,8 @@ pub mod validate;
 pub mod views;
 
 pub use codes::{
-    AgeGroup, AuditAction, DecisionStatus, Deployee, DocKind, Lang, OrganisationKind, PlaceKind,
-    Role, Source, Status, Visibility,
+    AgeGroup, AuditAction, DecisionStatus, Deployee, DocKind, IndicatorKind, Lang,
+    OrganisationKind, PlaceKind, Reconsideration, Role, Source, Status, Visibility,
 };
 pub use error::{Error, ErrorCode, Field, Problem, Result, ValidationError, Warning};
 pub use grade::Grade;

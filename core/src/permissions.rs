@@ -9,7 +9,7 @@
 //! the name, role and organisation the server knows.
 
 use crate::codes::{DocKind, Role};
-use crate::model::{Assessment, Decision, Meeting, Observation, Reporter};
+use crate::model::{Activity, Assessment, Decision, Meeting, Observation, Promise, Reporter};
 
 /// Who may write a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +78,7 @@ pub const FIELDS: &[(DocKind, &str, Writers)] = &[
     (DocKind::Decision, "schedule", Writers::MeetingGroup),
     (DocKind::Decision, "why", Writers::MeetingGroup),
     (DocKind::Decision, "responsible", Writers::MeetingGroup),
+    (DocKind::Decision, "activity", Writers::MeetingGroup),
     (DocKind::Decision, "status", Writers::MeetingGroup),
     (DocKind::Decision, "history", Writers::MeetingGroupAppends),
     (DocKind::Meeting, "kind", Writers::Nobody),
@@ -98,6 +99,42 @@ pub const FIELDS: &[(DocKind, &str, Writers)] = &[
         "by_organisation",
         Writers::OwnOrganisation,
     ),
+    (DocKind::Promise, "kind", Writers::Nobody),
+    (DocKind::Promise, "id", Writers::Nobody),
+    (DocKind::Promise, "workspace", Writers::Nobody),
+    (DocKind::Promise, "created_by", Writers::Nobody),
+    (DocKind::Promise, "created_at", Writers::Nobody),
+    (DocKind::Promise, "title", Writers::Coordinator),
+    (DocKind::Promise, "text", Writers::Coordinator),
+    (DocKind::Promise, "from", Writers::Coordinator),
+    (DocKind::Promise, "to", Writers::Coordinator),
+    (DocKind::Promise, "signed_by", Writers::Coordinator),
+    (DocKind::Promise, "areas", Writers::Coordinator),
+    (DocKind::Activity, "kind", Writers::Nobody),
+    (DocKind::Activity, "id", Writers::Nobody),
+    (DocKind::Activity, "workspace", Writers::Nobody),
+    (DocKind::Activity, "created_by", Writers::Nobody),
+    (DocKind::Activity, "created_at", Writers::Nobody),
+    (DocKind::Activity, "title", Writers::Coordinator),
+    (DocKind::Activity, "purpose", Writers::Coordinator),
+    (DocKind::Activity, "goal", Writers::Coordinator),
+    (DocKind::Activity, "places", Writers::Coordinator),
+    (DocKind::Activity, "period", Writers::Coordinator),
+    (DocKind::Activity, "responsible", Writers::Coordinator),
+    (
+        DocKind::Activity,
+        "responsible_person",
+        Writers::Coordinator,
+    ),
+    (DocKind::Activity, "promise", Writers::Coordinator),
+    (DocKind::Activity, "indicators", Writers::Coordinator),
+    (DocKind::Activity, "comparison", Writers::Coordinator),
+    (DocKind::Activity, "neighbour_metres", Writers::Coordinator),
+    (
+        DocKind::Activity,
+        "reconsiderations",
+        Writers::MeetingGroupAppends,
+    ),
 ];
 
 /// Who may make a new record of each kind, in their own name. An assessment holds the
@@ -107,6 +144,8 @@ pub const CREATORS: &[(DocKind, Writers)] = &[
     (DocKind::Decision, Writers::MeetingGroup),
     (DocKind::Meeting, Writers::MeetingGroup),
     (DocKind::Assessment, Writers::MeetingGroup),
+    (DocKind::Promise, Writers::Coordinator),
+    (DocKind::Activity, Writers::Coordinator),
 ];
 
 /// Who may make a new record of `kind`; `Nobody` for a kind not in the table.
@@ -168,6 +207,8 @@ pub enum Record {
     Decision(Box<Decision>),
     Meeting(Box<Meeting>),
     Assessment(Box<Assessment>),
+    Promise(Box<Promise>),
+    Activity(Box<Activity>),
 }
 
 impl Record {
@@ -178,6 +219,8 @@ impl Record {
             DocKind::Decision => Record::Decision(Box::new(doc.read()?)),
             DocKind::Meeting => Record::Meeting(Box::new(doc.read()?)),
             DocKind::Assessment => Record::Assessment(Box::new(doc.read()?)),
+            DocKind::Promise => Record::Promise(Box::new(doc.read()?)),
+            DocKind::Activity => Record::Activity(Box::new(doc.read()?)),
         })
     }
 
@@ -188,6 +231,8 @@ impl Record {
             Record::Decision(d) => (d.id.0, d.workspace),
             Record::Meeting(m) => (m.id.0, m.workspace),
             Record::Assessment(a) => (a.id.0, a.workspace),
+            Record::Promise(p) => (p.id.0, p.workspace),
+            Record::Activity(a) => (a.id.0, a.workspace),
         }
     }
 
@@ -197,6 +242,8 @@ impl Record {
             Record::Decision(_) => DocKind::Decision,
             Record::Meeting(_) => DocKind::Meeting,
             Record::Assessment(_) => DocKind::Assessment,
+            Record::Promise(_) => DocKind::Promise,
+            Record::Activity(_) => DocKind::Activity,
         }
     }
 }
@@ -248,6 +295,20 @@ pub fn check(writer: &Writer<'_>, before: Option<&Record>, after: &Record) -> Re
             assessment(writer, &empty, a)
         }
         (Some(Record::Assessment(b)), Record::Assessment(a)) => assessment(writer, b, a),
+        (None, Record::Promise(a)) => named(writer, &a.created_by, "created_by"),
+        (Some(Record::Promise(b)), Record::Promise(a)) => promise(writer, b, a),
+        (None, Record::Activity(a)) => {
+            named(writer, &a.created_by, "created_by")?;
+            appended(
+                writer,
+                &[],
+                &a.reconsiderations,
+                |r| &r.by,
+                |x, y| x == y,
+                "reconsiderations",
+            )
+        }
+        (Some(Record::Activity(b)), Record::Activity(a)) => activity(writer, b, a),
         _ => Err(field(
             "kind",
             "a change may not turn a record into another kind",
@@ -539,6 +600,7 @@ fn decision(writer: &Writer<'_>, b: &Decision, a: &Decision) -> Result<(), Denie
         schedule,
         why,
         responsible,
+        activity,
         status,
         history,
     );
@@ -564,6 +626,51 @@ fn meeting(writer: &Writer<'_>, b: &Meeting, a: &Meeting) -> Result<(), Denied> 
         may_write(writer, DocKind::Meeting, name, false)?;
     }
     Ok(())
+}
+
+fn promise(writer: &Writer<'_>, b: &Promise, a: &Promise) -> Result<(), Denied> {
+    let changed = changed!(
+        b, a, kind, id, workspace, created_by, created_at, title, text, from, to, signed_by, areas
+    );
+    for name in changed {
+        may_write(writer, DocKind::Promise, name, false)?;
+    }
+    Ok(())
+}
+
+fn activity(writer: &Writer<'_>, b: &Activity, a: &Activity) -> Result<(), Denied> {
+    let changed = changed!(
+        b,
+        a,
+        kind,
+        id,
+        workspace,
+        created_by,
+        created_at,
+        title,
+        purpose,
+        goal,
+        places,
+        period,
+        responsible,
+        responsible_person,
+        promise,
+        indicators,
+        comparison,
+        neighbour_metres,
+        reconsiderations,
+    );
+    for name in changed {
+        may_write(writer, DocKind::Activity, name, false)?;
+    }
+    appended(
+        writer,
+        &b.reconsiderations,
+        &a.reconsiderations,
+        |r| &r.by,
+        |x, y| x == y,
+        "reconsiderations",
+    )
 }
 
 fn assessment(writer: &Writer<'_>, b: &Assessment, a: &Assessment) -> Result<(), Denied> {
@@ -685,6 +792,8 @@ pub struct Abilities {
     pub register: bool,
     /// Erase a report everywhere.
     pub erase: bool,
+    /// Keep the citizen promises and the activity plan.
+    pub efforts: bool,
     /// Administer the workspace: organisations, people, devices, enrolment codes; read
     /// and export the audit log.
     pub administer: bool,
@@ -701,6 +810,7 @@ impl Abilities {
             review,
             register: role_may(role, REGISTER),
             erase: role_may(role, ERASURE),
+            efforts: role_may(role, creators(DocKind::Activity)),
             administer: role_may(role, ADMINISTRATION),
         }
     }

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::agenda::{self, Agenda, AgendaInput};
-use crate::codes::PlaceKind;
+use crate::effect::follow_up::{self, FollowUp, FollowUpInput};
 use crate::effect::indicator::{Indicator, IndicatorKind};
 use crate::effect::{self, Effect, EffectInput, PlaceSeries};
 use crate::error::{Field, Problem, Result, ValidationError};
-use crate::ids::{DecisionId, PlaceId, WorkspaceId};
+use crate::ids::{ActivityId, DecisionId, OrganisationId, PlaceId, WorkspaceId};
 use crate::lagesbild::{self, Lagesbild, TREND_WEEKS};
-use crate::model::{ObservationFilter, Place};
+use crate::model::{Activity, Decision, ObservationFilter, Place, Promise};
 use crate::report::politicians::PoliticiansReport;
 use crate::report::{self, PeriodInput, PeriodReport, Span};
 use crate::store::Store;
@@ -163,22 +163,13 @@ pub fn decision_effect(
             .map(|v| v.unwrap_or(0.0).round() as u32)
             .collect(),
     };
-    let counted = |p: &&Place| p.kind == PlaceKind::Plats && !p.retired && p.merged_into.is_none();
-    let treated: Vec<&Place> = places
+    let counted = follow_up::counted_places(&places);
+    let treated: Vec<&Place> = counted
         .iter()
-        .filter(counted)
+        .copied()
         .filter(|p| p.id == decision.place || p.area == Some(decision.place))
         .collect();
-    let near = |p: &Place| {
-        treated
-            .iter()
-            .any(|t| metres_between((t.lat, t.lon), (p.lat, p.lon)) <= NEIGHBOUR_METRES)
-    };
-    let (neighbours, untreated): (Vec<&Place>, Vec<&Place>) = places
-        .iter()
-        .filter(counted)
-        .filter(|p| !treated.iter().any(|t| t.id == p.id))
-        .partition(|p| near(p));
+    let (neighbours, untreated) = follow_up::split_places(&treated, &counted, NEIGHBOUR_METRES);
     let series_of = |list: &[&Place]| list.iter().map(|p| series(p)).collect::<Vec<_>>();
     let (treated_series, neighbour_series, untreated_series) = (
         series_of(&treated),
@@ -193,15 +184,7 @@ pub fn decision_effect(
         start,
         comparison: None,
     })
-    .map_err(|e| {
-        ValidationError::new(
-            Field::Place,
-            Problem::OutOfRange {
-                value: e.field.to_string(),
-                allowed: e.message,
-            },
-        )
-    })?;
+    .map_err(effect_error)?;
     let name = |id: PlaceId| by_id.get(&id).map_or_else(String::new, |p| p.name.clone());
     Ok(DecisionEffect {
         decision: decision.id,
@@ -219,11 +202,161 @@ pub fn decision_effect(
     })
 }
 
-/// The distance between two points (lat, lon in degrees) along the earth's surface.
-fn metres_between(a: (f64, f64), b: (f64, f64)) -> f64 {
-    const EARTH_METRES: f64 = 6_371_000.0;
-    let (lat1, lat2) = (a.0.to_radians(), b.0.to_radians());
-    let (dlat, dlon) = ((b.0 - a.0).to_radians(), (b.1 - a.1).to_radians());
-    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * EARTH_METRES * h.sqrt().asin()
+/// An activity followed up (`effect::follow_up`), with the names a reader needs.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActivityView {
+    pub activity: Activity,
+    pub promise: Option<String>,
+    pub responsible: String,
+    /// Names of its places, neighbours, comparison places and excluded organisations.
+    pub places: Vec<String>,
+    pub neighbours: Vec<String>,
+    pub comparison: Vec<String>,
+    pub excluded: Vec<String>,
+    /// Its decisions (deployments), newest first.
+    pub decisions: Vec<Decision>,
+    pub follow_up: FollowUp,
+}
+
+/// The citizen promises with their activities, each followed up: the *Insatser* view,
+/// the agenda's "Att ompröva" and the report's section. One count of the reports over
+/// every activity's weeks.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Efforts {
+    pub promises: Vec<Promise>,
+    pub activities: Vec<ActivityView>,
+}
+
+pub fn efforts(store: &Store, now: Timestamp) -> Result<Efforts> {
+    let activities = store.activities()?;
+    follow_up_all(store, activities, now)
+}
+
+/// One activity followed up.
+pub fn activity(store: &Store, id: ActivityId, now: Timestamp) -> Result<ActivityView> {
+    let activity = store.activity(id)?;
+    let mut all = follow_up_all(store, vec![activity], now)?;
+    Ok(all.activities.remove(0))
+}
+
+fn follow_up_all(store: &Store, activities: Vec<Activity>, now: Timestamp) -> Result<Efforts> {
+    let workspace = store.require_identity()?.workspace;
+    let promises = store.promises()?;
+    if activities.is_empty() {
+        return Ok(Efforts {
+            promises,
+            activities: Vec::new(),
+        });
+    }
+    let places = store.places(workspace)?;
+    let organisations = store.organisations(workspace)?;
+    let decisions = store.decisions()?;
+    // Every activity's places, the ones not followed up here too: none is untreated.
+    let all_activities = if activities.len() == 1 {
+        store.activities()?
+    } else {
+        activities.clone()
+    };
+    let spans: Vec<(IsoWeek, IsoWeek)> = activities
+        .iter()
+        .map(|a| follow_up::weeks_of(a, now))
+        .collect();
+    let first = spans.iter().map(|s| s.0).min_by_key(|w| w.key());
+    let last = spans.iter().map(|s| s.1).max_by_key(|w| w.key());
+    let (Some(first), Some(last)) = (first, last) else {
+        unreachable!("activities is not empty")
+    };
+    let mut rows = store.weekly_rows(workspace, first, last)?;
+    follow_up::resolve_rows(&mut rows, &places);
+    let place_name = |id: &PlaceId| {
+        places
+            .iter()
+            .find(|p| p.id == *id)
+            .map_or_else(|| id.to_string(), |p| p.name.clone())
+    };
+    let org_name = |id: &OrganisationId| {
+        organisations
+            .iter()
+            .find(|o| o.id == *id)
+            .map_or_else(|| id.to_string(), |o| o.name.clone())
+    };
+    let mut views = Vec::new();
+    for (i, (own_first, own_last)) in spans.iter().copied().enumerate() {
+        let activity = activities[i].clone();
+        let elsewhere: Vec<PlaceId> = all_activities
+            .iter()
+            .filter(|a| a.id != activity.id && follow_up::overlap((own_first, own_last), a))
+            .flat_map(|a| a.places.iter().copied())
+            .collect();
+        let own: Vec<Decision> = decisions
+            .iter()
+            .filter(|d| d.activity == Some(activity.id))
+            .cloned()
+            .collect();
+        let deployed = follow_up::deployed_by(&activity, own.iter().map(|d| d.responsible));
+        // Rows re-indexed from this activity's own first week.
+        let offset = (own_first.key() - first.key()) as usize;
+        let own_rows: Vec<effect::indicator::WeeklyRow> = rows
+            .iter()
+            .filter(|r| r.week >= offset)
+            .map(|r| effect::indicator::WeeklyRow {
+                week: r.week - offset,
+                ..r.clone()
+            })
+            .collect();
+        let follow_up = follow_up::follow_up(
+            &activity,
+            &FollowUpInput {
+                places: &places,
+                rows: &own_rows,
+                first: own_first,
+                deployed: &deployed,
+                elsewhere: &elsewhere,
+                now,
+            },
+        )
+        .map_err(effect_error)?;
+        views.push(ActivityView {
+            promise: activity.promise.and_then(|id| {
+                promises
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map(|p| p.title.clone())
+            }),
+            responsible: org_name(&activity.responsible),
+            places: activity.places.iter().map(place_name).collect(),
+            neighbours: follow_up.neighbours.iter().map(place_name).collect(),
+            comparison: follow_up.comparison.iter().map(place_name).collect(),
+            excluded: follow_up.excluded.iter().map(org_name).collect(),
+            decisions: own,
+            activity,
+            follow_up,
+        });
+    }
+    Ok(Efforts {
+        promises,
+        activities: views,
+    })
+}
+
+/// An estimate's refusal as the store's errors name fields.
+fn effect_error(e: effect::EffectError) -> crate::Error {
+    let field = match e.field {
+        "places" => Field::Places,
+        "baseline" => Field::Baseline,
+        "comparison" => Field::Comparison,
+        "target" => Field::Target,
+        "period" => Field::Period,
+        _ => Field::Place,
+    };
+    ValidationError::new(
+        field,
+        Problem::OutOfRange {
+            value: e.field.to_string(),
+            allowed: e.message,
+        },
+    )
+    .into()
 }

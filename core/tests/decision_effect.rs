@@ -87,6 +87,7 @@ fn a_decision_that_worked_reads_as_a_clear_decrease_whatever_its_own_people_repo
                 to: Some("02:00".into()),
                 why: "Oro vid platsen kvällstid".into(),
                 responsible: Some(deployed),
+                activity: None,
             },
             decided,
         )

@@ -51,6 +51,7 @@ fn decision_at(store: &Store, place: &str) -> DecisionDraft {
         to: Some("23:00".into()),
         why: "Grupperingar och skadegörelse tre helger i rad".into(),
         responsible: Some(orgs[0].id),
+        activity: None,
     }
 }
 

@@ -175,6 +175,7 @@ fn meeting_records() -> (Store, Uuid, Uuid, Uuid) {
                 to: Some("23:00".into()),
                 why: "Oro vid stationen".into(),
                 responsible: Some(demo.organisations[4].id),
+                activity: None,
             },
             now(),
         )

@@ -136,8 +136,9 @@ enum Command {
     /// PostgreSQL: the database was restored with PostgreSQL's tools; only start the new
     /// timeline.
     Restore { file: Option<PathBuf> },
-    /// Create the demo workspace with its people and reports; prints an enrolment code
-    /// for each person.
+    /// Create the demo workspace with its people, six weeks of reports, the last meetings
+    /// and six months of citizen promises and activities followed up; prints an
+    /// enrolment code for each person.
     Demo {
         #[arg(long, default_value_t = 300)]
         reports: usize,
@@ -488,7 +489,7 @@ fn demo(
     let service = &opened.service;
     let demo = lagesbild_core::demo::workspace(name);
     service
-        .install_demo(&demo, reports, now())
+        .install_demo_with_efforts(&demo, reports, now())
         .map_err(|e| anyhow!(e))?;
     println!("workspace {}  {}", demo.workspace.id, demo.workspace.name);
     let mut all = Vec::new();

@@ -297,6 +297,7 @@ async fn meetings_decisions_and_assessments_are_closed_world_too(backend: Backen
                     to: Some("23:00".into()),
                     why: "Oro vid stationen".into(),
                     responsible: Some(responsible),
+                    activity: None,
                 },
                 now(),
             )

@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{EffectError, PlaceSeries, bad};
+pub use crate::codes::IndicatorKind;
 use crate::{OrganisationId, PlaceId};
 
 /// Reports of one place, week, organisation, category and grade. `week` is an index
@@ -22,17 +23,6 @@ pub struct WeeklyRow {
     pub category: String,
     pub grade: u8,
     pub count: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IndicatorKind {
-    /// Reports per week at the activity's places.
-    Reports,
-    /// The share of the activity's places' weeks whose highest grade is 4 or more.
-    SevereWeeks,
-    /// The mean grade of the week's reports.
-    MeanGrade,
 }
 
 /// What an indicator counts.
@@ -139,6 +129,7 @@ impl Target {
 }
 
 /// The målvisare's colour.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Colour {
@@ -158,6 +149,7 @@ impl Colour {
 }
 
 /// One week's målvisare: the colour, the values it compares and the rule, in Swedish.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Malvisare {
     pub colour: Colour,

@@ -30,6 +30,7 @@
 //! - **The floor:** the weighted displacement difference (Wheeler and Ratcliffe 2018) is
 //!   computed beside it from the same pre/post counts.
 
+pub mod follow_up;
 pub mod indicator;
 pub mod synthetic;
 
@@ -79,6 +80,7 @@ pub struct EffectInput<'a> {
 }
 
 /// The answer a meeting reads.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
@@ -115,6 +117,7 @@ impl Verdict {
 }
 
 /// A relative change with its 95 % interval: −0.4 is 40 % fewer.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub estimate: f64,
@@ -123,6 +126,7 @@ pub struct Change {
 }
 
 /// Sums before and after the start.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Counts {
     pub before: u32,
@@ -132,6 +136,7 @@ pub struct Counts {
 /// The weighted displacement difference: pre/post counts with a Poisson standard error,
 /// as crime analysts compute it (periods scaled to the same length, the control weighted
 /// to the treated places' baseline).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Wdd {
     /// Reports over the after period, positive for more: treated change minus the
@@ -145,6 +150,7 @@ pub struct Wdd {
 }
 
 /// One group of places against the comparisons.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupEffect {
     pub counts: Counts,
@@ -154,6 +160,7 @@ pub struct GroupEffect {
 }
 
 /// The neighbours' reading.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NeighbourReading {
@@ -178,6 +185,7 @@ impl NeighbourReading {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Neighbours {
     pub effect: GroupEffect,
@@ -185,6 +193,7 @@ pub struct Neighbours {
 }
 
 /// How the interval was found.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IntervalMethod {
@@ -195,6 +204,7 @@ pub enum IntervalMethod {
 }
 
 /// The effect of an effort.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Effect {
     pub treated: GroupEffect,

@@ -110,7 +110,7 @@ fn poisson(rng: &mut fastrand::Rng, mut lambda: f64) -> u32 {
 }
 
 /// A weekly count with mean `mean`, overdispersed by `shape`.
-fn count(rng: &mut fastrand::Rng, mean: f64, shape: f64) -> u32 {
+pub fn count(rng: &mut fastrand::Rng, mean: f64, shape: f64) -> u32 {
     let spread = gamma(rng, shape) / shape;
     poisson(rng, mean * spread)
 }

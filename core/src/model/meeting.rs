@@ -2,7 +2,7 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{DecisionStatus, Deployee, DocKind};
-use crate::ids::{DecisionId, MeetingId, NoteId, OrganisationId, PlaceId, WorkspaceId};
+use crate::ids::{ActivityId, DecisionId, MeetingId, NoteId, OrganisationId, PlaceId, WorkspaceId};
 use crate::model::Reporter;
 use crate::time::Timestamp;
 
@@ -40,6 +40,8 @@ pub struct Decision {
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub why: Text,
     pub responsible: OrganisationId,
+    /// The activity of the activity plan this deployment carries out.
+    pub activity: Option<ActivityId>,
     pub status: DecisionStatus,
     /// Every status change with its note, oldest first.
     pub history: Vec<DecisionStatusChange>,

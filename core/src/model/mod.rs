@@ -1,9 +1,10 @@
 //! The domain. Documents (edited by people, merged as Automerge documents) are
-//! `Observation`, `Decision`, `Meeting` and `Assessment`; the register (places,
+//! `Observation`, `Decision`, `Meeting`, `Assessment`, `Promise` and `Activity`; the register (places,
 //! categories, organisations, workspaces) is managed by the coordinator and synced as
 //! plain rows.
 
 mod assessment;
+mod effort;
 mod meeting;
 mod observation;
 mod projection;
@@ -12,6 +13,7 @@ mod register;
 pub(crate) mod text_serde;
 
 pub use assessment::{AreaGrade, Assessment};
+pub use effort::{Activity, ActivityPeriod, IndicatorSpec, Promise, ReconsiderationEntry};
 pub use meeting::{Decision, DecisionStatusChange, Meeting, Schedule};
 pub use observation::{
     Continuation, Correction, Link, Note, Observation, Position, Reporter, Review,

@@ -10,15 +10,19 @@ use autosurgeon::{ReconcileError, Text, reconcile};
 use uuid::Uuid;
 
 use super::scratch;
-use crate::codes::{AgeGroup, DecisionStatus, Deployee, DocKind, Role, Source, Status, Visibility};
+use crate::codes::{
+    AgeGroup, DecisionStatus, Deployee, DocKind, IndicatorKind, Reconsideration, Role, Source,
+    Status, Visibility,
+};
 use crate::grade::Grade;
 use crate::ids::{
-    AssessmentId, CorrectionId, DecisionId, MeetingId, NoteId, ObservationId, OrganisationId,
-    PlaceId, UserId, WorkspaceId,
+    ActivityId, AssessmentId, CorrectionId, DecisionId, MeetingId, NoteId, ObservationId,
+    OrganisationId, PlaceId, PromiseId, UserId, WorkspaceId,
 };
 use crate::model::{
-    AreaGrade, Assessment, Continuation, Correction, Decision, DecisionStatusChange, Link, Meeting,
-    Note, Observation, Position, Reporter, Review, Schedule,
+    Activity, ActivityPeriod, AreaGrade, Assessment, Continuation, Correction, Decision,
+    DecisionStatusChange, IndicatorSpec, Link, Meeting, Note, Observation, Position, Promise,
+    ReconsiderationEntry, Reporter, Review, Schedule,
 };
 use crate::time::{IsoWeek, Timestamp};
 
@@ -32,6 +36,8 @@ pub(super) fn written(kind: DocKind) -> Result<[AutoCommit; 2], ReconcileError> 
             DocKind::Decision => reconcile(doc, decision(n, at))?,
             DocKind::Meeting => reconcile(doc, meeting(n, at))?,
             DocKind::Assessment => reconcile(doc, assessment(n, at))?,
+            DocKind::Promise => reconcile(doc, promise(n, at))?,
+            DocKind::Activity => reconcile(doc, activity(n, at))?,
         }
     }
     Ok(docs)
@@ -122,6 +128,7 @@ fn decision(n: u8, at: Timestamp) -> Decision {
         },
         why: Text::with_value("varför"),
         responsible: OrganisationId(uuid(n)),
+        activity: Some(ActivityId(uuid(n))),
         status: DecisionStatus::ALL[0],
         history: vec![DecisionStatusChange {
             id: NoteId(uuid(n)),
@@ -162,5 +169,63 @@ fn assessment(n: u8, at: Timestamp) -> Assessment {
         week: IsoWeek::containing(at),
         official: Some(grade.clone()),
         by_organisation: BTreeMap::from([(OrganisationId(uuid(n)), grade)]),
+    }
+}
+
+fn promise(n: u8, at: Timestamp) -> Promise {
+    Promise {
+        kind: DocKind::Promise,
+        id: PromiseId(uuid(n)),
+        workspace: WorkspaceId(uuid(n)),
+        title: "Trygg station".into(),
+        text: Text::with_value("löfte"),
+        from: "2026-01-01".into(),
+        to: "2027-12-31".into(),
+        signed_by: vec!["Namn".into()],
+        areas: vec![PlaceId(uuid(n))],
+        created_by: reporter(n),
+        created_at: at,
+    }
+}
+
+fn activity(n: u8, at: Timestamp) -> Activity {
+    Activity {
+        kind: DocKind::Activity,
+        id: ActivityId(uuid(n)),
+        workspace: WorkspaceId(uuid(n)),
+        title: "Väktare vid stationen".into(),
+        purpose: Text::with_value("syfte"),
+        goal: "mål".into(),
+        places: vec![PlaceId(uuid(n))],
+        period: ActivityPeriod {
+            from: "2026-06-01".into(),
+            to: Some("2026-12-31".into()),
+            weekdays: vec![5],
+            from_time: Some("18:00".into()),
+            to_time: Some("23:00".into()),
+        },
+        responsible: OrganisationId(uuid(n)),
+        responsible_person: "Namn".into(),
+        promise: Some(PromiseId(uuid(n))),
+        indicators: vec![IndicatorSpec {
+            kind: IndicatorKind::ALL[0],
+            categories: vec!["annat".into()],
+            baseline_from: "2026-W10".into(),
+            baseline_to: "2026-W21".into(),
+            target: -0.25,
+            counts_deployed: false,
+        }],
+        comparison: vec![PlaceId(uuid(n))],
+        neighbour_metres: 500,
+        reconsiderations: vec![ReconsiderationEntry {
+            id: NoteId(uuid(n)),
+            outcome: Reconsideration::ALL[0],
+            reason: "skäl".into(),
+            meeting: Some(MeetingId(uuid(n))),
+            by: reporter(n),
+            at,
+        }],
+        created_by: reporter(n),
+        created_at: at,
     }
 }

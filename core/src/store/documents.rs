@@ -237,25 +237,11 @@ pub(super) fn store_checked(
     now: Timestamp,
 ) -> Result<DocKind> {
     let kind = doc.kind()?;
-    let (id, doc_workspace) = match kind {
-        DocKind::Observation => {
-            let observation: crate::model::Observation = doc.read()?;
-            projection::upsert_observation(conn, &observation, now)?;
-            (observation.id.0, observation.workspace)
-        }
-        DocKind::Decision => {
-            let d: crate::model::Decision = doc.read()?;
-            (d.id.0, d.workspace)
-        }
-        DocKind::Meeting => {
-            let m: crate::model::Meeting = doc.read()?;
-            (m.id.0, m.workspace)
-        }
-        DocKind::Assessment => {
-            let a: crate::model::Assessment = doc.read()?;
-            (a.id.0, a.workspace)
-        }
-    };
+    let record = crate::permissions::Record::read(doc)?;
+    if let crate::permissions::Record::Observation(observation) = &record {
+        projection::upsert_observation(conn, observation, now)?;
+    }
+    let (id, doc_workspace) = record.identity();
     if id != *doc_id || doc_workspace != workspace {
         return Err(Error::corrupt(format!(
             "changes for document {doc_id} hold record {id} of workspace {doc_workspace}"

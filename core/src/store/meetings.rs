@@ -11,7 +11,7 @@ use crate::codes::{DecisionStatus, Deployee, DocKind, PlaceKind};
 use crate::doc::Document;
 use crate::error::{Error, Field, Problem, Result, ValidationError};
 use crate::grade::Grade;
-use crate::ids::{DecisionId, MeetingId, NoteId, OrganisationId, PlaceId, WorkspaceId};
+use crate::ids::{ActivityId, DecisionId, MeetingId, NoteId, OrganisationId, PlaceId, WorkspaceId};
 use crate::model::{
     AreaGrade, Assessment, Decision, DecisionStatusChange, Meeting, Reporter, Schedule,
 };
@@ -35,6 +35,9 @@ pub struct DecisionDraft {
     pub to: Option<String>,
     pub why: String,
     pub responsible: Option<OrganisationId>,
+    /// The activity of the activity plan it carries out.
+    #[serde(default)]
+    pub activity: Option<ActivityId>,
 }
 
 impl Store {
@@ -160,6 +163,9 @@ impl Store {
         if let Some(meeting) = draft.meeting {
             self.meeting(meeting)?;
         }
+        if let Some(activity) = draft.activity {
+            self.activity(activity)?;
+        }
         let decision = Decision {
             kind: DocKind::Decision,
             id: DecisionId::new(),
@@ -170,6 +176,7 @@ impl Store {
             schedule,
             why: Text::with_value(why),
             responsible,
+            activity: draft.activity,
             status: DecisionStatus::Planerad,
             history: Vec::new(),
             created_by: me,
@@ -325,7 +332,11 @@ impl Store {
         Ok(me)
     }
 
-    fn read_document<T: Hydrate>(&self, id: uuid::Uuid, what: &'static str) -> Result<T> {
+    pub(super) fn read_document<T: Hydrate>(
+        &self,
+        id: uuid::Uuid,
+        what: &'static str,
+    ) -> Result<T> {
         documents::load(self.conn(), &id, &self.actor)?
             .ok_or_else(|| Error::NotFound {
                 what,
@@ -334,12 +345,16 @@ impl Store {
             .read()
     }
 
-    fn read_all<T: Hydrate>(&self, workspace: WorkspaceId, kind: DocKind) -> Result<Vec<T>> {
+    pub(super) fn read_all<T: Hydrate>(
+        &self,
+        workspace: WorkspaceId,
+        kind: DocKind,
+    ) -> Result<Vec<T>> {
         documents::read_all(self.conn(), &self.actor, workspace, kind)
     }
 
     /// Loads, changes and saves one document as one Automerge change.
-    fn change<T: Hydrate + Reconcile + MeetingRecord>(
+    pub(super) fn change<T: Hydrate + Reconcile + KeptRecord>(
         &mut self,
         id: uuid::Uuid,
         what: &'static str,
@@ -375,13 +390,13 @@ impl Store {
     }
 }
 
-/// A meeting or a decision, as the permission table judges it.
-trait MeetingRecord {
+/// A meeting, a decision, a promise or an activity, as the permission table judges it.
+pub(super) trait KeptRecord {
     fn workspace(&self) -> WorkspaceId;
     fn record(&self) -> Record;
 }
 
-impl MeetingRecord for Meeting {
+impl KeptRecord for Meeting {
     fn workspace(&self) -> WorkspaceId {
         self.workspace
     }
@@ -391,7 +406,7 @@ impl MeetingRecord for Meeting {
     }
 }
 
-impl MeetingRecord for Decision {
+impl KeptRecord for Decision {
     fn workspace(&self) -> WorkspaceId {
         self.workspace
     }
@@ -401,7 +416,7 @@ impl MeetingRecord for Decision {
     }
 }
 
-fn create<T: Reconcile>(
+pub(super) fn create<T: Reconcile>(
     tx: &Connection,
     actor: &automerge::ActorId,
     (workspace, kind, id): (WorkspaceId, DocKind, uuid::Uuid),
@@ -412,7 +427,7 @@ fn create<T: Reconcile>(
     documents::save_created(tx, &id, workspace, kind, &created, now)
 }
 
-fn too_long(field: Field, length: usize, max: usize) -> Error {
+pub(super) fn too_long(field: Field, length: usize, max: usize) -> Error {
     ValidationError::new(field, Problem::TooLong { length, max }).into()
 }
 

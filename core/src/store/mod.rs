@@ -8,6 +8,7 @@
 mod bootstrap;
 mod counts;
 mod documents;
+mod efforts;
 mod filter;
 mod key;
 mod local;
@@ -29,6 +30,7 @@ use crate::model::Identity;
 use crate::sqlite::{checkpoint_once, configure, empty_log};
 
 pub use documents::SizeStats;
+pub use efforts::{ActivityDraft, IndicatorDraft, PromiseDraft};
 pub use key::{MIN_PASSPHRASE, StoreKey, is_encrypted};
 pub use local::Rehomed;
 pub use meetings::DecisionDraft;

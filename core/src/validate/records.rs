@@ -5,7 +5,10 @@
 //! reader sees.
 
 use crate::error::{Field, Problem, ValidationError};
-use crate::model::{Assessment, Decision, Meeting, Observation, Reporter};
+use chrono::NaiveDate;
+
+use crate::model::{Activity, Assessment, Decision, Meeting, Observation, Promise, Reporter};
+use crate::time::IsoWeek;
 
 /// A name: of a person, a device, a place, a category, an organisation, a workspace.
 pub const MAX_NAME: usize = 100;
@@ -25,6 +28,15 @@ pub const MAX_DAYS: usize = 62;
 pub const MAX_HISTORY: usize = 100;
 /// Organisations' own assessments of one area for one week.
 pub const MAX_ASSESSMENTS: usize = 100;
+/// A promise's text.
+pub const MAX_PROMISE_TEXT: usize = 10_000;
+/// Signatories of a promise; places, comparison places and indicators of an activity.
+pub const MAX_SIGNATORIES: usize = 10;
+pub const MAX_PLACES: usize = 100;
+pub const MAX_INDICATORS: usize = 5;
+pub const MAX_CATEGORIES: usize = 30;
+/// An activity's neighbourhood: 10 km is a town, not a neighbourhood.
+pub const MAX_NEIGHBOUR_METRES: u32 = 10_000;
 
 fn err(field: Field, problem: Problem) -> ValidationError {
     ValidationError::new(field, problem)
@@ -115,7 +127,7 @@ pub(crate) fn observation_limits(o: &Observation) -> Result<(), ValidationError>
 }
 
 pub fn check_meeting(m: &Meeting) -> Result<(), ValidationError> {
-    if m.week.parse::<crate::time::IsoWeek>().is_err() {
+    if m.week.parse::<IsoWeek>().is_err() {
         return Err(err(
             Field::Week,
             Problem::Unparseable {
@@ -139,7 +151,7 @@ pub fn check_decision(d: &Decision) -> Result<(), ValidationError> {
         .schedule
         .days
         .iter()
-        .any(|day| chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err());
+        .any(|day| NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err());
     let bad_time = [&d.schedule.from, &d.schedule.to]
         .into_iter()
         .flatten()
@@ -173,6 +185,164 @@ pub fn check_assessment(a: &Assessment) -> Result<(), ValidationError> {
         person(Field::Motivation, &grade.by)?;
     }
     Ok(())
+}
+
+fn date(field: Field, text: &str) -> Result<NaiveDate, ValidationError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        err(
+            field,
+            Problem::Unparseable {
+                value: text.chars().take(40).collect(),
+                expected: "a date such as 2026-06-01".into(),
+            },
+        )
+    })
+}
+
+fn week(field: Field, text: &str) -> Result<IsoWeek, ValidationError> {
+    text.parse::<IsoWeek>().map_err(|_| {
+        err(
+            field,
+            Problem::Unparseable {
+                value: text.chars().take(40).collect(),
+                expected: "an ISO week such as 2026-W10".into(),
+            },
+        )
+    })
+}
+
+fn out_of_range(field: Field, value: impl ToString, allowed: &str) -> ValidationError {
+    err(
+        field,
+        Problem::OutOfRange {
+            value: value.to_string(),
+            allowed: allowed.into(),
+        },
+    )
+}
+
+pub fn check_promise(p: &Promise) -> Result<(), ValidationError> {
+    name(Field::Title, &p.title)?;
+    text(Field::Description, p.text.as_str(), MAX_PROMISE_TEXT)?;
+    let (from, to) = (date(Field::Period, &p.from)?, date(Field::Period, &p.to)?);
+    if to < from {
+        return Err(out_of_range(
+            Field::Period,
+            format!("{} – {}", p.from, p.to),
+            "an end on or after the start",
+        ));
+    }
+    count(Field::Name, p.signed_by.len(), MAX_SIGNATORIES)?;
+    for who in &p.signed_by {
+        line(Field::Name, who, MAX_NAME)?;
+    }
+    if p.areas.is_empty() {
+        return Err(err(Field::Places, Problem::Missing));
+    }
+    count(Field::Places, p.areas.len(), MAX_PLACES)?;
+    person(Field::Name, &p.created_by)
+}
+
+/// An activity's own rules: what can be said of it without the register (the device and
+/// the server also check its places and organisation against the register).
+pub fn check_activity(a: &Activity) -> Result<(), ValidationError> {
+    name(Field::Title, &a.title)?;
+    text(Field::Description, a.purpose.as_str(), MAX_WHY)?;
+    line(Field::Description, &a.goal, MAX_WHY)?;
+    if a.places.is_empty() {
+        return Err(err(Field::Places, Problem::Missing));
+    }
+    count(Field::Places, a.places.len(), MAX_PLACES)?;
+    let from = date(Field::Period, &a.period.from)?;
+    if let Some(to) = &a.period.to
+        && date(Field::Period, to)? < from
+    {
+        return Err(out_of_range(
+            Field::Period,
+            format!("{} – {to}", a.period.from),
+            "an end on or after the start",
+        ));
+    }
+    count(Field::Period, a.period.weekdays.len(), 7)?;
+    if let Some(day) = a.period.weekdays.iter().find(|d| !(1..=7).contains(*d)) {
+        return Err(out_of_range(Field::Period, day, "weekdays 1 (Monday) to 7"));
+    }
+    let times = [&a.period.from_time, &a.period.to_time];
+    if times.iter().any(|t| {
+        t.as_ref()
+            .is_some_and(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").is_err())
+    }) || times[0].is_some() != times[1].is_some()
+    {
+        return Err(err(
+            Field::Period,
+            Problem::Unparseable {
+                value: String::new(),
+                expected: "both times as 18:00, or neither".into(),
+            },
+        ));
+    }
+    line(Field::Name, &a.responsible_person, MAX_NAME)?;
+    if a.indicators.is_empty() {
+        return Err(err(Field::Indicators, Problem::Missing));
+    }
+    count(Field::Indicators, a.indicators.len(), MAX_INDICATORS)?;
+    let started = IsoWeek::containing_date(from);
+    for indicator in &a.indicators {
+        count(Field::Category, indicator.categories.len(), MAX_CATEGORIES)?;
+        for category in &indicator.categories {
+            line(Field::Category, category, MAX_NAME)?;
+        }
+        let (first, last) = (
+            week(Field::Baseline, &indicator.baseline_from)?,
+            week(Field::Baseline, &indicator.baseline_to)?,
+        );
+        if last.key() < first.key() {
+            return Err(out_of_range(
+                Field::Baseline,
+                format!("{first} – {last}"),
+                "a last week on or after the first",
+            ));
+        }
+        if last.key() >= started.key() {
+            return Err(out_of_range(
+                Field::Baseline,
+                format!("{first} – {last}"),
+                &format!("weeks before the activity starts ({started})"),
+            ));
+        }
+        if !indicator.target.is_finite() || indicator.target <= -1.0 || indicator.target > 10.0 {
+            return Err(out_of_range(
+                Field::Target,
+                indicator.target,
+                "a change between -100 % and +1000 %",
+            ));
+        }
+    }
+    count(Field::Comparison, a.comparison.len(), MAX_PLACES)?;
+    if let Some(place) = a.comparison.iter().find(|c| a.places.contains(c)) {
+        return Err(out_of_range(
+            Field::Comparison,
+            place,
+            "places the activity does not work at",
+        ));
+    }
+    if a.neighbour_metres > MAX_NEIGHBOUR_METRES {
+        return Err(out_of_range(
+            Field::Places,
+            a.neighbour_metres,
+            "a neighbourhood of at most 10 000 m",
+        ));
+    }
+    count(
+        Field::Reconsideration,
+        a.reconsiderations.len(),
+        MAX_HISTORY,
+    )?;
+    for r in &a.reconsiderations {
+        text(Field::Reconsideration, &r.reason, MAX_WHY)?;
+        person(Field::Reconsideration, &r.by)?;
+    }
+    person(Field::Name, &a.created_by)
 }
 
 #[cfg(test)]

@@ -35,7 +35,8 @@ pub(super) fn privileged(member: &Member, before: Option<&Record>) -> bool {
             None => true,
             Some(Record::Observation(o)) => o.reporter.user == member.device.user,
             Some(Record::Meeting(_) | Record::Decision(_)) => member.role.in_meeting_group(),
-            Some(Record::Assessment(_)) => false,
+            // Promises and activities are the coordinator's; the group only appends.
+            Some(Record::Assessment(_) | Record::Promise(_) | Record::Activity(_)) => false,
         }
 }
 

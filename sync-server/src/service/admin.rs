@@ -271,6 +271,29 @@ impl Service {
         weeks: u32,
         now: Timestamp,
     ) -> ServiceResult<()> {
+        self.install(demo, reports, weeks, false, now)
+    }
+
+    /// The demo workspace as `install_demo` makes it, with six months of the
+    /// municipality's efforts: two citizen promises and five activities followed up
+    /// (`DemoWorkspace::efforts`).
+    pub fn install_demo_with_efforts(
+        &self,
+        demo: &DemoWorkspace,
+        reports: usize,
+        now: Timestamp,
+    ) -> ServiceResult<()> {
+        self.install(demo, reports, 6, true, now)
+    }
+
+    fn install(
+        &self,
+        demo: &DemoWorkspace,
+        reports: usize,
+        weeks: u32,
+        efforts: bool,
+        now: Timestamp,
+    ) -> ServiceResult<()> {
         self.write(|tx| {
             tx.save_workspace(&demo.workspace)?;
             for org in &demo.organisations {
@@ -321,6 +344,9 @@ impl Service {
         let mut docs: Vec<uuid::Uuid> = recorded.iter().map(|o| o.id.0).collect();
         if reports > 0 {
             docs.extend(demo.meeting_history(&mut scratch, now)?);
+        }
+        if efforts {
+            docs.extend(demo.efforts(&mut scratch, now)?);
         }
         let changes: Vec<WireChange> = docs
             .iter()

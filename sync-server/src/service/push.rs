@@ -26,8 +26,8 @@ use lagesbild_core::sync::wire::{
 };
 use lagesbild_core::validate::{check_observation, records};
 use lagesbild_core::{
-    Assessment, AuditAction, Category, Decision, DocKind, Meeting, Observation, Organisation,
-    OrganisationId, Place, PlaceId, Timestamp, Visibility, WorkspaceId,
+    AuditAction, Category, DocKind, Observation, Organisation, OrganisationId, Place, PlaceId,
+    Timestamp, Visibility, WorkspaceId,
 };
 use uuid::Uuid;
 
@@ -540,12 +540,7 @@ fn load_working(
 }
 
 fn read_record(doc: &Document) -> lagesbild_core::Result<Record> {
-    Ok(match doc.kind()? {
-        DocKind::Observation => Record::Observation(Box::new(doc.read::<Observation>()?)),
-        DocKind::Decision => Record::Decision(Box::new(doc.read::<Decision>()?)),
-        DocKind::Meeting => Record::Meeting(Box::new(doc.read::<Meeting>()?)),
-        DocKind::Assessment => Record::Assessment(Box::new(doc.read::<Assessment>()?)),
-    })
+    Record::read(doc)
 }
 
 impl Service {
@@ -637,12 +632,7 @@ impl Service {
         before: Option<&Record>,
         after: &Record,
     ) -> ServiceResult<Option<PushOutcome>> {
-        let (id, record_workspace) = match after {
-            Record::Observation(o) => (o.id.0, o.workspace),
-            Record::Decision(d) => (d.id.0, d.workspace),
-            Record::Meeting(m) => (m.id.0, m.workspace),
-            Record::Assessment(a) => (a.id.0, a.workspace),
-        };
+        let (id, record_workspace) = after.identity();
         if id != *doc || record_workspace != workspace {
             return Ok(Some(refused(
                 RefusalCode::WrongDocument,
@@ -666,15 +656,7 @@ impl Service {
             Record::Meeting(m) => records::check_meeting(m),
             Record::Decision(d) => {
                 let place = self.place(register, d.place)?;
-                if register.organisations.is_none() {
-                    register.organisations =
-                        Some(self.single(|tx| Ok(tx.organisations(workspace)?))?);
-                }
-                let responsible = register
-                    .organisations
-                    .iter()
-                    .flatten()
-                    .any(|o| o.id == d.responsible);
+                let responsible = self.organisation_known(register, workspace, d.responsible)?;
                 if place.is_none_or(|p| p.workspace != workspace) || !responsible {
                     return Ok(Some(refused(
                         RefusalCode::InvalidRecord,
@@ -684,10 +666,56 @@ impl Service {
                 records::check_decision(d)
             }
             Record::Assessment(a) => records::check_assessment(a),
+            Record::Promise(p) => {
+                for area in &p.areas {
+                    if self
+                        .place(register, *area)?
+                        .is_none_or(|p| p.workspace != workspace)
+                    {
+                        return Ok(Some(refused(
+                            RefusalCode::InvalidRecord,
+                            "the promise's areas are not in the register",
+                        )));
+                    }
+                }
+                records::check_promise(p)
+            }
+            Record::Activity(a) => {
+                for place in a.places.iter().chain(&a.comparison) {
+                    if self
+                        .place(register, *place)?
+                        .is_none_or(|p| p.workspace != workspace)
+                    {
+                        return Ok(Some(refused(
+                            RefusalCode::InvalidRecord,
+                            "the activity's places are not in the register",
+                        )));
+                    }
+                }
+                if !self.organisation_known(register, workspace, a.responsible)? {
+                    return Ok(Some(refused(
+                        RefusalCode::InvalidRecord,
+                        "the activity's responsible organisation is not in the register",
+                    )));
+                }
+                records::check_activity(a)
+            }
         };
         Ok(checked
             .err()
             .map(|e| refused(RefusalCode::InvalidRecord, e.to_string())))
+    }
+
+    fn organisation_known(
+        &self,
+        register: &mut Lookups,
+        workspace: WorkspaceId,
+        id: OrganisationId,
+    ) -> ServiceResult<bool> {
+        if register.organisations.is_none() {
+            register.organisations = Some(self.single(|tx| Ok(tx.organisations(workspace)?))?);
+        }
+        Ok(register.organisations.iter().flatten().any(|o| o.id == id))
     }
 
     fn category(

@@ -1,0 +1,256 @@
+//! Citizen promises and activities on the device: the coordinator keeps them, bad input
+//! is refused naming its field and stores nothing, the deployment group records its
+//! reconsiderations, and the demo's six months follow up the way they were made: the
+//! guards at the terminal worked, the night walks did nothing, the guards at Säby gård
+//! only raised their own company's reports, the station grew worse, and the dialogue at
+//! the beach is too new to tell.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{demo_store, now};
+use lagesbild_core::effect::Verdict;
+use lagesbild_core::store::{ActivityDraft, IndicatorDraft, PromiseDraft};
+use lagesbild_core::{Error, IndicatorKind, Reconsideration, views};
+
+fn draft(org: lagesbild_core::OrganisationId) -> ActivityDraft {
+    ActivityDraft {
+        title: "Väktare vid stationen".into(),
+        purpose: "Färre grupperingar".into(),
+        goal: "25 % färre rapporter".into(),
+        places: vec!["Rönninge station".into()],
+        from: "2026-10-05".into(),
+        to: Some("2026-12-31".into()),
+        weekdays: vec![5, 6],
+        from_time: Some("19:00".into()),
+        to_time: Some("23:00".into()),
+        responsible: Some(org),
+        responsible_person: "Lisa Ek".into(),
+        promise: None,
+        indicators: vec![IndicatorDraft {
+            kind: IndicatorKind::Reports,
+            categories: vec![],
+            baseline_from: None,
+            baseline_to: None,
+            target: "−25 %".into(),
+            counts_deployed: false,
+        }],
+        comparison: vec![],
+        neighbour_metres: None,
+    }
+}
+
+fn field_of(e: Error) -> String {
+    match e {
+        Error::Invalid(v) => v.field.name().to_string(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_activities_are_refused_naming_the_field_and_nothing_is_stored() {
+    let (mut store, demo, _) = demo_store(0);
+    let org = demo.organisations[4].id;
+    let cases: Vec<(&str, ActivityDraft)> = vec![
+        (
+            "places",
+            ActivityDraft {
+                places: vec![],
+                ..draft(org)
+            },
+        ),
+        ("baseline", {
+            let mut d = draft(org);
+            d.indicators[0].baseline_from = Some("2026-W40".into());
+            d.indicators[0].baseline_to = Some("2026-W45".into());
+            d
+        }),
+        ("target", {
+            let mut d = draft(org);
+            d.indicators[0].target = "mycket färre".into();
+            d
+        }),
+        (
+            "comparison",
+            ActivityDraft {
+                comparison: vec!["Rönninge station".into()],
+                ..draft(org)
+            },
+        ),
+        (
+            "comparison",
+            ActivityDraft {
+                places: vec!["Rönninge".into()],
+                comparison: vec!["Rönninge centrum".into()],
+                ..draft(org)
+            },
+        ),
+        (
+            "period",
+            ActivityDraft {
+                from: "5 oktober".into(),
+                ..draft(org)
+            },
+        ),
+        (
+            "indicators",
+            ActivityDraft {
+                indicators: vec![],
+                ..draft(org)
+            },
+        ),
+        (
+            "places",
+            ActivityDraft {
+                places: vec!["Månbasen".into()],
+                ..draft(org)
+            },
+        ),
+    ];
+    for (field, bad) in cases {
+        let refused = store.add_activity(&bad, now()).unwrap_err();
+        assert_eq!(field_of(refused), field, "{bad:?}");
+    }
+    assert!(store.activities().unwrap().is_empty(), "nothing was stored");
+    let made = store.add_activity(&draft(org), now()).unwrap();
+    assert_eq!(made.indicators[0].target, -0.25);
+    assert_eq!(
+        made.indicators[0].baseline_from, "2026-W29",
+        "12 weeks before W41"
+    );
+    assert_eq!(made.indicators[0].baseline_to, "2026-W40");
+    assert_eq!(store.activities().unwrap(), vec![made]);
+}
+
+#[test]
+fn only_the_coordinator_keeps_promises_and_activities_and_the_group_reconsiders() {
+    let (mut coordinator, demo, _) = demo_store(0);
+    let org = demo.organisations[4].id;
+    let promise = coordinator
+        .add_promise(
+            &PromiseDraft {
+                title: "Trygg station".into(),
+                text: "Vi lovar".into(),
+                from: "2026-01-01".into(),
+                to: None,
+                signed_by: vec!["Polischefen".into()],
+                areas: vec!["Rönninge".into()],
+            },
+            now(),
+        )
+        .unwrap();
+    assert_eq!(promise.to, "2027-12-31", "two years by default");
+    let activity = coordinator
+        .add_activity(
+            &ActivityDraft {
+                promise: Some(promise.id),
+                ..draft(org)
+            },
+            now(),
+        )
+        .unwrap();
+    for person in [1, 3, 4] {
+        let mut other = common::second_store(&demo, person);
+        assert!(matches!(
+            other.add_activity(&draft(org), now()),
+            Err(Error::Forbidden(_))
+        ));
+    }
+    let reconsidered = coordinator
+        .reconsider(
+            activity.id,
+            Reconsideration::Andras,
+            "Flytta till lördagar",
+            None,
+            now(),
+        )
+        .unwrap();
+    assert_eq!(reconsidered.reconsiderations.len(), 1);
+    assert_eq!(
+        reconsidered.reconsiderations[0].reason,
+        "Flytta till lördagar"
+    );
+    assert_eq!(
+        field_of(
+            coordinator
+                .reconsider(activity.id, Reconsideration::Fortsatt, "  ", None, now())
+                .unwrap_err()
+        ),
+        "reconsideration"
+    );
+    let edited = coordinator
+        .edit_activity(
+            activity.id,
+            &ActivityDraft {
+                title: "Väktare vid stationen, lördagar".into(),
+                ..draft(org)
+            },
+            now(),
+        )
+        .unwrap();
+    assert_eq!(edited.title, "Väktare vid stationen, lördagar");
+    assert_eq!(
+        edited.reconsiderations, reconsidered.reconsiderations,
+        "history stays"
+    );
+}
+
+#[test]
+fn the_demo_shows_an_effort_that_worked_one_that_did_nothing_and_the_reporting_trap() {
+    // Whatever the day and hour the demo is made.
+    for hours in [0, 30, 61, 100, 131, 150, 170, 24 * 7 * 5 + 13] {
+        let now =
+            lagesbild_core::Timestamp::from_millis(now().millis() + hours * 3_600_000).unwrap();
+        the_demo_at(now);
+    }
+}
+
+fn the_demo_at(now: lagesbild_core::Timestamp) {
+    let (mut store, demo, identity) = demo_store(0);
+    // As the server's demo has it: six weeks of the lägesbild's reports on top.
+    store
+        .record_many(identity.workspace, &demo.reports(300, 6, now, 48), now)
+        .unwrap();
+    demo.efforts(&mut store, now).unwrap();
+    let efforts = views::efforts(&store, now).unwrap();
+    assert_eq!(efforts.promises.len(), 2);
+    assert_eq!(efforts.activities.len(), 5);
+    let verdict = |title: &str| {
+        let a = efforts
+            .activities
+            .iter()
+            .find(|a| a.activity.title.starts_with(title))
+            .unwrap();
+        let effect = a.follow_up.effect.as_ref().unwrap();
+        (effect.treated.verdict.clone(), a)
+    };
+    let (terminal, view) = verdict("Väktare vid bussterminalen");
+    assert_eq!(terminal, Verdict::TydligMinskning, "{now}: {view:#?}");
+    assert!(view.excluded.iter().any(|o| o.contains("Centrumvakterna")));
+    let (walks, view) = verdict("Nattvandring");
+    assert!(
+        matches!(walks, Verdict::IngenSakerSkillnad { .. }),
+        "{now}: {view:#?}"
+    );
+    assert!(
+        view.follow_up
+            .reconsider
+            .iter()
+            .any(|r| r.contains("perioden är slut")),
+        "{:?}",
+        view.follow_up.reconsider
+    );
+    let (saby, view) = verdict("Kommunvakt");
+    assert!(
+        matches!(saby, Verdict::IngenSakerSkillnad { .. }),
+        "{now}: {view:#?}"
+    );
+    let (station, view) = verdict("Fältare vid Rönninge");
+    assert_eq!(station, Verdict::TydligOkning, "{now}: {view:#?}");
+    assert!(!view.follow_up.reconsider.is_empty());
+    let (beach, view) = verdict("Dialog");
+    assert!(
+        matches!(beach, Verdict::ForLiteUnderlag { .. }),
+        "{now}: {view:#?}"
+    );
+}
