@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::{Result, anyhow, bail};
-use lagesbild_core::effect::follow_up::FollowUp;
+use lagesbild_core::effect::follow_up::ActivityFollowUp;
 use lagesbild_core::effect::{Effect, GroupEffect};
 use lagesbild_core::inert::terminal_line;
 use lagesbild_core::store::{ActivityDraft, IndicatorDraft, PromiseDraft};
@@ -233,7 +233,7 @@ fn activity_draft(store: &Store, args: &ActivityArgs) -> Result<ActivityDraft> {
     })
 }
 
-fn verdict_word(f: &FollowUp) -> String {
+fn verdict_word(f: &ActivityFollowUp) -> String {
     match (&f.effect, &f.not_measured) {
         (Some(e), _) => match &e.treated.verdict {
             lagesbild_core::effect::Verdict::TydligMinskning => "tydlig minskning".into(),

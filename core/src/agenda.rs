@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 use crate::codes::{DecisionStatus, PlaceKind};
 use crate::error::Result;
 use crate::grade::Grade;
-use crate::ids::{OrganisationId, PlaceId};
+use crate::ids::{ActivityId, OrganisationId, PlaceId};
 use crate::lagesbild::{Lagesbild, Summary};
-use crate::model::{AreaGrade, Assessment, Decision, Meeting, Organisation, Place};
+use crate::model::{
+    AreaGrade, Assessment, Decision, Meeting, Organisation, Place, ReconsiderationEntry,
+};
 use crate::time::IsoWeek;
 
 /// How many weeks before a decision its follow-up compares with.
@@ -97,6 +99,24 @@ pub struct Agenda {
     /// Decisions made this week.
     pub decisions: Vec<Decision>,
     pub areas: Vec<AreaView>,
+    /// Att ompröva: activities the meeting should reconsider, and those it reconsidered
+    /// this week with what it decided.
+    pub to_reconsider: Vec<ToReconsider>,
+}
+
+/// An activity on the agenda's "Att ompröva".
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToReconsider {
+    pub activity: ActivityId,
+    pub title: String,
+    /// Why, in Swedish (a red målvisare, a clear increase, no clear difference after its
+    /// period); empty once reconsidered.
+    pub reasons: Vec<String>,
+    /// The effect's verdict in words, when measured.
+    pub verdict: Option<String>,
+    /// What the meeting decided about it this week.
+    pub reconsidered: Vec<ReconsiderationEntry>,
 }
 
 impl AgendaReason {
@@ -256,6 +276,7 @@ pub fn build(input: AgendaInput<'_>, series: &mut Series<'_>) -> Result<Agenda> 
         follow_ups,
         decisions,
         areas,
+        to_reconsider: Vec::new(),
     })
 }
 

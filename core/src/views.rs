@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::agenda::{self, Agenda, AgendaInput};
-use crate::effect::follow_up::{self, FollowUp, FollowUpInput};
+use crate::effect::follow_up::{self, ActivityFollowUp, FollowUpInput};
 use crate::effect::indicator::{Indicator, IndicatorKind};
 use crate::effect::{self, Effect, EffectInput, PlaceSeries};
 use crate::error::{Field, Problem, Result, ValidationError};
@@ -38,8 +38,9 @@ pub fn lagesbild(
     ))
 }
 
-/// The agenda of the meeting about `week`, in the workspace the device records in.
-pub fn agenda(store: &Store, week: IsoWeek) -> Result<Agenda> {
+/// The agenda of the meeting about `week`, in the workspace the device records in, with
+/// the activities to reconsider as they stand at `now` (or the week's end, if earlier).
+pub fn agenda(store: &Store, week: IsoWeek, now: Timestamp) -> Result<Agenda> {
     let workspace = store.require_identity()?.workspace;
     let picture = lagesbild(store, workspace, week, &ObservationFilter::default())?;
     let input = AgendaInput {
@@ -51,9 +52,35 @@ pub fn agenda(store: &Store, week: IsoWeek) -> Result<Agenda> {
         assessments: store.assessments(week)?,
         meetings: store.meetings(Some(week))?,
     };
-    agenda::build(input, &mut |place, first, last| {
+    let mut agenda = agenda::build(input, &mut |place, first, last| {
         store.place_weeks(place, first, last)
-    })
+    })?;
+    let (monday, next_monday) = week.bounds();
+    let at = std::cmp::min(now, next_monday);
+    for view in efforts(store, at)?.activities {
+        let reconsidered: Vec<_> = view
+            .activity
+            .reconsiderations
+            .iter()
+            .filter(|r| r.at >= monday && r.at < next_monday)
+            .cloned()
+            .collect();
+        if view.follow_up.reconsider.is_empty() && reconsidered.is_empty() {
+            continue;
+        }
+        agenda.to_reconsider.push(agenda::ToReconsider {
+            activity: view.activity.id,
+            title: view.activity.title.clone(),
+            reasons: view.follow_up.reconsider.clone(),
+            verdict: view
+                .follow_up
+                .effect
+                .as_ref()
+                .map(|e| e.treated.verdict.label()),
+            reconsidered,
+        });
+    }
+    Ok(agenda)
 }
 
 /// The lägesrapport from `from` up to (not including) `until`, dates in Swedish time.
@@ -92,12 +119,35 @@ fn period(store: &Store, span: &Span, now: Timestamp) -> Result<PeriodReport> {
         decisions: store.decisions()?,
         reports: store.period_rows(workspace, span.previous_start, span.start, span.stop)?,
     };
-    report::build(
+    let mut report = report::build(
         span,
         input,
         &mut |place, first, last| store.place_weeks(place, first, last),
         now,
-    )
+    )?;
+    // The activities as they stood when the period ended.
+    let at = std::cmp::min(now, span.stop);
+    for view in efforts(store, at)?.activities {
+        let f = view.follow_up;
+        report.efforts.push(report::EffortOutcome {
+            promise: view.promise,
+            activity: view.activity.title.clone(),
+            responsible: view.responsible,
+            status: f.status,
+            malvisare: f.indicators.first().and_then(|i| i.malvisare.clone()),
+            verdict: f.effect.as_ref().map(|e| e.treated.verdict.clone()),
+            not_measured: f.not_measured.clone(),
+            change: f.effect.as_ref().and_then(|e| e.treated.change),
+            counts: f.effect.as_ref().map(|e| e.treated.counts),
+            reconsiderations: view
+                .activity
+                .reconsiderations
+                .into_iter()
+                .filter(|r| r.at >= span.start && r.at < span.stop)
+                .collect(),
+        });
+    }
+    Ok(report)
 }
 
 /// Places within this distance of a decision's place are its neighbours: their own
@@ -216,7 +266,7 @@ pub struct ActivityView {
     pub excluded: Vec<String>,
     /// Its decisions (deployments), newest first.
     pub decisions: Vec<Decision>,
-    pub follow_up: FollowUp,
+    pub follow_up: ActivityFollowUp,
 }
 
 /// The citizen promises with their activities, each followed up: the *Insatser* view,

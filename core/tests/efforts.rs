@@ -254,3 +254,139 @@ fn the_demo_at(now: lagesbild_core::Timestamp) {
         "{now}: {view:#?}"
     );
 }
+
+/// "Att ompröva" on the meeting's agenda: the activities whose målvisare is red, whose
+/// effect is a clear increase, or that still show no clear difference after their
+/// period; once the meeting decides, the decision stays on the week's agenda with its
+/// reason and the activity keeps it.
+#[test]
+fn the_agenda_brings_up_what_to_reconsider_and_keeps_what_the_meeting_decided() {
+    let (mut store, demo, _) = demo_store(0);
+    demo.efforts(&mut store, now()).unwrap();
+    let week = now().week();
+    let agenda = views::agenda(&store, week, now()).unwrap();
+    let titles: Vec<&str> = agenda
+        .to_reconsider
+        .iter()
+        .map(|r| r.title.as_str())
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.starts_with("Fältare vid Rönninge")),
+        "{titles:?}"
+    );
+    assert!(
+        titles.iter().any(|t| t.starts_with("Nattvandring")),
+        "{titles:?}"
+    );
+    assert!(
+        !titles
+            .iter()
+            .any(|t| t.starts_with("Väktare vid bussterminalen")),
+        "{titles:?}"
+    );
+    let station = agenda
+        .to_reconsider
+        .iter()
+        .find(|r| r.title.starts_with("Fältare"))
+        .unwrap();
+    assert!(
+        station.reasons.iter().any(|r| r.contains("tydlig ökning")),
+        "{station:?}"
+    );
+    store
+        .reconsider(
+            station.activity,
+            Reconsideration::Avslutas,
+            "Fler rapporter trots fältarna; polisen tar över fredagarna",
+            None,
+            now(),
+        )
+        .unwrap();
+    let after = views::agenda(&store, week, now()).unwrap();
+    let decided = after
+        .to_reconsider
+        .iter()
+        .find(|r| r.activity == station.activity)
+        .unwrap();
+    assert!(decided.reasons.is_empty(), "decided: {decided:?}");
+    assert_eq!(decided.reconsidered[0].outcome, Reconsideration::Avslutas);
+    assert!(decided.reconsidered[0].reason.contains("polisen tar över"));
+    let view = views::activity(&store, station.activity, now()).unwrap();
+    assert_eq!(
+        view.follow_up.status,
+        lagesbild_core::effect::follow_up::ActivityStatus::Avslutad
+    );
+}
+
+/// The lägesrapport carries every activity: status, målvisare, the verdict with its
+/// interval and the period's reconsiderations; the politicians' version the same
+/// without counts or names, and without the reason a verdict of too little data gives
+/// (it names counts).
+#[test]
+fn the_report_and_the_politicians_version_carry_the_activities() {
+    let (mut store, demo, identity) = demo_store(0);
+    store
+        .record_many(identity.workspace, &demo.reports(300, 6, now(), 48), now())
+        .unwrap();
+    demo.efforts(&mut store, now()).unwrap();
+    let terminal = store
+        .activities()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.title.starts_with("Väktare vid bussterminalen"))
+        .unwrap();
+    store
+        .reconsider(
+            terminal.id,
+            Reconsideration::Fortsatt,
+            "Det fungerar",
+            None,
+            now(),
+        )
+        .unwrap();
+    let (from, until) = ("2026-11-01", "2026-12-01");
+    let report = views::period_report(&store, from, until, now()).unwrap();
+    assert_eq!(report.efforts.len(), 5);
+    let line = report
+        .efforts
+        .iter()
+        .find(|e| e.activity == terminal.title)
+        .unwrap();
+    assert_eq!(line.verdict, Some(Verdict::TydligMinskning));
+    assert!(line.counts.is_some());
+    assert_eq!(line.reconsiderations.len(), 1, "only the period's");
+    let html = report.html(lagesbild_core::Lang::Sv);
+    assert!(html.contains("Medborgarlöften och insatser"), "{html}");
+    assert!(html.contains("tydlig minskning"));
+    assert!(html.contains("Det fungerar"));
+    let csv = report.csv(lagesbild_core::Lang::Sv);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let widths: std::collections::BTreeSet<usize> =
+        reader.records().map(|r| r.unwrap().len()).collect();
+    assert_eq!(widths.len(), 1, "every row as wide as the header");
+    assert_eq!(csv.lines().filter(|l| l.starts_with("effort,")).count(), 5);
+
+    let politicians = views::politicians_report(&store, from, until, now()).unwrap();
+    let published = politicians
+        .efforts
+        .iter()
+        .find(|e| e.activity == terminal.title)
+        .unwrap();
+    assert_eq!(published.verdict, Some(Verdict::TydligMinskning));
+    assert!(published.change.unwrap().high < 0.0);
+    let beach = politicians
+        .efforts
+        .iter()
+        .find(|e| e.activity.starts_with("Dialog"))
+        .unwrap();
+    assert_eq!(
+        beach.verdict,
+        Some(Verdict::ForLiteUnderlag { why: String::new() })
+    );
+    let json = serde_json::to_string(&politicians).unwrap();
+    assert!(!json.contains("\"counts\""), "no counts of an activity");
+    let coordinator = &demo.people[0].name;
+    let html = politicians.html(lagesbild_core::Lang::Sv);
+    assert!(!html.contains(coordinator.as_str()), "no names of people");
+    assert!(html.contains("tydlig minskning"));
+}

@@ -190,7 +190,7 @@ fn the_agenda_holds_new_worse_and_still_high_places_and_follows_up_decisions() {
         )
         .unwrap();
 
-    let agenda = views::agenda(&store, w).unwrap();
+    let agenda = views::agenda(&store, w, now()).unwrap();
     let reasons: Vec<(String, AgendaReason)> = agenda
         .items
         .iter()
@@ -271,7 +271,7 @@ fn the_official_assessment_stands_beside_the_reports_and_each_organisations_view
         .receive(me.workspace, own.id.as_uuid(), &changes, now)
         .unwrap();
 
-    let agenda = views::agenda(&coordinator, w).unwrap();
+    let agenda = views::agenda(&coordinator, w, now).unwrap();
     let view = agenda.areas.iter().find(|a| a.area == area).unwrap();
     assert_eq!(view.implied_highest, Some(Grade::Allvarligt));
     assert_eq!(view.official.as_ref().unwrap().grade, Grade::Forhojt);
@@ -415,5 +415,5 @@ fn two_laptops_that_both_start_the_meeting_offline_keep_both() {
         ["A:s anteckningar\n", "B:s anteckningar\n"],
         "neither is lost"
     );
-    assert_eq!(views::agenda(&a, w).unwrap().meetings.len(), 2);
+    assert_eq!(views::agenda(&a, w, now()).unwrap().meetings.len(), 2);
 }

@@ -111,6 +111,9 @@ fn declarations() -> BTreeMap<String, String> {
         Meeting,
         DecisionDraft,
         DecisionStatus,
+        lagesbild_core::views::Efforts,
+        lagesbild_core::store::ActivityDraft,
+        lagesbild_core::store::PromiseDraft,
         lagesbild_core::sync::wire::RegisterChange,
         lagesbild_core::sync::wire::People,
         lagesbild_core::sync::wire::AdminChange,
@@ -133,6 +136,8 @@ fn declarations() -> BTreeMap<String, String> {
         Deployee,
         DecisionStatus,
         DocKind,
+        lagesbild_core::IndicatorKind,
+        lagesbild_core::Reconsideration,
         AuditAction,
     );
     collector.decls

@@ -4,16 +4,16 @@
 use lagesbild_core::agenda::Agenda;
 use lagesbild_core::exchange;
 use lagesbild_core::lagesbild::Lagesbild;
-use lagesbild_core::store::RefusedChange;
+use lagesbild_core::store::{ActivityDraft, PromiseDraft, RefusedChange};
 use lagesbild_core::sync::engine::{SyncStatus, TransportError};
 use lagesbild_core::sync::wire::{Membership, RegisterChange};
 use lagesbild_core::time::{local_midnight, parse_day};
 use lagesbild_core::views;
 use lagesbild_core::{
-    Assessment, Category, Decision, DecisionDraft, DecisionId, DecisionStatus, Grade, Identity,
-    IsoWeek, Lang, ListQuery, Meeting, MeetingId, Observation, ObservationDraft, ObservationFilter,
-    ObservationId, ObservationPatch, ObservationRow, Organisation, Place, PlaceId, Position,
-    Workspace,
+    Activity, ActivityId, Assessment, Category, Decision, DecisionDraft, DecisionId,
+    DecisionStatus, Grade, Identity, IsoWeek, Lang, ListQuery, Meeting, MeetingId, Observation,
+    ObservationDraft, ObservationFilter, ObservationId, ObservationPatch, ObservationRow,
+    Organisation, Place, PlaceId, Position, Promise, Reconsideration, Workspace,
 };
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
@@ -274,7 +274,7 @@ fn parse_week(week: Option<String>) -> CommandResult<IsoWeek> {
 #[tauri::command]
 pub async fn agenda(state: State<'_, AppState>, week: Option<String>) -> CommandResult<Agenda> {
     let week = parse_week(week)?;
-    Ok(views::agenda(&state.store(), week)?)
+    Ok(views::agenda(&state.store(), week, now())?)
 }
 
 #[tauri::command]
@@ -314,6 +314,49 @@ pub async fn set_decision_status(
     note: String,
 ) -> CommandResult<Decision> {
     state.change(|store| store.set_decision_status(id, status, &note, now()))
+}
+
+/// The citizen promises and the activity plan, each activity followed up.
+#[tauri::command]
+pub async fn efforts(state: State<'_, AppState>) -> CommandResult<views::Efforts> {
+    Ok(views::efforts(&state.store(), now())?)
+}
+
+#[tauri::command]
+pub async fn add_promise(
+    state: State<'_, AppState>,
+    draft: PromiseDraft,
+) -> CommandResult<Promise> {
+    state.change(|store| store.add_promise(&draft, now()))
+}
+
+#[tauri::command]
+pub async fn add_activity(
+    state: State<'_, AppState>,
+    draft: ActivityDraft,
+) -> CommandResult<Activity> {
+    state.change(|store| store.add_activity(&draft, now()))
+}
+
+#[tauri::command]
+pub async fn edit_activity(
+    state: State<'_, AppState>,
+    id: ActivityId,
+    draft: ActivityDraft,
+) -> CommandResult<Activity> {
+    state.change(|store| store.edit_activity(id, &draft, now()))
+}
+
+/// The deployment group's reconsideration of an activity, at a meeting or not.
+#[tauri::command]
+pub async fn reconsider(
+    state: State<'_, AppState>,
+    id: ActivityId,
+    outcome: Reconsideration,
+    reason: String,
+    meeting: Option<MeetingId>,
+) -> CommandResult<Activity> {
+    state.change(|store| store.reconsider(id, outcome, &reason, meeting, now()))
 }
 
 /// Sets an area's official assessment for a week, or this organisation's own.

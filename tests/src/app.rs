@@ -167,11 +167,25 @@ pub struct Demo {
 impl Demo {
     /// The demo workspace `name` with `reports` reports over the last six weeks.
     pub async fn start(name: &str, reports: usize) -> Demo {
+        Demo::starting(name, reports, false).await
+    }
+
+    /// The same with six months of the demo's promises and activities, as
+    /// `./scripts/run` shows them.
+    pub async fn start_with_efforts(name: &str, reports: usize) -> Demo {
+        Demo::starting(name, reports, true).await
+    }
+
+    async fn starting(name: &str, reports: usize, efforts: bool) -> Demo {
         let display = Display::start();
         let dir = tempfile::tempdir().expect("a temporary directory");
         let server = crate::TestServer::start(&dir.path().join("server.sqlite3")).await;
         let workspace = lagesbild_core::demo::workspace(name);
-        let codes = server.install_demo(&workspace, reports);
+        let codes = if efforts {
+            server.install_demo_with_efforts(&workspace, reports)
+        } else {
+            server.install_demo(&workspace, reports)
+        };
         Demo {
             display,
             server,

@@ -304,8 +304,24 @@ impl TestServer {
 
     /// Installs a demo workspace and returns an enrolment code per demo person.
     pub fn install_demo(&self, demo: &DemoWorkspace, reports: usize) -> Vec<String> {
+        self.install(demo, reports, false)
+    }
+
+    /// The demo workspace with six months of its promises and activities
+    /// (`DemoWorkspace::efforts`), as `lagesbild-sync demo` makes it.
+    pub fn install_demo_with_efforts(&self, demo: &DemoWorkspace, reports: usize) -> Vec<String> {
+        self.install(demo, reports, true)
+    }
+
+    fn install(&self, demo: &DemoWorkspace, reports: usize, efforts: bool) -> Vec<String> {
         self.call(|service| {
-            service.install_demo(demo, reports, now()).unwrap();
+            if efforts {
+                service
+                    .install_demo_with_efforts(demo, reports, now())
+                    .unwrap();
+            } else {
+                service.install_demo(demo, reports, now()).unwrap();
+            }
             demo.people
                 .iter()
                 .map(|p| {

@@ -18,6 +18,10 @@ async fn open(app: &App, screen: &str) {
         "map" => ("picture", "[data-testid=map-place]"),
         "mine" => ("mine", "[data-testid=tab-mine][aria-current=page]"),
         "meeting" => ("meeting", "[data-testid=agenda]"),
+        "efforts" => (
+            "efforts",
+            "[data-testid=activity] [data-testid=effort-chart]",
+        ),
         "review" => ("review", "[data-testid=tab-review][aria-current=page]"),
         "reports" => ("reports", "[data-testid=tab-reports][aria-current=page]"),
         "register" => ("register", "[data-testid=register-place]"),
@@ -35,7 +39,7 @@ async fn open(app: &App, screen: &str) {
 
 lagesbild_tests::app_test! {
 async fn every_screen_at_three_sizes_in_both_themes_passes_axe() {
-    let demo = Demo::start("Skärmar", 300).await;
+    let demo = Demo::start_with_efforts("Skärmar", 300).await;
     // The coordinator sees every screen.
     let app = demo.app(Person::Coordinator).open().await;
     // A device before enrolment shows the enrolment screen.
@@ -48,6 +52,7 @@ async fn every_screen_at_three_sizes_in_both_themes_passes_axe() {
         "map",
         "mine",
         "meeting",
+        "efforts",
         "review",
         "reports",
         "register",

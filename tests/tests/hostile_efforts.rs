@@ -104,7 +104,9 @@ async fn only_the_coordinator_keeps_the_activity_plan_and_the_group_appends(back
         "{made:?}"
     );
     let renamed = police
-        .push_one(forged(&police, activity.id.0, |a| a.title = "Polisens insats".into()))
+        .push_one(forged(&police, activity.id.0, |a| {
+            a.title = "Polisens insats".into()
+        }))
         .await;
     assert!(
         matches!(&renamed, PushOutcome::Refused { code: RefusalCode::ForbiddenField, message } if message.contains("title")),
@@ -121,25 +123,38 @@ async fn only_the_coordinator_keeps_the_activity_plan_and_the_group_appends(back
     // a night walker (not in the group) does not reconsider.
     field_worker
         .store()
-        .reconsider(activity.id, Reconsideration::Andras, "Flytta till lördagar", None, now())
+        .reconsider(
+            activity.id,
+            Reconsideration::Andras,
+            "Flytta till lördagar",
+            None,
+            now(),
+        )
         .unwrap();
     let status = field_worker.sync().await;
     assert_eq!(status.refused, 0, "{status:?}");
     let someone_else = coordinator.store().require_identity().unwrap().reporter();
     let forged_author = police
         .push_one(forged(&police, activity.id.0, |a| {
-            a.reconsiderations.push(lagesbild_core::ReconsiderationEntry {
-                id: lagesbild_core::NoteId::new(),
-                outcome: Reconsideration::Avslutas,
-                reason: "Stoppa".into(),
-                meeting: None,
-                by: someone_else,
-                at: now(),
-            })
+            a.reconsiderations
+                .push(lagesbild_core::ReconsiderationEntry {
+                    id: lagesbild_core::NoteId::new(),
+                    outcome: Reconsideration::Avslutas,
+                    reason: "Stoppa".into(),
+                    meeting: None,
+                    by: someone_else,
+                    at: now(),
+                })
         }))
         .await;
     assert!(
-        matches!(&forged_author, PushOutcome::Refused { code: RefusalCode::WrongAuthor, .. }),
+        matches!(
+            &forged_author,
+            PushOutcome::Refused {
+                code: RefusalCode::WrongAuthor,
+                ..
+            }
+        ),
         "{forged_author:?}"
     );
     assert!(matches!(

@@ -61,7 +61,7 @@ pub struct IndicatorFollowUp {
 /// An activity followed up.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FollowUp {
+pub struct ActivityFollowUp {
     pub status: ActivityStatus,
     /// The weeks shown, oldest first; the activity starts at `weeks[start]` (or after
     /// them, when `start == weeks.len()`).
@@ -254,7 +254,10 @@ fn scaled(line: &[f64], reference: &[f64], start: usize) -> Vec<f64> {
 }
 
 /// The activity followed up over the weeks from `input.first` to `weeks_of`'s last.
-pub fn follow_up(activity: &Activity, input: &FollowUpInput<'_>) -> Result<FollowUp, EffectError> {
+pub fn follow_up(
+    activity: &Activity,
+    input: &FollowUpInput<'_>,
+) -> Result<ActivityFollowUp, EffectError> {
     if activity.places.is_empty() {
         return Err(bad("places", "the activity has no places"));
     }
@@ -377,7 +380,7 @@ pub fn follow_up(activity: &Activity, input: &FollowUpInput<'_>) -> Result<Follo
     let status = status(activity, input.now);
     let reconsider =
         reasons_to_reconsider(activity, status, &indicators, effect.as_ref(), input.now);
-    Ok(FollowUp {
+    Ok(ActivityFollowUp {
         status,
         start,
         places: treated_ids,

@@ -17,10 +17,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::agenda::{Series, WeekPoint, before_after};
 use crate::codes::{DecisionStatus, Deployee, PlaceKind};
+use crate::effect::follow_up::ActivityStatus;
+use crate::effect::indicator::Malvisare;
+use crate::effect::{Change, Counts, Verdict};
 use crate::error::{Field, Problem, Result, ValidationError};
 use crate::grade::Grade;
 use crate::ids::PlaceId;
-use crate::model::{Category, Decision, Organisation, Place};
+use crate::model::{Category, Decision, Organisation, Place, ReconsiderationEntry};
 use crate::time::{IsoWeek, Timestamp, local_midnight as midnight, parse_day};
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -73,6 +76,30 @@ pub struct PeriodReport {
     pub areas: Vec<PeriodRow>,
     pub categories: Vec<PeriodRow>,
     pub decisions: Vec<DecisionOutcome>,
+    /// Each activity of the plan as it stood at the period's end, with the meeting's
+    /// reconsiderations of the period.
+    #[serde(default)]
+    pub efforts: Vec<EffortOutcome>,
+}
+
+/// An activity in the lägesrapport: its status, målvisare and effect at the period's
+/// end, and what the meeting decided about it during the period.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffortOutcome {
+    pub promise: Option<String>,
+    pub activity: String,
+    pub responsible: String,
+    pub status: ActivityStatus,
+    /// The first indicator's målvisare, with its rule.
+    pub malvisare: Option<Malvisare>,
+    /// `None` when the effect could not be measured yet (`not_measured` says why).
+    pub verdict: Option<Verdict>,
+    pub not_measured: Option<String>,
+    pub change: Option<Change>,
+    /// Reports at its places before and after its start, as the effect counted them.
+    pub counts: Option<Counts>,
+    pub reconsiderations: Vec<ReconsiderationEntry>,
 }
 
 /// A period of whole days in Swedish time: `from` up to (not including) `until`.
@@ -416,6 +443,7 @@ pub fn build(
         areas: finish(areas),
         categories: finish(cats),
         decisions,
+        efforts: Vec::new(),
     })
 }
 

@@ -63,8 +63,64 @@ pub struct PoliticiansReport {
     pub areas: Vec<PublishedRow>,
     pub categories: Vec<PublishedRow>,
     pub decisions: Vec<PublishedDecision>,
+    /// The activities: status, målvisare, verdict and relative change with its interval,
+    /// the period's reconsiderations; no counts, and no names of people.
+    #[serde(default)]
+    pub efforts: Vec<PublishedEffort>,
     /// How many counts are suppressed, the period before's included.
     pub suppressed: u32,
+}
+
+/// An activity as it may leave the collaboration. A verdict is published where its
+/// counts are not: an effect is only estimated from at least 20 reports before its start
+/// and 40 in all, and the change is relative, so it singles no one out; the counts
+/// themselves would be finer than the tables they could be checked against, and are
+/// left out. *För lite underlag* is published without its reason, which names counts.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishedEffort {
+    pub promise: Option<String>,
+    pub activity: String,
+    pub responsible: String,
+    pub status: crate::effect::follow_up::ActivityStatus,
+    pub malvisare: Option<crate::effect::indicator::Colour>,
+    pub verdict: Option<crate::effect::Verdict>,
+    pub change: Option<crate::effect::Change>,
+    /// What the meeting decided, when, and why.
+    pub reconsiderations: Vec<PublishedReconsideration>,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishedReconsideration {
+    pub outcome: crate::codes::Reconsideration,
+    pub date: String,
+    pub reason: String,
+}
+
+fn published_effort(e: &super::EffortOutcome) -> PublishedEffort {
+    use crate::effect::Verdict;
+    PublishedEffort {
+        promise: e.promise.clone(),
+        activity: e.activity.clone(),
+        responsible: e.responsible.clone(),
+        status: e.status,
+        malvisare: e.malvisare.as_ref().map(|m| m.colour),
+        verdict: e.verdict.clone().map(|v| match v {
+            Verdict::ForLiteUnderlag { .. } => Verdict::ForLiteUnderlag { why: String::new() },
+            other => other,
+        }),
+        change: e.change,
+        reconsiderations: e
+            .reconsiderations
+            .iter()
+            .map(|r| PublishedReconsideration {
+                outcome: r.outcome,
+                date: r.at.local_date().to_string(),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// Where each count of a report sits in its network.
@@ -200,6 +256,7 @@ impl PeriodReport {
             areas,
             categories,
             decisions: self.decisions.iter().map(published_decision).collect(),
+            efforts: self.efforts.iter().map(published_effort).collect(),
             suppressed: u32::try_from(suppressed).unwrap_or(u32::MAX),
         }
     }

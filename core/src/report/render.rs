@@ -10,6 +10,10 @@ use super::politicians::{PoliticiansReport, Published};
 use super::{PeriodReport, PeriodRow};
 use crate::Lang;
 use crate::agenda::WeekPoint;
+use crate::codes::Reconsideration;
+use crate::effect::follow_up::ActivityStatus;
+use crate::effect::indicator::Colour;
+use crate::effect::{Change, Verdict};
 use crate::grade::Grade;
 use crate::time::IsoWeek;
 
@@ -74,6 +78,21 @@ struct Decision {
     counts: Option<String>,
 }
 
+/// An activity's line in the report.
+struct Effort {
+    activity: String,
+    promise: Option<String>,
+    responsible: String,
+    status: String,
+    malvisare: String,
+    verdict: String,
+    /// The relative change and its interval, in per cent.
+    change: Option<(i64, i64, i64)>,
+    /// Reports before and after the start, where counts are published.
+    counts: Option<String>,
+    reconsidered: String,
+}
+
 /// What both versions show, laid out.
 struct Sheet {
     lang: Lang,
@@ -83,6 +102,7 @@ struct Sheet {
     totals: Vec<(&'static str, &'static str, Value)>,
     tables: Vec<Table>,
     decisions: Vec<Decision>,
+    efforts: Vec<Effort>,
     footnote: Option<String>,
 }
 
@@ -100,6 +120,17 @@ struct Words {
     by_category: &'static str,
     decisions: &'static str,
     no_decisions: &'static str,
+    efforts: &'static str,
+    efforts_intro: &'static str,
+    activity: &'static str,
+    status: &'static str,
+    malvisare: &'static str,
+    effect: &'static str,
+    reconsidered: &'static str,
+    statuses: [&'static str; 4],
+    colours: [&'static str; 3],
+    verdicts: [&'static str; 4],
+    more_weeks: &'static str,
     week: &'static str,
     before: &'static str,
     after: &'static str,
@@ -123,6 +154,22 @@ const SV: Words = Words {
     by_category: "Per kategori",
     decisions: "Beslut och uppföljning",
     no_decisions: "Inga beslut under perioden.",
+    efforts: "Medborgarlöften och insatser",
+    efforts_intro: "Effekten är förändringen vid insatsens platser mot liknande platser utan insats under samma veckor, med 95 %-intervall; utsänd personals egna rapporter räknas inte.",
+    activity: "Insats",
+    status: "Status",
+    malvisare: "Målvisare",
+    effect: "Effekt",
+    reconsidered: "Omprövning under perioden",
+    statuses: ["planerad", "pågår", "perioden är slut", "avslutad"],
+    colours: ["grön", "gul", "röd"],
+    verdicts: [
+        "tydlig minskning",
+        "tydlig ökning",
+        "ingen säker skillnad än",
+        "för lite underlag",
+    ],
+    more_weeks: "veckor till behövs",
     week: "v.",
     before: "Före",
     after: "Efter",
@@ -164,6 +211,22 @@ const EN: Words = Words {
     by_category: "By category",
     decisions: "Decisions and follow-up",
     no_decisions: "No decisions in the period.",
+    efforts: "Citizen promises and activities",
+    efforts_intro: "The effect is the change at the activity's places against similar places without one over the same weeks, with a 95 % interval; the deployed staff's own reports are not counted.",
+    activity: "Activity",
+    status: "Status",
+    malvisare: "Goal indicator",
+    effect: "Effect",
+    reconsidered: "Reconsidered in the period",
+    statuses: ["planned", "running", "period over", "stopped"],
+    colours: ["green", "yellow", "red"],
+    verdicts: [
+        "clear decrease",
+        "clear increase",
+        "no certain difference yet",
+        "too little data",
+    ],
+    more_weeks: "more weeks needed",
     week: "w.",
     before: "Before",
     after: "After",
@@ -261,6 +324,60 @@ fn decision_status(status: crate::DecisionStatus, note: &str, lang: Lang) -> Str
     } else {
         format!("{}: {note}", status.label(lang))
     }
+}
+
+fn status_text(status: ActivityStatus, lang: Lang) -> String {
+    let w = words(lang);
+    w.statuses[match status {
+        ActivityStatus::Planerad => 0,
+        ActivityStatus::Pagar => 1,
+        ActivityStatus::PeriodenSlut => 2,
+        ActivityStatus::Avslutad => 3,
+    }]
+    .into()
+}
+
+fn colour_text(colour: Option<Colour>, lang: Lang) -> String {
+    colour.map_or("–".into(), |c| {
+        words(lang).colours[match c {
+            Colour::Gron => 0,
+            Colour::Gul => 1,
+            Colour::Rod => 2,
+        }]
+        .into()
+    })
+}
+
+fn verdict_text(verdict: Option<&Verdict>, not_measured: Option<&str>, lang: Lang) -> String {
+    let w = words(lang);
+    match verdict {
+        Some(Verdict::TydligMinskning) => w.verdicts[0].into(),
+        Some(Verdict::TydligOkning) => w.verdicts[1].into(),
+        Some(Verdict::IngenSakerSkillnad { more_weeks }) => match more_weeks {
+            Some(n) => format!("{} ({n} {})", w.verdicts[2], w.more_weeks),
+            None => w.verdicts[2].into(),
+        },
+        Some(Verdict::ForLiteUnderlag { why }) if !why.is_empty() => {
+            format!("{} ({why})", w.verdicts[3])
+        }
+        Some(Verdict::ForLiteUnderlag { .. }) => w.verdicts[3].into(),
+        None => not_measured.unwrap_or("–").into(),
+    }
+}
+
+fn percent_of(change: Option<Change>) -> Option<(i64, i64, i64)> {
+    let p = |x: f64| (x * 100.0).round() as i64;
+    change.map(|c| (p(c.estimate), p(c.low), p(c.high)))
+}
+
+fn reconsidered_text<'a>(
+    entries: impl Iterator<Item = (Reconsideration, String, &'a str)>,
+    lang: Lang,
+) -> String {
+    entries
+        .map(|(outcome, date, reason)| format!("{date} {}: {reason}", outcome.label(lang)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl PeriodReport {
@@ -361,6 +478,31 @@ impl PeriodReport {
                     )),
                 })
                 .collect(),
+            efforts: self
+                .efforts
+                .iter()
+                .map(|e| Effort {
+                    activity: e.activity.clone(),
+                    promise: e.promise.clone(),
+                    responsible: e.responsible.clone(),
+                    status: status_text(e.status, lang),
+                    malvisare: match &e.malvisare {
+                        Some(m) => format!("{} ({})", colour_text(Some(m.colour), lang), m.rule),
+                        None => "–".into(),
+                    },
+                    verdict: verdict_text(e.verdict.as_ref(), e.not_measured.as_deref(), lang),
+                    change: percent_of(e.change),
+                    counts: e
+                        .counts
+                        .map(|c| format!("{} {} · {} {}", w.before, c.before, w.after, c.after)),
+                    reconsidered: reconsidered_text(
+                        e.reconsiderations
+                            .iter()
+                            .map(|r| (r.outcome, r.at.local_date().to_string(), r.reason.as_str())),
+                        lang,
+                    ),
+                })
+                .collect(),
             footnote: None,
         }
     }
@@ -446,6 +588,26 @@ impl PoliticiansReport {
                     why: d.why.clone(),
                     status: decision_status(d.status, &d.note, lang),
                     counts: None,
+                })
+                .collect(),
+            efforts: self
+                .efforts
+                .iter()
+                .map(|e| Effort {
+                    activity: e.activity.clone(),
+                    promise: e.promise.clone(),
+                    responsible: e.responsible.clone(),
+                    status: status_text(e.status, lang),
+                    malvisare: colour_text(e.malvisare, lang),
+                    verdict: verdict_text(e.verdict.as_ref(), None, lang),
+                    change: percent_of(e.change),
+                    counts: None,
+                    reconsidered: reconsidered_text(
+                        e.reconsiderations
+                            .iter()
+                            .map(|r| (r.outcome, r.date.clone(), r.reason.as_str())),
+                        lang,
+                    ),
                 })
                 .collect(),
             footnote: Some(w.footnote.to_string()),
@@ -592,6 +754,55 @@ impl Sheet {
             }
             h.push_str("</tbody></table>");
         }
+        if !self.efforts.is_empty() {
+            let _ = write!(
+                h,
+                "<h2>{}</h2><p class=\"muted\">{}</p><div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{}\"><table class=\"efforts\"><thead><tr>\
+                 <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+                w.efforts,
+                w.efforts_intro,
+                w.efforts,
+                w.activity,
+                w.status,
+                w.malvisare,
+                w.effect,
+                w.reconsidered
+            );
+            for e in &self.efforts {
+                let change = e.change.map_or(String::new(), |(p, low, high)| {
+                    format!(
+                        " {} (95\u{a0}%: {} … {})",
+                        Value::Change(Some(p)).text(self.lang),
+                        Value::Change(Some(low)).text(self.lang),
+                        Value::Change(Some(high)).text(self.lang)
+                    )
+                });
+                let _ = write!(
+                    h,
+                    "<tr data-activity=\"{}\"><th scope=\"row\">{}<br><span class=\"muted\">{}{}</span></th><td>{}</td><td>{}</td><td><strong>{}</strong>{}{}</td><td>{}</td></tr>",
+                    escape(&e.activity),
+                    escape(&e.activity),
+                    escape(&e.responsible),
+                    e.promise
+                        .as_ref()
+                        .map_or(String::new(), |p| format!(" · {}", escape(p))),
+                    escape(&e.status),
+                    escape(&e.malvisare),
+                    escape(&e.verdict),
+                    escape(&change),
+                    e.counts.as_ref().map_or(String::new(), |c| format!(
+                        "<br><span class=\"muted\">{}</span>",
+                        escape(c)
+                    )),
+                    if e.reconsidered.is_empty() {
+                        "–".into()
+                    } else {
+                        escape(&e.reconsidered)
+                    }
+                );
+            }
+            h.push_str("</tbody></table></div>");
+        }
         if let Some(note) = &self.footnote {
             let _ = write!(h, "<p class=\"footnote\">{}</p>", escape(note));
         }
@@ -614,9 +825,23 @@ impl Sheet {
             }
         }
         let mut out = csv::Writer::from_writer(Vec::new());
+        let effort_columns: &[&str] = if self.efforts.is_empty() {
+            &[]
+        } else {
+            &[
+                "status",
+                "malvisare",
+                "verdict",
+                "effect_percent",
+                "effect_low_percent",
+                "effect_high_percent",
+                "reconsidered",
+            ]
+        };
         let header: Vec<&str> = ["table", "key", "name"]
             .into_iter()
             .chain(columns.iter().map(String::as_str))
+            .chain(effort_columns.iter().copied())
             .collect();
         let _ = out.write_record(&header);
         let mut total = vec![String::new(); columns.len()];
@@ -625,10 +850,12 @@ impl Sheet {
                 total[i] = value.csv();
             }
         }
+        let pad = || std::iter::repeat_n(String::new(), effort_columns.len());
         let _ = out.write_record(
             ["total".to_string(), String::new(), text(&self.period)]
                 .into_iter()
-                .chain(total),
+                .chain(total)
+                .chain(pad()),
         );
         for table in &self.tables {
             for row in &table.rows {
@@ -641,9 +868,36 @@ impl Sheet {
                 let _ = out.write_record(
                     [table.kind.to_string(), text(&row.key), text(&row.name)]
                         .into_iter()
-                        .chain(fields),
+                        .chain(fields)
+                        .chain(pad()),
                 );
             }
+        }
+        // The activities, after the tables: the same columns, their own ones last.
+        for e in &self.efforts {
+            let mut fields = vec![String::new(); columns.len()];
+            let (p, low, high) = e.change.map_or(
+                (String::new(), String::new(), String::new()),
+                |(p, l, h)| (p.to_string(), l.to_string(), h.to_string()),
+            );
+            fields.extend([
+                text(&e.status),
+                text(&e.malvisare),
+                text(&e.verdict),
+                p,
+                low,
+                high,
+                text(&e.reconsidered),
+            ]);
+            let _ = out.write_record(
+                [
+                    "effort".to_string(),
+                    text(e.promise.as_deref().unwrap_or("")),
+                    text(&e.activity),
+                ]
+                .into_iter()
+                .chain(fields),
+            );
         }
         String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
     }

@@ -7,6 +7,7 @@ import type {
   Agenda, Assessment, RegisterChange, Decision, DecisionDraft, DecisionStatus, Grade, Meeting,
   Category, CommandError, Delivery, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
   ObservationPatch, ObservationRow, Organisation, Overview, Place, Position, StoreLock, SyncOverview,
+  Activity, ActivityDraft, Efforts, Promise as CitizenPromise, PromiseDraft, Reconsideration,
 } from "./bindings";
 import type { Lang } from "./i18n";
 
@@ -79,4 +80,10 @@ export const api = {
     call<Decision>("set_decision_status", { id, status, note }),
   assess: (area: string, week: string, official: boolean, grade: Grade, motivation: string) =>
     call<Assessment>("assess", { area, week, official, grade, motivation }),
+  efforts: () => call<Efforts>("efforts"),
+  addPromise: (draft: PromiseDraft) => change<CitizenPromise>("add_promise", { draft }),
+  addActivity: (draft: ActivityDraft) => change<Activity>("add_activity", { draft }),
+  editActivity: (id: string, draft: ActivityDraft) => change<Activity>("edit_activity", { id, draft }),
+  reconsider: (id: string, outcome: Reconsideration, reason: string, meeting: string | null) =>
+    change<Activity>("reconsider", { id, outcome, reason, meeting }),
 };

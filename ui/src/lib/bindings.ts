@@ -27,10 +27,152 @@ register: boolean,
  */
 erase: boolean, 
 /**
+ * Keep the citizen promises and the activity plan.
+ */
+efforts: boolean, 
+/**
  * Administer the workspace: organisations, people, devices, enrolment codes; read
  * and export the audit log.
  */
 administer: boolean, };
+
+/**
+ * An activity of the activity plan: what is done, why, where, when and by whom, and how
+ * its result is measured.
+ */
+export type Activity = { kind: DocKind, id: ActivityId, workspace: WorkspaceId, 
+/**
+ * What is done, in a line ("Väktare vid Rönninge station fredagskvällar").
+ */
+title: string, purpose: string, 
+/**
+ * The measurable goal in words; its indicators say how it is measured.
+ */
+goal: string, 
+/**
+ * The places and areas it works at; an area stands for its places.
+ */
+places: Array<PlaceId>, period: ActivityPeriod, 
+/**
+ * The organisation that answers for it, and the person there.
+ */
+responsible: OrganisationId, responsible_person: string, 
+/**
+ * The citizen promise it serves.
+ */
+promise: PromiseId | null, indicators: Array<IndicatorSpec>, 
+/**
+ * Comparison places the coordinator chose; none: proposed from the data.
+ */
+comparison: Array<PlaceId>, 
+/**
+ * Places within this distance of its places are its neighbours: their own series,
+ * never comparisons.
+ */
+neighbour_metres: number, 
+/**
+ * What the deployment group decided each time it reconsidered the activity, oldest
+ * first.
+ */
+reconsiderations: Array<ReconsiderationEntry>, created_by: Reporter, created_at: Timestamp, };
+
+/**
+ * A new activity, or its new content.
+ */
+export type ActivityDraft = { title: string, purpose: string, goal: string, 
+/**
+ * Places or areas, by id or name.
+ */
+places: Array<string>, 
+/**
+ * Dates as `2026-06-01`.
+ */
+from: string, to: string | null, 
+/**
+ * ISO weekdays, 1 Monday … 7 Sunday; empty for every day.
+ */
+weekdays: Array<number>, from_time: string | null, to_time: string | null, responsible: OrganisationId | null, responsible_person: string, promise: PromiseId | null, indicators: Array<IndicatorDraft>, 
+/**
+ * Comparison places, by id or name; none: proposed from the data.
+ */
+comparison: Array<string>, neighbour_metres: number | null, };
+
+/**
+ * An activity followed up.
+ */
+export type ActivityFollowUp = { status: ActivityStatus, 
+/**
+ * The weeks shown, oldest first; the activity starts at `weeks[start]` (or after
+ * them, when `start == weeks.len()`).
+ */
+weeks: Array<IsoWeek>, start: number, 
+/**
+ * The places it works at (an area's places), its neighbours, and the comparison
+ * places the estimate used.
+ */
+places: Array<PlaceId>, neighbours: Array<PlaceId>, comparison: Array<PlaceId>, 
+/**
+ * Organisations whose reports the effect does not count (those the activity
+ * deploys), unless its indicator says they count.
+ */
+excluded: Array<OrganisationId>, indicators: Array<IndicatorFollowUp>, 
+/**
+ * Reports per week at the comparison places and at the neighbours, each scaled to
+ * the activity's places' level before the start, for the chart.
+ */
+comparison_weekly: Array<number>, neighbour_weekly: Array<number>, 
+/**
+ * The effect, when the activity has started; why not, otherwise.
+ */
+effect: Effect | null, not_measured: string | null, 
+/**
+ * Why the meeting should reconsider it now, in Swedish; none when it need not.
+ */
+reconsider: Array<string>, };
+
+/**
+ * An activity (insats) of the activity plan.
+ */
+export type ActivityId = string;
+
+/**
+ * When an activity runs: from a date, until a date or on, on some weekdays or every day.
+ */
+export type ActivityPeriod = { 
+/**
+ * Dates as `2026-06-01`.
+ */
+from: string, 
+/**
+ * The planned end; none for an activity that runs until it is stopped.
+ */
+to: string | null, 
+/**
+ * ISO weekdays it recurs on (1 Monday … 7 Sunday); empty: every day of the period.
+ */
+weekdays: Array<number>, 
+/**
+ * `18:00`–`23:00`, or none for the whole day.
+ */
+from_time: string | null, to_time: string | null, };
+
+/**
+ * Where an activity stands in its period.
+ */
+export type ActivityStatus = "planerad" | "pagar" | "perioden_slut" | "avslutad";
+
+/**
+ * An activity followed up (`effect::follow_up`), with the names a reader needs.
+ */
+export type ActivityView = { activity: Activity, promise: string | null, responsible: string, 
+/**
+ * Names of its places, neighbours, comparison places and excluded organisations.
+ */
+places: Array<string>, neighbours: Array<string>, comparison: Array<string>, excluded: Array<string>, 
+/**
+ * Its decisions (deployments), newest first.
+ */
+decisions: Array<Decision>, follow_up: ActivityFollowUp, };
 
 /**
  * `POST /v1/workspaces/{ws}/admin/changes`: one administrative act by the coordinator.
@@ -53,7 +195,12 @@ follow_ups: Array<FollowUp>,
 /**
  * Decisions made this week.
  */
-decisions: Array<Decision>, areas: Array<AreaView>, };
+decisions: Array<Decision>, areas: Array<AreaView>, 
+/**
+ * Att ompröva: activities the meeting should reconsider, and those it reconsidered
+ * this week with what it decided.
+ */
+to_reconsider: Array<ToReconsider>, };
 
 export type AgendaItem = { reason: AgendaReason, summary: Summary, };
 
@@ -183,6 +330,16 @@ export type Category = { key: string, parent: string | null, name_sv: string, na
  */
 retired: boolean, sort: number, };
 
+/**
+ * A relative change with its 95 % interval: −0.4 is 40 % fewer.
+ */
+export type Change = { estimate: number, low: number, high: number, };
+
+/**
+ * The målvisare's colour.
+ */
+export type Colour = "gron" | "gul" | "rod";
+
 export type CommandError = { code: ErrorCode, message: string, 
 /**
  * The field a validation error or warning is about.
@@ -205,10 +362,19 @@ export type Correction = { id: CorrectionId, by: Reporter, at: Timestamp, field:
 export type CorrectionId = string;
 
 /**
+ * Sums before and after the start.
+ */
+export type Counts = { before: number, after: number, };
+
+/**
  * A deployment decision (utsättning): whom to send where, when, why, and who answers
  * for it; followed up at the next meeting.
  */
-export type Decision = { kind: DocKind, id: DecisionId, workspace: WorkspaceId, meeting: MeetingId | null, place: PlaceId, deployees: Array<Deployee>, schedule: Schedule, why: string, responsible: OrganisationId, status: DecisionStatus, 
+export type Decision = { kind: DocKind, id: DecisionId, workspace: WorkspaceId, meeting: MeetingId | null, place: PlaceId, deployees: Array<Deployee>, schedule: Schedule, why: string, responsible: OrganisationId, 
+/**
+ * The activity of the activity plan this deployment carries out.
+ */
+activity: ActivityId | null, status: DecisionStatus, 
 /**
  * Every status change with its note, oldest first.
  */
@@ -225,7 +391,11 @@ days: Array<string>,
 /**
  * `18:00`; both empty for whole days.
  */
-from: string | null, to: string | null, why: string, responsible: OrganisationId | null, };
+from: string | null, to: string | null, why: string, responsible: OrganisationId | null, 
+/**
+ * The activity of the activity plan it carries out.
+ */
+activity: ActivityId | null, };
 
 export type DecisionId = string;
 
@@ -258,7 +428,27 @@ app_version: string | null, revoked: boolean, };
 /**
  * What a document holds; stored in every document's root.
  */
-export type DocKind = "observation" | "decision" | "meeting" | "assessment";
+export type DocKind = "observation" | "decision" | "meeting" | "assessment" | "promise" | "activity";
+
+/**
+ * The effect of an effort.
+ */
+export type Effect = { treated: GroupEffect, comparison_places: Array<PlaceId>, comparison_counts: Counts, neighbours: Neighbours | null, weeks_before: number, weeks_after: number, 
+/**
+ * Overdispersion of the weekly counts (1 is Poisson).
+ */
+dispersion: number, interval: IntervalMethod, 
+/**
+ * The floor to beat; `None` where the counts are too small for it too.
+ */
+wdd: Wdd | null, };
+
+/**
+ * The citizen promises with their activities, each followed up: the *Insatser* view,
+ * the agenda's "Att ompröva" and the report's section. One count of the reports over
+ * every activity's weeks.
+ */
+export type Efforts = { promises: Array<Promise>, activities: Array<ActivityView>, };
 
 /**
  * The stable codes of `Error`, and of a device's failures to reach its server; the app's
@@ -269,7 +459,7 @@ export type ErrorCode = "invalid" | "needs_confirmation" | "not_found" | "no_ide
 /**
  * A field of a record, named in validation errors.
  */
-export type Field = "category" | "place" | "grade" | "observed_at" | "observed_until" | "people" | "age_group" | "source" | "description" | "place_detail" | "position" | "visibility" | "status" | "note" | "name" | "organisation" | "role" | "week" | "deployees" | "schedule" | "attendees" | "motivation" | "links" | "corrections";
+export type Field = "category" | "place" | "grade" | "observed_at" | "observed_until" | "people" | "age_group" | "source" | "description" | "place_detail" | "position" | "visibility" | "status" | "note" | "name" | "organisation" | "role" | "week" | "deployees" | "schedule" | "attendees" | "motivation" | "links" | "corrections" | "title" | "places" | "period" | "indicators" | "baseline" | "target" | "comparison" | "promise" | "activity" | "reconsideration";
 
 /**
  * A decision and what happened at its place since.
@@ -290,9 +480,80 @@ after: Array<WeekPoint>, };
 export type Grade = 1 | 2 | 3 | 4 | 5;
 
 /**
+ * One group of places against the comparisons.
+ */
+export type GroupEffect = { counts: Counts, 
+/**
+ * `None` when the verdict is *för lite underlag*: no number is given then.
+ */
+change: Change | null, verdict: Verdict, };
+
+/**
  * Who uses this device, from its enrolment (or, before enrolment, from `init`).
  */
 export type Identity = { workspace: WorkspaceId, device: DeviceId, user: UserId, name: string, role: Role, organisation: OrganisationId, };
+
+/**
+ * One indicator as typed: the target as people write it ("−25 %").
+ */
+export type IndicatorDraft = { kind: IndicatorKind, categories: Array<string>, 
+/**
+ * ISO weeks; by default the `DEFAULT_BASELINE_WEEKS` before the activity starts.
+ */
+baseline_from: string | null, baseline_to: string | null, target: string, counts_deployed: boolean, };
+
+/**
+ * One indicator week by week over the activity's places.
+ */
+export type IndicatorFollowUp = { spec: IndicatorSpec, 
+/**
+ * Its value each week (`None`: no report, for the grade-based kinds).
+ */
+weekly: Array<number | null>, 
+/**
+ * The baseline weeks, as indices into `weekly` (inclusive).
+ */
+baseline: [number, number], 
+/**
+ * The målvisare each week from the start (`None` before, or without values).
+ */
+colours: Array<Colour | null>, 
+/**
+ * This week's målvisare, with its rule in words.
+ */
+malvisare: Malvisare | null, };
+
+/**
+ * What an activity's indicator measures at its places, week by week.
+ */
+export type IndicatorKind = "reports" | "severe-weeks" | "mean-grade";
+
+/**
+ * One indicator: what it measures, its baseline weeks and its target.
+ */
+export type IndicatorSpec = { kind: IndicatorKind, 
+/**
+ * Category codes counted; empty counts every category.
+ */
+categories: Array<string>, 
+/**
+ * The baseline: ISO weeks as `2026-W10`, inclusive.
+ */
+baseline_from: string, baseline_to: string, 
+/**
+ * The target as a change against the baseline: −0.25 is "25 % under".
+ */
+target: number, 
+/**
+ * Whether reports by the organisations the activity deploys count too. By default
+ * they do not: deployed people report what they see where they are sent.
+ */
+counts_deployed: boolean, };
+
+/**
+ * How the interval was found.
+ */
+export type IntervalMethod = { "placebo": { placebos: number, } } | "normal";
 
 /**
  * An ISO 8601 week, the unit of the weekly cycle. Weeks are counted in Swedish local
@@ -340,6 +601,11 @@ export type ListQuery = { workspace?: WorkspaceId | null, week?: IsoWeek | null,
 reviewed?: boolean | null, filter?: ObservationFilter, limit?: number | null, };
 
 /**
+ * One week's målvisare: the colour, the values it compares and the rule, in Swedish.
+ */
+export type Malvisare = { colour: Colour, baseline: number, current: number, rule: string, };
+
+/**
  * One weekly deployment meeting (utsättningsgrupp): its notes and who attended.
  * Decisions are their own documents and point back to the meeting.
  */
@@ -352,6 +618,13 @@ week: string, held_at: Timestamp, attendees: Array<string>, notes: string, creat
 export type MeetingId = string;
 
 export type Membership = { workspace: Workspace, organisation: Organisation, role: Role, };
+
+/**
+ * The neighbours' reading.
+ */
+export type NeighbourReading = "forflyttning" | "spridd_effekt" | "ingen_tydlig_paverkan" | "for_lite_underlag";
+
+export type Neighbours = { effect: GroupEffect, reading: NeighbourReading, };
 
 /**
  * A follow-up note. Notes are only appended, so concurrent notes are all kept.
@@ -541,10 +814,56 @@ export type ProjectionKey = {
 observed_at: number, doc: string, };
 
 /**
+ * A citizen promise: what the police area chief and the board chair signed, for two
+ * years, over some areas.
+ */
+export type Promise = { kind: DocKind, id: PromiseId, workspace: WorkspaceId, title: string, text: string, 
+/**
+ * Dates as `2026-01-01`: the promise holds from the first to the last, inclusive.
+ */
+from: string, to: string, 
+/**
+ * Who signed, as written ("Lokalpolisområdeschef Anna Berg").
+ */
+signed_by: Array<string>, 
+/**
+ * The areas (or places) it covers.
+ */
+areas: Array<PlaceId>, created_by: Reporter, created_at: Timestamp, };
+
+/**
+ * A new citizen promise, or its new content, as a form or the command line gives it.
+ */
+export type PromiseDraft = { title: string, text: string, 
+/**
+ * Dates as `2026-01-01`; the end defaults to two years on.
+ */
+from: string, to: string | null, signed_by: Array<string>, 
+/**
+ * Areas or places, by id or name.
+ */
+areas: Array<string>, };
+
+/**
+ * A citizen promise (medborgarlöfte).
+ */
+export type PromiseId = string;
+
+/**
  * A QR code as its modules: `width` × `width`, row by row, `true` for dark. The UI draws
  * it; nothing leaves the device to make it.
  */
 export type QrCode = { width: number, dark: Array<boolean>, };
+
+/**
+ * What the meeting decided when it reconsidered an activity.
+ */
+export type Reconsideration = "fortsatt" | "andras" | "avslutas";
+
+/**
+ * One reconsideration: continue, change or stop, why, by whom and when.
+ */
+export type ReconsiderationEntry = { id: NoteId, outcome: Reconsideration, reason: string, meeting: MeetingId | null, by: Reporter, at: Timestamp, };
 
 /**
  * A change the server refused, kept with its reason.
@@ -666,6 +985,24 @@ bootstrap: BootstrapProgress | null, } & ({ "state": "offline", reason: string, 
 export type Timestamp = string;
 
 /**
+ * An activity on the agenda's "Att ompröva".
+ */
+export type ToReconsider = { activity: ActivityId, title: string, 
+/**
+ * Why, in Swedish (a red målvisare, a clear increase, no clear difference after its
+ * period); empty once reconsidered.
+ */
+reasons: Array<string>, 
+/**
+ * The effect's verdict in words, when measured.
+ */
+verdict: string | null, 
+/**
+ * What the meeting decided about it this week.
+ */
+reconsidered: Array<ReconsiderationEntry>, };
+
+/**
  * This week's number of reports against the average of the previous weeks.
  */
 export type Trend = "new" | "rising" | "steady" | "falling";
@@ -673,10 +1010,32 @@ export type Trend = "new" | "rising" | "steady" | "falling";
 export type UserId = string;
 
 /**
+ * The answer a meeting reads.
+ */
+export type Verdict = { "verdict": "tydlig_minskning" } | { "verdict": "tydlig_okning" } | { "verdict": "ingen_saker_skillnad", more_weeks: number | null, } | { "verdict": "for_lite_underlag", why: string, };
+
+/**
  * Which organisations may read an observation's details. Counts and grades per
  * place may be shown to all partners whatever this says.
  */
 export type Visibility = "alla" | "kommun-polis" | "egen-organisation";
+
+/**
+ * The weighted displacement difference: pre/post counts with a Poisson standard error,
+ * as crime analysts compute it (periods scaled to the same length, the control weighted
+ * to the treated places' baseline).
+ */
+export type Wdd = { 
+/**
+ * Reports over the after period, positive for more: treated change minus the
+ * weighted control change (plus the neighbours' weighted change).
+ */
+wdd: number, standard_error: number, z: number, 
+/**
+ * As a share of the treated places' baseline over the same length, with the 95 %
+ * interval from the Poisson standard error.
+ */
+relative: Change, };
 
 /**
  * One week of one place: what the before/after of a follow-up is made of.

@@ -1,11 +1,14 @@
 // Pure helpers for what the UI shows: grades, trends, weeks, places. Unit-tested.
 
 import type { Lang } from "./i18n";
-import type { AgeGroup, DecisionStatus, Deployee, ErrorCode, Grade, Place, Role, Source, Status, Trend, Visibility } from "./bindings";
+import type {
+  AgeGroup, DecisionStatus, Deployee, ErrorCode, Grade, IndicatorKind, Place, Reconsideration, Role, Source, Status, Trend,
+  Visibility,
+} from "./bindings";
 import type { TextKey } from "./i18n";
 import {
-  AGE_GROUP_LABELS, DECISION_STATUS_LABELS, DEPLOYEE_LABELS, ROLE_LABELS, SOURCE_LABELS, STATUS_LABELS, VISIBILITY_LABELS,
-  type Label,
+  AGE_GROUP_LABELS, DECISION_STATUS_LABELS, DEPLOYEE_LABELS, INDICATOR_KIND_LABELS, RECONSIDERATION_LABELS, ROLE_LABELS,
+  SOURCE_LABELS, STATUS_LABELS, VISIBILITY_LABELS, type Label,
 } from "./labels";
 
 const GRADE_LABELS: Record<Lang, string[]> = {
@@ -35,6 +38,24 @@ export const ROLES = Object.keys(ROLE_LABELS) as Role[];
 
 export const DEPLOYEES = Object.keys(DEPLOYEE_LABELS) as Deployee[];
 export const deployeeLabel = labeller<string>(DEPLOYEE_LABELS);
+
+/** What a meeting decided about an activity, and what an indicator measures. */
+export const RECONSIDERATIONS = Object.keys(RECONSIDERATION_LABELS) as Reconsideration[];
+export const reconsiderationLabel = labeller<Reconsideration>(RECONSIDERATION_LABELS);
+export const INDICATOR_KINDS = Object.keys(INDICATOR_KIND_LABELS) as IndicatorKind[];
+export const indicatorLabel = labeller<IndicatorKind>(INDICATOR_KIND_LABELS);
+
+/** A relative change as people read it: "−54 %". */
+export function percent(x: number, lang: Lang): string {
+  const n = Math.round(x * 100);
+  const sign = n > 0 ? "+" : n < 0 ? "−" : "±";
+  return `${sign}${Math.abs(n)}${lang === "sv" ? "\u00a0%" : "%"}`;
+}
+
+/** A number with one decimal, with the language's decimal sign. */
+export function decimal(x: number, lang: Lang): string {
+  return x.toLocaleString(lang === "sv" ? "sv-SE" : "en-GB", { maximumFractionDigits: 1, minimumFractionDigits: 0 });
+}
 
 /** A decision's status. */
 export const statusLabel = labeller<DecisionStatus>(DECISION_STATUS_LABELS);

@@ -1,7 +1,7 @@
 // Generated from the Rust types (src-tauri/src/bindings.rs); do not edit.
 // Regenerate: LAGESBILD_WRITE_BINDINGS=1 cargo test -p lagesbild-app bindings
 
-import type { AgeGroup, AuditAction, DecisionStatus, Deployee, DocKind, OrganisationKind, PlaceKind, Role, Source, Status, Visibility } from "./bindings";
+import type { AgeGroup, AuditAction, DecisionStatus, Deployee, DocKind, IndicatorKind, OrganisationKind, PlaceKind, Reconsideration, Role, Source, Status, Visibility } from "./bindings";
 
 /** A code's name for people, in Swedish and English. */
 export type Label = { sv: string, en: string };
@@ -88,6 +88,22 @@ export const DOC_KIND_LABELS: Record<DocKind, Label> = {
   "decision": { sv: "Beslut", en: "Decision" },
   "meeting": { sv: "Möte", en: "Meeting" },
   "assessment": { sv: "Bedömning", en: "Assessment" },
+  "promise": { sv: "Medborgarlöfte", en: "Citizen promise" },
+  "activity": { sv: "Insats", en: "Activity" },
+};
+
+/** The labels of every `IndicatorKind`. */
+export const INDICATOR_KIND_LABELS: Record<IndicatorKind, Label> = {
+  "reports": { sv: "Rapporter per vecka", en: "Reports per week" },
+  "severe-weeks": { sv: "Andel veckor med läge 4 eller högre", en: "Share of weeks at grade 4 or higher" },
+  "mean-grade": { sv: "Medelläge", en: "Mean grade" },
+};
+
+/** The labels of every `Reconsideration`. */
+export const RECONSIDERATION_LABELS: Record<Reconsideration, Label> = {
+  "fortsatt": { sv: "Fortsätt", en: "Continue" },
+  "andras": { sv: "Ändra", en: "Change" },
+  "avslutas": { sv: "Avsluta", en: "Stop" },
 };
 
 /** The labels of every `AuditAction`. */
