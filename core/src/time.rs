@@ -158,6 +158,12 @@ impl IsoWeek {
         }
     }
 
+    /// How many weeks `self` comes after `earlier` (negative when before): keys are not
+    /// contiguous across a new year, so weeks are never counted by subtracting keys.
+    pub fn weeks_since(self, earlier: IsoWeek) -> i64 {
+        (self.monday() - earlier.monday()).num_weeks()
+    }
+
     /// The first instant of the week and the first instant of the next, in UTC.
     pub fn bounds(self) -> (Timestamp, Timestamp) {
         (

@@ -196,7 +196,7 @@ pub fn decision_effect(
     })
     .collect();
     let by_id: HashMap<PlaceId, &Place> = places.iter().map(|p| (p.id, p)).collect();
-    let mut rows = store.weekly_rows(workspace, first, last)?;
+    let mut rows = store.weekly_rows(workspace, first, last, &[])?;
     for row in &mut rows {
         row.place = lagesbild::resolve(&by_id, row.place);
     }
@@ -208,7 +208,7 @@ pub fn decision_effect(
     let series = |place: &Place| PlaceSeries {
         place: place.id,
         weekly: indicator
-            .weekly(&rows, &[place.id], weeks.len())
+            .weekly(&rows, &[place.id], 0..weeks.len())
             .into_iter()
             .map(|v| v.unwrap_or(0.0).round() as u32)
             .collect(),
@@ -318,7 +318,19 @@ fn follow_up_all(store: &Store, activities: Vec<Activity>, now: Timestamp) -> Re
     let (Some(first), Some(last)) = (first, last) else {
         unreachable!("activities is not empty")
     };
-    let mut rows = store.weekly_rows(workspace, first, last)?;
+    // Every category counted from the weekly counts; the categories some indicator
+    // names, each on its own.
+    let mut categories: Vec<String> = activities
+        .iter()
+        .flat_map(|a| {
+            a.indicators
+                .iter()
+                .flat_map(|i| i.categories.iter().cloned())
+        })
+        .collect();
+    categories.sort();
+    categories.dedup();
+    let mut rows = store.weekly_rows(workspace, first, last, &categories)?;
     follow_up::resolve_rows(&mut rows, &places);
     let place_name = |id: &PlaceId| {
         places
@@ -332,8 +344,9 @@ fn follow_up_all(store: &Store, activities: Vec<Activity>, now: Timestamp) -> Re
             .find(|o| o.id == *id)
             .map_or_else(|| id.to_string(), |o| o.name.clone())
     };
-    let mut views = Vec::new();
-    for (i, (own_first, own_last)) in spans.iter().copied().enumerate() {
+    // Each follow-up is a pure function of the rows: they run side by side.
+    let follow = |i: usize| -> Result<ActivityView> {
+        let (own_first, own_last) = spans[i];
         let activity = activities[i].clone();
         let elsewhere: Vec<PlaceId> = all_activities
             .iter()
@@ -346,21 +359,12 @@ fn follow_up_all(store: &Store, activities: Vec<Activity>, now: Timestamp) -> Re
             .cloned()
             .collect();
         let deployed = follow_up::deployed_by(&activity, own.iter().map(|d| d.responsible));
-        // Rows re-indexed from this activity's own first week.
-        let offset = (own_first.key() - first.key()) as usize;
-        let own_rows: Vec<effect::indicator::WeeklyRow> = rows
-            .iter()
-            .filter(|r| r.week >= offset)
-            .map(|r| effect::indicator::WeeklyRow {
-                week: r.week - offset,
-                ..r.clone()
-            })
-            .collect();
         let follow_up = follow_up::follow_up(
             &activity,
             &FollowUpInput {
                 places: &places,
-                rows: &own_rows,
+                rows: &rows,
+                rows_first: first,
                 first: own_first,
                 deployed: &deployed,
                 elsewhere: &elsewhere,
@@ -368,7 +372,7 @@ fn follow_up_all(store: &Store, activities: Vec<Activity>, now: Timestamp) -> Re
             },
         )
         .map_err(effect_error)?;
-        views.push(ActivityView {
+        Ok(ActivityView {
             promise: activity.promise.and_then(|id| {
                 promises
                     .iter()
@@ -383,8 +387,35 @@ fn follow_up_all(store: &Store, activities: Vec<Activity>, now: Timestamp) -> Re
             decisions: own,
             activity,
             follow_up,
-        });
-    }
+        })
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(activities.len());
+    let mut results: Vec<Option<Result<ActivityView>>> =
+        (0..activities.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let chunk = activities.len().div_ceil(threads);
+        let follow = &follow;
+        let handles: Vec<_> = results
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(c, slots)| {
+                scope.spawn(move || {
+                    for (k, slot) in slots.iter_mut().enumerate() {
+                        *slot = Some(follow(c * chunk + k));
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+    // Every slot is filled once every thread has finished.
+    let views = results.into_iter().flatten().collect::<Result<Vec<_>>>()?;
     Ok(Efforts {
         promises,
         activities: views,

@@ -390,3 +390,141 @@ fn the_report_and_the_politicians_version_carry_the_activities() {
     assert!(!html.contains(coordinator.as_str()), "no names of people");
     assert!(html.contains("tydlig minskning"));
 }
+
+/// Weeks are counted across a new year: an activity that starts in January has its
+/// baseline in the autumn before, week after week with none skipped, and its first
+/// week is where the effect starts.
+#[test]
+fn an_activity_over_a_new_year_counts_its_weeks_without_a_gap() {
+    let (mut store, demo, identity) = demo_store(0);
+    let treated = "Salems centrum, bussterminalen";
+    let others: Vec<String> = demo
+        .places
+        .iter()
+        .filter(|p| {
+            p.area.is_some() && !p.name.contains("Salems centrum") && p.name != "Salemhallen"
+        })
+        .map(|p| p.name.clone())
+        .collect();
+    let police = demo.people[3].clone();
+    let first = chrono::NaiveDate::from_isoywd_opt(2026, 40, chrono::Weekday::Wed).unwrap();
+    let mut batch = Vec::new();
+    for week in 0..22i64 {
+        let day = first + chrono::Duration::weeks(week);
+        let at = lagesbild_core::time::local_midnight(day);
+        let at = lagesbild_core::Timestamp::from_millis(at.millis() + 20 * 3_600_000).unwrap();
+        // Six a week at the terminal, two from 2027-W02; five a week elsewhere.
+        let here = if day >= chrono::NaiveDate::from_ymd_opt(2027, 1, 11).unwrap() {
+            2
+        } else {
+            6
+        };
+        for (place, n) in std::iter::once((treated.to_string(), here))
+            .chain(others.iter().map(|o| (o.clone(), 5)))
+        {
+            for _ in 0..n {
+                let draft = lagesbild_core::ObservationDraft {
+                    observed_at: Some(at.0.to_rfc3339()),
+                    ..common::draft(&place, "brak", 2)
+                };
+                batch.push((police.clone(), draft));
+            }
+        }
+    }
+    let later = common::at("2027-02-25T12:00:00Z");
+    store
+        .record_many(identity.workspace, &batch, later)
+        .unwrap();
+    let activity = store
+        .add_activity(
+            &ActivityDraft {
+                places: vec![treated.into()],
+                from: "2027-01-11".into(),
+                to: None,
+                ..draft(demo.organisations[4].id)
+            },
+            later,
+        )
+        .unwrap();
+    // 2026 has 53 ISO weeks.
+    assert_eq!(activity.indicators[0].baseline_from, "2026-W43");
+    let view = views::activity(&store, activity.id, later).unwrap();
+    let f = &view.follow_up;
+    assert_eq!(f.weeks.len(), 19, "2026-W43 … 2027-W08: {:?}", f.weeks);
+    assert_eq!(f.start, 12, "2027-W02 is the 13th week");
+    let weekly: Vec<f64> = f.indicators[0].weekly.iter().map(|v| v.unwrap()).collect();
+    assert_eq!(&weekly[..12], &[6.0; 12]);
+    assert_eq!(&weekly[12..], &[2.0; 7]);
+    let effect = f.effect.as_ref().unwrap();
+    assert_eq!(effect.treated.counts.before, 72);
+    assert_eq!(
+        effect.treated.verdict,
+        Verdict::TydligMinskning,
+        "{effect:?}"
+    );
+}
+
+/// The weekly counts the effects read are kept by the store as reports come, change
+/// and go: an indicator over every category (read from the counts) and one naming every
+/// category (read from the reports) agree after edits of grade and place and an
+/// erasure.
+#[test]
+fn the_weekly_counts_follow_every_change_of_the_reports() {
+    let (mut store, demo, identity) = demo_store(0);
+    store
+        .record_many(identity.workspace, &demo.reports(400, 20, now(), 3), now())
+        .unwrap();
+    let rows = store.list(&lagesbild_core::ListQuery::default()).unwrap();
+    for (i, row) in rows.iter().take(30).enumerate() {
+        let patch = lagesbild_core::ObservationPatch {
+            grade: Some(1 + (i as i64 % 5)),
+            place: (i % 3 == 0).then(|| "Säby gård".to_string()),
+            ..Default::default()
+        };
+        store.edit(row.id, &patch, now()).unwrap();
+    }
+    for row in rows.iter().skip(30).take(5) {
+        store.erase_local(row.id.as_uuid()).unwrap();
+    }
+    let every_key: Vec<String> = store
+        .categories(identity.workspace)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.key)
+        .collect();
+    let mut plain = draft(demo.organisations[4].id);
+    plain.places = vec!["Säby".into()];
+    plain.from = "2026-11-02".into();
+    plain.indicators[0].counts_deployed = true;
+    for kind in [
+        IndicatorKind::Reports,
+        IndicatorKind::SevereWeeks,
+        IndicatorKind::MeanGrade,
+    ] {
+        plain.indicators.push(IndicatorDraft {
+            kind,
+            ..plain.indicators[0].clone()
+        });
+    }
+    let mut named = plain.clone();
+    for i in &mut named.indicators {
+        i.categories = every_key.clone();
+    }
+    let a = store.add_activity(&plain, now()).unwrap();
+    let b = store.add_activity(&named, now()).unwrap();
+    let (a, b) = (
+        views::activity(&store, a.id, now()).unwrap(),
+        views::activity(&store, b.id, now()).unwrap(),
+    );
+    for (x, y) in a.follow_up.indicators.iter().zip(&b.follow_up.indicators) {
+        assert_eq!(x.weekly, y.weekly, "{:?}", x.spec.kind);
+    }
+    assert!(
+        a.follow_up.indicators[0]
+            .weekly
+            .iter()
+            .flatten()
+            .sum::<f64>()
+            > 0.0
+    );
+}

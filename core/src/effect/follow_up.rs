@@ -92,9 +92,11 @@ pub struct ActivityFollowUp {
 pub struct FollowUpInput<'a> {
     /// Every place and area of the register.
     pub places: &'a [Place],
-    /// Reports per place (merged places already resolved), week (index from `first`),
-    /// organisation, category and grade.
+    /// Reports per place (merged places already resolved), week (index from
+    /// `rows_first`), organisation, category and grade; for one activity or several.
     pub rows: &'a [WeeklyRow],
+    pub rows_first: IsoWeek,
+    /// The activity's first week (`weeks_of`), not before `rows_first`.
     pub first: IsoWeek,
     /// Organisations the activity deploys: its own and its decisions' responsible ones.
     pub deployed: &'a [OrganisationId],
@@ -267,7 +269,10 @@ pub fn follow_up(
     })
     .collect();
     let n = weeks.len();
-    let index = |w: IsoWeek| (w.key() - input.first.key()).clamp(0, n as i64) as usize;
+    let index = |w: IsoWeek| w.weeks_since(input.first).clamp(0, n as i64) as usize;
+    // The activity's weeks among the rows'.
+    let offset = usize::try_from(input.first.weeks_since(input.rows_first)).unwrap_or(0);
+    let span = offset..offset + n;
     let started = start_week(activity).ok_or_else(|| bad("period", "the start is not a date"))?;
     let start = index(started);
     let counted = counted_places(input.places);
@@ -303,7 +308,7 @@ pub fn follow_up(
                 input.deployed.to_vec()
             },
         };
-        let weekly = indicator.weekly(input.rows, &treated_ids, n);
+        let weekly = indicator.weekly(input.rows, &treated_ids, span.clone());
         let week = |text: &str| {
             text.parse::<IsoWeek>()
                 .map_err(|_| bad("baseline", format!("{text:?} is not an ISO week")))
@@ -337,7 +342,7 @@ pub fn follow_up(
     }
 
     let indicator = effect_indicator(activity, input.deployed);
-    let series = |list: &[&Place]| indicator.series(input.rows, &ids(list), n);
+    let series = |list: &[&Place]| indicator.series(input.rows, &ids(list), span.clone());
     let (treated_series, neighbour_series, untreated_series) =
         (series(&treated), series(&neighbours), series(&untreated));
     let treated_line = summed(&treated_series, n);
@@ -413,7 +418,7 @@ fn reasons_to_reconsider(
     let recent = activity
         .reconsiderations
         .last()
-        .is_some_and(|r| now.week().key() - r.at.week().key() < RECONSIDER_EVERY_WEEKS);
+        .is_some_and(|r| now.week().weeks_since(r.at.week()) < RECONSIDER_EVERY_WEEKS);
     if recent {
         return Vec::new();
     }

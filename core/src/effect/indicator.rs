@@ -13,16 +13,18 @@ use super::{EffectError, PlaceSeries, bad};
 pub use crate::codes::IndicatorKind;
 use crate::{OrganisationId, PlaceId};
 
-/// Reports of one place, week, organisation, category and grade. `week` is an index
-/// into the weeks the caller asked for.
+/// Reports of one place, week and organisation, in one category or (`None`) in every
+/// category: how many, the sum of their grades, and how many are graded 4 or 5. `week`
+/// is an index into the weeks the caller asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeeklyRow {
     pub place: PlaceId,
     pub week: usize,
     pub organisation: OrganisationId,
-    pub category: String,
-    pub grade: u8,
+    pub category: Option<String>,
     pub count: u32,
+    pub grade_sum: u32,
+    pub severe: u32,
 }
 
 /// What an indicator counts.
@@ -37,26 +39,40 @@ pub struct Indicator {
 }
 
 impl Indicator {
+    /// Whether a row counts: rows of every category for an indicator of every category,
+    /// rows of one of its categories otherwise (so no report counts twice).
     fn counts(&self, row: &WeeklyRow) -> bool {
-        (self.categories.is_empty() || self.categories.contains(&row.category))
-            && !self.excluded_organisations.contains(&row.organisation)
+        let category = match &row.category {
+            None => self.categories.is_empty(),
+            Some(c) => self.categories.contains(c),
+        };
+        category && !self.excluded_organisations.contains(&row.organisation)
     }
 
     /// The indicator week by week over `places` (`None` for a week with no report, for
-    /// the grade-based kinds).
-    pub fn weekly(&self, rows: &[WeeklyRow], places: &[PlaceId], weeks: usize) -> Vec<Option<f64>> {
+    /// the grade-based kinds), for the rows' weeks `span` (its first is the result's 0).
+    pub fn weekly(
+        &self,
+        rows: &[WeeklyRow],
+        places: &[PlaceId],
+        span: std::ops::Range<usize>,
+    ) -> Vec<Option<f64>> {
+        let weeks = span.len();
         let mut count = vec![0u32; weeks];
         let mut grade_sum = vec![0u64; weeks];
-        // Per place and week: the highest grade, for the severe weeks.
-        let mut highest = vec![vec![0u8; weeks]; places.len()];
-        for row in rows.iter().filter(|r| r.week < weeks && self.counts(r)) {
+        // Per place and week: whether any report is graded 4 or more.
+        let mut severe = vec![vec![false; weeks]; places.len()];
+        for row in rows
+            .iter()
+            .filter(|r| span.contains(&r.week) && self.counts(r))
+        {
             let Some(p) = places.iter().position(|p| *p == row.place) else {
                 continue;
             };
-            count[row.week] += row.count;
-            grade_sum[row.week] += u64::from(row.grade) * u64::from(row.count);
-            let h = &mut highest[p][row.week];
-            *h = (*h).max(row.grade);
+            let week = row.week - span.start;
+            count[week] += row.count;
+            grade_sum[week] += u64::from(row.grade_sum);
+            severe[p][week] |= row.severe > 0;
         }
         (0..weeks)
             .map(|w| match self.kind {
@@ -64,15 +80,22 @@ impl Indicator {
                 IndicatorKind::MeanGrade => {
                     (count[w] > 0).then(|| grade_sum[w] as f64 / f64::from(count[w]))
                 }
-                IndicatorKind::SevereWeeks => (!places.is_empty()).then(|| {
-                    highest.iter().filter(|h| h[w] >= 4).count() as f64 / places.len() as f64
-                }),
+                IndicatorKind::SevereWeeks => (!places.is_empty())
+                    .then(|| severe.iter().filter(|s| s[w]).count() as f64 / places.len() as f64),
             })
             .collect()
     }
 
-    /// Reports per place and week, for the effect estimate.
-    pub fn series(&self, rows: &[WeeklyRow], places: &[PlaceId], weeks: usize) -> Vec<PlaceSeries> {
+    /// Reports per place and week, for the effect estimate, over the rows' weeks `span`.
+    pub fn series(
+        &self,
+        rows: &[WeeklyRow],
+        places: &[PlaceId],
+        span: std::ops::Range<usize>,
+    ) -> Vec<PlaceSeries> {
+        let weeks = span.len();
+        let index: std::collections::HashMap<PlaceId, usize> =
+            places.iter().enumerate().map(|(i, p)| (*p, i)).collect();
         let mut series: Vec<PlaceSeries> = places
             .iter()
             .map(|&place| PlaceSeries {
@@ -80,9 +103,12 @@ impl Indicator {
                 weekly: vec![0; weeks],
             })
             .collect();
-        for row in rows.iter().filter(|r| r.week < weeks && self.counts(r)) {
-            if let Some(s) = series.iter_mut().find(|s| s.place == row.place) {
-                s.weekly[row.week] += row.count;
+        for row in rows
+            .iter()
+            .filter(|r| span.contains(&r.week) && self.counts(r))
+        {
+            if let Some(&i) = index.get(&row.place) {
+                series[i].weekly[row.week - span.start] += row.count;
             }
         }
         series
@@ -235,9 +261,10 @@ mod tests {
             place,
             week,
             organisation: org,
-            category: category.into(),
-            grade,
+            category: Some(category.into()),
             count,
+            grade_sum: u32::from(grade) * count,
+            severe: if grade >= 4 { count } else { 0 },
         }
     }
 
@@ -259,22 +286,25 @@ mod tests {
         };
         let places = [a, b];
         assert_eq!(
-            indicator.weekly(&rows, &places, 2),
+            indicator.weekly(&rows, &places, 0..2),
             vec![Some(4.0), Some(0.0)]
         );
-        let series = indicator.series(&rows, &places, 2);
+        let series = indicator.series(&rows, &places, 0..2);
         assert_eq!(series[0].weekly, vec![3, 0]);
         assert_eq!(series[1].weekly, vec![1, 0]);
         let severe = Indicator {
             kind: IndicatorKind::SevereWeeks,
             ..indicator.clone()
         };
-        assert_eq!(severe.weekly(&rows, &places, 2), vec![Some(0.5), Some(0.0)]);
+        assert_eq!(
+            severe.weekly(&rows, &places, 0..2),
+            vec![Some(0.5), Some(0.0)]
+        );
         let grade = Indicator {
             kind: IndicatorKind::MeanGrade,
             ..indicator
         };
-        assert_eq!(grade.weekly(&rows, &places, 2), vec![Some(2.5), None]);
+        assert_eq!(grade.weekly(&rows, &places, 0..2), vec![Some(2.5), None]);
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub const MIN_WEEKS_AFTER: usize = 2;
 /// Comparison places proposed when the coordinator chooses none.
 pub const PROPOSED_COMPARISONS: usize = 10;
 /// Placebo treatments drawn when there are more possible ones than this.
-const MAX_PLACEBOS: usize = 2000;
+const MAX_PLACEBOS: usize = 1000;
 /// Fewest placebo treatments for their quantiles to be used.
 const MIN_PLACEBOS: usize = 19;
 /// The normal quantile of a two-sided 95 % interval.
@@ -240,8 +240,8 @@ fn bad(field: &'static str, message: impl Into<String>) -> EffectError {
 struct Summary {
     before: f64,
     after: f64,
-    /// Mean weekly count before the start.
-    level: f64,
+    /// ln(mean weekly count before the start + 0.5), for the distance.
+    log_level: f64,
     /// Log ratio of the second half of the baseline to the first.
     trend: f64,
     /// Pearson χ² of the weekly baseline counts around their mean, and its degrees of
@@ -268,7 +268,7 @@ fn summarise(weekly: &[u32], start: usize) -> Summary {
     Summary {
         before,
         after: sum(post),
-        level,
+        log_level: (level + 0.5).ln(),
         trend: ((second + 0.5) / (first + 0.5)).ln(),
         chi2,
         df: if level > 0.0 {
@@ -305,8 +305,10 @@ fn group(members: impl IntoIterator<Item = Summary>, weeks_before: usize) -> Gro
     }
 }
 
-fn distance(a: &Group, b: &Summary) -> f64 {
-    ((b.level + 0.5) / (a.level + 0.5)).ln().abs() + (b.trend - a.trend).abs()
+/// How unlike a group's mean place a candidate is: |log ratio of their levels| plus the
+/// difference of their trends. `log_level` is ln(`target.level` + 0.5), computed once.
+fn distance(target: &Group, log_level: f64, b: &Summary) -> f64 {
+    (b.log_level - log_level).abs() + (b.trend - target.trend).abs()
 }
 
 /// The `k` candidates most like `target` in the baseline, by index into `candidates`,
@@ -317,14 +319,20 @@ fn closest(
     k: usize,
     excluded: impl Fn(usize) -> bool,
 ) -> Vec<usize> {
+    let log_level = (target.level + 0.5).ln();
     let mut ranked: Vec<(f64, usize)> = candidates
         .iter()
         .enumerate()
         .filter(|(i, _)| !excluded(*i))
-        .map(|(i, s)| (distance(target, s), i))
+        .map(|(i, s)| (distance(target, log_level, s), i))
         .collect();
-    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    ranked.truncate(k);
+    let order = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+    // The k nearest first, then only those in order: this runs once per placebo.
+    if k < ranked.len() {
+        ranked.select_nth_unstable_by(k, order);
+        ranked.truncate(k);
+    }
+    ranked.sort_by(order);
     ranked.into_iter().map(|(_, i)| i).collect()
 }
 
@@ -369,15 +377,21 @@ fn placebo_sets(n: usize, k: usize, seed: u64) -> Vec<Vec<usize>> {
         }
     }
     let mut rng = fastrand::Rng::with_seed(seed);
+    // A partial shuffle of 0..n, undone after each draw so every draw starts from 0..n.
+    let mut pool: Vec<usize> = (0..n).collect();
+    let mut swaps = Vec::with_capacity(k);
     (0..MAX_PLACEBOS)
         .map(|_| {
-            let mut pool: Vec<usize> = (0..n).collect();
             for i in 0..k {
                 let j = rng.usize(i..n);
                 pool.swap(i, j);
+                swaps.push((i, j));
             }
-            pool.truncate(k);
-            pool
+            let set = pool[..k].to_vec();
+            while let Some((i, j)) = swaps.pop() {
+                pool.swap(i, j);
+            }
+            set
         })
         .collect()
 }

@@ -183,12 +183,15 @@ impl Store {
     }
 
     /// The workspace's reports from week `first` to `last` inclusive, counted by place,
-    /// week (its index from `first`), organisation, category and grade.
+    /// week (its index from `first`) and organisation, over every category (rows with no
+    /// category, from `week_counts`); and, for each of `categories`, the same counted in
+    /// that category alone (from the projection's covering index).
     pub(crate) fn weekly_rows(
         &self,
         workspace: WorkspaceId,
         first: IsoWeek,
         last: IsoWeek,
+        categories: &[String],
     ) -> Result<Vec<WeeklyRow>> {
         let mut index = HashMap::new();
         let mut week = first;
@@ -196,36 +199,65 @@ impl Store {
             index.insert(week.key(), index.len());
             week = week.minus(-1);
         }
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT o.place_id, o.week, o.org_id, o.category, o.grade, COUNT(*)
-             FROM observations o
-             WHERE o.workspace_id = ?1 AND o.week BETWEEN ?2 AND ?3
-             GROUP BY o.place_id, o.week, o.org_id, o.category, o.grade",
+        let mut out = Vec::new();
+        let mut every = self.conn().prepare_cached(
+            "SELECT place_id, week, org_id, n, grade_sum, severe FROM week_counts
+             WHERE workspace_id = ?1 AND week BETWEEN ?2 AND ?3 AND n > 0",
         )?;
-        let rows = stmt
-            .query_map(params![workspace, first.key(), last.key()], |r| {
-                Ok((
-                    r.get::<_, PlaceId>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Grade>(4)?,
-                    r.get::<_, u32>(5)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(place, week, organisation, category, grade, count)| {
-                Some(WeeklyRow {
-                    place,
-                    week: *index.get(&week)?,
-                    organisation,
-                    category,
-                    grade: grade.value(),
-                    count,
-                })
-            })
-            .collect())
+        let rows = every.query_map(params![workspace, first.key(), last.key()], |r| {
+            let row = WeeklyRow {
+                place: r.get(0)?,
+                week: usize::MAX,
+                organisation: r.get(2)?,
+                category: None,
+                count: r.get(3)?,
+                grade_sum: r.get(4)?,
+                severe: r.get(5)?,
+            };
+            Ok((row, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (row, week) = row?;
+            if let Some(&week) = index.get(&week) {
+                out.push(WeeklyRow { week, ..row });
+            }
+        }
+        if categories.is_empty() {
+            return Ok(out);
+        }
+        let wanted: Vec<String> = (0..categories.len())
+            .map(|i| format!("?{}", i + 4))
+            .collect();
+        let mut some = self.conn().prepare_cached(&format!(
+            "SELECT place_id, week, org_id, category, COUNT(*), SUM(grade), SUM(grade >= 4)
+             FROM observations
+             WHERE workspace_id = ?1 AND week BETWEEN ?2 AND ?3 AND category IN ({})
+             GROUP BY week, place_id, category, org_id",
+            wanted.join(", ")
+        ))?;
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&workspace];
+        let (from, to) = (first.key(), last.key());
+        values.push(&from);
+        values.push(&to);
+        values.extend(categories.iter().map(|c| c as &dyn rusqlite::ToSql));
+        let rows = some.query_map(values.as_slice(), |r| {
+            let row = WeeklyRow {
+                place: r.get(0)?,
+                week: usize::MAX,
+                organisation: r.get(2)?,
+                category: Some(r.get(3)?),
+                count: r.get(4)?,
+                grade_sum: r.get(5)?,
+                severe: r.get(6)?,
+            };
+            Ok((row, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (row, week) = row?;
+            if let Some(&week) = index.get(&week) {
+                out.push(WeeklyRow { week, ..row });
+            }
+        }
+        Ok(out)
     }
 }

@@ -20,6 +20,191 @@ pub fn run(large: bool) -> Result<()> {
     } else {
         println!("(1 000 000 observations: run with --large)\n");
     }
+    efforts(large)
+}
+
+/// The effects part alone.
+pub fn efforts(large: bool) -> Result<()> {
+    efforts_over(if large { 1_000_000 } else { 100_000 })
+}
+
+/// The demo's organisations and categories with 200 places in 10 areas, 400 m apart
+/// on a grid, so that each place has neighbours and most are far from one another.
+fn two_hundred_places() -> DemoWorkspace {
+    use lagesbild_core::{Place, PlaceId, PlaceKind};
+    let mut demo = demo::workspace("Bench");
+    let workspace = demo.workspace.id;
+    let mut places = Vec::new();
+    for a in 0..10 {
+        let area = Place::new(
+            workspace,
+            &format!("Område {a}"),
+            true,
+            None,
+            59.1 + 0.02 * f64::from(a),
+            17.7,
+        );
+        for p in 0..20 {
+            let (row, column) = (f64::from(a * 2 + p / 10), f64::from(p % 10));
+            places.push(Place {
+                id: PlaceId::new(),
+                name: format!("Plats {a}-{p}"),
+                kind: PlaceKind::Plats,
+                area: Some(area.id),
+                lat: 59.1 + row * 0.0036,
+                lon: 17.7 + column * 0.007,
+                ..area.clone()
+            });
+        }
+        places.push(area);
+    }
+    demo.places = places;
+    demo
+}
+
+/// `count` reports spread over every place and the `weeks` weeks before `now`: each
+/// place at its own level (a tenth to twice the mean), by every organisation, in every
+/// category and grade, oldest first.
+fn spread_reports(
+    demo: &DemoWorkspace,
+    count: usize,
+    weeks: u32,
+    now: lagesbild_core::Timestamp,
+) -> Vec<(
+    lagesbild_core::Timestamp,
+    lagesbild_core::Reporter,
+    lagesbild_core::ObservationDraft,
+)> {
+    let mut rng = fastrand::Rng::with_seed(29);
+    let places: Vec<_> = demo.places.iter().filter(|p| p.area.is_some()).collect();
+    let levels: Vec<f64> = places.iter().map(|_| 0.1 + 1.9 * rng.f64()).collect();
+    let total: f64 = levels.iter().sum();
+    let week_ms = 7 * 24 * 3600 * 1000;
+    let first = now.millis() - i64::from(weeks) * week_ms;
+    let mut out = Vec::with_capacity(count);
+    while out.len() < count {
+        // A place by its level.
+        let mut pick = rng.f64() * total;
+        let mut place = places.len() - 1;
+        for (i, level) in levels.iter().enumerate() {
+            if pick < *level {
+                place = i;
+                break;
+            }
+            pick -= level;
+        }
+        let at =
+            lagesbild_core::Timestamp::from_millis(rng.i64(first..now.millis())).unwrap_or(now);
+        let reporter = demo.people[1 + rng.usize(..demo.people.len() - 1)].clone();
+        let category = &demo.categories[rng.usize(..demo.categories.len())];
+        let draft = lagesbild_core::ObservationDraft {
+            category: Some(category.key.clone()),
+            place: Some(places[place].id.to_string()),
+            grade: Some(1 + rng.i64(0..5)),
+            observed_at: Some(at.to_string()),
+            description: Some("Bänk".into()),
+            ..lagesbild_core::ObservationDraft::default()
+        };
+        out.push((at, reporter, draft));
+    }
+    out.sort_by_key(|(at, _, _)| *at);
+    out
+}
+
+/// A store with `count` observations over two years at 200 places and 50 activities at
+/// two places each, started over the last year: one activity followed up (its effect
+/// with proposed comparisons and placebo interval, indicators and målvisare), and the
+/// whole *Insatser* view.
+fn efforts_over(count: usize) -> Result<()> {
+    use lagesbild_core::IndicatorKind;
+    use lagesbild_core::store::{ActivityDraft, IndicatorDraft};
+    const WEEKS: u32 = 104;
+    const BATCH: usize = 10_000;
+    let dir = bench_dir(&format!("efforts-{count}"))?;
+    let demo = two_hundred_places();
+    let mut store = Store::open(&dir.join(STORE_FILE), &StoreKey::random()?)?;
+    let identity = demo.install(&mut store, 0)?;
+    let now = now();
+    let start = Instant::now();
+    let mut batch = Vec::with_capacity(BATCH);
+    for (at, reporter, draft) in spread_reports(&demo, count, WEEKS, now) {
+        let _ = at;
+        batch.push((reporter, draft));
+        if batch.len() == BATCH {
+            store.record_many(identity.workspace, &batch, now)?;
+            batch.clear();
+        }
+    }
+    store.record_many(identity.workspace, &batch, now)?;
+    println!("## Effects over {count} observations (200 places, {WEEKS} weeks, 50 activities)");
+    println!("  filled in {:.1} s", start.elapsed().as_secs_f64());
+    let places: Vec<_> = demo.places.iter().filter(|p| p.area.is_some()).collect();
+    let mut ids = Vec::new();
+    for i in 0..50usize {
+        let weeks_ago = 4 + (i as i64 * 48) / 50;
+        let from = now.week().minus(weeks_ago).monday().to_string();
+        let activity = store.add_activity(
+            &ActivityDraft {
+                title: format!("Insats {i}"),
+                places: vec![
+                    places[i * 4].id.to_string(),
+                    places[i * 4 + 1].id.to_string(),
+                ],
+                from,
+                responsible: Some(demo.organisations[4 + i % 3].id),
+                indicators: vec![
+                    IndicatorDraft {
+                        kind: IndicatorKind::Reports,
+                        categories: Vec::new(),
+                        baseline_from: None,
+                        baseline_to: None,
+                        target: "-25 %".into(),
+                        counts_deployed: false,
+                    },
+                    IndicatorDraft {
+                        kind: IndicatorKind::SevereWeeks,
+                        categories: Vec::new(),
+                        baseline_from: None,
+                        baseline_to: None,
+                        target: "-50 %".into(),
+                        counts_deployed: false,
+                    },
+                ],
+                ..ActivityDraft::default()
+            },
+            now,
+        )?;
+        ids.push(activity.id);
+    }
+    let time = |runs: usize, f: &dyn Fn() -> Result<String>| -> Result<(Duration, String)> {
+        let mut times = Vec::new();
+        let mut said = String::new();
+        for _ in 0..runs {
+            let start = Instant::now();
+            said = f()?;
+            times.push(start.elapsed());
+        }
+        times.sort();
+        Ok((percentile(&times, 0.5), said))
+    };
+    let (one, verdict) = time(10, &|| {
+        let view = views::activity(&store, ids[25], now)?;
+        Ok(view
+            .follow_up
+            .effect
+            .map_or_else(String::new, |e| e.treated.verdict.label()))
+    })?;
+    println!(
+        "  one activity followed up (store query, effect, indicators): median {}   (goal: under 50 ms at 1 000 000; verdict: {verdict})",
+        ms(one)
+    );
+    let (all, n) = time(5, &|| {
+        Ok(views::efforts(&store, now)?.activities.len().to_string())
+    })?;
+    println!(
+        "  the Insatser view, {n} activities: median {}   (goal: under 200 ms)\n",
+        ms(all)
+    );
     Ok(())
 }
 

@@ -1,10 +1,12 @@
 //! Lägesbild's benchmarks. Prints figures; asserts nothing.
 //!
-//!     ./scripts/bench [core] [sync] [load] [--large] [--backend sqlite|postgres]
+//!     ./scripts/bench [core] [efforts] [sync] [load] [--large] [--backend sqlite|postgres]
 //!
 //! `core`: recording latency against a bare SQLite insert with the same durability, the
 //! weekly lägesbild over 100 000 observations (and 1 000 000 with `--large`), and the
 //! store's size per observation.
+//! `efforts`: an activity followed up and the *Insatser* view with 50 activities over
+//! 100 000 observations at 200 places (1 000 000 with `--large`); also part of `core`.
 //! `sync`: 100 devices × 100 offline observations reconnecting at once; bootstrap of a
 //! new device and a no-op reconnect with 100 000 observations (1 000 000 with
 //! `--large`); the server's memory.
@@ -53,6 +55,8 @@ fn main() -> Result<()> {
     let all = words.is_empty();
     if all || words.iter().any(|a| *a == "core") {
         core::run(large)?;
+    } else if words.iter().any(|a| *a == "efforts") {
+        core::efforts(large)?;
     }
     if all || words.iter().any(|a| *a == "sync") {
         sync::run(sync::ALL, &backends, large)?;
