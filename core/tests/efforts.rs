@@ -528,3 +528,37 @@ fn the_weekly_counts_follow_every_change_of_the_reports() {
             > 0.0
     );
 }
+
+/// A comparison place the coordinator chose that has since become another activity's
+/// place is no comparison any more; with fewer than four left, the estimate says so.
+#[test]
+fn chosen_comparisons_that_another_activity_took_are_dropped() {
+    let (mut store, demo, _) = demo_store(0);
+    demo.efforts(&mut store, now()).unwrap();
+    let org = demo.organisations[4].id;
+    let mut chosen = draft(org);
+    chosen.places = vec!["Söderby torg".into()];
+    chosen.from = "2026-10-05".into();
+    chosen.comparison = vec![
+        "Nytorps centrum".into(),
+        "Rönninge station".into(),
+        "Säby gård".into(),
+        "Söderby park".into(),
+    ];
+    let made = store.add_activity(&chosen, now()).unwrap();
+    let view = views::activity(&store, made.id, now()).unwrap();
+    assert!(
+        !view
+            .comparison
+            .iter()
+            .any(|c| c == "Rönninge station" || c == "Säby gård"),
+        "{:?}",
+        view.comparison
+    );
+    let effect = view.follow_up.effect.unwrap();
+    assert!(
+        matches!(&effect.treated.verdict, Verdict::ForLiteUnderlag { why } if why.contains("jämförelseplatser")),
+        "{:?}",
+        effect.treated.verdict
+    );
+}

@@ -109,6 +109,22 @@ async fn the_meeting_sees_which_efforts_worked_and_records_its_reconsideration()
     let terminal = "[data-testid=activity][data-title^='Väktare vid bussterminalen']";
     app.wait_for_count(&format!("{terminal} [data-testid=activity-decision]"), 2).await;
 
+    // The coordinator chooses the terminal's comparison places and a narrower
+    // neighbourhood; the estimate uses exactly those.
+    app.click(&format!("{terminal} details summary")).await;
+    app.click(&format!("{terminal} [data-testid=tune]")).await;
+    for place in ["Söderby torg", "Söderbyskolan", "Nytorps centrum", "Nytorps idrottsplats"] {
+        app.click(&format!("{terminal} [data-testid=comparison-place][data-place='{place}']")).await;
+    }
+    app.type_into(&format!("{terminal} [data-testid=neighbour-metres]"), "300").await;
+    app.click(&format!("{terminal} [data-testid=save-tuning]")).await;
+    let compared = app
+        .wait_for_text(&format!("{terminal} [data-testid=comparison]"), |t| {
+            t.contains("Nytorps idrottsplats") && !t.contains("Rönninge")
+        })
+        .await;
+    assert_eq!(compared.matches(", ").count(), 3, "{compared}");
+
     // The coordinator adds an activity; a target that is not a number is refused.
     app.click("[data-testid=new-activity]").await;
     app.type_into("[data-testid=activity-title]", "Belysning vid Söderby park").await;

@@ -346,16 +346,20 @@ pub fn follow_up(
     let (treated_series, neighbour_series, untreated_series) =
         (series(&treated), series(&neighbours), series(&untreated));
     let treated_line = summed(&treated_series, n);
+    // The coordinator's comparison places that are still untreated: one that has since
+    // become a neighbour (a wider neighbourhood) or another activity's place is no
+    // comparison any more, and the estimate says so if too few remain.
     let chosen: Vec<PlaceId> = activity
         .comparison
         .iter()
         .flat_map(|c| {
-            counted
+            untreated
                 .iter()
                 .filter(move |p| p.id == *c || p.area == Some(*c))
                 .map(|p| p.id)
         })
         .collect();
+    let chosen_any = !activity.comparison.is_empty();
     let (effect, not_measured) = if start == 0 {
         (
             None,
@@ -369,7 +373,7 @@ pub fn follow_up(
             neighbours: &neighbour_series,
             untreated: &untreated_series,
             start,
-            comparison: (!chosen.is_empty()).then_some(chosen.as_slice()),
+            comparison: chosen_any.then_some(chosen.as_slice()),
         })?;
         (Some(effect), None)
     };

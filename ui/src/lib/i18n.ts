@@ -376,6 +376,11 @@ const sv = {
   effectNotMeasured: "Effekt",
   responsibleFor: "Ansvar",
   noDecisionsForActivity: "Inga beslut kopplade ännu.",
+  changeComparison: "Ändra jämförelseplatser och grannavstånd",
+  chooseComparison: "Jämförelseplatser",
+  comparisonHint: "Välj minst fyra platser som liknar insatsens före starten, eller låt dem föreslås. Grannplatser och andra insatsers platser kan inte väljas.",
+  proposeComparison: "Föreslå automatiskt",
+  neighbourMetres: "Grannplatser inom (meter)",
 };
 
 type Texts = typeof sv;
@@ -753,6 +758,11 @@ const en: Partial<Texts> = {
   effectNotMeasured: "Effect",
   responsibleFor: "Responsible",
   noDecisionsForActivity: "No decisions linked yet.",
+  changeComparison: "Change comparison places and neighbourhood",
+  chooseComparison: "Comparison places",
+  comparisonHint: "Choose at least four places like the activity's before its start, or let them be proposed. Neighbouring places and other activities' places cannot be chosen.",
+  proposeComparison: "Propose automatically",
+  neighbourMetres: "Neighbouring places within (metres)",
 };
 
 export function text(lang: Lang, key: TextKey): string {
