@@ -235,21 +235,7 @@ fn effect(store: &Store, effort: &str, json: bool, lang: Lang, now: Timestamp) -
         return output::json(out, &view);
     }
     writeln!(out, "{}", terminal_line(&view.activity.title))?;
-    let f = &view.follow_up;
-    match (&f.effect, &f.not_measured) {
-        (Some(effect), _) => efforts::write_effect(
-            out,
-            effect,
-            &f.weeks,
-            f.start,
-            (&view.comparison, &view.neighbours, &view.excluded),
-            sv,
-        ),
-        (None, why) => {
-            writeln!(out, "{}", why.as_deref().unwrap_or_default())?;
-            Ok(())
-        }
-    }
+    efforts::write_activity_effect(out, &view, sv)
 }
 
 fn organisations(store: &Store, json: bool, lang: Lang) -> Result<()> {

@@ -264,6 +264,26 @@ fn span(weeks: &[IsoWeek]) -> String {
     }
 }
 
+/// An activity's effect, or why it is not measured yet.
+pub fn write_activity_effect(out: &mut impl Write, view: &ActivityView, sv: bool) -> Result<()> {
+    let f = &view.follow_up;
+    match (&f.effect, &f.not_measured) {
+        (Some(effect), _) => write_effect(
+            out,
+            effect,
+            &f.weeks,
+            f.start,
+            (&view.comparison, &view.neighbours, &view.excluded),
+            sv,
+        ),
+        (None, why) => {
+            let why = why.as_deref().unwrap_or("–");
+            writeln!(out, "{}: {why}", if sv { "Effekt" } else { "Effect" })?;
+            Ok(())
+        }
+    }
+}
+
 /// The estimate's lines, shared by an activity and a decision.
 pub fn write_effect(
     out: &mut impl Write,
@@ -435,18 +455,7 @@ fn show(view: &ActivityView, lang: Lang) -> Result<()> {
         }
     }
     writeln!(out)?;
-    match (&f.effect, &f.not_measured) {
-        (Some(effect), _) => write_effect(
-            out,
-            effect,
-            &f.weeks,
-            f.start,
-            (&view.comparison, &view.neighbours, &view.excluded),
-            sv,
-        )?,
-        (None, Some(why)) => writeln!(out, "{}: {why}", if sv { "Effekt" } else { "Effect" })?,
-        (None, None) => {}
-    }
+    write_activity_effect(out, view, sv)?;
     if !f.reconsider.is_empty() {
         writeln!(
             out,

@@ -590,21 +590,10 @@ impl DemoWorkspace {
                     promise: Some(promise),
                     indicators: vec![
                         IndicatorDraft {
-                            kind: IndicatorKind::Reports,
                             categories: categories.clone(),
-                            baseline_from: None,
-                            baseline_to: None,
-                            target: "-25 %".into(),
-                            counts_deployed: false,
+                            ..IndicatorDraft::new(IndicatorKind::Reports, "-25 %")
                         },
-                        IndicatorDraft {
-                            kind: IndicatorKind::SevereWeeks,
-                            categories: Vec::new(),
-                            baseline_from: None,
-                            baseline_to: None,
-                            target: "-50 %".into(),
-                            counts_deployed: false,
-                        },
+                        IndicatorDraft::new(IndicatorKind::SevereWeeks, "-50 %"),
                     ],
                     comparison: Vec::new(),
                     neighbour_metres: None,

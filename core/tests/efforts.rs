@@ -27,14 +27,7 @@ fn draft(org: lagesbild_core::OrganisationId) -> ActivityDraft {
         responsible: Some(org),
         responsible_person: "Lisa Ek".into(),
         promise: None,
-        indicators: vec![IndicatorDraft {
-            kind: IndicatorKind::Reports,
-            categories: vec![],
-            baseline_from: None,
-            baseline_to: None,
-            target: "−25 %".into(),
-            counts_deployed: false,
-        }],
+        indicators: vec![IndicatorDraft::new(IndicatorKind::Reports, "−25 %")],
         comparison: vec![],
         neighbour_metres: None,
     }

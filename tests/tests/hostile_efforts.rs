@@ -30,14 +30,7 @@ fn draft(store: &Store) -> ActivityDraft {
         responsible: Some(guards.id),
         responsible_person: "Lisa Ek".into(),
         promise: None,
-        indicators: vec![IndicatorDraft {
-            kind: IndicatorKind::Reports,
-            categories: vec![],
-            baseline_from: None,
-            baseline_to: None,
-            target: "-25 %".into(),
-            counts_deployed: false,
-        }],
+        indicators: vec![IndicatorDraft::new(IndicatorKind::Reports, "-25 %")],
         comparison: vec![],
         neighbour_metres: None,
     }

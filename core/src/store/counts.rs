@@ -199,64 +199,56 @@ impl Store {
             index.insert(week.key(), index.len());
             week = week.minus(-1);
         }
+        // Both queries give place, week, organisation, category (none: every one),
+        // count, sum of grades, count graded 4 or more.
         let mut out = Vec::new();
-        let mut every = self.conn().prepare_cached(
-            "SELECT place_id, week, org_id, n, grade_sum, severe FROM week_counts
-             WHERE workspace_id = ?1 AND week BETWEEN ?2 AND ?3 AND n > 0",
-        )?;
-        let rows = every.query_map(params![workspace, first.key(), last.key()], |r| {
-            let row = WeeklyRow {
-                place: r.get(0)?,
-                week: usize::MAX,
-                organisation: r.get(2)?,
-                category: None,
-                count: r.get(3)?,
-                grade_sum: r.get(4)?,
-                severe: r.get(5)?,
-            };
-            Ok((row, r.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (row, week) = row?;
-            if let Some(&week) = index.get(&week) {
-                out.push(WeeklyRow { week, ..row });
+        let mut read = |stmt: &mut rusqlite::CachedStatement<'_>,
+                        values: &[&dyn rusqlite::ToSql]|
+         -> Result<()> {
+            let rows = stmt.query_map(values, |r| {
+                let row = WeeklyRow {
+                    place: r.get(0)?,
+                    week: usize::MAX,
+                    organisation: r.get(2)?,
+                    category: r.get(3)?,
+                    count: r.get(4)?,
+                    grade_sum: r.get(5)?,
+                    severe: r.get(6)?,
+                };
+                Ok((row, r.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (row, week) = row?;
+                if let Some(&week) = index.get(&week) {
+                    out.push(WeeklyRow { week, ..row });
+                }
             }
-        }
-        if categories.is_empty() {
-            return Ok(out);
-        }
-        let wanted: Vec<String> = (0..categories.len())
-            .map(|i| format!("?{}", i + 4))
-            .collect();
-        let mut some = self.conn().prepare_cached(&format!(
-            "SELECT place_id, week, org_id, category, COUNT(*), SUM(grade), SUM(grade >= 4)
-             FROM observations
-             WHERE workspace_id = ?1 AND week BETWEEN ?2 AND ?3 AND category IN ({})
-             GROUP BY week, place_id, category, org_id",
-            wanted.join(", ")
-        ))?;
-        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&workspace];
+            Ok(())
+        };
         let (from, to) = (first.key(), last.key());
-        values.push(&from);
-        values.push(&to);
-        values.extend(categories.iter().map(|c| c as &dyn rusqlite::ToSql));
-        let rows = some.query_map(values.as_slice(), |r| {
-            let row = WeeklyRow {
-                place: r.get(0)?,
-                week: usize::MAX,
-                organisation: r.get(2)?,
-                category: Some(r.get(3)?),
-                count: r.get(4)?,
-                grade_sum: r.get(5)?,
-                severe: r.get(6)?,
-            };
-            Ok((row, r.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (row, week) = row?;
-            if let Some(&week) = index.get(&week) {
-                out.push(WeeklyRow { week, ..row });
-            }
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&workspace, &from, &to];
+        read(
+            &mut self.conn().prepare_cached(
+                "SELECT place_id, week, org_id, NULL, n, grade_sum, severe FROM week_counts
+                 WHERE workspace_id = ?1 AND week BETWEEN ?2 AND ?3 AND n > 0",
+            )?,
+            &values,
+        )?;
+        if !categories.is_empty() {
+            let wanted: Vec<String> = (0..categories.len())
+                .map(|i| format!("?{}", i + 4))
+                .collect();
+            values.extend(categories.iter().map(|c| c as &dyn rusqlite::ToSql));
+            read(
+                &mut self.conn().prepare_cached(&format!(
+                    "SELECT place_id, week, org_id, category, COUNT(*), SUM(grade), SUM(grade >= 4)
+                     FROM observations
+                     WHERE workspace_id = ?1 AND week BETWEEN ?2 AND ?3 AND category IN ({})
+                     GROUP BY week, place_id, category, org_id",
+                    wanted.join(", ")
+                ))?,
+                &values,
+            )?;
         }
         Ok(out)
     }

@@ -52,6 +52,21 @@ pub struct IndicatorDraft {
     pub counts_deployed: bool,
 }
 
+impl IndicatorDraft {
+    /// An indicator of `kind` over every category against the default baseline, the
+    /// deployed organisations' reports left out, with `target` as people write it.
+    pub fn new(kind: IndicatorKind, target: &str) -> IndicatorDraft {
+        IndicatorDraft {
+            kind,
+            categories: Vec::new(),
+            baseline_from: None,
+            baseline_to: None,
+            target: target.to_string(),
+            counts_deployed: false,
+        }
+    }
+}
+
 /// A new activity, or its new content.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

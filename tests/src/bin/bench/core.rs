@@ -153,22 +153,8 @@ fn efforts_over(count: usize) -> Result<()> {
                 from,
                 responsible: Some(demo.organisations[4 + i % 3].id),
                 indicators: vec![
-                    IndicatorDraft {
-                        kind: IndicatorKind::Reports,
-                        categories: Vec::new(),
-                        baseline_from: None,
-                        baseline_to: None,
-                        target: "-25 %".into(),
-                        counts_deployed: false,
-                    },
-                    IndicatorDraft {
-                        kind: IndicatorKind::SevereWeeks,
-                        categories: Vec::new(),
-                        baseline_from: None,
-                        baseline_to: None,
-                        target: "-50 %".into(),
-                        counts_deployed: false,
-                    },
+                    IndicatorDraft::new(IndicatorKind::Reports, "-25 %"),
+                    IndicatorDraft::new(IndicatorKind::SevereWeeks, "-50 %"),
                 ],
                 ..ActivityDraft::default()
             },
