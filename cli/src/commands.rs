@@ -24,6 +24,7 @@ use crate::args::{
     LangArg, ListArgs, ObservationFields, PlacesCommand, RecordArgs, ReportArgs, ReportFormat,
     WeekArgs,
 };
+use crate::lookup::organisation;
 use crate::stores::{self, open, open_path};
 use crate::{efforts, output};
 
@@ -506,33 +507,6 @@ fn observation_id(text: &str) -> Result<ObservationId> {
 
 fn week(text: &str) -> Result<IsoWeek> {
     text.parse().map_err(|e: String| anyhow!(e))
-}
-
-pub(crate) fn organisation(
-    store: &Store,
-    workspace: WorkspaceId,
-    text: &str,
-) -> Result<OrganisationId> {
-    if let Ok(id) = text.parse() {
-        return Ok(id);
-    }
-    let wanted = text.to_lowercase();
-    let matches: Vec<_> = store
-        .organisations(workspace)?
-        .into_iter()
-        .filter(|o| o.name.to_lowercase().contains(&wanted))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(one.id),
-        [] => bail!("no organisation matches '{text}'; see `lagesbild organisations`"),
-        many => bail!(
-            "'{text}' matches several organisations: {}",
-            many.iter()
-                .map(|o| o.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }
 
 fn filter(store: &Store, workspace: WorkspaceId, args: &FilterArgs) -> Result<ObservationFilter> {

@@ -209,7 +209,7 @@ fn activity_draft(store: &Store, args: &ActivityArgs) -> Result<ActivityDraft> {
         weekdays: args.weekdays.clone(),
         from_time,
         to_time,
-        responsible: Some(crate::commands::organisation(
+        responsible: Some(crate::lookup::organisation(
             store,
             workspace,
             &args.responsible,

@@ -5,6 +5,7 @@ mod admin;
 mod args;
 mod commands;
 mod efforts;
+mod lookup;
 mod output;
 mod stores;
 mod sync;
