@@ -639,6 +639,12 @@ fn promise(writer: &Writer<'_>, b: &Promise, a: &Promise) -> Result<(), Denied> 
 }
 
 fn activity(writer: &Writer<'_>, b: &Activity, a: &Activity) -> Result<(), Denied> {
+    if b.reconsiderations != a.reconsiderations && !writer.meeting_group() {
+        return Err(field(
+            "reconsiderations",
+            "an activity is reconsidered by the deployment group",
+        ));
+    }
     let changed = changed!(
         b,
         a,
@@ -1231,6 +1237,66 @@ mod tests {
                 )
                 .is_err(),
                 "{role:?} may not set an official grade in another's name"
+            );
+        }
+    }
+
+    /// The deployment group reconsiders activities; a night walker, who is not in it,
+    /// adds no reconsideration, not even in their own name.
+    #[test]
+    fn only_the_deployment_group_reconsiders_an_activity() {
+        let now = crate::Timestamp::from(chrono::Utc::now());
+        let coordinator = person(Role::Samordnare);
+        let activity = crate::model::Activity {
+            kind: DocKind::Activity,
+            id: crate::ids::ActivityId::new(),
+            workspace: crate::ids::WorkspaceId::new(),
+            title: "Väktare".into(),
+            purpose: autosurgeon::Text::with_value(""),
+            goal: String::new(),
+            places: vec![crate::ids::PlaceId::new()],
+            period: crate::model::ActivityPeriod {
+                from: "2026-10-05".into(),
+                to: None,
+                weekdays: Vec::new(),
+                from_time: None,
+                to_time: None,
+            },
+            responsible: OrganisationId::new(),
+            responsible_person: String::new(),
+            promise: None,
+            indicators: Vec::new(),
+            comparison: Vec::new(),
+            neighbour_metres: 500,
+            reconsiderations: Vec::new(),
+            created_by: coordinator,
+            created_at: now,
+        };
+        for role in Role::ALL {
+            let me = person(*role);
+            let mut after = activity.clone();
+            after
+                .reconsiderations
+                .push(crate::model::ReconsiderationEntry {
+                    id: crate::ids::NoteId::new(),
+                    outcome: crate::codes::Reconsideration::Avslutas,
+                    reason: "Sluta".into(),
+                    meeting: None,
+                    by: me.clone(),
+                    at: now,
+                });
+            let outcome = check(
+                &Writer {
+                    me: &me,
+                    may_read: true,
+                },
+                Some(&Record::Activity(Box::new(activity.clone()))),
+                &Record::Activity(Box::new(after)),
+            );
+            assert_eq!(
+                outcome.is_ok(),
+                role.in_meeting_group(),
+                "{role:?} reconsidering: {outcome:?}"
             );
         }
     }

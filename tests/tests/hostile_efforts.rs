@@ -156,6 +156,25 @@ async fn only_the_coordinator_keeps_the_activity_plan_and_the_group_appends(back
             .reconsider(activity.id, Reconsideration::Avslutas, "Sluta", None, now()),
         Err(lagesbild_core::Error::Forbidden(_))
     ));
+    // Nor may a modified night walker's app, in the walker's own name.
+    let walker_me = walker.store().require_identity().unwrap().reporter();
+    let walked = walker
+        .push_one(forged(&walker, activity.id.0, |a| {
+            a.reconsiderations
+                .push(lagesbild_core::ReconsiderationEntry {
+                    id: lagesbild_core::NoteId::new(),
+                    outcome: Reconsideration::Avslutas,
+                    reason: "Sluta".into(),
+                    meeting: None,
+                    by: walker_me,
+                    at: now(),
+                })
+        }))
+        .await;
+    assert!(
+        matches!(&walked, PushOutcome::Refused { code: RefusalCode::ForbiddenField, message } if message.contains("deployment group")),
+        "{walked:?}"
+    );
     coordinator.sync().await;
     let seen = coordinator.store().activity(activity.id).unwrap();
     assert_eq!(seen.reconsiderations.len(), 1);
