@@ -151,11 +151,12 @@ pub fn promise(store: &mut Store, command: PromiseCommand, now: Timestamp) -> Re
             Ok(())
         }
         PromiseCommand::List { json } => {
-            let efforts = views::efforts(store, now)?;
             let out = &mut stdout();
             if json {
-                return output::json(out, &efforts.promises);
+                // The promises alone: no activity needs following up for them.
+                return output::json(out, &store.promises()?);
             }
+            let efforts = views::efforts(store, now)?;
             for p in &efforts.promises {
                 writeln!(
                     out,
