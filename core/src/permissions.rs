@@ -1247,7 +1247,7 @@ mod tests {
     fn only_the_deployment_group_reconsiders_an_activity() {
         let now = crate::Timestamp::from(chrono::Utc::now());
         let coordinator = person(Role::Samordnare);
-        let activity = crate::model::Activity {
+        let activity = Activity {
             kind: DocKind::Activity,
             id: crate::ids::ActivityId::new(),
             workspace: crate::ids::WorkspaceId::new(),
