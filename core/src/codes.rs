@@ -290,6 +290,7 @@ code_enum! {
         Assessment = "assessment", "Bedömning", "Assessment";
         Promise = "promise", "Medborgarlöfte", "Citizen promise";
         Activity = "activity", "Insats", "Activity";
+        Publication = "publication", "Publicering", "Publication";
     }
 }
 
@@ -343,6 +344,7 @@ code_enum! {
         ReportCorrect = "report.correct", "Rapport rättad", "Report corrected";
         ReportStatus = "report.status", "Rapportens status ändrad", "Report status changed";
         ReportLink = "report.link", "Rapporter kopplade", "Reports linked";
+        ReportPublish = "report.publish", "Lägesrapport publicerad för politiker", "Report published for politicians";
     }
 }
 
@@ -414,7 +416,7 @@ mod tests {
     #[test]
     fn audit_actions_keep_their_stored_names() {
         // The log stores and exports these strings; older rows must keep meaning the same.
-        assert_eq!(AuditAction::ALL.len(), 26);
+        assert_eq!(AuditAction::ALL.len(), 27);
         assert_eq!(AuditAction::ObservationErase.code(), "observation.erase");
         assert_eq!(
             serde_json::to_string(&AuditAction::RegisterAddPlace).unwrap(),

@@ -128,6 +128,13 @@ pub enum Problem {
         value: String,
         expected: String,
     },
+    /// A period that would cut one already published: read together, the two would
+    /// disclose what each protects.
+    Overlaps {
+        value: String,
+        earlier: String,
+        instead: String,
+    },
     /// Ambiguous: the text matches several things.
     Ambiguous {
         value: String,
@@ -159,6 +166,14 @@ impl fmt::Display for Problem {
             Problem::Unparseable { value, expected } => {
                 write!(f, "'{value}' cannot be read; expected {expected}")
             }
+            Problem::Overlaps {
+                value,
+                earlier,
+                instead,
+            } => write!(
+                f,
+                "'{value}' overlaps {earlier}; read together the two would disclose counts that each protects. Publish {instead} instead, or a period that does not overlap it"
+            ),
             Problem::Ambiguous { value, candidates } => {
                 write!(
                     f,

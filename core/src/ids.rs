@@ -126,6 +126,10 @@ id_type!(
     ActivityId
 );
 id_type!(
+    /// One publication of the lägesrapport's version for politicians.
+    PublicationId
+);
+id_type!(
     /// The document holding one area's assessments for one ISO week.
     AssessmentId
 );

@@ -9,7 +9,9 @@
 //! the name, role and organisation the server knows.
 
 use crate::codes::{DocKind, Role};
-use crate::model::{Activity, Assessment, Decision, Meeting, Observation, Promise, Reporter};
+use crate::model::{
+    Activity, Assessment, Decision, Meeting, Observation, Promise, Publication, Reporter,
+};
 
 /// Who may write a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +137,17 @@ pub const FIELDS: &[(DocKind, &str, Writers)] = &[
         "reconsiderations",
         Writers::MeetingGroupAppends,
     ),
+    // What left the collaboration is never changed afterwards.
+    (DocKind::Publication, "kind", Writers::Nobody),
+    (DocKind::Publication, "id", Writers::Nobody),
+    (DocKind::Publication, "workspace", Writers::Nobody),
+    (DocKind::Publication, "title", Writers::Nobody),
+    (DocKind::Publication, "from", Writers::Nobody),
+    (DocKind::Publication, "until", Writers::Nobody),
+    (DocKind::Publication, "sha256", Writers::Nobody),
+    (DocKind::Publication, "parts", Writers::Nobody),
+    (DocKind::Publication, "published_by", Writers::Nobody),
+    (DocKind::Publication, "published_at", Writers::Nobody),
 ];
 
 /// Who may make a new record of each kind, in their own name. An assessment holds the
@@ -146,6 +159,7 @@ pub const CREATORS: &[(DocKind, Writers)] = &[
     (DocKind::Assessment, Writers::MeetingGroup),
     (DocKind::Promise, Writers::Coordinator),
     (DocKind::Activity, Writers::Coordinator),
+    (DocKind::Publication, Writers::Coordinator),
 ];
 
 /// Who may make a new record of `kind`; `Nobody` for a kind not in the table.
@@ -209,6 +223,7 @@ pub enum Record {
     Assessment(Box<Assessment>),
     Promise(Box<Promise>),
     Activity(Box<Activity>),
+    Publication(Box<Publication>),
 }
 
 impl Record {
@@ -221,6 +236,7 @@ impl Record {
             DocKind::Assessment => Record::Assessment(Box::new(doc.read()?)),
             DocKind::Promise => Record::Promise(Box::new(doc.read()?)),
             DocKind::Activity => Record::Activity(Box::new(doc.read()?)),
+            DocKind::Publication => Record::Publication(Box::new(doc.read()?)),
         })
     }
 
@@ -233,6 +249,7 @@ impl Record {
             Record::Assessment(a) => (a.id.0, a.workspace),
             Record::Promise(p) => (p.id.0, p.workspace),
             Record::Activity(a) => (a.id.0, a.workspace),
+            Record::Publication(p) => (p.id.0, p.workspace),
         }
     }
 
@@ -244,6 +261,7 @@ impl Record {
             Record::Assessment(_) => DocKind::Assessment,
             Record::Promise(_) => DocKind::Promise,
             Record::Activity(_) => DocKind::Activity,
+            Record::Publication(_) => DocKind::Publication,
         }
     }
 }
@@ -309,6 +327,8 @@ pub fn check(writer: &Writer<'_>, before: Option<&Record>, after: &Record) -> Re
             )
         }
         (Some(Record::Activity(b)), Record::Activity(a)) => activity(writer, b, a),
+        (None, Record::Publication(a)) => named(writer, &a.published_by, "published_by"),
+        (Some(Record::Publication(b)), Record::Publication(a)) => publication(writer, b, a),
         _ => Err(field(
             "kind",
             "a change may not turn a record into another kind",
@@ -638,6 +658,27 @@ fn promise(writer: &Writer<'_>, b: &Promise, a: &Promise) -> Result<(), Denied> 
     Ok(())
 }
 
+fn publication(writer: &Writer<'_>, b: &Publication, a: &Publication) -> Result<(), Denied> {
+    let changed = changed!(
+        b,
+        a,
+        kind,
+        id,
+        workspace,
+        title,
+        from,
+        until,
+        sha256,
+        parts,
+        published_by,
+        published_at
+    );
+    for name in changed {
+        may_write(writer, DocKind::Publication, name, false)?;
+    }
+    Ok(())
+}
+
 fn activity(writer: &Writer<'_>, b: &Activity, a: &Activity) -> Result<(), Denied> {
     if b.reconsiderations != a.reconsiderations && !writer.meeting_group() {
         return Err(field(
@@ -800,6 +841,8 @@ pub struct Abilities {
     pub erase: bool,
     /// Keep the citizen promises and the activity plan.
     pub efforts: bool,
+    /// Publish the lägesrapport's version for politicians (`report::ledger`).
+    pub publish: bool,
     /// Administer the workspace: organisations, people, devices, enrolment codes; read
     /// and export the audit log.
     pub administer: bool,
@@ -817,6 +860,7 @@ impl Abilities {
             register: role_may(role, REGISTER),
             erase: role_may(role, ERASURE),
             efforts: role_may(role, creators(DocKind::Activity)),
+            publish: role_may(role, creators(DocKind::Publication)),
             administer: role_may(role, ADMINISTRATION),
         }
     }

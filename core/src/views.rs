@@ -13,8 +13,9 @@ use crate::effect::{self, Effect, EffectInput, PlaceSeries};
 use crate::error::{Field, Problem, Result, ValidationError};
 use crate::ids::{ActivityId, DecisionId, OrganisationId, PlaceId, WorkspaceId};
 use crate::lagesbild::{self, Lagesbild, TREND_WEEKS};
-use crate::model::{Activity, Decision, ObservationFilter, Place, Promise};
-use crate::report::politicians::PoliticiansReport;
+use crate::model::{Activity, Decision, ObservationFilter, Place, Promise, PublishedPart};
+use crate::report::ledger::{Ledger, Piece};
+use crate::report::politicians::{self, PoliticiansReport};
 use crate::report::{self, PeriodInput, PeriodReport, Span};
 use crate::store::Store;
 use crate::time::{IsoWeek, Timestamp};
@@ -104,9 +105,49 @@ pub fn politicians_report(
 ) -> Result<PoliticiansReport> {
     store.require_identity()?;
     let span = Span::of(from, until)?;
-    let report = period(store, &span, now)?;
-    let before = period(store, &span.previous(), now)?;
-    Ok(report.for_politicians(&before))
+    let ledger = Ledger::new(store.publications()?);
+    let pieces = ledger.pieces(span.first, span.end)?;
+    let current = parts(store, &pieces, now)?;
+    let previous = span.previous();
+    // The period before is not shown where it would cut a published report.
+    let before = match ledger.pieces(previous.first, previous.end) {
+        Ok(pieces) => Some(parts(store, &pieces, now)?),
+        Err(_) => None,
+    };
+    let full = period(store, &span, now)?;
+    Ok(politicians::assemble(
+        &full,
+        current,
+        before,
+        (previous.first.to_string(), previous.end.to_string()),
+    ))
+}
+
+/// The counts of each piece: a published part as it was published, new time counted
+/// now and protected on its own.
+fn parts(store: &Store, pieces: &[Piece<'_>], now: Timestamp) -> Result<Vec<PublishedPart>> {
+    let workspace = store.require_identity()?.workspace;
+    let (places, categories) = (store.places(workspace)?, store.categories(workspace)?);
+    let name = store.workspace(workspace)?.name;
+    pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Published(part) => Ok((*part).clone()),
+            Piece::New { first, end } => {
+                let span = Span::between(*first, *end);
+                let input = PeriodInput {
+                    workspace_name: name.clone(),
+                    places: &places,
+                    categories: &categories,
+                    organisations: &[],
+                    decisions: Vec::new(),
+                    reports: store.period_rows(workspace, span.start, span.start, span.stop)?,
+                };
+                let counts = report::build(&span, input, &mut |_, _, _| Ok(Vec::new()), now)?;
+                Ok(counts.published_part())
+            }
+        })
+        .collect()
 }
 
 fn period(store: &Store, span: &Span, now: Timestamp) -> Result<PeriodReport> {

@@ -13,7 +13,7 @@ use lagesbild_core::{
     Activity, ActivityId, Assessment, Category, Decision, DecisionDraft, DecisionId,
     DecisionStatus, Grade, Identity, IsoWeek, Lang, ListQuery, Meeting, MeetingId, Observation,
     ObservationDraft, ObservationFilter, ObservationId, ObservationPatch, ObservationRow,
-    Organisation, Place, PlaceId, Position, Promise, Reconsideration, Workspace,
+    Organisation, Place, PlaceId, Position, Promise, Publication, Reconsideration, Workspace,
 };
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
@@ -489,7 +489,8 @@ pub async fn report_sheet(
 }
 
 /// Saves the lägesrapport as a file to send, `html` (a whole page) or `csv`; returns
-/// its path.
+/// its path. Saving the version for politicians publishes it: the ledger records what
+/// it published (`Store::publish`), and nothing is written if that is refused.
 #[tauri::command]
 pub async fn save_report(
     app: AppHandle,
@@ -500,22 +501,29 @@ pub async fn save_report(
     lang: Lang,
     format: String,
 ) -> CommandResult<String> {
-    let store = state.store();
-    let (html, csv) = if politicians {
+    let mut store = state.store();
+    if !matches!(format.as_str(), "html" | "csv") {
+        return Err(CommandError::new(
+            ErrorCode::Invalid,
+            format!("unknown format '{format}'; expected html or csv"),
+        ));
+    }
+    let html = format == "html";
+    let text = if politicians {
         let report = views::politicians_report(&store, &from, &until, now())?;
-        (report.html(lang), report.csv(lang))
+        let text = if html {
+            report.html(lang)
+        } else {
+            report.csv(lang)
+        };
+        store.publish(&report, text.as_bytes(), now())?;
+        text
     } else {
         let report = views::period_report(&store, &from, &until, now())?;
-        (report.html(lang), report.csv(lang))
-    };
-    let text = match format.as_str() {
-        "html" => html,
-        "csv" => csv,
-        other => {
-            return Err(CommandError::new(
-                ErrorCode::Invalid,
-                format!("unknown format '{other}'; expected html or csv"),
-            ));
+        if html {
+            report.html(lang)
+        } else {
+            report.csv(lang)
         }
     };
     let until_last = parse_day(&until)?
@@ -524,6 +532,12 @@ pub async fn save_report(
     let whom = if politicians { "-politiker" } else { "" };
     let name = format!("lagesrapport-{from}-{until_last}{whom}.{format}");
     write_output(&app, &name, text.as_bytes())
+}
+
+/// The publication ledger: every version for politicians published, oldest first.
+#[tauri::command]
+pub async fn publications(state: State<'_, AppState>) -> CommandResult<Vec<Publication>> {
+    Ok(state.store().publications()?)
 }
 
 /// Exports the reports of a period as CSV or GeoJSON; returns the file's path.

@@ -126,6 +126,7 @@ pub fn run() {
             commands::report_sheet,
             commands::delivery,
             commands::save_report,
+            commands::publications,
             commands::export,
             admin::people,
             admin::administer,

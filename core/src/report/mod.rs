@@ -8,6 +8,7 @@
 //! command line alike.
 
 pub mod disclosure;
+pub mod ledger;
 pub mod politicians;
 pub mod render;
 
@@ -236,6 +237,17 @@ impl Span {
             stop: midnight(end),
             previous_start: midnight(previous_period(first, end).0),
         })
+    }
+
+    /// The days from `first` up to (not including) `end`.
+    pub fn between(first: NaiveDate, end: NaiveDate) -> Span {
+        Span {
+            first,
+            end,
+            start: midnight(first),
+            stop: midnight(end),
+            previous_start: midnight(previous_period(first, end).0),
+        }
     }
 
     /// The period before, of the same length (a month before a month).

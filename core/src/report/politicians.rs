@@ -2,8 +2,12 @@
 //! other politicians. Counts are protected by cell suppression (`disclosure`): counts
 //! of 1 or 2 are not published, nor any other count that would let a reader work them
 //! out from the totals, the rows, the columns or the other table; a row whose count is
-//! not published shows no highest grade either. The period before is published as its
-//! own report published it, so that the two together tell no more than each.
+//! not published shows no highest grade either.
+//!
+//! A report is built from the ledger's parts (`ledger`): each stretch of days is
+//! protected once, when first published, and published the same ever after; the period
+//! before is shown as its parts were published. So every report that has left, read
+//! together, tells no more than each part alone.
 //!
 //! Rows are in alphabetical order, never by size: an order by size would bound a
 //! suppressed count between its neighbours. Events (linked reports counted once) and
@@ -16,7 +20,8 @@ use super::disclosure::Network;
 use super::{DecisionOutcome, PeriodReport, PeriodRow};
 use crate::codes::{DecisionStatus, Deployee};
 use crate::grade::Grade;
-use crate::time::{IsoWeek, Timestamp};
+use crate::model::{PartRow, PublishedPart};
+use crate::time::{IsoWeek, Timestamp, parse_day};
 
 /// A count as published: `None` where it is suppressed.
 pub type Published = Option<u32>;
@@ -27,10 +32,26 @@ pub struct PublishedRow {
     pub key: String,
     pub name: String,
     pub reports: Published,
+    /// `None` also where the period before is not shown (`previous_shown`).
     pub previous_reports: Published,
     /// Only where `reports` is published.
     pub highest: Option<Grade>,
-    pub per_week: Vec<Published>,
+    /// One count per column, in `PoliticiansReport::columns` order.
+    pub per_column: Vec<Published>,
+}
+
+/// A column of the tables: a week (cut to the period: `partial`), or, in a report of
+/// several published parts, one part.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    /// Its days, `from` up to (not including) `until`.
+    pub from: String,
+    pub until: String,
+    /// The week it is (or is part of); none for a column that is a part.
+    pub week: Option<IsoWeek>,
+    /// A week of which only some days fall in the period.
+    pub partial: bool,
 }
 
 /// A decision and its follow-up, without counts.
@@ -47,6 +68,31 @@ pub struct PublishedDecision {
     pub decided_week: IsoWeek,
 }
 
+/// How much of a table is published: its counts, and how many of them are shown.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share {
+    /// Counts in the table, withheld or not.
+    pub all: u32,
+    pub shown: u32,
+}
+
+impl Share {
+    fn add(&mut self, n: Published) {
+        self.all += 1;
+        self.shown += u32::from(n.is_some());
+    }
+
+    /// The share published, 0 to 1; 1 for a table without counts.
+    pub fn ratio(self) -> f64 {
+        if self.all == 0 {
+            1.0
+        } else {
+            f64::from(self.shown) / f64::from(self.all)
+        }
+    }
+}
+
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoliticiansReport {
@@ -56,8 +102,11 @@ pub struct PoliticiansReport {
     /// The period before, as `from` and `until`.
     pub previous_from: String,
     pub previous_until: String,
+    /// Whether the period before is shown: not where it would cut a report already
+    /// published (`ledger`).
+    pub previous_shown: bool,
     pub generated_at: Timestamp,
-    pub weeks: Vec<IsoWeek>,
+    pub columns: Vec<Column>,
     pub reports: Published,
     pub previous_reports: Published,
     pub areas: Vec<PublishedRow>,
@@ -69,6 +118,15 @@ pub struct PoliticiansReport {
     pub efforts: Vec<PublishedEffort>,
     /// How many counts are suppressed, the period before's included.
     pub suppressed: u32,
+    /// How much of each table is published: areas, categories, and all counts.
+    pub share_areas: Share,
+    pub share_categories: Share,
+    pub share: Share,
+    /// The stretches of days its counts come from, as the ledger keeps them: what
+    /// publishing it records (`Store::publish`). Not part of the file.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub parts: Vec<PublishedPart>,
 }
 
 /// An activity as it may leave the collaboration. A verdict is published where its
@@ -179,24 +237,23 @@ impl PeriodReport {
         }
     }
 
-    /// The report's own counts with the suppressed ones hidden, rows in the report's
-    /// order.
-    fn protected(&self) -> Protected {
+    /// The period's counts protected on their own, as the ledger keeps a part: rows
+    /// whose total is published as 0 are left out (a missing row is 0).
+    pub fn published_part(&self) -> PublishedPart {
         let layout = self.layout();
         let hidden = layout.network.suppress(&[]);
         let show = |arc: usize, n: u32| (!hidden[arc]).then_some(n);
-        let rows = |list: &[PeriodRow], arcs: &[(usize, Vec<usize>)]| -> Vec<PublishedRow> {
+        let rows = |list: &[PeriodRow], arcs: &[(usize, Vec<usize>)]| -> Vec<PartRow> {
             list.iter()
                 .zip(arcs)
                 .map(|(row, (sum, cells))| {
                     let reports = show(*sum, row.reports);
-                    PublishedRow {
+                    PartRow {
                         key: row.key.clone(),
                         name: row.name.clone(),
                         reports,
-                        previous_reports: None,
                         highest: reports.and(row.highest),
-                        per_week: row
+                        per_column: row
                             .per_week
                             .iter()
                             .zip(cells)
@@ -204,68 +261,174 @@ impl PeriodReport {
                             .collect(),
                     }
                 })
+                .filter(|row| row.reports != Some(0))
                 .collect()
         };
-        Protected {
+        let from = parse_day(&self.from).ok();
+        PublishedPart {
+            from: self.from.clone(),
+            until: self.until.clone(),
+            columns: self
+                .weeks
+                .iter()
+                .map(|w| {
+                    let monday = w.monday();
+                    from.map_or(monday, |f| f.max(monday)).to_string()
+                })
+                .collect(),
             reports: show(layout.total, self.reports),
             areas: rows(&self.areas, &layout.areas),
             categories: rows(&self.categories, &layout.categories),
         }
     }
+}
 
-    /// The version for politicians. `before` is the report of the period before
-    /// (`previous_period`): its totals are published here as its own protected version
-    /// publishes them.
-    pub fn for_politicians(&self, before: &PeriodReport) -> PoliticiansReport {
-        let now = self.protected();
-        let earlier = before.protected();
-        let finish = |mut rows: Vec<PublishedRow>, earlier: &[PublishedRow]| {
-            for row in &mut rows {
-                // Nothing in the period before: no row there, and 0, published.
-                row.previous_reports = earlier
-                    .iter()
-                    .find(|r| r.key == row.key)
-                    .map_or(Some(0), |r| r.reports);
-            }
-            rows.sort_by_key(|r| swedish_order(&r.name));
-            rows
-        };
-        let areas = finish(now.areas, &earlier.areas);
-        let categories = finish(now.categories, &earlier.categories);
-        let suppressed = areas
+/// The version for politicians of the period `parts` cover (`now`), against the
+/// period before (`before`; none where it cannot be shown), with `full`'s decisions and
+/// activities. Every count is a part's published count or a sum of them; a sum is
+/// published only where every count it adds is.
+pub fn assemble(
+    full: &PeriodReport,
+    now: Vec<PublishedPart>,
+    before: Option<Vec<PublishedPart>>,
+    previous: (String, String),
+) -> PoliticiansReport {
+    let columns: Vec<Column> = match now.as_slice() {
+        [one] => week_columns(one),
+        parts => parts
             .iter()
-            .chain(&categories)
-            .flat_map(|r| {
-                [r.reports, r.previous_reports]
-                    .into_iter()
-                    .chain(r.per_week.iter().copied())
+            .map(|p| Column {
+                from: p.from.clone(),
+                until: p.until.clone(),
+                week: None,
+                partial: false,
             })
-            .chain([now.reports, earlier.reports])
-            .filter(Option::is_none)
-            .count();
-        PoliticiansReport {
-            workspace: self.workspace.clone(),
-            from: self.from.clone(),
-            until: self.until.clone(),
-            previous_from: before.from.clone(),
-            previous_until: before.until.clone(),
-            generated_at: self.generated_at,
-            weeks: self.weeks.clone(),
-            reports: now.reports,
-            previous_reports: earlier.reports,
-            areas,
-            categories,
-            decisions: self.decisions.iter().map(published_decision).collect(),
-            efforts: self.efforts.iter().map(published_effort).collect(),
-            suppressed: u32::try_from(suppressed).unwrap_or(u32::MAX),
+            .collect(),
+    };
+    let single = now.len() == 1;
+    fn sum(mut counts: impl Iterator<Item = Published>) -> Published {
+        counts.try_fold(0u32, |acc, n| Some(acc + n?))
+    }
+    let table = |pick: fn(&PublishedPart) -> &Vec<PartRow>| -> Vec<PublishedRow> {
+        let mut keys: Vec<(String, String)> = Vec::new();
+        for part in now.iter().chain(before.iter().flatten()) {
+            for row in pick(part) {
+                match keys.iter_mut().find(|(k, _)| *k == row.key) {
+                    Some(known) => known.1.clone_from(&row.name),
+                    None => keys.push((row.key.clone(), row.name.clone())),
+                }
+            }
         }
+        let row_in =
+            |part: &PublishedPart, key: &str| pick(part).iter().find(|r| r.key == key).cloned();
+        let mut rows: Vec<PublishedRow> = keys
+            .into_iter()
+            .map(|(key, name)| {
+                let found: Vec<Option<PartRow>> = now.iter().map(|p| row_in(p, &key)).collect();
+                // A row missing from a part had no reports there: 0, published.
+                let reports = sum(found
+                    .iter()
+                    .map(|r| r.as_ref().map_or(Some(0), |r| r.reports)));
+                let per_column = if single {
+                    match &found[0] {
+                        Some(r) => r.per_column.clone(),
+                        None => vec![Some(0); columns.len()],
+                    }
+                } else {
+                    found
+                        .iter()
+                        .map(|r| r.as_ref().map_or(Some(0), |r| r.reports))
+                        .collect()
+                };
+                let highest =
+                    reports.and_then(|_| found.iter().flatten().filter_map(|r| r.highest).max());
+                let previous_reports = before.as_ref().and_then(|parts| {
+                    sum(parts
+                        .iter()
+                        .map(|p| row_in(p, &key).map_or(Some(0), |r| r.reports)))
+                });
+                PublishedRow {
+                    key,
+                    name,
+                    reports,
+                    previous_reports,
+                    highest,
+                    per_column,
+                }
+            })
+            .filter(|r| r.reports != Some(0) || (r.previous_reports != Some(0) && before.is_some()))
+            .collect();
+        rows.sort_by_key(|r| swedish_order(&r.name));
+        rows
+    };
+    let areas = table(|p| &p.areas);
+    let categories = table(|p| &p.categories);
+    let reports = sum(now.iter().map(|p| p.reports));
+    let previous_reports = before
+        .as_ref()
+        .and_then(|parts| sum(parts.iter().map(|p| p.reports)));
+    let share_of = |rows: &[PublishedRow]| {
+        let mut share = Share { all: 0, shown: 0 };
+        for row in rows {
+            share.add(row.reports);
+            if before.is_some() {
+                share.add(row.previous_reports);
+            }
+            row.per_column.iter().for_each(|&n| share.add(n));
+        }
+        share
+    };
+    let (share_areas, share_categories) = (share_of(&areas), share_of(&categories));
+    let mut share = Share {
+        all: share_areas.all + share_categories.all,
+        shown: share_areas.shown + share_categories.shown,
+    };
+    share.add(reports);
+    if before.is_some() {
+        share.add(previous_reports);
+    }
+    let parts = now.iter().chain(before.iter().flatten()).cloned().collect();
+    PoliticiansReport {
+        workspace: full.workspace.clone(),
+        from: full.from.clone(),
+        until: full.until.clone(),
+        previous_from: previous.0,
+        previous_until: previous.1,
+        previous_shown: before.is_some(),
+        generated_at: full.generated_at,
+        columns,
+        reports,
+        previous_reports,
+        areas,
+        categories,
+        decisions: full.decisions.iter().map(published_decision).collect(),
+        efforts: full.efforts.iter().map(published_effort).collect(),
+        suppressed: share.all - share.shown,
+        share_areas,
+        share_categories,
+        share,
+        parts,
     }
 }
 
-struct Protected {
-    reports: Published,
-    areas: Vec<PublishedRow>,
-    categories: Vec<PublishedRow>,
+/// A part's weeks as columns, each cut to the part.
+fn week_columns(part: &PublishedPart) -> Vec<Column> {
+    let end = parse_day(&part.until).ok();
+    part.columns
+        .iter()
+        .filter_map(|first| {
+            let first = parse_day(first).ok()?;
+            let week = IsoWeek::containing_date(first);
+            let next = week.monday() + chrono::Days::new(7);
+            let until = end.map_or(next, |e| e.min(next));
+            Some(Column {
+                from: first.to_string(),
+                until: until.to_string(),
+                week: Some(week),
+                partial: first > week.monday() || until < next,
+            })
+        })
+        .collect()
 }
 
 fn published_decision(d: &DecisionOutcome) -> PublishedDecision {

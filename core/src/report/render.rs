@@ -28,7 +28,13 @@ enum Value {
     /// The change against the period before, in per cent; `None`: nothing before.
     Change(Option<i64>),
     Highest(Option<Grade>),
+    /// A change on a small base, as its two counts: "8 → 86".
+    Shift(u32, u32),
 }
+
+/// Below this many reports in the period before, a change is written as its two counts:
+/// a percentage of a handful says more than it knows.
+pub const SMALL_BASE: u32 = 20;
 
 impl Value {
     fn text(self, lang: Lang) -> String {
@@ -41,6 +47,7 @@ impl Value {
                 format!("{}{}\u{a0}%", if p > 0 { "+" } else { "−" }, p.abs())
             }
             Value::Highest(g) => g.map_or("–".into(), |g| g.value().to_string()),
+            Value::Shift(before, now) => format!("{before}\u{a0}→\u{a0}{now}"),
         }
     }
 
@@ -50,6 +57,7 @@ impl Value {
             Value::Count(None) => WITHHELD.into(),
             Value::Change(p) => p.map_or(String::new(), |p| p.to_string()),
             Value::Highest(g) => g.map_or(String::new(), |g| g.value().to_string()),
+            Value::Shift(before, now) => format!("{before} → {now}"),
         }
     }
 }
@@ -67,6 +75,8 @@ struct Table {
     /// (header, CSV column, class)
     columns: Vec<(String, String, &'static str)>,
     rows: Vec<Row>,
+    /// Said instead of the table where nothing in it could be published.
+    instead: Option<String>,
 }
 
 struct Decision {
@@ -103,13 +113,14 @@ struct Sheet {
     tables: Vec<Table>,
     decisions: Vec<Decision>,
     efforts: Vec<Effort>,
+    /// Said under the totals.
+    notes: Vec<String>,
     footnote: Option<String>,
 }
 
 /// The words of the report.
 struct Words {
     title: &'static str,
-    politicians: &'static str,
     generated: &'static str,
     reports: &'static str,
     events: &'static str,
@@ -139,11 +150,15 @@ struct Words {
     quarter: &'static str,
     months: [&'static str; 12],
     footnote: &'static str,
+    version: &'static str,
+    part: &'static str,
+    previous_not_shown: &'static str,
+    published_share: &'static str,
+    nothing_published: &'static str,
 }
 
 const SV: Words = Words {
     title: "Lägesrapport",
-    politicians: "för politiker",
     generated: "Sammanställd",
     reports: "Rapporter",
     events: "Händelser",
@@ -190,17 +205,19 @@ const SV: Words = Words {
         "november",
         "december",
     ],
-    footnote: "Antal skyddas så att ingen kan pekas ut: antal på 1 eller 2 redovisas inte \
-        (visas som ..), och inte heller andra antal som annars skulle göra det möjligt att \
-        räkna fram dem ur summor, rader, kolumner, den andra tabellen eller föregående period. \
-        Där ett områdes eller en kategoris antal inte redovisas visas inte heller dess högsta \
-        bedömning. Raderna står i bokstavsordning. Föregående period redovisas som i dess egen \
-        rapport.",
+    footnote: "Antal på 1 eller 2 visas inte (..), och inte heller andra antal som skulle \
+        göra det möjligt att räkna fram dem, så att ingen enskild kan pekas ut. Varje period \
+        visas med samma siffror i alla rapporter som lämnats ut, så att inte heller flera \
+        rapporter lästa tillsammans avslöjar något.",
+    version: "version för politiker",
+    part: "(del)",
+    previous_not_shown: "Föregående period visas inte: den skulle dela en period som redan har lämnats ut i en annan rapport.",
+    published_share: "Andel av talen som visas",
+    nothing_published: "För få rapporter för att visa tabellen: alla antal i den skulle ha behövt döljas för att ingen ska kunna pekas ut.",
 };
 
 const EN: Words = Words {
     title: "Situation report",
-    politicians: "for politicians",
     generated: "Compiled",
     reports: "Reports",
     events: "Events",
@@ -247,11 +264,15 @@ const EN: Words = Words {
         "November",
         "December",
     ],
-    footnote: "Counts are protected so that no one can be singled out: counts of 1 or 2 are \
-        not published (shown as ..), nor any other count that would let them be worked out \
-        from totals, rows, columns, the other table or the period before. Where an area's or \
-        a category's count is not published, its highest grade is not shown either. Rows are \
-        in alphabetical order. The period before is published as in its own report.",
+    footnote: "Counts of 1 or 2 are not shown (..), nor any other count that would let them \
+        be worked out, so that no one can be singled out. Each period is shown with the same \
+        figures in every report that has been published, so that several reports read \
+        together do not give anything away either.",
+    version: "version for politicians",
+    part: "(part)",
+    previous_not_shown: "The period before is not shown: it would split a period already published in another report.",
+    published_share: "Share of the figures shown",
+    nothing_published: "Too few reports to show the table: every count in it would have had to be withheld so that no one can be singled out.",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -286,6 +307,34 @@ pub fn period_name(from: &str, until: &str, lang: Lang) -> String {
     }
     let last = end.pred_opt().unwrap_or(end);
     format!("{first} – {last}")
+}
+
+/// A part of a longer report as its column is headed: "jan", or its days.
+fn part_name(from: &str, until: &str, lang: Lang) -> String {
+    let w = words(lang);
+    let (Ok(first), Ok(end)) = (
+        NaiveDate::parse_from_str(from, "%Y-%m-%d"),
+        NaiveDate::parse_from_str(until, "%Y-%m-%d"),
+    ) else {
+        return format!("{from} – {until}");
+    };
+    let month: String = w.months[first.month0() as usize].chars().take(3).collect();
+    let whole = first.day() == 1 && end.day() == 1 && end.month0() == (first.month0() + 1) % 12;
+    if whole {
+        return month;
+    }
+    let last = end.pred_opt().unwrap_or(end);
+    format!("{}–{}\u{a0}{month}", first.day(), last.day())
+}
+
+/// A change in the version for politicians: as its two counts on a small base, in per
+/// cent on a larger one; `..` where either count is withheld.
+fn shift(now: Published, before: Published) -> Value {
+    match (now, before) {
+        (Some(now), Some(before)) if before >= SMALL_BASE => change(now, before),
+        (Some(now), Some(before)) => Value::Shift(before, now),
+        _ => Value::Count(None),
+    }
 }
 
 fn week_header(week: IsoWeek, lang: Lang) -> String {
@@ -423,6 +472,7 @@ impl PeriodReport {
                         .collect(),
                     })
                     .collect(),
+                instead: None,
             }
         };
         let average = |points: &[WeekPoint]| {
@@ -503,6 +553,7 @@ impl PeriodReport {
                     ),
                 })
                 .collect(),
+            notes: Vec::new(),
             footnote: None,
         }
     }
@@ -524,23 +575,55 @@ impl PeriodReport {
 }
 
 impl PoliticiansReport {
+    /// "Lägesrapport november 2026 – Salem (version för politiker)": the workspace's
+    /// name, never a device's.
+    pub fn title(&self, lang: Lang) -> String {
+        let w = words(lang);
+        format!(
+            "{} {} – {} ({})",
+            w.title,
+            period_name(&self.from, &self.until, lang),
+            self.workspace,
+            w.version
+        )
+    }
+
     fn sheet(&self, lang: Lang) -> Sheet {
         let w = words(lang);
+        let headers: Vec<(String, String, &'static str)> = self
+            .columns
+            .iter()
+            .map(|c| match c.week {
+                Some(week) if c.partial => (
+                    format!("{} {}", week_header(week, lang), w.part),
+                    week.to_string(),
+                    "n week",
+                ),
+                Some(week) => (week_header(week, lang), week.to_string(), "n week"),
+                None => (
+                    part_name(&c.from, &c.until, lang),
+                    format!("{}/{}", c.from, c.until),
+                    "n part",
+                ),
+            })
+            .collect();
         let table = |kind, heading, rows: &[super::politicians::PublishedRow]| {
-            let mut columns = vec![
-                (w.reports.to_string(), "reports".to_string(), "n reports"),
-                (
+            let mut columns = vec![(w.reports.to_string(), "reports".to_string(), "n reports")];
+            if self.previous_shown {
+                columns.push((
                     w.previous.to_string(),
                     "previous_reports".into(),
                     "n previous",
-                ),
-                (w.highest.to_string(), "highest".into(), "n highest"),
-            ];
-            columns.extend(
-                self.weeks
-                    .iter()
-                    .map(|&wk| (week_header(wk, lang), wk.to_string(), "n week")),
-            );
+                ));
+                columns.push((w.change.to_string(), "change".into(), "n change"));
+            }
+            columns.push((w.highest.to_string(), "highest".into(), "n highest"));
+            columns.extend(headers.iter().cloned());
+            let nothing = rows.iter().all(|r| {
+                r.reports.is_none()
+                    && (r.previous_reports.is_none() || !self.previous_shown)
+                    && r.per_column.iter().all(Option::is_none)
+            });
             Table {
                 kind,
                 heading,
@@ -550,31 +633,58 @@ impl PoliticiansReport {
                     .map(|r| Row {
                         key: r.key.clone(),
                         name: r.name.clone(),
-                        values: [
-                            Value::Count(r.reports),
-                            Value::Count(r.previous_reports),
-                            Value::Highest(r.highest),
-                        ]
-                        .into_iter()
-                        .chain(r.per_week.iter().map(|&n| Value::Count(n)))
-                        .collect(),
+                        values: std::iter::once(Value::Count(r.reports))
+                            .chain(
+                                self.previous_shown
+                                    .then(|| {
+                                        [
+                                            Value::Count(r.previous_reports),
+                                            shift(r.reports, r.previous_reports),
+                                        ]
+                                    })
+                                    .into_iter()
+                                    .flatten(),
+                            )
+                            .chain([Value::Highest(r.highest)])
+                            .chain(r.per_column.iter().map(|&n| Value::Count(n)))
+                            .collect(),
                     })
                     .collect(),
+                instead: (nothing && !rows.is_empty()).then(|| w.nothing_published.to_string()),
             }
         };
+        let mut totals = vec![(w.reports, "reports", Value::Count(self.reports))];
+        let mut notes = Vec::new();
+        if self.previous_shown {
+            totals.push((
+                w.previous,
+                "previous_reports",
+                Value::Count(self.previous_reports),
+            ));
+            totals.push((
+                w.change,
+                "change",
+                shift(self.reports, self.previous_reports),
+            ));
+        } else {
+            notes.push(w.previous_not_shown.to_string());
+        }
+        let percent = |s: super::politicians::Share| (s.ratio() * 100.0).round() as i64;
+        notes.push(format!(
+            "{}: {}\u{a0}% ({} {}\u{a0}%, {} {}\u{a0}%).",
+            w.published_share,
+            percent(self.share),
+            w.by_area.to_lowercase(),
+            percent(self.share_areas),
+            w.by_category.to_lowercase(),
+            percent(self.share_categories)
+        ));
         Sheet {
             lang,
-            title: format!("{} {} – {}", w.title, self.workspace, w.politicians),
-            period: period_name(&self.from, &self.until, lang),
+            title: self.title(lang),
+            period: String::new(),
             generated: self.generated_at.local_display(),
-            totals: vec![
-                (w.reports, "reports", Value::Count(self.reports)),
-                (
-                    w.previous,
-                    "previous_reports",
-                    Value::Count(self.previous_reports),
-                ),
-            ],
+            totals,
             tables: vec![
                 table("area", w.by_area, &self.areas),
                 table("category", w.by_category, &self.categories),
@@ -610,6 +720,7 @@ impl PoliticiansReport {
                     ),
                 })
                 .collect(),
+            notes,
             footnote: Some(w.footnote.to_string()),
         }
     }
@@ -660,6 +771,15 @@ th, td { border-bottom: 1px solid #bbb; padding: 4px 6px; text-align: left; vert
 ";
 
 impl Sheet {
+    /// The title, and the period where the title does not name it.
+    fn heading(&self) -> String {
+        if self.period.is_empty() {
+            self.title.clone()
+        } else {
+            format!("{} – {}", self.title, self.period)
+        }
+    }
+
     fn document(&self) -> String {
         let lang = match self.lang {
             Lang::Sv => "sv",
@@ -668,9 +788,8 @@ impl Sheet {
         format!(
             "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{} – {}</title><style>{CSS}</style></head><body>{}</body></html>\n",
-            escape(&self.title),
-            escape(&self.period),
+             <title>{}</title><style>{CSS}</style></head><body>{}</body></html>\n",
+            escape(&self.heading()),
             self.fragment()
         )
     }
@@ -680,10 +799,14 @@ impl Sheet {
         let mut h = String::new();
         let _ = write!(
             h,
-            "<article class=\"sheet period-report\" tabindex=\"0\"><h1>{} <span class=\"period\">{}</span></h1>\
+            "<article class=\"sheet period-report\" tabindex=\"0\"><h1>{}{}</h1>\
              <p class=\"muted\">{} <span class=\"date\">{}</span></p><p class=\"totals\">",
             escape(&self.title),
-            escape(&self.period),
+            if self.period.is_empty() {
+                String::new()
+            } else {
+                format!(" <span class=\"period\">{}</span>", escape(&self.period))
+            },
             w.generated,
             escape(&self.generated)
         );
@@ -699,7 +822,20 @@ impl Sheet {
             .collect();
         h.push_str(&totals.join(" · "));
         h.push_str("</p>");
+        for note in &self.notes {
+            let _ = write!(h, "<p class=\"muted note\">{}</p>", escape(note));
+        }
         for table in &self.tables {
+            if let Some(instead) = &table.instead {
+                let _ = write!(
+                    h,
+                    "<h2>{}</h2><p class=\"muted nothing\" data-table=\"{}\">{}</p>",
+                    table.heading,
+                    table.kind,
+                    escape(instead)
+                );
+                continue;
+            }
             let _ = write!(
                 h,
                 // Focusable, so that a table wider than a phone scrolls by keyboard too.
@@ -852,12 +988,20 @@ impl Sheet {
         }
         let pad = || std::iter::repeat_n(String::new(), effort_columns.len());
         let _ = out.write_record(
-            ["total".to_string(), String::new(), text(&self.period)]
-                .into_iter()
-                .chain(total)
-                .chain(pad()),
+            [
+                "total".to_string(),
+                String::new(),
+                text(if self.period.is_empty() {
+                    &self.title
+                } else {
+                    &self.period
+                }),
+            ]
+            .into_iter()
+            .chain(total)
+            .chain(pad()),
         );
-        for table in &self.tables {
+        for table in self.tables.iter().filter(|t| t.instead.is_none()) {
             for row in &table.rows {
                 let mut fields = vec![String::new(); columns.len()];
                 for (value, (_, column, _)) in row.values.iter().zip(&table.columns) {

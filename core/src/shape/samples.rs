@@ -17,12 +17,12 @@ use crate::codes::{
 use crate::grade::Grade;
 use crate::ids::{
     ActivityId, AssessmentId, CorrectionId, DecisionId, MeetingId, NoteId, ObservationId,
-    OrganisationId, PlaceId, PromiseId, UserId, WorkspaceId,
+    OrganisationId, PlaceId, PromiseId, PublicationId, UserId, WorkspaceId,
 };
 use crate::model::{
     Activity, ActivityPeriod, AreaGrade, Assessment, Continuation, Correction, Decision,
-    DecisionStatusChange, IndicatorSpec, Link, Meeting, Note, Observation, Position, Promise,
-    ReconsiderationEntry, Reporter, Review, Schedule,
+    DecisionStatusChange, IndicatorSpec, Link, Meeting, Note, Observation, PartRow, Position,
+    Promise, Publication, PublishedPart, ReconsiderationEntry, Reporter, Review, Schedule,
 };
 use crate::time::{IsoWeek, Timestamp};
 
@@ -38,6 +38,7 @@ pub(super) fn written(kind: DocKind) -> Result<[AutoCommit; 2], ReconcileError> 
             DocKind::Assessment => reconcile(doc, assessment(n, at))?,
             DocKind::Promise => reconcile(doc, promise(n, at))?,
             DocKind::Activity => reconcile(doc, activity(n, at))?,
+            DocKind::Publication => reconcile(doc, publication(n, at))?,
         }
     }
     Ok(docs)
@@ -185,6 +186,35 @@ fn promise(n: u8, at: Timestamp) -> Promise {
         areas: vec![PlaceId(uuid(n))],
         created_by: reporter(n),
         created_at: at,
+    }
+}
+
+fn publication(n: u8, at: Timestamp) -> Publication {
+    let row = PartRow {
+        key: "omrade".into(),
+        name: "Område".into(),
+        reports: Some(5),
+        highest: Some(Grade::ALL[0]),
+        per_column: vec![Some(u32::from(n)), Some(0)],
+    };
+    Publication {
+        kind: DocKind::Publication,
+        id: PublicationId(uuid(n)),
+        workspace: WorkspaceId(uuid(n)),
+        title: "Lägesrapport".into(),
+        from: "2026-11-01".into(),
+        until: "2026-12-01".into(),
+        sha256: "00".repeat(32),
+        parts: vec![PublishedPart {
+            from: "2026-11-01".into(),
+            until: "2026-12-01".into(),
+            columns: vec!["2026-11-01".into(), "2026-11-02".into()],
+            reports: Some(4),
+            areas: vec![row.clone()],
+            categories: vec![row],
+        }],
+        published_by: reporter(n),
+        published_at: at,
     }
 }
 

@@ -16,6 +16,7 @@ mod meetings;
 mod migrate;
 mod observations;
 mod projection;
+mod publications;
 mod register;
 mod sync;
 mod widening;

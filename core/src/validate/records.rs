@@ -7,7 +7,9 @@
 use crate::error::{Field, Problem, ValidationError};
 use chrono::NaiveDate;
 
-use crate::model::{Activity, Assessment, Decision, Meeting, Observation, Promise, Reporter};
+use crate::model::{
+    Activity, Assessment, Decision, Meeting, Observation, Promise, Publication, Reporter,
+};
 use crate::time::IsoWeek;
 
 /// A name: of a person, a device, a place, a category, an organisation, a workspace.
@@ -35,6 +37,10 @@ pub const MAX_SIGNATORIES: usize = 10;
 pub const MAX_PLACES: usize = 100;
 pub const MAX_INDICATORS: usize = 5;
 pub const MAX_CATEGORIES: usize = 30;
+/// Parts of one publication: ten years of months and the period before.
+pub const MAX_PARTS: usize = 240;
+/// Rows of one part's table.
+pub const MAX_PART_ROWS: usize = 2_000;
 /// An activity's neighbourhood: 10 km is a town, not a neighbourhood.
 pub const MAX_NEIGHBOUR_METRES: u32 = 10_000;
 
@@ -241,6 +247,79 @@ pub fn check_promise(p: &Promise) -> Result<(), ValidationError> {
     }
     count(Field::Places, p.areas.len(), MAX_PLACES)?;
     person(Field::Name, &p.created_by)
+}
+
+/// A publication's own rules: real days, a SHA-256, parts within their limits, and
+/// never a published count of 1 or 2 (`report::disclosure::SMALL`).
+pub fn check_publication(p: &Publication) -> Result<(), ValidationError> {
+    name(Field::Title, &p.title)?;
+    let (from, until) = (
+        date(Field::Period, &p.from)?,
+        date(Field::Period, &p.until)?,
+    );
+    if until <= from {
+        return Err(out_of_range(
+            Field::Period,
+            format!("{} – {}", p.from, p.until),
+            "an end after the start",
+        ));
+    }
+    if p.sha256.len() != 64 || !p.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(out_of_range(
+            Field::Description,
+            p.sha256.chars().take(70).collect::<String>(),
+            "the file's SHA-256 in hex",
+        ));
+    }
+    count(Field::Period, p.parts.len(), MAX_PARTS)?;
+    for part in &p.parts {
+        let (first, end) = (
+            date(Field::Period, &part.from)?,
+            date(Field::Period, &part.until)?,
+        );
+        if end <= first {
+            return Err(out_of_range(
+                Field::Period,
+                format!("{} – {}", part.from, part.until),
+                "an end after the start",
+            ));
+        }
+        count(Field::Week, part.columns.len(), 7)?;
+        for column in &part.columns {
+            date(Field::Week, column)?;
+        }
+        count(Field::Places, part.areas.len(), MAX_PART_ROWS)?;
+        count(Field::Category, part.categories.len(), MAX_PART_ROWS)?;
+        let small = |n: &Option<u32>| {
+            n.is_some_and(|n| (1..=crate::report::disclosure::SMALL).contains(&n))
+        };
+        for row in part.areas.iter().chain(&part.categories) {
+            line(Field::Name, &row.key, MAX_NAME)?;
+            line(Field::Name, &row.name, MAX_NAME)?;
+            if row.per_column.len() != part.columns.len() {
+                return Err(out_of_range(
+                    Field::Week,
+                    row.per_column.len(),
+                    "one count per column",
+                ));
+            }
+            if small(&row.reports) || row.per_column.iter().any(small) {
+                return Err(out_of_range(
+                    Field::Period,
+                    &row.key,
+                    "no count of 1 or 2 is published",
+                ));
+            }
+        }
+        if small(&part.reports) {
+            return Err(out_of_range(
+                Field::Period,
+                &part.from,
+                "no count of 1 or 2 is published",
+            ));
+        }
+    }
+    person(Field::Name, &p.published_by)
 }
 
 /// An activity's own rules: what can be said of it without the register (the device and

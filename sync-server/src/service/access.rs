@@ -35,8 +35,14 @@ pub(super) fn privileged(member: &Member, before: Option<&Record>) -> bool {
             None => true,
             Some(Record::Observation(o)) => o.reporter.user == member.device.user,
             Some(Record::Meeting(_) | Record::Decision(_)) => member.role.in_meeting_group(),
-            // Promises and activities are the coordinator's; the group only appends.
-            Some(Record::Assessment(_) | Record::Promise(_) | Record::Activity(_)) => false,
+            // Promises and activities are the coordinator's; the group only appends. A
+            // publication is never changed.
+            Some(
+                Record::Assessment(_)
+                | Record::Promise(_)
+                | Record::Activity(_)
+                | Record::Publication(_),
+            ) => false,
         }
 }
 

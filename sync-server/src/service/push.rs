@@ -27,7 +27,7 @@ use lagesbild_core::sync::wire::{
 use lagesbild_core::validate::{check_observation, records};
 use lagesbild_core::{
     AuditAction, Category, DocKind, Observation, Organisation, OrganisationId, Place, PlaceId,
-    Timestamp, Visibility, WorkspaceId,
+    Publication, Timestamp, Visibility, WorkspaceId,
 };
 use uuid::Uuid;
 
@@ -381,6 +381,7 @@ impl Service {
             .map_or(visibility_after, |b| audience(b).1);
         let acts = match (work.record.as_ref(), &after) {
             (Some(Record::Observation(b)), Record::Observation(a)) => review_acts(b, a),
+            (None, Record::Publication(p)) => vec![publication_act(p)],
             _ => Vec::new(),
         };
         accepted.push(Accepted {
@@ -680,6 +681,7 @@ impl Service {
                 }
                 records::check_promise(p)
             }
+            Record::Publication(p) => records::check_publication(p),
             Record::Activity(a) => {
                 for place in a.places.iter().chain(&a.comparison) {
                     if self
@@ -778,6 +780,30 @@ fn review_acts(before: &Observation, after: &Observation) -> Vec<Act> {
         acts.push(Act::new(AuditAction::ReportStatus, target.clone(), detail));
     }
     acts
+}
+
+/// What the audit log keeps of a publication of the version for politicians: who (the
+/// log's own columns), the period, when the device published it, how many counts it
+/// showed of how many, and the file's hash. Never a count itself.
+fn publication_act(p: &Publication) -> Act {
+    let (counts, published) = p.parts.iter().fold((0, 0), |(c, s), part| {
+        let (counts, shown) = part.shares();
+        (c + counts, s + shown)
+    });
+    Act::new(
+        AuditAction::ReportPublish,
+        Some(p.id.to_string()),
+        format!(
+            "{} ({} – {}), published {} by {}; {published} of {counts} counts shown in {} parts; sha256 {}",
+            p.title,
+            p.from,
+            p.until,
+            p.published_at.local_display(),
+            p.published_by.name,
+            p.parts.len(),
+            p.sha256
+        ),
+    )
 }
 
 /// A changed document as it will be stored, prepared without the lock.

@@ -31,6 +31,10 @@ erase: boolean,
  */
 efforts: boolean, 
 /**
+ * Publish the lägesrapport's version for politicians (`report::ledger`).
+ */
+publish: boolean, 
+/**
  * Administer the workspace: organisations, people, devices, enrolment codes; read
  * and export the audit log.
  */
@@ -239,7 +243,7 @@ export type AssessmentId = string;
  * labels. Entries written before an action was renamed keep their old text (the
  * wire's `AuditEntry::action` is a string) and show as it.
  */
-export type AuditAction = "workspace.create" | "organisation.add" | "organisation.rename" | "organisation.kind" | "person.add" | "person.change" | "person.membership" | "person.deactivate" | "person.reactivate" | "device.revoke" | "enrolment.code" | "enrolment.withdraw" | "enrolment" | "enrolment.failed" | "enrolment.failures" | "register.add_place" | "register.rename_place" | "register.move_place" | "register.merge_place" | "register.add_category" | "register.retire_category" | "observation.erase" | "report.review" | "report.correct" | "report.status" | "report.link";
+export type AuditAction = "workspace.create" | "organisation.add" | "organisation.rename" | "organisation.kind" | "person.add" | "person.change" | "person.membership" | "person.deactivate" | "person.reactivate" | "device.revoke" | "enrolment.code" | "enrolment.withdraw" | "enrolment" | "enrolment.failed" | "enrolment.failures" | "register.add_place" | "register.rename_place" | "register.move_place" | "register.merge_place" | "register.add_category" | "register.retire_category" | "observation.erase" | "report.review" | "report.correct" | "report.status" | "report.link" | "report.publish";
 
 /**
  * One entry of the server's audit log: who did what, when, from where. Never what a
@@ -428,7 +432,7 @@ app_version: string | null, revoked: boolean, };
 /**
  * What a document holds; stored in every document's root.
  */
-export type DocKind = "observation" | "decision" | "meeting" | "assessment" | "promise" | "activity";
+export type DocKind = "observation" | "decision" | "meeting" | "assessment" | "promise" | "activity" | "publication";
 
 /**
  * The effect of an effort.
@@ -766,6 +770,15 @@ waiting_for_place: Array<ObservationRow>,
 abilities: Abilities, };
 
 /**
+ * One row of a part. A row that is missing had no reports: 0, published.
+ */
+export type PartRow = { key: string, name: string, reports: number | null, 
+/**
+ * Only where `reports` is published.
+ */
+highest: Grade | null, per_column: Array<number | null>, };
+
+/**
  * `GET /v1/workspaces/{ws}/admin`: the coordinator's view of the workspace's
  * organisations and people, each person with their devices.
  */
@@ -848,6 +861,45 @@ areas: Array<string>, };
  * A citizen promise (medborgarlöfte).
  */
 export type PromiseId = string;
+
+export type Publication = { kind: DocKind, id: PublicationId, workspace: WorkspaceId, 
+/**
+ * The report's title as the file has it.
+ */
+title: string, 
+/**
+ * The period, as `2026-11-01` up to (not including) `2026-12-01`.
+ */
+from: string, until: string, 
+/**
+ * The file as published (its HTML), hex.
+ */
+sha256: string, 
+/**
+ * Every stretch of days the report's counts come from, the period before's
+ * included, oldest first: those it published first and those it repeated.
+ */
+parts: Array<PublishedPart>, published_by: Reporter, published_at: Timestamp, };
+
+/**
+ * One publication of the lägesrapport's version for politicians.
+ */
+export type PublicationId = string;
+
+/**
+ * The counts of a stretch of days as they were published: protected on their own
+ * (`report::disclosure`), and never changed afterwards.
+ */
+export type PublishedPart = { from: string, until: string, 
+/**
+ * Its columns: the weeks it touches, each cut to the part (the first day of each,
+ * as `2026-11-01`).
+ */
+columns: Array<string>, 
+/**
+ * Reports in all; `None` where suppressed.
+ */
+reports: number | null, areas: Array<PartRow>, categories: Array<PartRow>, };
 
 /**
  * A QR code as its modules: `width` × `width`, row by row, `true` for dark. The UI draws

@@ -90,6 +90,7 @@ export const DOC_KIND_LABELS: Record<DocKind, Label> = {
   "assessment": { sv: "Bedömning", en: "Assessment" },
   "promise": { sv: "Medborgarlöfte", en: "Citizen promise" },
   "activity": { sv: "Insats", en: "Activity" },
+  "publication": { sv: "Publicering", en: "Publication" },
 };
 
 /** The labels of every `IndicatorKind`. */
@@ -134,4 +135,5 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, Label> = {
   "report.correct": { sv: "Rapport rättad", en: "Report corrected" },
   "report.status": { sv: "Rapportens status ändrad", en: "Report status changed" },
   "report.link": { sv: "Rapporter kopplade", en: "Reports linked" },
+  "report.publish": { sv: "Lägesrapport publicerad för politiker", en: "Report published for politicians" },
 };

@@ -1,0 +1,81 @@
+//! The publication ledger: every time the lägesrapport's version for politicians left
+//! the collaboration, what it published. A publication is an Automerge document made
+//! once by the coordinator's device and never changed; it syncs like the rest, so a
+//! report published offline reaches the server's audit log at the next sync.
+//!
+//! What it keeps is what the file published — the published counts of each stretch of
+//! days (`PublishedPart`), never a suppressed count or any report's text — and the
+//! file's SHA-256. The parts are what later reports are built from: a count, once
+//! published, is published the same every time (`report::ledger`).
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+use crate::codes::DocKind;
+use crate::grade::Grade;
+use crate::ids::{PublicationId, WorkspaceId};
+use crate::model::Reporter;
+use crate::time::Timestamp;
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Publication {
+    pub kind: DocKind,
+    pub id: PublicationId,
+    pub workspace: WorkspaceId,
+    /// The report's title as the file has it.
+    pub title: String,
+    /// The period, as `2026-11-01` up to (not including) `2026-12-01`.
+    pub from: String,
+    pub until: String,
+    /// The file as published (its HTML), hex.
+    pub sha256: String,
+    /// Every stretch of days the report's counts come from, the period before's
+    /// included, oldest first: those it published first and those it repeated.
+    pub parts: Vec<PublishedPart>,
+    pub published_by: Reporter,
+    pub published_at: Timestamp,
+}
+
+/// The counts of a stretch of days as they were published: protected on their own
+/// (`report::disclosure`), and never changed afterwards.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct PublishedPart {
+    pub from: String,
+    pub until: String,
+    /// Its columns: the weeks it touches, each cut to the part (the first day of each,
+    /// as `2026-11-01`).
+    pub columns: Vec<String>,
+    /// Reports in all; `None` where suppressed.
+    pub reports: Option<u32>,
+    pub areas: Vec<PartRow>,
+    pub categories: Vec<PartRow>,
+}
+
+/// One row of a part. A row that is missing had no reports: 0, published.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct PartRow {
+    pub key: String,
+    pub name: String,
+    pub reports: Option<u32>,
+    /// Only where `reports` is published.
+    pub highest: Option<Grade>,
+    pub per_column: Vec<Option<u32>>,
+}
+
+impl PublishedPart {
+    /// How many counts it holds, and how many of them are published.
+    pub fn shares(&self) -> (usize, usize) {
+        let all: Vec<Option<u32>> = std::iter::once(self.reports)
+            .chain(
+                self.areas
+                    .iter()
+                    .chain(&self.categories)
+                    .flat_map(|r| std::iter::once(r.reports).chain(r.per_column.iter().copied())),
+            )
+            .collect();
+        (all.len(), all.iter().filter(|n| n.is_some()).count())
+    }
+}

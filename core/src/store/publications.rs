@@ -1,0 +1,88 @@
+//! The publication ledger on the device: publishing the version for politicians
+//! records what it published (`model::publication`, `report::ledger`). The document
+//! syncs like the rest, so a report published offline reaches the server at the next
+//! sync.
+
+use sha2::{Digest, Sha256};
+
+use super::Store;
+use super::meetings::create;
+use crate::Lang;
+use crate::codes::DocKind;
+use crate::error::{Error, Result};
+use crate::ids::PublicationId;
+use crate::model::Publication;
+use crate::permissions;
+use crate::report::ledger::{Ledger, Piece};
+use crate::report::politicians::PoliticiansReport;
+use crate::time::{Timestamp, parse_day};
+use crate::validate::records;
+
+impl Store {
+    /// The workspace's publications, oldest first.
+    pub fn publications(&self) -> Result<Vec<Publication>> {
+        let workspace = self.require_identity()?.workspace;
+        let all = self.read_all(workspace, DocKind::Publication)?;
+        Ok(Ledger::new(all).publications().to_vec())
+    }
+
+    /// Records that `report` (`views::politicians_report`) was published as `file`:
+    /// who, when, the period, the counts it published and the file's SHA-256. The
+    /// coordinator's. Refused, recording nothing, when the ledger has changed since the
+    /// report was made so that its counts no longer agree with what was published.
+    pub fn publish(
+        &mut self,
+        report: &PoliticiansReport,
+        file: &[u8],
+        now: Timestamp,
+    ) -> Result<Publication> {
+        let me = self.require_identity()?.reporter();
+        if !permissions::Abilities::of(me.role).publish {
+            return Err(Error::Forbidden(
+                "the version for politicians is published by the coordinator".into(),
+            ));
+        }
+        let workspace = self.require_identity()?.workspace;
+        let ledger = Ledger::new(self.read_all(workspace, DocKind::Publication)?);
+        for part in &report.parts {
+            let pieces = ledger.pieces(parse_day(&part.from)?, parse_day(&part.until)?)?;
+            let agrees = match pieces.as_slice() {
+                [Piece::Published(published)] => *published == part,
+                pieces => pieces.iter().all(|p| matches!(p, Piece::New { .. })),
+            };
+            if !agrees {
+                return Err(Error::Forbidden(format!(
+                    "{} – {} was published meanwhile with other counts; make the report again",
+                    part.from, part.until
+                )));
+            }
+        }
+        let publication = Publication {
+            kind: DocKind::Publication,
+            id: PublicationId::new(),
+            workspace,
+            title: report.title(Lang::Sv),
+            from: report.from.clone(),
+            until: report.until.clone(),
+            sha256: hex(&Sha256::digest(file)),
+            parts: report.parts.clone(),
+            published_by: me,
+            published_at: now,
+        };
+        records::check_publication(&publication)?;
+        self.write(|tx, actor| {
+            create(
+                tx,
+                actor,
+                (workspace, DocKind::Publication, publication.id.0),
+                &publication,
+                now,
+            )
+        })?;
+        Ok(publication)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
