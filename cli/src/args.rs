@@ -93,7 +93,13 @@ pub enum Command {
         command: PromiseCommand,
     },
     /// The lägesrapport for a period (default: last month), as HTML, CSV or JSON.
+    /// With --politicians it is published: the ledger records it.
     Report(ReportArgs),
+    /// The publication ledger: every version for politicians published, oldest first.
+    Publications {
+        #[arg(long)]
+        json: bool,
+    },
     /// Write observations as CSV or GeoJSON.
     Export(ExportArgs),
     /// Record observations from a CSV file (all lines, or none if any is bad).
@@ -449,7 +455,7 @@ pub enum ReportFormat {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("period").args(["month", "quarter", "from"]))]
+#[command(group = clap::ArgGroup::new("period").args(["month", "quarter", "year", "from"]))]
 pub struct ReportArgs {
     /// A month, as 2026-11 (alone: last month).
     #[arg(long, num_args = 0..=1, default_missing_value = "")]
@@ -457,13 +463,18 @@ pub struct ReportArgs {
     /// A quarter, as 2026-Q4 (alone: last quarter).
     #[arg(long, num_args = 0..=1, default_missing_value = "")]
     pub quarter: Option<String>,
+    /// A year, as 2026.
+    #[arg(long)]
+    pub year: Option<i32>,
     /// The first day, as 2026-11-01.
     #[arg(long, requires = "to")]
     pub from: Option<String>,
     /// The last day, included, as 2026-11-30.
     #[arg(long, requires = "from")]
     pub to: Option<String>,
-    /// The version for politicians: counts protected, so no one can be singled out.
+    /// The version for politicians: counts protected, so no one can be singled out,
+    /// also across every report published before. Writing it publishes it: the
+    /// coordinator's, recorded in the ledger (`lagesbild publications`).
     #[arg(long)]
     pub politicians: bool,
     #[arg(long, value_enum, default_value_t = ReportFormat::Html)]

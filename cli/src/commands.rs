@@ -115,7 +115,8 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Promise { command } => efforts::promise(&mut open(&store_dir)?, command, now),
         Command::Export(args) => export_command(&open(&store_dir)?, &args, now),
-        Command::Report(args) => report(&open(&store_dir)?, &args, lang, now, &mut stdout()),
+        Command::Report(args) => report(&mut open(&store_dir)?, &args, lang, now, &mut stdout()),
+        Command::Publications { json } => publications(&open(&store_dir)?, json, &mut stdout()),
         Command::Import(args) => import(&mut open(&store_dir)?, &args, now),
     }
 }
@@ -312,7 +313,7 @@ fn import(store: &mut Store, args: &ImportArgs, now: Timestamp) -> Result<()> {
 
 /// The lägesrapport of the period the arguments name, in their format.
 fn report(
-    store: &Store,
+    store: &mut Store,
     args: &ReportArgs,
     lang: Lang,
     now: Timestamp,
@@ -323,6 +324,10 @@ fn report(
         Some(text).filter(|t| !t.is_empty())
     }
     let period = match (&args.quarter, &args.from, &args.to) {
+        _ if args.year.is_some() => {
+            let year = args.year.unwrap_or_default();
+            Period::days(&format!("{year}-01-01"), &format!("{year}-12-31"))?
+        }
         (Some(quarter), _, _) => Period::quarter(named(quarter), now)?,
         (_, Some(from), Some(to)) => Period::days(from, to)?,
         _ => Period::month(args.month.as_deref().and_then(named), now)?,
@@ -335,11 +340,21 @@ fn report(
     };
     let text = if args.politicians {
         let report = views::politicians_report(store, &from, &until, now)?;
-        match format {
+        let text = match format {
             ReportFormat::Html => report.html(lang),
             ReportFormat::Csv => report.csv(lang),
             ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-        }
+        };
+        // Recorded before it is written: a file that leaves is in the ledger.
+        let published = store.publish(&report, text.as_bytes(), now)?;
+        eprintln!(
+            "published “{}”: {} of {} counts shown; recorded in the ledger (sha256 {}), sent to the server at the next sync",
+            published.title,
+            report.share.shown,
+            report.share.all,
+            &published.sha256[..12]
+        );
+        text
     } else {
         let report = views::period_report(store, &from, &until, now)?;
         match format {
@@ -360,6 +375,34 @@ fn report(
             );
         }
         None => out.write_all(text.as_bytes())?,
+    }
+    Ok(())
+}
+
+fn publications(store: &Store, json: bool, out: &mut impl Write) -> Result<()> {
+    let all = store.publications()?;
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
+        return Ok(());
+    }
+    if all.is_empty() {
+        writeln!(out, "Nothing has been published for politicians yet.")?;
+    }
+    for p in &all {
+        writeln!(
+            out,
+            "{}  {}  by {}\n    {}, {} of {} counts shown, sha256 {}",
+            p.published_at.local_display(),
+            p.title,
+            p.published_by.name,
+            lagesbild_core::report::ledger::days(
+                lagesbild_core::time::parse_day(&p.from)?,
+                lagesbild_core::time::parse_day(&p.until)?
+            ),
+            p.shown,
+            p.counts,
+            p.sha256
+        )?;
     }
     Ok(())
 }

@@ -32,17 +32,21 @@ fn json(store: &Path, args: &[&str]) -> serde_json::Value {
 }
 
 fn new_store() -> tempfile::TempDir {
+    new_store_as("Jonas Berg", "fritidsfaltare")
+}
+
+fn new_store_as(name: &str, role: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     ok(
         dir.path(),
         &[
             "init",
             "--name",
-            "Jonas Berg",
+            name,
             "--organisation",
             "Fältgruppen",
             "--role",
-            "fritidsfaltare",
+            role,
         ],
     );
     ok(
@@ -244,7 +248,8 @@ fn commands_without_a_store_say_how_to_make_one() {
 
 #[test]
 fn the_period_report_for_the_board_and_for_politicians() {
-    let dir = new_store();
+    // The coordinator publishes the version for politicians.
+    let dir = new_store_as("Samira Lind", "samordnare");
     let store = dir.path();
     ok(
         store,
@@ -373,9 +378,11 @@ fn the_period_report_for_the_board_and_for_politicians() {
     assert!(html.starts_with("<!doctype html>"));
     assert!(html.contains("Lägesrapport") && html.contains("november 2026"));
     assert!(
-        html.contains("antal på 1 eller 2 redovisas inte"),
+        html.contains("Antal på 1 eller 2 visas inte"),
         "no footnote"
     );
+    assert!(html.contains("Lägesrapport november 2026 – "));
+    assert!(html.contains("(version för politiker)"));
     assert!(html.contains(">..</td>"));
     let english = ok(
         store,
@@ -388,7 +395,48 @@ fn the_period_report_for_the_board_and_for_politicians() {
             "--politicians",
         ],
     );
-    assert!(english.contains("Situation report") && english.contains("counts of 1 or 2"));
+    assert!(english.contains("Situation report") && english.contains("Counts of 1 or 2"));
+
+    // Each of the three was published, and the ledger lists them.
+    let ledger = json(store, &["publications", "--json"]);
+    let ledger = ledger.as_array().unwrap();
+    assert_eq!(ledger.len(), 3);
+    assert!(ledger.iter().all(|p| p["from"] == "2026-11-01"));
+    let listed = ok(store, &["publications"]);
+    assert!(listed.contains("Lägesrapport november 2026"), "{listed}");
+    // A period that cuts November would disclose by difference: refused, nothing
+    // recorded, and the message says which report and what to publish instead.
+    let out = lagesbild(
+        store,
+        &[
+            "report",
+            "--from",
+            "2026-11-02",
+            "--to",
+            "2026-11-30",
+            "--politicians",
+        ],
+    );
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("Lägesrapport november 2026"), "{said}");
+    assert!(
+        said.contains("Publish 2026-11-01 – 2026-11-30 instead"),
+        "{said}"
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        json(store, &["publications", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    // The internal report of the same days is not a publication.
+    ok(
+        store,
+        &["report", "--from", "2026-11-02", "--to", "2026-11-30"],
+    );
 
     // Periods that do not exist are refused, naming what was expected.
     for args in [

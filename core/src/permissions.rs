@@ -145,6 +145,8 @@ pub const FIELDS: &[(DocKind, &str, Writers)] = &[
     (DocKind::Publication, "from", Writers::Nobody),
     (DocKind::Publication, "until", Writers::Nobody),
     (DocKind::Publication, "sha256", Writers::Nobody),
+    (DocKind::Publication, "counts", Writers::Nobody),
+    (DocKind::Publication, "shown", Writers::Nobody),
     (DocKind::Publication, "parts", Writers::Nobody),
     (DocKind::Publication, "published_by", Writers::Nobody),
     (DocKind::Publication, "published_at", Writers::Nobody),
@@ -669,6 +671,8 @@ fn publication(writer: &Writer<'_>, b: &Publication, a: &Publication) -> Result<
         from,
         until,
         sha256,
+        counts,
+        shown,
         parts,
         published_by,
         published_at

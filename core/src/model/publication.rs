@@ -28,8 +28,11 @@ pub struct Publication {
     /// The period, as `2026-11-01` up to (not including) `2026-12-01`.
     pub from: String,
     pub until: String,
-    /// The file as published (its HTML), hex.
+    /// The file as published, its SHA-256 in hex.
     pub sha256: String,
+    /// How many counts the file's tables hold, and how many of them it shows.
+    pub counts: u32,
+    pub shown: u32,
     /// Every stretch of days the report's counts come from, the period before's
     /// included, oldest first: those it published first and those it repeated.
     pub parts: Vec<PublishedPart>,
@@ -63,19 +66,4 @@ pub struct PartRow {
     /// Only where `reports` is published.
     pub highest: Option<Grade>,
     pub per_column: Vec<Option<u32>>,
-}
-
-impl PublishedPart {
-    /// How many counts it holds, and how many of them are published.
-    pub fn shares(&self) -> (usize, usize) {
-        let all: Vec<Option<u32>> = std::iter::once(self.reports)
-            .chain(
-                self.areas
-                    .iter()
-                    .chain(&self.categories)
-                    .flat_map(|r| std::iter::once(r.reports).chain(r.per_column.iter().copied())),
-            )
-            .collect();
-        (all.len(), all.iter().filter(|n| n.is_some()).count())
-    }
 }

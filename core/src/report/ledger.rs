@@ -194,6 +194,8 @@ mod tests {
             from: parts[0].from.clone(),
             until: parts[parts.len() - 1].until.clone(),
             sha256: String::new(),
+            counts: 0,
+            shown: 0,
             parts,
             published_by: Reporter {
                 user: UserId::new(),

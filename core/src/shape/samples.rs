@@ -205,6 +205,8 @@ fn publication(n: u8, at: Timestamp) -> Publication {
         from: "2026-11-01".into(),
         until: "2026-12-01".into(),
         sha256: "00".repeat(32),
+        counts: 30,
+        shown: 20,
         parts: vec![PublishedPart {
             from: "2026-11-01".into(),
             until: "2026-12-01".into(),

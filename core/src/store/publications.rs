@@ -65,6 +65,8 @@ impl Store {
             from: report.from.clone(),
             until: report.until.clone(),
             sha256: hex(&Sha256::digest(file)),
+            counts: report.share.all,
+            shown: report.share.shown,
             parts: report.parts.clone(),
             published_by: me,
             published_at: now,

@@ -271,6 +271,13 @@ pub fn check_publication(p: &Publication) -> Result<(), ValidationError> {
             "the file's SHA-256 in hex",
         ));
     }
+    if p.shown > p.counts {
+        return Err(out_of_range(
+            Field::Period,
+            p.shown,
+            "no more counts shown than the tables hold",
+        ));
+    }
     count(Field::Period, p.parts.len(), MAX_PARTS)?;
     for part in &p.parts {
         let (first, end) = (

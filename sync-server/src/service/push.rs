@@ -786,20 +786,18 @@ fn review_acts(before: &Observation, after: &Observation) -> Vec<Act> {
 /// log's own columns), the period, when the device published it, how many counts it
 /// showed of how many, and the file's hash. Never a count itself.
 fn publication_act(p: &Publication) -> Act {
-    let (counts, published) = p.parts.iter().fold((0, 0), |(c, s), part| {
-        let (counts, shown) = part.shares();
-        (c + counts, s + shown)
-    });
     Act::new(
         AuditAction::ReportPublish,
         Some(p.id.to_string()),
         format!(
-            "{} ({} – {}), published {} by {}; {published} of {counts} counts shown in {} parts; sha256 {}",
+            "{} ({} – {}), published {} by {}; {} of {} counts shown, built from {} parts; sha256 {}",
             p.title,
             p.from,
             p.until,
             p.published_at.local_display(),
             p.published_by.name,
+            p.shown,
+            p.counts,
             p.parts.len(),
             p.sha256
         ),

@@ -872,9 +872,13 @@ title: string,
  */
 from: string, until: string, 
 /**
- * The file as published (its HTML), hex.
+ * The file as published, its SHA-256 in hex.
  */
 sha256: string, 
+/**
+ * How many counts the file's tables hold, and how many of them it shows.
+ */
+counts: number, shown: number, 
 /**
  * Every stretch of days the report's counts come from, the period before's
  * included, oldest first: those it published first and those it repeated.

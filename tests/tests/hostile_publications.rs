@@ -1,0 +1,136 @@
+//! The publication ledger on the server: a version for politicians published offline
+//! reaches the audit log at the next sync — who, the period, the share of counts shown,
+//! the file's hash, never a count or a report's text — and every device holds it. Only
+//! the coordinator publishes, a publication is never changed afterwards, and one that
+//! would publish a count of 1 or 2 is refused.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{Datelike, Months};
+use lagesbild_core::doc::Document;
+use lagesbild_core::sync::wire::{AuditEntry, PushOutcome, RefusalCode, WireChange};
+use lagesbild_core::{Lang, Publication, PublicationId, views};
+use lagesbild_tests::{Backend, Device, Scenario, now};
+
+/// `publication` as `device` holds it, changed by `edit` outside the store's checks.
+fn forged(device: &Device, id: uuid::Uuid, edit: impl FnOnce(&mut Publication)) -> WireChange {
+    let store = device.store();
+    let mut doc = Document::new(store.actor());
+    doc.apply(&store.document_changes(&id).unwrap()).unwrap();
+    let mut publication: Publication = doc.read().unwrap();
+    edit(&mut publication);
+    let change = doc.update(&publication, now()).unwrap().remove(0);
+    WireChange {
+        doc: id,
+        hash: change.hash.to_string(),
+        bytes: change.bytes,
+    }
+}
+
+/// A new publication document made by `device` outside the store's checks.
+fn made(device: &Device, publication: &Publication) -> WireChange {
+    let (_, change) = Document::create(device.store().actor(), publication, now()).unwrap();
+    WireChange {
+        doc: publication.id.0,
+        hash: change.hash.to_string(),
+        bytes: change.bytes,
+    }
+}
+
+async fn a_publication_reaches_the_audit_log_and_is_never_changed(backend: Backend) {
+    let Scenario { server, codes, .. } = Scenario::on(backend).named("Ledger").start().await;
+    let coordinator = Device::enroll(&server.url(), &codes[0], "samordnaren").await;
+    let field_worker = Device::enroll(&server.url(), &codes[1], "fältaren").await;
+
+    // This month so far, published offline: the reports are not even synced yet.
+    let secret = "Grupp vid perrongen, Kalle 15 år";
+    for _ in 0..6 {
+        coordinator.report(secret);
+    }
+    let today = now().local_date();
+    let first = today.with_day(1).unwrap();
+    let (from, until) = (
+        first.to_string(),
+        first
+            .checked_add_months(Months::new(1))
+            .unwrap()
+            .to_string(),
+    );
+    let publication = {
+        let mut store = coordinator.store();
+        let report = views::politicians_report(&store, &from, &until, now()).unwrap();
+        let html = report.html(Lang::Sv);
+        store.publish(&report, html.as_bytes(), now()).unwrap()
+    };
+    let status = coordinator.sync().await;
+    assert_eq!(status.refused, 0, "{status:?}");
+
+    let log: Vec<AuditEntry> = coordinator.get("audit").await;
+    let entry = log
+        .iter()
+        .find(|e| e.action == "report.publish")
+        .expect("the publication is audited");
+    assert_eq!(entry.user_name.as_deref(), Some("Samira Lind"));
+    assert_eq!(
+        entry.target.as_deref(),
+        Some(publication.id.to_string().as_str())
+    );
+    for said in [
+        publication.title.as_str(),
+        publication.sha256.as_str(),
+        &from,
+        "counts shown",
+    ] {
+        assert!(entry.detail.contains(said), "{said} in {}", entry.detail);
+    }
+    assert!(!entry.detail.contains("Kalle"), "{}", entry.detail);
+
+    // Every device holds the ledger.
+    field_worker.sync().await;
+    let ledger = field_worker.store().publications().unwrap();
+    assert_eq!(ledger, vec![publication.clone()]);
+
+    // Never changed afterwards, not even by the coordinator.
+    let changed = coordinator
+        .push_one(forged(&coordinator, publication.id.0, |p| {
+            p.sha256 = "0".repeat(64)
+        }))
+        .await;
+    assert!(
+        matches!(&changed, PushOutcome::Refused { code: RefusalCode::ForbiddenField, message } if message.contains("sha256")),
+        "{changed:?}"
+    );
+
+    // Only the coordinator publishes.
+    let theirs = Publication {
+        id: PublicationId::new(),
+        published_by: field_worker.store().require_identity().unwrap().reporter(),
+        ..publication.clone()
+    };
+    let refused = field_worker.push_one(made(&field_worker, &theirs)).await;
+    assert!(
+        matches!(
+            &refused,
+            PushOutcome::Refused {
+                code: RefusalCode::ForbiddenField,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+
+    // A publication showing a count of 2 is no publication.
+    let mut small = Publication {
+        id: PublicationId::new(),
+        ..publication.clone()
+    };
+    small.parts[0].reports = Some(2);
+    let refused = coordinator.push_one(made(&coordinator, &small)).await;
+    assert!(
+        matches!(&refused, PushOutcome::Refused { code: RefusalCode::InvalidRecord, message } if message.contains("1 or 2")),
+        "{refused:?}"
+    );
+    coordinator.sync().await;
+    assert_eq!(coordinator.store().publications().unwrap().len(), 1);
+}
+
+lagesbild_tests::on_both_backends!(async a_publication_reaches_the_audit_log_and_is_never_changed,);
