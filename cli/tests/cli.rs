@@ -7,11 +7,16 @@ use std::process::{Command, Output};
 const NOW: &str = "2026-11-25T11:00:00Z";
 
 fn lagesbild(store: &Path, args: &[&str]) -> Output {
+    lagesbild_at(store, NOW, args)
+}
+
+/// As `lagesbild`, at another moment.
+fn lagesbild_at(store: &Path, now: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lagesbild"))
         .arg("--store")
         .arg(store)
         .args(args)
-        .env("LAGESBILD_NOW", NOW)
+        .env("LAGESBILD_NOW", now)
         .env_remove("LAGESBILD_LANG")
         .output()
         .unwrap()
@@ -344,11 +349,26 @@ fn the_period_report_for_the_board_and_for_politicians() {
     );
     assert_eq!(quarter["reports"], 11);
 
-    // For politicians: Salems centrum's 2 is withheld, and so is what would give it away.
-    let politicians = json(
-        store,
-        &["report", "--month", "2026-11", "--politicians", "--json"],
-    );
+    // For politicians, once November has ended: Salems centrum's 2 is withheld, and so
+    // is what would give it away.
+    let later = "2026-12-02T10:00:00Z";
+    let run = |args: &[&str]| lagesbild_at(store, later, args);
+    let ok_later = |args: &[&str]| {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json_later =
+        |args: &[&str]| -> serde_json::Value { serde_json::from_str(&ok_later(args)).unwrap() };
+    // Not before: counts published are never changed, so a month still running is not.
+    let early = lagesbild(store, &["report", "--month", "2026-11", "--politicians"]);
+    assert!(!early.status.success());
+    assert!(String::from_utf8_lossy(&early.stderr).contains("days that have ended"));
+    let politicians = json_later(&["report", "--month", "2026-11", "--politicians", "--json"]);
     let rows = politicians["areas"].as_array().unwrap();
     let salem = rows.iter().find(|a| a["name"] == "Salems centrum").unwrap();
     assert!(
@@ -363,17 +383,14 @@ fn the_period_report_for_the_board_and_for_politicians() {
     assert!(politicians.get("events").is_none());
 
     let page = dir.path().join("lagesrapport.html");
-    ok(
-        store,
-        &[
-            "report",
-            "--month",
-            "2026-11",
-            "--politicians",
-            "-o",
-            page.to_str().unwrap(),
-        ],
-    );
+    ok_later(&[
+        "report",
+        "--month",
+        "2026-11",
+        "--politicians",
+        "-o",
+        page.to_str().unwrap(),
+    ]);
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!doctype html>"));
     assert!(html.contains("Lägesrapport") && html.contains("november 2026"));
@@ -384,17 +401,14 @@ fn the_period_report_for_the_board_and_for_politicians() {
     assert!(html.contains("Lägesrapport november 2026 – "));
     assert!(html.contains("(version för politiker)"));
     assert!(html.contains(">..</td>"));
-    let english = ok(
-        store,
-        &[
-            "--lang",
-            "en",
-            "report",
-            "--month",
-            "2026-11",
-            "--politicians",
-        ],
-    );
+    let english = ok_later(&[
+        "--lang",
+        "en",
+        "report",
+        "--month",
+        "2026-11",
+        "--politicians",
+    ]);
     assert!(english.contains("Situation report") && english.contains("Counts of 1 or 2"));
 
     // Each of the three was published, and the ledger lists them.
@@ -406,17 +420,14 @@ fn the_period_report_for_the_board_and_for_politicians() {
     assert!(listed.contains("Lägesrapport november 2026"), "{listed}");
     // A period that cuts November would disclose by difference: refused, nothing
     // recorded, and the message says which report and what to publish instead.
-    let out = lagesbild(
-        store,
-        &[
-            "report",
-            "--from",
-            "2026-11-02",
-            "--to",
-            "2026-11-30",
-            "--politicians",
-        ],
-    );
+    let out = run(&[
+        "report",
+        "--from",
+        "2026-11-02",
+        "--to",
+        "2026-11-30",
+        "--politicians",
+    ]);
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("Lägesrapport november 2026"), "{said}");

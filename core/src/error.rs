@@ -132,7 +132,11 @@ pub enum Problem {
     /// disclose what each protects.
     Overlaps {
         value: String,
-        earlier: String,
+        /// The earlier report: its title, its days, and the day it was published.
+        title: String,
+        days: String,
+        published: String,
+        /// The period that would fit, first and last day.
         instead: String,
     },
     /// Ambiguous: the text matches several things.
@@ -168,11 +172,13 @@ impl fmt::Display for Problem {
             }
             Problem::Overlaps {
                 value,
-                earlier,
+                title,
+                days,
+                published,
                 instead,
             } => write!(
                 f,
-                "'{value}' overlaps {earlier}; read together the two would disclose counts that each protects. Publish {instead} instead, or a period that does not overlap it"
+                "'{value}' overlaps “{title}” ({days}), published {published}; read together the two would disclose counts that each protects. Publish {instead} instead, or a period that does not overlap it"
             ),
             Problem::Ambiguous { value, candidates } => {
                 write!(

@@ -148,6 +148,7 @@ pub const FIELDS: &[(DocKind, &str, Writers)] = &[
     (DocKind::Publication, "counts", Writers::Nobody),
     (DocKind::Publication, "shown", Writers::Nobody),
     (DocKind::Publication, "parts", Writers::Nobody),
+    (DocKind::Publication, "uses", Writers::Nobody),
     (DocKind::Publication, "published_by", Writers::Nobody),
     (DocKind::Publication, "published_at", Writers::Nobody),
 ];
@@ -674,6 +675,7 @@ fn publication(writer: &Writer<'_>, b: &Publication, a: &Publication) -> Result<
         counts,
         shown,
         parts,
+        uses,
         published_by,
         published_at
     );

@@ -14,7 +14,7 @@ use crate::error::{Field, Problem, Result, ValidationError};
 use crate::ids::{ActivityId, DecisionId, OrganisationId, PlaceId, WorkspaceId};
 use crate::lagesbild::{self, Lagesbild, TREND_WEEKS};
 use crate::model::{Activity, Decision, ObservationFilter, Place, Promise, PublishedPart};
-use crate::report::ledger::{Ledger, Piece};
+use crate::report::ledger::{self, Ledger, Piece};
 use crate::report::politicians::{self, PoliticiansReport};
 use crate::report::{self, PeriodInput, PeriodReport, Span};
 use crate::store::Store;
@@ -92,11 +92,12 @@ pub fn period_report(
     now: Timestamp,
 ) -> Result<PeriodReport> {
     store.require_identity()?;
-    period(store, &Span::of(from, until)?, now)
+    period(store, &Span::of(from, until)?, now, true)
 }
 
 /// The lägesrapport's version for politicians from `from` up to (not including)
-/// `until`: protected against the period before (`report::politicians`).
+/// `until`, a period that has ended: built from the ledger's published parts and new
+/// ones protected on their own (`report::ledger`), against the period before.
 pub fn politicians_report(
     store: &Store,
     from: &str,
@@ -105,6 +106,21 @@ pub fn politicians_report(
 ) -> Result<PoliticiansReport> {
     store.require_identity()?;
     let span = Span::of(from, until)?;
+    // Published counts are never changed: a period still running would be frozen
+    // before its reports are in.
+    if span.end > now.local_date() {
+        return Err(ValidationError::new(
+            Field::Period,
+            Problem::OutOfRange {
+                value: ledger::days(span.first, span.end),
+                allowed: format!(
+                    "the version for politicians is published for days that have ended, up to {}",
+                    now.local_date().pred_opt().unwrap_or(span.first)
+                ),
+            },
+        )
+        .into());
+    }
     let ledger = Ledger::new(store.publications()?);
     let pieces = ledger.pieces(span.first, span.end)?;
     let current = parts(store, &pieces, now)?;
@@ -114,7 +130,8 @@ pub fn politicians_report(
         Ok(pieces) => Some(parts(store, &pieces, now)?),
         Err(_) => None,
     };
-    let full = period(store, &span, now)?;
+    // Its decisions and activities; the counts come from the parts.
+    let full = period(store, &span, now, false)?;
     Ok(politicians::assemble(
         &full,
         current,
@@ -150,7 +167,8 @@ fn parts(store: &Store, pieces: &[Piece<'_>], now: Timestamp) -> Result<Vec<Publ
         .collect()
 }
 
-fn period(store: &Store, span: &Span, now: Timestamp) -> Result<PeriodReport> {
+/// The period's report; without `counts`, its decisions and activities alone.
+fn period(store: &Store, span: &Span, now: Timestamp, counts: bool) -> Result<PeriodReport> {
     let workspace = store.require_identity()?.workspace;
     let input = PeriodInput {
         workspace_name: store.workspace(workspace)?.name,
@@ -158,7 +176,11 @@ fn period(store: &Store, span: &Span, now: Timestamp) -> Result<PeriodReport> {
         categories: &store.categories(workspace)?,
         organisations: &store.organisations(workspace)?,
         decisions: store.decisions()?,
-        reports: store.period_rows(workspace, span.previous_start, span.start, span.stop)?,
+        reports: if counts {
+            store.period_rows(workspace, span.previous_start, span.start, span.stop)?
+        } else {
+            Vec::new()
+        },
     };
     let mut report = report::build(
         span,

@@ -10,6 +10,21 @@ pub struct CommandError {
     pub message: String,
     /// The field a validation error or warning is about.
     pub field: Option<Field>,
+    /// A period refused because it would cut one already published for politicians.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub overlap: Option<Overlap>,
+}
+
+/// What the UI says of a refused publication, in its own words.
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct Overlap {
+    /// The earlier report's title, its days, and when it was published.
+    pub title: String,
+    pub days: String,
+    pub published: String,
+    /// What to publish instead, first and last day.
+    pub instead: String,
 }
 
 impl From<Error> for CommandError {
@@ -21,6 +36,25 @@ impl From<Error> for CommandError {
             }
             _ => None,
         };
+        let overlap = match &e {
+            Error::Invalid(lagesbild_core::ValidationError {
+                problem:
+                    lagesbild_core::Problem::Overlaps {
+                        title,
+                        days,
+                        published,
+                        instead,
+                        ..
+                    },
+                ..
+            }) => Some(Overlap {
+                title: title.clone(),
+                days: days.clone(),
+                published: published.clone(),
+                instead: instead.clone(),
+            }),
+            _ => None,
+        };
         let code = e.code();
         if matches!(code, ErrorCode::Internal | ErrorCode::Corrupt) {
             tracing::error!(error = %e, "command failed");
@@ -29,6 +63,7 @@ impl From<Error> for CommandError {
             code,
             message: e.to_string(),
             field,
+            overlap,
         }
     }
 }
@@ -39,6 +74,7 @@ impl CommandError {
             code,
             message: message.into(),
             field: None,
+            overlap: None,
         }
     }
 }

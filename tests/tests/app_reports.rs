@@ -125,7 +125,7 @@ async fn the_period_report_counts_what_went_in() {
         .wait_for_text("[data-testid=period-report] .footnote", |t| !t.is_empty())
         .await;
     assert!(
-        footnote.contains("antal på 1 eller 2 redovisas inte"),
+        footnote.contains("Antal på 1 eller 2 visas inte"),
         "{footnote}"
     );
     app.screenshot("period-report-politicians", (820, 1180))
@@ -159,6 +159,63 @@ async fn the_period_report_counts_what_went_in() {
         !html.contains("hemlig detalj"),
         "no report's text in the report"
     );
+    // Saving it published it: the ledger lists it.
+    let ledger = app
+        .wait_for_text("[data-testid=ledger]", |t| t.contains("version för politiker"))
+        .await;
+    assert!(ledger.contains("Samira Lind"), "{ledger}");
+    // Last month but its first day would disclose that day by difference: refused,
+    // saying which report and what to publish instead; nothing more is published.
+    let second = last_month + Duration::days(1);
+    app.paste("[data-testid=period-from]", &second.to_string())
+        .await;
+    app.paste(
+        "[data-testid=period-until]",
+        &(this_month - Duration::days(1)).to_string(),
+    )
+    .await;
+    let refused = app
+        .wait_for_text("[data-testid=publish-refused]", |t| !t.is_empty())
+        .await;
+    let whole = format!("{last_month} – {}", this_month - Duration::days(1));
+    assert!(
+        refused.contains(&format!("Publicera {whole} i stället")),
+        "{refused}"
+    );
+    app.screenshot("publish-refused", (390, 844)).await;
+    app.assert_fits("the refused publication").await;
+    assert_eq!(
+        app.count("[data-testid=publication]").await,
+        1,
+        "nothing more published"
+    );
+    // This month has not ended: not published, and saying why.
+    app.click("[data-testid=period-this-month]").await;
+    app.wait_for_text("[data-testid=publish-running]", |t| t.contains("inte tagit slut"))
+        .await;
+    assert_eq!(app.count("[data-testid=save-report]").await, 0);
+    // Twelve months up to this one: a column per month, the published ones as they
+    // were published, and no table wider than the page.
+    let year_start = this_month.checked_sub_months(chrono::Months::new(12)).unwrap();
+    app.paste("[data-testid=period-from]", &year_start.to_string())
+        .await;
+    app.paste(
+        "[data-testid=period-until]",
+        &(this_month - Duration::days(1)).to_string(),
+    )
+    .await;
+    let months = "[data-testid=period-report] table.area thead th.n[data-column]";
+    app.wait_for_count(months, 12).await;
+    app.screenshot("period-report-politicians-year", (1000, 800))
+        .await;
+    let wide = app
+        .evaluate(
+            "return [...document.querySelectorAll('[data-testid=period-report] .scroll')]\
+             .filter(e => e.scrollWidth > e.clientWidth + 1).length",
+        )
+        .await;
+    assert_eq!(wide, serde_json::json!(0), "a table scrolls sideways");
+    app.click("[data-testid=period-last-month]").await;
 
     app.click("[data-testid=export-csv]").await;
     app.wait_for_text("[data-testid=saved-path]", |t| t.contains(".csv"))

@@ -41,20 +41,28 @@ async fn a_publication_reaches_the_audit_log_and_is_never_changed(backend: Backe
     let coordinator = Device::enroll(&server.url(), &codes[0], "samordnaren").await;
     let field_worker = Device::enroll(&server.url(), &codes[1], "fältaren").await;
 
-    // This month so far, published offline: the reports are not even synced yet.
+    // Last month, published offline: its reports are not even synced yet.
     let secret = "Grupp vid perrongen, Kalle 15 år";
-    for _ in 0..6 {
-        coordinator.report(secret);
+    let this_month = now().local_date().with_day(1).unwrap();
+    let first = this_month.checked_sub_months(Months::new(1)).unwrap();
+    for day in 0..6u64 {
+        let when = first + chrono::Days::new(day * 4);
+        coordinator
+            .store()
+            .record(
+                &lagesbild_core::ObservationDraft {
+                    category: Some("skadegorelse".into()),
+                    place: Some("Rönninge station".into()),
+                    grade: Some(3),
+                    description: Some(secret.into()),
+                    observed_at: Some(format!("{when} 21:00")),
+                    ..Default::default()
+                },
+                now(),
+            )
+            .unwrap();
     }
-    let today = now().local_date();
-    let first = today.with_day(1).unwrap();
-    let (from, until) = (
-        first.to_string(),
-        first
-            .checked_add_months(Months::new(1))
-            .unwrap()
-            .to_string(),
-    );
+    let (from, until) = (first.to_string(), this_month.to_string());
     let publication = {
         let mut store = coordinator.store();
         let report = views::politicians_report(&store, &from, &until, now()).unwrap();

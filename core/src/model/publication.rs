@@ -4,11 +4,13 @@
 //! report published offline reaches the server's audit log at the next sync.
 //!
 //! What it keeps is what the file published — the published counts of each stretch of
-//! days (`PublishedPart`), never a suppressed count or any report's text — and the
-//! file's SHA-256. The parts are what later reports are built from: a count, once
-//! published, is published the same every time (`report::ledger`).
+//! days (`PublishedPart`) it published first, and which stretches it repeated; never a
+//! suppressed count or any report's text — and the file's SHA-256. The parts are what
+//! later reports are built from: a count, once published, is published the same every
+//! time (`report::ledger`).
 
-use autosurgeon::{Hydrate, Reconcile};
+use autosurgeon::reconcile::{NoKey, Reconciler};
+use autosurgeon::{Hydrate, HydrateError, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use crate::codes::DocKind;
@@ -33,17 +35,21 @@ pub struct Publication {
     /// How many counts the file's tables hold, and how many of them it shows.
     pub counts: u32,
     pub shown: u32,
-    /// Every stretch of days the report's counts come from, the period before's
-    /// included, oldest first: those it published first and those it repeated.
+    /// The stretches of days whose counts it published first, oldest first.
     pub parts: Vec<PublishedPart>,
+    /// Every stretch its counts come from, the period before's included, as
+    /// `2026-11-01/2026-12-01`: those in `parts`, and those it repeated from earlier
+    /// publications.
+    pub uses: Vec<String>,
     pub published_by: Reporter,
     pub published_at: Timestamp,
 }
 
 /// The counts of a stretch of days as they were published: protected on their own
-/// (`report::disclosure`), and never changed afterwards.
+/// (`report::disclosure`), and never changed afterwards. Kept in the document as one
+/// JSON string: a table that is never edited needs no merging, and reads at once.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishedPart {
     pub from: String,
     pub until: String,
@@ -58,7 +64,7 @@ pub struct PublishedPart {
 
 /// One row of a part. A row that is missing had no reports: 0, published.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartRow {
     pub key: String,
     pub name: String,
@@ -66,4 +72,26 @@ pub struct PartRow {
     /// Only where `reports` is published.
     pub highest: Option<Grade>,
     pub per_column: Vec<Option<u32>>,
+}
+
+impl PublishedPart {
+    /// `2026-11-01/2026-12-01`, as `Publication::uses` names it.
+    pub fn span(&self) -> String {
+        format!("{}/{}", self.from, self.until)
+    }
+}
+
+impl Reconcile for PublishedPart {
+    type Key<'a> = NoKey;
+    fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+        // Serialising plain strings, numbers and options cannot fail.
+        reconciler.str(serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
+impl Hydrate for PublishedPart {
+    fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
+        serde_json::from_str(s)
+            .map_err(|e| HydrateError::unexpected("a published part as JSON", e.to_string()))
+    }
 }

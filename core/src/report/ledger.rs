@@ -107,15 +107,12 @@ impl Ledger {
                 Field::Period,
                 Problem::Overlaps {
                     value: days(first, end),
-                    earlier: format!(
-                        "“{}” ({}), published {}",
-                        earlier.title,
-                        days(
-                            parse_day(&earlier.from).unwrap_or(first),
-                            parse_day(&earlier.until).unwrap_or(end)
-                        ),
-                        earlier.published_at.local_date()
+                    title: earlier.title.clone(),
+                    days: days(
+                        parse_day(&earlier.from).unwrap_or(first),
+                        parse_day(&earlier.until).unwrap_or(end),
                     ),
+                    published: earlier.published_at.local_date().to_string(),
                     instead: days(lo, hi),
                 },
             )
@@ -196,6 +193,7 @@ mod tests {
             sha256: String::new(),
             counts: 0,
             shown: 0,
+            uses: parts.iter().map(PublishedPart::span).collect(),
             parts,
             published_by: Reporter {
                 user: UserId::new(),

@@ -116,6 +116,8 @@ struct Sheet {
     /// Said under the totals.
     notes: Vec<String>,
     footnote: Option<String>,
+    /// The version for politicians: tables that fit the page.
+    politicians: bool,
 }
 
 /// The words of the report.
@@ -152,6 +154,9 @@ struct Words {
     footnote: &'static str,
     version: &'static str,
     part: &'static str,
+    /// The short column headers of the version for politicians, whose tables fit the
+    /// page: count, the period before, the highest grade.
+    short: [&'static str; 3],
     previous_not_shown: &'static str,
     published_share: &'static str,
     nothing_published: &'static str,
@@ -163,7 +168,7 @@ const SV: Words = Words {
     reports: "Rapporter",
     events: "Händelser",
     previous: "Föregående period",
-    change: "Förändring",
+    change: "Ändring",
     highest: "Högsta bedömning",
     by_area: "Per område",
     by_category: "Per kategori",
@@ -211,6 +216,7 @@ const SV: Words = Words {
         rapporter lästa tillsammans avslöjar något.",
     version: "version för politiker",
     part: "(del)",
+    short: ["Antal", "Perioden före", "Högsta läge"],
     previous_not_shown: "Föregående period visas inte: den skulle dela en period som redan har lämnats ut i en annan rapport.",
     published_share: "Andel av talen som visas",
     nothing_published: "För få rapporter för att visa tabellen: alla antal i den skulle ha behövt döljas för att ingen ska kunna pekas ut.",
@@ -270,6 +276,7 @@ const EN: Words = Words {
         together do not give anything away either.",
     version: "version for politicians",
     part: "(part)",
+    short: ["Count", "Period before", "Highest grade"],
     previous_not_shown: "The period before is not shown: it would split a period already published in another report.",
     published_share: "Share of the figures shown",
     nothing_published: "Too few reports to show the table: every count in it would have had to be withheld so that no one can be singled out.",
@@ -555,6 +562,7 @@ impl PeriodReport {
                 .collect(),
             notes: Vec::new(),
             footnote: None,
+            politicians: false,
         }
     }
 
@@ -608,16 +616,16 @@ impl PoliticiansReport {
             })
             .collect();
         let table = |kind, heading, rows: &[super::politicians::PublishedRow]| {
-            let mut columns = vec![(w.reports.to_string(), "reports".to_string(), "n reports")];
+            let mut columns = vec![(w.short[0].to_string(), "reports".to_string(), "n reports")];
             if self.previous_shown {
                 columns.push((
-                    w.previous.to_string(),
+                    w.short[1].to_string(),
                     "previous_reports".into(),
                     "n previous",
                 ));
                 columns.push((w.change.to_string(), "change".into(), "n change"));
             }
-            columns.push((w.highest.to_string(), "highest".into(), "n highest"));
+            columns.push((w.short[2].to_string(), "highest".into(), "n highest"));
             columns.extend(headers.iter().cloned());
             let nothing = rows.iter().all(|r| {
                 r.reports.is_none()
@@ -722,6 +730,7 @@ impl PoliticiansReport {
                 .collect(),
             notes,
             footnote: Some(w.footnote.to_string()),
+            politicians: true,
         }
     }
 
@@ -764,6 +773,12 @@ h1 { font-size: 1.4rem; margin: 0 0 4px; } h2 { font-size: 1.1rem; margin-top: 2
 table { border-collapse: collapse; width: 100%; margin: 8px 0; }
 th, td { border-bottom: 1px solid #bbb; padding: 4px 6px; text-align: left; vertical-align: top; }
 .n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.politicians :is(table.area, table.category) { table-layout: fixed; min-width: 600px; font-size: 0.87rem; }
+.politicians :is(table.area, table.category) thead th:first-child { width: 8rem; }
+.politicians :is(table.area, table.category) :is(th, td) { padding: 4px 3px; }
+.politicians :is(table.area, table.category) th.n { white-space: normal; overflow-wrap: anywhere; }
+.politicians :is(table.area, table.category) th.week { width: 3.8rem; }
+.politicians :is(table.area, table.category) th.part { width: 2.6rem; }
 .date, .period { white-space: nowrap; }
 .muted, .footnote { color: #444; }
 .footnote { font-size: 0.9rem; border-top: 1px solid #bbb; padding-top: 8px; margin-top: 24px; }
@@ -799,8 +814,9 @@ impl Sheet {
         let mut h = String::new();
         let _ = write!(
             h,
-            "<article class=\"sheet period-report\" tabindex=\"0\"><h1>{}{}</h1>\
+            "<article class=\"sheet period-report{}\" tabindex=\"0\"><h1>{}{}</h1>\
              <p class=\"muted\">{} <span class=\"date\">{}</span></p><p class=\"totals\">",
+            if self.politicians { " politicians" } else { "" },
             escape(&self.title),
             if self.period.is_empty() {
                 String::new()
@@ -842,10 +858,15 @@ impl Sheet {
                 "<h2>{}</h2><div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{}\"><table class=\"{}\"><thead><tr><th></th>",
                 table.heading, table.heading, table.kind
             );
-            for (header, _, class) in &table.columns {
+            for (header, column, class) in &table.columns {
                 let _ = write!(
                     h,
-                    "<th class=\"{class}\" scope=\"col\">{}</th>",
+                    "<th class=\"{class}\" scope=\"col\"{}>{}</th>",
+                    if *class == "n part" {
+                        format!(" data-column=\"{}\"", escape(column))
+                    } else {
+                        String::new()
+                    },
                     escape(header)
                 );
             }

@@ -215,6 +215,10 @@ fn publication(n: u8, at: Timestamp) -> Publication {
             areas: vec![row.clone()],
             categories: vec![row],
         }],
+        uses: vec![
+            "2026-10-01/2026-11-01".into(),
+            "2026-11-01/2026-12-01".into(),
+        ],
         published_by: reporter(n),
         published_at: at,
     }

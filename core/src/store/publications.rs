@@ -11,7 +11,7 @@ use crate::Lang;
 use crate::codes::DocKind;
 use crate::error::{Error, Result};
 use crate::ids::PublicationId;
-use crate::model::Publication;
+use crate::model::{Publication, PublishedPart};
 use crate::permissions;
 use crate::report::ledger::{Ledger, Piece};
 use crate::report::politicians::PoliticiansReport;
@@ -44,17 +44,20 @@ impl Store {
         }
         let workspace = self.require_identity()?.workspace;
         let ledger = Ledger::new(self.read_all(workspace, DocKind::Publication)?);
+        let mut new = Vec::new();
         for part in &report.parts {
             let pieces = ledger.pieces(parse_day(&part.from)?, parse_day(&part.until)?)?;
-            let agrees = match pieces.as_slice() {
-                [Piece::Published(published)] => *published == part,
-                pieces => pieces.iter().all(|p| matches!(p, Piece::New { .. })),
-            };
-            if !agrees {
-                return Err(Error::Forbidden(format!(
-                    "{} – {} was published meanwhile with other counts; make the report again",
-                    part.from, part.until
-                )));
+            match pieces.as_slice() {
+                [Piece::Published(published)] if *published == part => {}
+                pieces if pieces.iter().all(|p| matches!(p, Piece::New { .. })) => {
+                    new.push(part.clone());
+                }
+                _ => {
+                    return Err(Error::Forbidden(format!(
+                        "{} – {} was published meanwhile with other counts; make the report again",
+                        part.from, part.until
+                    )));
+                }
             }
         }
         let publication = Publication {
@@ -67,7 +70,8 @@ impl Store {
             sha256: hex(&Sha256::digest(file)),
             counts: report.share.all,
             shown: report.share.shown,
-            parts: report.parts.clone(),
+            parts: new,
+            uses: report.parts.iter().map(PublishedPart::span).collect(),
             published_by: me,
             published_at: now,
         };

@@ -279,6 +279,12 @@ pub fn check_publication(p: &Publication) -> Result<(), ValidationError> {
         ));
     }
     count(Field::Period, p.parts.len(), MAX_PARTS)?;
+    count(Field::Period, p.uses.len(), MAX_PARTS)?;
+    for span in &p.uses {
+        let (first, end) = span.split_once('/').unwrap_or((span, ""));
+        date(Field::Period, first)?;
+        date(Field::Period, end)?;
+    }
     for part in &p.parts {
         let (first, end) = (
             date(Field::Period, &part.from)?,

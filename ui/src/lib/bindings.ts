@@ -348,7 +348,11 @@ export type CommandError = { code: ErrorCode, message: string,
 /**
  * The field a validation error or warning is about.
  */
-field: Field | null, };
+field: Field | null, 
+/**
+ * A period refused because it would cut one already published for politicians.
+ */
+overlap?: Overlap, };
 
 /**
  * Where a widened report came from: the report, and that report's heads (Automerge
@@ -749,6 +753,19 @@ export type OrganisationKind = "kommun" | "polis" | "vaktbolag" | "fastighetsaga
  * An organisation's own assessment of an area.
  */
 export type OrganisationView = { organisation: OrganisationId, name: string, assessment: AreaGrade, };
+
+/**
+ * What the UI says of a refused publication, in its own words.
+ */
+export type Overlap = { 
+/**
+ * The earlier report's title, its days, and when it was published.
+ */
+title: string, days: string, published: string, 
+/**
+ * What to publish instead, first and last day.
+ */
+instead: string, };
 
 /**
  * Who this device is and where it syncs: what the start screen needs.

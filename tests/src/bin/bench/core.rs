@@ -20,7 +20,105 @@ pub fn run(large: bool) -> Result<()> {
     } else {
         println!("(1 000 000 observations: run with --large)\n");
     }
-    efforts(large)
+    efforts(large)?;
+    ledger()
+}
+
+/// The publication ledger: a new version for politicians protected against 36 months
+/// already published (with their quarters and years) over 200 places, each its own row;
+/// and the share of counts published on the demo's data.
+pub fn ledger() -> Result<()> {
+    use chrono::{Datelike, Months};
+    const COUNT: usize = 100_000;
+    let dir = bench_dir("ledger")?;
+    let mut demo = two_hundred_places();
+    let reports = spread_reports(&demo, COUNT, 160, now());
+    // Every place its own row: the hardest table to protect.
+    demo.places.retain(|p| p.area.is_some());
+    for place in &mut demo.places {
+        place.area = None;
+    }
+    let mut store = Store::open(&dir.join(STORE_FILE), &StoreKey::random()?)?;
+    let identity = demo.install(&mut store, 0)?;
+    for chunk in reports.chunks(10_000) {
+        let batch: Vec<_> = chunk
+            .iter()
+            .map(|(_, r, d)| (r.clone(), d.clone()))
+            .collect();
+        store.record_many(identity.workspace, &batch, now())?;
+    }
+    let this_month = now().local_date().with_day(1).ok_or("no first day")?;
+    let month = |back: u32| this_month.checked_sub_months(Months::new(back));
+    let publish = |store: &mut Store,
+                   from: chrono::NaiveDate,
+                   until: chrono::NaiveDate|
+     -> Result<(Duration, u32, u32)> {
+        let start = Instant::now();
+        let report =
+            views::politicians_report(store, &from.to_string(), &until.to_string(), now())?;
+        let html = report.html(lagesbild_core::Lang::Sv);
+        store.publish(&report, html.as_bytes(), now())?;
+        Ok((start.elapsed(), report.share.shown, report.share.all))
+    };
+    println!("## The publication ledger ({COUNT} observations, 200 places each its own row)");
+    // Three years of months, each quarter and each year as they end, but the last month.
+    let mut published = 0;
+    let mut months = Vec::new();
+    for back in (2..=36).rev() {
+        let (from, until) = (month(back).ok_or("month")?, month(back - 1).ok_or("month")?);
+        months.push(publish(&mut store, from, until)?);
+        published += 1;
+        if until.month0() % 3 == 0 {
+            publish(
+                &mut store,
+                until.checked_sub_months(Months::new(3)).ok_or("q")?,
+                until,
+            )?;
+            published += 1;
+        }
+        if until.month0() == 0 {
+            publish(
+                &mut store,
+                until.checked_sub_months(Months::new(12)).ok_or("y")?,
+                until,
+            )?;
+            published += 1;
+        }
+    }
+    let mut times: Vec<Duration> = months.iter().map(|m| m.0).collect();
+    times.sort();
+    let (shown, all) = months.iter().fold((0, 0), |(s, a), m| (s + m.1, a + m.2));
+    println!(
+        "  {published} reports published; each month against the ledger so far: median {}, slowest {}; {:.0} % of the months' counts shown",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 1.0)),
+        f64::from(shown) / f64::from(all.max(1)) * 100.0
+    );
+    // A new report against all of it: last month (a new part), then the last twelve
+    // months (published parts).
+    let (new, ..) = publish(&mut store, month(1).ok_or("m")?, this_month)?;
+    let (year, shown, all) = publish(&mut store, month(12).ok_or("m")?, this_month)?;
+    println!(
+        "  against a ledger of {published} reports: last month {}, the last twelve months {}   (goal: under 1 s); the twelve months show {shown} of {all} counts",
+        ms(new),
+        ms(year)
+    );
+    // The demo's data, as the app's demo holds it.
+    let demo = demo::workspace("Salem (demo)");
+    let mut store = Store::open(&dir.join("demo.sqlite3"), &StoreKey::random()?)?;
+    let identity = demo.install(&mut store, 0)?;
+    store.record_many(identity.workspace, &demo.reports(300, 6, now(), 48), now())?;
+    let last = month(1).ok_or("m")?;
+    let report =
+        views::politicians_report(&store, &last.to_string(), &this_month.to_string(), now())?;
+    let pct = |s: lagesbild_core::report::politicians::Share| s.ratio() * 100.0;
+    println!(
+        "  the demo's last month (300 reports over six weeks): {:.0} % of counts shown (areas {:.0} %, categories {:.0} %)\n",
+        pct(report.share),
+        pct(report.share_areas),
+        pct(report.share_categories)
+    );
+    Ok(())
 }
 
 /// The effects part alone.

@@ -1,12 +1,15 @@
 //! Lägesbild's benchmarks. Prints figures; asserts nothing.
 //!
-//!     ./scripts/bench [core] [efforts] [sync] [load] [--large] [--backend sqlite|postgres]
+//!     ./scripts/bench [core] [efforts] [ledger] [sync] [load] [--large] [--backend sqlite|postgres]
 //!
 //! `core`: recording latency against a bare SQLite insert with the same durability, the
 //! weekly lägesbild over 100 000 observations (and 1 000 000 with `--large`), and the
 //! store's size per observation.
 //! `efforts`: an activity followed up and the *Insatser* view with 50 activities over
 //! 100 000 observations at 200 places (1 000 000 with `--large`); also part of `core`.
+//! `ledger`: the version for politicians protected against a ledger of three years of
+//! published months, quarters and years over 200 places, and the share of counts the
+//! demo's month shows; also part of `core`.
 //! `sync`: 100 devices × 100 offline observations reconnecting at once; bootstrap of a
 //! new device and a no-op reconnect with 100 000 observations (1 000 000 with
 //! `--large`); the server's memory.
@@ -55,8 +58,13 @@ fn main() -> Result<()> {
     let all = words.is_empty();
     if all || words.iter().any(|a| *a == "core") {
         core::run(large)?;
-    } else if words.iter().any(|a| *a == "efforts") {
-        core::efforts(large)?;
+    } else {
+        if words.iter().any(|a| *a == "efforts") {
+            core::efforts(large)?;
+        }
+        if words.iter().any(|a| *a == "ledger") {
+            core::ledger()?;
+        }
     }
     if all || words.iter().any(|a| *a == "sync") {
         sync::run(sync::ALL, &backends, large)?;
