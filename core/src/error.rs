@@ -130,15 +130,7 @@ pub enum Problem {
     },
     /// A period that would cut one already published: read together, the two would
     /// disclose what each protects.
-    Overlaps {
-        value: String,
-        /// The earlier report: its title, its days, and the day it was published.
-        title: String,
-        days: String,
-        published: String,
-        /// The period that would fit, first and last day.
-        instead: String,
-    },
+    Overlaps(Box<Overlap>),
     /// Ambiguous: the text matches several things.
     Ambiguous {
         value: String,
@@ -170,15 +162,10 @@ impl fmt::Display for Problem {
             Problem::Unparseable { value, expected } => {
                 write!(f, "'{value}' cannot be read; expected {expected}")
             }
-            Problem::Overlaps {
-                value,
-                title,
-                days,
-                published,
-                instead,
-            } => write!(
+            Problem::Overlaps(o) => write!(
                 f,
-                "'{value}' overlaps “{title}” ({days}), published {published}; read together the two would disclose counts that each protects. Publish {instead} instead, or a period that does not overlap it"
+                "'{}' overlaps “{}” ({}), published {}; read together the two would disclose counts that each protects. Publish {} instead, or a period that does not overlap it",
+                o.value, o.title, o.days, o.published, o.instead
             ),
             Problem::Ambiguous { value, candidates } => {
                 write!(
@@ -189,6 +176,19 @@ impl fmt::Display for Problem {
             }
         }
     }
+}
+
+/// A period refused for the version for politicians (`Problem::Overlaps`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overlap {
+    /// The period asked for, first and last day.
+    pub value: String,
+    /// The earlier report: its title, its days, and the day it was published.
+    pub title: String,
+    pub days: String,
+    pub published: String,
+    /// The period that would fit, first and last day.
+    pub instead: String,
 }
 
 /// Bad input, naming the field. Nothing was stored.

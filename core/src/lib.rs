@@ -30,7 +30,7 @@ pub use codes::{
     AgeGroup, AuditAction, DecisionStatus, Deployee, DocKind, IndicatorKind, Lang,
     OrganisationKind, PlaceKind, Reconsideration, Role, Source, Status, Visibility,
 };
-pub use error::{Error, ErrorCode, Field, Problem, Result, ValidationError, Warning};
+pub use error::{Error, ErrorCode, Field, Overlap, Problem, Result, ValidationError, Warning};
 pub use grade::Grade;
 pub use ids::*;
 pub use model::*;

@@ -13,7 +13,7 @@ pub struct CommandError {
     /// A period refused because it would cut one already published for politicians.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
-    pub overlap: Option<Overlap>,
+    pub overlap: Option<Box<Overlap>>,
 }
 
 /// What the UI says of a refused publication, in its own words.
@@ -38,21 +38,14 @@ impl From<Error> for CommandError {
         };
         let overlap = match &e {
             Error::Invalid(lagesbild_core::ValidationError {
-                problem:
-                    lagesbild_core::Problem::Overlaps {
-                        title,
-                        days,
-                        published,
-                        instead,
-                        ..
-                    },
+                problem: lagesbild_core::Problem::Overlaps(o),
                 ..
-            }) => Some(Overlap {
-                title: title.clone(),
-                days: days.clone(),
-                published: published.clone(),
-                instead: instead.clone(),
-            }),
+            }) => Some(Box::new(Overlap {
+                title: o.title.clone(),
+                days: o.days.clone(),
+                published: o.published.clone(),
+                instead: o.instead.clone(),
+            })),
             _ => None,
         };
         let code = e.code();

@@ -18,7 +18,7 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 
-use crate::error::{Field, Problem, Result, ValidationError};
+use crate::error::{Field, Overlap, Problem, Result, ValidationError};
 use crate::model::{Publication, PublishedPart};
 use crate::time::parse_day;
 
@@ -105,7 +105,7 @@ impl Ledger {
         if let Some(earlier) = cut {
             return Err(ValidationError::new(
                 Field::Period,
-                Problem::Overlaps {
+                Problem::Overlaps(Box::new(Overlap {
                     value: days(first, end),
                     title: earlier.title.clone(),
                     days: days(
@@ -114,7 +114,7 @@ impl Ledger {
                     ),
                     published: earlier.published_at.local_date().to_string(),
                     instead: days(lo, hi),
-                },
+                })),
             )
             .into());
         }

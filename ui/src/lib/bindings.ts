@@ -897,10 +897,15 @@ sha256: string,
  */
 counts: number, shown: number, 
 /**
- * Every stretch of days the report's counts come from, the period before's
- * included, oldest first: those it published first and those it repeated.
+ * The stretches of days whose counts it published first, oldest first.
  */
-parts: Array<PublishedPart>, published_by: Reporter, published_at: Timestamp, };
+parts: Array<PublishedPart>, 
+/**
+ * Every stretch its counts come from, the period before's included, as
+ * `2026-11-01/2026-12-01`: those in `parts`, and those it repeated from earlier
+ * publications.
+ */
+uses: Array<string>, published_by: Reporter, published_at: Timestamp, };
 
 /**
  * One publication of the lägesrapport's version for politicians.
@@ -909,7 +914,8 @@ export type PublicationId = string;
 
 /**
  * The counts of a stretch of days as they were published: protected on their own
- * (`report::disclosure`), and never changed afterwards.
+ * (`report::disclosure`), and never changed afterwards. Kept in the document as one
+ * JSON string: a table that is never edited needs no merging, and reads at once.
  */
 export type PublishedPart = { from: string, until: string, 
 /**
