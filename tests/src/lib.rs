@@ -195,6 +195,25 @@ pub fn memory_mb() -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// A change to record `id` (of type `T`) as `store` holds it, made by `edit` outside the
+/// store's own checks, as a modified client could send it.
+pub fn forged<T: autosurgeon::Hydrate + autosurgeon::Reconcile>(
+    store: &Store,
+    id: uuid::Uuid,
+    edit: impl FnOnce(&mut T),
+) -> WireChange {
+    let mut doc = lagesbild_core::doc::Document::new(store.actor());
+    doc.apply(&store.document_changes(&id).unwrap()).unwrap();
+    let mut record: T = doc.read().unwrap();
+    edit(&mut record);
+    let change = doc.update(&record, now()).unwrap().remove(0);
+    WireChange {
+        doc: id,
+        hash: change.hash.to_string(),
+        bytes: change.bytes,
+    }
+}
+
 /// A change to a report made outside the store's own checks, written as `actor`, as a
 /// modified client could send it.
 pub fn forged_edit(

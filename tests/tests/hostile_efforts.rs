@@ -39,17 +39,7 @@ fn draft(store: &Store) -> ActivityDraft {
 /// `activity` as `device` holds it, changed by `edit` outside the store's checks, as a
 /// modified client would send it.
 fn forged(device: &Device, id: uuid::Uuid, edit: impl FnOnce(&mut Activity)) -> WireChange {
-    let store = device.store();
-    let mut doc = Document::new(store.actor());
-    doc.apply(&store.document_changes(&id).unwrap()).unwrap();
-    let mut activity: Activity = doc.read().unwrap();
-    edit(&mut activity);
-    let change = doc.update(&activity, now()).unwrap().remove(0);
-    WireChange {
-        doc: id,
-        hash: change.hash.to_string(),
-        bytes: change.bytes,
-    }
+    lagesbild_tests::forged(&device.store(), id, edit)
 }
 
 async fn only_the_coordinator_keeps_the_activity_plan_and_the_group_appends(backend: Backend) {

@@ -9,22 +9,7 @@ use chrono::{Datelike, Months};
 use lagesbild_core::doc::Document;
 use lagesbild_core::sync::wire::{AuditEntry, PushOutcome, RefusalCode, WireChange};
 use lagesbild_core::{Lang, Publication, PublicationId, views};
-use lagesbild_tests::{Backend, Device, Scenario, now};
-
-/// `publication` as `device` holds it, changed by `edit` outside the store's checks.
-fn forged(device: &Device, id: uuid::Uuid, edit: impl FnOnce(&mut Publication)) -> WireChange {
-    let store = device.store();
-    let mut doc = Document::new(store.actor());
-    doc.apply(&store.document_changes(&id).unwrap()).unwrap();
-    let mut publication: Publication = doc.read().unwrap();
-    edit(&mut publication);
-    let change = doc.update(&publication, now()).unwrap().remove(0);
-    WireChange {
-        doc: id,
-        hash: change.hash.to_string(),
-        bytes: change.bytes,
-    }
-}
+use lagesbild_tests::{Backend, Device, Scenario, forged, now};
 
 /// A new publication document made by `device` outside the store's checks.
 fn made(device: &Device, publication: &Publication) -> WireChange {
@@ -98,11 +83,12 @@ async fn a_publication_reaches_the_audit_log_and_is_never_changed(backend: Backe
     assert_eq!(ledger, vec![publication.clone()]);
 
     // Never changed afterwards, not even by the coordinator.
-    let changed = coordinator
-        .push_one(forged(&coordinator, publication.id.0, |p| {
-            p.sha256 = "0".repeat(64)
-        }))
-        .await;
+    let change = forged(
+        &coordinator.store(),
+        publication.id.0,
+        |p: &mut Publication| p.sha256 = "0".repeat(64),
+    );
+    let changed = coordinator.push_one(change).await;
     assert!(
         matches!(&changed, PushOutcome::Refused { code: RefusalCode::ForbiddenField, message } if message.contains("sha256")),
         "{changed:?}"

@@ -230,13 +230,7 @@ impl Span {
             )
             .into());
         }
-        Ok(Span {
-            first,
-            end,
-            start: midnight(first),
-            stop: midnight(end),
-            previous_start: midnight(previous_period(first, end).0),
-        })
+        Ok(Span::between(first, end))
     }
 
     /// The days from `first` up to (not including) `end`.
@@ -253,13 +247,7 @@ impl Span {
     /// The period before, of the same length (a month before a month).
     pub fn previous(&self) -> Span {
         let (first, end) = previous_period(self.first, self.end);
-        Span {
-            first,
-            end,
-            start: midnight(first),
-            stop: midnight(end),
-            previous_start: midnight(previous_period(first, end).0),
-        }
+        Span::between(first, end)
     }
 }
 

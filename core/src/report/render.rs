@@ -293,10 +293,7 @@ fn words(lang: Lang) -> &'static Words {
 /// last day.
 pub fn period_name(from: &str, until: &str, lang: Lang) -> String {
     let w = words(lang);
-    let (Ok(first), Ok(end)) = (
-        NaiveDate::parse_from_str(from, "%Y-%m-%d"),
-        NaiveDate::parse_from_str(until, "%Y-%m-%d"),
-    ) else {
+    let Some((first, end)) = days_of(from, until) else {
         return format!("{from} – {until}");
     };
     let months = (end.year() - first.year()) * 12 + end.month() as i32 - first.month() as i32;
@@ -316,13 +313,15 @@ pub fn period_name(from: &str, until: &str, lang: Lang) -> String {
     format!("{first} – {last}")
 }
 
+fn days_of(from: &str, until: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let day = |text| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    Some((day(from)?, day(until)?))
+}
+
 /// A part of a longer report as its column is headed: "jan", or its days.
 fn part_name(from: &str, until: &str, lang: Lang) -> String {
     let w = words(lang);
-    let (Ok(first), Ok(end)) = (
-        NaiveDate::parse_from_str(from, "%Y-%m-%d"),
-        NaiveDate::parse_from_str(until, "%Y-%m-%d"),
-    ) else {
+    let Some((first, end)) = days_of(from, until) else {
         return format!("{from} – {until}");
     };
     let month: String = w.months[first.month0() as usize].chars().take(3).collect();

@@ -249,21 +249,24 @@ pub fn check_promise(p: &Promise) -> Result<(), ValidationError> {
     person(Field::Name, &p.created_by)
 }
 
+/// Days from `from` up to (not including) `until`, at least one.
+fn days(from: &str, until: &str) -> Result<(NaiveDate, NaiveDate), ValidationError> {
+    let (first, end) = (date(Field::Period, from)?, date(Field::Period, until)?);
+    if end <= first {
+        return Err(out_of_range(
+            Field::Period,
+            format!("{from} – {until}"),
+            "an end after the start",
+        ));
+    }
+    Ok((first, end))
+}
+
 /// A publication's own rules: real days, a SHA-256, parts within their limits, and
 /// never a published count of 1 or 2 (`report::disclosure::SMALL`).
 pub fn check_publication(p: &Publication) -> Result<(), ValidationError> {
     name(Field::Title, &p.title)?;
-    let (from, until) = (
-        date(Field::Period, &p.from)?,
-        date(Field::Period, &p.until)?,
-    );
-    if until <= from {
-        return Err(out_of_range(
-            Field::Period,
-            format!("{} – {}", p.from, p.until),
-            "an end after the start",
-        ));
-    }
+    days(&p.from, &p.until)?;
     if p.sha256.len() != 64 || !p.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(out_of_range(
             Field::Description,
@@ -282,21 +285,10 @@ pub fn check_publication(p: &Publication) -> Result<(), ValidationError> {
     count(Field::Period, p.uses.len(), MAX_PARTS)?;
     for span in &p.uses {
         let (first, end) = span.split_once('/').unwrap_or((span, ""));
-        date(Field::Period, first)?;
-        date(Field::Period, end)?;
+        days(first, end)?;
     }
     for part in &p.parts {
-        let (first, end) = (
-            date(Field::Period, &part.from)?,
-            date(Field::Period, &part.until)?,
-        );
-        if end <= first {
-            return Err(out_of_range(
-                Field::Period,
-                format!("{} – {}", part.from, part.until),
-                "an end after the start",
-            ));
-        }
+        days(&part.from, &part.until)?;
         count(Field::Week, part.columns.len(), 7)?;
         for column in &part.columns {
             date(Field::Week, column)?;
