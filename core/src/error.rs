@@ -164,8 +164,8 @@ impl fmt::Display for Problem {
             }
             Problem::Overlaps(o) => write!(
                 f,
-                "'{}' overlaps “{}” ({}), published {}; read together the two would disclose counts that each protects. Publish {} instead, or a period that does not overlap it",
-                o.value, o.title, o.days, o.published, o.instead
+                "'{}' splits the days {} that “{}” published on {}; read together the two would disclose counts that each protects. Publish {} instead, or a period that does not overlap them",
+                o.value, o.days, o.title, o.published, o.instead
             ),
             Problem::Ambiguous { value, candidates } => {
                 write!(
@@ -183,7 +183,8 @@ impl fmt::Display for Problem {
 pub struct Overlap {
     /// The period asked for, first and last day.
     pub value: String,
-    /// The earlier report: its title, its days, and the day it was published.
+    /// The days already published that it would split, and the report that published
+    /// them first: its title and the day it was published.
     pub title: String,
     pub days: String,
     pub published: String,

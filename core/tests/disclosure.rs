@@ -580,3 +580,29 @@ fn only_the_coordinator_publishes() {
     assert_eq!(refused.code(), lagesbild_core::ErrorCode::Forbidden);
     assert!(store.publications().unwrap().is_empty());
 }
+
+#[test]
+fn a_publication_too_large_to_sync_is_refused_and_nothing_is_recorded() {
+    let (mut store, _, _) = demo_store(0);
+    sparse_year(&mut store, 5);
+    let now = at("2026-01-10T08:00:00Z");
+    let mut report = views::politicians_report(&store, "2025-01-01", "2026-01-01", now).unwrap();
+    // Two hundred places each its own row, in every month: more than one change holds.
+    for part in &mut report.parts {
+        part.areas = (0..200)
+            .map(|i| lagesbild_core::PartRow {
+                key: format!("01a24f0e-6145-73a5-bab9-{i:012}"),
+                name: format!("Plats {i}"),
+                reports: Some(0),
+                highest: None,
+                per_column: vec![Some(0); part.columns.len()],
+            })
+            .collect();
+    }
+    let refused = store
+        .publish(&report, b"<html>", now)
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("publish the months first"), "{refused}");
+    assert!(store.publications().unwrap().is_empty());
+}

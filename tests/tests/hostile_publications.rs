@@ -123,6 +123,38 @@ async fn a_publication_reaches_the_audit_log_and_is_never_changed(backend: Backe
         matches!(&refused, PushOutcome::Refused { code: RefusalCode::InvalidRecord, message } if message.contains("1 or 2")),
         "{refused:?}"
     );
+    // Nor is a part longer than a month, or a row that does not add up.
+    let mut long = Publication {
+        id: PublicationId::new(),
+        ..publication.clone()
+    };
+    long.parts[0].until = first
+        .checked_add_months(Months::new(2))
+        .unwrap()
+        .to_string();
+    long.uses.push(long.parts[0].span());
+    let refused = coordinator.push_one(made(&coordinator, &long)).await;
+    assert!(
+        matches!(&refused, PushOutcome::Refused { code: RefusalCode::InvalidRecord, message } if message.contains("within one month")),
+        "{refused:?}"
+    );
+    let mut sums = Publication {
+        id: PublicationId::new(),
+        ..publication.clone()
+    };
+    let columns = sums.parts[0].columns.len();
+    sums.parts[0].areas = vec![lagesbild_core::PartRow {
+        key: "rad".into(),
+        name: "Rad".into(),
+        reports: Some(100),
+        highest: None,
+        per_column: vec![Some(0); columns],
+    }];
+    let refused = coordinator.push_one(made(&coordinator, &sums)).await;
+    assert!(
+        matches!(&refused, PushOutcome::Refused { code: RefusalCode::InvalidRecord, message } if message.contains("sum of its columns")),
+        "{refused:?}"
+    );
     coordinator.sync().await;
     assert_eq!(coordinator.store().publications().unwrap().len(), 1);
 }

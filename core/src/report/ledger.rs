@@ -88,30 +88,27 @@ impl Ledger {
             .collect();
         // Grow the period over every part it cuts, to say what would fit.
         let (mut lo, mut hi) = (first, end);
-        let mut cut: Option<&Publication> = None;
+        let mut cut: Option<(NaiveDate, NaiveDate, &Publication)> = None;
         loop {
             let grown = parts.iter().find(|(from, until, _, _)| {
                 *from < hi && lo < *until && (*from < lo || *until > hi)
             });
             match grown {
                 Some((from, until, _, publication)) => {
-                    cut.get_or_insert(publication);
+                    cut.get_or_insert((*from, *until, publication));
                     lo = lo.min(*from);
                     hi = hi.max(*until);
                 }
                 None => break,
             }
         }
-        if let Some(earlier) = cut {
+        if let Some((from, until, earlier)) = cut {
             return Err(ValidationError::new(
                 Field::Period,
                 Problem::Overlaps(Box::new(Overlap {
                     value: days(first, end),
                     title: earlier.title.clone(),
-                    days: days(
-                        parse_day(&earlier.from).unwrap_or(first),
-                        parse_day(&earlier.until).unwrap_or(end),
-                    ),
+                    days: days(from, until),
                     published: earlier.published_at.local_date().to_string(),
                     instead: days(lo, hi),
                 })),
@@ -265,6 +262,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(refused.contains("2026-10-20 – 2026-11-30"), "{refused}");
+    }
+
+    #[test]
+    fn a_refusal_names_the_days_it_would_split_not_the_whole_earlier_report() {
+        // Ten days of November published, with the end of October before them.
+        let ledger = Ledger::new(vec![published(
+            "Lägesrapport 2026-11-10 – 2026-11-19",
+            vec![
+                part("2026-10-31", "2026-11-01"),
+                part("2026-11-01", "2026-11-10"),
+                part("2026-11-10", "2026-11-20"),
+            ],
+            1,
+        )]);
+        let refused = ledger
+            .pieces(day("2026-11-02"), day("2026-11-09"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("splits the days 2026-11-01 – 2026-11-09"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("Publish 2026-11-01 – 2026-11-09 instead"),
+            "{refused}"
+        );
     }
 
     #[test]

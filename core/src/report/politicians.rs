@@ -168,7 +168,15 @@ fn published_effort(e: &super::EffortOutcome) -> PublishedEffort {
             Verdict::ForLiteUnderlag { .. } => Verdict::ForLiteUnderlag { why: String::new() },
             other => other,
         }),
-        change: e.change,
+        // In whole per cent, as the file prints it: no more digits than it shows.
+        change: e.change.map(|c| {
+            let whole = |x: f64| (x * 100.0).round() / 100.0;
+            crate::effect::Change {
+                estimate: whole(c.estimate),
+                low: whole(c.low),
+                high: whole(c.high),
+            }
+        }),
         reconsiderations: e
             .reconsiderations
             .iter()
@@ -311,7 +319,8 @@ pub fn assemble(
     }
     let table = |pick: fn(&PublishedPart) -> &Vec<PartRow>| -> Vec<PublishedRow> {
         let mut keys: Vec<(String, String)> = Vec::new();
-        for part in now.iter().chain(before.iter().flatten()) {
+        // The newest part's name stands: the period before's first, then the period's.
+        for part in before.iter().flatten().chain(now.iter()) {
             for row in pick(part) {
                 match keys.iter_mut().find(|(k, _)| *k == row.key) {
                     Some(known) => known.1.clone_from(&row.name),

@@ -57,7 +57,8 @@ impl Value {
             Value::Count(None) => WITHHELD.into(),
             Value::Change(p) => p.map_or(String::new(), |p| p.to_string()),
             Value::Highest(g) => g.map_or(String::new(), |g| g.value().to_string()),
-            Value::Shift(before, now) => format!("{before} → {now}"),
+            // Its two counts stand in their own columns.
+            Value::Shift(..) => String::new(),
         }
     }
 }
@@ -301,6 +302,9 @@ pub fn period_name(from: &str, until: &str, lang: Lang) -> String {
         if months == 1 {
             return format!("{} {}", w.months[first.month0() as usize], first.year());
         }
+        if months == 12 && first.month0() == 0 {
+            return first.year().to_string();
+        }
         if months == 3 && first.month0() % 3 == 0 {
             let q = first.month0() / 3 + 1;
             return match lang {
@@ -330,6 +334,9 @@ fn part_name(from: &str, until: &str, lang: Lang) -> String {
         return month;
     }
     let last = end.pred_opt().unwrap_or(end);
+    if last == first {
+        return format!("{}\u{a0}{month}", first.day());
+    }
     format!("{}–{}\u{a0}{month}", first.day(), last.day())
 }
 
@@ -664,7 +671,7 @@ impl PoliticiansReport {
         let mut notes = Vec::new();
         if self.previous_shown {
             totals.push((
-                w.previous,
+                w.short[1],
                 "previous_reports",
                 Value::Count(self.previous_reports),
             ));
@@ -776,7 +783,7 @@ th, td { border-bottom: 1px solid #bbb; padding: 4px 6px; text-align: left; vert
 .politicians :is(table.area, table.category) thead th:first-child { width: 8rem; }
 .politicians :is(table.area, table.category) :is(th, td) { padding: 4px 3px; }
 .politicians :is(table.area, table.category) th.n { white-space: normal; overflow-wrap: anywhere; }
-.politicians :is(table.area, table.category) th.week { width: 3.8rem; }
+.politicians :is(table.area, table.category) th.week { width: 3.2rem; }
 .politicians :is(table.area, table.category) th.part { width: 2.6rem; }
 .date, .period { white-space: nowrap; }
 .muted, .footnote { color: #444; }

@@ -9,7 +9,7 @@ use super::Store;
 use super::meetings::create;
 use crate::Lang;
 use crate::codes::DocKind;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Problem, Result, ValidationError};
 use crate::ids::PublicationId;
 use crate::model::{Publication, PublishedPart};
 use crate::permissions;
@@ -17,6 +17,10 @@ use crate::report::ledger::{Ledger, Piece};
 use crate::report::politicians::PoliticiansReport;
 use crate::time::{Timestamp, parse_day};
 use crate::validate::records;
+
+/// The counts one publication may publish first, as JSON: well inside the largest
+/// change the server takes (`chunk::MAX_CHANGE_BYTES`).
+pub const MAX_NEW_PART_BYTES: usize = 192 * 1024;
 
 impl Store {
     /// The workspace's publications, oldest first.
@@ -59,6 +63,22 @@ impl Store {
                     )));
                 }
             }
+        }
+        // The record must sync: a first publication of a long period over many rows
+        // would be a change larger than the server takes.
+        let bytes: usize = new
+            .iter()
+            .map(|p| serde_json::to_string(p).map_or(0, |j| j.len()))
+            .sum();
+        if bytes > MAX_NEW_PART_BYTES {
+            return Err(ValidationError::new(
+                Field::Period,
+                Problem::OutOfRange {
+                    value: format!("{} new months", new.len()),
+                    allowed: "fewer at once: publish the months first, one at a time, then the longer period (its months are then repeated, not sent again)".into(),
+                },
+            )
+            .into());
         }
         let publication = Publication {
             kind: DocKind::Publication,

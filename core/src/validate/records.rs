@@ -5,7 +5,7 @@
 //! reader sees.
 
 use crate::error::{Field, Problem, ValidationError};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::model::{
     Activity, Assessment, Decision, Meeting, Observation, Promise, Publication, Reporter,
@@ -41,6 +41,8 @@ pub const MAX_CATEGORIES: usize = 30;
 pub const MAX_PARTS: usize = 240;
 /// Rows of one part's table.
 pub const MAX_PART_ROWS: usize = 2_000;
+/// A publication's title: the period and the workspace's name in words.
+pub const MAX_TITLE: usize = 300;
 /// An activity's neighbourhood: 10 km is a town, not a neighbourhood.
 pub const MAX_NEIGHBOUR_METRES: u32 = 10_000;
 
@@ -265,7 +267,11 @@ fn days(from: &str, until: &str) -> Result<(NaiveDate, NaiveDate), ValidationErr
 /// A publication's own rules: real days, a SHA-256, parts within their limits, and
 /// never a published count of 1 or 2 (`report::disclosure::SMALL`).
 pub fn check_publication(p: &Publication) -> Result<(), ValidationError> {
-    name(Field::Title, &p.title)?;
+    let title = p.title.trim();
+    if title.is_empty() {
+        return Err(err(Field::Title, Problem::Missing));
+    }
+    line(Field::Title, title, MAX_TITLE)?;
     days(&p.from, &p.until)?;
     if p.sha256.len() != 64 || !p.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(out_of_range(
@@ -288,7 +294,25 @@ pub fn check_publication(p: &Publication) -> Result<(), ValidationError> {
         days(first, end)?;
     }
     for part in &p.parts {
-        days(&part.from, &part.until)?;
+        let (first, end) = days(&part.from, &part.until)?;
+        // Parts are cut at the turn of each month (`report::ledger`).
+        let next_month = first
+            .with_day(1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1)));
+        if next_month.is_none_or(|next| end > next) {
+            return Err(out_of_range(
+                Field::Period,
+                format!("{} – {}", part.from, part.until),
+                "parts within one month",
+            ));
+        }
+        if !p.uses.contains(&part.span()) {
+            return Err(out_of_range(
+                Field::Period,
+                part.span(),
+                "every part among the spans the publication uses",
+            ));
+        }
         count(Field::Week, part.columns.len(), 7)?;
         for column in &part.columns {
             date(Field::Week, column)?;
@@ -298,6 +322,14 @@ pub fn check_publication(p: &Publication) -> Result<(), ValidationError> {
         let small = |n: &Option<u32>| {
             n.is_some_and(|n| (1..=crate::report::disclosure::SMALL).contains(&n))
         };
+        for rows in [&part.areas, &part.categories] {
+            let mut keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            if keys.len() != rows.len() {
+                return Err(out_of_range(Field::Name, &part.from, "each row once"));
+            }
+        }
         for row in part.areas.iter().chain(&part.categories) {
             line(Field::Name, &row.key, MAX_NAME)?;
             line(Field::Name, &row.name, MAX_NAME)?;
@@ -313,6 +345,16 @@ pub fn check_publication(p: &Publication) -> Result<(), ValidationError> {
                     Field::Period,
                     &row.key,
                     "no count of 1 or 2 is published",
+                ));
+            }
+            let cells: Option<u32> = row.per_column.iter().copied().sum();
+            if let (Some(total), Some(cells)) = (row.reports, cells)
+                && total != cells
+            {
+                return Err(out_of_range(
+                    Field::Period,
+                    &row.key,
+                    "a row's total the sum of its columns",
                 ));
             }
         }
