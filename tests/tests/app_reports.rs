@@ -208,6 +208,12 @@ async fn the_period_report_counts_what_went_in() {
     app.wait_for_count(months, 12).await;
     app.screenshot("period-report-politicians-year", (1000, 800))
         .await;
+    app.set_theme("dark").await;
+    app.screenshot("period-report-politicians-year-dark", (390, 844))
+        .await;
+    app.screenshot("period-report-politicians-year-dark", (1366, 768))
+        .await;
+    app.set_theme("light").await;
     let wide = app
         .evaluate(
             "return [...document.querySelectorAll('[data-testid=period-report] .scroll')]\
