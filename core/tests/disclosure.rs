@@ -14,7 +14,7 @@ mod common;
 use std::collections::{BTreeSet, HashMap};
 
 use common::{at, demo_store};
-use lagesbild_core::report::politicians::PoliticiansReport;
+use lagesbild_core::report::politicians::{OTHERS, PoliticiansReport};
 use lagesbild_core::{ObservationDraft, Store, Timestamp, views};
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
@@ -76,10 +76,25 @@ struct Cell {
     until: String,
 }
 
+/// A stretch of days as the ledger published it, and the rows each of its tables
+/// lists.
+struct Part {
+    from: String,
+    until: String,
+    /// Per table: its listed rows, and whether it has a row of others.
+    listed: HashMap<&'static str, (BTreeSet<String>, bool)>,
+}
+
 /// What every published report says, as counts of rows over days.
 #[derive(Default)]
 struct Reader {
     said: HashMap<Cell, Option<u32>>,
+    /// Every row a table may have: the register's areas, the categories.
+    universe: HashMap<&'static str, BTreeSet<String>>,
+    /// The stretches of days as first published, with the rows each lists: given to
+    /// the reader whole, though a reader of the files sees only the parts published as
+    /// reports of their own.
+    parts: Vec<Part>,
 }
 
 impl Reader {
@@ -121,41 +136,34 @@ impl Reader {
         }
     }
 
-    /// Rows a report leaves out had no reports: 0 over its period and the period before.
-    fn zeros(&mut self, reports: &[PoliticiansReport]) {
-        let mut keys: HashMap<&'static str, BTreeSet<String>> = HashMap::new();
-        for r in reports {
-            keys.entry("area")
-                .or_default()
-                .extend(r.areas.iter().map(|row| row.key.clone()));
-            keys.entry("category")
-                .or_default()
-                .extend(r.categories.iter().map(|row| row.key.clone()));
-        }
-        for r in reports {
-            for (table, rows) in [("area", &r.areas), ("category", &r.categories)] {
-                for key in &keys[table] {
-                    if rows.iter().any(|row| &row.key == key) {
-                        continue;
-                    }
-                    let mut spans = vec![(&r.from, &r.until)];
-                    if r.previous_shown {
-                        spans.push((&r.previous_from, &r.previous_until));
-                    }
-                    for (from, until) in spans {
-                        self.say(
-                            Cell {
-                                table,
-                                key: key.clone(),
-                                from: from.clone(),
-                                until: until.clone(),
-                            },
-                            Some(0),
-                        );
-                    }
+    /// Rows a part leaves out had no reports there, unless the table has a row of
+    /// others: then each is somewhere from 0 to the others' count, and a reader names it
+    /// as a withheld count of its own.
+    fn missing(&mut self) {
+        let mut said = Vec::new();
+        for part in &self.parts {
+            for (table, (listed, others)) in &part.listed {
+                for key in self.universe[table].difference(listed) {
+                    let cell = Cell {
+                        table,
+                        key: key.clone(),
+                        from: part.from.clone(),
+                        until: part.until.clone(),
+                    };
+                    said.push((cell, (!*others).then_some(0)));
                 }
             }
         }
+        for (cell, value) in said {
+            self.say(cell, value);
+        }
+    }
+
+    /// The part `day` falls in.
+    fn part_of(&self, day: &str) -> Option<&Part> {
+        self.parts
+            .iter()
+            .find(|p| p.from.as_str() <= day && day < p.until.as_str())
     }
 }
 
@@ -175,6 +183,10 @@ struct Model {
 impl Model {
     fn of(reader: &Reader) -> Model {
         let mut bounds = BTreeSet::new();
+        for part in &reader.parts {
+            bounds.insert(part.from.clone());
+            bounds.insert(part.until.clone());
+        }
         for cell in reader.said.keys() {
             bounds.insert(cell.from.clone());
             bounds.insert(cell.until.clone());
@@ -199,13 +211,33 @@ impl Model {
                 (a..b).map(|s| unknown(cell.table, &cell.key, s)).collect(),
             );
         }
+        // Every stretch in a part with a row of others: the others are the rows the
+        // part does not list; in a part without, there are none.
+        let mut equations = Vec::new();
+        for (stretch, first) in bounds.iter().enumerate() {
+            // The last bound begins no stretch, and falls in no part.
+            let Some(part) = reader.part_of(first) else {
+                continue;
+            };
+            for (table, (listed, has_others)) in &part.listed {
+                let others = unknown(table, OTHERS, stretch);
+                let mut eq = vec![(others, 1.0)];
+                if *has_others {
+                    for key in reader.universe[table].difference(listed) {
+                        eq.push((unknown(table, key, stretch), -1.0));
+                    }
+                }
+                equations.push((eq, 0.0));
+            }
+        }
         // Every stretch: Σ areas = total = Σ categories.
         let mut by_stretch: HashMap<(usize, &'static str), Vec<usize>> = HashMap::new();
-        for ((table, _, stretch), &i) in &index {
-            by_stretch.entry((*stretch, table)).or_default().push(i);
+        for ((table, key, stretch), &i) in &index {
+            if key != OTHERS {
+                by_stretch.entry((*stretch, table)).or_default().push(i);
+            }
         }
         let unknowns = index.len();
-        let mut equations = Vec::new();
         for stretch in 0..bounds.len() {
             let total = index.get(&("total", String::new(), stretch)).copied();
             for table in ["area", "category"] {
@@ -337,28 +369,71 @@ fn attack(store: &Store, reports: &[PoliticiansReport]) -> (Vec<String>, Vec<Str
             }
         }
     }
-    reader.zeros(reports);
+    let now = at("2027-02-01T12:00:00Z");
+    // The reader knows the register: every area and category there is.
+    let all = views::period_report(store, "2024-01-01", "2027-01-01", now).unwrap();
+    for (table, rows) in [("area", &all.areas), ("category", &all.categories)] {
+        reader
+            .universe
+            .insert(table, rows.iter().map(|r| r.key.clone()).collect());
+    }
+    for publication in store.publications().unwrap() {
+        for part in publication.parts {
+            let listed = |rows: &[lagesbild_core::PartRow]| {
+                (
+                    rows.iter()
+                        .map(|r| r.key.clone())
+                        .filter(|k| k != OTHERS)
+                        .collect(),
+                    rows.iter().any(|r| r.key == OTHERS),
+                )
+            };
+            reader.parts.push(Part {
+                listed: HashMap::from([
+                    ("area", listed(&part.areas)),
+                    ("category", listed(&part.categories)),
+                ]),
+                from: part.from,
+                until: part.until,
+            });
+        }
+    }
+    reader.missing();
     let model = Model::of(&reader);
     // The truth, to check the reader and to know which withheld counts are small.
-    let now = at("2027-02-01T12:00:00Z");
     let mut truths: HashMap<(String, String), Counts> = HashMap::new();
     let mut truth = |cell: &Cell| -> u32 {
-        let counts = truths
-            .entry((cell.from.clone(), cell.until.clone()))
-            .or_insert_with(|| {
-                let full = views::period_report(store, &cell.from, &cell.until, now).unwrap();
-                let mut counts = HashMap::from([(("total", String::new()), full.reports)]);
-                for (table, rows) in [("area", &full.areas), ("category", &full.categories)] {
-                    for row in rows {
-                        counts.insert((table, row.key.clone()), row.reports);
+        let mut count = |table: &'static str, key: &str, from: &str, until: &str| -> u32 {
+            let counts = truths
+                .entry((from.to_string(), until.to_string()))
+                .or_insert_with(|| {
+                    let full = views::period_report(store, from, until, now).unwrap();
+                    let mut counts = HashMap::from([(("total", String::new()), full.reports)]);
+                    for (table, rows) in [("area", &full.areas), ("category", &full.categories)] {
+                        for row in rows {
+                            counts.insert((table, row.key.clone()), row.reports);
+                        }
                     }
+                    counts
+                });
+            counts.get(&(table, key.to_string())).copied().unwrap_or(0)
+        };
+        if cell.key != OTHERS {
+            return count(cell.table, &cell.key, &cell.from, &cell.until);
+        }
+        // The others: in each part the days touch, the rows it does not list.
+        let mut sum = 0;
+        for part in &reader.parts {
+            let from = part.from.as_str().max(cell.from.as_str());
+            let until = part.until.as_str().min(cell.until.as_str());
+            let (listed, others) = &part.listed[cell.table];
+            if from < until && *others {
+                for key in reader.universe[cell.table].difference(listed) {
+                    sum += count(cell.table, key, from, until);
                 }
-                counts
-            });
-        counts
-            .get(&(cell.table, cell.key.clone()))
-            .copied()
-            .unwrap_or(0)
+            }
+        }
+        sum
     };
     let (mut bounded, mut exact, mut small) = (Vec::new(), Vec::new(), 0);
     let mut withheld: Vec<&Cell> = reader
@@ -510,11 +585,18 @@ fn no_small_count_of_a_published_year_can_be_worked_out() {
         let share = published
             .iter()
             .fold((0, 0), |(c, p), r| (c + r.share.all, p + r.share.shown));
+        // And how many of their reports stand in an area whose count is published.
+        let placed = published.iter().fold((0, 0), |(all, placed), r| {
+            let rows: u32 = r.areas.iter().filter_map(|row| row.reports).sum();
+            (all + r.reports.unwrap_or(0), placed + rows)
+        });
         println!(
-            "seed {seed}: {} of {} counts published ({:.0} %), {small} small counts withheld",
+            "seed {seed}: {} of {} counts published ({:.0} %), {small} small counts withheld; \
+             {:.0} % of the reports in an area shown",
             share.1,
             share.0,
-            f64::from(share.1) / f64::from(share.0) * 100.0
+            f64::from(share.1) / f64::from(share.0) * 100.0,
+            f64::from(placed.1) / f64::from(placed.0) * 100.0
         );
     }
     // The data had small counts to protect.
@@ -563,9 +645,12 @@ fn a_published_count_is_never_changed_by_a_report_that_arrives_late() {
         .unwrap();
     for row in &quarter.areas {
         let published = before.areas.iter().find(|r| r.key == row.key);
+        // A row November leaves out had none there, or is among its others.
+        let gathers = before.areas.iter().any(|r| r.key == OTHERS);
+        let missing = (!gathers).then_some(0);
         assert_eq!(
             row.per_column[column],
-            published.map_or(Some(0), |r| r.reports)
+            published.map_or(missing, |r| r.reports)
         );
     }
 }
@@ -605,4 +690,65 @@ fn a_publication_too_large_to_sync_is_refused_and_nothing_is_recorded() {
         .to_string();
     assert!(refused.contains("publish the months first"), "{refused}");
     assert!(store.publications().unwrap().is_empty());
+}
+
+#[test]
+fn small_areas_are_gathered_into_others_rather_than_shown_as_rows_of_dots() {
+    let (mut store, _, _) = demo_store(0);
+    // Salems centrum has enough to stand; three areas have a report or two each.
+    for day in 2..14 {
+        let when = format!("2025-11-{day:02} 20:00");
+        report(&mut store, "Salems centrum, torget", "klotter", 2, &when);
+    }
+    report(
+        &mut store,
+        "Rönninge station",
+        "klotter",
+        3,
+        "2025-11-04 21:00",
+    );
+    report(
+        &mut store,
+        "Rönninge station",
+        "klotter",
+        3,
+        "2025-11-05 21:00",
+    );
+    report(
+        &mut store,
+        "Skogsängsskolan",
+        "klotter",
+        2,
+        "2025-11-06 21:00",
+    );
+    report(&mut store, "Säby gård", "klotter", 4, "2025-11-20 21:00");
+    let now = at("2026-01-10T08:00:00Z");
+    let november = publish(&mut store, "2025-11-01", "2025-12-01", now);
+    let names: Vec<&str> = november.areas.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Salems centrum", "Övriga områden"],
+        "{:#?}",
+        november.areas
+    );
+    let others = &november.areas[1];
+    assert_eq!(others.key, OTHERS);
+    assert_eq!(others.reports, Some(4));
+    assert_eq!(november.areas[0].reports, Some(12));
+    let html = november.html(lagesbild_core::Lang::Sv);
+    assert!(html.contains(">Övriga områden</th>"), "{html}");
+    assert!(
+        html.contains("samlar de som har för få rapporter"),
+        "{html}"
+    );
+    let english = november.html(lagesbild_core::Lang::En);
+    assert!(english.contains(">Other areas</th>"));
+    // Which areas it holds is nowhere in the file.
+    for area in ["Rönninge", "Skogsängen", "Säby"] {
+        assert!(!html.contains(area), "{area} named");
+    }
+    let (bounded, exact, small) = attack(&store, &[november]);
+    assert!(small >= 3, "{small}");
+    assert!(bounded.is_empty(), "worked out: {bounded:#?}");
+    assert!(exact.is_empty(), "exact: {exact:#?}");
 }

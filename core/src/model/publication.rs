@@ -62,7 +62,8 @@ pub struct PublishedPart {
     pub categories: Vec<PartRow>,
 }
 
-/// One row of a part. A row that is missing had no reports: 0, published.
+/// One row of a part. A row that is missing had no reports: 0, published; unless the
+/// table has a row of others (`report::politicians::OTHERS`), which it may be in.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartRow {

@@ -9,7 +9,12 @@
 //! before is shown as its parts were published. So every report that has left, read
 //! together, tells no more than each part alone.
 //!
-//! Rows are in alphabetical order, never by size: an order by size would bound a
+//! Rows too small to stand alone are gathered into one row, *övriga områden* or
+//! *övriga kategorier* (`OTHERS`), rather than shown as rows of "..": which rows it
+//! holds is not published, so a reader cannot tell a row in it from a row with no
+//! reports (see `PeriodReport::with_others` for why that keeps them protected).
+//!
+//! Rows are in alphabetical order (the row of others last), never by size: an order by size would bound a
 //! suppressed count between its neighbours. Events (linked reports counted once) and
 //! the decisions' counts at single places are left out: both are finer than the tables
 //! they would be checked against.
@@ -25,6 +30,14 @@ use crate::time::{IsoWeek, Timestamp, parse_day};
 
 /// A count as published: `None` where it is suppressed.
 pub type Published = Option<u32>;
+
+/// The key of the row that gathers a part's rows too small to stand alone.
+pub const OTHERS: &str = "övriga";
+
+/// The row of others' total must reach this to be shown at all: it holds at least two
+/// rows, each with a report, so a reader who knows that bounds each by the total less
+/// one, and that must still leave room for 3.
+const OTHERS_AT_LEAST: u32 = 4;
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,10 +259,105 @@ impl PeriodReport {
     }
 
     /// The period's counts protected on their own, as the ledger keeps a part: rows
-    /// whose total is published as 0 are left out (a missing row is 0).
+    /// whose total is published as 0 are left out (a missing row is 0, unless the table
+    /// has a row of others).
     pub fn published_part(&self) -> PublishedPart {
         let layout = self.layout();
         let hidden = layout.network.suppress(&[]);
+        let mut best = self.part(&layout, &hidden);
+        let (areas, categories) = self.with_others(&layout, &hidden);
+        let options = [
+            (areas.clone(), None),
+            (None, categories.clone()),
+            (areas, categories),
+        ];
+        for (areas, categories) in options {
+            if areas.is_none() && categories.is_none() {
+                continue;
+            }
+            let merged = PeriodReport {
+                areas: areas.unwrap_or_else(|| self.areas.clone()),
+                categories: categories.unwrap_or_else(|| self.categories.clone()),
+                ..self.clone()
+            };
+            let again = merged.layout();
+            let hidden_again = again.network.suppress(&[]);
+            // Every row left standing keeps its total published: a reader who knows the
+            // rule learns nothing from which rows stand.
+            let standing = again
+                .areas
+                .iter()
+                .zip(&merged.areas)
+                .chain(again.categories.iter().zip(&merged.categories))
+                .filter(|(_, row)| row.key != OTHERS)
+                .all(|((sum, _), _)| !hidden_again[*sum]);
+            let part = merged.part(&again, &hidden_again);
+            if standing && usefulness(&part) > usefulness(&best) {
+                best = part;
+            }
+        }
+        best
+    }
+
+    /// Each table with the rows whose totals a first protection withheld gathered into
+    /// one row of others; `None` where that gains nothing: fewer than two such rows, too
+    /// few reports in them (`OTHERS_AT_LEAST`), or no row left to stand beside them.
+    /// `published_part` keeps whichever of the tables, gathered or not, is the more
+    /// useful (`usefulness`).
+    ///
+    /// Why its rows stay protected: the part lists every other row, and a reader cannot
+    /// tell a row in the others from one with no reports, so each is bounded only by the
+    /// others' total; that is at least 4 where published, and where withheld, no less
+    /// than 3 can be ruled out (`disclosure`). Knowing that at least two rows are in it
+    /// takes one report off that bound, which is why the total must reach 4.
+    fn with_others(
+        &self,
+        layout: &Layout,
+        hidden: &[bool],
+    ) -> (Option<Vec<PeriodRow>>, Option<Vec<PeriodRow>>) {
+        let gather = |rows: &[PeriodRow], arcs: &[(usize, Vec<usize>)], name: &str| {
+            let (mut small, mut kept) = (Vec::new(), Vec::new());
+            for (row, (sum, _)) in rows.iter().zip(arcs) {
+                if hidden[*sum] && row.reports > 0 {
+                    small.push(row);
+                } else {
+                    kept.push(row.clone());
+                }
+            }
+            let total: u32 = small.iter().map(|r| r.reports).sum();
+            let standing = kept.iter().any(|r| r.reports > 0);
+            if small.len() < 2 || total < OTHERS_AT_LEAST || !standing {
+                return None;
+            }
+            let mut others = PeriodRow {
+                key: OTHERS.to_string(),
+                name: name.to_string(),
+                reports: 0,
+                events: 0,
+                previous_reports: 0,
+                highest: None,
+                per_week: vec![0; self.weeks.len()],
+            };
+            for row in small {
+                others.reports += row.reports;
+                others.events += row.events;
+                others.previous_reports += row.previous_reports;
+                others.highest = others.highest.max(row.highest);
+                for (sum, n) in others.per_week.iter_mut().zip(&row.per_week) {
+                    *sum += n;
+                }
+            }
+            kept.push(others);
+            Some(kept)
+        };
+        (
+            gather(&self.areas, &layout.areas, "Övriga områden"),
+            gather(&self.categories, &layout.categories, "Övriga kategorier"),
+        )
+    }
+
+    /// The part as `hidden` leaves it.
+    fn part(&self, layout: &Layout, hidden: &[bool]) -> PublishedPart {
         let show = |arc: usize, n: u32| (!hidden[arc]).then_some(n);
         let rows = |list: &[PeriodRow], arcs: &[(usize, Vec<usize>)]| -> Vec<PartRow> {
             list.iter()
@@ -330,32 +438,46 @@ pub fn assemble(
         }
         let row_in =
             |part: &PublishedPart, key: &str| pick(part).iter().find(|r| r.key == key).cloned();
+        // A row missing from a part had no reports there — 0, published — unless the
+        // part has a row of others, which it may be in: then it is known only where the
+        // others are 0.
+        let others = |part: &PublishedPart, key: &str| {
+            pick(part)
+                .iter()
+                .find(|r| r.key == OTHERS && key != OTHERS)
+                .cloned()
+        };
+        let missing = |part: &PublishedPart, key: &str| -> Published {
+            others(part, key).map_or(Some(0), |o| o.reports.filter(|&n| n == 0))
+        };
+        let missing_columns = |part: &PublishedPart, key: &str| -> Vec<Published> {
+            match others(part, key) {
+                Some(o) => o.per_column.iter().map(|n| n.filter(|&n| n == 0)).collect(),
+                None => vec![Some(0); part.columns.len()],
+            }
+        };
+        let count = |part: &PublishedPart, key: &str| -> Published {
+            row_in(part, key).map_or_else(|| missing(part, key), |r| r.reports)
+        };
+        let all_gather = now.iter().all(|p| pick(p).iter().any(|r| r.key == OTHERS));
         let mut rows: Vec<PublishedRow> = keys
             .into_iter()
             .map(|(key, name)| {
                 let found: Vec<Option<PartRow>> = now.iter().map(|p| row_in(p, &key)).collect();
-                // A row missing from a part had no reports there: 0, published.
-                let reports = sum(found
-                    .iter()
-                    .map(|r| r.as_ref().map_or(Some(0), |r| r.reports)));
+                let reports = sum(now.iter().map(|p| count(p, &key)));
                 let per_column = if single {
                     match &found[0] {
                         Some(r) => r.per_column.clone(),
-                        None => vec![Some(0); columns.len()],
+                        None => missing_columns(&now[0], &key),
                     }
                 } else {
-                    found
-                        .iter()
-                        .map(|r| r.as_ref().map_or(Some(0), |r| r.reports))
-                        .collect()
+                    now.iter().map(|p| count(p, &key)).collect()
                 };
                 let highest =
                     reports.and_then(|_| found.iter().flatten().filter_map(|r| r.highest).max());
-                let previous_reports = before.as_ref().and_then(|parts| {
-                    sum(parts
-                        .iter()
-                        .map(|p| row_in(p, &key).map_or(Some(0), |r| r.reports)))
-                });
+                let previous_reports = before
+                    .as_ref()
+                    .and_then(|parts| sum(parts.iter().map(|p| count(p, &key))));
                 PublishedRow {
                     key,
                     name,
@@ -366,8 +488,17 @@ pub fn assemble(
                 }
             })
             .filter(|r| r.reports != Some(0) || (r.previous_reports != Some(0) && before.is_some()))
+            // Where every part gathers others, a row that shows nothing is among them
+            // or had no reports, as a row left out is: it says nothing a reader does not
+            // already know.
+            .filter(|r| {
+                !(all_gather
+                    && r.reports.is_none()
+                    && r.previous_reports.is_none()
+                    && r.per_column.iter().all(Option::is_none))
+            })
             .collect();
-        rows.sort_by_key(|r| swedish_order(&r.name));
+        rows.sort_by_key(|r| (r.key == OTHERS, swedish_order(&r.name)));
         rows
     };
     let areas = table(|p| &p.areas);
@@ -418,6 +549,25 @@ pub fn assemble(
         share,
         parts,
     }
+}
+
+/// How useful a part is to its reader: first how many of its reports stand in a row
+/// whose total is published — a row of others counts, a row of ".." does not — then the
+/// share of its counts published.
+fn usefulness(part: &PublishedPart) -> (u32, u64) {
+    let placed = part
+        .areas
+        .iter()
+        .chain(&part.categories)
+        .filter_map(|r| r.reports)
+        .sum();
+    let mut share = Share { all: 0, shown: 0 };
+    share.add(part.reports);
+    for row in part.areas.iter().chain(&part.categories) {
+        share.add(row.reports);
+        row.per_column.iter().for_each(|&n| share.add(n));
+    }
+    (placed, (share.ratio() * 1e6) as u64)
 }
 
 /// A part's weeks as columns, each cut to the part.

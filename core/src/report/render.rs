@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::politicians::{PoliticiansReport, Published};
+use super::politicians::{OTHERS, PoliticiansReport, Published};
 use super::{PeriodReport, PeriodRow};
 use crate::Lang;
 use crate::agenda::WeekPoint;
@@ -161,6 +161,10 @@ struct Words {
     previous_not_shown: &'static str,
     published_share: &'static str,
     nothing_published: &'static str,
+    /// The rows that gather what is too small to stand alone, and what they are.
+    other_areas: &'static str,
+    other_categories: &'static str,
+    others_note: &'static str,
 }
 
 const SV: Words = Words {
@@ -221,6 +225,9 @@ const SV: Words = Words {
     previous_not_shown: "Föregående period visas inte: den skulle dela en period som redan har lämnats ut i en annan rapport.",
     published_share: "Andel av talen som visas",
     nothing_published: "För få rapporter för att visa tabellen: alla antal i den skulle ha behövt döljas för att ingen ska kunna pekas ut.",
+    other_areas: "Övriga områden",
+    other_categories: "Övriga kategorier",
+    others_note: "Övriga områden och övriga kategorier samlar de som har för få rapporter för att visas var för sig; vilka det är kan skilja mellan perioderna.",
 };
 
 const EN: Words = Words {
@@ -281,6 +288,9 @@ const EN: Words = Words {
     previous_not_shown: "The period before is not shown: it would split a period already published in another report.",
     published_share: "Share of the figures shown",
     nothing_published: "Too few reports to show the table: every count in it would have had to be withheld so that no one can be singled out.",
+    other_areas: "Other areas",
+    other_categories: "Other categories",
+    others_note: "Other areas and other categories gather those with too few reports to be shown one by one; which they are may differ between periods.",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -646,7 +656,11 @@ impl PoliticiansReport {
                     .iter()
                     .map(|r| Row {
                         key: r.key.clone(),
-                        name: r.name.clone(),
+                        name: match (r.key == OTHERS, kind) {
+                            (false, _) => r.name.clone(),
+                            (true, "area") => w.other_areas.to_string(),
+                            (true, _) => w.other_categories.to_string(),
+                        },
                         values: std::iter::once(Value::Count(r.reports))
                             .chain(
                                 self.previous_shown
@@ -682,6 +696,14 @@ impl PoliticiansReport {
             ));
         } else {
             notes.push(w.previous_not_shown.to_string());
+        }
+        if self
+            .areas
+            .iter()
+            .chain(&self.categories)
+            .any(|r| r.key == OTHERS)
+        {
+            notes.push(w.others_note.to_string());
         }
         let percent = |s: super::politicians::Share| (s.ratio() * 100.0).round() as i64;
         notes.push(format!(

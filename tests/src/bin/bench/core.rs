@@ -112,11 +112,14 @@ pub fn ledger() -> Result<()> {
     let report =
         views::politicians_report(&store, &last.to_string(), &this_month.to_string(), now())?;
     let pct = |s: lagesbild_core::report::politicians::Share| s.ratio() * 100.0;
+    // Reports that stand in an area row whose count is shown (a row of others counts).
+    let placed: u32 = report.areas.iter().filter_map(|r| r.reports).sum();
     println!(
-        "  the demo's last month (300 reports over six weeks): {:.0} % of counts shown (areas {:.0} %, categories {:.0} %)\n",
+        "  the demo's last month (300 reports over six weeks): {:.0} % of counts shown (areas {:.0} %, categories {:.0} %); {:.0} % of its reports in an area row shown\n",
         pct(report.share),
         pct(report.share_areas),
-        pct(report.share_categories)
+        pct(report.share_categories),
+        f64::from(placed) / f64::from(report.reports.unwrap_or(0).max(1)) * 100.0
     );
     Ok(())
 }
