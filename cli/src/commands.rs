@@ -380,15 +380,29 @@ fn report(
 }
 
 fn publications(store: &Store, json: bool, out: &mut impl Write) -> Result<()> {
-    let all = store.publications()?;
+    // Oldest first, as a history reads.
+    let mut all = store.ledger()?;
+    all.reverse();
     if json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
+        // Each publication as it is kept, with the earlier one it clashes with.
+        let list: Vec<serde_json::Value> = all
+            .iter()
+            .map(|e| {
+                let mut value = serde_json::to_value(&e.publication)?;
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("clash".into(), serde_json::to_value(&e.clash)?);
+                }
+                Ok(value)
+            })
+            .collect::<serde_json::Result<_>>()?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
         return Ok(());
     }
     if all.is_empty() {
         writeln!(out, "Nothing has been published for politicians yet.")?;
     }
-    for p in &all {
+    for entry in &all {
+        let p = &entry.publication;
         writeln!(
             out,
             "{}  {}  by {}\n    {}, {} of {} counts shown, sha256 {}",
@@ -403,6 +417,18 @@ fn publications(store: &Store, json: bool, out: &mut impl Write) -> Result<()> {
             p.counts,
             p.sha256
         )?;
+        if let Some(clash) = &entry.clash {
+            writeln!(
+                out,
+                "    WARNING: published while offline at the same time as \"{}\" ({}, by {}), \
+                 which published {} first. Each file is protected on its own, not together: \
+                 hand out only the earlier one, and ask for this one back if it has left.",
+                clash.title,
+                clash.published_at.local_display(),
+                clash.published_by,
+                clash.days
+            )?;
+        }
     }
     Ok(())
 }

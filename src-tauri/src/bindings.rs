@@ -115,6 +115,7 @@ fn declarations() -> BTreeMap<String, String> {
         lagesbild_core::store::ActivityDraft,
         lagesbild_core::store::PromiseDraft,
         lagesbild_core::Publication,
+        lagesbild_core::report::ledger::LedgerEntry,
         lagesbild_core::sync::wire::RegisterChange,
         lagesbild_core::sync::wire::People,
         lagesbild_core::sync::wire::AdminChange,

@@ -13,7 +13,7 @@ use lagesbild_core::{
     Activity, ActivityId, Assessment, Category, Decision, DecisionDraft, DecisionId,
     DecisionStatus, Grade, Identity, IsoWeek, Lang, ListQuery, Meeting, MeetingId, Observation,
     ObservationDraft, ObservationFilter, ObservationId, ObservationPatch, ObservationRow,
-    Organisation, Place, PlaceId, Position, Promise, Publication, Reconsideration, Workspace,
+    Organisation, Place, PlaceId, Position, Promise, Reconsideration, Workspace,
 };
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
@@ -536,8 +536,10 @@ pub async fn save_report(
 
 /// The publication ledger: every version for politicians published, oldest first.
 #[tauri::command]
-pub async fn publications(state: State<'_, AppState>) -> CommandResult<Vec<Publication>> {
-    Ok(state.store().publications()?)
+pub async fn publications(
+    state: State<'_, AppState>,
+) -> CommandResult<Vec<lagesbild_core::report::ledger::LedgerEntry>> {
+    Ok(state.store().ledger()?)
 }
 
 /// Exports the reports of a period as CSV or GeoJSON; returns the file's path.

@@ -651,17 +651,41 @@ impl App {
     }
 
     /// Resizes the window and saves a screenshot under `target/screenshots`.
-    pub async fn screenshot(&self, name: &str, (width, height): (u32, u32)) -> PathBuf {
+    pub async fn screenshot(&self, name: &str, size: (u32, u32)) -> PathBuf {
+        self.screenshot_showing(name, size, None).await
+    }
+
+    /// The same, scrolled so that `css` is in the middle of the screen.
+    pub async fn screenshot_of(&self, name: &str, size: (u32, u32), css: &str) -> PathBuf {
+        self.screenshot_showing(name, size, Some(css)).await
+    }
+
+    async fn screenshot_showing(
+        &self,
+        name: &str,
+        (width, height): (u32, u32),
+        css: Option<&str>,
+    ) -> PathBuf {
         self.client
             .set_window_rect(0, 0, width, height)
             .await
             .expect("resize");
-        // From the top of the screen, as a person opening it sees it.
+        // From the top of the screen, as a person opening it sees it, or at `css`.
         self.client
             .execute("window.scrollTo(0, 0);", vec![])
             .await
             .expect("scroll to the top");
         tokio::time::sleep(Duration::from_millis(400)).await;
+        if let Some(css) = css {
+            self.client
+                .execute(
+                    "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+                    vec![serde_json::json!(css)],
+                )
+                .await
+                .expect("scroll to the element");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         let png = self.client.screenshot().await.expect("screenshot");
         let dir = app_binary()
             .parent()

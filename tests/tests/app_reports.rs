@@ -60,6 +60,24 @@ async fn the_period_report_counts_what_went_in() {
         }
     }
     field.sync().await;
+    // The coordinator's laptop, offline, publishes last month ten minutes before the
+    // app does: both files leave, each protected on its own.
+    let user = demo.workspace.people[Person::Coordinator as usize].user;
+    let code = demo
+        .server
+        .call(|s| s.enrolment_code(user, Duration::hours(1), now()))
+        .unwrap();
+    let laptop = Device::enroll(&demo.server.url(), &code, "laptopen").await;
+    laptop.sync().await;
+    let laptops = {
+        let mut store = laptop.store();
+        let earlier = Timestamp::from_millis(now().millis() - 600_000).unwrap();
+        let (from, until) = (last_month.to_string(), this_month.to_string());
+        let report =
+            lagesbild_core::views::politicians_report(&store, &from, &until, earlier).unwrap();
+        let html = report.html(lagesbild_core::Lang::Sv);
+        store.publish(&report, html.as_bytes(), earlier).unwrap()
+    };
 
     let exports = demo.path("exports");
     let app = demo
@@ -164,6 +182,17 @@ async fn the_period_report_counts_what_went_in() {
         .wait_for_text("[data-testid=ledger]", |t| t.contains("version för politiker"))
         .await;
     assert!(ledger.contains("Samira Lind"), "{ledger}");
+    // The laptop comes online: the app's ledger shows both, its own flagged as the
+    // later, saying which to hand out.
+    laptop.sync().await;
+    let clash = app
+        .wait_for_text("[data-testid=clash]", |t| t.contains("publicerade"))
+        .await;
+    assert!(clash.contains(&laptops.title), "{clash}");
+    assert!(clash.contains("lämna bara ut den tidigare"), "{clash}");
+    app.screenshot_of("ledger-clash", (390, 844), "[data-testid=clash]")
+        .await;
+    app.assert_fits("the ledger with a clash").await;
     // Last month but its first day would disclose that day by difference: refused,
     // saying which report and what to publish instead; nothing more is published.
     let second = last_month + Duration::days(1);
@@ -186,7 +215,7 @@ async fn the_period_report_counts_what_went_in() {
     app.assert_fits("the refused publication").await;
     assert_eq!(
         app.count("[data-testid=publication]").await,
-        1,
+        2,
         "nothing more published"
     );
     // This month has not ended: not published, and saying why.

@@ -159,4 +159,80 @@ async fn a_publication_reaches_the_audit_log_and_is_never_changed(backend: Backe
     assert_eq!(coordinator.store().publications().unwrap().len(), 1);
 }
 
-lagesbild_tests::on_both_backends!(async a_publication_reaches_the_audit_log_and_is_never_changed,);
+/// Two devices of the coordinator's, both offline, publish the same month: both files
+/// have left, each protected on its own. Both are kept (the record of what left must
+/// be whole); new reports are built from the earlier; and the ledger says, on every
+/// device, that the later clashes with the earlier and which to hand out.
+async fn two_devices_publishing_the_same_month_offline_are_both_kept_and_the_clash_is_shown(
+    backend: Backend,
+) {
+    let Scenario {
+        server,
+        codes,
+        demo,
+        ..
+    } = Scenario::on(backend).named("Krock").start().await;
+    let desk = Device::enroll(&server.url(), &codes[0], "skrivbordet").await;
+    let user = demo.people[0].user;
+    let code = server
+        .call(|s| s.enrolment_code(user, chrono::Duration::hours(1), now()))
+        .unwrap();
+    let laptop = Device::enroll(&server.url(), &code, "laptopen").await;
+    let this_month = now().local_date().with_day(1).unwrap();
+    let first = this_month.checked_sub_months(Months::new(1)).unwrap();
+    for day in 0..8u64 {
+        desk.store()
+            .record(
+                &lagesbild_core::ObservationDraft {
+                    category: Some("skadegorelse".into()),
+                    place: Some("Rönninge station".into()),
+                    grade: Some(3),
+                    observed_at: Some(format!("{} 21:00", first + chrono::Days::new(day * 3))),
+                    ..Default::default()
+                },
+                now(),
+            )
+            .unwrap();
+    }
+    desk.sync().await;
+    laptop.sync().await;
+    // Both offline now: each publishes last month, the laptop a minute later.
+    let (from, until) = (first.to_string(), this_month.to_string());
+    let publish = |device: &Device, at: lagesbild_core::Timestamp| {
+        let mut store = device.store();
+        let report = views::politicians_report(&store, &from, &until, at).unwrap();
+        let html = report.html(Lang::Sv);
+        store.publish(&report, html.as_bytes(), at).unwrap()
+    };
+    let earlier = publish(&desk, now());
+    let later = publish(
+        &laptop,
+        lagesbild_core::Timestamp::from_millis(now().millis() + 60_000).unwrap(),
+    );
+    for device in [&laptop, &desk, &laptop] {
+        let status = device.sync().await;
+        assert_eq!(status.refused, 0, "{status:?}");
+    }
+    for device in [&desk, &laptop] {
+        let ledger = device.store().ledger().unwrap();
+        assert_eq!(ledger.len(), 2);
+        // Newest first: the laptop's, clashing with the desk's.
+        assert_eq!(ledger[0].publication.id, later.id);
+        let clash = ledger[0].clash.as_ref().expect("the later clashes");
+        assert_eq!(clash.title, earlier.title);
+        assert_eq!(clash.published_at, earlier.published_at);
+        assert!(clash.days.starts_with(&from), "{}", clash.days);
+        assert_eq!(ledger[1].publication.id, earlier.id);
+        assert!(ledger[1].clash.is_none());
+    }
+    let log: Vec<AuditEntry> = desk.get("audit").await;
+    assert_eq!(
+        log.iter().filter(|e| e.action == "report.publish").count(),
+        2
+    );
+}
+
+lagesbild_tests::on_both_backends!(
+    async a_publication_reaches_the_audit_log_and_is_never_changed,
+    two_devices_publishing_the_same_month_offline_are_both_kept_and_the_clash_is_shown,
+);

@@ -17,15 +17,37 @@
 //! parts not yet published only.
 
 use chrono::{Datelike, Months, NaiveDate};
+use serde::Serialize;
 
 use crate::error::{Field, Overlap, Problem, Result, ValidationError};
 use crate::model::{Publication, PublishedPart};
-use crate::time::parse_day;
+use crate::time::{Timestamp, parse_day};
 
 /// The publications of a workspace, oldest first.
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
     publications: Vec<Publication>,
+}
+
+/// A publication as the ledger lists it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerEntry {
+    pub publication: Publication,
+    /// The earlier publication it published some of the same days as.
+    pub clash: Option<Clash>,
+}
+
+/// An earlier publication of some of the same days, made on another device while both
+/// were offline.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Clash {
+    pub title: String,
+    pub published_at: Timestamp,
+    pub published_by: String,
+    /// The first days both published, as `2026-11-01 – 2026-11-30`.
+    pub days: String,
 }
 
 /// A stretch of days of a new report: published before, or new.
@@ -54,19 +76,61 @@ impl Ledger {
     /// it, oldest part first. A part overlapping one published before it — two devices
     /// that published offline at once — is left out: the earlier stands.
     pub fn parts(&self) -> Vec<(&PublishedPart, &Publication)> {
+        self.parts_and_clashes().0
+    }
+
+    /// Every publication, newest first, each with the earlier publication it clashes
+    /// with, if any: one that published some of the same days first, which can only
+    /// happen when two devices published offline at once. Both files have left, each
+    /// protected on its own; read together they are not.
+    pub fn entries(&self) -> Vec<LedgerEntry> {
+        let clashes = self.parts_and_clashes().1;
+        self.publications
+            .iter()
+            .rev()
+            .map(|publication| LedgerEntry {
+                publication: publication.clone(),
+                clash: clashes
+                    .iter()
+                    .find(|(later, ..)| later.id == publication.id)
+                    .map(|(_, earlier, part)| Clash {
+                        title: earlier.title.clone(),
+                        published_at: earlier.published_at,
+                        published_by: earlier.published_by.name.clone(),
+                        days: match (parse_day(&part.from), parse_day(&part.until)) {
+                            (Ok(from), Ok(until)) => days(from, until),
+                            _ => part.span(),
+                        },
+                    }),
+            })
+            .collect()
+    }
+
+    /// The parts kept, oldest first, and each left out: (its publication, the earlier
+    /// one it clashes with, the part).
+    #[allow(clippy::type_complexity)]
+    fn parts_and_clashes(
+        &self,
+    ) -> (
+        Vec<(&PublishedPart, &Publication)>,
+        Vec<(&Publication, &Publication, &PublishedPart)>,
+    ) {
         let mut kept: Vec<(&PublishedPart, &Publication)> = Vec::new();
+        let mut clashes = Vec::new();
         for publication in &self.publications {
             for part in &publication.parts {
-                let clash = kept
+                let earlier = kept
                     .iter()
-                    .any(|(k, _)| k.from < part.until && part.from < k.until);
-                if !clash {
-                    kept.push((part, publication));
+                    .find(|(k, _)| k.from < part.until && part.from < k.until)
+                    .map(|(_, p)| *p);
+                match earlier {
+                    Some(earlier) => clashes.push((publication, earlier, part)),
+                    None => kept.push((part, publication)),
                 }
             }
         }
         kept.sort_by(|a, b| a.0.from.cmp(&b.0.from));
-        kept
+        (kept, clashes)
     }
 
     /// The stretches of days a report from `first` up to (not including) `end` is made

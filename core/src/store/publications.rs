@@ -30,6 +30,14 @@ impl Store {
         Ok(Ledger::new(all).publications().to_vec())
     }
 
+    /// The ledger as the coordinator reads it: newest first, each publication with the
+    /// earlier one it clashes with.
+    pub fn ledger(&self) -> Result<Vec<crate::report::ledger::LedgerEntry>> {
+        let workspace = self.require_identity()?.workspace;
+        let all = self.read_all(workspace, DocKind::Publication)?;
+        Ok(Ledger::new(all).entries())
+    }
+
     /// Records that `report` (`views::politicians_report`) was published as `file`:
     /// who, when, the period, the counts it published and the file's SHA-256. The
     /// coordinator's. Refused, recording nothing, when the ledger has changed since the

@@ -7,7 +7,7 @@ import type {
   Agenda, Assessment, RegisterChange, Decision, DecisionDraft, DecisionStatus, Grade, Meeting,
   Category, CommandError, Delivery, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
   ObservationPatch, ObservationRow, Organisation, Overview, Place, Position, StoreLock, SyncOverview,
-  Activity, ActivityDraft, Efforts, Promise as CitizenPromise, PromiseDraft, Publication, Reconsideration,
+  Activity, ActivityDraft, Efforts, Promise as CitizenPromise, PromiseDraft, LedgerEntry, Reconsideration,
 } from "./bindings";
 import type { Lang } from "./i18n";
 
@@ -64,7 +64,7 @@ export const api = {
     call<string>("report_sheet", { from, until, politicians, lang }),
   saveReport: (from: string, until: string, politicians: boolean, lang: Lang, format: "html" | "csv") =>
     call<string>("save_report", { from, until, politicians, lang, format }),
-  publications: () => call<Publication[]>("publications"),
+  publications: () => call<LedgerEntry[]>("publications"),
   export: (format: "csv" | "geojson", from: string, until: string) => call<string>("export", { format, from, until }),
   changeRegister: (change: RegisterChange) => call<void>("change_register", { change }),
   people: (workspace: WorkspaceId | null = null) => call<People>("people", { workspace }),

@@ -340,6 +340,16 @@ retired: boolean, sort: number, };
 export type Change = { estimate: number, low: number, high: number, };
 
 /**
+ * An earlier publication of some of the same days, made on another device while both
+ * were offline.
+ */
+export type Clash = { title: string, published_at: Timestamp, published_by: string, 
+/**
+ * The first days both published, as `2026-11-01 – 2026-11-30`.
+ */
+days: string, };
+
+/**
  * The målvisare's colour.
  */
 export type Colour = "gron" | "gul" | "rod";
@@ -597,6 +607,15 @@ areas: Array<Summary>,
  */
 complete: boolean, };
 
+/**
+ * A publication as the ledger lists it.
+ */
+export type LedgerEntry = { publication: Publication, 
+/**
+ * The earlier publication it published some of the same days as.
+ */
+clash: Clash | null, };
+
 export type Link = { by: UserId, at: Timestamp, };
 
 /**
@@ -787,7 +806,8 @@ waiting_for_place: Array<ObservationRow>,
 abilities: Abilities, };
 
 /**
- * One row of a part. A row that is missing had no reports: 0, published.
+ * One row of a part. A row that is missing had no reports: 0, published; unless the
+ * table has a row of others (`report::politicians::OTHERS`), which it may be in.
  */
 export type PartRow = { key: string, name: string, reports: number | null, 
 /**
