@@ -82,18 +82,20 @@ pub fn sync(store: Store, json: bool, lang: Lang) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
-    let mut failed = false;
+    let mut failed = Vec::new();
     for (name, s) in &statuses {
         let state = match (&s.connection, lang) {
             (Connection::Synced { at }, Lang::Sv) => format!("synkad {}", at.local_display()),
             (Connection::Synced { at }, Lang::En) => format!("synced {}", at.local_display()),
-            (Connection::Offline { reason }, _)
-            | (Connection::Revoked { reason }, _)
-            | (Connection::Deactivated { reason }, _) => {
-                failed = true;
-                reason.clone()
+            (Connection::Syncing, Lang::Sv) => "synkar".into(),
+            (Connection::Syncing, Lang::En) => "syncing".into(),
+            (refused, _) => {
+                failed.push(refusal(refused, lang));
+                match lang {
+                    Lang::Sv => "inte synkad".into(),
+                    Lang::En => "not synced".into(),
+                }
             }
-            (Connection::Syncing, _) => "syncing".into(),
         };
         println!(
             "{}: {}; {} waiting, {} refused",
@@ -110,10 +112,46 @@ pub fn sync(store: Store, json: bool, lang: Lang) -> Result<()> {
             terminal_line(&refused.message)
         );
     }
-    if failed {
-        bail!("sync did not complete");
+    if let Some(why) = failed.first() {
+        bail!("{}", terminal_line(why));
     }
     Ok(())
+}
+
+/// Why a sync did not complete, and what to do, as a sentence for the person at the
+/// keyboard; the server's own words in parentheses.
+fn refusal(connection: &Connection, lang: Lang) -> String {
+    match (connection, lang) {
+        (Connection::Revoked { reason }, Lang::Sv) => format!(
+            "Den här enheten är spärrad och kan inte längre synka ({reason}). Det som inte \
+             hunnit skickas finns kvar här. Be samordnaren om en ny anslutningskod och anslut \
+             enheten igen med `lagesbild enroll`."
+        ),
+        (Connection::Revoked { reason }, Lang::En) => format!(
+            "This device has been revoked and can no longer sync ({reason}). What had not \
+             been sent is still here. Ask the coordinator for a new enrolment code and enrol \
+             the device again with `lagesbild enroll`."
+        ),
+        (Connection::Deactivated { reason }, Lang::Sv) => format!(
+            "Ditt konto är avaktiverat, så enheten kan inte synka ({reason}). Det som inte \
+             hunnit skickas finns kvar här och skickas om kontot aktiveras igen. Tala med \
+             samordnaren om det är fel."
+        ),
+        (Connection::Deactivated { reason }, Lang::En) => format!(
+            "Your account has been deactivated, so this device cannot sync ({reason}). What \
+             had not been sent is still here, and goes if the account is activated again. \
+             Talk to the coordinator if this is a mistake."
+        ),
+        (Connection::Offline { reason }, Lang::Sv) => format!(
+            "Servern gick inte att nå ({reason}). Allt finns kvar här och skickas vid nästa \
+             synk; kontrollera nätet och serverns adress."
+        ),
+        (Connection::Offline { reason }, Lang::En) => format!(
+            "The server could not be reached ({reason}). Everything is still here and goes \
+             at the next sync; check the network and the server's address."
+        ),
+        (Connection::Synced { .. } | Connection::Syncing, _) => String::new(),
+    }
 }
 
 pub fn erase(store: Store, id: ObservationId) -> Result<()> {

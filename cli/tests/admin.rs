@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use lagesbild_core::sync::wire::People;
-use lagesbild_tests::{Backend, Device, Scenario};
+use lagesbild_tests::{Backend, Scenario};
 
 fn lagesbild(store: &Path, args: &[&str]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_lagesbild"))
@@ -62,7 +62,17 @@ async fn the_coordinator_scripts_codes_revocation_and_the_audit_log(backend: Bac
         .next()
         .unwrap()
         .to_string();
-    let phone = Device::enroll(&server.url(), &code, "jonas telefon").await;
+    let phone = dir.path().join("jonas");
+    lagesbild(
+        &phone,
+        &[
+            "enroll",
+            &server.url(),
+            &code,
+            "--device-name",
+            "jonas telefon",
+        ],
+    );
 
     let people: People =
         serde_json::from_slice(&lagesbild(&store, &["admin", "people", "--json"]).stdout).unwrap();
@@ -74,14 +84,64 @@ async fn the_coordinator_scripts_codes_revocation_and_the_audit_log(backend: Bac
         .devices[0]
         .id;
     lagesbild(&store, &["admin", "revoke", &device.to_string()]);
-    let status = phone.sync().await;
-    assert!(
-        matches!(
-            status.connection,
-            lagesbild_core::sync::engine::Connection::Revoked { .. }
-        ),
-        "{status:?}"
+    // The revoked phone is told what happened and what to do, in Swedish or English.
+    for (lang, says) in [
+        ("sv", "Den här enheten är spärrad"),
+        ("en", "This device has been revoked"),
+    ] {
+        let refused = Command::new(env!("CARGO_BIN_EXE_lagesbild"))
+            .args(["--lang", lang, "--store"])
+            .arg(&phone)
+            .arg("sync")
+            .output()
+            .unwrap();
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(
+            stderr.contains("lagesbild enroll"),
+            "says what to do: {stderr}"
+        );
+    }
+
+    // A person the coordinator deactivates: their device is told so, and what to do.
+    let guard = dir.path().join("vakten");
+    lagesbild(
+        &guard,
+        &[
+            "enroll",
+            &server.url(),
+            &codes[2],
+            "--device-name",
+            "vaktens telefon",
+        ],
     );
+    let people: People =
+        serde_json::from_slice(&lagesbild(&store, &["admin", "people", "--json"]).stdout).unwrap();
+    let user = people
+        .people
+        .iter()
+        .find(|p| p.devices.iter().any(|d| d.name == "vaktens telefon"))
+        .unwrap()
+        .user;
+    lagesbild(
+        &store,
+        &[
+            "admin",
+            "apply",
+            &format!(r#"{{"op": "deactivate", "user": "{user}"}}"#),
+        ],
+    );
+    let refused = Command::new(env!("CARGO_BIN_EXE_lagesbild"))
+        .arg("--store")
+        .arg(&guard)
+        .arg("sync")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("Ditt konto är avaktiverat"), "{stderr}");
+    assert!(stderr.contains("Tala med samordnaren"), "{stderr}");
 
     let add = r#"{"op": "add_organisation", "name": "Vakt Syd", "kind": "vaktbolag"}"#;
     lagesbild(&store, &["admin", "apply", add]);
