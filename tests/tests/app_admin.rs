@@ -264,6 +264,18 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
         )
         .await;
     assert!(revoked.contains("Enhet avstängd"), "{revoked}");
+    // Its time to the second, as a log is read: `2026-12-07 10:15:42`.
+    let to_the_second = |w: &[u8]| {
+        w.iter().enumerate().all(|(i, c)| match i {
+            0 => *c == b' ',
+            3 | 6 => *c == b':',
+            _ => c.is_ascii_digit(),
+        })
+    };
+    assert!(
+        revoked.as_bytes().windows(9).any(to_the_second),
+        "{revoked}"
+    );
     coordinator.click("[data-testid=audit-export]").await;
     let saved = coordinator
         .wait_for_text("[data-testid=audit-saved]", |t| t.contains(".csv"))

@@ -175,19 +175,26 @@ export function isoWeek(date: Date): string {
   return `${year}-W${String(week).padStart(2, "0")}`;
 }
 
-/** Swedish time as people read it: `2026-11-24 21:30`. */
-export function swedishTime(instant: Date): string {
+/** Swedish time as people read it: `2026-11-24 21:30` (`21:30:05` with `seconds`). */
+export function swedishTime(instant: Date, seconds = false): string {
   const parts = new Intl.DateTimeFormat("en-CA", {
     timeZone: "Europe/Stockholm", year: "numeric", month: "2-digit", day: "2-digit",
     hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    ...(seconds ? { second: "2-digit" as const } : {}),
   }).formatToParts(instant);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}`;
+  const time = `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}`;
+  return seconds ? `${time}:${part("second")}` : time;
 }
 
 /** Local (Swedish) time as people read it: `2026-11-24 21:30`. */
 export function localTime(iso: string): string {
   return swedishTime(new Date(iso));
+}
+
+/** The same to the second, as a log needs it: `2026-11-24 21:30:05`. */
+export function localTimeSeconds(iso: string): string {
+  return swedishTime(new Date(iso), true);
 }
 
 /** Distance in metres between two points (haversine). */
