@@ -324,3 +324,40 @@ fn each_report_says_whether_it_waits_was_sent_or_was_refused() {
         ]
     );
 }
+
+#[test]
+fn places_are_ranked_by_what_is_reported_there_at_this_time_of_day() {
+    let (mut store, demo, identity) = demo_store(1);
+    let id = |name: &str| demo.places.iter().find(|p| p.name == name).unwrap().id;
+    let report = |store: &mut lagesbild_core::Store, place: &str, when: &str| {
+        let draft = lagesbild_core::ObservationDraft {
+            category: Some("skadegorelse".into()),
+            place: Some(place.into()),
+            grade: Some(2),
+            observed_at: Some(when.into()),
+            ..Default::default()
+        };
+        store.record(&draft, now()).unwrap();
+    };
+    // Now is 12:00 on 25 November. Salemhallen: three reports around noon; Rönninge
+    // station: five at night; Säby gård: one at noon, but five weeks ago.
+    for day in ["2026-11-20 11:30", "2026-11-18 13:45", "2026-11-10 12:10"] {
+        report(&mut store, "Salemhallen", day);
+    }
+    for day in 15..20 {
+        report(&mut store, "Rönninge station", &format!("2026-11-{day} 23:30"));
+    }
+    report(&mut store, "Säby gård", "2026-10-21 12:00");
+    let habits = store.place_habits(identity.workspace, now()).unwrap();
+    let ranked: Vec<_> = habits
+        .iter()
+        .map(|h| (h.place, h.reports, h.at_this_hour))
+        .collect();
+    assert_eq!(
+        ranked,
+        vec![
+            (id("Salemhallen"), 3, 3),
+            (id("Rönninge station"), 5, 0),
+        ]
+    );
+}

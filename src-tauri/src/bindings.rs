@@ -124,6 +124,7 @@ fn declarations() -> BTreeMap<String, String> {
         QrCode,
         crate::basemap::BasemapInfo,
         lagesbild_core::store::Delivery,
+        lagesbild_core::store::PlaceHabit,
         crate::unlock::StoreLock,
         // The payload of the `sync-status` event.
         BTreeMap<WorkspaceId, SyncStatus>,

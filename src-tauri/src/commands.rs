@@ -255,6 +255,17 @@ pub async fn delivery(
     Ok(state.store().delivery(&ids)?)
 }
 
+/// How often each place has been reported from lately, and at this time of day: the
+/// report form's order of places after the nearest and the recent.
+#[tauri::command]
+pub async fn place_habits(
+    state: State<'_, AppState>,
+) -> CommandResult<Vec<lagesbild_core::store::PlaceHabit>> {
+    let store = state.store();
+    let workspace = store.require_identity()?.workspace;
+    Ok(store.place_habits(workspace, now())?)
+}
+
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> CommandResult<()> {
     state.wake_sync();

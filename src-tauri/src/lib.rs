@@ -125,6 +125,7 @@ pub fn run() {
             commands::change_register,
             commands::report_sheet,
             commands::delivery,
+            commands::place_habits,
             commands::save_report,
             commands::publications,
             commands::export,

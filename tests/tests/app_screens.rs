@@ -97,61 +97,95 @@ async fn every_screen_at_three_sizes_in_both_themes_passes_axe() {
 }
 
 lagesbild_tests::app_test! {
-async fn on_a_phone_the_common_report_is_four_taps_and_no_scroll() {
+async fn on_a_phone_report_after_report_is_four_taps_and_no_scroll() {
     let demo = Demo::start("Telefon", 0).await;
-    // A field worker's phone.
-    let phone = demo.app(Person::FieldWorker).size((390, 844)).open().await;
-    phone.screenshot("phone-report-start", (390, 844)).await;
-
-    // Twice: the first report picks the place from the list, the second from the places
-    // used last, which the form now offers first.
-    let mut reported_at = Vec::new();
-    for (round, place) in [
-        "[data-testid=place-group-other] [data-testid=place]",
-        "[data-testid=place-group-recent] [data-testid=place]",
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        reported_at.push(phone.wait_for_text(place, |t| !t.is_empty()).await);
-        let (mut taps, mut scrolls) = (0, Vec::new());
-        for target in [
-            place,
-            "[data-testid=category]",
-            "[data-testid=grade-3]",
-            "[data-testid=save]",
-        ] {
-            taps += 1;
-            if phone.tap(target).await {
-                scrolls.push(target);
+    // A field worker's phone, and a guard's smaller one.
+    for (person, size) in [(Person::FieldWorker, (390, 844)), (Person::Guard, (360, 640))] {
+        let phone = demo.app(person).size(size).open().await;
+        phone.screenshot("phone-report-start", size).await;
+        let offered = phone
+            .evaluate("return [...document.querySelectorAll('[data-testid=place-chips] [data-testid=place]')].map((b) => b.dataset.name);")
+            .await;
+        // A place that is not among the first chips.
+        let target = demo
+            .workspace
+            .places
+            .iter()
+            .filter(|p| p.kind == lagesbild_core::PlaceKind::Plats)
+            .map(|p| p.name.clone())
+            .rfind(|name| !offered.to_string().contains(&format!("\"{name}\"")))
+            .expect("more places than chips");
+        let typed: String = target.to_lowercase().chars().take(5).collect();
+        let chip = format!("[data-testid=place][data-name='{target}']");
+        let more = phone
+            .wait_for_text("[data-testid=more-places]", |t| t.starts_with("Fler platser ("))
+            .await;
+        // Five reports in a row: at a place found by typing a few letters; again there
+        // (the place kept); at another offered place; again there; and back at the first,
+        // now offered among the places used last.
+        let rounds: [(&str, Option<&str>, Option<&str>); 5] = [
+            (&typed, Some(&chip), None),
+            ("", None, Some(&target)),
+            ("", Some("[data-testid=place-chips] [data-testid=place][aria-pressed=false]"), None),
+            ("", None, Some("")),
+            ("", Some(&chip), None),
+        ];
+        let mut places = Vec::new();
+        for (round, (typed, place, kept)) in rounds.into_iter().enumerate() {
+            let round = round + 1;
+            if !typed.is_empty() {
+                phone.type_into("[data-testid=place-search]", typed).await;
+            }
+            if let Some(kept) = kept {
+                let said = phone
+                    .wait_for_text("[data-testid=kept-place]", |t| t.contains("samma som förra"))
+                    .await;
+                assert!(said.starts_with("Plats: "), "{said}");
+                assert!(said.contains(kept), "report {round}: {said}");
+            }
+            let (mut taps, mut scrolls) = (0, Vec::new());
+            let mut targets = Vec::from_iter(place);
+            targets.extend(["[data-testid=category]", "[data-testid=grade-3]", "[data-testid=save]"]);
+            for target in targets {
+                if target.contains("place") {
+                    places.push(phone.wait_for_text(target, |t| !t.is_empty()).await);
+                }
+                taps += 1;
+                if phone.tap(target).await {
+                    scrolls.push(target);
+                }
+            }
+            let saved = phone
+                .wait_for_text("[data-testid=saved]", |t| t.contains("Sparad"))
+                .await;
+            phone
+                .screenshot(&format!("phone-report-saved-{round}"), size)
+                .await;
+            assert!(
+                taps <= 4 && scrolls.is_empty(),
+                "{size:?}, report {round}: {taps} taps, scrolled to {scrolls:?} ({saved})"
+            );
+            if place.is_some() && kept.is_none() && round > 1 {
+                assert_eq!(
+                    phone.count("[data-testid=kept-place]").await,
+                    1,
+                    "the new place is kept for the next report"
+                );
             }
         }
-        let saved = phone
-            .wait_for_text("[data-testid=saved]", |t| t.contains("Sparad"))
-            .await;
-        phone
-            .screenshot(&format!("phone-report-saved-{}", round + 1), (390, 844))
-            .await;
-        assert_eq!(
-            (taps, scrolls.len()),
-            (4, 0),
-            "report {}: four taps and no scroll ({saved}); scrolled to {scrolls:?}",
-            round + 1
-        );
+        assert_eq!(places[0], target);
+        assert_ne!(places[1], target, "report 3 is at another place");
+        assert_eq!(places[2], target);
+        // "Fler platser" opens the rest.
+        phone.tap("[data-testid=more-places]").await;
+        let all = phone.count("[data-testid=all-places] [data-testid=place]").await;
+        let counted: usize = more
+            .trim_start_matches("Fler platser (")
+            .trim_end_matches(')')
+            .parse()
+            .unwrap();
+        assert!(all > 0 && counted > 0, "{more}: {all}");
+        phone.quit().await;
     }
-    assert_eq!(
-        reported_at[1], reported_at[0],
-        "the place reported from is offered first"
-    );
-    let groups = phone
-        .evaluate(
-            "return [...document.querySelectorAll('[data-testid^=place-group-]')].map((g) => g.dataset.testid);",
-        )
-        .await;
-    assert_eq!(
-        groups[0], "place-group-recent",
-        "the places used last come first: {groups}"
-    );
-    phone.quit().await;
 }
 }

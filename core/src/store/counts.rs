@@ -252,4 +252,60 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// How often each place has been reported from in the four weeks up to `now`: in
+    /// all, and at this time of day (within two hours either side, local time). The
+    /// report form offers places in this order after the nearest and the recent.
+    pub fn place_habits(&self, workspace: WorkspaceId, now: Timestamp) -> Result<Vec<PlaceHabit>> {
+        use chrono::Timelike;
+        const DAYS: i64 = 28;
+        let since = now.millis() - DAYS * 24 * 3_600_000;
+        let first_week = Timestamp::from_millis(since).map_or(0, |t| IsoWeek::containing(t).key());
+        let hour = |t: Timestamp| t.0.with_timezone(&chrono_tz::Europe::Stockholm).hour() as i32;
+        let now_hour = hour(now);
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT place_id, observed_at FROM observations
+             WHERE workspace_id = ? AND week >= ? AND observed_at >= ? AND observed_at <= ?",
+        )?;
+        let mut rows = stmt.query(params![
+            workspace.as_uuid().as_bytes().as_slice(),
+            first_week,
+            since,
+            now.millis()
+        ])?;
+        let mut habits: HashMap<PlaceId, PlaceHabit> = HashMap::new();
+        while let Some(row) = rows.next()? {
+            let place: PlaceId = row.get(0)?;
+            let at = Timestamp::from_millis(row.get(1)?);
+            let habit = habits.entry(place).or_insert(PlaceHabit {
+                place,
+                reports: 0,
+                at_this_hour: 0,
+            });
+            habit.reports += 1;
+            if let Some(at) = at {
+                // Hours apart on the clock, around midnight too.
+                let apart = (hour(at) - now_hour).rem_euclid(24);
+                if apart.min(24 - apart) <= 2 {
+                    habit.at_this_hour += 1;
+                }
+            }
+        }
+        let mut all: Vec<PlaceHabit> = habits.into_values().collect();
+        all.sort_by(|a, b| {
+            (b.at_this_hour, b.reports, a.place.0).cmp(&(a.at_this_hour, a.reports, b.place.0))
+        });
+        Ok(all)
+    }
+}
+
+/// How often a place has been reported from lately (`Store::place_habits`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PlaceHabit {
+    pub place: PlaceId,
+    /// Reports in the last four weeks.
+    pub reports: u32,
+    /// Of them, within two hours of this time of day.
+    pub at_this_hour: u32,
 }

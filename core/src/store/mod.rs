@@ -30,6 +30,7 @@ use crate::error::{Error, Result};
 use crate::model::Identity;
 use crate::sqlite::{checkpoint_once, configure, empty_log};
 
+pub use counts::PlaceHabit;
 pub use documents::SizeStats;
 pub use efforts::{ActivityDraft, IndicatorDraft, PromiseDraft};
 pub use key::{MIN_PASSPHRASE, StoreKey, is_encrypted};

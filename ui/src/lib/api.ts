@@ -6,7 +6,7 @@ import type {
   AdminChange, AdminOutcome, AuditEntry, People, QrCode, WorkspaceId,
   Agenda, Assessment, RegisterChange, Decision, DecisionDraft, DecisionStatus, Grade, Meeting,
   Category, CommandError, Delivery, Lagesbild, ListQuery, Observation, ObservationDraft, ObservationFilter,
-  ObservationPatch, ObservationRow, Organisation, Overview, Place, Position, StoreLock, SyncOverview,
+  ObservationPatch, ObservationRow, Organisation, Overview, Place, PlaceHabit, Position, StoreLock, SyncOverview,
   Activity, ActivityDraft, Efforts, Promise as CitizenPromise, PromiseDraft, LedgerEntry, Reconsideration,
 } from "./bindings";
 import type { Lang } from "./i18n";
@@ -65,6 +65,7 @@ export const api = {
   saveReport: (from: string, until: string, politicians: boolean, lang: Lang, format: "html" | "csv") =>
     call<string>("save_report", { from, until, politicians, lang, format }),
   publications: () => call<LedgerEntry[]>("publications"),
+  placeHabits: () => call<PlaceHabit[]>("place_habits"),
   export: (format: "csv" | "geojson", from: string, until: string) => call<string>("export", { format, from, until }),
   changeRegister: (change: RegisterChange) => call<void>("change_register", { change }),
   people: (workspace: WorkspaceId | null = null) => call<People>("people", { workspace }),

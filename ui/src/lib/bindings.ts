@@ -842,6 +842,19 @@ retired: boolean,
 merged_into: PlaceId | null, };
 
 /**
+ * How often a place has been reported from lately (`Store::place_habits`).
+ */
+export type PlaceHabit = { place: PlaceId, 
+/**
+ * Reports in the last four weeks.
+ */
+reports: number, 
+/**
+ * Of them, within two hours of this time of day.
+ */
+at_this_hour: number, };
+
+/**
  * A named place or an area in the place register.
  */
 export type PlaceId = string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { errorText, refusalText, gradeLabel, isWordy, isoWeek, deploymentDays, currentWeek, summarise, orderPlaces, placeGroups, remember, roleLabel, stepWeek, readDay, readClock, readMoment, dayAfter, weekTitle } from "./format";
+import { errorText, refusalText, gradeLabel, isWordy, isoWeek, deploymentDays, currentWeek, summarise, offerPlaces, remember, roleLabel, stepWeek, readDay, readClock, readMoment, dayAfter, weekTitle } from "./format";
 import { text } from "./i18n";
-import type { Place } from "./bindings";
+import type { Place, PlaceHabit } from "./bindings";
 
 const place = (id: string, name: string, lat: number, lon: number, extra: Partial<Place> = {}): Place => ({
   id, workspace: "w", name, kind: "plats", area: null, lat, lon, retired: false, merged_into: null, ...extra,
@@ -33,26 +33,29 @@ describe("places", () => {
     place("d", "Rönninge", 59.193, 17.75, { kind: "omrade" }),
     place("e", "Gamla torget", 59.2, 17.77, { retired: true }),
   ];
-  it("offers recently used first, then the nearest, never areas or retired places", () => {
-    const ordered = orderPlaces(places, ["c"], { lat: 59.1935, lon: 17.751 }).map((p) => p.id);
-    expect(ordered).toEqual(["c", "b", "a"]);
+  const ids = (o: { offered: Place[]; more: Place[] }) => [o.offered.map((p) => p.id), o.more.map((p) => p.id)];
+  const habit = (place: string, reports: number, at_this_hour: number): PlaceHabit => ({ place, reports, at_this_hour });
+  const here = { lat: 59.1935, lon: 17.751 };
+  it("offers the nearest first, then the recent, never areas or retired places", () => {
+    expect(ids(offerPlaces(places, ["c"], [], here, "", null, { near: 1 }))).toEqual([["b", "c", "a"], []]);
   });
-  it("falls back to names without a position", () => {
-    expect(orderPlaces(places, [], null).map((p) => p.name)).toEqual(["Rönninge station", "Salemhallen", "Säby gård"]);
-  });
-  it("groups the places: recently used, nearest, then the rest, within the limit", () => {
-    const groups = placeGroups(places, ["c"], { lat: 59.1935, lon: 17.751 }, "", { max: 3, perGroup: 1 });
-    expect(groups.map((g) => [g.key, g.places.map((p) => p.id)])).toEqual([
-      ["recent", ["c"]], ["nearest", ["b"]], ["other", ["a"]],
-    ]);
-    // No position and nothing used yet: the places by name.
-    expect(placeGroups(places, [], null, "").map((g) => g.key)).toEqual(["other"]);
+  it("falls back to names without a position or a history", () => {
+    expect(offerPlaces(places, [], [], null, "", null).offered.map((p) => p.name)).toEqual(["Rönninge station", "Salemhallen", "Säby gård"]);
     // A place used earlier that is now retired is not offered.
-    expect(placeGroups(places, ["e"], null, "")[0]?.key).toEqual("other");
+    expect(ids(offerPlaces(places, ["e"], [], null, "", null))).toEqual([["b", "c", "a"], []]);
+  });
+  it("offers what is reported from at this time of day before what is reported from at others", () => {
+    const habits = [habit("c", 9, 0), habit("a", 2, 2)];
+    expect(ids(offerPlaces(places, [], habits, null, "", null))).toEqual([["a", "c", "b"], []]);
+    // The recent come before the frequent.
+    expect(ids(offerPlaces(places, ["b"], habits, null, "", null))).toEqual([["b", "a", "c"], []]);
+  });
+  it("keeps the rest behind a count, and the chosen place always on a chip", () => {
+    expect(ids(offerPlaces(places, [], [], null, "", null, { max: 2 }))).toEqual([["b", "c"], ["a"]]);
+    expect(ids(offerPlaces(places, [], [], null, "", "a", { max: 2 }))).toEqual([["a", "b"], ["c"]]);
   });
   it("shows a search's matches alone, ignoring case", () => {
-    const groups = placeGroups(places, ["c"], null, "rÖnn");
-    expect(groups.map((g) => [g.key, g.places.map((p) => p.name)])).toEqual([["found", ["Rönninge station"]]]);
+    expect(offerPlaces(places, ["c"], [], null, "rÖnn", null).offered.map((p) => p.name)).toEqual(["Rönninge station"]);
   });
   it("remembers the latest places without repeats", () => {
     expect(remember(["a", "b", "c"], "b")).toEqual(["b", "a", "c"]);

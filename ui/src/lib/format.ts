@@ -2,7 +2,7 @@
 
 import type { Lang } from "./i18n";
 import type {
-  AgeGroup, DecisionStatus, Deployee, ErrorCode, Grade, IndicatorKind, Place, Reconsideration, Role, Source, Status, Trend,
+  AgeGroup, DecisionStatus, Deployee, ErrorCode, Grade, IndicatorKind, Place, PlaceHabit, Reconsideration, Role, Source, Status, Trend,
   Visibility,
 } from "./bindings";
 import type { TextKey } from "./i18n";
@@ -206,64 +206,45 @@ export function distance(a: { lat: number; lon: number }, b: { lat: number; lon:
   return 2 * 6371000 * Math.asin(Math.sqrt(h));
 }
 
+
+/** What the report form offers: a few places as chips, and the rest behind "Fler platser". */
+export interface PlaceOffer {
+  offered: Place[];
+  /** The rest, by name. */
+  more: Place[];
+}
+
 /**
- * The order places are offered in: recently used first, then the nearest (when a
- * position is known), then by name. Areas and retired places are left out.
+ * The places the report form offers as chips, in the order a patrol needs them: the
+ * nearest two when a position is known, then those this device used last, then those
+ * most reported from at this time of day lately (`habits`, the store's), then by name;
+ * `max` chips, the chosen place always among them. A search offers its matches instead,
+ * in the same order.
  */
-export function orderPlaces(places: Place[], recent: string[], position: { lat: number; lon: number } | null): Place[] {
+export function offerPlaces(
+  places: Place[], recent: string[], habits: PlaceHabit[], position: { lat: number; lon: number } | null,
+  search: string, chosen: string | null, { max = 5, near = 2 } = {},
+): PlaceOffer {
   const usable = places.filter((p) => p.kind === "plats" && !p.retired && !p.merged_into);
-  const rank = (p: Place) => {
-    const r = recent.indexOf(p.id);
-    return r >= 0 ? r : recent.length;
-  };
-  return [...usable].sort((a, b) => {
-    const byRecent = rank(a) - rank(b);
-    if (byRecent !== 0) return byRecent;
-    if (position) {
-      const byDistance = distance(position, a) - distance(position, b);
-      if (byDistance !== 0) return byDistance;
-    }
-    return a.name.localeCompare(b.name, "sv");
-  });
-}
-
-/** A labelled group of places on the report form. */
-export interface PlaceGroup {
-  key: "recent" | "nearest" | "other" | "found";
-  places: Place[];
-}
-
-/**
- * The places the report form offers, in labelled groups that fit a phone's screen:
- * the recently used, then the nearest (when a position is known), then the rest by
- * name, `max` places in all. A search shows its matches instead, in the same order.
- */
-export function placeGroups(
-  places: Place[], recent: string[], position: { lat: number; lon: number } | null, search: string,
-  { max = 6, perGroup = 3 } = {},
-): PlaceGroup[] {
-  const ordered = orderPlaces(places, recent, position);
+  const byName = (a: Place, b: Place) => a.name.localeCompare(b.name, "sv");
+  const habit = new Map(habits.map((h) => [h.place, h]));
+  const nearest = position ? [...usable].sort((a, b) => distance(position, a) - distance(position, b)).slice(0, near) : [];
+  const used = recent.map((id) => usable.find((p) => p.id === id)).filter((p): p is Place => p !== undefined);
+  const frequent = usable
+    .filter((p) => (habit.get(p.id)?.reports ?? 0) > 0)
+    .sort((a, b) => {
+      const [x, y] = [habit.get(a.id)!, habit.get(b.id)!];
+      return y.at_this_hour - x.at_this_hour || y.reports - x.reports || byName(a, b);
+    });
+  const ranked = [...new Set([...nearest, ...used, ...frequent, ...[...usable].sort(byName)])];
   const needle = search.trim().toLocaleLowerCase("sv");
   if (needle) {
-    const found = ordered.filter((p) => p.name.toLocaleLowerCase("sv").includes(needle));
-    return [{ key: "found", places: found.slice(0, 12) }];
+    return { offered: ranked.filter((p) => p.name.toLocaleLowerCase("sv").includes(needle)).slice(0, 12), more: [] };
   }
-  const used = ordered.filter((p) => recent.includes(p.id)).slice(0, perGroup);
-  const rest = ordered.filter((p) => !used.includes(p));
-  const near = position
-    ? [...rest].sort((a, b) => distance(position, a) - distance(position, b)).slice(0, perGroup)
-    : [];
-  const shown = used.length + near.length;
-  const other = rest
-    .filter((p) => !near.includes(p))
-    .sort((a, b) => a.name.localeCompare(b.name, "sv"))
-    .slice(0, Math.max(0, max - shown));
-  const groups: PlaceGroup[] = [
-    { key: "recent", places: used },
-    { key: "nearest", places: near },
-    { key: "other", places: other },
-  ];
-  return groups.filter((g) => g.places.length > 0);
+  let offered = ranked.slice(0, max);
+  const picked = usable.find((p) => p.id === chosen);
+  if (picked && !offered.includes(picked)) offered = [picked, ...offered.slice(0, max - 1)];
+  return { offered, more: usable.filter((p) => !offered.includes(p)).sort(byName) };
 }
 
 /** Keeps the most recent first, without repeats, at most `max`. */
