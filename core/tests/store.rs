@@ -329,8 +329,8 @@ fn each_report_says_whether_it_waits_was_sent_or_was_refused() {
 fn places_are_ranked_by_what_is_reported_there_at_this_time_of_day() {
     let (mut store, demo, identity) = demo_store(1);
     let id = |name: &str| demo.places.iter().find(|p| p.name == name).unwrap().id;
-    let report = |store: &mut lagesbild_core::Store, place: &str, when: &str| {
-        let draft = lagesbild_core::ObservationDraft {
+    let report = |store: &mut Store, place: &str, when: &str| {
+        let draft = ObservationDraft {
             category: Some("skadegorelse".into()),
             place: Some(place.into()),
             grade: Some(2),
@@ -345,7 +345,11 @@ fn places_are_ranked_by_what_is_reported_there_at_this_time_of_day() {
         report(&mut store, "Salemhallen", day);
     }
     for day in 15..20 {
-        report(&mut store, "Rönninge station", &format!("2026-11-{day} 23:30"));
+        report(
+            &mut store,
+            "Rönninge station",
+            &format!("2026-11-{day} 23:30"),
+        );
     }
     report(&mut store, "Säby gård", "2026-10-21 12:00");
     let habits = store.place_habits(identity.workspace, now()).unwrap();
@@ -355,9 +359,6 @@ fn places_are_ranked_by_what_is_reported_there_at_this_time_of_day() {
         .collect();
     assert_eq!(
         ranked,
-        vec![
-            (id("Salemhallen"), 3, 3),
-            (id("Rönninge station"), 5, 0),
-        ]
+        vec![(id("Salemhallen"), 3, 3), (id("Rönninge station"), 5, 0),]
     );
 }

@@ -337,6 +337,10 @@ impl App {
             .env("LAGESBILD_TEST_PID", std::process::id().to_string())
             .env("DISPLAY", &display.name)
             .env("LAGESBILD_APP_DATA", data)
+            // The web view's own storage (local storage, caches) in the app's directory
+            // too: two apps at once are two devices, and share nothing.
+            .env("XDG_DATA_HOME", data.join("xdg-data"))
+            .env("XDG_CACHE_HOME", data.join("xdg-cache"))
             .env_remove("LAGESBILD_SERVER")
             .env_remove("LAGESBILD_ENROLMENT_CODE")
             .stdout(Stdio::null())
@@ -819,6 +823,43 @@ impl App {
             .await
             .expect("touch target script");
         serde_json::from_value(found).expect("a list of small targets")
+    }
+
+    /// Text that does not fit its box, as "what: why": a control or cell whose own text
+    /// is wider than it (cut off, or sticking out), a field whose value is cut, and any
+    /// element that scrolls sideways. Hidden elements, the map's canvas and the printed
+    /// file's own tables (the full report's, which scroll on a phone by design, each
+    /// in a focusable region) are left out.
+    pub async fn overflows(&self) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                r#"const out = [];
+                const name = (e) => (e.getAttribute("data-testid") || e.tagName.toLowerCase())
+                    + " '" + (e.value || e.textContent || "").trim().replace(/\s+/g, " ").slice(0, 40) + "'";
+                for (const e of document.querySelectorAll("body *")) {
+                    const r = e.getBoundingClientRect();
+                    if (r.width === 0 || r.height === 0) continue;
+                    if (e.closest(".maplibregl-map, svg, .sheet-frame .period-report:not(.politicians)")) continue;
+                    const s = getComputedStyle(e);
+                    const wider = e.scrollWidth > e.clientWidth + 1;
+                    if (!wider) continue;
+                    if (s.overflowX === "auto" || s.overflowX === "scroll") {
+                        out.push(name(e) + ": scrolls sideways");
+                        continue;
+                    }
+                    const ownText = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+                    const field = e.matches("input:not([type=checkbox]):not([type=radio]), select, textarea");
+                    if (field || (ownText && (s.overflowX !== "visible" || e.matches("button, th, td, label, a, summary, h1, h2, h3, p, li, span")))) {
+                        out.push(name(e) + ": text " + e.scrollWidth + " px in " + e.clientWidth + " px");
+                    }
+                }
+                return out;"#,
+                vec![],
+            )
+            .await
+            .expect("overflow script");
+        serde_json::from_value(found).expect("a list of overflows")
     }
 
     /// Asserts that the screen as it is now fits the window (no sideways scrolling) and

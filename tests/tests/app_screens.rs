@@ -1,13 +1,14 @@
-//! Every screen of the real app, checked by a machine and saved for eyes: at a phone's,
-//! a tablet's and a laptop's size, in the light and the dark theme, each screen is saved
-//! under `target/screenshots/screens/` and axe-core looks for serious and critical
-//! accessibility violations. And the phone's common report — place, category, grade,
+//! Every screen of the real app, checked by a machine and saved for eyes: at a small and
+//! a common phone's, a tablet's and a laptop's size, in the light and the dark theme, each screen is saved
+//! under `target/screenshots/screens/`, axe-core looks for serious and critical
+//! accessibility violations, and no text may be cut off or stick out of its box, nor
+//! anything scroll sideways. And the phone's common report — place, category, grade,
 //! save — is tapped through with its taps and scrolls counted.
 #![allow(clippy::unwrap_used)]
 
 use lagesbild_tests::app::{App, Demo, Person};
 
-const SIZES: [(u32, u32); 3] = [(390, 844), (820, 1180), (1366, 768)];
+const SIZES: [(u32, u32); 4] = [(360, 640), (390, 844), (820, 1180), (1366, 768)];
 const THEMES: [&str; 2] = ["light", "dark"];
 
 /// Opens a screen from the tabs and waits until it shows what it is for.
@@ -38,7 +39,7 @@ async fn open(app: &App, screen: &str) {
 }
 
 lagesbild_tests::app_test! {
-async fn every_screen_at_three_sizes_in_both_themes_passes_axe() {
+async fn every_screen_at_four_sizes_in_both_themes_passes_axe_and_nothing_overflows() {
     let demo = Demo::start_with_efforts("Skärmar", 300).await;
     // The coordinator sees every screen.
     let app = demo.app(Person::Coordinator).open().await;
@@ -75,12 +76,18 @@ async fn every_screen_at_three_sizes_in_both_themes_passes_axe() {
                 if app.scrolls_sideways().await {
                     violations.push(format!("{screen} {theme} {size:?}: scrolls sideways"));
                 }
+                for o in app.overflows().await {
+                    violations.push(format!("{screen} {theme} {size:?}: {o}"));
+                }
             }
             new.screenshot(&format!("screens/enrol-{theme}"), size)
                 .await;
             saved += 1;
             for v in new.accessibility_violations().await {
                 violations.push(format!("enrol {theme} {size:?}: {v}"));
+            }
+            for o in new.overflows().await {
+                violations.push(format!("enrol {theme} {size:?}: {o}"));
             }
         }
     }
