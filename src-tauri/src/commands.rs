@@ -393,6 +393,22 @@ pub async fn mark_reviewed(
     state.change(|store| store.mark_reviewed(id, now()))
 }
 
+/// Marks many reports reviewed at once (the coordinator's review at volume), in order;
+/// a refusal stops it there, and those before it stay reviewed.
+#[tauri::command]
+pub async fn mark_reviewed_many(
+    state: State<'_, AppState>,
+    ids: Vec<ObservationId>,
+) -> CommandResult<usize> {
+    state.change(|store| {
+        let at = now();
+        for id in &ids {
+            store.mark_reviewed(*id, at)?;
+        }
+        Ok(ids.len())
+    })
+}
+
 /// Links reports of one event (the coordinator).
 #[tauri::command]
 pub async fn link(state: State<'_, AppState>, ids: Vec<ObservationId>) -> CommandResult<()> {

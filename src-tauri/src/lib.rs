@@ -120,6 +120,7 @@ pub fn run() {
             commands::edit_activity,
             commands::reconsider,
             commands::mark_reviewed,
+            commands::mark_reviewed_many,
             commands::link,
             commands::erase,
             commands::change_register,

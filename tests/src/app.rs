@@ -17,42 +17,49 @@ pub struct Display {
 
 impl Display {
     pub fn start() -> Display {
-        // A display number no other X server holds (tests run in parallel processes).
-        let mut number = 90 + (std::process::id() % 500);
-        while Path::new(&format!("/tmp/.X{number}-lock")).exists() {
-            number += 1;
-        }
-        let name = format!(":{number}");
-        let child = Command::new("Xvfb")
+        // Xvfb picks a free display itself and says which once it is ready
+        // (`-displayfd`). Choosing one here raced: two tests starting at once walked past
+        // the same locks that killed servers leave in /tmp, onto the same free number,
+        // and the second test's app ran on the first test's server — and died with it.
+        let mut child = Command::new("Xvfb")
             .args([
-                name.as_str(),
+                "-displayfd",
+                "1",
                 "-screen",
                 "0",
                 "1400x1200x24",
                 "-nolisten",
                 "tcp",
             ])
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb is installed (scripts/test installs it)");
-        // Ready once its socket exists.
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-        let start = Instant::now();
-        while !socket.exists() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "Xvfb did not start on {name}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        let mut line = String::new();
+        let said = child
+            .stdout
+            .take()
+            .map(|out| std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line));
+        let number: u32 = line.trim().parse().unwrap_or_else(|_| {
+            panic!("Xvfb did not start: it said {line:?} ({said:?})");
+        });
+        Display {
+            child,
+            name: format!(":{number}"),
         }
-        Display { child, name }
     }
 }
 
 impl Drop for Display {
+    /// Ends Xvfb as asked (SIGTERM), so that it removes its lock and socket.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let ended = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ended {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }
@@ -291,10 +298,7 @@ impl EnrolledApp<'_> {
                 .await;
         }
         if let Some((width, height)) = self.size {
-            app.client
-                .set_window_rect(0, 0, width, height)
-                .await
-                .expect("resize the window");
+            app.resize(width, height).await;
         }
         if let Some(theme) = self.theme {
             app.set_theme(theme).await;
@@ -654,6 +658,29 @@ impl App {
         }
     }
 
+    /// Resizes the window, and waits until the page has the new width: the resize
+    /// reaches it a moment later, later still when the machine is busy.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_rect(0, 0, width, height)
+            .await
+            .expect("resize the window");
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            let laid_out = self
+                .client
+                .execute("return window.innerWidth;", vec![])
+                .await
+                .ok()
+                .and_then(|w| w.as_u64());
+            if laid_out == Some(u64::from(width)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the page never took the width {width}");
+    }
+
     /// Resizes the window and saves a screenshot under `target/screenshots`.
     pub async fn screenshot(&self, name: &str, size: (u32, u32)) -> PathBuf {
         self.screenshot_showing(name, size, None).await
@@ -670,10 +697,7 @@ impl App {
         (width, height): (u32, u32),
         css: Option<&str>,
     ) -> PathBuf {
-        self.client
-            .set_window_rect(0, 0, width, height)
-            .await
-            .expect("resize");
+        self.resize(width, height).await;
         // From the top of the screen, as a person opening it sees it, or at `css`.
         self.client
             .execute("window.scrollTo(0, 0);", vec![])

@@ -64,45 +64,91 @@ async fn the_coordinator_reviews_corrects_links_and_erases() {
         })
         .await;
 
-    // A correction: the place was Rönninge centrum, not the station.
+    // The table sorts: by place, then by grade, highest first.
     coordinator.click("[data-testid=tab-review]").await;
+    coordinator.click("[data-testid=sort-place]").await;
+    let first = "[data-testid=review-table] tbody tr[data-testid=queued]";
+    assert_eq!(
+        coordinator.attribute(first, "data-place").await,
+        "Rönninge station"
+    );
+    coordinator.click("[data-testid=sort-grade]").await;
+    assert_eq!(coordinator.attribute(first, "data-place").await, "Salemhallen");
+    coordinator.click("[data-testid=sort-grade]").await;
+    assert_eq!(
+        coordinator.attribute(first, "data-place").await,
+        "Rönninge station",
+        "lowest first on a second click"
+    );
+
+    // A correction: the place was Rönninge centrum, not the station.
     let station = "[data-testid=queued][data-place='Rönninge station']";
     coordinator
-        .click(&format!("{station} [data-testid=correct]"))
+        .click(&format!("{station} [data-testid=open]"))
+        .await;
+    let detail = "[data-testid=detail][data-place='Rönninge station']";
+    coordinator
+        .click(&format!("{detail} [data-testid=correct]"))
         .await;
     coordinator
         .select(
-            &format!("{station} [data-testid=correct-place]"),
+            &format!("{detail} [data-testid=correct-place]"),
             "Rönninge centrum",
         )
         .await;
     coordinator
-        .click(&format!("{station} [data-testid=save-correction]"))
+        .click(&format!("{detail} [data-testid=save-correction]"))
         .await;
     coordinator
         .wait_for("[data-testid=queued][data-place='Rönninge centrum']")
         .await;
 
-    // Marking reviewed empties the queue one by one.
-    for left in ["3 ", "2 "] {
-        coordinator
-            .click("[data-testid=queued][data-place='Salemhallen'] [data-testid=mark-reviewed]")
-            .await;
-        coordinator
-            .wait_for_text("[data-testid=queue-count]", |t| t.starts_with(left))
-            .await;
-    }
+    // At volume: filtered to one place, every row shown selected at once and marked
+    // reviewed in one go; the others stay in the queue.
     coordinator
-        .wait_for_count("[data-testid=queued][data-place='Salemhallen']", 0)
+        .select("[data-testid=filter-place]", "Salemhallen")
         .await;
+    coordinator
+        .wait_for_text("[data-testid=queue-count]", |t| t.starts_with("2 "))
+        .await;
+    coordinator.click("[data-testid=select-all]").await;
+    coordinator
+        .wait_for_text("[data-testid=mark-selected]", |t| t.ends_with("(2)"))
+        .await;
+    coordinator.screenshot("review-filtered", (1366, 768)).await;
+    coordinator.click("[data-testid=mark-selected]").await;
+    coordinator
+        .wait_for_text("[data-testid=none-match]", |t| !t.is_empty())
+        .await;
+    coordinator.select("[data-testid=filter-place]", "Alla").await;
+    coordinator
+        .wait_for_text("[data-testid=queue-count]", |t| t.starts_with("2 "))
+        .await;
+    // Reviewed reports are still there for whoever asks for all of them.
+    coordinator.click("[data-testid=filter-unreviewed]").await;
+    coordinator
+        .wait_for_text("[data-testid=queue-count]", |t| t.starts_with("4 "))
+        .await;
+    coordinator.click("[data-testid=filter-unreviewed]").await;
 
-    // Erasing: gone from the server, then from the reporter's device.
+    // Erasing: apart from the rest and confirmed; gone from the server, then from the
+    // reporter's device.
     let sacked = "[data-testid=queued][data-place='Säby gård']";
     coordinator
-        .click(&format!("{sacked} [data-testid=erase]"))
+        .click(&format!("{sacked} [data-testid=open]"))
         .await;
+    let detail = "[data-testid=detail][data-place='Säby gård']";
     coordinator
-        .click(&format!("{sacked} [data-testid=confirm-erase]"))
+        .click(&format!("{detail} [data-testid=erase]"))
+        .await;
+    let warning = coordinator
+        .wait_for_text(&format!("{detail} [role=alertdialog]"), |t| {
+            t.contains("för gott")
+        })
+        .await;
+    assert!(warning.contains("går inte att ångra"), "{warning}");
+    coordinator
+        .click(&format!("{detail} [data-testid=confirm-erase]"))
         .await;
     coordinator
         .wait_for_text("[data-testid=queue-count]", |t| t.starts_with("1 "))

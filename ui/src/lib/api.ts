@@ -58,6 +58,7 @@ export const api = {
   delivery: (ids: string[]) => call<Delivery[]>("delivery", { ids }),
   syncNow: () => call<void>("sync_now"),
   markReviewed: (id: string) => call<Observation>("mark_reviewed", { id }),
+  markReviewedMany: (ids: string[]) => call<number>("mark_reviewed_many", { ids }),
   link: (ids: string[]) => call<void>("link", { ids }),
   erase: (id: string) => call<void>("erase", { id }),
   reportSheet: (from: string, until: string, politicians: boolean, lang: Lang) =>
