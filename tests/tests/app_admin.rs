@@ -114,10 +114,27 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
         .unwrap_or_else(|| panic!("the QR code holds an enrolment link: {}", read[0]));
     assert_eq!(link.code, typed, "the QR code carries the code shown");
     assert_eq!(link.server, server.url());
+    // The link itself is for machines: behind "Kopiera länk", not printed on the card.
+    let card = coordinator
+        .wait_for_text("[data-testid=enrolment-code]", |t| !t.is_empty())
+        .await;
+    assert!(!card.contains(&read[0]), "the raw link is shown: {card}");
+    assert!(card.contains("Skanna QR-kod"), "says what a phone does: {card}");
+    coordinator.click("[data-testid=copy-link]").await;
+    let copied = coordinator
+        .wait_for_text("[data-testid=link-copied]", |t| !t.is_empty())
+        .await;
+    assert!(
+        copied.starts_with("Länken är kopierad") || copied.starts_with("Länken gick inte"),
+        "{copied}"
+    );
 
-    // The guard's phone enrols with what its camera read.
+    // The guard's phone enrols with what its camera read; the form's examples say
+    // they are examples.
     let enrolled = now();
     let guard = demo.new_app("guard").await;
+    let example = guard.attribute("[data-testid=code]", "placeholder").await;
+    assert!(example.starts_with("t.ex. "), "{example}");
     guard.paste("[data-testid=code]", &read[0]).await;
     assert_eq!(guard.value("[data-testid=server]").await, server.url());
     guard
