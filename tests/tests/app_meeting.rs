@@ -216,15 +216,43 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
         ))
         .await;
     assert_eq!(cells[5], "3", "{cells}");
+    // Each agenda row says what was reported, and the symbols are explained; a place's
+    // reports opened on the shared screen name organisations, never people.
+    let categories = a
+        .wait_for_text("[data-testid=agenda-categories]", |t| !t.is_empty())
+        .await;
+    assert!(categories.chars().any(|c| c.is_ascii_digit()), "{categories}");
+    let legend = a
+        .wait_for_text("[data-testid=agenda-legend]", |t| !t.is_empty())
+        .await;
+    assert!(legend.contains("högsta läge") && legend.contains('↑'), "{legend}");
+    let was_open = a.count("[data-testid=agenda] .rows").await > 0;
+    if !was_open {
+        a.click("[data-testid=agenda-item]").await;
+    }
+    let opened = a
+        .wait_for_text("[data-testid=agenda] .rows", |t| !t.is_empty())
+        .await;
+    for person in &demo.workspace.people {
+        assert!(
+            !opened.contains(&person.name),
+            "{} on the projector: {opened}",
+            person.name
+        );
+    }
+    if !was_open {
+        a.click("[data-testid=agenda-item]").await;
+    }
     a.screenshot("meeting-projector", (1366, 768)).await;
     a.click("[data-testid=projector-off]").await;
     a.wait_for("[data-testid=tab-meeting]").await;
-    assert_eq!(
-        a.evaluate(PROJECTOR_FACTS).await["chrome"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
+    let normal = a.evaluate(PROJECTOR_FACTS).await;
+    assert_eq!(normal["chrome"].as_array().unwrap().len(), 3);
+    // In the normal view too the agenda comes first, above the meeting's card.
+    let (agenda, card) = (normal["agendaTop"].as_f64(), normal["cardTop"].as_f64());
+    assert!(
+        matches!((agenda, card), (Some(agenda), Some(card)) if agenda < card),
+        "the agenda comes before the meeting card: {normal}"
     );
 
     for size in [(1366, 768), (820, 1180), (390, 844)] {
@@ -283,6 +311,24 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     }
     assert_eq!(notes[0], notes[1], "both laptops hold the same notes");
     b.screenshot("meeting-merged", (1366, 768)).await;
+    // The minutes: when the meeting started, who was there, the agenda, the decisions
+    // and a line to sign.
+    b.click("[data-testid=preview-sheet]").await;
+    let sheet = b
+        .wait_for_text("[data-testid=minutes-sheet]", |t| t.contains("Justeras"))
+        .await;
+    for said in [
+        "Mötet startade",
+        "Närvarande",
+        "Jonas Berg",
+        "Salemhallen",
+        "Säby gård",
+        "Namnförtydligande",
+    ] {
+        assert!(sheet.contains(said), "{said} in the minutes: {sheet}");
+    }
+    b.screenshot_of("minutes", (1366, 768), "[data-testid=sheet-signature]")
+        .await;
 
     // The follow-up reached the member who made last week's decision, through the server.
     field.sync().await;
