@@ -7,6 +7,7 @@ use anyhow::{Result, anyhow, bail};
 use lagesbild_core::effect::follow_up::ActivityFollowUp;
 use lagesbild_core::effect::{Effect, GroupEffect};
 use lagesbild_core::inert::terminal_line;
+use lagesbild_core::report::render::decimal;
 use lagesbild_core::store::{ActivityDraft, IndicatorDraft, PromiseDraft};
 use lagesbild_core::views::{self, ActivityView};
 use lagesbild_core::{ActivityId, IsoWeek, Lang, PromiseId, Store, Timestamp};
@@ -249,11 +250,6 @@ fn verdict_word(f: &ActivityFollowUp) -> String {
     }
 }
 
-/// One decimal, with the Swedish decimal comma.
-fn decimal(x: f64) -> String {
-    format!("{x:.1}").replace('.', ",")
-}
-
 fn percent(x: f64) -> String {
     format!("{:+.0} %", x * 100.0).replace('-', "−")
 }
@@ -420,7 +416,7 @@ fn show(view: &ActivityView, lang: Lang) -> Result<()> {
         let values: Vec<String> = i
             .weekly
             .iter()
-            .map(|v| v.map_or("–".into(), decimal))
+            .map(|v| v.map_or("–".into(), |x| decimal(x, lang)))
             .collect();
         writeln!(
             out,
@@ -435,17 +431,17 @@ fn show(view: &ActivityView, lang: Lang) -> Result<()> {
         match &i.malvisare {
             Some(m) => writeln!(
                 out,
-                "  {}: {} ({} {:.1} {} {:.1}); {}",
+                "  {}: {} ({} {} {} {}); {}",
                 if sv { "Målvisare" } else { "Goal indicator" },
                 m.colour.label(),
                 if sv { "nu" } else { "now" },
-                m.current,
+                decimal(m.current, lang),
                 if sv {
                     "mot baslinjen"
                 } else {
                     "against baseline"
                 },
-                m.baseline,
+                decimal(m.baseline, lang),
                 m.rule
             )?,
             None => writeln!(

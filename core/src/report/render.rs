@@ -376,6 +376,16 @@ fn change(now: u32, before: u32) -> Value {
     Value::Change(Some(pct.round() as i64))
 }
 
+/// A number with one decimal as the language writes it: `10,8` in Swedish, `10.8` in
+/// English.
+pub fn decimal(x: f64, lang: Lang) -> String {
+    let text = format!("{x:.1}");
+    match lang {
+        Lang::Sv => text.replace('.', ",").replace('-', "\u{2212}"),
+        Lang::En => text,
+    }
+}
+
 fn sum(points: &[WeekPoint]) -> u32 {
     points.iter().map(|p| p.reports).sum()
 }
@@ -502,8 +512,8 @@ impl PeriodReport {
             let n = points.len().max(1) as f64;
             let highest = points.iter().filter_map(|p| p.highest).max();
             format!(
-                "{:.1} {}, {} {}",
-                f64::from(sum(points)) / n,
+                "{} {}, {} {}",
+                decimal(f64::from(sum(points)) / n, lang),
                 w.per_week,
                 w.highest.to_lowercase(),
                 highest.map_or("–".into(), |g| g.value().to_string())
@@ -1115,6 +1125,13 @@ mod tests {
             period_name("2026-11-03", "2026-11-10", Lang::Sv),
             "2026-11-03 – 2026-11-09"
         );
+    }
+
+    #[test]
+    fn decimals_are_written_as_the_language_writes_them() {
+        assert_eq!(decimal(10.75, Lang::Sv), "10,8");
+        assert_eq!(decimal(-2.0, Lang::Sv), "\u{2212}2,0");
+        assert_eq!(decimal(10.75, Lang::En), "10.8");
     }
 
     #[test]
