@@ -306,6 +306,47 @@ async fn a_report_on_one_app_reaches_the_other_apps_lagesbild() {
         covered["areas"].as_u64().unwrap() >= 1,
         "areas are outlined and named: {covered}"
     );
+    // Without a basemap the map says how to add one; it has a scale.
+    let note = guard
+        .wait_for_text("[data-testid=no-basemap]", |t| !t.is_empty())
+        .await;
+    assert!(note.contains("Kartbakgrund"), "{note}");
+    assert_eq!(guard.count(".maplibregl-ctrl-scale").await, 1, "a scale bar");
+    // Zoomed out, places that would hide one another are gathered into one marker with
+    // their number; no marker covers another; a tap on it zooms back in on them.
+    let markers = "[data-testid=map-place], [data-testid=map-cluster]";
+    for _ in 0..4 {
+        guard.click(".maplibregl-ctrl-zoom-out").await;
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    }
+    let cluster = "[data-testid=map-cluster]";
+    guard.wait_for(cluster).await;
+    let count: usize = guard.attribute(cluster, "data-count").await.parse().unwrap();
+    assert!(count >= 2, "{count}");
+    let overlapping = guard
+        .evaluate(&format!(
+            "const pins = [...document.querySelectorAll('{markers}')].map((e) => e.getBoundingClientRect());
+             let n = 0;
+             for (const a of pins) for (const b of pins) if (a !== b) {{
+               const d = Math.hypot(a.x + a.width / 2 - b.x - b.width / 2, a.y + a.height / 2 - b.y - b.height / 2);
+               if (d < (a.width + b.width) / 2 - 1) n++;
+             }}
+             return n;"
+        ))
+        .await;
+    assert_eq!(overlapping, serde_json::json!(0), "markers cover one another");
+    let before = guard.count(markers).await;
+    guard.click(cluster).await;
+    let start = std::time::Instant::now();
+    while guard.count(markers).await <= before && guard.count("[data-testid=cluster-list]").await == 0 {
+        assert!(start.elapsed().as_secs() < 10, "the cluster never opened");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    guard.screenshot("map-clustered", (1366, 768)).await;
+    guard.click("[data-testid=view-list]").await;
+    guard.click("[data-testid=view-map]").await;
+    guard.wait_for(hall).await;
+
     // A tap on a marker opens the place's reports under the map.
     guard.click(hall).await;
     guard

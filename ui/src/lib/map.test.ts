@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { htmlText, hull, isTileTemplate, mapStyle, outline, placeLabels, type Marker } from "./map";
+import { clusterMarkers, htmlText, hull, isTileTemplate, mapStyle, outline, placeLabels, type Marker } from "./map";
 
 const view = { width: 800, height: 600 };
 const marker = (id: string, x: number, y: number, width = 100): Marker => ({ id, x, y, r: 14, width, height: 20 });
@@ -118,5 +118,27 @@ describe("a basemap's attribution", () => {
   it("keeps plain text as it is", () => {
     expect(htmlText("© Lantmäteriet")).toBe("© Lantmäteriet");
     expect(shownText(htmlText("a < b && c > d"))).toBe("a < b && c > d");
+  });
+});
+
+describe("the map's markers", () => {
+  const pin = (id: string, x: number, y: number, r = 22) => ({ id, x, y, r });
+  it("stand alone where they do not touch", () => {
+    const clusters = clusterMarkers([pin("a", 100, 100), pin("b", 200, 100)]);
+    expect(clusters.map((c) => c.members)).toEqual([["a"], ["b"]]);
+  });
+  it("are gathered where they would cover one another, at the first one's place", () => {
+    const clusters = clusterMarkers([pin("a", 100, 100), pin("b", 110, 105), pin("c", 300, 300), pin("d", 100, 100)]);
+    expect(clusters.map((c) => c.members)).toEqual([["a", "b", "d"], ["c"]]);
+    expect(clusters[0]).toMatchObject({ id: "a", x: 100, y: 100 });
+    expect(clusters[0]!.r).toBeGreaterThan(22);
+    // No two markers drawn overlap.
+    for (const a of clusters) for (const b of clusters) if (a !== b) expect(Math.hypot(a.x - b.x, a.y - b.y)).toBeGreaterThanOrEqual(a.r + b.r);
+  });
+  it("never overlap, even where a grown cluster comes to touch another", () => {
+    const row = Array.from({ length: 12 }, (_, i) => pin(`p${i}`, 100 + i * 30, 100));
+    const clusters = clusterMarkers(row);
+    expect(clusters.flatMap((c) => c.members).sort()).toEqual(row.map((p) => p.id).sort());
+    for (const a of clusters) for (const b of clusters) if (a !== b) expect(Math.hypot(a.x - b.x, a.y - b.y)).toBeGreaterThanOrEqual(a.r + b.r);
   });
 });

@@ -54,7 +54,8 @@ function candidates(m: Marker): Label[] {
  * Places labels greedily, the markers first in the order given (the most serious first):
  * each takes the first of right, left, above and below that stays inside the view and
  * covers no marker and no label placed before it; a label with no such place is left
- * out (the marker still names its place when tapped). Markers themselves may overlap.
+ * out (the marker still names its place when tapped). Markers never overlap: those that
+ * would are gathered first (`clusterMarkers`).
  */
 export function placeLabels(markers: Marker[], view: { width: number; height: number }): Map<string, Label> {
   const circles: Box[] = markers.map((m) => ({ left: m.x - m.r, top: m.y - m.r, right: m.x + m.r, bottom: m.y + m.r }));
@@ -72,6 +73,43 @@ export function placeLabels(markers: Marker[], view: { width: number; height: nu
     }
   }
   return out;
+}
+
+/** Markers that would overlap, gathered: the first member (the most serious) stands for them. */
+export interface Cluster { id: string; x: number; y: number; r: number; members: string[] }
+
+/**
+ * Gathers markers that would cover one another, greedily in the order given (the most
+ * serious first): each joins the first cluster whose marker it would touch, else starts
+ * its own. A cluster is drawn at its first member's place, a little larger, with how
+ * many places it holds; so no marker ever hides another.
+ */
+export function clusterMarkers(markers: { id: string; x: number; y: number; r: number }[]): Cluster[] {
+  const clusters: Cluster[] = [];
+  for (const m of markers) {
+    const near = clusters.find((c) => Math.hypot(c.x - m.x, c.y - m.y) < c.r + m.r);
+    if (near) {
+      near.members.push(m.id);
+      near.r = Math.min(40, Math.max(near.r, m.r) + 2);
+    } else {
+      clusters.push({ id: m.id, x: m.x, y: m.y, r: m.r, members: [m.id] });
+    }
+  }
+  // A cluster grown by its members may now touch another: gathered too, until none do.
+  for (let merged = true; merged; ) {
+    merged = false;
+    for (let i = 0; i < clusters.length && !merged; i++)
+      for (let j = i + 1; j < clusters.length && !merged; j++) {
+        const [a, b] = [clusters[i]!, clusters[j]!];
+        if (Math.hypot(a.x - b.x, a.y - b.y) < a.r + b.r) {
+          a.members.push(...b.members);
+          a.r = Math.min(40, Math.max(a.r, b.r) + 2);
+          clusters.splice(j, 1);
+          merged = true;
+        }
+      }
+  }
+  return clusters;
 }
 
 type LonLat = [number, number];
