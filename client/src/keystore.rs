@@ -8,7 +8,7 @@
 //! Android. With none of these the store is not opened: never in plain text.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, PoisonError};
 
 use keyring_core::{Entry, Error as KeyringError};
 use lagesbild_core::store::{StoreKey, is_encrypted};
@@ -32,12 +32,28 @@ pub enum OpenError {
     Locked {
         path: String,
         exists: bool,
+        /// Why, in kind: what the person can do about it differs.
+        missing: Missing,
         reason: String,
     },
     #[error("{KEY_ENV} must be 64 hexadecimal digits")]
     BadKey,
     #[error(transparent)]
     Store(#[from] CoreError),
+}
+
+/// Why the key store gave no key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// There is no key store on this device, or it cannot be reached.
+    NoKeyStore,
+    /// There is one, but it is locked: whoever uses the device has not unlocked it (or
+    /// declined to), and unlocking it is all it takes.
+    KeyStoreLocked,
+    /// The key store holds no key for this store: it is protected by a passphrase.
+    NoKey,
+    /// The key store holds a damaged key, or did not keep a new one.
+    Damaged,
 }
 
 /// How to unlock a store when the environment names no key.
@@ -78,19 +94,44 @@ fn environment_key() -> Result<Option<StoreKey>, OpenError> {
 /// plain, gets a new random key, kept in the key store before it is used.
 fn key_store_key(path: &Path) -> Result<StoreKey, OpenError> {
     let exists = is_encrypted(path)?;
-    let locked = |reason: String| OpenError::Locked {
+    let locked = |missing: Missing, reason: String| OpenError::Locked {
         path: path.display().to_string(),
         exists: exists == Some(true),
+        missing,
         reason,
     };
-    let entry = entry(path).map_err(|e| locked(format!("no key store is available ({e})")))?;
+    // A locked key store refuses access (the secret service's unlock prompt was
+    // dismissed, or there is no one to answer it): say so, and what to do.
+    let refused = |e: &KeyringError, doing: &str| match e {
+        KeyringError::NoStorageAccess(_) => locked(
+            Missing::KeyStoreLocked,
+            format!(
+                "the key store is locked ({e}): unlock it (log in again, or unlock the login keyring in the system's passwords and keys) and try again"
+            ),
+        ),
+        _ => locked(
+            Missing::NoKeyStore,
+            format!("the key store did not {doing} ({e})"),
+        ),
+    };
+    let entry = entry(path).map_err(|e| {
+        locked(
+            Missing::NoKeyStore,
+            format!("no key store is available ({e})"),
+        )
+    })?;
     match entry.get_secret() {
         Ok(secret) => {
             let hex = String::from_utf8(secret).unwrap_or_default();
-            StoreKey::from_hex(&hex)
-                .ok_or_else(|| locked("the key store holds a damaged key for it".to_string()))
+            StoreKey::from_hex(&hex).ok_or_else(|| {
+                locked(
+                    Missing::Damaged,
+                    "the key store holds a damaged key for it".to_string(),
+                )
+            })
         }
         Err(KeyringError::NoEntry) if exists == Some(true) => Err(locked(
+            Missing::NoKey,
             "the key store holds no key for it (it may be protected by a passphrase)".to_string(),
         )),
         Err(KeyringError::NoEntry) => {
@@ -98,24 +139,36 @@ fn key_store_key(path: &Path) -> Result<StoreKey, OpenError> {
             let hex = key.to_hex().unwrap_or_default();
             entry
                 .set_secret(hex.as_bytes())
-                .map_err(|e| locked(format!("the key store did not keep a new key ({e})")))?;
+                .map_err(|e| refused(&e, "keep a new key"))?;
             // Read it back: a store encrypted with a key that was not kept is lost.
             match entry.get_secret() {
                 Ok(kept) if kept == hex.as_bytes() => Ok(key),
                 _ => Err(locked(
+                    Missing::Damaged,
                     "the key store did not give back the key it was given".to_string(),
                 )),
             }
         }
-        Err(e) => Err(locked(format!("the key store did not answer ({e})"))),
+        Err(e) => Err(refused(&e, "answer")),
     }
+}
+
+/// Whether the platform's key store is set up (and how that went): once per process,
+/// unless `reconnect_key_store` asks for it again.
+static STORE: Mutex<Option<Result<(), String>>> = Mutex::new(None);
+
+/// Connects to the platform's key store anew at the next opening: a key store that was
+/// restarted (logging out and in) does not know the old connection's session.
+pub fn reconnect_key_store() {
+    *STORE.lock().unwrap_or_else(PoisonError::into_inner) = None;
 }
 
 /// The key store's entry for the store at `path`, named by its absolute path.
 fn entry(path: &Path) -> Result<Entry, String> {
-    static STORE: OnceLock<Result<(), String>> = OnceLock::new();
     STORE
-        .get_or_init(|| platform_store().map_err(|e| e.to_string()))
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_or_insert_with(|| platform_store().map_err(|e| e.to_string()))
         .clone()?;
     let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
     Entry::new(SERVICE, &absolute.display().to_string()).map_err(|e| e.to_string())

@@ -126,6 +126,7 @@ fn declarations() -> BTreeMap<String, String> {
         lagesbild_core::store::Delivery,
         lagesbild_core::store::PlaceHabit,
         crate::unlock::StoreLock,
+        crate::unlock::LockKind,
         // The payload of the `sync-status` event.
         BTreeMap<WorkspaceId, SyncStatus>,
         // The closed sets whose labels `labels.ts` holds, keyed by their codes.

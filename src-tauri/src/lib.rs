@@ -91,6 +91,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             unlock::store_lock,
             unlock::unlock,
+            unlock::retry_key_store,
             commands::overview,
             commands::enroll,
             commands::start_local,

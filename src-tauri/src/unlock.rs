@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
-use lagesbild_client::keystore::{OpenError, Unlock, open_store};
+use lagesbild_client::keystore::{Missing, OpenError, Unlock, open_store};
 use lagesbild_core::ErrorCode;
 use lagesbild_core::store::STORE_FILE;
 use serde::Serialize;
@@ -22,9 +22,41 @@ pub struct StoreLock {
     pub locked: bool,
     /// There is an encrypted store to open (else a passphrase creates one).
     pub exists: bool,
+    /// Why no key was at hand, in kind: the screen says what to do about it.
+    pub kind: LockKind,
     /// Why no key was at hand (English, for the details line).
     pub reason: String,
 }
+
+/// Why the store is locked (`lagesbild_client::keystore::Missing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LockKind {
+    /// Not locked.
+    None,
+    NoKeyStore,
+    KeyStoreLocked,
+    NoKey,
+    Damaged,
+}
+
+impl From<Missing> for LockKind {
+    fn from(missing: Missing) -> LockKind {
+        match missing {
+            Missing::NoKeyStore => LockKind::NoKeyStore,
+            Missing::KeyStoreLocked => LockKind::KeyStoreLocked,
+            Missing::NoKey => LockKind::NoKey,
+            Missing::Damaged => LockKind::Damaged,
+        }
+    }
+}
+
+const UNLOCKED: StoreLock = StoreLock {
+    locked: false,
+    exists: true,
+    kind: LockKind::None,
+    reason: String::new(),
+};
 
 /// Managed from the start, before the store is open.
 #[derive(Debug)]
@@ -46,22 +78,24 @@ pub fn open_at_start(app: &AppHandle, dir: PathBuf) -> Result<(), String> {
     let opened = open_store(&dir.join(STORE_FILE), Unlock::KeyStore);
     let lock = Lock {
         dir: dir.clone(),
-        state: Mutex::new(StoreLock {
-            locked: false,
-            exists: true,
-            reason: String::new(),
-        }),
+        state: Mutex::new(UNLOCKED),
     };
     match opened {
         Ok(store) => {
             app.manage(lock);
             tauri::async_runtime::block_on(start(app, AppState::new(store))).map_err(|e| e.message)
         }
-        Err(OpenError::Locked { exists, reason, .. }) => {
+        Err(OpenError::Locked {
+            exists,
+            missing,
+            reason,
+            ..
+        }) => {
             tracing::warn!(%reason, "the store stays locked until a passphrase is given");
             lock.set(StoreLock {
                 locked: true,
                 exists,
+                kind: missing.into(),
                 reason,
             });
             app.manage(lock);
@@ -101,12 +135,43 @@ pub async fn unlock(
         other => CommandError::new(ErrorCode::Internal, other.to_string()),
     })?;
     start(&app, AppState::new(store)).await?;
-    lock.set(StoreLock {
-        locked: false,
-        exists: true,
-        reason: String::new(),
-    });
+    lock.set(UNLOCKED);
     Ok(())
+}
+
+/// Tries the key store again, once the person has unlocked it; answers the lock as it
+/// stands after.
+#[tauri::command]
+pub async fn retry_key_store(app: AppHandle, lock: State<'_, Lock>) -> CommandResult<StoreLock> {
+    if !store_lock(lock.clone()).locked {
+        return Ok(UNLOCKED);
+    }
+    let path = lock.dir.join(STORE_FILE);
+    // Unlocking may have meant logging in again, which restarts the key store.
+    lagesbild_client::keystore::reconnect_key_store();
+    let opened = tauri::async_runtime::spawn_blocking(move || open_store(&path, Unlock::KeyStore))
+        .await
+        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+    match opened {
+        Ok(store) => {
+            start(&app, AppState::new(store)).await?;
+            lock.set(UNLOCKED);
+        }
+        Err(OpenError::Locked {
+            exists,
+            missing,
+            reason,
+            ..
+        }) => lock.set(StoreLock {
+            locked: true,
+            exists,
+            kind: missing.into(),
+            reason,
+        }),
+        Err(OpenError::Store(e)) => return Err(CommandError::from(e)),
+        Err(other) => return Err(CommandError::new(ErrorCode::Internal, other.to_string())),
+    }
+    Ok(store_lock(lock))
 }
 
 /// What follows an open store: enrolment handed over by whoever started the app (the

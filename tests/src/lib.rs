@@ -313,6 +313,7 @@ pub fn user_action(
 }
 
 pub mod app;
+pub mod keyring;
 pub mod postgres;
 pub mod scenario;
 

@@ -151,3 +151,53 @@ async fn without_a_key_store_the_app_asks_for_a_passphrase_and_refuses_a_wrong_o
     app.quit().await;
 }
 }
+
+lagesbild_tests::app_test! {
+async fn a_locked_key_store_is_called_locked_and_tried_again_once_unlocked() {
+    let demo = Demo::start("Nyckelring", 0).await;
+    // The device's own keyring: this test locks it.
+    let mut keyring = lagesbild_tests::keyring::PrivateKeyring::start();
+    let app = demo
+        .app(Person::FieldWorker)
+        .env("DBUS_SESSION_BUS_ADDRESS", keyring.address.clone())
+        .open()
+        .await;
+    report_with_note(&app).await;
+    app.quit().await;
+
+    // Locked (a screen lock, a timeout): the app says so and what to do, not only asks
+    // for a passphrase.
+    keyring.lock();
+    let app = demo
+        .app(Person::FieldWorker)
+        .env("DBUS_SESSION_BUS_ADDRESS", keyring.address.clone())
+        .no_wait_for_sync()
+        .size((390, 844))
+        .open()
+        .await;
+    let said = app
+        .wait_for_text("[data-testid=key-store-locked]", |t| {
+            t.contains("Nyckelringen är låst")
+        })
+        .await;
+    assert!(said.contains("Försök igen"), "{said}");
+    app.screenshot("key-store-locked", (390, 844)).await;
+    app.assert_fits("the locked key store").await;
+    app.click("[data-testid=retry-key-store]").await;
+    app.wait_for_text("[data-testid=unlock-error]", |t| {
+        t.contains("fortfarande låst")
+    })
+    .await;
+    // Unlocked (here by logging in again: the key store restarted), one tap more opens
+    // the reports.
+    keyring.unlock();
+    app.click("[data-testid=retry-key-store]").await;
+    app.wait_for_text("[data-testid=sync-state]", |t| t.starts_with("Synkad"))
+        .await;
+    app.click("[data-testid=tab-mine]").await;
+    app.click("[data-testid=my-report]").await;
+    app.wait_for_text("[data-testid=detail]", |t| t.contains(CANARY_NOTE))
+        .await;
+    app.quit().await;
+}
+}

@@ -37,6 +37,7 @@ async function change<T>(command: string, args?: Record<string, unknown>): Promi
 
 export const api = {
   storeLock: () => call<StoreLock>("store_lock"),
+  retryKeyStore: () => call<StoreLock>("retry_key_store"),
   unlock: (passphrase: string) => call<void>("unlock", { passphrase }),
   overview: () => call<Overview>("overview"),
   enroll: (server: string, code: string, ca: string | null, deviceName: string) =>

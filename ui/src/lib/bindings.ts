@@ -628,6 +628,11 @@ export type ListQuery = { workspace?: WorkspaceId | null, week?: IsoWeek | null,
 reviewed?: boolean | null, filter?: ObservationFilter, limit?: number | null, };
 
 /**
+ * Why the store is locked (`lagesbild_client::keystore::Missing`).
+ */
+export type LockKind = "none" | "no_key_store" | "key_store_locked" | "no_key" | "damaged";
+
+/**
  * One week's målvisare: the colour, the values it compares and the rule, in Swedish.
  */
 export type Malvisare = { colour: Colour, baseline: number, current: number, rule: string, };
@@ -1032,6 +1037,10 @@ export type StoreLock = { locked: boolean,
  * There is an encrypted store to open (else a passphrase creates one).
  */
 exists: boolean, 
+/**
+ * Why no key was at hand, in kind: the screen says what to do about it.
+ */
+kind: LockKind, 
 /**
  * Why no key was at hand (English, for the details line).
  */
