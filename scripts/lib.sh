@@ -98,7 +98,8 @@ stop_postgres() {
 # when the calling script exits. The tests use it; so does the demo when no session bus
 # is running. A desktop session's own keyring is used as it is.
 ensure_keyring() {
-  apt_install dbus-daemon dbus-bin gnome-keyring
+  # gdbus (libglib2.0-bin): the tests lock a keyring of their own with it.
+  apt_install dbus-daemon dbus-bin gnome-keyring libglib2.0-bin
   KEYRING_DIR=$(mktemp -d /tmp/lagesbild-keyring.XXXXXX)
   local bus="unix:path=$KEYRING_DIR/bus"
   dbus-daemon --session --fork --address="$bus" --print-pid >"$KEYRING_DIR/bus.pid"
