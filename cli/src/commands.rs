@@ -56,7 +56,14 @@ pub fn run(cli: Cli) -> Result<()> {
                     bail!("give the server's address and the code, or the enrolment link")
                 }
             };
-            crate::sync::enroll(&store_dir, &server, &code, ca.as_deref(), &device_name)
+            crate::sync::enroll(
+                &store_dir,
+                &server,
+                &code,
+                ca.as_deref(),
+                &device_name,
+                lang,
+            )
         }
         Command::Sync { json } => crate::sync::sync(open(&store_dir)?, json, lang),
         Command::Erase { id } => crate::sync::erase(open(&store_dir)?, observation_id(&id)?),

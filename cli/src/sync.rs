@@ -23,6 +23,7 @@ pub fn enroll(
     code: &str,
     ca: Option<&str>,
     device_name: &str,
+    lang: Lang,
 ) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let store = Mutex::new(crate::stores::open_path(&dir.join(STORE_FILE))?);
@@ -34,7 +35,7 @@ pub fn enroll(
             ca,
             device_name,
         ))
-        .map_err(|e| anyhow!(e))?;
+        .map_err(|e| enrol_refusal(e, lang))?;
     let store = store
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -51,7 +52,35 @@ pub fn enroll(
         );
     }
     // The first sync brings the register (places, categories) and the reports.
-    sync(store, false, Lang::Sv)
+    sync(store, false, lang)
+}
+
+/// Why an enrolment did not go through, and what to do, as a sentence.
+fn enrol_refusal(e: lagesbild_client::FlowError, lang: Lang) -> anyhow::Error {
+    use lagesbild_client::FlowError;
+    use lagesbild_core::sync::engine::TransportError;
+    let sentence = match (&e, lang) {
+        // The server's words say the same, in English.
+        (FlowError::Server(TransportError::Unauthorized(_)), Lang::Sv) => {
+            "Koden godtogs inte: den kan vara felskriven, redan använd eller för gammal. \
+             Be samordnaren om en ny kod."
+                .to_string()
+        }
+        (FlowError::Server(TransportError::Unauthorized(_)), Lang::En) => {
+            "The code was not accepted: it may be mistyped, used already or expired. \
+             Ask the coordinator for a new one."
+                .to_string()
+        }
+        (FlowError::Server(TransportError::Unreachable(why)), Lang::Sv) => format!(
+            "Servern gick inte att nå ({why}). Kontrollera adressen och nätet och försök igen."
+        ),
+        (FlowError::Server(TransportError::Unreachable(why)), Lang::En) => format!(
+            "The server could not be reached ({why}). Check the address and the network and try again."
+        ),
+        // An untrusted server is explained where it is found (`sync::link`).
+        _ => return anyhow!(e),
+    };
+    anyhow!(sentence)
 }
 
 pub fn sync(store: Store, json: bool, lang: Lang) -> Result<()> {

@@ -38,6 +38,22 @@ async fn the_coordinator_scripts_codes_revocation_and_the_audit_log(backend: Bac
         ],
     );
 
+    // A code that is not (or no longer) valid: said so, and what to do.
+    for (lang, says) in [
+        ("sv", "Koden godtogs inte"),
+        ("en", "The code was not accepted"),
+    ] {
+        let refused = Command::new(env!("CARGO_BIN_EXE_lagesbild"))
+            .args(["--lang", lang, "--store"])
+            .arg(dir.path().join(format!("fel-kod-{lang}")))
+            .args(["enroll", &server.url(), "AAAA-BBBB-CCCC"])
+            .output()
+            .unwrap();
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    }
+
     let people: People =
         serde_json::from_slice(&lagesbild(&store, &["admin", "people", "--json"]).stdout).unwrap();
     let jonas = people
