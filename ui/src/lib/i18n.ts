@@ -132,7 +132,8 @@ const sv = {
   back: "Tillbaka",
   errorFatal: "Något gick fel i appen. Dina sparade rapporter finns kvar i enheten. Ladda om; om felet kommer tillbaka, kontakta samordnaren.",
   reload: "Ladda om",
-  reportsTab: "Rapporter",
+  // A soft hyphen: a phone's tab breaks it as "Läges-rapport".
+  reportsTab: "Läges\u00adrapport",
   periodReport: "Lägesrapport",
   forPoliticians: "Version för politiker",
   politicianNote: "antalen skyddas så att ingen kan pekas ut",
@@ -580,7 +581,7 @@ const en: Partial<Texts> = {
   back: "Back",
   errorFatal: "Something went wrong in the app. Your saved reports are still on this device. Reload; if it happens again, contact the coordinator.",
   reload: "Reload",
-  reportsTab: "Reports",
+  reportsTab: "Period report",
   periodReport: "Situation report",
   forPoliticians: "Version for politicians",
   politicianNote: "counts are protected so that no one can be singled out",
