@@ -5,6 +5,7 @@
 import { listen } from "@tauri-apps/api/event";
 import { api } from "./api";
 import type { Category, CommandError, Organisation, Place } from "./bindings";
+import { settings } from "./settings.svelte";
 
 export const register = $state({
   places: [] as Place[],
@@ -51,4 +52,24 @@ export function startRegister() {
   // Sync says "sync-status" whenever it moves; a register change arrives through it.
   void listen("sync-status", () => void refreshRegister());
   return refreshRegister();
+}
+
+/** A category's name in the chosen language; its key where the register has none. */
+export function categoryName(key: string): string {
+  const c = register.categories.find((c) => c.key === key);
+  return c ? (settings.lang === "en" ? c.name_en : c.name_sv) : key;
+}
+
+/** An organisation's name; empty where the register has none. */
+export function organisationName(id: string): string {
+  return register.organisations.find((o) => o.id === id)?.name ?? "";
+}
+
+/** The `n` commonest categories of some counts, as "Klotter 4, Bråk 2". */
+export function topCategories(counts: { [key: string]: number }, n: number): string {
+  return Object.entries(counts)
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .slice(0, n)
+    .map(([key, count]) => `${categoryName(key)} ${count}`)
+    .join(", ");
 }
