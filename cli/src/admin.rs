@@ -49,7 +49,8 @@ pub fn run(store: Store, command: AdminCommand) -> Result<()> {
             return Ok(());
         }
         AdminCommand::Audit => {
-            // The server writes the CSV, so the app's export and this are the same file.
+            // The server writes the CSV, so the app's export and this are the same file: an
+            // auditor's, with each detail as kept and said in Swedish beside it.
             let csv = runtime
                 .block_on(transport.audit_csv(workspace))
                 .map_err(|e| anyhow!(e))?;

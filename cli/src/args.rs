@@ -148,7 +148,8 @@ pub enum AdminCommand {
     /// Any administrative act, as the API takes it, for example
     /// '{"op": "add_person", "name": "Nora Ek", "organisation": "<id>", "role": "vaktare"}'.
     Apply { change: String },
-    /// The audit log as CSV, oldest first.
+    /// The audit log as CSV, oldest first: each entry's facts as the server keeps them
+    /// (`detail`) and, beside them, the same said in Swedish (`text`).
     Audit,
 }
 

@@ -179,6 +179,12 @@ async fn the_coordinator_scripts_codes_revocation_and_the_audit_log(backend: Bac
             "{action} in\n{audit}"
         );
     }
+    // Each detail as the server keeps it, and said in Swedish in the last column.
+    assert!(
+        audit.lines().any(|l| l.contains(",organisation.add,")
+            && l.ends_with(",Ny organisation: Vakt Syd (vaktbolag)")),
+        "{audit}"
+    );
 }
 
 lagesbild_tests::on_both_backends!(

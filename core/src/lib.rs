@@ -3,6 +3,7 @@
 //! HTTP client; every other part of Lägesbild builds on this crate.
 
 pub mod agenda;
+pub mod audit_detail;
 pub mod chunk;
 pub mod codes;
 pub mod demo;

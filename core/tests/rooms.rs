@@ -50,6 +50,7 @@ fn what_the_wire_the_server_and_the_ui_share_does_not_depend_on_the_store() {
         "sqlite.rs",
         "shape.rs",
         "codes.rs",
+        "audit_detail.rs",
         "doc.rs",
         "effect",
     ] {

@@ -3,8 +3,9 @@
 //! read and exported as CSV by the coordinator only; never what a report says.
 #![allow(clippy::unwrap_used)]
 
+use lagesbild_core::audit_detail::{Names, render};
 use lagesbild_core::sync::wire::{AuditEntry, EnrollRequest};
-use lagesbild_core::{ObservationDraft, ObservationPatch, OrganisationKind, Role};
+use lagesbild_core::{Lang, ObservationDraft, ObservationPatch, OrganisationKind, Role};
 use lagesbild_sync::service::NewUser;
 use lagesbild_tests::{Backend, Device, Scenario, now};
 
@@ -128,7 +129,14 @@ async fn every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_chang
     let erasure = find("observation.erase");
     assert_eq!(erasure.target.as_deref(), Some(second.to_string().as_str()));
     assert_eq!(erasure.user_name.as_deref(), Some("Samira Lind"));
-    assert!(find("enrolment.failed").detail.contains("used before"));
+    // Kept as facts, said as a sentence in the reader's language.
+    let failed = find("enrolment.failed");
+    let say = |e: &AuditEntry, lang| render(&e.action, &e.detail, lang, &Names::none());
+    assert!(say(failed, Lang::En).contains("used before"), "{failed:?}");
+    assert!(
+        say(failed, Lang::Sv).contains("redan använts"),
+        "{failed:?}"
+    );
     assert_eq!(
         find("enrolment.failed").address.as_deref(),
         Some("127.0.0.1")
@@ -168,7 +176,16 @@ async fn every_act_is_logged_with_who_when_and_where_and_the_log_cannot_be_chang
             .starts_with("text/csv")
     );
     let csv = csv.text().await.unwrap();
-    assert!(csv.starts_with("seq,at,workspace,user,user_name,device,address,action,target,detail"));
+    assert!(
+        csv.starts_with("seq,at,workspace,user,user_name,device,address,action,target,detail,text")
+    );
+    // The facts as kept, and beside them the sentence in Swedish.
+    assert!(csv.contains("Ny plats: Ny park"), "{csv}");
+    assert!(
+        csv.contains("Ny person: Vera Vakt, väktare hos Trygghetsvärdarna"),
+        "{csv}"
+    );
+    assert!(csv.contains("Status ändrad från ny till avslutad"), "{csv}");
     assert_eq!(
         csv.lines().count(),
         log.len() + 1,

@@ -13,11 +13,12 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Barrier};
 
+use lagesbild_core::audit_detail::{EnrolmentFailures, Names, render};
 use lagesbild_core::demo::DemoWorkspace;
 use lagesbild_core::sync::wire::{
     AdminChange, AuditEntry, EnrollRequest, EnrollResponse, Me, RegisterChange,
 };
-use lagesbild_core::{OrganisationKind, PlaceId, Role, Timestamp, UserId, WorkspaceId};
+use lagesbild_core::{Lang, OrganisationKind, PlaceId, Role, Timestamp, UserId, WorkspaceId};
 use lagesbild_sync::Service;
 use lagesbild_sync::service::{Member, NewUser, ServiceError};
 use lagesbild_tests::{Backend, Database};
@@ -626,11 +627,9 @@ fn five_hundred_failed_enrolments_leave_a_bounded_trace_that_counts_them(backend
             .iter()
             .filter(|e| e.action == "enrolment.failures" && e.workspace == workspace)
             .map(|e| {
-                e.detail
-                    .split_whitespace()
-                    .next()
-                    .and_then(|n| n.parse::<i64>().ok())
-                    .unwrap_or_else(|| panic!("the count leads the detail: {}", e.detail))
+                serde_json::from_str::<EnrolmentFailures>(&e.detail)
+                    .unwrap_or_else(|_| panic!("the count of a minute: {}", e.detail))
+                    .failed()
             })
             .sum()
     };
@@ -645,9 +644,9 @@ fn five_hundred_failed_enrolments_leave_a_bounded_trace_that_counts_them(backend
         "A's log says how often the used code was tried"
     );
     assert!(
-        failures
-            .iter()
-            .any(|e| e.workspace.is_none() && e.detail.contains("50 addresses")),
+        failures.iter().any(|e| e.workspace.is_none()
+            && render(&e.action, &e.detail, Lang::En, &Names::none())
+                .ends_with("from 50 addresses")),
         "the log says from how many addresses: {failures:#?}"
     );
     // Once settled, reading again writes nothing more.

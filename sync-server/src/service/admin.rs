@@ -2,11 +2,12 @@
 //! users, enrolment codes, revocation, and the demo workspace.
 
 use super::audit::{self, Act, Origin, record_for_user};
+use lagesbild_core::audit_detail::{self as facts, Facts};
 use lagesbild_core::demo::DemoWorkspace;
-use lagesbild_core::sync::wire::WireChange;
+use lagesbild_core::sync::wire::{RegisterChange, WireChange};
 use lagesbild_core::{
-    AuditAction, DeviceId, Organisation, OrganisationId, OrganisationKind, Place, Role, Store,
-    Timestamp, UserId, Workspace, WorkspaceId, default_categories,
+    AuditAction, DeviceId, Organisation, OrganisationId, OrganisationKind, Place, PlaceKind, Role,
+    Store, Timestamp, UserId, Workspace, WorkspaceId, default_categories,
 };
 
 use super::auth::{hash_token, new_enrolment_code, normalise_code};
@@ -43,10 +44,14 @@ impl Service {
             for category in default_categories() {
                 tx.save_category(workspace.id, &category)?;
             }
+            let detail = facts::WorkspaceCreated {
+                name: workspace.name.clone(),
+                demo: None,
+            };
             let act = Act::new(
                 AuditAction::WorkspaceCreate,
                 Some(workspace.id.to_string()),
-                workspace.name.clone(),
+                detail.detail(),
             );
             audit::write(tx, Some(workspace.id), &Origin::operator(), &act, now)
         })?;
@@ -73,11 +78,14 @@ impl Service {
         self.write(|tx| {
             tx.save_organisation(&org)?;
             tx.bump_register(workspace)?;
-            let detail = format!("{} ({})", org.name, org.kind.code());
+            let detail = facts::OrganisationAdded {
+                name: org.name.clone(),
+                kind: org.kind,
+            };
             let act = Act::new(
                 AuditAction::OrganisationAdd,
                 Some(org.id.to_string()),
-                detail,
+                detail.detail(),
             );
             audit::write(tx, Some(workspace), &Origin::operator(), &act, now)?;
             Ok(tx.announce(workspace)?)
@@ -93,10 +101,20 @@ impl Service {
         self.write(|tx| {
             tx.save_place(&place)?;
             tx.bump_register(place.workspace)?;
+            // As the coordinator's register changes are kept: the change itself.
+            let change = RegisterChange::AddPlace {
+                name: place.name.clone(),
+                is_area: place.kind == PlaceKind::Omrade,
+                area: place.area,
+                lat: place.lat,
+                lon: place.lon,
+            };
+            let detail = serde_json::to_string(&change)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
             let act = Act::new(
                 AuditAction::RegisterAddPlace,
                 Some(place.id.to_string()),
-                place.name.clone(),
+                detail,
             );
             audit::write(tx, Some(place.workspace), &Origin::operator(), &act, now)?;
             Ok(tx.announce(place.workspace)?)
@@ -126,8 +144,18 @@ impl Service {
                 .kept(administrators(tx, user.workspace)?)
                 .map_err(refused)?;
             if let Some((action, now)) = audit {
-                let detail = format!("{name}: {}", user.role.code());
-                let act = Act::new(action, Some(id.to_string()), detail);
+                let organisation = tx
+                    .organisations(user.workspace)?
+                    .into_iter()
+                    .find(|o| o.id == user.organisation)
+                    .map(|o| o.name);
+                let detail = facts::Membership {
+                    name: name.clone(),
+                    organisation,
+                    role: user.role,
+                    workspace: None,
+                };
+                let act = Act::new(action, Some(id.to_string()), detail.detail());
                 audit::write(tx, Some(user.workspace), &Origin::operator(), &act, now)?;
             }
             Ok(tx.announce_access()?)
@@ -208,10 +236,14 @@ impl Service {
                 workspace,
                 now.millis() + ttl.num_milliseconds(),
             )?;
+            let detail = facts::CodeIssued {
+                person: tx.user_name(user)?,
+                minutes: ttl.num_minutes(),
+            };
             let act = Act::new(
                 AuditAction::EnrolmentCode,
                 Some(user.to_string()),
-                format!("a one-time code valid for {} minutes", ttl.num_minutes()),
+                detail.detail(),
             );
             audit::write(tx, Some(workspace), &Origin::operator(), &act, now)
         })?;
@@ -225,10 +257,14 @@ impl Service {
                 return Ok(false);
             };
             tx.revoke_device(device, now)?;
+            let detail = facts::Device {
+                device: found.name.clone(),
+                person: tx.user_name(found.user)?,
+            };
             let act = Act::new(
                 AuditAction::DeviceRevoke,
                 Some(device.to_string()),
-                "revoked at the server's command line",
+                detail.detail(),
             );
             match found.workspace {
                 Some(workspace) => {
@@ -305,17 +341,19 @@ impl Service {
             for place in &demo.places {
                 tx.save_place(place)?;
             }
-            let detail = format!(
-                "{} (demo: {} organisations, {} places, {} people, {reports} reports)",
-                demo.workspace.name,
-                demo.organisations.len(),
-                demo.places.len(),
-                demo.people.len()
-            );
+            let detail = facts::WorkspaceCreated {
+                name: demo.workspace.name.clone(),
+                demo: Some(facts::DemoContents {
+                    organisations: demo.organisations.len() as u64,
+                    places: demo.places.len() as u64,
+                    people: demo.people.len() as u64,
+                    reports: reports as u64,
+                }),
+            };
             let act = Act::new(
                 AuditAction::WorkspaceCreate,
                 Some(demo.workspace.id.to_string()),
-                detail,
+                detail.detail(),
             );
             audit::write(tx, Some(demo.workspace.id), &Origin::operator(), &act, now)
         })?;

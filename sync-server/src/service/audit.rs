@@ -14,9 +14,12 @@ use std::net::IpAddr;
 
 use super::{Member, Service, ServiceError, ServiceResult};
 use crate::storage::{FailedEnrolment, FailedEnrolments, NewAudit, Tx};
+use lagesbild_core::audit_detail::{self, Facts, Names};
 use lagesbild_core::inert::csv_text;
 use lagesbild_core::sync::wire::AuditEntry;
-use lagesbild_core::{AuditAction, DeviceId, Timestamp, UserId, WorkspaceId, permissions};
+use lagesbild_core::{
+    AuditAction, Category, DeviceId, Lang, Place, Timestamp, UserId, WorkspaceId, permissions,
+};
 
 /// Who acted: a person's device from an address, or the operator at the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -155,7 +158,7 @@ fn settle_failed_enrolments(tx: &mut dyn Tx, now: Timestamp) -> ServiceResult<()
             let act = Act::new(
                 AuditAction::EnrolmentFailures,
                 None,
-                failures_detail(&minute),
+                failures_detail(&minute, end),
             );
             write(tx, minute.workspace, &Origin::operator(), &act, end)?;
         }
@@ -163,31 +166,18 @@ fn settle_failed_enrolments(tx: &mut dyn Tx, now: Timestamp) -> ServiceResult<()
     Ok(())
 }
 
-/// "390 failed enrolments in the minute from 17:05 UTC (388 with an unknown code, 2 with
-/// a code used before), from 50 addresses": the count leads.
-fn failures_detail(minute: &FailedEnrolments) -> String {
-    let failed = minute.unknown + minute.used + minute.expired;
-    let from = Timestamp::from_millis(minute.window)
-        .map(|t| t.0.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default();
-    let reasons: Vec<String> = [
-        (minute.unknown, "with an unknown code"),
-        (minute.used, "with a code used before"),
-        (minute.expired, "with an expired code"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, why)| format!("{n} {why}"))
-    .collect();
-    let addresses = if minute.addresses >= MOST_FAILURE_ADDRESSES {
-        format!("at least {MOST_FAILURE_ADDRESSES} addresses")
-    } else {
-        format!("{} addresses", minute.addresses)
-    };
-    format!(
-        "{failed} failed enrolments in the minute from {from} UTC ({}), from {addresses}",
-        reasons.join(", ")
-    )
+/// The failed enrolments of a minute as the log keeps them: the count by reason, and
+/// from how many addresses (at least, past the most counted).
+fn failures_detail(minute: &FailedEnrolments, end: Timestamp) -> String {
+    audit_detail::EnrolmentFailures {
+        minute: Timestamp::from_millis(minute.window).unwrap_or(end),
+        unknown: minute.unknown,
+        used: minute.used,
+        expired: minute.expired,
+        addresses: minute.addresses.min(MOST_FAILURE_ADDRESSES),
+        at_least: minute.addresses >= MOST_FAILURE_ADDRESSES,
+    }
+    .detail()
 }
 
 /// The most entries one read returns.
@@ -242,6 +232,12 @@ impl Service {
 
     /// The log of `workspace`, or of everything, as CSV (RFC 4180), oldest first; text
     /// cells cannot start a spreadsheet formula (`inert::csv_text`).
+    ///
+    /// `detail` is what the log keeps, exactly as stored (facts as JSON, or an older
+    /// server's English text), so that an auditor's copy says what the log says and can
+    /// be read by a program; `text` beside it says the same as a Swedish sentence, as the
+    /// app shows it, with places and categories named from the register as it is now.
+    /// The last column, so that a reader of the columns before it reads them as before.
     pub fn audit_export(&self, workspace: Option<WorkspaceId>) -> ServiceResult<String> {
         self.settle_failed_enrolments()?;
         let mut entries = Vec::new();
@@ -256,6 +252,8 @@ impl Service {
             }
         }
         entries.reverse();
+        let (places, categories) = self.register_names(&entries)?;
+        let names = Names::new(&places, &categories);
         let internal = |e: csv::Error| ServiceError::Internal(e.to_string());
         let mut out = csv::Writer::from_writer(Vec::new());
         out.write_record([
@@ -269,6 +267,7 @@ impl Service {
             "action",
             "target",
             "detail",
+            "text",
         ])
         .map_err(internal)?;
         // Names, addresses and details carry what people typed: text cells that cannot
@@ -286,6 +285,12 @@ impl Service {
                 text(&e.action),
                 text(e.target.as_deref().unwrap_or_default()),
                 text(&e.detail),
+                text(&audit_detail::render(
+                    &e.action,
+                    &e.detail,
+                    Lang::Sv,
+                    &names,
+                )),
             ])
             .map_err(internal)?;
         }
@@ -293,6 +298,24 @@ impl Service {
             .into_inner()
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         String::from_utf8(bytes).map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+}
+
+impl Service {
+    /// The places and categories of the workspaces `entries` are of, to name what their
+    /// details refer to.
+    fn register_names(&self, entries: &[AuditEntry]) -> ServiceResult<(Vec<Place>, Vec<Category>)> {
+        let mut workspaces: Vec<WorkspaceId> = entries.iter().filter_map(|e| e.workspace).collect();
+        workspaces.sort_by_key(|w| w.0);
+        workspaces.dedup();
+        self.read(|tx| {
+            let (mut places, mut categories) = (Vec::new(), Vec::new());
+            for workspace in &workspaces {
+                places.extend(tx.places(*workspace)?);
+                categories.extend(tx.categories(*workspace)?);
+            }
+            Ok((places, categories))
+        })
     }
 }
 

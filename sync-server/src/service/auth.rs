@@ -5,6 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lagesbild_core::Field;
+use lagesbild_core::audit_detail::{self, EnrolmentRefused, Facts, RefusedCode};
 use lagesbild_core::sync::wire::{EnrollRequest, EnrollResponse, Me};
 use lagesbild_core::validate::records;
 use lagesbild_core::{AuditAction, DeviceId, Timestamp, UserId, WorkspaceId};
@@ -221,21 +222,20 @@ impl Service {
                 let Some((user, workspace)) = tx.use_code(&code_hash, now)? else {
                     let found = tx.code(&code_hash)?;
                     let (why, reason) = match &found {
-                        None => (FailedEnrolment::Unknown, "an unknown code"),
+                        None => (FailedEnrolment::Unknown, RefusedCode::Unknown),
                         Some(c) if c.used_at.is_some() => {
-                            (FailedEnrolment::Used, "a code used before")
+                            (FailedEnrolment::Used, RefusedCode::Used)
                         }
-                        Some(c) if c.workspace.is_none() => (
-                            FailedEnrolment::Expired,
-                            "a code from before codes named their workspace",
-                        ),
-                        Some(_) => (FailedEnrolment::Expired, "an expired code"),
+                        Some(c) if c.workspace.is_none() => {
+                            (FailedEnrolment::Expired, RefusedCode::Unscoped)
+                        }
+                        Some(_) => (FailedEnrolment::Expired, RefusedCode::Expired),
                     };
-                    let act = Act::new(
-                        AuditAction::EnrolmentFailed,
-                        None,
-                        format!("{reason} (device named {name:?})"),
-                    );
+                    let refused = EnrolmentRefused {
+                        reason,
+                        device: name.to_string(),
+                    };
+                    let act = Act::new(AuditAction::EnrolmentFailed, None, refused.detail());
                     // A real code used again or too late: its workspace's coordinators
                     // see it. An unknown code is the server's.
                     let workspace = found.and_then(|c| c.workspace);
@@ -269,7 +269,11 @@ impl Service {
                     &Act::new(
                         AuditAction::Enrolment,
                         Some(device.to_string()),
-                        format!("device {name:?} enrolled"),
+                        audit_detail::Device {
+                            device: name.to_string(),
+                            person: None,
+                        }
+                        .detail(),
                     ),
                     now,
                 )?;

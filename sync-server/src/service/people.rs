@@ -3,6 +3,7 @@
 //! permission table (`ADMINISTRATION`), validated like everything an operator reads, and
 //! written to the audit log in the same transaction.
 
+use lagesbild_core::audit_detail::{self as facts, Facts};
 use lagesbild_core::sync::link::EnrolmentLink;
 use lagesbild_core::sync::wire::{AdminChange, AdminOutcome, IssuedCode, People};
 use lagesbild_core::validate::records;
@@ -231,8 +232,15 @@ fn add_organisation(
     };
     tx.save_organisation(&org)?;
     tx.bump_register(ws)?;
-    let detail = format!("{} ({})", org.name, kind.code());
-    Ok(Done::register(AuditAction::OrganisationAdd, org.id, detail))
+    let detail = facts::OrganisationAdded {
+        name: org.name.clone(),
+        kind,
+    };
+    Ok(Done::register(
+        AuditAction::OrganisationAdd,
+        org.id,
+        detail.detail(),
+    ))
 }
 
 enum OrganisationEdit<'a> {
@@ -250,12 +258,21 @@ fn change_organisation(
     let (action, detail) = match edit {
         OrganisationEdit::Name(n) => {
             let renamed = name(n)?;
-            let detail = format!("{} → {renamed}", org.name);
+            let detail = facts::OrganisationRenamed {
+                from: org.name.clone(),
+                to: renamed.clone(),
+            }
+            .detail();
             org.name = renamed;
             (AuditAction::OrganisationRename, detail)
         }
         OrganisationEdit::Kind(kind) => {
-            let detail = format!("{} → {}", org.kind.code(), kind.code());
+            let detail = facts::OrganisationKindChanged {
+                name: org.name.clone(),
+                from: org.kind,
+                to: kind,
+            }
+            .detail();
             org.kind = kind;
             (AuditAction::OrganisationKindChange, detail)
         }
@@ -277,7 +294,7 @@ fn add_person(
     let n = name(n)?;
     tx.add_user(user, &n)?;
     tx.put_membership(user, ws, org.id, role)?;
-    let detail = format!("{n}: {}, {}", org.name, role.code());
+    let detail = membership(n, &org, role, None);
     Ok(Done::people(AuditAction::PersonAdd, user, detail))
 }
 
@@ -291,7 +308,7 @@ fn change_person(
     let n = member_name(tx, ws, user)?;
     let org = organisation_in(tx, ws, organisation)?;
     tx.put_membership(user, ws, org.id, role)?;
-    let detail = format!("{n}: {}, {}", org.name, role.code());
+    let detail = membership(n, &org, role, None);
     Ok(Done::people(AuditAction::PersonChange, user, detail))
 }
 
@@ -317,14 +334,14 @@ fn add_membership(
     let there = Act::new(
         AuditAction::PersonMembership,
         Some(user.to_string()),
-        format!("{n}: {}, {}", org.name, role.code()),
+        membership(n.clone(), &org, role, None),
     );
     audit::write(tx, Some(workspace), &Origin::of(member), &there, now)?;
-    let detail = format!(
-        "{n} is also a member of workspace {workspace}: {}, {}",
-        org.name,
-        role.code()
-    );
+    // Here, the workspace they joined, by its name (its id when it has none to read).
+    let joined = tx
+        .workspace(workspace)?
+        .map_or_else(|| workspace.to_string(), |(w, _)| w.name);
+    let detail = membership(n, &org, role, Some(joined));
     Ok(Done::people(AuditAction::PersonMembership, user, detail))
 }
 
@@ -337,7 +354,11 @@ fn set_active(tx: &mut dyn Tx, member: &Member, user: UserId, active: bool) -> S
     } else {
         AuditAction::PersonDeactivate
     };
-    Ok(Done::people(action, user, n))
+    Ok(Done::people(
+        action,
+        user,
+        facts::Person { name: n }.detail(),
+    ))
 }
 
 fn revoke_device(
@@ -355,7 +376,11 @@ fn revoke_device(
         .ok_or_else(unknown)?;
     let n = member_name(tx, ws, found.user).map_err(|_| unknown())?;
     tx.revoke_device(device, now)?;
-    let detail = format!("{:?} of {n}", found.name);
+    let detail = facts::Device {
+        device: found.name,
+        person: Some(n),
+    }
+    .detail();
     Ok(Done::people(AuditAction::DeviceRevoke, device, detail))
 }
 
@@ -388,7 +413,11 @@ fn issue_code(
         code,
         expires_at: Timestamp::from_millis(expires_at).unwrap_or(now),
     };
-    let detail = format!("a one-time code for {n}, valid for {ttl_minutes} minutes");
+    let detail = facts::CodeIssued {
+        person: Some(n),
+        minutes: i64::from(ttl_minutes),
+    }
+    .detail();
     Ok(Done {
         code: Some(issued),
         ..Done::people(AuditAction::EnrolmentCode, user, detail)
@@ -412,8 +441,20 @@ fn withdraw_code(
             ServiceError::NotFound("no unused code of this workspace's people matches".into())
         })?;
     tx.delete_code(&hash)?;
-    let detail = format!("a code for {n} withdrawn before use");
+    let detail = facts::Person { name: n }.detail();
     Ok(Done::people(AuditAction::EnrolmentWithdraw, user, detail))
+}
+
+/// What the log keeps of a person's place in a workspace (`workspace`: the one they
+/// joined, when written in another).
+fn membership(name: String, org: &Organisation, role: Role, workspace: Option<String>) -> String {
+    facts::Membership {
+        name,
+        organisation: Some(org.name.clone()),
+        role,
+        workspace,
+    }
+    .detail()
 }
 
 fn people(tx: &mut dyn Tx, workspace: WorkspaceId) -> ServiceResult<People> {

@@ -18,6 +18,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::{ActorId, Change, ChangeHash};
 use lagesbild_core::ObservationProjection;
+use lagesbild_core::audit_detail::{self as facts, Facts};
 use lagesbild_core::chunk::bounded_change;
 use lagesbild_core::doc::{DocChange, Document};
 use lagesbild_core::shape;
@@ -753,7 +754,7 @@ fn review_acts(before: &Observation, after: &Observation) -> Vec<Act> {
         acts.push(Act::new(
             AuditAction::ReportReview,
             target.clone(),
-            "marked reviewed",
+            facts::Nothing {}.detail(),
         ));
     }
     for c in after
@@ -761,7 +762,12 @@ fn review_acts(before: &Observation, after: &Observation) -> Vec<Act> {
         .iter()
         .filter(|c| !before.corrections.contains(c))
     {
-        let detail = format!("{} corrected from {} to {}", c.field, c.from, c.to);
+        let detail = facts::Corrected {
+            field: c.field.clone(),
+            from: c.from.clone(),
+            to: c.to.clone(),
+        }
+        .detail();
         acts.push(Act::new(AuditAction::ReportCorrect, target.clone(), detail));
     }
     for other in after
@@ -772,11 +778,15 @@ fn review_acts(before: &Observation, after: &Observation) -> Vec<Act> {
         acts.push(Act::new(
             AuditAction::ReportLink,
             target.clone(),
-            format!("linked to {other}"),
+            facts::Linked { to: other.clone() }.detail(),
         ));
     }
     if before.status != after.status {
-        let detail = format!("status {} → {}", before.status.code(), after.status.code());
+        let detail = facts::StatusChanged {
+            from: before.status,
+            to: after.status,
+        }
+        .detail();
         acts.push(Act::new(AuditAction::ReportStatus, target.clone(), detail));
     }
     acts
@@ -789,18 +799,18 @@ fn publication_act(p: &Publication) -> Act {
     Act::new(
         AuditAction::ReportPublish,
         Some(p.id.to_string()),
-        format!(
-            "{} ({} – {}), published {} by {}; {} of {} counts shown, built from {} parts; sha256 {}",
-            p.title,
-            p.from,
-            p.until,
-            p.published_at.local_display(),
-            p.published_by.name,
-            p.shown,
-            p.counts,
-            p.parts.len(),
-            p.sha256
-        ),
+        facts::Published {
+            title: p.title.clone(),
+            from: p.from.clone(),
+            until: p.until.clone(),
+            at: p.published_at,
+            by: p.published_by.name.clone(),
+            shown: p.shown,
+            counts: p.counts,
+            parts: p.parts.len() as u64,
+            sha256: p.sha256.clone(),
+        }
+        .detail(),
     )
 }
 
