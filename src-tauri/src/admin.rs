@@ -1,8 +1,9 @@
 //! The coordinator's administration: people, devices, enrolment codes and the audit log.
 //! Each command is one request through the client; the server decides who may do it.
 
+use lagesbild_core::audit_detail::{self, Names};
 use lagesbild_core::sync::wire::{AdminChange, AdminOutcome, AuditEntry, People};
-use lagesbild_core::{ErrorCode, WorkspaceId};
+use lagesbild_core::{ErrorCode, Lang, WorkspaceId};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
@@ -41,17 +42,29 @@ pub async fn administer(
     Ok(outcome)
 }
 
-/// A page of the audit log, newest first, older than `before`.
+/// A page of the audit log, newest first, older than `before`, each entry's `detail` said
+/// as a sentence in `lang` (the server keeps facts; `audit_detail` says them, naming
+/// places and categories from the register this device holds). A detail that is not
+/// such facts, as older servers wrote, comes as it is.
 #[tauri::command]
 pub async fn audit(
     state: State<'_, AppState>,
     before: Option<i64>,
+    lang: Lang,
 ) -> CommandResult<Vec<AuditEntry>> {
     let (transport, workspace) = online(&state)?;
-    transport
+    let mut page = transport
         .audit(workspace, before)
         .await
-        .map_err(online_error)
+        .map_err(online_error)?;
+    let store = state.store();
+    let places = store.places(workspace)?;
+    let categories = store.categories(workspace)?;
+    let names = Names::new(&places, &categories);
+    for entry in &mut page {
+        entry.detail = audit_detail::render(&entry.action, &entry.detail, lang, &names);
+    }
+    Ok(page)
 }
 
 /// Saves the whole audit log as the server's CSV; returns the file's path.

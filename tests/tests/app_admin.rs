@@ -30,6 +30,17 @@ async fn until_stored(server: &TestServer, n: usize) {
     }
 }
 
+/// Each entry of the audit log on screen: its action and its detail as shown.
+async fn detail_texts(app: &lagesbild_tests::app::App) -> Vec<(String, String)> {
+    let found = app
+        .evaluate(
+            "return [...document.querySelectorAll('[data-testid=audit-entry]')]
+                .map((row) => [row.dataset.action, row.querySelector('.detail').textContent]);",
+        )
+        .await;
+    serde_json::from_value(found).unwrap()
+}
+
 lagesbild_tests::app_test! {
 async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off() {
     let demo = Demo::start("E2E", 0).await;
@@ -281,6 +292,39 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
         )
         .await;
     assert!(revoked.contains("Enhet avstängd"), "{revoked}");
+    // Each detail reads as a Swedish sentence: codes by their labels, names as typed,
+    // never the facts the server keeps nor English.
+    assert!(
+        revoked.contains("Enheten ”Veras telefon” (Vera Vakt) stängdes av"),
+        "{revoked}"
+    );
+    let details = detail_texts(&coordinator).await;
+    for (action, detail) in &details {
+        assert!(!detail.trim().is_empty(), "{action} has a detail");
+        for english in ["{\"", "enrolled", "valid for", "withdrawn", " of ", "revoked"] {
+            assert!(
+                !detail.contains(english),
+                "{action}: {detail:?} says {english:?}"
+            );
+        }
+    }
+    for (action, said) in [
+        ("person.add", "Ny person: Vera Vakt, väktare hos Centrumvakterna AB"),
+        ("enrolment.code", "Engångskod för Vera Vakt, giltig i 1 timme"),
+        ("enrolment.withdraw", "Koden för Vera Vakt återkallades innan den användes"),
+        ("enrolment", "Enheten ”Veras telefon” anslöts"),
+        ("person.deactivate", "Vera Vakt avaktiverades"),
+        ("organisation.add", "Ny organisation: Trygghetsvärdarna (vaktbolag)"),
+        (
+            "organisation.rename",
+            "Trygghetsvärdarna heter nu Trygghetsvärdarna i Salem",
+        ),
+    ] {
+        assert!(
+            details.iter().any(|(a, d)| a == action && d == said),
+            "{action}: {said:?} in {details:#?}"
+        );
+    }
     // Its time to the second, as a log is read: `2026-12-07 10:15:42`.
     let to_the_second = |w: &[u8]| {
         w.iter().enumerate().all(|(i, c)| match i {
@@ -304,6 +348,38 @@ async fn the_coordinator_enrols_a_guard_by_qr_code_and_switches_the_device_off()
     assert!(csv.contains("Vera Vakt"), "{csv}");
 
     coordinator.screenshot("admin-log", (1366, 768)).await;
+
+    // In English when the app is: the log is read again, each detail said anew.
+    coordinator.click("[data-testid=lang]").await;
+    let revoked = coordinator
+        .wait_for_text(
+            "[data-testid=audit-entry][data-action='device.revoke'] .detail",
+            |t| t.contains("switched off"),
+        )
+        .await;
+    assert_eq!(
+        revoked, "The device “Veras telefon” (Vera Vakt) was switched off",
+        "{revoked}"
+    );
+    let details = detail_texts(&coordinator).await;
+    assert!(
+        details.iter().any(|(a, d)| a == "person.add"
+            && d == "New person: Vera Vakt, security guard at Centrumvakterna AB"),
+        "{details:#?}"
+    );
+    assert!(
+        details
+            .iter()
+            .all(|(_, d)| !d.contains("{\"") && !d.contains("stängdes")),
+        "{details:#?}"
+    );
+    coordinator.click("[data-testid=lang]").await;
+    coordinator
+        .wait_for_text(
+            "[data-testid=audit-entry][data-action='device.revoke'] .detail",
+            |t| t.contains("stängdes av"),
+        )
+        .await;
     coordinator.click("[data-testid=admin-people]").await;
     coordinator.screenshot("admin-people", (390, 844)).await;
     coordinator.assert_fits("administration on a phone").await;

@@ -36,6 +36,16 @@ describe("the audit log", () => {
     expect(filterAudit(log, null, "10.0.0.7", "sv")).toHaveLength(4);
     expect(filterAudit(log, "enrolment", "", "sv")).toHaveLength(1);
   });
+  it("searches the detail as it is said, in the chosen language", () => {
+    // The app's `audit` command says each detail as a sentence; the search reads that.
+    const log = [
+      entry("device.revoke", "Enheten ”Veras telefon” (Vera Vakt) stängdes av"),
+      entry("register.add_place", "Ny plats: Ny park (i Salems centrum)"),
+    ];
+    expect(filterAudit(log, null, "veras telefon", "sv").map((e) => e.action)).toEqual(["device.revoke"]);
+    expect(filterAudit(log, null, "salems centrum", "sv").map((e) => e.action)).toEqual(["register.add_place"]);
+    expect(filterAudit(log, "register", "ny plats", "sv")).toHaveLength(1);
+  });
 });
 
 describe("people by organisation", () => {

@@ -49,7 +49,11 @@ export const actionLabel = labeller<string>(AUDIT_ACTION_LABELS);
 export const ACTION_GROUPS = ["person", "device", "enrolment", "organisation", "register", "report"] as const;
 export type ActionGroup = (typeof ACTION_GROUPS)[number];
 
-/** Entries in `group` (all for null) whose words contain `search`, case-insensitively. */
+/**
+ * Entries in `group` (all for null) whose words contain `search`, case-insensitively: the
+ * detail as the app's `audit` command said it, in the chosen language, the action's name,
+ * who and from where.
+ */
 export function filterAudit(entries: AuditEntry[], group: ActionGroup | null, search: string, lang: Lang): AuditEntry[] {
   const needle = search.trim().toLocaleLowerCase("sv");
   return entries.filter((e) => {

@@ -72,7 +72,8 @@ export const api = {
   changeRegister: (change: RegisterChange) => call<void>("change_register", { change }),
   people: (workspace: WorkspaceId | null = null) => call<People>("people", { workspace }),
   administer: (change: AdminChange) => call<AdminOutcome>("administer", { change }),
-  audit: (before: number | null) => call<AuditEntry[]>("audit", { before }),
+  /** A page of the audit log, each detail said as a sentence in `lang`. */
+  audit: (before: number | null, lang: Lang) => call<AuditEntry[]>("audit", { before, lang }),
   exportAudit: () => call<string>("export_audit"),
   qrCode: (text: string) => call<QrCode>("qr_code", { text }),
   agenda: (week: string | null) => call<Agenda>("agenda", { week }),
