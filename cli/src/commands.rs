@@ -483,6 +483,7 @@ fn init(args: InitArgs, default_dir: &Path, now: Timestamp) -> Result<()> {
         id: WorkspaceId::new(),
         name: args.workspace.clone(),
         grade_labels: None,
+        tiles: None,
     };
     let organisation = Organisation {
         id: OrganisationId::new(),

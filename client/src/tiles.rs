@@ -48,8 +48,11 @@ pub struct TileTemplate {
 }
 
 impl TileTemplate {
+    /// Takes an XYZ address or a WMTS one (`{TileMatrix}`, `{TileCol}`, `{TileRow}`),
+    /// as the workspace's register does (`validate::register::tile_template`).
     pub fn parse(template: &str) -> Result<TileTemplate, TileError> {
-        let template = template.trim();
+        let normal = lagesbild_core::validate::register::xyz_template(template);
+        let template = normal.as_str();
         let not_a_template = || TileError::NotATemplate(template.to_string());
         if !["{z}", "{x}", "{y}"].iter().all(|p| template.contains(p)) {
             return Err(not_a_template());
@@ -245,6 +248,23 @@ mod tests {
         assert_eq!(
             query.tile_url(3, 4, 5).unwrap().as_str(),
             "https://maps.example.org/wmts?z=3&x=4&y=5"
+        );
+        // WMTS, RESTful and key-value: the tile matrix is the zoom, the column x, the row y.
+        let rest = TileTemplate::parse(
+            "https://maps.example.se/wmts/topowebb/default/3857/{TileMatrix}/{TileRow}/{TileCol}.png",
+        )
+        .unwrap();
+        assert_eq!(
+            rest.tile_url(12, 2250, 1190).unwrap().as_str(),
+            "https://maps.example.se/wmts/topowebb/default/3857/12/1190/2250.png"
+        );
+        let kvp = TileTemplate::parse(
+            "https://maps.example.se/wmts?SERVICE=WMTS&REQUEST=GetTile&TILEMATRIX={tilematrix}&TILEROW={tilerow}&TILECOL={tilecol}",
+        )
+        .unwrap();
+        assert_eq!(
+            kvp.tile_url(3, 4, 5).unwrap().as_str(),
+            "https://maps.example.se/wmts?SERVICE=WMTS&REQUEST=GetTile&TILEMATRIX=3&TILEROW=5&TILECOL=4"
         );
         assert!(TileTemplate::parse("http://127.0.0.1:9000/{z}/{x}/{y}").is_ok());
         assert!(TileTemplate::parse("http://localhost/{z}/{x}/{y}.png").is_ok());

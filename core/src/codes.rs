@@ -339,6 +339,8 @@ code_enum! {
         RegisterMergePlace = "register.merge_place", "Platser sammanslagna", "Places merged";
         RegisterAddCategory = "register.add_category", "Kategori tillagd", "Category added";
         RegisterRetireCategory = "register.retire_category", "Kategori avvecklad", "Category retired";
+        RegisterSetOutline = "register.set_outline", "Områdets gräns ritad", "Area outline drawn";
+        RegisterSetTiles = "register.set_tiles", "Kartans adress ändrad", "Map address changed";
         ObservationErase = "observation.erase", "Rapport raderad", "Report erased";
         ReportReview = "report.review", "Rapport granskad", "Report reviewed";
         ReportCorrect = "report.correct", "Rapport rättad", "Report corrected";
@@ -416,7 +418,7 @@ mod tests {
     #[test]
     fn audit_actions_keep_their_stored_names() {
         // The log stores and exports these strings; older rows must keep meaning the same.
-        assert_eq!(AuditAction::ALL.len(), 27);
+        assert_eq!(AuditAction::ALL.len(), 29);
         assert_eq!(AuditAction::ObservationErase.code(), "observation.erase");
         assert_eq!(
             serde_json::to_string(&AuditAction::RegisterAddPlace).unwrap(),

@@ -108,11 +108,33 @@ const AREAS: &[AreaSpec] = &[
     ),
 ];
 
+/// A demo area's outline, as a coordinator might draw it: seven corners around its
+/// centre, far enough out to hold its places, a little uneven.
+fn demo_outline(lat: f64, lon: f64, children: &[(&str, f64, f64)]) -> Vec<[f64; 2]> {
+    let metres_per_lon = 111_320.0 * lat.to_radians().cos();
+    let reach = children
+        .iter()
+        .map(|(_, la, lo)| ((la - lat) * 111_320.0).hypot((lo - lon) * metres_per_lon))
+        .fold(0.0, f64::max)
+        + 250.0;
+    (0..7)
+        .map(|i| {
+            let angle = f64::from(i) * std::f64::consts::TAU / 7.0;
+            let r = reach * (1.0 + 0.15 * f64::from(i % 3) - 0.1);
+            [
+                lon + r * angle.cos() / metres_per_lon,
+                lat + r * angle.sin() / 111_320.0,
+            ]
+        })
+        .collect()
+}
+
 pub fn workspace(name: &str) -> DemoWorkspace {
     let workspace = Workspace {
         id: WorkspaceId::new(),
         name: name.to_string(),
         grade_labels: None,
+        tiles: None,
     };
     let organisations: Vec<Organisation> = ORGANISATIONS
         .iter()
@@ -135,6 +157,7 @@ pub fn workspace(name: &str) -> DemoWorkspace {
             lon: *lon,
             retired: false,
             merged_into: None,
+            outline: Some(demo_outline(*lat, *lon, children)),
         };
         for (name, lat, lon) in *children {
             places.push(Place {
@@ -144,6 +167,7 @@ pub fn workspace(name: &str) -> DemoWorkspace {
                 area: Some(area.id),
                 lat: *lat,
                 lon: *lon,
+                outline: None,
                 ..area.clone()
             });
         }

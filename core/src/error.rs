@@ -44,6 +44,8 @@ pub enum Field {
     Promise,
     Activity,
     Reconsideration,
+    Outline,
+    Tiles,
 }
 
 impl Field {
@@ -77,6 +79,8 @@ impl Field {
             Field::Places => "places",
             Field::Period => "period",
             Field::Indicators => "indicators",
+            Field::Outline => "outline",
+            Field::Tiles => "tiles",
             Field::Baseline => "baseline",
             Field::Target => "target",
             Field::Comparison => "comparison",

@@ -267,6 +267,7 @@ fn entry<'a>(
             lon: 0.0,
             retired: true,
             merged_into: None,
+            outline: None,
         }),
     })
 }

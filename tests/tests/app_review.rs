@@ -315,6 +315,71 @@ async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
     coordinator
         .wait_for("[data-testid=register-category][data-key='klotter'] [data-testid=retired]")
         .await;
+    // Säby's outline, drawn anew: the demo's is there to start from, cleared, then a
+    // triangle tapped in; one corner too many taken back. A crossed outline is refused.
+    let saby = "[data-testid=register-place][data-place='Säby']";
+    coordinator
+        .wait_for_text(&format!("{saby} [data-testid=outline-state]"), |t| {
+            t == "(ritad gräns)"
+        })
+        .await;
+    coordinator
+        .click(&format!("{saby} [data-testid=draw-outline]"))
+        .await;
+    coordinator.wait_for("[data-testid=outline-map] canvas").await;
+    coordinator
+        .wait_for_text("[data-testid=outline-count]", |t| t.starts_with("7 hörn"))
+        .await;
+    coordinator.click("[data-testid=outline-clear]").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let map = "[data-testid=outline-map]";
+    for (x, y) in [(-100.0, -70.0), (100.0, 70.0), (100.0, -70.0), (-100.0, 70.0)] {
+        coordinator.click_at(map, x, y).await;
+    }
+    coordinator
+        .wait_for_text("[data-testid=outline-count]", |t| t.starts_with("4 hörn"))
+        .await;
+    coordinator.click("[data-testid=outline-save]").await;
+    let refused = coordinator
+        .wait_for_text("[data-testid=outline-error]", |t| !t.is_empty())
+        .await;
+    assert!(refused.contains("får inte korsa"), "{refused}");
+    coordinator.click("[data-testid=outline-clear]").await;
+    for (x, y) in [(0.0, -90.0), (110.0, 70.0), (-110.0, 70.0), (0.0, 0.0)] {
+        coordinator.click_at(map, x, y).await;
+    }
+    coordinator
+        .wait_for_text("[data-testid=outline-count]", |t| t.starts_with("4 hörn"))
+        .await;
+    coordinator.click("[data-testid=outline-undo]").await;
+    coordinator
+        .wait_for_text("[data-testid=outline-count]", |t| t.starts_with("3 hörn"))
+        .await;
+    for size in [(390, 844), (1366, 768)] {
+        coordinator
+            .screenshot_of("outline-editor", size, "[data-testid=outline-editor]")
+            .await;
+    }
+    coordinator.click("[data-testid=outline-save]").await;
+    coordinator
+        .wait_for_text("[data-testid=register-done]", |t| t.contains("gräns sparad"))
+        .await;
+    // The workspace's map address, as a WMTS service writes it.
+    coordinator
+        .type_into(
+            "[data-testid=workspace-tile-url]",
+            "https://maps.example.se/wmts/topowebb/default/3857/{TileMatrix}/{TileRow}/{TileCol}.png",
+        )
+        .await;
+    coordinator
+        .click("[data-testid=workspace-tiles-save]")
+        .await;
+    coordinator
+        .wait_for_text("[data-testid=register-done]", |t| t.contains("Kartans adress sparad"))
+        .await;
+    coordinator
+        .wait_for("[data-testid=workspace-tiles-remove]")
+        .await;
     for size in [(1366, 768), (390, 844)] {
         coordinator.screenshot("register", size).await;
         coordinator
@@ -322,8 +387,21 @@ async fn the_coordinator_keeps_places_and_categories_and_devices_follow() {
             .await;
     }
 
-    // A field worker's app follows.
+    // A field worker's app follows: Säby as drawn, the map address from the workspace.
     let field = demo.app(Person::FieldWorker).open().await;
+    field.click("[data-testid=tab-picture]").await;
+    field.click("[data-testid=view-map]").await;
+    field
+        .wait_for("[data-testid=map-area][data-area='Säby'][data-drawn=true]")
+        .await;
+    field.click(".tiles summary").await;
+    let address = field
+        .wait_for_text("[data-testid=workspace-tiles-info]", |t| !t.is_empty())
+        .await;
+    assert!(
+        address.contains("/3857/{z}/{y}/{x}.png"),
+        "WMTS's names read as the tile's numbers: {address}"
+    );
     field.click("[data-testid=tab-report]").await;
     field
         .type_into("[data-testid=place-search]", "Lekplatsen")

@@ -108,6 +108,7 @@ fn workspace(storage: &dyn Storage, name: &str) -> (Workspace, Organisation) {
         id: WorkspaceId::new(),
         name: name.into(),
         grade_labels: None,
+        tiles: None,
     };
     let org = Organisation {
         id: OrganisationId::new(),

@@ -218,6 +218,7 @@ fn a_change_that_commits_late_is_not_skipped_by_a_reader(backend: Backend) {
         id: ws,
         name: "Glappet".into(),
         grade_labels: None,
+        tiles: None,
     })
     .unwrap();
     tx.commit().unwrap();

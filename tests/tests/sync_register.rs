@@ -306,7 +306,122 @@ async fn a_report_made_offline_before_its_place_merged_still_reaches_everyone(ba
     );
 }
 
+/// The coordinator draws an area's outline and sets the workspace's map address; both
+/// reach every device with the register, and what is no outline or no tile address is
+/// refused with nothing changed.
+async fn drawn_outlines_and_the_map_address_reach_every_device(backend: Backend) {
+    let (s, coordinator, field) = workspace(backend, "Outlines").await;
+    let ws = coordinator.workspace;
+    let demo = &s.demo;
+    let area = |name: &str| demo.places.iter().find(|p| p.name == name).unwrap().id;
+    let drawn = vec![
+        [17.765, 59.198],
+        [17.785, 59.199],
+        [17.787, 59.209],
+        [17.770, 59.211],
+    ];
+    let change = |change: RegisterChange| {
+        let transport = coordinator.transport.clone();
+        async move { transport.change_register(ws, &change).await }
+    };
+    change(RegisterChange::SetOutline {
+        place: area("Salems centrum"),
+        outline: Some(drawn.clone()),
+    })
+    .await
+    .unwrap();
+    // WMTS's names for the numbers are taken as the same tile address.
+    let register = change(RegisterChange::SetTiles {
+        template: Some(
+            "https://maps.example.se/wmts/topowebb/default/3857/{TileMatrix}/{TileRow}/{TileCol}.png"
+                .into(),
+        ),
+    })
+    .await
+    .unwrap();
+    let expected = "https://maps.example.se/wmts/topowebb/default/3857/{z}/{y}/{x}.png";
+    assert_eq!(
+        register.workspace.as_ref().unwrap().tiles.as_deref(),
+        Some(expected)
+    );
+
+    // Refused, each with 400 and nothing changed: a crossed outline, two corners, an
+    // outline for a place (not an area), a tile address with no numbers, on plain
+    // http to another computer, or with a number in the server's name.
+    let bowtie = vec![
+        [17.76, 59.19],
+        [17.78, 59.21],
+        [17.78, 59.19],
+        [17.76, 59.21],
+    ];
+    for refused in [
+        RegisterChange::SetOutline {
+            place: area("Salems centrum"),
+            outline: Some(bowtie),
+        },
+        RegisterChange::SetOutline {
+            place: area("Salems centrum"),
+            outline: Some(vec![[17.76, 59.19], [17.78, 59.21]]),
+        },
+        RegisterChange::SetOutline {
+            place: area("Salemhallen"),
+            outline: Some(drawn.clone()),
+        },
+        RegisterChange::SetTiles {
+            template: Some("https://maps.example.se/tile.png".into()),
+        },
+        RegisterChange::SetTiles {
+            template: Some("http://maps.example.se/{z}/{x}/{y}.png".into()),
+        },
+        RegisterChange::SetTiles {
+            template: Some("https://{z}.example.se/{x}/{y}.png".into()),
+        },
+    ] {
+        let error = change(refused.clone()).await.unwrap_err();
+        assert!(
+            matches!(error, TransportError::Rejected { status: 400, .. }),
+            "{refused:?}: {error:?}"
+        );
+    }
+
+    field.sync().await;
+    let (places, workspace) = {
+        let store = field.store();
+        (store.places(ws).unwrap(), store.workspace(ws).unwrap())
+    };
+    let centre = places
+        .iter()
+        .find(|p| p.id == area("Salems centrum"))
+        .unwrap();
+    assert_eq!(centre.outline.as_ref(), Some(&drawn));
+    assert_eq!(workspace.tiles.as_deref(), Some(expected));
+
+    // Removed again: the map goes back to the outline around the places, and no address.
+    change(RegisterChange::SetOutline {
+        place: area("Salems centrum"),
+        outline: None,
+    })
+    .await
+    .unwrap();
+    change(RegisterChange::SetTiles { template: None })
+        .await
+        .unwrap();
+    field.sync().await;
+    let store = field.store();
+    let places = store.places(ws).unwrap();
+    assert_eq!(
+        places
+            .iter()
+            .find(|p| p.id == area("Salems centrum"))
+            .unwrap()
+            .outline,
+        None
+    );
+    assert_eq!(store.workspace(ws).unwrap().tiles, None);
+}
+
 lagesbild_tests::on_both_backends!(
     async the_coordinator_keeps_the_register_and_devices_follow,
     a_report_made_offline_before_its_place_merged_still_reaches_everyone,
+    drawn_outlines_and_the_map_address_reach_every_device,
 );

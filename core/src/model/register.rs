@@ -15,6 +15,12 @@ pub struct Workspace {
     /// The workspace's own labels for grades 1–5, if it has configured them.
     #[serde(default)]
     pub grade_labels: Option<[String; 5]>,
+    /// Where the map's tiles come from for everyone in the workspace, set by the
+    /// coordinator: an XYZ or WMTS address with `{z}/{x}/{y}` (or `{TileMatrix}`,
+    /// `{TileCol}`, `{TileRow}`) in Web Mercator. A device's own address or offline file
+    /// comes first (`validate::register::tile_template` says what is accepted).
+    #[serde(default)]
+    pub tiles: Option<String>,
 }
 
 impl Workspace {
@@ -55,6 +61,11 @@ pub struct Place {
     /// Set when the coordinator merged this place into another.
     #[serde(default)]
     pub merged_into: Option<PlaceId>,
+    /// An area's outline as the coordinator drew it: a ring of `[lon, lat]` corners (not
+    /// closed: the last corner joins the first). None: the map draws the hull of the
+    /// area's places instead.
+    #[serde(default)]
+    pub outline: Option<Vec<[f64; 2]>>,
 }
 
 impl Place {
@@ -81,6 +92,7 @@ impl Place {
             lon,
             retired: false,
             merged_into: None,
+            outline: None,
         }
     }
 }

@@ -41,6 +41,7 @@ impl Store {
             id: WorkspaceId::new(),
             name: "Lokal".into(),
             grade_labels: None,
+            tiles: None,
         };
         let organisation = Organisation {
             id: OrganisationId::new(),

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_bootstrap_progress.sql"),
     include_str!("migrations/0005_timeline.sql"),
     include_str!("migrations/0006_efforts.sql"),
+    include_str!("migrations/0007_outlines.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {

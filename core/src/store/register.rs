@@ -17,13 +17,14 @@ impl Store {
     pub fn workspaces(&self) -> Result<Vec<Workspace>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT id, name, grade_labels FROM workspaces ORDER BY name")?;
+            .prepare_cached("SELECT id, name, grade_labels, tiles FROM workspaces ORDER BY name")?;
         let rows = stmt.query_map([], |r| {
             let labels: Option<String> = r.get(2)?;
             Ok(Workspace {
                 id: r.get(0)?,
                 name: r.get(1)?,
                 grade_labels: labels.and_then(|l| serde_json::from_str(&l).ok()),
+                tiles: r.get(3)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -118,10 +119,16 @@ pub fn save_workspace(conn: &Connection, workspace: &Workspace) -> Result<()> {
         .transpose()
         .map_err(|e| Error::corrupt(format!("grade labels do not serialise: {e}")))?;
     conn.prepare_cached(
-        "INSERT INTO workspaces (id, name, grade_labels) VALUES (?1, ?2, ?3)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, grade_labels = excluded.grade_labels",
+        "INSERT INTO workspaces (id, name, grade_labels, tiles) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+           grade_labels = excluded.grade_labels, tiles = excluded.tiles",
     )?
-    .execute(params![workspace.id, workspace.name, labels])?;
+    .execute(params![
+        workspace.id,
+        workspace.name,
+        labels,
+        workspace.tiles
+    ])?;
     Ok(())
 }
 
@@ -142,11 +149,13 @@ pub fn save_place(conn: &Connection, place: &Place) -> Result<()> {
         return Err(ValidationError::new(Field::Name, Problem::Missing).into());
     }
     conn.prepare_cached(
-        "INSERT INTO places (id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        "INSERT INTO places (id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into,
+           outline)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
            area_id = excluded.area_id, lat = excluded.lat, lon = excluded.lon,
-           retired = excluded.retired, merged_into = excluded.merged_into",
+           retired = excluded.retired, merged_into = excluded.merged_into,
+           outline = excluded.outline",
     )?
     .execute(params![
         place.id,
@@ -157,7 +166,13 @@ pub fn save_place(conn: &Connection, place: &Place) -> Result<()> {
         place.lat,
         place.lon,
         place.retired,
-        place.merged_into
+        place.merged_into,
+        place
+            .outline
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| Error::corrupt(format!("an outline does not serialise: {e}")))?
     ])?;
     Ok(())
 }
@@ -173,8 +188,7 @@ fn organisation_from_row(r: &Row<'_>) -> rusqlite::Result<Organisation> {
     })
 }
 
-const PLACE_SELECT: &str =
-    "SELECT id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into FROM places";
+const PLACE_SELECT: &str = "SELECT id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into, outline FROM places";
 const CATEGORY_SELECT: &str = "SELECT key, parent, name_sv, name_en, retired, sort FROM categories";
 
 fn place_from_row(r: &Row<'_>) -> rusqlite::Result<Place> {
@@ -188,6 +202,18 @@ fn place_from_row(r: &Row<'_>) -> rusqlite::Result<Place> {
         lon: r.get(6)?,
         retired: r.get(7)?,
         merged_into: r.get(8)?,
+        outline: r
+            .get::<_, Option<String>>(9)?
+            .map(|text| {
+                serde_json::from_str(&text).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        9,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })
+            })
+            .transpose()?,
     })
 }
 

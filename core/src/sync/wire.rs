@@ -160,6 +160,16 @@ pub enum RegisterChange {
     RetireCategory {
         key: String,
     },
+    /// An area's outline as drawn: at least three `[lon, lat]` corners, not crossing
+    /// itself; none to go back to the outline around its places.
+    SetOutline {
+        place: PlaceId,
+        outline: Option<Vec<[f64; 2]>>,
+    },
+    /// The workspace's map tile address (XYZ or WMTS, Web Mercator); none to remove it.
+    SetTiles {
+        template: Option<String>,
+    },
 }
 
 /// One Automerge change.

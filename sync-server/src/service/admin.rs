@@ -38,6 +38,7 @@ impl Service {
             id: WorkspaceId::new(),
             name: checked_name(name)?,
             grade_labels: None,
+            tiles: None,
         };
         self.write(|tx| {
             tx.save_workspace(&workspace)?;

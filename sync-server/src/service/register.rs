@@ -1,8 +1,9 @@
 //! The register as devices fetch it, and erasure.
 
+use lagesbild_core::audit_detail::{self, Facts};
 use lagesbild_core::sync::wire::{Register, RegisterChange};
 use lagesbild_core::validate::register::{self, RegisterWrite};
-use lagesbild_core::{AuditAction, ObservationId, Timestamp};
+use lagesbild_core::{AuditAction, ObservationId, Timestamp, Workspace};
 
 use super::access::still_stands;
 use super::audit::{self, Act, Origin};
@@ -64,6 +65,12 @@ impl Service {
                 match write {
                     RegisterWrite::Place(place) => tx.save_place(&place)?,
                     RegisterWrite::Category(category) => tx.save_category(ws, &category)?,
+                    RegisterWrite::Tiles(tiles) => {
+                        let (workspace, _) = tx
+                            .workspace(ws)?
+                            .ok_or_else(|| ServiceError::NotFound(format!("no workspace {ws}")))?;
+                        tx.save_workspace(&Workspace { tiles, ..workspace })?;
+                    }
                 }
             }
             tx.bump_register(ws)?;
@@ -76,6 +83,8 @@ impl Service {
                 RegisterChange::MergePlace { .. } => AuditAction::RegisterMergePlace,
                 RegisterChange::AddCategory { .. } => AuditAction::RegisterAddCategory,
                 RegisterChange::RetireCategory { .. } => AuditAction::RegisterRetireCategory,
+                RegisterChange::SetOutline { .. } => AuditAction::RegisterSetOutline,
+                RegisterChange::SetTiles { .. } => AuditAction::RegisterSetTiles,
             };
             let act = Act::new(action, None, detail.to_string());
             audit::write(tx, Some(ws), &Origin::of(member), &act, now)?;
@@ -117,10 +126,11 @@ impl Service {
             for doc in continuations(tx, ws, id.0, held.bytes)? {
                 tx.erase(ws, doc, member.device.user, now)?;
             }
+            // The action says it all: the facts are none (`audit_detail`).
             let act = Act::new(
                 AuditAction::ObservationErase,
                 Some(id.to_string()),
-                "the report was erased everywhere; its content is gone",
+                Facts::detail(&audit_detail::Nothing {}),
             );
             audit::write(tx, Some(ws), &Origin::of(member), &act, now)?;
             tx.announce(ws)?;

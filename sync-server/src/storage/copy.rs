@@ -38,6 +38,7 @@ const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("name", Text),
             ("grade_labels", Text),
             ("register_version", Int),
+            ("tiles", Text),
         ],
     ),
     (
@@ -61,6 +62,7 @@ const TABLES: &[(&str, &[(&str, Column)])] = &[
             ("lon", Real),
             ("retired", Bool),
             ("merged_into", Column::Uuid),
+            ("outline", Text),
         ],
     ),
     (

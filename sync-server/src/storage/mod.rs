@@ -474,6 +474,16 @@ pub struct PutDocument<'a> {
     pub first_seen: i64,
 }
 
+/// An area's outline as its column keeps it: JSON, `[[lon, lat], …]`.
+fn outline_json(place: &Place) -> Result<Option<String>> {
+    place
+        .outline
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StorageError::Internal(e.to_string()))
+}
+
 /// Places by name without regard to case (in Rust, so both backends agree).
 fn sort_places(places: &mut [Place]) {
     places.sort_by_cached_key(|p| (p.name.to_lowercase(), p.id));

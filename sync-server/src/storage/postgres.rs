@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0002_newest_first.sql"),
     include_str!("postgres/0003_timeline.sql"),
     include_str!("postgres/0004_device_workspace.sql"),
+    include_str!("postgres/0005_outlines.sql"),
 ];
 
 /// The channel instances tell each other on; the payload is a workspace id.
@@ -409,6 +410,10 @@ fn place(r: &Row) -> Result<Place> {
         lon: r.get(6),
         retired: r.get(7),
         merged_into: r.get::<_, Option<Uuid>>(8).map(PlaceId),
+        outline: r
+            .get::<_, Option<String>>(9)
+            .map(|text| serde_json::from_str(&text).map_err(|_| bad("place outline", &text)))
+            .transpose()?,
     })
 }
 
@@ -478,7 +483,7 @@ impl Tx for PgTx {
 
     fn workspace(&mut self, id: WorkspaceId) -> Result<Option<(Workspace, i64)>> {
         let row = self.row(
-            "SELECT name, grade_labels, register_version FROM workspaces WHERE id = $1",
+            "SELECT name, grade_labels, register_version, tiles FROM workspaces WHERE id = $1",
             &[&id.0],
         )?;
         Ok(row.map(|r| {
@@ -486,6 +491,7 @@ impl Tx for PgTx {
                 id,
                 name: r.get(0),
                 grade_labels: labels(&r, 1),
+                tiles: r.get(3),
             };
             (workspace, r.get(2))
         }))
@@ -493,7 +499,7 @@ impl Tx for PgTx {
 
     fn workspaces(&mut self) -> Result<Vec<Workspace>> {
         let rows = self.rows(
-            "SELECT id, name, grade_labels FROM workspaces ORDER BY name COLLATE \"C\", id",
+            "SELECT id, name, grade_labels, tiles FROM workspaces ORDER BY name COLLATE \"C\", id",
             &[],
         )?;
         Ok(rows
@@ -502,6 +508,7 @@ impl Tx for PgTx {
                 id: WorkspaceId(r.get(0)),
                 name: r.get(1),
                 grade_labels: labels(r, 2),
+                tiles: r.get(3),
             })
             .collect())
     }
@@ -514,9 +521,10 @@ impl Tx for PgTx {
             .transpose()
             .map_err(|e| StorageError::Internal(e.to_string()))?;
         self.run(
-            "INSERT INTO workspaces (id, name, grade_labels) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, grade_labels = excluded.grade_labels",
-            &[&workspace.id.0, &workspace.name, &labels],
+            "INSERT INTO workspaces (id, name, grade_labels, tiles) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+               grade_labels = excluded.grade_labels, tiles = excluded.tiles",
+            &[&workspace.id.0, &workspace.name, &labels, &workspace.tiles],
         )?;
         Ok(())
     }
@@ -552,7 +560,8 @@ impl Tx for PgTx {
     fn places(&mut self, workspace: WorkspaceId) -> Result<Vec<Place>> {
         let mut places = self
             .rows(
-                "SELECT id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into
+                "SELECT id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into,
+                   outline
                  FROM places WHERE workspace_id = $1",
                 &[&workspace.0],
             )?
@@ -565,7 +574,8 @@ impl Tx for PgTx {
 
     fn place(&mut self, id: PlaceId) -> Result<Option<Place>> {
         self.row(
-            "SELECT id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into
+            "SELECT id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into,
+               outline
              FROM places WHERE id = $1",
             &[&id.0],
         )?
@@ -576,11 +586,13 @@ impl Tx for PgTx {
 
     fn save_place(&mut self, p: &Place) -> Result<()> {
         self.run(
-            "INSERT INTO places (id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            "INSERT INTO places (id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into,
+               outline)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
                area_id = excluded.area_id, lat = excluded.lat, lon = excluded.lon,
-               retired = excluded.retired, merged_into = excluded.merged_into",
+               retired = excluded.retired, merged_into = excluded.merged_into,
+               outline = excluded.outline",
             &[
                 &p.id.0,
                 &p.workspace.0,
@@ -591,6 +603,7 @@ impl Tx for PgTx {
                 &p.lon,
                 &p.retired,
                 &p.merged_into.map(|m| m.0),
+                &super::outline_json(p)?,
             ],
         )?;
         Ok(())
@@ -699,7 +712,8 @@ impl Tx for PgTx {
 
     fn memberships(&mut self, user: UserId) -> Result<Vec<Membership>> {
         self.rows(
-            "SELECT w.id, w.name, w.grade_labels, o.id, o.name, o.kind, m.role FROM memberships m
+            "SELECT w.id, w.name, w.grade_labels, o.id, o.name, o.kind, m.role, w.tiles
+             FROM memberships m
              JOIN workspaces w ON w.id = m.workspace_id
              JOIN organisations o ON o.id = m.organisation_id
              WHERE m.user_id = $1 AND m.active ORDER BY w.name COLLATE \"C\", w.id",
@@ -711,6 +725,7 @@ impl Tx for PgTx {
                 id: WorkspaceId(r.get(0)),
                 name: r.get(1),
                 grade_labels: labels(r, 2),
+                tiles: r.get(7),
             };
             Ok(Membership {
                 organisation: Organisation {

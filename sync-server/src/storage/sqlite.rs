@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0004_newest_first.sql"),
     include_str!("sqlite/0005_timeline.sql"),
     include_str!("sqlite/0006_device_workspace.sql"),
+    include_str!("sqlite/0007_outlines.sql"),
 ];
 
 /// Creates `path` if it is missing, readable and writable by this user only (0600),
@@ -228,8 +229,7 @@ impl Drop for SqliteTx<'_> {
 }
 
 const ORGANISATION: &str = "SELECT id, workspace_id, name, kind FROM organisations";
-const PLACE: &str =
-    "SELECT id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into FROM places";
+const PLACE: &str = "SELECT id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into, outline FROM places";
 const CATEGORY: &str = "SELECT key, parent, name_sv, name_en, retired, sort FROM categories";
 
 fn organisation(r: &Row<'_>) -> rusqlite::Result<Organisation> {
@@ -252,7 +252,26 @@ fn place(r: &Row<'_>) -> rusqlite::Result<Place> {
         lon: r.get(6)?,
         retired: r.get(7)?,
         merged_into: r.get(8)?,
+        outline: json_column(r, 9)?,
     })
+}
+
+/// A JSON text column as the value it holds; NULL as none.
+fn json_column<T: serde::de::DeserializeOwned>(
+    r: &Row<'_>,
+    i: usize,
+) -> rusqlite::Result<Option<T>> {
+    r.get::<_, Option<String>>(i)?
+        .map(|text| {
+            serde_json::from_str(&text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })
+        })
+        .transpose()
 }
 
 fn category(r: &Row<'_>) -> rusqlite::Result<Category> {
@@ -326,13 +345,14 @@ impl Tx for SqliteTx<'_> {
 
     fn workspace(&mut self, id: WorkspaceId) -> Result<Option<(Workspace, i64)>> {
         self.one(
-            "SELECT name, grade_labels, register_version FROM workspaces WHERE id = ?1",
+            "SELECT name, grade_labels, register_version, tiles FROM workspaces WHERE id = ?1",
             [id],
             |r| {
                 let workspace = Workspace {
                     id,
                     name: r.get(0)?,
                     grade_labels: labels(r, 1)?,
+                    tiles: r.get(3)?,
                 };
                 Ok((workspace, r.get(2)?))
             },
@@ -341,13 +361,14 @@ impl Tx for SqliteTx<'_> {
 
     fn workspaces(&mut self) -> Result<Vec<Workspace>> {
         self.all(
-            "SELECT id, name, grade_labels FROM workspaces ORDER BY name",
+            "SELECT id, name, grade_labels, tiles FROM workspaces ORDER BY name",
             [],
             |r| {
                 Ok(Workspace {
                     id: r.get(0)?,
                     name: r.get(1)?,
                     grade_labels: labels(r, 2)?,
+                    tiles: r.get(3)?,
                 })
             },
         )
@@ -361,9 +382,10 @@ impl Tx for SqliteTx<'_> {
             .transpose()
             .map_err(|e| StorageError::Internal(e.to_string()))?;
         self.run(
-            "INSERT INTO workspaces (id, name, grade_labels) VALUES (?1, ?2, ?3)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, grade_labels = excluded.grade_labels",
-            params![workspace.id, workspace.name, labels],
+            "INSERT INTO workspaces (id, name, grade_labels, tiles) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+               grade_labels = excluded.grade_labels, tiles = excluded.tiles",
+            params![workspace.id, workspace.name, labels, workspace.tiles],
         )?;
         Ok(())
     }
@@ -409,11 +431,12 @@ impl Tx for SqliteTx<'_> {
 
     fn save_place(&mut self, p: &Place) -> Result<()> {
         self.run(
-            "INSERT INTO places (id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            "INSERT INTO places (id, workspace_id, name, kind, area_id, lat, lon, retired, merged_into, outline)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
                area_id = excluded.area_id, lat = excluded.lat, lon = excluded.lon,
-               retired = excluded.retired, merged_into = excluded.merged_into",
+               retired = excluded.retired, merged_into = excluded.merged_into,
+               outline = excluded.outline",
             params![
                 p.id,
                 p.workspace,
@@ -423,7 +446,8 @@ impl Tx for SqliteTx<'_> {
                 p.lat,
                 p.lon,
                 p.retired,
-                p.merged_into
+                p.merged_into,
+                super::outline_json(p)?
             ],
         )?;
         Ok(())
@@ -516,7 +540,8 @@ impl Tx for SqliteTx<'_> {
 
     fn memberships(&mut self, user: UserId) -> Result<Vec<Membership>> {
         self.all(
-            "SELECT w.id, w.name, w.grade_labels, o.id, o.name, o.kind, m.role FROM memberships m
+            "SELECT w.id, w.name, w.grade_labels, o.id, o.name, o.kind, m.role, w.tiles
+             FROM memberships m
              JOIN workspaces w ON w.id = m.workspace_id
              JOIN organisations o ON o.id = m.organisation_id
              WHERE m.user_id = ?1 AND m.active = 1 ORDER BY w.name",
@@ -526,6 +551,7 @@ impl Tx for SqliteTx<'_> {
                     id: r.get(0)?,
                     name: r.get(1)?,
                     grade_labels: labels(r, 2)?,
+                    tiles: r.get(7)?,
                 };
                 Ok(Membership {
                     organisation: Organisation {

@@ -243,7 +243,7 @@ export type AssessmentId = string;
  * labels. Entries written before an action was renamed keep their old text (the
  * wire's `AuditEntry::action` is a string) and show as it.
  */
-export type AuditAction = "workspace.create" | "organisation.add" | "organisation.rename" | "organisation.kind" | "person.add" | "person.change" | "person.membership" | "person.deactivate" | "person.reactivate" | "device.revoke" | "enrolment.code" | "enrolment.withdraw" | "enrolment" | "enrolment.failed" | "enrolment.failures" | "register.add_place" | "register.rename_place" | "register.move_place" | "register.merge_place" | "register.add_category" | "register.retire_category" | "observation.erase" | "report.review" | "report.correct" | "report.status" | "report.link" | "report.publish";
+export type AuditAction = "workspace.create" | "organisation.add" | "organisation.rename" | "organisation.kind" | "person.add" | "person.change" | "person.membership" | "person.deactivate" | "person.reactivate" | "device.revoke" | "enrolment.code" | "enrolment.withdraw" | "enrolment" | "enrolment.failed" | "enrolment.failures" | "register.add_place" | "register.rename_place" | "register.move_place" | "register.merge_place" | "register.add_category" | "register.retire_category" | "register.set_outline" | "register.set_tiles" | "observation.erase" | "report.review" | "report.correct" | "report.status" | "report.link" | "report.publish";
 
 /**
  * One entry of the server's audit log: who did what, when, from where. Never what a
@@ -477,7 +477,7 @@ export type ErrorCode = "invalid" | "needs_confirmation" | "not_found" | "no_ide
 /**
  * A field of a record, named in validation errors.
  */
-export type Field = "category" | "place" | "grade" | "observed_at" | "observed_until" | "people" | "age_group" | "source" | "description" | "place_detail" | "position" | "visibility" | "status" | "note" | "name" | "organisation" | "role" | "week" | "deployees" | "schedule" | "attendees" | "motivation" | "links" | "corrections" | "title" | "places" | "period" | "indicators" | "baseline" | "target" | "comparison" | "promise" | "activity" | "reconsideration";
+export type Field = "category" | "place" | "grade" | "observed_at" | "observed_until" | "people" | "age_group" | "source" | "description" | "place_detail" | "position" | "visibility" | "status" | "note" | "name" | "organisation" | "role" | "week" | "deployees" | "schedule" | "attendees" | "motivation" | "links" | "corrections" | "title" | "places" | "period" | "indicators" | "baseline" | "target" | "comparison" | "promise" | "activity" | "reconsideration" | "outline" | "tiles";
 
 /**
  * A decision and what happened at its place since.
@@ -844,7 +844,13 @@ retired: boolean,
 /**
  * Set when the coordinator merged this place into another.
  */
-merged_into: PlaceId | null, };
+merged_into: PlaceId | null, 
+/**
+ * An area's outline as the coordinator drew it: a ring of `[lon, lat]` corners (not
+ * closed: the last corner joins the first). None: the map draws the hull of the
+ * area's places instead.
+ */
+outline: Array<[number, number]> | null, };
 
 /**
  * How often a place has been reported from lately (`Store::place_habits`).
@@ -992,7 +998,7 @@ export type RefusedChange = { seq: number, doc: string, code: string, message: s
  * answer is the whole new register; other devices fetch it when the feed shows its new
  * version.
  */
-export type RegisterChange = { "op": "add_place", name: string, is_area: boolean, area: PlaceId | null, lat: number, lon: number, } | { "op": "rename_place", place: PlaceId, name: string, } | { "op": "move_place", place: PlaceId, lat: number, lon: number, } | { "op": "merge_place", place: PlaceId, into: PlaceId, } | { "op": "add_category", name_sv: string, name_en: string, parent: string | null, } | { "op": "retire_category", key: string, };
+export type RegisterChange = { "op": "add_place", name: string, is_area: boolean, area: PlaceId | null, lat: number, lon: number, } | { "op": "rename_place", place: PlaceId, name: string, } | { "op": "move_place", place: PlaceId, lat: number, lon: number, } | { "op": "merge_place", place: PlaceId, into: PlaceId, } | { "op": "add_category", name_sv: string, name_en: string, parent: string | null, } | { "op": "retire_category", key: string, } | { "op": "set_outline", place: PlaceId, outline: Array<[number, number]> | null, } | { "op": "set_tiles", template: string | null, };
 
 /**
  * Who made a report or an edit: taken from the device's enrolment, never typed.
@@ -1170,7 +1176,14 @@ export type Workspace = { id: WorkspaceId, name: string,
 /**
  * The workspace's own labels for grades 1–5, if it has configured them.
  */
-grade_labels: [string, string, string, string, string] | null, };
+grade_labels: [string, string, string, string, string] | null, 
+/**
+ * Where the map's tiles come from for everyone in the workspace, set by the
+ * coordinator: an XYZ or WMTS address with `{z}/{x}/{y}` (or `{TileMatrix}`,
+ * `{TileCol}`, `{TileRow}`) in Web Mercator. A device's own address or offline file
+ * comes first (`validate::register::tile_template` says what is accepted).
+ */
+tiles: string | null, };
 
 /**
  * One municipality's collaboration; a server hosts several.

@@ -4,7 +4,7 @@ import { text } from "./i18n";
 import type { Place, PlaceHabit } from "./bindings";
 
 const place = (id: string, name: string, lat: number, lon: number, extra: Partial<Place> = {}): Place => ({
-  id, workspace: "w", name, kind: "plats", area: null, lat, lon, retired: false, merged_into: null, ...extra,
+  id, workspace: "w", name, kind: "plats", area: null, lat, lon, retired: false, merged_into: null, outline: null, ...extra,
 });
 
 describe("weeks", () => {

@@ -130,6 +130,8 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, Label> = {
   "register.merge_place": { sv: "Platser sammanslagna", en: "Places merged" },
   "register.add_category": { sv: "Kategori tillagd", en: "Category added" },
   "register.retire_category": { sv: "Kategori avvecklad", en: "Category retired" },
+  "register.set_outline": { sv: "Områdets gräns ritad", en: "Area outline drawn" },
+  "register.set_tiles": { sv: "Kartans adress ändrad", en: "Map address changed" },
   "observation.erase": { sv: "Rapport raderad", en: "Report erased" },
   "report.review": { sv: "Rapport granskad", en: "Report reviewed" },
   "report.correct": { sv: "Rapport rättad", en: "Report corrected" },

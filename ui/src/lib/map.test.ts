@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clusterMarkers, htmlText, hull, isTileTemplate, mapStyle, outline, placeLabels, type Marker } from "./map";
+import { areaRing, clusterMarkers, htmlText, hull, isTileTemplate, mapStyle, outline, placeLabels, type Marker } from "./map";
 
 const view = { width: 800, height: 600 };
 const marker = (id: string, x: number, y: number, width = 100): Marker => ({ id, x, y, r: 14, width, height: 20 });
@@ -41,6 +41,15 @@ describe("the map's labels", () => {
 });
 
 describe("area outlines", () => {
+  it("are drawn as the coordinator drew them, closed, else around the area's places", () => {
+    const drawn: [number, number][] = [[17.76, 59.19], [17.78, 59.19], [17.77, 59.21]];
+    const places = [{ area: "a", retired: false, lat: 59.2, lon: 17.77 }];
+    expect(areaRing({ id: "a", outline: drawn }, places)).toEqual([...drawn, drawn[0]]);
+    const hullRing = areaRing({ id: "a", outline: null }, places);
+    expect(hullRing).toEqual(outline(places));
+    expect(hullRing.length).toBeGreaterThan(3);
+    expect(areaRing({ id: "b", outline: null }, places)).toEqual([]);
+  });
   it("the hull keeps the corners and drops the inside", () => {
     const h = hull([[0, 0], [2, 0], [1, 1], [2, 2], [0, 2], [1, 0.5]]);
     expect(h).toHaveLength(4);
@@ -81,6 +90,10 @@ describe("the map's style", () => {
     expect(isTileTemplate("https://tile.openstreetmap.org/{z}/{x}/{y}.png")).toBe(true);
     expect(isTileTemplate("https://tile.openstreetmap.org/{z}/{x}.png")).toBe(false);
     expect(isTileTemplate("javascript:{z}{x}{y}")).toBe(false);
+  });
+  it("takes a WMTS address, its tile matrix, column and row being z, x and y", () => {
+    expect(isTileTemplate("https://maps.example.se/wmts/topowebb/default/3857/{TileMatrix}/{TileRow}/{TileCol}.png")).toBe(true);
+    expect(isTileTemplate("https://maps.example.se/wmts?TILEMATRIX={tilematrix}&TILEROW={tilerow}")).toBe(false);
   });
   it("takes the numbers only in the path, so that every tile comes from the one server", () => {
     expect(isTileTemplate("https://tiles.example.org/wmts?z={z}&x={x}&y={y}")).toBe(true);

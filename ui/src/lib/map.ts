@@ -5,13 +5,19 @@
 
 import type { StyleSpecification } from "maplibre-gl";
 
+/** A WMTS address's `{TileMatrix}`, `{TileCol}` and `{TileRow}` (any case) as `{z}`,
+ * `{x}` and `{y}`, trimmed: what core's `validate::register::xyz_template` does. */
+export function xyzTemplate(template: string): string {
+  return template.trim().replace(/\{tilematrix\}/gi, "{z}").replace(/\{tilecol\}/gi, "{x}").replace(/\{tilerow\}/gi, "{y}");
+}
+
 /**
- * Whether a tile URL template names all three of zoom, column and row, outside its
+ * Whether a tile URL template (XYZ, or WMTS as above) names all three of zoom, column and row, outside its
  * server's address (every tile comes from the one server), on `https://`, or `http://`
  * only to this computer. The app checks the same before it fetches a tile.
  */
 export function isTileTemplate(template: string): boolean {
-  const t = template.trim();
+  const t = xyzTemplate(template);
   if (!["{z}", "{x}", "{y}"].every((p) => t.includes(p))) return false;
   const address = /^(https?):\/\/([^/?#]+)/i.exec(t);
   if (!address || /[{}]/.test(address[2]!)) return false;
@@ -152,10 +158,20 @@ export function outline(places: { lat: number; lon: number }[], metres = 250): L
   return ring.length ? [...ring, ring[0]!] : ring;
 }
 
+/**
+ * An area's outline on the map: as the coordinator drew it (closed), else the hull
+ * around its live places; empty when it has neither.
+ */
+export function areaRing(area: { id: string; outline: [number, number][] | null }, places: { area: string | null; retired: boolean; lat: number; lon: number }[]): LonLat[] {
+  if (area.outline && area.outline.length >= 3) return [...area.outline, area.outline[0]!];
+  return outline(places.filter((p) => p.area === area.id && !p.retired));
+}
+
 /** Where the map's tiles come from: the offline file, an online template, or nowhere. */
 export interface TileSource { tiles: string; minzoom?: number; maxzoom?: number; attribution?: string }
 
-export interface AreaShape { id: string; name: string; ring: LonLat[] }
+/** An area on the map; `drawn` when its outline is the coordinator's, not the hull. */
+export interface AreaShape { id: string; name: string; ring: LonLat[]; drawn?: boolean }
 
 /** The map's style: a background in the theme's colour, the tiles, and area outlines. */
 export function mapStyle(source: TileSource | null, colours: { background: string; area: string }, areas: AreaShape[]): StyleSpecification {
