@@ -31,7 +31,9 @@ ensure_rust_build_deps() {
 
 # The app's end-to-end tests drive it through tauri-driver and WebKitWebDriver.
 ensure_app_driver() {
-  apt_install webkit2gtk-driver
+  # pdftotext (poppler-utils): the minutes the app prints to PDF are read back as text;
+  # xdotool answers the system's save dialog as a person would.
+  apt_install webkit2gtk-driver poppler-utils xdotool
   if ! command -v tauri-driver >/dev/null; then
     step "installing tauri-driver"
     cargo install --locked --quiet tauri-driver --version '^2'

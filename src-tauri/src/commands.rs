@@ -450,14 +450,27 @@ pub(crate) fn online_error(e: impl Into<FlowError>) -> CommandError {
     }
 }
 
-/// Changes the place register or the categories (the coordinator; needs a connection).
-/// The device applies the server's new register at once.
+/// Changes the place register, an area's outline, the map's tile address or the
+/// categories (the coordinator; needs a connection). The device applies the server's new
+/// register at once.
 #[tauri::command]
 pub async fn change_register(
     state: State<'_, AppState>,
     change: RegisterChange,
 ) -> CommandResult<()> {
     let (transport, workspace) = online(&state)?;
+    // Checked here first by the server's own rules, against the register this device
+    // holds: a refusal names its field, so the screen can say what to do. The server
+    // checks again against the register as it stands.
+    {
+        let store = state.store();
+        lagesbild_core::validate::register::plan_change(
+            &store.places(workspace)?,
+            &store.categories(workspace)?,
+            workspace,
+            &change,
+        )?;
+    }
     let register = transport
         .change_register(workspace, &change)
         .await
@@ -466,8 +479,9 @@ pub async fn change_register(
     Ok(())
 }
 
-/// Where files the user makes (reports, exports) are written: the downloads folder, or
-/// the app's own data folder where there is none (phones).
+/// Where files the user makes (reports, exports, the minutes) go when no one is asked:
+/// `LAGESBILD_EXPORT_DIR` (kiosks and tests), else the downloads folder, else the app's
+/// own data folder (phones).
 fn output_dir(app: &AppHandle) -> CommandResult<std::path::PathBuf> {
     if let Some(dir) = std::env::var_os("LAGESBILD_EXPORT_DIR") {
         return Ok(dir.into());
@@ -478,9 +492,9 @@ fn output_dir(app: &AppHandle) -> CommandResult<std::path::PathBuf> {
         .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))
 }
 
-pub(crate) fn write_output(app: &AppHandle, name: &str, bytes: &[u8]) -> CommandResult<String> {
-    let safe: String = name
-        .chars()
+/// `name` with only letters, digits, `-`, `_` and `.`: a file name on every system.
+fn file_name(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_alphanumeric() || "-_.".contains(c) {
                 c
@@ -488,12 +502,49 @@ pub(crate) fn write_output(app: &AppHandle, name: &str, bytes: &[u8]) -> Command
                 '-'
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Where to save a file called `name`: on a computer the user chooses in the system's
+/// save dialog (opened in the downloads folder with the name filled in); with
+/// `LAGESBILD_EXPORT_DIR` set, and on phones, the output folder without asking. None:
+/// the user closed the dialog without saving.
+pub(crate) fn choose_output(
+    app: &AppHandle,
+    name: &str,
+) -> CommandResult<Option<std::path::PathBuf>> {
+    let name = file_name(name);
     let dir = output_dir(app)?;
+    #[cfg(desktop)]
+    if std::env::var_os("LAGESBILD_EXPORT_DIR").is_none() {
+        use tauri_plugin_dialog::DialogExt;
+        let chosen = app
+            .dialog()
+            .file()
+            .set_directory(&dir)
+            .set_file_name(&name)
+            .blocking_save_file();
+        return chosen
+            .map(|path| {
+                path.into_path()
+                    .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))
+            })
+            .transpose();
+    }
     std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(dir.join(&safe), bytes))
         .map_err(|e| CommandError::new(ErrorCode::Internal, format!("{}: {e}", dir.display())))?;
-    Ok(dir.join(safe).display().to_string())
+    Ok(Some(dir.join(name)))
+}
+
+/// Saves `bytes` as a file called `name` where the user chooses (`choose_output`);
+/// answers its path, or "" when the user chose not to save.
+pub(crate) fn write_output(app: &AppHandle, name: &str, bytes: &[u8]) -> CommandResult<String> {
+    let Some(path) = choose_output(app, name)? else {
+        return Ok(String::new());
+    };
+    std::fs::write(&path, bytes)
+        .map_err(|e| CommandError::new(ErrorCode::Internal, format!("{}: {e}", path.display())))?;
+    Ok(path.display().to_string())
 }
 
 /// The lägesrapport from `from` up to (not including) `until` as the app shows it: the
@@ -515,8 +566,8 @@ pub async fn report_sheet(
     })
 }
 
-/// Saves the lägesrapport as a file to send, `html` (a whole page) or `csv`; returns
-/// its path. Saving the version for politicians publishes it: the ledger records what
+/// Saves the lägesrapport as a file to send, `html` (a whole page) or `csv`, where the
+/// user chooses; returns its path ("" when the user chose not to save). Saving the version for politicians publishes it: the ledger records what
 /// it published (`Store::publish`), and nothing is written if that is refused.
 #[tauri::command]
 pub async fn save_report(
@@ -528,13 +579,26 @@ pub async fn save_report(
     lang: Lang,
     format: String,
 ) -> CommandResult<String> {
-    let mut store = state.store();
     if !matches!(format.as_str(), "html" | "csv") {
         return Err(CommandError::new(
             ErrorCode::Invalid,
             format!("unknown format '{format}'; expected html or csv"),
         ));
     }
+    let until_last = parse_day(&until)?
+        .pred_opt()
+        .map_or(until.clone(), |d| d.to_string());
+    let whom = if politicians { "-politiker" } else { "" };
+    // Where first: a version for politicians is published only once it has somewhere to
+    // go, and the store is not held while the user chooses.
+    let Some(path) = choose_output(
+        &app,
+        &format!("lagesrapport-{from}-{until_last}{whom}.{format}"),
+    )?
+    else {
+        return Ok(String::new());
+    };
+    let mut store = state.store();
     let html = format == "html";
     let text = if politicians {
         let report = views::politicians_report(&store, &from, &until, now())?;
@@ -553,12 +617,10 @@ pub async fn save_report(
             report.csv(lang)
         }
     };
-    let until_last = parse_day(&until)?
-        .pred_opt()
-        .map_or(until.clone(), |d| d.to_string());
-    let whom = if politicians { "-politiker" } else { "" };
-    let name = format!("lagesrapport-{from}-{until_last}{whom}.{format}");
-    write_output(&app, &name, text.as_bytes())
+    drop(store);
+    std::fs::write(&path, text.as_bytes())
+        .map_err(|e| CommandError::new(ErrorCode::Internal, format!("{}: {e}", path.display())))?;
+    Ok(path.display().to_string())
 }
 
 /// The publication ledger: every version for politicians published, oldest first.

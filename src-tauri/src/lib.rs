@@ -7,6 +7,7 @@ pub mod bindings;
 mod commands;
 mod error;
 mod navigation;
+mod pdf;
 mod state;
 mod tiles;
 mod unlock;
@@ -40,6 +41,9 @@ pub fn run() {
     let builder = builder
         .plugin(tauri_plugin_geolocation::init())
         .plugin(tauri_plugin_barcode_scanner::init());
+    // Computers: the save dialog for files the user keeps.
+    #[cfg(desktop)]
+    let builder = builder.plugin(tauri_plugin_dialog::init());
     let result = builder
         // The offline basemap's tiles, read from its MBTiles file off the UI's thread.
         .register_asynchronous_uri_scheme_protocol("basemap", |ctx, request, responder| {
@@ -131,6 +135,7 @@ pub fn run() {
             commands::save_report,
             commands::publications,
             commands::export,
+            pdf::save_pdf,
             admin::people,
             admin::administer,
             admin::audit,

@@ -715,12 +715,7 @@ impl App {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let png = self.client.screenshot().await.expect("screenshot");
-        let dir = app_binary()
-            .parent()
-            .and_then(Path::parent)
-            .map(|t| t.join("screenshots"))
-            .expect("target dir");
-        let path = dir.join(format!("{name}-{width}x{height}.png"));
+        let path = screenshots_dir().join(format!("{name}-{width}x{height}.png"));
         std::fs::create_dir_all(path.parent().expect("a directory")).expect("screenshot dir");
         std::fs::write(&path, png).expect("write screenshot");
         path
@@ -1165,6 +1160,15 @@ where
 
 /// An app test (`#[tokio::test]` with two worker threads) that is run once more only
 /// when WebKit's web process crashed under it (`retry_on_page_crash`).
+/// Where screenshots are saved for people to look at: `target/screenshots`.
+pub fn screenshots_dir() -> PathBuf {
+    app_binary()
+        .parent()
+        .and_then(Path::parent)
+        .map(|t| t.join("screenshots"))
+        .expect("target dir")
+}
+
 #[macro_export]
 macro_rules! app_test {
     ($(#[$meta:meta])* async fn $name:ident() $body:block) => {

@@ -68,7 +68,13 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     field.sync().await;
 
     let a = demo.app(Person::Coordinator).data("a").open().await;
-    let b = demo.app(Person::FieldWorker).data("b").open().await;
+    let minutes = demo.path("minutes");
+    let b = demo
+        .app(Person::FieldWorker)
+        .data("b")
+        .env("LAGESBILD_EXPORT_DIR", minutes.display().to_string())
+        .open()
+        .await;
 
     // The agenda: Salemhallen is new this week, with its one report of grade 5.
     a.click("[data-testid=tab-meeting]").await;
@@ -329,6 +335,52 @@ async fn a_meeting_decides_follows_up_and_two_laptops_converge() {
     }
     b.screenshot_of("minutes", (1366, 768), "[data-testid=sheet-signature]")
         .await;
+    // Saved as a PDF, printed by the web view itself, and read back as text: the same
+    // minutes, on paper.
+    b.click("[data-testid=save-pdf]").await;
+    let saved = b
+        .wait_for_text("[data-testid=pdf-saved]", |t| t.contains(".pdf"))
+        .await;
+    let file = minutes.join(format!(
+        "protokoll-{}.pdf",
+        saved.rsplit("protokoll-").next().unwrap().trim_end_matches(".pdf")
+    ));
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) reads the PDF");
+    assert!(text.status.success(), "{}: {text:?}", file.display());
+    let paper = String::from_utf8_lossy(&text.stdout);
+    let week = now()
+        .0
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .iso_week();
+    for said in [
+        format!("v. {}", week.week()),
+        "Mötet startade".into(),
+        "Närvarande".into(),
+        "Jonas Berg".into(),
+        "Salemhallen".into(),
+        "Säby gård".into(),
+        "Justeras".into(),
+        "Namnförtydligande".into(),
+    ] {
+        assert!(paper.contains(&said), "{said} in the printed minutes: {paper}");
+    }
+    // The first page beside the screenshots, to look at.
+    let _ = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "70", "-singlefile"])
+        .arg(&file)
+        .arg(lagesbild_tests::app::screenshots_dir().join("minutes-pdf"))
+        .status();
+    for chrome in ["Rapportera", "Projektorläge", "Spara som PDF"] {
+        assert!(
+            !paper.contains(chrome),
+            "the app's {chrome} on the printed minutes: {paper}"
+        );
+    }
 
     // The follow-up reached the member who made last week's decision, through the server.
     field.sync().await;
@@ -368,3 +420,49 @@ const PROJECTOR_FACTS: &str = r#"
         week: document.querySelector("[data-testid=meeting-week]").textContent.trim(),
     };
 "#;
+
+lagesbild_tests::app_test! {
+async fn on_the_projector_at_least_five_agenda_rows_fit_on_a_laptop_screen() {
+    let demo = Demo::start("Projektor", 0).await;
+    let field = Device::enroll(&demo.server.url(), demo.code(Person::SocialWorker), "fält").await;
+    // A busy week: seven places on the agenda.
+    let places = [
+        "Rönninge station",
+        "Salemhallen",
+        "Säby gård",
+        "Söderby torg",
+        "Nytorps centrum",
+        "Skogsängsskolan",
+        "Rönninge centrum",
+    ];
+    for (i, place) in places.iter().enumerate() {
+        report(&field, place, 5 - i64::try_from(i % 3).unwrap(), now());
+    }
+    field.sync().await;
+    let a = demo.app(Person::Coordinator).open().await;
+    a.click("[data-testid=tab-meeting]").await;
+    a.wait_for_count("[data-testid=agenda-item]", places.len())
+        .await;
+    a.click("[data-testid=projector]").await;
+    a.wait_for("[data-testid=projector-off]").await;
+    let mut fitted = serde_json::Value::Null;
+    for size in [(1366, 768), (1280, 720)] {
+        a.resize(size.0, size.1).await;
+        fitted = a
+            .evaluate(
+                "return [...document.querySelectorAll('[data-testid=agenda-item]')]
+                   .filter((e) => e.getBoundingClientRect().bottom <= window.innerHeight)
+                   .map((e) => e.dataset.place);",
+            )
+            .await;
+        let whole = fitted.as_array().unwrap().len();
+        assert!(
+            whole >= 5,
+            "{whole} agenda rows whole on a {size:?} projector screen: {fitted}"
+        );
+    }
+    a.screenshot("meeting-projector-busy", (1366, 768)).await;
+    // Fewer rows once one is opened is fine; none of the agenda is lost, only scrolled.
+    assert!(fitted.as_array().unwrap().iter().all(|p| p.is_string()));
+}
+}

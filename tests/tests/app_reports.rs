@@ -274,3 +274,66 @@ async fn the_period_report_counts_what_went_in() {
     app.quit().await;
 }
 }
+
+lagesbild_tests::app_test! {
+async fn an_export_goes_where_the_user_chooses_in_the_save_dialog() {
+    let demo = Demo::start("Spara", 0).await;
+    let field = Device::enroll(&demo.server.url(), demo.code(Person::FieldWorker), "fält").await;
+    let draft = ObservationDraft {
+        category: Some("klotter".into()),
+        place: Some("Rönninge station".into()),
+        grade: Some(2),
+        ..Default::default()
+    };
+    field.store().record(&draft, now()).unwrap();
+    field.sync().await;
+    // No export folder set: the app asks, as it does for its users.
+    let app = demo.app(Person::Coordinator).open().await;
+    app.click("[data-testid=tab-reports]").await;
+    app.click("[data-testid=period-this-month]").await;
+    app.wait_for_text(
+        "[data-testid=period-report] .total[data-measure=reports] strong",
+        |t| t == "1",
+    )
+    .await;
+    app.click("[data-testid=export-csv]").await;
+    let chosen = demo.path("valt").join("rapporter-till-polisen.csv");
+    std::fs::create_dir_all(chosen.parent().unwrap()).unwrap();
+    // The system's save dialog, answered as a person would: a path typed, then Enter.
+    let xdotool = |args: &[&str]| {
+        let out = std::process::Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &demo.display.name)
+            .output()
+            .expect("xdotool (Debian's xdotool)");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let dialog = tokio::task::spawn_blocking({
+        let display = demo.display.name.clone();
+        move || {
+            std::process::Command::new("timeout")
+                .args(["20", "xdotool", "search", "--sync", "--onlyvisible", "--name", "Save|Spara"])
+                .env("DISPLAY", display)
+                .output()
+                .expect("xdotool")
+        }
+    })
+    .await
+    .unwrap();
+    let window = String::from_utf8_lossy(&dialog.stdout)
+        .lines()
+        .next()
+        .expect("a save dialog opened")
+        .to_string();
+    xdotool(&["windowfocus", "--sync", &window]);
+    xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
+    xdotool(&["type", "--delay", "5", &chosen.display().to_string()]);
+    xdotool(&["key", "Return"]);
+    let said = app
+        .wait_for_text("[data-testid=saved-path]", |t| t.contains(".csv"))
+        .await;
+    assert!(said.contains("rapporter-till-polisen.csv"), "{said}");
+    let csv = std::fs::read_to_string(&chosen).expect("the file where it was chosen");
+    assert!(csv.contains("Rönninge station"), "{csv}");
+}
+}

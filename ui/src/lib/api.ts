@@ -69,6 +69,8 @@ export const api = {
   publications: () => call<LedgerEntry[]>("publications"),
   placeHabits: () => call<PlaceHabit[]>("place_habits"),
   export: (format: "csv" | "geojson", from: string, until: string) => call<string>("export", { format, from, until }),
+  /** The page as it stands, printed to a PDF file where the user chooses ("" if not saved). */
+  savePdf: (name: string) => call<string>("save_pdf", { name }),
   changeRegister: (change: RegisterChange) => call<void>("change_register", { change }),
   people: (workspace: WorkspaceId | null = null) => call<People>("people", { workspace }),
   administer: (change: AdminChange) => call<AdminOutcome>("administer", { change }),
