@@ -362,3 +362,47 @@ fn places_are_ranked_by_what_is_reported_there_at_this_time_of_day() {
         vec![(id("Salemhallen"), 3, 3), (id("Rönninge station"), 5, 0),]
     );
 }
+
+/// A new report's first change is kept once (the document is that change) and sent
+/// from the document; an edit before sending overwrites the document, so the first
+/// change must keep its own copy first: both go to the server exactly as made, and
+/// together make the report as edited.
+#[test]
+fn a_report_edited_before_it_is_sent_sends_both_changes_as_made() {
+    let (mut store, _, _) = demo_store(1);
+    let recorded = store
+        .record(&draft("Salemhallen", "klotter", 2), now())
+        .unwrap();
+    let created = store.pending_changes(10).unwrap();
+    assert_eq!(created.len(), 1);
+    assert_eq!(
+        store.size_stats().unwrap().pending_bytes,
+        0,
+        "the creation is held once, in the document"
+    );
+    let edited = store
+        .edit(
+            recorded.id,
+            &ObservationPatch {
+                grade: Some(4),
+                ..Default::default()
+            },
+            now(),
+        )
+        .unwrap();
+    let pending = store.pending_changes(10).unwrap();
+    assert_eq!(pending.len(), 2);
+    assert_eq!(
+        pending[0].change, created[0].change,
+        "the first change is sent as it was made, not as the document is now"
+    );
+    // Each is a change whose bytes hash to its name; applied in order they are the report.
+    let mut doc = lagesbild_core::doc::Document::new(&automerge::ActorId::random());
+    for p in &pending {
+        let change = lagesbild_core::doc::DocChange::decode(&p.change.bytes).unwrap();
+        assert_eq!(change.hash, p.change.hash);
+        doc.apply(std::slice::from_ref(&change)).unwrap();
+    }
+    let read: lagesbild_core::Observation = doc.read().unwrap();
+    assert_eq!(read, edited);
+}

@@ -28,15 +28,22 @@ pub(super) fn exists(conn: &Connection, id: &Uuid) -> Result<bool> {
 }
 
 /// Every document of one kind in a workspace, read as `T`, in id (creation) order.
+/// Reports are found through the projection (the index of documents by kind leaves them
+/// out); every other kind through that index, which the query's `kind <> 'observation'`
+/// lets SQLite use.
 pub(super) fn read_all<T: autosurgeon::Hydrate>(
     conn: &Connection,
     actor: &ActorId,
     workspace: WorkspaceId,
     kind: DocKind,
 ) -> Result<Vec<T>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT bytes FROM documents WHERE workspace_id = ?1 AND kind = ?2 ORDER BY id",
-    )?;
+    let mut stmt = conn.prepare_cached(if kind == DocKind::Observation {
+        "SELECT d.bytes FROM observations o JOIN documents d ON d.id = o.id
+         WHERE o.workspace_id = ?1 AND d.kind = ?2 ORDER BY d.id"
+    } else {
+        "SELECT bytes FROM documents
+         WHERE workspace_id = ?1 AND kind = ?2 AND kind <> 'observation' ORDER BY id"
+    })?;
     let all = stmt
         .query_map(params![workspace, kind.code()], |r| r.get::<_, Vec<u8>>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -52,7 +59,8 @@ pub(super) fn pending(
     limit: usize,
 ) -> Result<Vec<PendingChange>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT p.seq, p.doc_id, p.hash, p.bytes FROM pending_changes p JOIN documents d ON d.id = p.doc_id
+        "SELECT p.seq, p.doc_id, p.hash, COALESCE(p.bytes, d.bytes)
+         FROM pending_changes p JOIN documents d ON d.id = p.doc_id
          WHERE p.refused IS NULL AND (?1 IS NULL OR d.workspace_id = ?1) ORDER BY p.seq LIMIT ?2",
     )?;
     let rows = stmt.query_map(
@@ -104,15 +112,11 @@ pub(super) fn save_created(
     created: &DocChange,
     now: Timestamp,
 ) -> Result<()> {
-    save_bytes(
-        conn,
-        id,
-        workspace,
-        kind,
-        &created.bytes,
-        std::slice::from_ref(created),
-        now,
-    )
+    // The document is its one change: kept once, in the document, and sent from there.
+    write_bytes(conn, id, workspace, kind, &created.bytes, true, now)?;
+    conn.prepare_cached("INSERT INTO pending_changes (doc_id, hash, bytes) VALUES (?1, ?2, NULL)")?
+        .execute(params![id.as_bytes().as_slice(), created.hash.0.as_slice()])?;
+    Ok(())
 }
 
 pub(super) fn save_bytes(
@@ -124,11 +128,7 @@ pub(super) fn save_bytes(
     new_changes: &[DocChange],
     now: Timestamp,
 ) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO documents (id, workspace_id, kind, bytes, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at",
-    )?
-    .execute(params![id.as_bytes().as_slice(), workspace, kind, bytes, now.millis()])?;
+    write_bytes(conn, id, workspace, kind, bytes, false, now)?;
     let mut queue = conn
         .prepare_cached("INSERT INTO pending_changes (doc_id, hash, bytes) VALUES (?1, ?2, ?3)")?;
     for change in new_changes {
@@ -138,6 +138,47 @@ pub(super) fn save_bytes(
             change.bytes
         ])?;
     }
+    Ok(())
+}
+
+/// Writes a document's bytes; `whole_pending` when they are exactly one pending change
+/// that is sent from here. Bytes that were such a change are first copied to it, so that
+/// what waits to be sent never changes under it.
+fn write_bytes(
+    conn: &Connection,
+    id: &Uuid,
+    workspace: WorkspaceId,
+    kind: DocKind,
+    bytes: &[u8],
+    whole_pending: bool,
+    now: Timestamp,
+) -> Result<()> {
+    let key = id.as_bytes().as_slice();
+    let marked: Option<bool> = conn
+        .prepare_cached("SELECT whole_pending FROM documents WHERE id = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?;
+    if marked == Some(true) {
+        conn.prepare_cached(
+            "UPDATE pending_changes SET bytes = (SELECT bytes FROM documents WHERE id = ?1)
+             WHERE doc_id = ?1 AND bytes IS NULL",
+        )?
+        .execute([key])?;
+    }
+    conn.prepare_cached(
+        "INSERT INTO documents (id, workspace_id, kind, bytes, updated_at, whole_pending)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at,
+           whole_pending = excluded.whole_pending",
+    )?
+    .execute(params![
+        key,
+        workspace,
+        kind,
+        bytes,
+        now.millis(),
+        whole_pending
+    ])?;
     Ok(())
 }
 
@@ -255,6 +296,8 @@ pub(super) fn store_checked(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SizeStats {
     pub document_bytes: u64,
+    /// What unsent changes hold of their own: a new document's first change is the
+    /// document and counts there.
     pub pending_bytes: u64,
 }
 
@@ -268,5 +311,35 @@ impl Store {
             document_bytes: sum("SELECT COALESCE(SUM(LENGTH(bytes)), 0) FROM documents")?,
             pending_bytes: sum("SELECT COALESCE(SUM(LENGTH(bytes)), 0) FROM pending_changes")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, StoreKey};
+
+    /// Meetings, decisions and the like are read through the index of documents by kind,
+    /// which leaves reports out: the query says so, or SQLite would walk every document.
+    #[test]
+    fn kinds_other_than_reports_are_read_through_the_partial_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open(&dir.path().join("s.sqlite3"), &StoreKey::random().unwrap()).unwrap();
+        let plan: Vec<String> = store
+            .conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT bytes FROM documents
+                 WHERE workspace_id = ?1 AND kind = ?2 AND kind <> 'observation' ORDER BY id",
+            )
+            .unwrap()
+            .query_map(params![WorkspaceId::new(), "meeting"], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.contains("documents_by_kind")),
+            "{plan:?}"
+        );
     }
 }

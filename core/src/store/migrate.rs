@@ -14,6 +14,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_timeline.sql"),
     include_str!("migrations/0006_efforts.sql"),
     include_str!("migrations/0007_outlines.sql"),
+    include_str!("migrations/0008_kind_index.sql"),
+    include_str!("migrations/0009_change_kept_once.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
