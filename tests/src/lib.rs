@@ -315,6 +315,7 @@ pub fn user_action(
 pub mod app;
 pub mod keyring;
 pub mod postgres;
+pub mod power_loss;
 pub mod scenario;
 
 pub use scenario::{Backend, Database, Scenario, TestServer};
