@@ -25,7 +25,7 @@ apt_install() {
 ensure_rust_build_deps() {
   command -v cargo >/dev/null || { echo "cargo is needed: install Rust (rustup) first" >&2; exit 1; }
   # WebKitGTK and friends for the Tauri app; Xvfb to run it without a screen.
-  apt_install gcc pkg-config curl python3 libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
+  apt_install gcc binutils pkg-config curl python3 libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
     librsvg2-dev xvfb xauth
 }
 

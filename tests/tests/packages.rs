@@ -22,7 +22,11 @@ const CONFIG: &str = "/etc/lagesbild/sync.toml";
 fn packages() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/packages");
     let found: Vec<_> = std::fs::read_dir(&dir)
-        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .map(|d| {
+            d.map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "deb"))
+                .collect()
+        })
         .unwrap_or_default();
     assert!(
         found
@@ -93,6 +97,27 @@ async fn both_packages_install_run_and_remove() {
     let unit = std::fs::read_to_string(UNIT).unwrap();
     assert_eq!(unit_value(&unit, "User"), "lagesbild");
     assert!(Path::new("/usr/bin/lagesbild-app").exists());
+    // Shipped without debug info, which is kept beside the packages and named by the
+    // binary (`.gnu_debuglink`).
+    for binary in ["/usr/bin/lagesbild-app", "/usr/bin/lagesbild-sync"] {
+        let sections = run("readelf", &["-S", "-W", binary]);
+        assert!(
+            !sections.contains(".debug_info") && sections.contains(".gnu_debuglink"),
+            "{binary} ships its debug info: {sections}"
+        );
+        let name = Path::new(binary).file_name().unwrap().to_str().unwrap();
+        let kept = debs[0]
+            .parent()
+            .unwrap()
+            .join("debug")
+            .join(format!("{name}.debug"));
+        let kept_sections = run("readelf", &["-S", "-W", kept.to_str().unwrap()]);
+        assert!(
+            kept_sections.contains(".debug_"),
+            "{}: {kept_sections}",
+            kept.display()
+        );
+    }
     assert!(
         run("dpkg-query", &["-L", "lagesbild-app"]).contains(".desktop"),
         "the app has a menu entry"
