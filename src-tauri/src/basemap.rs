@@ -1,5 +1,6 @@
 //! The offline basemap: one MBTiles file (raster tiles in SQLite, the format QGIS,
-//! TileMill and `gdal_translate` write) that the coordinator loads once. It is kept in
+//! TileMill and `gdal_translate` write) or PMTiles archive (one file read by offset, as
+//! Protomaps and `pmtiles convert` write; `crate::pmtiles`) that is loaded once. It is kept in
 //! the app's data directory and served to the map by the `basemap` URI scheme at
 //! `/{z}/{x}/{y}`, so the map works with no connection at all.
 //!
@@ -36,10 +37,16 @@ pub struct BasemapInfo {
     pub bytes: u64,
 }
 
-/// The loaded basemap, if any, and an open read-only connection to it.
+/// Where a basemap's tiles are read from.
+enum Source {
+    MbTiles(Connection),
+    PmTiles(crate::pmtiles::Archive),
+}
+
+/// The loaded basemap, if any, and the open file it is read from.
 pub struct Basemap {
     path: PathBuf,
-    open: Mutex<Option<(Connection, BasemapInfo)>>,
+    open: Mutex<Option<(Source, BasemapInfo)>>,
 }
 
 impl Basemap {
@@ -73,11 +80,17 @@ impl Basemap {
     /// libraries do (MBTiles counts rows from the south), with its content type.
     pub fn tile(&self, z: u8, x: u32, y: u32) -> Option<(Vec<u8>, &'static str)> {
         let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let (conn, info) = open.as_ref()?;
+        let (source, info) = open.as_ref()?;
         let rows = 1u64.checked_shl(u32::from(z))?;
         if u64::from(y) >= rows || u64::from(x) >= rows {
             return None;
         }
+        let conn = match source {
+            Source::PmTiles(archive) => {
+                return Some((archive.tile(z, x, y)?, content_type(&info.format)));
+            }
+            Source::MbTiles(conn) => conn,
+        };
         let tms_row = i64::try_from(rows - 1 - u64::from(y)).ok()?;
         let data: Option<Vec<u8>> = conn
             .query_row(
@@ -128,9 +141,9 @@ impl Basemap {
         let checked = inspect(&part, Some(file_name));
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         match checked {
-            Ok((conn, info)) => {
+            Ok((source, info)) => {
                 // Close both before the rename: Windows keeps open files in place.
-                drop(conn);
+                drop(source);
                 *open = None;
                 std::fs::rename(&part, &self.path).map_err(internal)?;
                 *open = Some(inspect(&self.path, Some(file_name))?);
@@ -165,17 +178,60 @@ fn content_type(format: &str) -> &'static str {
     match format {
         "jpg" | "jpeg" => "image/jpeg",
         "webp" => "image/webp",
+        "avif" => "image/avif",
         _ => "image/png",
     }
 }
 
-/// Opens an MBTiles file read-only and reads what the map needs from its metadata;
-/// refuses anything that is not a raster MBTiles file with tiles in it.
-fn inspect(path: &Path, file_name: Option<&str>) -> CommandResult<(Connection, BasemapInfo)> {
+/// Opens a basemap file and reads what the map needs from it: a PMTiles archive by its
+/// magic bytes, else an MBTiles file; refuses anything that is neither, or not raster.
+fn inspect(path: &Path, file_name: Option<&str>) -> CommandResult<(Source, BasemapInfo)> {
     let bytes = File::open(path)
         .and_then(|f| f.metadata())
         .map_err(internal)?
         .len();
+    let mut magic = [0u8; 7];
+    let is_pmtiles = File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && &magic == b"PMTiles";
+    if is_pmtiles {
+        let archive = crate::pmtiles::Archive::open(path)
+            .map_err(|e| invalid(format!("not a PMTiles archive the map can show: {e}")))?;
+        let meta = archive.metadata();
+        let text = |key: &str| {
+            meta.as_ref()
+                .and_then(|m| m.get(key))
+                .and_then(|v| v.as_str())
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let h = &archive.header;
+        let [w, so, e, n] = h.bounds;
+        let info = BasemapInfo {
+            name: text("name")
+                .or_else(|| file_name.map(str::to_owned))
+                .unwrap_or_else(|| "PMTiles".to_owned()),
+            format: match h.tile_type {
+                3 => "jpg",
+                4 => "webp",
+                5 => "avif",
+                _ => "png",
+            }
+            .to_owned(),
+            min_zoom: h.min_zoom,
+            max_zoom: h.max_zoom,
+            bounds: (w < e && so < n && (-180.0..=180.0).contains(&w)).then_some([
+                w,
+                so.clamp(-85.06, 85.06),
+                e,
+                n.clamp(-85.06, 85.06),
+            ]),
+            attribution: text("attribution"),
+            bytes,
+        };
+        return Ok((Source::PmTiles(archive), info));
+    }
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -234,7 +290,7 @@ fn inspect(path: &Path, file_name: Option<&str>) -> CommandResult<(Connection, B
         attribution: meta("attribution"),
         bytes,
     };
-    Ok((conn, info))
+    Ok((Source::MbTiles(conn), info))
 }
 
 /// The basemap loaded now, if any.
@@ -359,6 +415,39 @@ mod tests {
         );
         basemap.remove().unwrap();
         assert!(basemap.info().is_none());
+    }
+
+    #[test]
+    fn a_pmtiles_archive_is_taken_and_served_the_same_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        let archive = crate::pmtiles::tests::archive(
+            &[(1, 0, 0, vec![0x89, 0x50]), (2, 3, 1, vec![7])],
+            r#"{"name":"Salem PMTiles","attribution":"© Lantmäteriet"}"#,
+        );
+        let basemap = Basemap::at(dir.join("basemap.mbtiles"));
+        let info = basemap
+            .receive(0, &archive, Some("salem.pmtiles"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(info.name, "Salem PMTiles");
+        assert_eq!(info.attribution.as_deref(), Some("© Lantmäteriet"));
+        assert_eq!((info.min_zoom, info.max_zoom), (1, 2));
+        assert_eq!(
+            basemap.tile(1, 0, 0).unwrap(),
+            (vec![0x89, 0x50], "image/png")
+        );
+        assert_eq!(basemap.tile(2, 3, 1).unwrap().0, vec![7]);
+        assert!(basemap.tile(2, 3, 2).is_none());
+        assert_eq!(serve(&basemap, "/2/3/1").status(), StatusCode::OK);
+        // Kept across restarts, read again as the archive it is.
+        assert_eq!(
+            Basemap::at(dir.join("basemap.mbtiles"))
+                .tile(2, 3, 1)
+                .unwrap()
+                .0,
+            vec![7]
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-// The offline basemap: an MBTiles file the coordinator loads once; the app keeps it and
+// The offline basemap: an MBTiles file or PMTiles archive, loaded once; the app keeps it and
 // serves its tiles on the `basemap` scheme. Loaded in chunks, with progress. Online
 // tiles come through the app too, on its `tiles` scheme: the page loads nothing from
 // outside the app.
