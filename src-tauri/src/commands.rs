@@ -23,6 +23,16 @@ use crate::state::{AppState, now};
 use lagesbild_client::FlowError;
 use lagesbild_core::ErrorCode;
 
+/// The page has drawn its first screen. With `LAGESBILD_STARTUP_LOG` set it says so on
+/// standard error, once: `./scripts/bench app` times the app's start by that line.
+#[tauri::command]
+pub fn ui_ready() {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    if std::env::var_os("LAGESBILD_STARTUP_LOG").is_some() {
+        SAID.call_once(|| eprintln!("lagesbild: first screen ready"));
+    }
+}
+
 /// Who this device is and where it syncs: what the start screen needs.
 #[derive(Debug, Serialize, ts_rs::TS)]
 pub struct Overview {

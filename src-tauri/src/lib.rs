@@ -8,6 +8,7 @@ mod commands;
 mod error;
 mod navigation;
 mod pdf;
+mod pmtiles;
 mod state;
 mod tiles;
 mod unlock;
@@ -96,6 +97,7 @@ pub fn run() {
             unlock::store_lock,
             unlock::unlock,
             unlock::retry_key_store,
+            commands::ui_ready,
             commands::overview,
             commands::enroll,
             commands::start_local,

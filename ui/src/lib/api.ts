@@ -40,6 +40,8 @@ export const api = {
   retryKeyStore: () => call<StoreLock>("retry_key_store"),
   unlock: (passphrase: string) => call<void>("unlock", { passphrase }),
   overview: () => call<Overview>("overview"),
+  /** The first screen is drawn (the app's start is timed by it). */
+  uiReady: () => call<void>("ui_ready"),
   enroll: (server: string, code: string, ca: string | null, deviceName: string) =>
     call<Overview>("enroll", { server, code, ca, deviceName }),
   startLocal: (name: string) => call<Overview>("start_local", { name }),

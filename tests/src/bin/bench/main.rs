@@ -1,6 +1,6 @@
 //! Lägesbild's benchmarks. Prints figures; asserts nothing.
 //!
-//!     ./scripts/bench [core] [record] [efforts] [ledger] [sync] [load] [sizes] [reliability] [--large] [--backend sqlite|postgres]
+//!     ./scripts/bench [core] [record] [efforts] [ledger] [sync] [load] [sizes] [app] [reliability] [--large] [--backend sqlite|postgres]
 //!
 //! `core`: recording latency against a bare SQLite insert with the same durability, the
 //! weekly lägesbild over 100 000 observations (and 1 000 000 with `--large`), and the
@@ -25,11 +25,15 @@
 //! 2 000 by default; the test command runs 200) and the server's SQLite through a
 //! quarter as many (the test command runs 40), failing on any acknowledged report lost;
 //! not part of the default run.
+//! `app`: the release app started under Xvfb on a store of 100 000 reports, timed to its
+//! first screen (cold page cache where it can be dropped, and warm), and its resident
+//! memory and WebKit's after a minute at rest.
 //! `sizes`: the release binaries' sizes as built, without their debug info (as the
 //! packages ship them) and of the debug info kept beside them.
 //! The server runs as its own release process; devices reach it through a proxy that
 //! counts the bytes on the wire. Files go to `target/bench` (the project's own disk).
 
+mod app;
 mod core;
 mod sync;
 
@@ -81,6 +85,9 @@ fn main() -> Result<()> {
     }
     if all || words.iter().any(|a| *a == "sizes") {
         sizes()?;
+    }
+    if all || words.iter().any(|a| *a == "app") {
+        app::run()?;
     }
     if all || words.iter().any(|a| *a == "sync") {
         sync::run(sync::ALL, &backends, large)?;
