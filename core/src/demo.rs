@@ -109,18 +109,26 @@ const AREAS: &[AreaSpec] = &[
 ];
 
 /// A demo area's outline, as a coordinator might draw it: seven corners around its
-/// centre, far enough out to hold its places, a little uneven.
+/// centre, a little uneven, far enough out to hold its places but never past half way
+/// to the nearest other area's centre, so that no two areas overlap.
 fn demo_outline(lat: f64, lon: f64, children: &[(&str, f64, f64)]) -> Vec<[f64; 2]> {
     let metres_per_lon = 111_320.0 * lat.to_radians().cos();
-    let reach = children
+    let metres = |la: f64, lo: f64| ((la - lat) * 111_320.0).hypot((lo - lon) * metres_per_lon);
+    let nearest = AREAS
         .iter()
-        .map(|(_, la, lo)| ((la - lat) * 111_320.0).hypot((lo - lon) * metres_per_lon))
+        .map(|(_, la, lo, _)| metres(*la, *lo))
+        .filter(|d| *d > 1.0)
+        .fold(f64::INFINITY, f64::min);
+    let reach = (children
+        .iter()
+        .map(|(_, la, lo)| metres(*la, *lo))
         .fold(0.0, f64::max)
-        + 250.0;
+        + 200.0)
+        .min(0.48 * nearest);
     (0..7)
         .map(|i| {
             let angle = f64::from(i) * std::f64::consts::TAU / 7.0;
-            let r = reach * (1.0 + 0.15 * f64::from(i % 3) - 0.1);
+            let r = reach * (1.0 - 0.08 * f64::from(i % 3));
             [
                 lon + r * angle.cos() / metres_per_lon,
                 lat + r * angle.sin() / 111_320.0,
