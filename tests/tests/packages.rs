@@ -52,6 +52,22 @@ fn run(program: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The service started by hand where systemd does not run: asked to stop (TERM, which
+/// runuser passes on) when the test ends, also when it fails half way, so no server
+/// outlives the test.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.0.id().to_string()])
+                .status();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Purges both packages when the test ends, also when it fails half way.
 struct Installed;
 
@@ -172,7 +188,7 @@ async fn both_packages_install_run_and_remove() {
         let exec = unit_value(&unit, "ExecStart");
         let mut words = exec.split_whitespace();
         let program = words.next().unwrap();
-        service = Some(
+        service = Some(Running(
             Command::new("runuser")
                 .args(["-u", &unit_value(&unit, "User"), "--", program])
                 .args(words)
@@ -181,7 +197,7 @@ async fn both_packages_install_run_and_remove() {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap(),
-        );
+        ));
     }
     let url = format!("http://127.0.0.1:{port}");
     let mut healthy = false;
@@ -224,7 +240,7 @@ async fn both_packages_install_run_and_remove() {
 
     if systemd {
         run("systemctl", &["stop", "lagesbild-sync"]);
-    } else if let Some(mut child) = service {
+    } else if let Some(Running(child)) = &mut service {
         // runuser passes the signal on to the server, which shuts down cleanly.
         run("kill", &["-TERM", &child.id().to_string()]);
         child.wait().unwrap();
