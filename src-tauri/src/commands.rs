@@ -549,10 +549,15 @@ pub(crate) fn choose_output(
 /// Saves `bytes` as a file called `name` where the user chooses (`choose_output`);
 /// answers its path, or "" when the user chose not to save.
 pub(crate) fn write_output(app: &AppHandle, name: &str, bytes: &[u8]) -> CommandResult<String> {
-    let Some(path) = choose_output(app, name)? else {
-        return Ok(String::new());
-    };
-    std::fs::write(&path, bytes)
+    match choose_output(app, name)? {
+        Some(path) => write_file(&path, bytes),
+        None => Ok(String::new()),
+    }
+}
+
+/// Writes `bytes` to `path`; answers the path as the user reads it.
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> CommandResult<String> {
+    std::fs::write(path, bytes)
         .map_err(|e| CommandError::new(ErrorCode::Internal, format!("{}: {e}", path.display())))?;
     Ok(path.display().to_string())
 }
@@ -628,9 +633,7 @@ pub async fn save_report(
         }
     };
     drop(store);
-    std::fs::write(&path, text.as_bytes())
-        .map_err(|e| CommandError::new(ErrorCode::Internal, format!("{}: {e}", path.display())))?;
-    Ok(path.display().to_string())
+    write_file(&path, text.as_bytes())
 }
 
 /// The publication ledger: every version for politicians published, oldest first.
